@@ -1,0 +1,25 @@
+"""stagesofprogress: the Stages-of-Progress method of studying poverty dynamics, in Python.
+
+    import stagesofprogress as sop
+    study = sop.load_study("data/peru2004")
+    sop.movement_table(study, 1979, 2004)
+"""
+
+from .study import Problem, Study, StudyError, load_study, periods, validate
+from .movements import (
+    ALL,
+    CATEGORIES,
+    CATEGORY_LABELS,
+    mean_by_stage,
+    movement_categories,
+    movement_counts,
+    movement_summary,
+    movement_table,
+    all_movements,
+    poverty_rates,
+    poverty_status,
+    transition_matrix,
+)
+from .outputs import compute_tables, write_tables
+
+__version__ = "0.1.0"

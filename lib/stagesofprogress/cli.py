@@ -1,0 +1,85 @@
+"""The `sop` command. A user's mistake gets a plain report and exit code 1, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .study import StudyError, load_study, validate
+
+DEFAULT_STUDY = Path(__file__).resolve().parents[2] / "data" / "example"
+
+
+def default_study() -> Path:
+    return DEFAULT_STUDY
+
+
+def _print_problems(problems, path) -> None:
+    n = len(problems)
+    print(f"{path}: {n} problem{'s' if n != 1 else ''} found.", file=sys.stderr)
+    for p in problems:
+        print(f"  - {p}", file=sys.stderr)
+
+
+def cmd_validate(args) -> int:
+    problems, study = validate(args.data)
+    if problems:
+        _print_problems(problems, args.data)
+        return 1
+    print(f"{args.data}: valid. {study!r}")
+    return 0
+
+
+def cmd_tables(args) -> int:
+    from . import movements as mv
+    from .outputs import write_tables
+
+    problems, study = validate(args.data)
+    if problems:
+        _print_problems(problems, args.data)
+        print(f"Nothing was written to {args.out}.", file=sys.stderr)
+        return 1
+    tables = write_tables(study, args.out)
+    for a, b in study.periods():
+        unknown = int(mv.movement_counts(study, a, b, by=None).loc[mv.ALL, "unknown"])
+        if unknown:
+            print(f"{a}-{b}: {unknown:,} household{'s' if unknown != 1 else ''} left out (stage unknown in {a} or {b}).")
+    print(f"Wrote {len(tables)} tables to {args.out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sop", description="Stages-of-Progress poverty dynamics: validate a study, compute its tables, build its book.")
+    p.add_argument("--version", action="version", version=f"sop {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="check a study folder against the data contract")
+    v.add_argument("--data", type=Path, default=None, help="study folder (default: the embedded default study)")
+    v.set_defaults(func=cmd_validate)
+
+    t = sub.add_parser("tables", help="write every table the study allows as CSV")
+    t.add_argument("--data", type=Path, default=None, help="study folder (default: the embedded default study)")
+    t.add_argument("--out", type=Path, required=True, help="folder to write the CSV files into (replaced atomically)")
+    t.set_defaults(func=cmd_tables)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if hasattr(args, "data") and args.data is None:
+        args.data = default_study()
+    try:
+        return args.func(args)
+    except StudyError as e:  # pragma: no cover - validate() already reports
+        print(str(e), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Poverty status, movement categories (the paper's steps 5 and Table 3) and stage transitions.
+
+Everything is vectorized: a category is a two-bit code (poor at start, poor at end), and
+counts by group come from one `np.bincount`, so a million households take milliseconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .study import Study
+
+#: Movement categories in the paper's order (A, B, C, D).
+CATEGORIES = ["remained_poor", "escaped", "became_poor", "remained_not_poor"]
+CATEGORY_LABELS = {
+    "remained_poor": "Remained poor",
+    "escaped": "Escaped poverty",
+    "became_poor": "Became poor",
+    "remained_not_poor": "Remained not poor",
+}
+ALL = "All"
+
+# code = 2 * poor_at_start + poor_at_end  ->  index into CATEGORIES
+_CODE_TO_CAT = np.array([3, 2, 1, 0])  # (0,0) not->not, (0,1) became, (1,0) escaped, (1,1) remained
+
+
+def stages(study: Study, year: int) -> pd.Series:
+    """Stage of every household in `year` (nullable integer)."""
+    return study.households[study.stage_column(year)]
+
+
+def poverty_status(study: Study) -> pd.DataFrame:
+    """Poor (True) / not poor (False) / unknown (<NA>) for every household and time point."""
+    out = {}
+    for y in study.time_points:
+        s = stages(study, y)
+        out[y] = (s <= study.poverty_cutoff).astype("boolean")
+    df = pd.DataFrame(out, index=study.households.index)
+    df.index = study.households["household_id"].to_numpy()
+    df.index.name = "household_id"
+    df.columns.name = "year"
+    return df
+
+
+def _codes(study: Study, start: int, end: int) -> np.ndarray:
+    """Category index 0..3 per household, -1 where a stage is unknown in either year."""
+    s0 = stages(study, start).to_numpy(dtype=float, na_value=np.nan)
+    s1 = stages(study, end).to_numpy(dtype=float, na_value=np.nan)
+    known = ~(np.isnan(s0) | np.isnan(s1))
+    code = 2 * (s0 <= study.poverty_cutoff).astype(np.int8) + (s1 <= study.poverty_cutoff).astype(np.int8)
+    cat = _CODE_TO_CAT[code]
+    cat[~known] = -1
+    return cat
+
+
+def movement_categories(study: Study, start: int, end: int) -> pd.Series:
+    """Each household's movement category over start -> end (<NA> where a stage is unknown)."""
+    codes = _codes(study, start, end)
+    cat = pd.Categorical.from_codes(codes, categories=CATEGORIES)
+    return pd.Series(cat, index=study.households["household_id"].to_numpy(), name=f"movement_{start}_{end}")
+
+
+def _group_values(study: Study, by: str | None) -> tuple[np.ndarray, list[str]]:
+    if by is None:
+        return np.zeros(len(study.households), dtype=np.int64), []
+    col = study.households[by]
+    codes, uniques = pd.factorize(col, sort=False)
+    return codes, [str(u) for u in uniques]
+
+
+def movement_counts(study: Study, start: int, end: int, by: str | None = "region") -> pd.DataFrame:
+    """Households per group and category; groups in order of appearance, then `All`.
+
+    Returns a frame indexed by group with one column per category plus `unknown`
+    (households left out because a stage is missing in either year).
+    """
+    cat = _codes(study, start, end)
+    gcodes, names = _group_values(study, by)
+    ng = len(names)
+    slot = np.where(cat >= 0, cat, 4)  # 4 = unknown
+    counts = np.zeros((ng + 1, 5), dtype=np.int64)
+    if ng:
+        valid = gcodes >= 0  # factorize gives -1 for missing group values
+        counts[:ng] = np.bincount(gcodes[valid] * 5 + slot[valid], minlength=ng * 5).reshape(ng, 5)
+    counts[ng] = np.bincount(slot, minlength=5)
+    df = pd.DataFrame(counts, index=pd.Index(names + [ALL], name="group"), columns=CATEGORIES + ["unknown"])
+    return df
+
+
+def movement_table(study: Study, start: int, end: int, by: str | None = "region") -> pd.DataFrame:
+    """Tidy table: start, end, group, category, households, percent (of households known in both years)."""
+    counts = movement_counts(study, start, end, by)
+    known = counts[CATEGORIES].sum(axis=1)
+    long = counts[CATEGORIES].stack().rename("households").reset_index()
+    long.columns = ["group", "category", "households"]
+    denom = long["group"].map(known).to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        long["percent"] = np.where(denom > 0, 100.0 * long["households"].to_numpy() / denom, np.nan)
+    long.insert(0, "end", end)
+    long.insert(0, "start", start)
+    return long
+
+
+def all_movements(study: Study, by: str | None = "region", periods: list[tuple[int, int]] | None = None) -> pd.DataFrame:
+    """`movement_table` for every period of the study, stacked (the content of movements.csv)."""
+    periods = periods or study.periods()
+    return pd.concat([movement_table(study, a, b, by) for a, b in periods], ignore_index=True)
+
+
+def movement_summary(study: Study, start: int, end: int, by: str | None = "region") -> pd.DataFrame:
+    """The shape of the paper's Table 3: percents per category, poor at start and end, n per group."""
+    counts = movement_counts(study, start, end, by)
+    known = counts[CATEGORIES].sum(axis=1)
+    pct = counts[CATEGORIES].div(known.where(known > 0), axis=0) * 100
+    out = pct.copy()
+    out["poor_at_start"] = pct["remained_poor"] + pct["escaped"]
+    out["poor_at_end"] = pct["remained_poor"] + pct["became_poor"]
+    out["households"] = known
+    out["unknown"] = counts["unknown"]
+    out.insert(0, "end", end)
+    out.insert(0, "start", start)
+    return out
+
+
+def transition_matrix(
+    study: Study, start: int, end: int, normalize: bool = False, group: tuple[str, str] | None = None
+) -> pd.DataFrame:
+    """Stage at `start` (rows) by stage at `end` (columns): counts, or row shares with normalize=True.
+
+    `group=("region", "Puno")` restricts to one group. Households with an unknown stage are left out.
+    """
+    hh = study.households
+    s0 = stages(study, start).to_numpy(dtype=float, na_value=np.nan)
+    s1 = stages(study, end).to_numpy(dtype=float, na_value=np.nan)
+    keep = ~(np.isnan(s0) | np.isnan(s1))
+    if group is not None:
+        keep &= (hh[group[0]] == group[1]).to_numpy()
+    n = study.n_stages
+    idx = (s0[keep].astype(np.int64) - 1) * n + (s1[keep].astype(np.int64) - 1)
+    m = np.bincount(idx, minlength=n * n).reshape(n, n)
+    labels = list(range(1, n + 1))
+    df = pd.DataFrame(m, index=pd.Index(labels, name=f"stage_{start}"), columns=pd.Index(labels, name=f"stage_{end}"))
+    if normalize:
+        rows = df.sum(axis=1)
+        df = df.div(rows.where(rows > 0), axis=0)
+    return df
+
+
+def poverty_rates(study: Study, by: str | None = "region") -> pd.DataFrame:
+    """Percent poor at each time point, per group and for all (households with a known stage)."""
+    gcodes, names = _group_values(study, by)
+    rows = []
+    for y in study.time_points:
+        s = stages(study, y).to_numpy(dtype=float, na_value=np.nan)
+        known = ~np.isnan(s)
+        poor = known & (s <= study.poverty_cutoff)
+        for i, name in enumerate(names):
+            g = gcodes == i
+            k = int((g & known).sum())
+            rows.append((y, name, k, 100.0 * (g & poor).sum() / k if k else np.nan))
+        k = int(known.sum())
+        rows.append((y, ALL, k, 100.0 * poor.sum() / k if k else np.nan))
+    return pd.DataFrame(rows, columns=["year", "group", "households", "percent_poor"])
+
+
+def mean_by_stage(study: Study, column: str, year: int | None = None, top: int | None = None) -> pd.DataFrame:
+    """Mean of a numeric household column by stage (Table 2), stages >= `top` pooled ("12 and higher")."""
+    year = year or study.survey_year
+    if column not in study.households.columns:
+        raise KeyError(f"households.csv has no column '{column}'.")
+    values = pd.to_numeric(study.households[column], errors="coerce").astype(float)
+    top = top or int(study.meta.get("top_stage") or study.n_stages)
+    s = stages(study, year).astype("Float64").clip(upper=top)
+    ok = s.notna() & values.notna()
+    g = pd.DataFrame({"stage": s[ok].astype(int), "v": values[ok]}).groupby("stage")["v"]
+    out = pd.DataFrame({"households": g.size(), "mean": g.mean()}).reindex(range(1, top + 1))
+    out["households"] = out["households"].fillna(0).astype(int)
+    labels = [str(i) for i in range(1, top + 1)]
+    if top < study.n_stages:
+        labels[-1] = f"{top} and higher"
+    out.insert(0, "label", labels)
+    out.index.name = "stage"
+    return out

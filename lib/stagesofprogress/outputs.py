@@ -1,0 +1,102 @@
+"""`sop tables`: every table a study allows, as CSV, written atomically.
+
+Modules contribute tables by registering a producer: a function taking a `Study` and
+returning {file name: DataFrame}, or {} when the study lacks what it needs. New tables
+(logit, livestock, scorecard) plug in without touching the command.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from . import movements as mv
+from .study import Study
+
+Producer = Callable[[Study], dict[str, pd.DataFrame]]
+PRODUCERS: list[tuple[str, Producer]] = []
+
+
+def producer(name: str):
+    """Decorator: register a table producer under a short name (kept in registration order)."""
+
+    def deco(fn: Producer) -> Producer:
+        for i, (n, _f) in enumerate(PRODUCERS):
+            if n == name:
+                PRODUCERS[i] = (name, fn)
+                break
+        else:
+            PRODUCERS.append((name, fn))
+        return fn
+
+    return deco
+
+
+def to_csv_bytes(df: pd.DataFrame, index: bool = False) -> bytes:
+    """Deterministic CSV: LF line ends, full float precision, UTF-8 without BOM."""
+    return df.to_csv(index=index, lineterminator="\n").encode("utf-8")
+
+
+@producer("movements")
+def _movements(study: Study) -> dict[str, pd.DataFrame]:
+    out = {"movements.csv": mv.all_movements(study)}
+    summary = pd.concat([mv.movement_summary(study, a, b) for a, b in study.periods()]).reset_index()
+    out["movement_summary.csv"] = summary
+    out["poverty_rates.csv"] = mv.poverty_rates(study)
+    for a, b in study.periods():
+        m = mv.transition_matrix(study, a, b)
+        long = m.stack().rename("households").reset_index()
+        long.columns = ["stage_start", "stage_end", "households"]
+        long.insert(0, "end", b)
+        long.insert(0, "start", a)
+        out[f"transitions_{a}_{b}.csv"] = long
+    return out
+
+
+@producer("assets_by_stage")
+def _assets(study: Study) -> dict[str, pd.DataFrame]:
+    if "assets" not in study.households.columns:
+        return {}
+    t = mv.mean_by_stage(study, "assets").reset_index()
+    return {"assets_by_stage.csv": t}
+
+
+def compute_tables(study: Study) -> dict[str, pd.DataFrame]:
+    tables: dict[str, pd.DataFrame] = {}
+    for _name, fn in PRODUCERS:
+        tables.update(fn(study))
+    return tables
+
+
+def write_atomically(out: Path, files: dict[str, bytes]) -> None:
+    """Write files into a temporary sibling folder, then swap it into place as `out`."""
+    out = Path(out)
+    parent = out.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    try:
+        for name, data in sorted(files.items()):
+            p = tmp / name
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(data)
+        old = None
+        if out.exists():
+            old = parent / f".{out.name}.old-{os.getpid()}"
+            os.replace(out, old)
+        os.replace(tmp, out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_tables(study: Study, out: str | Path) -> dict[str, pd.DataFrame]:
+    tables = compute_tables(study)
+    write_atomically(Path(out), {name: to_csv_bytes(df) for name, df in tables.items()})
+    return tables
