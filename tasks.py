@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""The two commands of the README, for a fresh machine with Python 3.11 and pip.
+
+    python3 tasks.py book    # set everything up, build the book into _build/html
+    python3 tasks.py test    # set everything up, run the whole test suite
+
+Setting up means: a virtual environment in .venv with every pinned requirement and the
+stagesofprogress library installed (editable). It is redone only when requirements.txt
+or pyproject.toml change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+STAMP = VENV / ".requirements.sha256"
+
+
+def _digest() -> str:
+    h = hashlib.sha256()
+    for name in ("requirements.txt", "pyproject.toml"):
+        h.update((ROOT / name).read_bytes())
+    return h.hexdigest()
+
+
+def setup() -> None:
+    if sys.version_info[:2] < (3, 11):
+        sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
+    if not PY.exists():
+        print("Creating the virtual environment in .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    digest = _digest()
+    if STAMP.exists() and STAMP.read_text().strip() == digest:
+        return
+    print("Installing the pinned requirements (a minute or two the first time) ...", flush=True)
+    subprocess.run([str(PY), "-m", "pip", "install", "--quiet", "-r", "requirements.txt"], cwd=ROOT, check=True)
+    STAMP.write_text(digest + "\n")
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["VIRTUAL_ENV"] = str(VENV)
+    env.setdefault("PYTHONHASHSEED", "0")
+    return env
+
+
+def book(extra: list[str]) -> int:
+    setup()
+    cmd = [str(BIN / "jupyter-book"), "build", ".", "-W", "-n", "--keep-going", *extra]
+    print("$", " ".join(cmd), flush=True)
+    rc = subprocess.run(cmd, cwd=ROOT, env=_env()).returncode
+    if rc == 0:
+        first = ROOT / "_build" / "html" / "index.html"
+        print(f"The book is in {first.parent} (open {first}).")
+    return rc
+
+
+def test(extra: list[str]) -> int:
+    setup()
+    cmd = [str(PY), "-m", "pytest", *extra]
+    print("$", " ".join(cmd), flush=True)
+    return subprocess.run(cmd, cwd=ROOT, env=_env()).returncode
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("book", "test", "setup"):
+        print(__doc__)
+        return 2
+    if argv[0] == "setup":
+        setup()
+        return 0
+    return {"book": book, "test": test}[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
