@@ -139,3 +139,205 @@ def register(table: Table) -> Table:
     """Add an optional table to the contract (idempotent)."""
     TABLES[table.name] = table
     return table
+
+
+# =========================================================================== optional tables
+# Declared here (not in the modules that read them) so that validation, datapackage.json and
+# the field documentation know every table of the contract. All are optional: a study that
+# lacks one simply has no chapter/table that needs it.
+
+STUDY_KEYS = STUDY_KEYS + (
+    StudyKey(
+        "reasons",
+        "Vocabulary of reasons.csv (optional): a mapping reason code (snake_case) -> label as a reader "
+        "should see it, e.g. `health: Health`.",
+        required=False,
+    ),
+    StudyKey(
+        "models",
+        "Logit specifications the chapters fit (optional): a mapping model name -> {table, period: "
+        "[start, end], outcome, by or filter, class_labels, groups: [{heading, variables: [{name, label, "
+        "transform, regions}]}]}. `name` is a reason code (a 0/1 flag built from reasons.csv for the "
+        "model's period) or a column of sample.csv.",
+        required=False,
+    ),
+    StudyKey(
+        "livestock",
+        "Settings of the livestock survey tables (optional): `years: [then, now]` (default: the last two "
+        "time points) and the order of `items` (species/breed) and `products` in the tables.",
+        required=False,
+    ),
+)
+
+_ACTIVITIES = (
+    ("livestock_production", "Livestock production"),
+    ("crop_agriculture", "Crop agriculture"),
+    ("trade_livestock_products", "Trade in livestock products"),
+    ("casual_labor", "Casual labor"),
+    ("handicrafts", "Handicrafts"),
+    ("business", "Business"),
+    ("livestock_trade", "Livestock trade"),
+)
+
+_RANK_NOTE = (
+    "How Table 1's bracketed rank is derived from `rank_<activity>`: each community ranks the "
+    "activities it cites, 1 = largest contribution to incomes (blank = not cited). An activity's "
+    "score in a group of communities is the Borda count sum over communities of (9 - rank), "
+    "uncited = 0 (9 = the eight activity codes incl. `other` + 1); activities are ordered by score, "
+    "highest first (ties: more communities citing first, then the order of the columns). The "
+    "bracket is the activity's place in that order; `other` (activities Table 1 does not print) "
+    "takes a place too, which is why Puno's ranks skip 7."
+)
+
+COMMUNITIES = register(
+    Table(
+        name="communities",
+        filename="communities.csv",
+        description="One row per community (village) studied: the characteristics of the paper's Table 1.",
+        columns=(
+            Column("community", "string", "Community name, as in households.csv (every community of households.csv has one row).", unique=True),
+            Column("region", "string", "Region of the community, as in households.csv."),
+            Column("altitude_m", "number", "Altitude of the community, metres above sea level.", minimum=0, maximum=7000),
+            Column("households_reported", "integer", "Number of households the community reports (its own count; may differ from the rows of households.csv).", minimum=1),
+            Column("households_with_land", "integer", "Households of the community holding land (community's count).", minimum=0),
+            Column("households_without_land", "integer", "Households of the community without land (community's count).", minimum=0),
+            Column("primary_schools", "integer", "Number of primary schools in the community.", minimum=0),
+            Column("dist_secondary_school_km", "number", "Distance to the nearest secondary school, km.", minimum=0),
+            Column("dist_health_facility_km", "number", "Distance to the nearest health facility, km.", minimum=0),
+            Column("dist_trading_center_km", "number", "Distance to the nearest trading centre (market town), km.", minimum=0),
+            Column("area", "number", "Area of the community, as Table 1 prints it (unit not stated in the paper; probably hectares).", minimum=0),
+            Column("pct_income_livestock", "number", "Percent of the community's income from livestock and livestock-related activities (0-100).", minimum=0, maximum=100),
+            Column("clean_water", "flag", "1 if the community has access to clean water."),
+            Column("telephone", "flag", "1 if telephone services are available in the community."),
+            Column("electricity", "flag", "1 if the community has access to electricity."),
+            Column("regular_transport", "flag", "1 if regular transport services are available."),
+            Column("veterinary", "flag", "1 if veterinary services are available."),
+            Column("road_months", "number", "Months per year the village link road is passable (0-12).", minimum=0, maximum=12),
+        )
+        + tuple(
+            Column(f"act_{code}", "flag", f"1 if the community cites {label.lower()} as an important economic activity.")
+            for code, label in _ACTIVITIES
+        )
+        + (
+            Column("act_other", "flag", "1 if the community cites another important activity that Table 1 does not print.", required=False),
+        )
+        + tuple(
+            Column(
+                f"rank_{code}",
+                "integer",
+                f"The community's order of importance of {label.lower()} for incomes (1 = most important); blank if not cited.",
+                required=False,
+                blank_ok=True,
+                minimum=1,
+                maximum=8,
+            )
+            for code, label in _ACTIVITIES + (("other", "Other activities"),)
+        ),
+        notes="Percent rows of Table 1 are percents of communities with the flag = 1. " + _RANK_NOTE,
+    )
+)
+
+SAMPLE = register(
+    Table(
+        name="sample",
+        filename="sample.csv",
+        description=(
+            "The randomly sampled households (about 25% of each movement category, paper step 6) whose reasons "
+            "and characteristics were asked: the explanatory variables of the logit models. Blank = not recorded; "
+            "models use complete cases only."
+        ),
+        columns=(
+            Column("household_id", "string", "Household (as in households.csv).", unique=True, references="households.household_id"),
+            Column("male_head", "flag", "1 if the head of household is a man (the paper's 'Gender').", blank_ok=True),
+            Column("age_head", "integer", "Age of the head of household, years (models use its square).", blank_ok=True, minimum=14, maximum=110),
+            Column(
+                "education_level", "integer",
+                "Schooling of the head: 0 none, 1 primary, 2 secondary, 3 higher (Tables 4-5 'Level of education').",
+                blank_ok=True, minimum=0, maximum=3,
+            ),
+            Column("above_primary", "flag", "1 if education_level >= 2, i.e. above primary level (Table 7).", blank_ok=True),
+            Column("prop_children_school", "number", "Proportion of the household's school-age children attending school (0-1).", blank_ok=True, minimum=0, maximum=1),
+            Column("relatives_outside", "flag", "1 if relatives working outside the community support the household.", blank_ok=True),
+            Column("land_ha", "number", "Land owned, hectares, 2004 (models use its natural log; > 0).", blank_ok=True, minimum=0),
+            Column("beef_cattle", "integer", "Beef cattle owned in 2004, head (all breeds).", blank_ok=True, minimum=0),
+            Column("dairy_cattle", "integer", "Dairy cattle owned in 2004, head (all breeds).", blank_ok=True, minimum=0),
+            Column("sheep", "integer", "Sheep owned in 2004, head (all breeds).", blank_ok=True, minimum=0),
+            Column("camelids", "integer", "Alpacas and llamas owned in 2004, head.", blank_ok=True, minimum=0),
+            Column("livestock_income_share", "number", "Proportion of household income from livestock (0-1).", blank_ok=True, minimum=0, maximum=1),
+            Column("dependency_ratio", "number", "Dependants (under 15 or over 64) per household member (0-1).", blank_ok=True, minimum=0, maximum=1),
+            Column("multiple_activities", "flag", "1 if the household is involved in more than one income-generating activity.", blank_ok=True),
+            Column("family_size", "integer", "Number of household members.", blank_ok=True, minimum=1),
+            Column(
+                "improved_breed", "flag",
+                "1 if the household owns any improved dairy cattle, beef cattle or sheep now (Table 7's outcome); "
+                "equals what livestock.csv says for the survey year when the study has livestock.csv.",
+                blank_ok=True,
+            ),
+        ),
+        notes="Columns other than household_id are optional for a study's own chapters; extra columns are kept.",
+    )
+)
+
+REASONS = register(
+    Table(
+        name="reasons",
+        filename="reasons.csv",
+        description=(
+            "Long table, one row per reason cited for a sampled household's trajectory over a period. "
+            "A household/period with no row cited no reason of the vocabulary."
+        ),
+        columns=(
+            Column("household_id", "string", "Sampled household (as in sample.csv).", references="sample.household_id"),
+            Column("start", "integer", "First year of the period the reason refers to (a time point)."),
+            Column("end", "integer", "Last year of the period the reason refers to (a time point)."),
+            Column("reason", "string", "Reason code (snake_case), one of study.yml `reasons:` when the study declares a vocabulary."),
+        ),
+        notes=(
+            "The logit models use the reasons of their own period (e.g. 1979-2004) as 0/1 flags; "
+            "shares quoted per sub-period (1979-1994, 1994-2004) use those periods' rows."
+        ),
+    )
+)
+
+LIVESTOCK_SPECIES = ("beef", "dairy", "sheep", "alpacas", "llamas", "chickens", "guinea_pigs", "pigs")
+
+LIVESTOCK = register(
+    Table(
+        name="livestock",
+        filename="livestock.csv",
+        description=(
+            "Long table of the livestock survey of the sampled households: one row per household x year x "
+            "species x breed owned (no row = none owned)."
+        ),
+        columns=(
+            Column("household_id", "string", "Sampled household (as in sample.csv).", references="sample.household_id"),
+            Column("year", "integer", "Year of the holding (e.g. 1994 = '10 years ago', 2004 = 'now')."),
+            Column("species", "string", "Species: beef, dairy, sheep, alpacas, llamas, chickens, guinea_pigs, pigs.", choices=LIVESTOCK_SPECIES),
+            Column("breed", "string", "indigenous (criollo) or improved; blank for species without breeds.", blank_ok=True, choices=("indigenous", "improved")),
+            Column("head", "integer", "Number of animals (>= 1).", minimum=1),
+        ),
+    )
+)
+
+PRODUCTION = register(
+    Table(
+        name="production",
+        filename="production.csv",
+        description=(
+            "Long table of livestock production of the sampled households: one row per household x product x "
+            "year reported (no row = not reported)."
+        ),
+        columns=(
+            Column("household_id", "string", "Sampled household (as in sample.csv).", references="sample.household_id"),
+            Column("product", "string", "Product code, e.g. alpaca_fiber, beef, camelid_hides, camelid_meat, cheese, chickens, dried_meat, eggs, guinea_pigs, milk, mutton, pork, wool."),
+            Column("unit", "string", "Unit of the quantity as Table 9 prints it, e.g. lbs/yr, kgs/wk, no/mo, litres/day."),
+            Column("year", "integer", "Year of the production (e.g. 1994 = '10 years ago', 2004 = 'now')."),
+            Column("quantity", "number", "Quantity produced in the unit (0 = did not produce).", minimum=0),
+        ),
+        notes=(
+            "Table 9: a household is new to a product when it produces it now (quantity > 0 in the last year) and "
+            "did not then (0 or no row in the first year). 'Valid N' = the region's sampled households producing "
+            "it now; the percent is of Valid N."
+        ),
+    )
+)
