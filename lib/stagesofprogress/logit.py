@@ -50,7 +50,7 @@ class LinkTest(NamedTuple):
     nobs: int
 
 
-def stars(p: pd.Series | np.ndarray | float) -> pd.Series | str:
+def significance_stars(p: pd.Series | np.ndarray | float) -> pd.Series | str:
     """Significance marks used in the paper: * p<0.1, ** p<0.05, *** p<0.01."""
     if np.isscalar(p):
         return "" if not np.isfinite(p) else "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
@@ -109,7 +109,7 @@ class LogitResult:
 
     @property
     def stars(self) -> pd.Series:
-        return stars(self.pvalue)
+        return significance_stars(self.pvalue)
 
     def conf_int_or(self, alpha: float = 0.05, which: str = "robust") -> pd.DataFrame:
         """Odds-ratio confidence interval, exp(B -/+ z * SE); `which="model"` uses the ML SE (SPSS)."""
@@ -265,6 +265,7 @@ def logit(data: pd.DataFrame, outcome: str, predictors: Sequence[str], robust: b
         )
     y, X = y_raw[ok], X_raw[ok]
     _check_outcome_classes(y, outcome, after_drop=bool(n_missing))
+    _check_size(len(y), X.shape[1] + 1)
 
     keep = _clean_sample(y, X, predictors, outcome, dropped, notes)
     rows, cols = keep
@@ -272,11 +273,7 @@ def logit(data: pd.DataFrame, outcome: str, predictors: Sequence[str], robust: b
     kept = [p for p, c in zip(predictors, cols) if c]
 
     n, k = len(y), X.shape[1] + 1
-    if n <= k:
-        raise LogitError(
-            f"Only {n} usable observations for {k} parameters (constant and {k - 1} predictors); "
-            "a logit needs more observations than parameters."
-        )
+    _check_size(n, k)
     Xc = np.column_stack([np.ones(n), X])
     res, fit_notes = _fit_checked(y, Xc, robust, kept)
     notes.extend(fit_notes)
@@ -363,6 +360,14 @@ def _predictor_matrix(data: pd.DataFrame, predictors: list[str]) -> np.ndarray:
     if inf:
         raise LogitError(f"Predictor(s) {', '.join(map(repr, inf))} contain infinite values.")
     return X
+
+
+def _check_size(n: int, k: int) -> None:
+    if n <= k:
+        raise LogitError(
+            f"Only {n} usable observations for {k} parameters (constant and {k - 1} predictors); "
+            "a logit needs more observations than parameters."
+        )
 
 
 def _check_outcome_classes(y: np.ndarray, outcome: str, after_drop: bool, why: str = "") -> None:

@@ -1,0 +1,342 @@
+"""The logit engine against Stata's published output and against hand-built messy data.
+
+Reference values are Stata's own results for `statsmodels.datasets.spector`, stored in
+statsmodels' test suite (installed with statsmodels, imported here rather than retyped):
+- statsmodels/discrete/tests/results/results_glm_logit_constrained.py,
+  `results_noconstraint_robust`: `glm grade gpa tuce psi, family(binomial) vce(robust)`,
+  which for the logit link equals `logit grade gpa tuce psi, vce(robust)`;
+- statsmodels/discrete/tests/results/results_discrete.py, `Spector.logit()`: plain
+  `logit grade gpa tuce psi` (coefficients, model SEs, z, log likelihoods, fitted probabilities).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from statsmodels.discrete.tests.results.results_discrete import Spector
+from statsmodels.discrete.tests.results.results_glm_logit_constrained import results_noconstraint_robust
+
+import stagesofprogress as sop
+from stagesofprogress.logit import LogitError, LogitResult, logit
+
+PRED = ["GPA", "TUCE", "PSI"]
+TERMS = ["Constant", *PRED]
+# Stata orders terms gpa tuce psi _cons; ours put Constant first
+STATA_ORDER = [3, 0, 1, 2]
+
+
+@pytest.fixture(scope="module")
+def spector() -> pd.DataFrame:
+    return sm.datasets.spector.load_pandas().data
+
+
+@pytest.fixture(scope="module")
+def fit(spector) -> LogitResult:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return logit(spector, "GRADE", PRED)
+
+
+@pytest.fixture(scope="module")
+def stata_robust():
+    return results_noconstraint_robust
+
+
+@pytest.fixture(scope="module")
+def stata_plain():
+    return Spector.logit
+
+
+# -- against Stata --------------------------------------------------------------------
+
+
+def test_coefficients_match_stata(fit, stata_plain):
+    expected = np.asarray(stata_plain.params)[STATA_ORDER]
+    assert list(fit.coef.index) == TERMS
+    np.testing.assert_allclose(fit.coef.to_numpy(), expected, atol=5e-5)
+
+
+def test_robust_se_z_p_match_stata_vce_robust(fit, stata_robust):
+    table = stata_robust.params_table[STATA_ORDER]  # columns: b se z pvalue ll ul ...
+    np.testing.assert_allclose(fit.coef.to_numpy(), table[:, 0], atol=5e-5)
+    np.testing.assert_allclose(fit.se.to_numpy(), table[:, 1], atol=5e-5)
+    np.testing.assert_allclose(fit.z.to_numpy(), table[:, 2], atol=5e-5)
+    np.testing.assert_allclose(fit.pvalue.to_numpy(), table[:, 3], atol=5e-5)
+    # odds-ratio CI is the exponentiated coefficient CI Stata prints
+    np.testing.assert_allclose(np.log(fit.ci_low.to_numpy()), table[:, 4], atol=5e-5)
+    np.testing.assert_allclose(np.log(fit.ci_high.to_numpy()), table[:, 5], atol=5e-5)
+    # to 4 decimals, as the toolchain notes quote them
+    assert fit.se.round(4).tolist() == [5.2808, 1.2878, 0.1198, 0.9799]
+
+
+def test_robust_cov_matches_stata(fit, stata_robust):
+    expected = stata_robust.cov[np.ix_(STATA_ORDER, STATA_ORDER)]
+    np.testing.assert_allclose(fit.cov.to_numpy(), expected, rtol=1e-5)
+
+
+def test_fit_statistics_match_stata(fit, stata_robust, stata_plain):
+    assert fit.nobs == 32
+    assert fit.wald_df == 3
+    assert round(fit.wald_chi2, 4) == round(stata_robust.chi2, 4) == 9.3605
+    assert fit.wald_p == pytest.approx(stata_robust.p, abs=5e-6)
+    assert fit.loglik == pytest.approx(stata_plain.llf, abs=5e-6)
+    assert fit.loglik_null == pytest.approx(stata_plain.llnull, abs=5e-6)
+    assert round(fit.pseudo_r2, 4) == round(stata_plain.prsquared, 4) == 0.3740
+
+
+def test_model_based_se_match_stata_plain_logit(spector, fit, stata_plain):
+    expected = np.asarray(stata_plain.bse)[STATA_ORDER]
+    np.testing.assert_allclose(fit.model_se.to_numpy(), expected, atol=5e-5)
+    plain = logit(spector, "GRADE", PRED, robust=False)
+    np.testing.assert_allclose(plain.se.to_numpy(), expected, atol=5e-5)
+    np.testing.assert_allclose(plain.z.to_numpy(), np.asarray(stata_plain.z)[STATA_ORDER], atol=5e-5)
+    # the robust Wald chi2 differs from the model-based one: the covariance really is used
+    assert abs(plain.wald_chi2 - fit.wald_chi2) > 0.5
+
+
+def test_spss_wald_is_squared_model_z(fit, stata_plain):
+    expected = np.asarray(stata_plain.z)[STATA_ORDER] ** 2
+    np.testing.assert_allclose(fit.wald.to_numpy(), expected, rtol=1e-6)
+    from scipy import stats
+
+    np.testing.assert_allclose(fit.wald_pvalue.to_numpy(), stats.chi2.sf(expected, 1), rtol=1e-5)
+
+
+def test_minus2ll_cox_snell_nagelkerke_by_hand(spector, fit, stata_plain):
+    y = spector["GRADE"].to_numpy()
+    n, ybar = len(y), y.mean()
+    ll0 = n * (ybar * np.log(ybar) + (1 - ybar) * np.log(1 - ybar))  # intercept-only model
+    ll1 = stata_plain.llf
+    cox_snell = 1 - np.exp((2 / n) * (ll0 - ll1))
+    nagelkerke = cox_snell / (1 - np.exp(2 * ll0 / n))
+    assert fit.minus2ll == pytest.approx(-2 * ll1, abs=1e-5)
+    assert fit.loglik_null == pytest.approx(ll0, abs=1e-9)
+    assert fit.cox_snell_r2 == pytest.approx(cox_snell, abs=1e-6)
+    assert fit.nagelkerke_r2 == pytest.approx(nagelkerke, abs=1e-6)
+    assert round(fit.cox_snell_r2, 4) == 0.3821 and round(fit.nagelkerke_r2, 4) == 0.5278
+
+
+def test_pct_correct_from_statas_fitted_probabilities(fit, stata_plain, spector):
+    y = spector["GRADE"].to_numpy()
+    pred = stata_plain.phat >= 0.5
+    expected = {1: 100 * np.mean(pred[y == 1]), 0: 100 * np.mean(~pred[y == 0])}
+    assert fit.pct_correct == pytest.approx(expected)
+    assert fit.pct_correct == pytest.approx({1: 800 / 11, 0: 1800 / 21})  # 8 of 11, 18 of 21
+    np.testing.assert_allclose(fit.predict(), stata_plain.phat, atol=1e-6)
+
+
+def test_linktest_matches_manual_refit(spector, fit):
+    X = sm.add_constant(spector[PRED], prepend=True).to_numpy()
+    xb = X @ fit.coef.to_numpy()
+    Z = np.column_stack([np.ones_like(xb), xb, xb**2])
+    n = len(xb)
+    ref = sm.Logit(spector["GRADE"].to_numpy(), Z).fit(
+        disp=0, cov_type="HC0", cov_kwds={"scaling_factor": n / (n - 1)}
+    )
+    lt = fit.linktest()
+    assert lt.hatsq_coef == pytest.approx(ref.params[2], abs=1e-6)
+    assert lt.hatsq_se == pytest.approx(ref.bse[2], abs=1e-6)
+    assert lt.hatsq_pvalue == pytest.approx(ref.pvalues[2], abs=1e-6)
+    assert lt.hat_coef == pytest.approx(ref.params[1], abs=1e-6)
+    assert lt.nobs == 32
+    assert lt.hatsq_pvalue > 0.1  # spector's model passes the link test
+
+
+def test_tidy_frame_and_summary(fit):
+    df = fit.to_frame()
+    assert list(df.columns) == ["term", "coef", "se", "odds_ratio", "z", "pvalue", "ci_low", "ci_high", "stars", "dropped"]
+    assert df["term"].tolist() == TERMS
+    assert df["stars"].tolist() == ["**", "**", "", "**"]
+    np.testing.assert_allclose(df["odds_ratio"], np.exp(df["coef"]))
+    s = fit.summary_stats()
+    assert s["nobs"] == 32 and s["wald_df"] == 3
+    assert s["pseudo_r2"] == pytest.approx(fit.pseudo_r2)
+    assert "N=32" in repr(fit)
+
+
+def test_stars_thresholds():
+    p = pd.Series([0.001, 0.0099, 0.01, 0.049, 0.05, 0.0999, 0.1, 0.5, np.nan])
+    assert sop.significance_stars(p).tolist() == ["***", "***", "**", "**", "*", "*", "", "", ""]
+
+
+def test_deterministic(spector, fit):
+    again = logit(spector, "GRADE", PRED)
+    pd.testing.assert_frame_equal(again.to_frame(), fit.to_frame())
+    assert again.wald_chi2 == fit.wald_chi2
+
+
+def test_exported_at_package_level():
+    assert sop.logit is logit and sop.LogitError is LogitError and sop.LogitResult is LogitResult
+
+
+# -- messy data ------------------------------------------------------------------------
+
+
+def _quiet(*args, **kwargs) -> LogitResult:
+    """Fit with every warning turned into an error: messy data must not leak warnings."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return logit(*args, **kwargs)
+
+
+def test_constant_predictor_is_dropped_with_reason(spector, fit):
+    d = spector.assign(private_job=0.0)
+    r = _quiet(d, "GRADE", ["GPA", "private_job", "TUCE", "PSI"])
+    assert r.dropped == {"private_job": "constant in the estimation sample (always 0)"}
+    assert np.isnan(r.coef["private_job"]) and r.stars["private_job"] == ""
+    np.testing.assert_allclose(r.coef[TERMS].to_numpy(), fit.coef.to_numpy(), atol=1e-8)
+    assert r.wald_df == 3
+    row = r.to_frame().set_index("term").loc["private_job"]
+    assert np.isnan(row["se"]) and row["dropped"].startswith("constant")
+
+
+def test_collinear_predictor_later_one_dropped(spector, fit):
+    d = spector.assign(combo=2 * spector["GPA"] - spector["PSI"] + 1)
+    r = _quiet(d, "GRADE", ["GPA", "TUCE", "PSI", "combo"])
+    assert list(r.dropped) == ["combo"] and "collinear" in r.dropped["combo"]
+    np.testing.assert_allclose(r.coef[TERMS].to_numpy(), fit.coef.to_numpy(), atol=1e-8)
+    # order decides which one goes: put combo first and PSI becomes the redundant one
+    r2 = _quiet(d, "GRADE", ["combo", "GPA", "TUCE", "PSI"])
+    assert list(r2.dropped) == ["PSI"]
+    assert r2.loglik == pytest.approx(fit.loglik, abs=1e-8)
+
+
+def test_duplicate_column_is_collinear(spector):
+    d = spector.assign(GPA2=spector["GPA"])
+    r = _quiet(d, "GRADE", ["GPA", "GPA2", "PSI"])
+    assert list(r.dropped) == ["GPA2"]
+
+
+def test_binary_perfect_predictor_dropped_with_obs_count_like_stata(spector):
+    d = spector.copy()
+    d["flag"] = 0
+    idx = d.index[d["GRADE"] == 0][:4]
+    d.loc[idx, "flag"] = 1  # flag == 1 only where GRADE == 0: "flag != 0 predicts failure perfectly"
+    r = _quiet(d, "GRADE", ["GPA", "TUCE", "PSI", "flag"])
+    assert r.nobs == 28
+    assert r.dropped == {"flag": "flag != 0 predicts failure perfectly"}
+    assert "flag != 0 predicts failure perfectly; flag dropped and 4 obs not used." in r.notes
+    ref = _quiet(d.drop(index=idx), "GRADE", PRED)
+    np.testing.assert_allclose(r.coef[TERMS].to_numpy(), ref.coef.to_numpy(), atol=1e-8)
+    np.testing.assert_allclose(r.se[TERMS].to_numpy(), ref.se.to_numpy(), atol=1e-8)
+
+
+def test_binary_zero_value_predicts_success(spector):
+    d = spector.copy()
+    d["flag"] = 1
+    idx = d.index[d["GRADE"] == 1][:3]
+    d.loc[idx, "flag"] = 0  # flag == 0 only where GRADE == 1
+    r = _quiet(d, "GRADE", ["GPA", "flag"])
+    assert r.nobs == 29
+    assert "flag == 0 predicts success perfectly; flag dropped and 3 obs not used." in r.notes
+
+
+def test_continuous_complete_separation_is_an_error_naming_it(spector):
+    d = spector.assign(score=spector["GRADE"] * 10 + np.arange(32) / 100)
+    threshold = d.loc[d["GRADE"] == 0, "score"].max()
+    message = f"'score' separates the outcome completely ('GRADE' = 1 exactly when score > {threshold:g})"
+    with pytest.raises(LogitError, match=re.escape(message)):
+        _quiet(d, "GRADE", ["GPA", "score"])
+
+
+def test_continuous_quasi_separation_drops_like_stata():
+    # x < 3 -> 0, x > 3 -> 1, mixed at x == 3: Stata keeps only the x == 3 subsample
+    x = np.array([1, 2, 2, 3, 3, 3, 3, 3, 3, 4, 5, 5], dtype=float)
+    y = np.array([0, 0, 0, 0, 1, 0, 1, 1, 0, 1, 1, 1])
+    z = np.array([1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6], dtype=float)
+    r = _quiet(pd.DataFrame({"y": y, "x": x, "z": z}), "y", ["x", "z"])
+    assert r.nobs == 6 and "x" in r.dropped
+    assert any("x dropped and 6 obs not used" in n for n in r.notes)
+
+
+def _separable(n=60, seed=1):
+    rng = np.random.default_rng(seed)
+    a, b, c = rng.normal(size=(3, n))
+    return a, b, c
+
+
+def test_complete_separation_by_combination_is_a_clear_error():
+    a, b, c = _separable()
+    d = pd.DataFrame({"y": (a + b > 0).astype(int), "a": a, "b": b, "c": c})
+    with pytest.raises(LogitError, match=r"completely separated by a combination of predictors \(a, b\)"):
+        _quiet(d, "y", ["c", "a", "b"])
+
+
+def test_quasi_complete_separation_by_combination_is_a_clear_error():
+    a, b, c = _separable()
+    y = (a + b > 0).astype(int)
+    a[:10], b[:10], y[:10] = 0, 0, np.arange(10) % 2
+    d = pd.DataFrame({"y": y, "a": a, "b": b, "c": c})
+    with pytest.raises(LogitError, match=r"quasi-completely separated .*\(a, b\)"):
+        _quiet(d, "y", ["c", "a", "b"])
+
+
+def test_missing_values_listwise_deletion(spector, fit):
+    d = spector.copy()
+    d.loc[d.index[[1, 5]], "GPA"] = np.nan
+    d.loc[d.index[7], "GRADE"] = np.nan
+    d.loc[d.index[5], "PSI"] = np.nan  # same row as a GPA gap: counted once
+    r = _quiet(d, "GRADE", PRED)
+    assert r.nobs == 29
+    assert r.notes[0].startswith("3 of 32 rows were left out because of missing values")
+    assert "GRADE, GPA, PSI" in r.notes[0]
+    ref = _quiet(d.dropna(), "GRADE", PRED)
+    np.testing.assert_allclose(r.coef.to_numpy(), ref.coef.to_numpy(), atol=1e-10)
+
+
+def test_nullable_and_bool_columns(spector, fit):
+    d = spector.assign(GRADE=spector["GRADE"].astype("Int64"), PSI=spector["PSI"].astype(bool))
+    r = _quiet(d, "GRADE", PRED)
+    np.testing.assert_allclose(r.coef.to_numpy(), fit.coef.to_numpy(), atol=1e-10)
+
+
+def test_pct_correct_hand_case():
+    # one dummy: fitted p is the group mean. x=0: y 0,0,0,1 -> p=.25, predicts 0;
+    # x=1: y 1,1,0 -> p=2/3, predicts 1. Ones: 2 of 3 right; zeros: 3 of 4 right.
+    d = pd.DataFrame({"y": [0, 0, 0, 1, 1, 1, 0], "x": [0, 0, 0, 0, 1, 1, 1]})
+    r = _quiet(d, "y", ["x"])
+    assert r.pct_correct == pytest.approx({1: 200 / 3, 0: 75.0})
+    np.testing.assert_allclose(r.predict(), [0.25] * 4 + [2 / 3] * 3, atol=1e-8)
+    assert r.classification(cutoff=0.7) == pytest.approx({1: 0.0, 0: 100.0})
+
+
+@pytest.mark.parametrize(
+    "frame, outcome, predictors, message",
+    [
+        (pd.DataFrame({"y": [1, 1, 1, 1], "x": [1, 2, 3, 4]}), "y", ["x"], r"'y' takes only the value 1"),
+        (pd.DataFrame({"y": [0, 1, 2, 1], "x": [1, 2, 3, 4]}), "y", ["x"], r"'y' must be coded 0/1.*2"),
+        (pd.DataFrame({"y": ["a", "b", "a", "b"], "x": [1, 2, 3, 4]}), "y", ["x"], r"outcome 'y' is not numeric"),
+        (pd.DataFrame({"y": [0, 1, 0, 1], "x": ["a", "b", "c", "d"]}), "y", ["x"], r"predictor 'x' is not numeric"),
+        (pd.DataFrame({"y": [0, 1, 0, 1], "x": [1, 2, 3, 4]}), "y", ["x", "nope"], r"Unknown column\(s\) 'nope'"),
+        (pd.DataFrame({"y": [0, 1, 0, 1], "x": [1, 2, 3, 4]}), "y", ["y"], r"also listed as a predictor"),
+        (pd.DataFrame({"y": [0, 1, 0, 1], "x": [1, 2, 3, 4]}), "y", ["x", "x"], r"more than once"),
+        (
+            pd.DataFrame({"y": [0, 1, 1], "a": [1.0, 3.0, 2.0], "b": [2.0, 1.0, 5.0]}),
+            "y",
+            ["a", "b"],
+            r"Only 3 usable observations for 3 parameters",
+        ),
+        (pd.DataFrame({"y": [0, 1, np.nan, np.nan], "x": [1, np.nan, 3, 4]}), "y", ["x"], r"only the value 0 after listwise"),
+        (pd.DataFrame({"y": [0, 1, 0, 1], "x": [1, np.inf, 3, 4]}), "y", ["x"], r"infinite"),
+    ],
+)
+def test_fatal_problems_raise_logit_error(frame, outcome, predictors, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(LogitError, match=message):
+            logit(frame, outcome, predictors)
+
+
+def test_logit_error_is_a_value_error():
+    assert issubclass(LogitError, ValueError)
+
+
+def test_dummy_separation_leaving_one_class_is_an_error():
+    d = pd.DataFrame({"y": [0, 0, 1, 1, 0, 1], "x": [0, 0, 1, 1, 0, 1], "z": [1, 2, 3, 4, 5, 6.0]})
+    with pytest.raises(LogitError, match=r"x predicts perfectly are left out"):
+        _quiet(d, "y", ["z", "x"])
