@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--data", type=Path, default=None, help="study folder (default: the embedded default study)")
     t.add_argument("--out", type=Path, required=True, help="folder to write the CSV files into (replaced atomically)")
     t.set_defaults(func=cmd_tables)
+
+    from . import rebuild, simulate  # `sop book`, `sop simulate` (their code lives in those modules)
+
+    rebuild.add_parser(sub)
+    simulate.add_parser(sub)
     return p
 
 
