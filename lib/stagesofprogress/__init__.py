@@ -25,3 +25,5 @@ from .outputs import compute_tables, write_tables
 __version__ = "0.1.0"
 from .logit import LinkTest, LogitError, LogitResult, logit, significance_stars
 from .logit_report import forest_plot, long_table, paper_table, spss_table, to_html as logit_html, write_logit_csv
+from .simulate import SimulationError, simulate, simulate_files
+from .rebuild import BookError, build_book
