@@ -177,7 +177,11 @@ class LogitResult:
         """Stata's `linktest`, refitting with the same covariance choice as this fit."""
         xb = self._X @ self.coef[self.estimated].to_numpy()
         X = np.column_stack([np.ones_like(xb), xb, xb**2])
-        res = _fit(self._y, X, self.robust)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            res = _fit(self._y, X, self.robust)
+        if not (np.all(np.isfinite(res.bse)) and res.mle_retvals.get("converged", False)):
+            raise LogitError("The link test's refit did not converge (the linear prediction separates the outcome).")
         p = 2 * stats.norm.sf(np.abs(res.params / res.bse))
         return LinkTest(
             hat_coef=float(res.params[1]),
@@ -287,7 +291,9 @@ def logit(data: pd.DataFrame, outcome: str, predictors: Sequence[str], robust: b
     model_se[est] = res.model_bse
     if k > 1:
         R = np.eye(k)[1:]
-        w = res.wald_test(R, use_f=False, scalar=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            w = res.wald_test(R, use_f=False, scalar=True)
         wald_chi2, wald_df = float(np.squeeze(w.statistic)), k - 1
     else:
         wald_chi2, wald_df = float("nan"), 0
