@@ -64,10 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", type=Path, required=True, help="folder to write the CSV files into (replaced atomically)")
     t.set_defaults(func=cmd_tables)
 
-    from . import rebuild, simulate  # `sop book`, `sop simulate` (their code lives in those modules)
+    # `sop book`, `sop simulate` (their code lives in those modules). `from . import simulate` would
+    # give the function `simulate` that __init__ exports under the module's name, so import from it.
+    from .rebuild import add_parser as add_book_parser
+    from .simulate import add_parser as add_simulate_parser
 
-    rebuild.add_parser(sub)
-    simulate.add_parser(sub)
+    add_book_parser(sub)
+    add_simulate_parser(sub)
     return p
 
 
