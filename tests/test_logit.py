@@ -340,3 +340,24 @@ def test_dummy_separation_leaving_one_class_is_an_error():
     d = pd.DataFrame({"y": [0, 0, 1, 1, 0, 1], "x": [0, 0, 1, 1, 0, 1], "z": [1, 2, 3, 4, 5, 6.0]})
     with pytest.raises(LogitError, match=r"x predicts perfectly are left out"):
         _quiet(d, "y", ["z", "x"])
+
+
+def test_stata_manual_logitxmpl_covariate_pattern_separation():
+    """Stata's manual ([R] logit, data logitxmpl): the pattern x1 == x2 == 0 always fails,
+    so Stata iterates 16,000 times and stops with "convergence not achieved". We say why."""
+    d = pd.DataFrame({"y": [0, 0, 0, 1, 0, 1], "x1": [0, 0, 1, 1, 0, 0], "x2": [0, 0, 0, 0, 1, 1]})
+    with pytest.raises(LogitError, match=r"quasi-completely separated by a combination of predictors \(x1, x2\)"):
+        _quiet(d, "y", ["x1", "x2"])
+
+
+def test_great_predictor_is_fitted_with_a_note_not_an_error():
+    """Overlapping but nearly separated data have a finite MLE: fit them, and report the
+    observations whose fitted probability is 0 or 1 as Stata does ("completely determined")."""
+    x = np.r_[np.linspace(-60, -1, 30), np.linspace(1, 60, 30), [0.5, -0.5]]
+    y = np.r_[np.zeros(30), np.ones(30), [0, 1]].astype(int)
+    r = _quiet(pd.DataFrame({"y": y, "x": x}), "y", ["x"])
+    assert np.isfinite(r.coef["x"]) and r.coef["x"] > 0
+    determined = np.abs(r.coef["Constant"] + r.coef["x"] * x) > -np.log(np.finfo(float).eps)
+    expected = f"{int((determined & (y == 0)).sum())} failures and {int((determined & (y == 1)).sum())} successes"
+    assert determined.sum() > 0
+    assert any(n.startswith(expected) for n in r.notes)

@@ -567,6 +567,11 @@ def _fit_checked(y: np.ndarray, X: np.ndarray, robust: bool, names: list[str]) -
             raise LogitError(f"The logit did not converge in {_MAXITER} Newton iterations.")
         if not finite:
             raise LogitError("The logit's covariance matrix could not be computed (singular information matrix).")
+    determined = np.abs(xb) > -np.log(np.finfo(float).eps)  # fitted p is 0 or 1 in double precision
+    if determined.any():
+        fails = int((determined & (xb < 0) & (y == 0)).sum())
+        succ = int((determined & (xb > 0) & (y == 1)).sum())
+        notes.append(f"{fails} failures and {succ} successes completely determined (fitted probability 0 or 1).")
     if smx.HessianInversionWarning in kinds:
         notes.append("The information matrix was close to singular; standard errors may be unreliable.")
     if smx.ConvergenceWarning in kinds and converged:
