@@ -27,3 +27,4 @@ from .logit import LinkTest, LogitError, LogitResult, logit, significance_stars
 from .logit_report import forest_plot, long_table, paper_table, spss_table, to_html as logit_html, write_logit_csv
 from .simulate import SimulationError, simulate, simulate_files
 from .rebuild import BookError, build_book
+from . import paper
