@@ -28,3 +28,13 @@ from .logit_report import forest_plot, long_table, paper_table, spss_table, to_h
 from .simulate import SimulationError, simulate, simulate_files
 from .rebuild import BookError, build_book
 from . import paper
+
+
+def __getattr__(name):
+    """Lazy submodules: `sop.plots` (figures) and `sop.book` (chapter helpers) load matplotlib
+    and the notebook tools only when first used, so `import stagesofprogress` stays light."""
+    if name in ("plots", "book"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
