@@ -33,12 +33,15 @@ model) are kept, with `reproduced` blank and `ok` False: the scorecard counts th
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import movements as mv
 from .study import Study
 
 COLUMNS = ["table", "row", "column", "paper", "reproduced", "tolerance", "ok"]
@@ -167,3 +170,555 @@ def scorecard_summary(card: pd.DataFrame) -> pd.DataFrame:
     out["ok"] = out["ok"].astype(int)
     out["share_ok"] = out["ok"] / out["cells"].where(out["cells"] > 0)
     return out[SUMMARY_COLUMNS]
+
+
+# ------------------------------------------------------------------------- reproduction
+
+
+def norm(label: str) -> str:
+    """Loose key for matching printed labels: lower case, words only, plural 's' dropped
+    ("Alpacas fiber prod lbs/yr" and "Alpaca fiber prod lbs/yr" meet)."""
+    words = re.findall(r"[a-z0-9]+", str(label).lower())
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words)
+
+
+def _cell(table, row, column, value, stars=None, rank=None) -> dict:
+    v = float(value) if value is not None and not pd.isna(value) else np.nan
+    return {"table": table, "row": str(row), "column": str(column), "value": v, "stars": stars, "rank": rank}
+
+
+def _table1(study: Study) -> list[dict]:
+    from .communities import communities_summary
+
+    s = communities_summary(study)
+    return [_cell("Table 1", r.label, r.group, r.value, rank=None if pd.isna(r.rank) else int(r.rank)) for r in s.itertuples()]
+
+
+def _table2(study: Study) -> list[dict]:
+    if "assets" not in study.households.columns:
+        return []
+    t = mv.mean_by_stage(study, "assets")
+    return [_cell("Table 2", r.label, "Average number of assets", r.mean) for r in t.itertuples()]
+
+
+TABLE3_COLUMNS = {
+    "Remained Poor": "remained_poor",
+    "Escaped Poverty": "escaped",
+    "Became Poor": "became_poor",
+    "Remained Not Poor": "remained_not_poor",
+    "Poor at the Start of the Period": "poor_at_start",
+    "Poor at the End of the Period": "poor_at_end",
+}
+
+
+def _table3(study: Study) -> list[dict]:
+    out = []
+    for a, b in study.periods():
+        s = mv.movement_summary(study, a, b)
+        for group, r in s.iterrows():
+            name = "Both Regions" if group == mv.ALL else group
+            for col, key in TABLE3_COLUMNS.items():
+                out.append(_cell("Table 3", f"{name}, {a}-{b}", col, r[key]))
+    return out
+
+
+def _when(year: int, now: int) -> str:
+    return "Now" if year == now else f"{now - year} years ago"
+
+
+def _livestock_tables(study: Study) -> list[dict]:
+    from . import livestock as lv
+
+    out = []
+    if study.has("livestock"):
+        now = lv.settings(study)["years"][-1]
+        for r in lv.holdings(study).itertuples():
+            if r.group == mv.ALL:
+                continue
+            when = _when(r.year, now)
+            out.append(_cell("Table 6", r.item, f"{r.group} {when} No. of hhs", r.households))
+            out.append(_cell("Table 6", r.item, f"{r.group} {when} Percent of hhs", r.percent))
+        for r in lv.herd_sizes(study).itertuples():
+            if r.group == mv.ALL:
+                continue
+            when = _when(r.year, now)
+            out.append(_cell("Table 8", r.item, f"{r.group} {when} Mean Herd Size", r.mean))
+            out.append(_cell("Table 8", r.item, f"{r.group} {when} Valid n", r.valid_n if r.valid_n else np.nan))
+    if study.has("production"):
+        for r in lv.new_activities(study).itertuples():
+            if r.group == mv.ALL:
+                continue
+            out.append(_cell("Table 9", r.label, f"{r.group} No. of hhs", r.households))
+            out.append(_cell("Table 9", r.label, f"{r.group} Percent", r.percent))
+            out.append(_cell("Table 9", r.label, f"{r.group} Valid N", r.valid_n))
+    return out
+
+
+def _logit_cells(fit) -> list[dict]:
+    """Every number of one fitted model, keyed the way the paper's transcription names it."""
+    table = fit.table
+    spss = fit.layout == "spss"
+    labels = {"Constant": "Constant", **fit.labels}
+    out = []
+    for group, r in fit.results.items():
+        pre = "" if spss else f"{group} "
+        ci = r.conf_int_or(which="model" if spss else "robust")
+        for term in r.terms:
+            if term in r.dropped:
+                continue
+            row = labels.get(term, term)
+            b = r.coef[term]
+            if spss:
+                out += [
+                    _cell(table, row, "B", b, stars=r.stars[term]),
+                    _cell(table, row, "S.E.", r.model_se[term]),
+                    _cell(table, row, "Wald", r.wald[term]),
+                    _cell(table, row, "Sig.", r.wald_pvalue[term]),
+                    _cell(table, row, "Odds Ratio", np.exp(b)),
+                    _cell(table, row, "CI Lower", ci.loc[term, "ci_low"]),
+                    _cell(table, row, "CI Upper", ci.loc[term, "ci_high"]),
+                ]
+            else:
+                out += [
+                    _cell(table, row, f"{pre}B", b, stars=r.stars[term]),
+                    _cell(table, row, f"{pre}Odds Ratio", np.exp(b)),
+                    _cell(table, row, f"{pre}SE", r.se[term]),
+                ]
+        col = f"{pre}B"
+        if spss:
+            out += [
+                _cell(table, "-2 Log Likelihood", col, r.minus2ll),
+                _cell(table, "Pseudo R square", col, r.nagelkerke_r2),
+                _cell(table, "N", col, r.nobs),
+            ]
+        else:
+            out += [
+                _cell(table, "Wald chi2", col, r.wald_chi2),
+                _cell(table, "Wald df", col, r.wald_df),
+                _cell(table, "Prob >chi2", col, r.wald_p),
+                _cell(table, "Log pseudolikelihood" if r.robust else "Log likelihood", col, r.loglik),
+                _cell(table, "Pseudo R-square (McFadden's)", col, r.pseudo_r2),
+                _cell(table, "N", col, r.nobs),
+                _cell(table, f"% Correctly Predicted: {fit.class_labels[1]}", col, r.pct_correct[1]),
+                _cell(table, f"% Correctly Predicted: {fit.class_labels[0]}", col, r.pct_correct[0]),
+            ]
+    return out
+
+
+def _fits(study: Study) -> dict:
+    from . import models
+
+    if not study.has("sample"):
+        return {}
+    try:
+        return models.fit_models(study)
+    except KeyError:
+        return {}
+
+
+def reproduce(study: Study, fits: dict | None = None) -> pd.DataFrame:
+    """Every number the study gives for the paper's tables, keyed like the transcription:
+    table, row, column, value, stars (B cells), rank (Table 1 activities)."""
+    cells: list[dict] = []
+    if study.has("communities"):
+        cells += _table1(study)
+    cells += _table2(study)
+    cells += _table3(study)
+    cells += _livestock_tables(study)
+    fits = _fits(study) if fits is None else fits
+    for fit in fits.values():
+        if fit.table:
+            cells += _logit_cells(fit)
+    return pd.DataFrame(cells, columns=["table", "row", "column", "value", "stars", "rank"])
+
+
+# ------------------------------------------------------------------------- the scorecard
+
+
+def paper_folder(study: Study) -> Path | None:
+    """The study's `paper:` folder (relative to the study), or None when it declares none."""
+    p = study.meta.get("paper")
+    if not p:
+        return None
+    folder = (Path(study.path) / str(p)).resolve()
+    if not folder.is_dir():
+        raise FileNotFoundError(f"study.yml says paper: {p}, but {folder} is not a folder.")
+    return folder
+
+
+def errata(folder: Path | None) -> pd.DataFrame:
+    """The paper's errata (table, row, column, printed, consistent_value, explanation), or none."""
+    cols = ["table", "row", "column", "printed", "consistent_value", "explanation"]
+    if folder is None or not (Path(folder) / "errata.csv").exists():
+        return pd.DataFrame(columns=cols)
+    return pd.read_csv(Path(folder) / "errata.csv", dtype=str, keep_default_na=False)
+
+
+_RANK = re.compile(r"\((\d+)\)\s*$")
+_FIT_REL = {"Wald chi2": 0.10, "Log pseudolikelihood": 0.05, "Log likelihood": 0.05, "-2 Log Likelihood": 0.05}
+_FIT_EXACT = {"Wald df", "N"}
+_FIT_R2 = {"Pseudo R-square (McFadden's)", "Pseudo R square"}
+_FIT_PRINTED = {"Prob >chi2"}
+
+
+def _parse(printed: str):
+    from .paper import parse_printed
+
+    try:
+        return parse_printed(printed)
+    except ValueError:
+        return math.nan, 0, None
+
+
+def _stat(column: str) -> str:
+    """The statistic of a logit column: "Puno Odds Ratio" -> "Odds Ratio", "S.E." -> "S.E."."""
+    for s in ("Odds Ratio", "CI Lower", "CI Upper", "S.E.", "Wald", "Sig.", "SE", "B"):
+        if column == s or column.endswith(" " + s):
+            return s
+    return column
+
+
+def _se_column(column: str) -> str:
+    return column[: -len("B")] + "SE" if column.endswith(" B") else "S.E."
+
+
+def judge_logit_cell(row: str, column: str, rep: dict, target: float, stars: str, decimals, se: float | None) -> Judgement:
+    """Judge one cell of a logit table (see the module docstring for the rules)."""
+    v = rep.get("value", np.nan)
+    if row in _FIT_EXACT:
+        return judge_exact(v, target)
+    if row in _FIT_R2:
+        return judge_abs(v, target, 0.03)
+    if row.startswith("% Correctly Predicted"):
+        return judge_abs(v, target, 3.0, " percentage points")
+    if row in _FIT_REL:
+        return judge_rel(v, target, _FIT_REL[row], decimals)
+    if row in _FIT_PRINTED:
+        return judge_printed(v, target, decimals)
+    stat = _stat(column)
+    if stat == "B":
+        return judge_coef(v, rep.get("stars") or "", target, stars, se, decimals)
+    if stat == "Odds Ratio":
+        return judge_rel(v, target, 0.05, decimals)
+    if stat in ("SE", "S.E.", "CI Lower", "CI Upper"):
+        return judge_rel(v, target, 0.15, decimals)
+    if stat == "Wald":
+        return judge_rel(v, target, 0.10, decimals)
+    if stat == "Sig.":
+        return judge_bracket(v, target)
+    return judge_printed(v, target, decimals)
+
+
+def _judge(table: str, row: str, column: str, printed: str, rep: dict, se: float | None, logit_tables: set,
+           consistent: list[str]) -> Judgement:
+    """Judge against the printed value and every consistent value the errata give: ok when
+    any of them is met (a printed value the errata contradict may still be what a consistent
+    study gives, e.g. a pooled percent built from the region rows' own components)."""
+    candidates = [(printed, False)] + [(c, True) for c in consistent]
+    verdicts = []
+    for text, _is_errata in candidates:
+        value, nstars, decimals = _parse(text)
+        stars = "*" * nstars
+        if table in logit_tables:
+            j = judge_logit_cell(row, column, rep, value, stars, decimals, se)
+        else:
+            j = judge_printed(rep.get("value", np.nan), value, decimals)
+            m = _RANK.search(text or "")
+            if m:
+                rank = rep.get("rank")
+                same = rank is not None and not pd.isna(rank) and int(rank) == int(m.group(1))
+                j = Judgement(bool(j.ok and same), j.tolerance + f"; rank ({m.group(1)}) must match")
+        verdicts.append(j)
+    if len(verdicts) == 1:
+        return verdicts[0]
+    ok = any(j.ok for j in verdicts)
+    return Judgement(ok, f"{verdicts[0].tolerance}; or the same against the errata's consistent value "
+                     + " or ".join(consistent) + " (errata.csv)")
+
+
+def _table_cells(study: Study, folder: Path, fits: dict) -> pd.DataFrame:
+    from .paper import TABLES, published
+
+    present = [t for t in TABLES if (Path(folder) / f"table{t.split()[-1]}.csv").exists()]
+    if not present:
+        return pd.DataFrame(columns=COLUMNS)
+    pub = pd.concat([published(t, folder=Path(folder)) for t in present], ignore_index=True)
+    pub = pub[pub["printed"].astype(str).str.strip() != ""].reset_index(drop=True)
+    rep = reproduce(study, fits)
+    logit_tables = {f.table for f in fits.values() if f.table}
+    exact = {(r.table, r.row, r.column): r._asdict() for r in rep.itertuples(index=False)}
+    loose = {(r.table, norm(r.row), norm(r.column)): r._asdict() for r in rep.itertuples(index=False)}
+    printed_at = {(r.table, r.row, r.column): r.printed for r in pub.itertuples(index=False)}
+    err = errata(folder)
+    consistent: dict[tuple, list[str]] = {}
+    for r in err.itertuples(index=False):
+        consistent.setdefault((r.table, r.row, r.column), []).append(str(r.consistent_value))
+    rows = []
+    for r in pub.itertuples(index=False):
+        key = (r.table, r.row, r.column)
+        found = exact.get(key) or loose.get((r.table, norm(r.row), norm(r.column))) or {}
+        se = None
+        if r.table in logit_tables and _stat(r.column) == "B":
+            se_text = printed_at.get((r.table, r.row, _se_column(r.column)), "")
+            se = _parse(se_text)[0] if se_text else None
+        j = _judge(r.table, r.row, r.column, r.printed, found, se, logit_tables, consistent.get(key, []))
+        if not found:
+            j = Judgement(False, j.tolerance + "; not reproduced (the study lacks what this cell needs)")
+        rows.append((r.table, r.row, r.column, r.printed, found.get("value", np.nan), j.tolerance, j.ok))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def scorecard(study: Study, folder: str | Path | None = None, fits: dict | None = None) -> pd.DataFrame:
+    """One row per published cell (tables, then the text's figures): table, row, column,
+    paper (as printed), reproduced, tolerance, ok. `folder` defaults to the study's `paper:`.
+    """
+    folder = Path(folder) if folder is not None else paper_folder(study)
+    if folder is None:
+        raise KeyError("This study's study.yml has no `paper:` folder of published tables to compare with.")
+    fits = _fits(study) if fits is None else fits
+    parts = [_table_cells(study, folder, fits)]
+    if (folder / "text_figures.csv").exists():
+        parts.append(text_cells(study, folder, fits))
+    card = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else pd.DataFrame(columns=COLUMNS)
+    card["ok"] = card["ok"].astype(bool)
+    return card[COLUMNS]
+
+
+# ------------------------------------------------------------------------- text figures
+#
+# Each figure quoted in the prose is recomputed by a short recipe keyed by its id in
+# text_figures.csv, through the same functions the chapters call. Region names in the ids
+# ("puno") are resolved against the study's own regions. Figures the data contract cannot
+# speak to (languages spoken, when roads arrived, milk sales) have no recipe and are not
+# scored; `TEXT_NOT_SCORED` lists them.
+
+TEXT_NOT_SCORED = {
+    "puno_quechua_communities": "languages are not part of the contract",
+    "puno_aymara_communities": "languages are not part of the contract",
+    "puno_communities_with_motor_transport": "when transport services arrived is not recorded",
+    "milk_sellers_ratio_puno_escapers": "sales are not part of production.csv",
+}
+
+
+class _Ctx:
+    """What the recipes need, computed once."""
+
+    def __init__(self, study: Study, fits: dict):
+        self.study, self.fits = study, fits
+        self._cache: dict = {}
+
+    def region(self, token: str) -> str:
+        for r in self.study.regions:
+            if norm(r) == norm(token):
+                return r
+        if token in ("both", "all"):
+            return mv.ALL
+        raise KeyError(f"no region {token!r} in this study")
+
+    def cached(self, key, fn):
+        if key not in self._cache:
+            self._cache[key] = fn()
+        return self._cache[key]
+
+    def movement(self, cat: str, a: int, b: int, region: str) -> float:
+        s = self.cached(("mv", a, b), lambda: mv.movement_summary(self.study, a, b))
+        return float(s.loc[region, cat])
+
+    def poor(self, year: int, region: str) -> float:
+        t = self.cached("poor", lambda: mv.poverty_rates(self.study))
+        return float(t[(t["year"] == year) & (t["group"] == region)]["percent_poor"].iloc[0])
+
+    def share(self, reason: str, cat: str, a: int, b: int, region: str) -> float:
+        from . import reasons as rs
+
+        t = self.cached(("rs", a, b), lambda: rs.reason_shares(self.study, [(a, b)]))
+        hit = t[(t["group"] == region) & (t["category"] == cat) & (t["reason"] == reason)]
+        return float(hit["percent"].iloc[0])
+
+    def odds(self, table: str, region: str, term: str) -> float:
+        for fit in self.fits.values():
+            if fit.table == table and fit.results:
+                single = len(fit.results) == 1 and not fit.spec.get("by")
+                res = next(iter(fit.results.values())) if single else fit.results[region]
+                return float(np.exp(res.coef[term]))
+        raise KeyError(f"no fitted model for {table}")
+
+    def community(self, column: str, region: str | None, how: str) -> float:
+        df = self.study.table("communities")
+        if region and region != mv.ALL:
+            df = df[df["region"].astype(str) == region]
+        v = pd.to_numeric(df[column], errors="coerce")
+        return float({"mean": v.mean(), "min": v.min(), "max": v.max(), "percent": 100 * v.mean()}[how])
+
+    def sample_mean(self, column: str, region: str, cat: str | None = None, a: int = 0, b: int = 0) -> float:
+        smp = self.study.table("sample").set_index("household_id")
+        smp.index = smp.index.astype(str)
+        hh = self.study.households.set_index(self.study.households["household_id"].astype(str))
+        keep = hh["region"].reindex(smp.index).astype(str) == region
+        if cat:
+            c = mv.movement_categories(self.study, a, b)
+            c.index = c.index.astype(str)
+            keep &= (c.reindex(smp.index) == cat).fillna(False).to_numpy(dtype=bool)
+        return float(pd.to_numeric(smp.loc[keep.to_numpy(), column], errors="coerce").mean())
+
+    def livestock(self, fn: str, item: str, year: int, region: str, field: str) -> float:
+        from . import livestock as lv
+
+        t = self.cached(("lv", fn), lambda: getattr(lv, fn)(self.study, category="escaped"))
+        key = "item" if "item" in t.columns else "label"
+        hit = t[(t["group"] == region) & (t[key].map(norm) == norm(item)) & (t["year"] == year)]
+        return float(hit[field].iloc[0])
+
+
+def _period(a: str, b: str) -> tuple[int, int]:
+    return int(a), int(b)
+
+
+class NoRecipe(LookupError):
+    """A text figure the library has no computation for (it is then not scored)."""
+
+
+def _recipe(fid: str, c: _Ctx) -> float:  # noqa: C901 - one branch per kind of figure
+    """The reproduced value of one text figure; `NoRecipe` when there is no computation."""
+    s = c.study
+    first, last = s.time_points[0], s.time_points[-1]
+    prev = s.time_points[-2]
+    if fid in TEXT_NOT_SCORED:
+        raise NoRecipe(fid)
+    if fid == "communities_total":
+        return float(s.households["community"].nunique())
+    if fid == "communities_per_region":
+        return float(s.households.groupby("region")["community"].nunique().mean())
+    if fid == "households_total":
+        return float(len(s.households))
+    if fid == "households_sampled":
+        return float(len(s.table("sample")))
+    if fid == "sample_fraction_per_category":
+        return 100.0 * len(s.table("sample")) / len(s.households)
+    if fid in ("altitude_min", "altitude_max"):
+        return c.community("altitude_m", None, fid.split("_")[1])
+    if fid in ("households_per_community_min", "households_per_community_max"):
+        return c.community("households_reported", None, fid.rsplit("_", 1)[1])
+    if fid == "n_stages":
+        return float(s.n_stages)
+    if fid == "poverty_cutoff_stage":
+        return float(s.poverty_cutoff)
+    m = re.fullmatch(r"livestock_income_share_(\w+)", fid)
+    if m:
+        return c.community("pct_income_livestock", c.region(m.group(1)), "mean")
+    m = re.fullmatch(r"electricity_(\w+)", fid)
+    if m:
+        return c.community("electricity", c.region(m.group(1)), "percent")
+    m = re.fullmatch(r"(crop_agriculture|casual_labor)_(\w+)", fid)
+    if m:
+        return c.community(f"act_{m.group(1)}", c.region(m.group(2)), "percent")
+    m = re.fullmatch(r"(escaped|became_poor|remained_poor)_(10|25)y_(\w+?)(?:_summary)?", fid)
+    if m:
+        a = prev if m.group(2) == "10" else first
+        return c.movement(m.group(1), a, last, c.region(m.group(3)))
+    m = re.fullmatch(r"poor_(\d{4})_(\w+?)(?:_summary|_precise)?", fid)
+    if m:
+        return c.poor(int(m.group(1)), c.region(m.group(2)))
+    m = re.fullmatch(r"poverty_fall_(10|25)y_(\w+)", fid)
+    if m:
+        a = prev if m.group(1) == "10" else first
+        region = c.region(m.group(2))
+        return c.poor(a, region) - c.poor(last, region)
+    if fid == "newly_poor_share_of_poor_min":
+        bp, rp = c.movement("became_poor", first, last, mv.ALL), c.movement("remained_poor", first, last, mv.ALL)
+        return 100.0 * bp / (bp + rp)
+    shares = {
+        "escapes_business": ("business_gains", "escaped"),
+        "escapes_livestock_diversification": ("livestock_diversification", "escaped"),
+        "escapes_new_crops": ("crop_diversification", "escaped"),
+        "escapes_remittances": ("remittances", "escaped"),
+        "descents_health": ("health", "became_poor"),
+        "remained_poor_health": ("health", "remained_poor"),
+        "remained_poor_disability": ("disability", "remained_poor"),
+        "remained_poor_asset_loss": ("asset_loss", "remained_poor"),
+    }
+    for prefix, (reason, cat) in shares.items():
+        m = re.fullmatch(prefix + r"_([a-z]+)(?:_(\d{4})_(\d{4}))?", fid)
+        if m:
+            a, b = (int(m.group(2)), int(m.group(3))) if m.group(2) else (first, last)
+            return c.share(reason, cat, a, b, c.region(m.group(1)))
+    odds = {
+        "or_business": ("Table 4", "business_gains"),
+        "or_private_job": ("Table 4", "private_job"),
+        "or_market_access": ("Table 4", "improved_market_access"),
+        "or_crop_diversification": ("Table 4", "crop_diversification"),
+        "or_offfarm_diversification": ("Table 4", "offfarm_diversification"),
+        "or_livestock_quality": ("Table 4", "improved_livestock_quality"),
+        "or_livestock_diversification": ("Table 4", "livestock_diversification"),
+        "or_health_descent": ("Table 5", "health"),
+        "or_marriage": ("Table 5", "marriage_expenses"),
+        "or_large_family": ("Table 5", "large_family"),
+        "or_death_earner": ("Table 5", "death_income_earner"),
+    }
+    for prefix, (table, term) in odds.items():
+        m = re.fullmatch(prefix + r"_([a-z]+?)(?:_summary)?", fid)
+        if m:
+            return c.odds(table, c.region(m.group(1)), term)
+    m = re.fullmatch(r"or_(gender|land|multiple_activities|relatives_outside)_improved_breeds", fid)
+    if m:
+        term = {"gender": "male_head", "land": "log_land_ha"}.get(m.group(1), m.group(1))
+        return c.odds("Table 7", "", term)
+    m = re.fullmatch(r"family_size_(fell|stayed_nonpoor)_(\w+)", fid)
+    if m:
+        cat = "became_poor" if m.group(1) == "fell" else "remained_not_poor"
+        return c.sample_mean("family_size", c.region(m.group(2)), cat, first, last)
+    if fid == "correctly_predicted_min":
+        vals = [min(r.pct_correct.values()) for f in c.fits.values() if f.table in ("Table 4", "Table 5") for r in f.results.values()]
+        return float(min(vals))
+    m = re.fullmatch(r"(\w+)_improved_breed_adopters", fid)
+    if m:
+        return 100.0 * c.sample_mean("improved_breed", c.region(m.group(1)))
+    m = re.fullmatch(r"escapers_(\w+?)_(indigenous|improved)_share_(\d{4})_(\w+)", fid)
+    if m:
+        return c.livestock("holdings", f"{m.group(1)} {m.group(2)}", int(m.group(3)), c.region(m.group(4)), "percent")
+    m = re.fullmatch(r"herd_(\w+?)(?:_(indigenous|improved))?_(\d{4})_(\w+)", fid)
+    if m:
+        item = m.group(1) + (f" {m.group(2)}" if m.group(2) else "")
+        return c.livestock("herd_sizes", item, int(m.group(3)), c.region(m.group(4)), "mean")
+    m = re.fullmatch(r"milk_producers_share_(\d{4})_(\w+)_escapers", fid)
+    if m:
+        return c.livestock("production_shares", "milk prod litres/day", int(m.group(1)), c.region(m.group(2)), "percent")
+    m = re.fullmatch(r"milk_production_ratio_(\w+)_escapers", fid)
+    if m:
+        from . import livestock as lv
+
+        y0, y1 = lv.settings(s)["years"][0], lv.settings(s)["years"][-1]
+        region = c.region(m.group(1))
+        return c.livestock("production_shares", "milk prod litres/day", y1, region, "quantity") / c.livestock(
+            "production_shares", "milk prod litres/day", y0, region, "quantity"
+        )
+    raise NoRecipe(fid)
+
+
+def text_cells(study: Study, folder: str | Path, fits: dict | None = None) -> pd.DataFrame:
+    """The prose's figures: within 1 unit (percentage point, odds ratio, animal ...) of the
+    quoted value; a statement of a lower bound ("more than a third") is met by any value above it."""
+    from .paper import text_figures
+
+    fits = _fits(study) if fits is None else fits
+    ctx = _Ctx(study, fits)
+    rows = []
+    for r in text_figures(Path(folder)).itertuples(index=False):
+        if r.id in TEXT_NOT_SCORED:
+            continue
+        try:
+            value = _recipe(r.id, ctx)
+        except NoRecipe:
+            continue
+        except (KeyError, IndexError, ValueError, ZeroDivisionError):
+            value = np.nan  # a recipe exists but the study lacks what it needs: a miss
+        quoted = float(r.value)
+        if re.search(r"lower bound|more than", str(r.statement), re.I):
+            ok = bool(np.isfinite(value) and value >= quoted - EPS)
+            tol = f"at least {_fmt(quoted)} (a lower bound)"
+        else:
+            ok = bool(np.isfinite(value) and abs(value - quoted) <= 1.0 + EPS)
+            tol = f"within 1 ({r.unit})"
+        printed = f"{r.value:g}"
+        rows.append((TEXT, r.id, r.scope, printed, value, tol, ok))
+    return pd.DataFrame(rows, columns=COLUMNS)

@@ -1,0 +1,317 @@
+"""The paper's logit models (Tables 4, 5 and 7), built from a study's declared specification.
+
+study.yml `models:` declares each model once (schema.STUDY_KEYS): its `table`, `period`,
+`outcome`, `by` (fit once per group, e.g. region) or `filter` (fit on a subset), the
+`class_labels` of the "% correctly predicted" rows and the `groups` of variables, each
+with its printed `label`, an optional `transform` (log | square) and the `regions` it
+enters (all when absent). A variable `name` is a reason code (a 0/1 flag from
+reasons.csv for the model's period, see `reasons.reason_flags`) or a column of
+sample.csv.
+
+The outcome is either a movement category over the period (1 = that category; 0 = the
+category with the same starting status: escaped vs remained_poor, became_poor vs
+remained_not_poor), an explicit mapping `{1: escaped, 0: remained_poor}`, or a 0/1
+column of sample.csv (`improved_breed`, Table 7). The households are those of sample.csv;
+models use complete cases (`logit` drops incomplete rows and says so in its notes).
+
+Without a `models:` key, a study with sample.csv and reasons.csv still gets the two
+models of the method (`generic_specs`): escape and descent over the first to the last
+time point, per region, with every reason cited by at least 5% of that region's model
+households as a predictor (rarer reasons cannot be estimated reliably).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .logit import LogitError, LogitResult, logit
+from . import logit_report
+from . import movements as mv
+from . import reasons as rs
+from .study import Study
+
+#: A category's counterpart with the same status at the start of the period.
+COUNTERPART = {
+    "escaped": "remained_poor",
+    "remained_poor": "escaped",
+    "became_poor": "remained_not_poor",
+    "remained_not_poor": "became_poor",
+}
+GENERIC_MIN_SHARE = 0.05
+TRANSFORMS = ("log", "square")
+OUTCOME = "outcome"  # name of the 0/1 outcome column of every design matrix
+
+
+@dataclass
+class ModelFit:
+    """A fitted specification: one `LogitResult` per group plus what the report needs."""
+
+    name: str
+    spec: dict
+    results: dict[str, LogitResult]
+    data: dict[str, pd.DataFrame]
+    labels: dict[str, str]
+    groups: dict[str, list[str]]
+    class_labels: dict[int, str]
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def table(self) -> str:
+        return str(self.spec.get("table", ""))
+
+    @property
+    def layout(self) -> str:
+        """"spss" (Table 7: one model, SPSS columns) or "paper" (Tables 4-5: a block per group)."""
+        return _layout(self.spec)
+
+    def paper_table(self) -> pd.DataFrame:
+        """The printed layout: `logit_report.paper_table` or, for SPSS models, `spss_table`."""
+        if not self.results:
+            raise ValueError(f"Model '{self.name}' could not be fitted: {self.errors}")
+        if self.layout == "spss":
+            (result,) = list(self.results.values())[:1]
+            return logit_report.spss_table(result, labels=self.labels)
+        return logit_report.paper_table(
+            self.results, groups=self.groups, labels=self.labels, class_labels=self.class_labels
+        )
+
+    def long_table(self) -> pd.DataFrame:
+        """Tidy numbers (group, variable, label, statistic, value)."""
+        if not self.results:
+            return pd.DataFrame(columns=["model", "group", "variable", "label", "statistic", "value"])
+        t = logit_report.long_table(self.results)
+        t.insert(2, "label", t["variable"].map(lambda v: self.labels.get(v, v)))
+        t.insert(0, "model", self.name)
+        return t
+
+
+def _layout(spec: dict) -> str:
+    if spec.get("layout"):
+        return str(spec["layout"]).lower()
+    if str(spec.get("style", spec.get("software", ""))).lower() == "spss":
+        return "spss"
+    return "spss" if spec.get("robust") is False and not spec.get("by") else "paper"
+
+
+# ------------------------------------------------------------------------- specifications
+
+
+def generic_specs(study: Study) -> dict[str, dict]:
+    """Escape and descent models for a study with sample.csv and reasons.csv but no `models:`."""
+    start, end = study.time_points[0], study.time_points[-1]
+    labels = rs.reason_labels(study)
+    flags = rs.reason_flags(study, start, end)
+    cat = mv.movement_categories(study, start, end)
+    cat.index = cat.index.astype(str)
+    hh = study.households.set_index(study.households["household_id"].astype(str))
+    region = hh["region"].reindex(flags.index)
+    out = {}
+    for name, (one, heading) in {
+        "escape": ("escaped", "Reasons cited"),
+        "descent": ("became_poor", "Reasons cited"),
+    }.items():
+        keep = cat.reindex(flags.index).isin([one, COUNTERPART[one]]).to_numpy()
+        share = flags[keep].groupby(region[keep].to_numpy(), sort=False).mean()
+        variables = []
+        for code in flags.columns:
+            regions = [str(g) for g in share.index if share.loc[g, code] >= GENERIC_MIN_SHARE]
+            if regions:
+                variables.append({"name": code, "label": labels.get(code, code), "regions": regions})
+        out[name] = {
+            "table": "",
+            "period": [start, end],
+            "outcome": one,
+            "by": "region",
+            "class_labels": {1: mv.CATEGORY_LABELS[one], 0: mv.CATEGORY_LABELS[COUNTERPART[one]]},
+            "groups": [{"heading": heading, "variables": variables}],
+            "generic": True,
+        }
+    return out
+
+
+def model_specs(study: Study) -> dict[str, dict]:
+    """The study's `models:`, or the generic escape/descent models when it has none but could."""
+    specs = study.meta.get("models")
+    if specs:
+        if not isinstance(specs, dict):
+            raise ValueError("study.yml `models:` must map model names to specifications.")
+        return {str(k): dict(v) for k, v in specs.items()}
+    if study.has("sample") and study.has("reasons"):
+        return generic_specs(study)
+    missing = [f for f, t in (("sample.csv", "sample"), ("reasons.csv", "reasons")) if not study.has(t)]
+    raise KeyError(f"This study declares no `models:` in study.yml and has no {' or '.join(missing)} for the generic models.")
+
+
+def term_name(name: str, transform: str | None) -> str:
+    """Column of the design matrix for a variable: `log_land_ha`, `age_head_squared`, or the name."""
+    if not transform:
+        return name
+    if transform not in TRANSFORMS:
+        raise ValueError(f"Unknown transform {transform!r} for variable {name!r}: use one of {', '.join(TRANSFORMS)}.")
+    return f"log_{name}" if transform == "log" else f"{name}_squared"
+
+
+def variables(spec: dict) -> list[dict]:
+    """Every variable of a specification, with its heading and design-matrix `term`."""
+    out = []
+    for grp in spec.get("groups") or []:
+        for v in grp.get("variables") or []:
+            v = dict(v)
+            v["heading"] = grp.get("heading") or ""
+            v["term"] = term_name(str(v["name"]), v.get("transform"))
+            v["regions"] = None if v.get("regions") is None else [str(r) for r in v["regions"]]
+            out.append(v)
+    return out
+
+
+def _period(study: Study, spec: dict) -> tuple[int, int]:
+    p = spec.get("period")
+    if p:
+        return int(p[0]), int(p[1])
+    return study.time_points[0], study.time_points[-1]
+
+
+def _outcome(spec: dict) -> tuple[str, str | None, str | None]:
+    """(kind, positive, negative): ("category", "escaped", "remained_poor") or ("column", name, None)."""
+    out = spec.get("outcome")
+    if isinstance(out, dict):
+        pos = out.get(1, out.get("1", out.get("positive")))
+        neg = out.get(0, out.get("0", out.get("negative")))
+        return "category", str(pos), str(neg)
+    out = str(out or "")
+    if " vs " in out:
+        pos, neg = [s.strip() for s in out.split(" vs ", 1)]
+        return "category", pos, neg
+    if out in COUNTERPART:
+        return "category", out, COUNTERPART[out]
+    if not out:
+        raise ValueError("The model specification has no `outcome`.")
+    return "column", out, None
+
+
+# ------------------------------------------------------------------------- design matrix
+
+
+def design_matrix(study: Study, spec: dict) -> pd.DataFrame:
+    """One row per model household: `group`, the outcome `outcome` (0/1) and one column per term.
+
+    Incomplete rows are kept (with NaN): `logit` reports the listwise deletion itself.
+    """
+    if not study.has("sample"):
+        raise KeyError("This study has no sample.csv: the logit models need the sampled households.")
+    sample = study.table("sample").copy()
+    sample.index = sample["household_id"].astype(str)
+    ids = sample.index
+    hh = study.households.set_index(study.households["household_id"].astype(str))
+    start, end = _period(study, spec)
+    kind, pos, neg = _outcome(spec)
+    if kind == "category":
+        for c in (pos, neg):
+            if c not in mv.CATEGORIES:
+                raise ValueError(f"Outcome category {c!r} is not one of {mv.CATEGORIES}.")
+        cat = mv.movement_categories(study, start, end)
+        cat.index = cat.index.astype(str)
+        cat = cat.reindex(ids).astype(object)
+        y = pd.Series(np.where(cat == pos, 1.0, np.where(cat == neg, 0.0, np.nan)), index=ids)
+    else:
+        if pos not in sample.columns:
+            raise KeyError(f"The outcome {pos!r} is neither a movement category nor a column of sample.csv.")
+        y = pd.to_numeric(sample[pos], errors="coerce").astype(float)
+    by = spec.get("by")
+    data = pd.DataFrame({"group": hh[by].reindex(ids).astype(object).to_numpy() if by else "", OUTCOME: y.to_numpy()}, index=ids)
+    for col, value in (spec.get("filter") or {}).items():
+        source = sample[col] if col in sample.columns else hh[col].reindex(ids)
+        allowed = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+        data = data[source.reindex(data.index).astype(str).isin(allowed).to_numpy()]
+    if not by:
+        data["group"] = _filter_name(spec)
+    data = data[data[OUTCOME].notna()]
+
+    flags = rs.reason_flags(study, start, end) if study.has("reasons") else None
+    codes = set(rs.reason_labels(study)) if study.has("reasons") else set()
+    cols = {}
+    for v in variables(spec):
+        name = str(v["name"])
+        if name in sample.columns:
+            x = pd.to_numeric(sample[name], errors="coerce").astype(float).reindex(data.index)
+        elif name in codes:
+            x = flags[name].reindex(data.index).fillna(0).astype(float)
+        else:
+            raise KeyError(
+                f"Model variable {name!r} is neither a reason code of reasons.csv/study.yml nor a column of sample.csv."
+            )
+        if v.get("transform") == "log":
+            x = np.log(x.where(x > 0))
+        elif v.get("transform") == "square":
+            x = x**2
+        if v["regions"] is not None:
+            x = x.where(data["group"].astype(str).isin(v["regions"]))  # not in the model elsewhere
+        cols[v["term"]] = x
+    return pd.concat([data, pd.DataFrame(cols, index=data.index)], axis=1)
+
+
+def _filter_name(spec: dict) -> str:
+    f = spec.get("filter") or {}
+    if not f:
+        return mv.ALL
+    vals = [", ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v) for v in f.values()]
+    return ", ".join(vals)
+
+
+# ------------------------------------------------------------------------- fitting
+
+
+def fit_model(study: Study, name: str, spec: dict | None = None) -> ModelFit:
+    """Fit one model per group (`by`) or on the filtered subset; a group that cannot be
+    estimated is reported in `errors`, not raised, so the other groups still print."""
+    spec = spec if spec is not None else model_specs(study)[name]
+    vs = variables(spec)
+    design = design_matrix(study, spec)
+    robust = spec.get("robust", _layout(spec) != "spss")
+    found = [str(g) for g in pd.unique(design["group"])]
+    wanted = [str(g) for g in spec.get("regions") or []] if spec.get("by") else []
+    order = [g for g in wanted if g in found] or found  # `regions:` sets the order of the blocks
+    results: dict[str, LogitResult] = {}
+    data: dict[str, pd.DataFrame] = {}
+    errors: dict[str, str] = {}
+    for g in order:
+        part = design[design["group"].astype(str) == g]
+        terms = [v["term"] for v in vs if v["regions"] is None or g in v["regions"]]
+        terms = list(dict.fromkeys(terms))
+        data[g] = part[[OUTCOME, *terms]]
+        try:
+            results[g] = logit(part, OUTCOME, terms, robust=bool(robust))
+        except LogitError as e:
+            errors[g] = str(e)
+    groups: dict[str, list[str]] = {}
+    for v in vs:
+        groups.setdefault(v["heading"], [])
+        if v["term"] not in groups[v["heading"]]:
+            groups[v["heading"]].append(v["term"])
+    labels = {v["term"]: str(v.get("label") or v["name"]) for v in vs}
+    kind, pos, neg = _outcome(spec)
+    default = {1: mv.CATEGORY_LABELS.get(pos, pos), 0: mv.CATEGORY_LABELS.get(neg, neg) if neg else "Not " + str(pos)}
+    given = {int(k): str(v) for k, v in (spec.get("class_labels") or {}).items()}
+    return ModelFit(
+        name=name,
+        spec=spec,
+        results=results,
+        data=data,
+        labels=labels,
+        groups=groups,
+        class_labels={**default, **given},
+        errors=errors,
+    )
+
+
+def fit_models(study: Study) -> dict[str, ModelFit]:
+    """Every model of the study (declared or generic), in declaration order."""
+    return {name: fit_model(study, name, spec) for name, spec in model_specs(study).items()}
+
+
+def fit(study: Study, name: str) -> dict[str, LogitResult]:
+    """`{group: LogitResult}` of one model (the chapters' one-liner)."""
+    return fit_model(study, name).results
