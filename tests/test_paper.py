@@ -380,3 +380,16 @@ def test_committed_errata_up_to_date(errata, tmp_path):
     pd.testing.assert_frame_equal(committed, errata.astype(str))
     out = paper.write_errata(tmp_path / "errata.csv")
     assert out.read_bytes() == (paper.data_dir() / "errata.csv").read_bytes()
+
+
+def test_text_derived():
+    t = frame(T3COLS, [["Both Regions, 1994-2004", "19.5", "18.6", "8.1", "53.7", "38.1", "27.6"],
+                       ["Both Regions, 1979-2004", "17.8", "29.4", "9.8", "43.1", "47.2", "27.6"]])
+    text = pd.DataFrame({"id": ["poverty_fall_10y_both", "poverty_fall_25y_both", "newly_poor_share_of_poor_min"],
+                         "quote_location": ["x"] * 3, "value": [10.0, 19.0, 33.3], "unit": ["points"] * 3})
+    assert paper.check_text_derived(t, text) == []
+    text.loc[1, "value"] = 21.0
+    text.loc[2, "value"] = 40.0
+    got = {(f["row"], f["column"]) for f in paper.check_text_derived(t, text)}
+    assert got == {("Both Regions, 1979-2004", "Poor at the Start of the Period"),
+                   ("Both Regions, 1979-2004", "Became Poor")}

@@ -32,6 +32,18 @@ __all__ = [
     "text_figures",
     "sample_sizes",
     "check_consistency",
+    "check_table1_both_regions",
+    "check_table1_land",
+    "check_table1_vs_sizes",
+    "check_table2_monotone",
+    "check_table3",
+    "check_table3_total",
+    "check_logit",
+    "check_table7",
+    "check_percent_of_n",
+    "check_sample_sizes",
+    "check_text_vs_tables",
+    "check_text_derived",
     "write_errata",
 ]
 
@@ -774,6 +786,41 @@ def check_text_vs_tables(tables: dict[str, pd.DataFrame], text: pd.DataFrame,
     return out
 
 
+def check_text_derived(t3: pd.DataFrame, text: pd.DataFrame, table: str = "Table 3") -> list[dict]:
+    """Prose figures that are differences or ratios of Table 3 cells.
+
+    The drop in poverty over each period (start minus end share, pooled) and the claim that
+    more than a third of the presently poor were not poor 25 years ago (became poor / poor
+    at end, pooled 1979-2004).
+    """
+    tv = {r.id: r for r in text.itertuples()}
+    rows, cols = _order(t3)
+    cell = _cells(t3)
+    out = []
+    for tid, label in (("poverty_fall_10y_both", "Both Regions, 1994-2004"),
+                       ("poverty_fall_25y_both", "Both Regions, 1979-2004")):
+        s, e = _num(cell.get((label, _T3_START), "")), _num(cell.get((label, _T3_END), ""))
+        if tid not in tv or not (s and e):
+            continue
+        t = tv[tid]
+        h = 0.5 * 10.0 ** (-_text_decimals(t.value))
+        if not _overlap(t.value - h, t.value + h, s.lo - e.hi, s.hi - e.lo):
+            out.append(_flag(table, label, _T3_START, s.printed, f"{e.value + t.value:g}",
+                             f"The text ({t.quote_location}) puts the fall in poverty at {t.value:g} points, but the "
+                             f"table's start and end shares ({s.printed} and {e.printed}) differ by "
+                             f"{s.value - e.value:.1f}.", (rows[label], cols[_T3_START])))
+    label = "Both Regions, 1979-2004"
+    b, e = _num(cell.get((label, "Became Poor"), "")), _num(cell.get((label, _T3_END), ""))
+    if "newly_poor_share_of_poor_min" in tv and b and e:
+        t = tv["newly_poor_share_of_poor_min"]
+        if not 100 * b.hi / e.lo > t.value:
+            out.append(_flag(table, label, "Became Poor", b.printed, f"> {t.value * e.value / 100:.1f}",
+                             f"The text ({t.quote_location}) says more than a third of the presently poor were not "
+                             f"poor 25 years ago, but {b.printed} of {e.printed} is {100 * b.value / e.value:.1f} "
+                             "percent.", (rows[label], cols["Became Poor"])))
+    return out
+
+
 # --------------------------------------------------------------------------------------
 
 
@@ -806,6 +853,7 @@ def check_consistency(folder: Path | None = None) -> pd.DataFrame:
                                                     for g in REGIONS], "Table 9")
     flags += check_sample_sizes(tables, sizes, text)
     flags += check_text_vs_tables(tables, text, sizes)
+    flags += check_text_derived(tables["Table 3"], text)
     for i, f in enumerate(flags):
         f["_sort"] = (_table_number(f["table"]), *f["_key"], i)
     flags.sort(key=lambda f: f["_sort"])
