@@ -1,0 +1,548 @@
+"""Small helpers that keep the book's chapters thin.
+
+Chapters compute with the library and hand results to MyST-NB through these helpers:
+
+* `glue_text(name, value, fmt)` glues a pre-formatted string (never a numpy scalar, whose
+  format specs warn under numpy 2) for `` {glue:text}`name` `` in the prose;
+* `glue_figure(name, fig)` renders a matplotlib figure to PNG once, deterministically, and
+  glues it for a `{glue:figure}` directive (with caption, name and alt text in the chapter);
+* `table(df, caption)` shows a DataFrame as an HTML table with a caption and a plain-text
+  form (what nbval compares and what a screen reader or terminal shows);
+* `table3(study)` lays out movement percentages the way the paper's Table 3 does;
+* `requires(study, "livestock", "Tables 6, 8 and 9")` shows one short note, instead of an
+  error, when a study lacks an optional table, and tells the chapter to skip the section.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import movements as mv
+from .study import Study
+
+DPI = 110  # figures are about 700 px wide: sharp on a phone, small in the built site
+
+# --------------------------------------------------------------------------- formatting
+
+
+def fmt(value: Any, spec: str = ".1f", missing: str = "n/a") -> str:
+    """Format a number as text; NaN/None give `missing`. `spec` is a format spec or '{...}' template."""
+    if value is None:
+        return missing
+    try:
+        if isinstance(value, (float, np.floating)) and math.isnan(float(value)):
+            return missing
+        if pd.isna(value):
+            return missing
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, (np.integer,)):
+        value = int(value)
+    elif isinstance(value, (np.floating,)):
+        value = float(value)
+    if "{" in spec:
+        return spec.format(value)
+    return format(value, spec)
+
+
+def glue_text(name: str, value: Any, spec: str = ".1f", missing: str = "n/a") -> str:
+    """Glue `value` formatted as a string (for `{glue:text}` in prose); return the string."""
+    from myst_nb import glue
+
+    text = value if isinstance(value, str) else fmt(value, spec, missing)
+    glue(name, text, display=False)
+    return text
+
+
+def glue_many(values: dict[str, Any], spec: str = ".1f") -> dict[str, str]:
+    """`glue_text` for every item of a mapping (same format spec); returns the strings."""
+    return {k: glue_text(k, v, spec) for k, v in values.items()}
+
+
+def png_bytes(fig, dpi: int = DPI) -> bytes:
+    """The figure as PNG bytes, without a timestamp or software tag (so output is reproducible)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def glue_figure(name: str, fig, dpi: int = DPI):
+    """Glue a figure for a `{glue:figure}` directive (display=False: shown only where pasted)."""
+    from IPython.display import Image
+    from myst_nb import glue
+
+    glue(name, Image(data=png_bytes(fig, dpi), format="png"), display=False)
+
+
+def show_figure(fig, dpi: int = DPI):
+    """Display a figure in place (for a code cell whose `mystnb.figure` metadata sets caption and name)."""
+    from IPython.display import Image, display
+
+    display(Image(data=png_bytes(fig, dpi), format="png"))
+
+
+# --------------------------------------------------------------------------- tables
+
+
+class BookTable:
+    """A DataFrame with a caption: HTML (with <caption>) in the book, aligned text elsewhere."""
+
+    def __init__(self, df: pd.DataFrame, caption: str = "", formats: dict | str | None = "{:.1f}",
+                 uid: str | None = None, index: bool = True, na_rep: str = ""):
+        self.df = df
+        self.caption = caption
+        self.formats = formats
+        self.uid = uid or _slug(caption or "table")
+        self.index = index
+        self.na_rep = na_rep
+
+    def _formatted(self) -> pd.DataFrame:
+        out = self.df.copy()
+        for j, col in enumerate(out.columns):
+            spec = self.formats.get(col) if isinstance(self.formats, dict) else self.formats
+            s = out.iloc[:, j]
+            if spec is None or not pd.api.types.is_numeric_dtype(s):
+                out.iloc[:, j] = s.astype(object).where(s.notna(), self.na_rep)
+                continue
+            if not isinstance(self.formats, dict) and pd.api.types.is_integer_dtype(s):
+                spec = "{:,}"
+            out[col] = [self.na_rep if pd.isna(v) else spec.format(v) for v in s]
+        return out
+
+    def _repr_html_(self) -> str:
+        f = self._formatted()
+        html = f.to_html(index=self.index, na_rep=self.na_rep, escape=True, border=0,
+                         classes=["sop-table", "table"], table_id=f"tbl-{self.uid}")
+        if self.caption:
+            cap = (self.caption.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+            html = html.replace(">\n", f">\n  <caption>{cap}</caption>\n", 1)
+        return html
+
+    def __repr__(self) -> str:
+        body = self._formatted().to_string(index=self.index)
+        return f"{self.caption}\n{body}" if self.caption else body
+
+
+def table(df: pd.DataFrame, caption: str = "", formats: dict | str | None = "{:.1f}", uid: str | None = None,
+          index: bool = True) -> BookTable:
+    """A captioned table for display in a chapter (see `BookTable`)."""
+    return BookTable(df, caption, formats, uid, index)
+
+
+def _slug(text: str) -> str:
+    out = "".join(ch.lower() if ch.isalnum() else "-" for ch in text)[:40]
+    while "--" in out:
+        out = out.replace("--", "-")
+    return out.strip("-") or "table"
+
+
+TABLE3_COLUMNS = CATEGORIES_AND_POOR = [*mv.CATEGORIES, "poor_at_start", "poor_at_end"]
+TABLE3_LABELS = {**mv.CATEGORY_LABELS, "poor_at_start": "Poor at start", "poor_at_end": "Poor at end"}
+
+
+def period_name(start: int, end: int) -> str:
+    return f"{start}\u2013{end}"
+
+
+def table3(study: Study, periods: Sequence[tuple[int, int]] | None = None, by: str | None = "region",
+           with_n: bool = True) -> pd.DataFrame:
+    """Movement percentages in the layout of the paper's Table 3, turned for the screen.
+
+    Rows are the groups (regions, then "All"); columns are grouped by category, with one
+    column per period inside each group (latest period first, as in the paper), followed by
+    the number of households known in both years of the longest period.
+    """
+    periods = list(periods or sorted([(y, study.survey_year) for y in study.time_points[:-1]], key=lambda p: -p[0]))
+    parts = {}
+    n = None
+    for a, b in periods:
+        t = mv.movement_summary(study, a, b, by=by)
+        for col in TABLE3_COLUMNS:
+            parts[(TABLE3_LABELS[col], period_name(a, b))] = t[col]
+        if n is None or (b - a) > n[0]:
+            n = (b - a, t["households"])
+    out = pd.DataFrame(parts)
+    out.columns = pd.MultiIndex.from_tuples(out.columns, names=["", "period"])
+    # group columns by category in the paper's order, periods inside
+    order = [(TABLE3_LABELS[c], period_name(a, b)) for c in TABLE3_COLUMNS for a, b in periods]
+    out = out[order]
+    if with_n and n is not None:
+        out[("Households", "n")] = n[1].astype(int)
+    out.index.name = None
+    return out
+
+
+def beside(computed: pd.DataFrame, published: pd.DataFrame, names: tuple[str, str] = ("This book", "Published")
+           ) -> pd.DataFrame:
+    """Interleave two frames of the same shape row by row: (row, "This book"), (row, "Published").
+
+    Columns are aligned by label; rows missing from `published` are shown blank.
+    """
+    pub = published.reindex(index=computed.index, columns=computed.columns)
+    frames = {names[0]: computed, names[1]: pub}
+    out = pd.concat(frames, names=["source", "row"]).swaplevel(0, 1)
+    order = [(r, s) for r in computed.index for s in names]
+    out = out.reindex(order)
+    out.index.names = [None, None]
+    return out
+
+
+# --------------------------------------------------------------------------- notes and prose
+
+
+def markdown(text: str):
+    """Display MyST Markdown produced by code (the book renders output Markdown as MyST)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(text))
+
+
+def note(text: str, kind: str = "note", title: str | None = None):
+    """Display a MyST admonition (note, tip, important ...) produced by code."""
+    head = f"```{{admonition}} {title}\n:class: {kind}\n" if title else f"```{{{kind}}}\n"
+    markdown(f"{head}{text}\n```")
+
+
+def requires(study: Study, table_name: str, enables: str) -> bool:
+    """True if the study has the optional table; otherwise show one short note and return False."""
+    if study.has(table_name):
+        return True
+    from . import schema
+
+    spec = schema.TABLES.get(table_name)
+    fname = spec.filename if spec else f"{table_name}.csv"
+    note(
+        f"This study has no `{fname}`, so {enables} cannot be shown here. Add that optional table "
+        f"to the study folder (see the data appendix) to enable this section.",
+        kind="note",
+    )
+    return False
+
+
+def is_paper_study(study: Study) -> bool:
+    """True for a study that declares a published paper to compare with (the Peru replica)."""
+    return bool(study.meta.get("paper"))
+
+
+def study_summary(study: Study) -> dict[str, str]:
+    """Glue-ready strings describing the study: title, households, communities, regions, years."""
+    hh = study.households
+    regions = study.regions
+    return {
+        "title": study.title,
+        "n_households": f"{len(hh):,}",
+        "n_communities": f"{hh['community'].nunique():,}",
+        "n_regions": f"{len(regions)}",
+        "regions": _join(regions),
+        "first_year": str(study.time_points[0]),
+        "survey_year": str(study.survey_year),
+        "years": _join([str(y) for y in study.time_points]),
+        "n_stages": str(study.n_stages),
+        "cutoff": str(study.poverty_cutoff),
+        "cutoff_stage": study.stages[study.poverty_cutoff - 1],
+        "first_nonpoor_stage": study.stages[study.poverty_cutoff],
+    }
+
+
+def _join(items: Iterable[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def glue_study(study: Study, prefix: str = "study_") -> dict[str, str]:
+    """Glue every item of `study_summary` as `study_<key>` (e.g. `study_n_households`)."""
+    out = study_summary(study)
+    for k, v in out.items():
+        glue_text(prefix + k, v)
+    return out
+
+
+# --------------------------------------------------------------------------- movement facts
+
+
+def main_periods(study: Study) -> dict[str, tuple[int, int]]:
+    """The two periods the prose talks about: `long` (first time point to the survey) and
+    `short` (the last earlier time point to the survey; equal to `long` with two time points)."""
+    tp = study.time_points
+    return {"long": (tp[0], tp[-1]), "short": (tp[-2], tp[-1])}
+
+
+def movement_facts(study: Study) -> dict[str, str]:
+    """Glue-ready strings for every movement number the chapters quote.
+
+    Keys: `<p>_start`, `<p>_end`, `<p>_years` and `<p>_<quantity>` (percent of all households,
+    one decimal) for p in long/short and quantity in the four categories, `poor_at_start`,
+    `poor_at_end`; `<p>_n` (households known in both years); `<p>_new_poor_share` (percent of
+    the poor at the end who were not poor at the start); `<p>_top_escape_region` /
+    `<p>_top_escape_pct` and `<p>_top_descent_region` / `<p>_top_descent_pct` (region with the
+    highest share escaping / becoming poor); `poor_<year>` for every time point.
+    """
+    out: dict[str, str] = {}
+    for tag, (a, b) in main_periods(study).items():
+        t = mv.movement_summary(study, a, b)
+        allr = t.loc[mv.ALL]
+        out[f"{tag}_start"], out[f"{tag}_end"], out[f"{tag}_years"] = str(a), str(b), str(b - a)
+        for col in TABLE3_COLUMNS:
+            out[f"{tag}_{col}"] = fmt(allr[col])
+        out[f"{tag}_n"] = f"{int(allr['households']):,}"
+        pe = allr["poor_at_end"]
+        out[f"{tag}_new_poor_share"] = fmt(100 * allr["became_poor"] / pe if pe else float("nan"), ".0f")
+        regions = t.drop(index=mv.ALL)
+        if len(regions):
+            for key, col in (("escape", "escaped"), ("descent", "became_poor")):
+                s = regions[col].dropna()
+                r = s.idxmax() if len(s) else None
+                out[f"{tag}_top_{key}_region"] = str(r) if r is not None else "n/a"
+                out[f"{tag}_top_{key}_pct"] = fmt(s.max() if len(s) else float("nan"))
+    rates = mv.poverty_rates(study)
+    for _, row in rates[rates["group"] == mv.ALL].iterrows():
+        out[f"poor_{int(row['year'])}"] = fmt(row["percent_poor"])
+    out["poor_first"] = out[f"poor_{study.time_points[0]}"]
+    out["poor_last"] = out[f"poor_{study.survey_year}"]
+    return out
+
+
+def glue_movement_facts(study: Study, prefix: str = "mv_") -> dict[str, str]:
+    """Glue every `movement_facts` item as `mv_<key>` (e.g. `mv_long_escaped`)."""
+    facts = movement_facts(study)
+    for k, v in facts.items():
+        glue_text(prefix + k, v)
+    return facts
+
+
+def region_movement_text(study: Study, start: int, end: int) -> str:
+    """One Markdown bullet per region: escapes, descents and poverty at both ends of the period."""
+    t = mv.movement_summary(study, start, end)
+    lines = []
+    for region, r in t.drop(index=mv.ALL).iterrows():
+        lines.append(
+            f"- **{region}** ({int(r['households']):,} households): {fmt(r['escaped'])} percent escaped "
+            f"poverty and {fmt(r['became_poor'])} percent became poor; the share poor went from "
+            f"{fmt(r['poor_at_start'])} to {fmt(r['poor_at_end'])} percent."
+        )
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- published tables
+
+
+def paper_folder(study: Study):
+    """Folder of the published tables a study declares (`paper:` in study.yml), or None."""
+    rel = study.meta.get("paper")
+    if not rel:
+        return None
+    path = (study.path / rel).resolve()
+    return path if path.is_dir() else None
+
+
+def interleave_columns(computed: pd.DataFrame, published: pd.DataFrame,
+                       names: tuple[str, str] = ("This book", "Published")) -> pd.DataFrame:
+    """Columns side by side: for every column c of `computed`, (c, "This book"), (c, "Published").
+
+    Rows of `published` are aligned to `computed` by label; missing cells are blank.
+    """
+    pub = published.reindex(index=computed.index)
+    parts = {}
+    for c in computed.columns:
+        parts[(c, names[0])] = computed[c]
+        parts[(c, names[1])] = pub[c] if c in pub.columns else pd.Series(index=computed.index, dtype=object)
+    out = pd.DataFrame(parts)
+    out.columns = pd.MultiIndex.from_tuples(out.columns)
+    return out
+
+
+def community_text(study: Study) -> str:
+    """A short computed paragraph on the communities: altitude and market distance per region."""
+    c = study.table("communities")
+    parts = []
+    by = c.groupby("region", sort=False)
+    regions = [r for r in study.regions if r in by.groups] or list(by.groups)
+    if "altitude_m" in c.columns:
+        alt = by["altitude_m"].agg(["mean", "min", "max", "size"]).reindex(regions)
+        bits = [f"{r} at {fmt(a['mean'], ',.0f')} m (from {fmt(a['min'], ',.0f')} to {fmt(a['max'], ',.0f')} m, "
+                f"{int(a['size'])} communities)" for r, a in alt.iterrows()]
+        parts.append("On average the communities lie " + _join(bits) + ".")
+    if "dist_trading_center_km" in c.columns:
+        d = by["dist_trading_center_km"].mean().reindex(regions)
+        parts.append("The nearest trading centre is on average " +
+                     _join([f"{fmt(v)} km away in {r}" for r, v in d.items()]) + ".")
+    if "pct_income_livestock" in c.columns:
+        d = by["pct_income_livestock"].mean().reindex(regions)
+        parts.append("Livestock provides on average " +
+                     _join([f"{fmt(v, '.0f')} percent of community income in {r}" for r, v in d.items()]) + ".")
+    return " ".join(parts)
+
+
+
+
+def assets_facts(study: Study, column: str = "assets") -> dict[str, str]:
+    """Lowest and highest mean of `column` by stage and whether it rises at every step."""
+    t = mv.mean_by_stage(study, column)
+    m = t["mean"].dropna()
+    steps = np.diff(m.to_numpy())
+    if len(steps) and (steps > 0).all():
+        pattern = "rise at every step"
+    elif len(steps):
+        pattern = f"rise in {int((steps > 0).sum())} of {len(steps)} steps"
+    else:
+        pattern = "cannot be compared (a single stage is occupied)"
+    return {"low": fmt(m.iloc[0], ".2f") if len(m) else "n/a",
+            "high": fmt(m.iloc[-1], ".2f") if len(m) else "n/a", "pattern": pattern}
+
+
+def table2(study: Study, column: str = "assets") -> pd.DataFrame:
+    """Table 2: households and mean `column` by stage, with the published means beside when known."""
+    t = mv.mean_by_stage(study, column).set_index("label")
+    t = t.rename(columns={"households": "Households", "mean": "Mean assets"})
+    folder = paper_folder(study)
+    if folder is not None:
+        from . import paper
+
+        pub = paper.wide("Table 2", folder).set_index("row").iloc[:, 0]
+        t["Published"] = pd.to_numeric(pub.reindex(t.index), errors="coerce")
+    t.index.name = "Stage"
+    return t
+
+
+def odds_shift(p0: float, ratio: float) -> float:
+    """Probability after multiplying the odds p0/(1-p0) by `ratio`: r p0 / (1 - p0 + r p0)."""
+    return ratio * p0 / (1.0 - p0 + ratio * p0)
+
+
+def escape_rate(study: Study) -> float:
+    """Share (0-1) of households poor at the start of the long period that escaped (NaN if none poor)."""
+    a, b = main_periods(study)["long"]
+    t = mv.movement_summary(study, a, b).loc[mv.ALL]
+    return float(t["escaped"] / t["poor_at_start"]) if t["poor_at_start"] else float("nan")
+
+
+def logit_example(study: Study, ratios: Sequence[float] = (2.0, 0.5)) -> dict[str, str]:
+    """Worked odds-ratio example on the study: the long-period escape rate among households
+    poor at the start is the base probability; each ratio gives the shifted probability.
+
+    Keys: base_pct, base_odds, and for each ratio r (formatted like '2' or '0.5'):
+    ratio_<i>, odds_<i>, pct_<i> (i = 1, 2, ...).
+    """
+    p0 = escape_rate(study)
+    out = {"base_pct": fmt(100 * p0), "base_odds": fmt(p0 / (1 - p0) if p0 < 1 else float("nan"), ".2f")}
+    for i, r in enumerate(ratios, start=1):
+        p1 = odds_shift(p0, r)
+        out[f"ratio_{i}"] = f"{r:g}"
+        out[f"odds_{i}"] = fmt(r * p0 / (1 - p0) if p0 < 1 else float("nan"), ".2f")
+        out[f"pct_{i}"] = fmt(100 * p1)
+    return out
+
+
+def published_table3(folder, periods: Sequence[tuple[int, int]]) -> pd.DataFrame:
+    """The paper's Table 3 (data/paper/table3.csv) in the layout of `table3()`.
+
+    Rows "Cajamarca, 1994-2004" become (group, period) cells; "Both Regions" is renamed "All".
+    """
+    from . import paper
+
+    w = paper.wide("Table 3", folder)
+    names = {"Remained Poor": "remained_poor", "Escaped Poverty": "escaped", "Became Poor": "became_poor",
+             "Remained Not Poor": "remained_not_poor", "Poor at the Start of the Period": "poor_at_start",
+             "Poor at the End of the Period": "poor_at_end"}
+    parts: dict[tuple[str, str], dict[str, float]] = {}
+    for _, r in w.iterrows():
+        if "," not in r["row"]:
+            continue
+        group, span = [x.strip() for x in r["row"].rsplit(",", 1)]
+        group = mv.ALL if group.lower().startswith("both") else group
+        a, b = (int(x) for x in span.split("-"))
+        for col, key in names.items():
+            v = pd.to_numeric(r.get(col, ""), errors="coerce")
+            parts.setdefault((TABLE3_LABELS[key], period_name(a, b)), {})[group] = v
+    out = pd.DataFrame(parts)
+    order = [(TABLE3_LABELS[c], period_name(a, b)) for c in TABLE3_COLUMNS for a, b in periods]
+    out = out.reindex(columns=pd.MultiIndex.from_tuples(order, names=["", "period"]))
+    return out
+
+
+def table3_beside(study: Study) -> tuple[pd.DataFrame, float | None]:
+    """Table 3 for the study; with the published rows interleaved when the study has a paper.
+
+    Returns (frame, largest absolute difference in percentage points, or None without a paper).
+    """
+    periods = sorted([(y, study.survey_year) for y in study.time_points[:-1]], key=lambda p: -p[0])
+    t = table3(study, periods)
+    folder = paper_folder(study)
+    if folder is None:
+        return t, None
+    pub = published_table3(folder, periods)
+    cols = [c for c in t.columns if c in pub.columns]
+    diff = (t[cols] - pub.reindex(index=t.index)[cols]).abs().max().max()
+    n_col = ("Households", "n")
+    if n_col in t.columns:
+        from . import paper
+
+        sizes = paper.sample_sizes(folder)
+        sizes = sizes[sizes["table"] == "Table 3"].set_index("group")["n"].astype(int)
+        if len(sizes):
+            sizes[mv.ALL] = int(sizes.sum())
+            pub[n_col] = sizes
+    both = beside(t, pub.reindex(columns=t.columns))
+    if n_col in both.columns:
+        both[n_col] = both[n_col].round().astype("Int64")
+    return both, float(diff) if pd.notna(diff) else None
+
+
+def mobility_facts(study: Study) -> dict[str, str]:
+    """Percent of households moving up, staying, moving down over the long period, and the
+    median number of stages climbed by households that escaped poverty."""
+    a, b = main_periods(study)["long"]
+    s0 = mv.stages(study, a).astype("Float64")
+    s1 = mv.stages(study, b).astype("Float64")
+    ok = (s0.notna() & s1.notna()).to_numpy(dtype=bool)
+    d = (s1[ok] - s0[ok]).to_numpy(dtype=float)
+    n = len(d)
+    pct = (lambda m: fmt(100 * m.sum() / n)) if n else (lambda m: "n/a")
+    cut = study.poverty_cutoff
+    esc = (s0[ok].to_numpy(dtype=float) <= cut) & (s1[ok].to_numpy(dtype=float) > cut)
+    med = fmt(float(np.median(d[esc])), ".0f") if esc.any() else "n/a"
+    return {"up": pct(d > 0), "same": pct(d == 0), "down": pct(d < 0), "escape_steps": med, "n": f"{n:,}"}
+
+
+def study_files(study: Study) -> pd.DataFrame:
+    """The files of the study folder with their size and, for tables of the contract, their rows."""
+    from . import schema
+
+    by_file = {t.filename: t for t in schema.TABLES.values()}
+    rows = []
+    for p in sorted(study.path.iterdir()):
+        if not p.is_file() or p.name.startswith("."):
+            continue
+        t = by_file.get(p.name)
+        if t is not None:
+            n = len(study.households) if t.name == "households" else len(study.tables.get(t.name, []))
+            role = f"{'required' if t.required else 'optional'} table: {t.description}"
+            rows.append((p.name, f"{n:,}", role))
+        elif p.name == "study.yml":
+            rows.append((p.name, "", "settings: title, time points, stages, poverty cutoff"))
+        else:
+            rows.append((p.name, "", "other file (not read by the loader)"))
+    return pd.DataFrame(rows, columns=["file", "rows", "role"])
+
+
+def provenance_text(study: Study) -> str:
+    """Markdown on where the study comes from: its description, source and licence."""
+    parts = []
+    desc = study.meta.get("description")
+    if desc:
+        parts.append(" ".join(str(desc).split()))
+    if study.meta.get("source"):
+        parts.append("**Source.** " + " ".join(str(study.meta["source"]).split()))
+    if study.meta.get("licence"):
+        parts.append(f"**Licence of the data.** {study.meta['licence']}.")
+    if study.synthetic:
+        parts.append("**Synthetic.** The study declares `synthetic: true`: its households are not field "
+                     "records.")
+    return "\n\n".join(parts) or "The study folder gives no description of its source."

@@ -1,0 +1,521 @@
+"""Figures for the book and for users' own studies.
+
+Every function takes a `Study` (or a table computed from one), returns a
+`matplotlib.figure.Figure` and nothing else: no pyplot state, no randomness, so the same
+study always gives the same picture. Figures are drawn at phone-friendly sizes (about six
+inches wide, eleven-point text) with a descriptive title that doubles as alt text, and with
+colours from the Okabe-Ito palette, which stays distinguishable for colour-blind readers.
+
+    fig = sop.plots.ladder(study)
+    fig.savefig("ladder.png", dpi=150)
+"""
+
+from __future__ import annotations
+
+import functools
+import textwrap
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import PathPatch, Rectangle
+from matplotlib.path import Path as MplPath
+
+from . import movements as mv
+from .study import Study
+
+# Okabe-Ito colours.
+POOR = "#D55E00"
+NOT_POOR = "#0072B2"
+GREY = "#6E6E6E"
+CATEGORY_COLOURS = {
+    "remained_poor": "#D55E00",
+    "escaped": "#009E73",
+    "became_poor": "#E69F00",
+    "remained_not_poor": "#0072B2",
+}
+REGION_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+
+WIDTH = 6.4  # inches: about 640 px at 100 dpi, scaled down cleanly to a phone's width
+RC = {
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+
+
+def _rc(fn):
+    """Run a figure function inside the book's rc settings (fonts, spines), leaving global state alone."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        import matplotlib as mpl
+
+        with mpl.rc_context(RC):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _figure(height: float, width: float = WIDTH, layout: str = "constrained") -> Figure:
+    return Figure(figsize=(width, height), layout=layout)
+
+
+def _wrap(text: str, width: int = 30) -> str:
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def _suptitle(fig: Figure, text: str) -> None:
+    fig.suptitle(_wrap(text, 58), fontsize=12, fontweight="bold")
+
+
+def period_label(start: int, end: int) -> str:
+    """'1979-2004 (25 years)' with an en dash."""
+    return f"{start}\u2013{end} ({end - start} years)"
+
+
+# --------------------------------------------------------------------------- the ladder
+
+
+@_rc
+def ladder(study: Study, year: int | None = None, width: int = 34) -> Figure:
+    """The stages of progress as a ladder, with the community's poverty line.
+
+    Each rung is a stage (lowest at the bottom) and its bar is the share of households at
+    that stage in `year` (default: the survey year); the dashed line marks the poverty cutoff.
+    """
+    year = year or study.survey_year
+    n = study.n_stages
+    s = mv.stages(study, year).dropna().astype(int)
+    share = s.value_counts(normalize=True).reindex(range(1, n + 1), fill_value=0.0) * 100
+    fig = _figure(height=0.36 * n + 1.6)
+    ax = fig.add_subplot()
+    ypos = np.arange(1, n + 1)
+    colours = [POOR if k <= study.poverty_cutoff else NOT_POOR for k in ypos]
+    ax.barh(ypos, share.to_numpy(), color=colours, height=0.7)
+    ax.set_yticks(ypos, [_wrap(f"{k}. {name}", width) for k, name in zip(ypos, study.stages)], fontsize=9)
+    ax.set_ylim(0.4, n + 0.6)
+    line = study.poverty_cutoff + 0.5
+    ax.axhline(line, color="black", linestyle="--", linewidth=1.2)
+    xmax = max(float(share.max()), 1.0) * 1.18
+    ax.set_xlim(0, xmax)
+    ax.text(xmax, line + 0.08, "poverty line", ha="right", va="bottom", fontsize=10, style="italic")
+    ax.set_xlabel(f"Households at this stage in {year} (%)")
+    _suptitle(fig, f"Stages of progress and the poverty line, households in {year}")
+    ax.legend(
+        handles=[Rectangle((0, 0), 1, 1, color=POOR), Rectangle((0, 0), 1, 1, color=NOT_POOR)],
+        labels=["poor stages", "not poor stages"],
+        loc="lower right",
+        frameon=False,
+    )
+    return fig
+
+
+# --------------------------------------------------------------------------- Table 2
+
+
+@_rc
+def assets_by_stage(study: Study, column: str = "assets", year: int | None = None) -> Figure:
+    """Mean of a household column (default: number of assets) by stage: the paper's Table 2."""
+    t = mv.mean_by_stage(study, column, year=year)
+    t = t[t["households"] > 0]
+    fig = _figure(height=3.9)
+    ax = fig.add_subplot()
+    x = np.arange(len(t))
+    stage_no = t.index.to_numpy()
+    colours = [POOR if k <= study.poverty_cutoff else NOT_POOR for k in stage_no]
+    ax.bar(x, t["mean"].to_numpy(), color=colours, width=0.7)
+    labels = [lab.replace(" and higher", "+") for lab in t["label"]]
+    ax.set_xticks(x, labels)
+    cut = np.searchsorted(stage_no, study.poverty_cutoff, side="right") - 0.5
+    if 0 < cut < len(t) - 0.5:
+        ax.axvline(cut, color="black", linestyle="--", linewidth=1.2)
+        ax.text(cut + 0.1, ax.get_ylim()[1] * 0.97, "poverty line", va="top", fontsize=10, style="italic")
+    year = year or study.survey_year
+    ax.set_xlabel(f"Stage of progress in {year}")
+    ax.set_ylabel(f"Mean {column.replace('_', ' ')}")
+    _suptitle(fig, f"Mean {column.replace('_', ' ')} by stage of progress in {year}")
+    return fig
+
+
+# --------------------------------------------------------------------------- Table 3
+
+
+@_rc
+def movement_bars(
+    study: Study, periods: Sequence[tuple[int, int]] | None = None, by: str | None = "region"
+) -> Figure:
+    """Table 3 as bars: each group's households split into the four movement categories.
+
+    One panel per period (default: every earlier time point to the survey year); each bar
+    is a region, with all households last, and sums to 100 percent.
+    """
+    periods = list(periods or [(y, study.survey_year) for y in study.time_points[:-1]])
+    groups = None
+    fig = _figure(height=1.0 + 1.55 * len(periods) + 0.35 * len(study.regions) * len(periods))
+    axes = fig.subplots(len(periods), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, (a, b) in zip(axes, periods):
+        t = mv.movement_summary(study, a, b, by=by)
+        groups = list(t.index)
+        y = np.arange(len(groups))[::-1]
+        left = np.zeros(len(groups))
+        for cat in mv.CATEGORIES:
+            vals = t[cat].fillna(0).to_numpy()
+            ax.barh(y, vals, left=left, color=CATEGORY_COLOURS[cat], height=0.72, label=mv.CATEGORY_LABELS[cat])
+            for yi, l, v in zip(y, left, vals):
+                if v >= 7:
+                    ax.text(l + v / 2, yi, f"{v:.0f}", ha="center", va="center", fontsize=9,
+                            color="white" if cat in ("remained_poor", "remained_not_poor", "escaped") else "black")
+            left += vals
+        ax.set_yticks(y, groups)
+        ax.set_xlim(0, 100)
+        ax.set_title(period_label(a, b), loc="left", fontsize=11)
+        ax.spines["left"].set_visible(False)
+        ax.tick_params(axis="y", length=0)
+    axes[-1].set_xlabel("Households (%)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+    _suptitle(fig, "Households that remained poor, escaped, became poor or remained not poor")
+    return fig
+
+
+# --------------------------------------------------------------------------- flows
+
+
+def _band(ax, x0, x1, y0a, y0b, y1a, y1b, colour, alpha=0.45):
+    """A band from [y0a, y0b] at x0 to [y1a, y1b] at x1 with smooth (cubic Bezier) edges."""
+    xm = (x0 + x1) / 2
+    verts = [
+        (x0, y0a), (xm, y0a), (xm, y1a), (x1, y1a),
+        (x1, y1b),
+        (xm, y1b), (xm, y0b), (x0, y0b),
+        (x0, y0a),
+    ]
+    codes = [MplPath.MOVETO, MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4,
+             MplPath.LINETO,
+             MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4,
+             MplPath.CLOSEPOLY]
+    ax.add_patch(PathPatch(MplPath(verts, codes), facecolor=colour, edgecolor="none", alpha=alpha))
+
+
+def _flow_status(study: Study, group: str | None) -> np.ndarray:
+    """Poor (1) / not poor (0) per household and time point; households with any unknown stage dropped."""
+    st = mv.poverty_status(study)
+    if group not in (None, mv.ALL):
+        st = st[(study.households["region"] == group).to_numpy()]
+    st = st.dropna()
+    return st.to_numpy(dtype=float).astype(int)
+
+
+def _draw_flow(ax, study: Study, status: np.ndarray, gap: float = 0.04, w: float = 0.2) -> None:
+    years = study.time_points
+    n = len(status)
+    ax.set_xlim(-w / 2 - 0.02, len(years) - 1 + w / 2 + 0.02)
+    ax.set_ylim(-0.02, 1.0 + gap + 0.02)
+    ax.axis("off")
+    if n == 0:
+        ax.text(0.5, 0.5, "no household with a known stage at every time point", transform=ax.transAxes,
+                ha="center", va="center")
+        return
+    scale = 1.0  # heights are shares of households
+    # blocks: poor at the bottom [0, p], not poor on top [p + gap, 1 + gap]
+    pos = {}
+    for t, year in enumerate(years):
+        p = status[:, t].mean() * scale
+        pos[t] = {1: (0.0, p), 0: (p + gap, 1.0 + gap)}
+        for k, colour in ((1, POOR), (0, NOT_POOR)):
+            lo, hi = pos[t][k]
+            if hi - lo > 0:
+                ax.add_patch(Rectangle((t - w / 2, lo), w, hi - lo, facecolor=colour, edgecolor="white"))
+            if hi - lo >= 0.06:
+                ax.text(t, (lo + hi) / 2, f"{(hi - lo) * 100:.0f}%", ha="center", va="center",
+                        color="white", fontsize=10, fontweight="bold")
+        ax.text(t, -0.02, str(year), ha="center", va="top", fontsize=11)
+    for t in range(len(years) - 1):
+        a, b = status[:, t], status[:, t + 1]
+        # outflows stacked bottom-to-top at the source block: to poor, then to not poor;
+        # inflows stacked at the target block: from poor, then from not poor.
+        out_cursor = {k: pos[t][k][0] for k in (0, 1)}
+        in_cursor = {k: pos[t + 1][k][0] for k in (0, 1)}
+        for src in (1, 0):
+            for dst in (1, 0):
+                h = float(np.mean((a == src) & (b == dst))) * scale
+                if h <= 0:
+                    continue
+                y0a, y1a = out_cursor[src], in_cursor[dst]
+                colour = POOR if dst == 1 else NOT_POOR
+                if src != dst:
+                    colour = CATEGORY_COLOURS["escaped"] if dst == 0 else CATEGORY_COLOURS["became_poor"]
+                _band(ax, t + w / 2, t + 1 - w / 2, y0a, y0a + h, y1a, y1a + h, colour)
+                out_cursor[src] += h
+                in_cursor[dst] += h
+    return
+
+
+@_rc
+def poverty_flow(study: Study, groups: Iterable[str] | None = None) -> Figure:
+    """Flows of households between poor and not poor across the time points (an alluvial plot).
+
+    At each time point the blocks are the shares of households poor (bottom) and not poor (top);
+    the bands between time points show where those households went, green for escapes and
+    orange for descents. `groups` lists panels: "All" and/or region names (default: ["All"]).
+    Households with an unknown stage at any time point are left out.
+    """
+    groups = list(groups or [mv.ALL])
+    fig = _figure(height=0.6 + 2.7 * len(groups))
+    axes = fig.subplots(len(groups), 1, squeeze=False)[:, 0]
+    for ax, g in zip(axes, groups):
+        status = _flow_status(study, g)
+        _draw_flow(ax, study, status)
+        name = "All households" if g == mv.ALL else g
+        ax.set_title(f"{name} (n = {len(status):,})", loc="left", fontsize=11, fontweight="bold")
+    handles = [Rectangle((0, 0), 1, 1, color=c, alpha=a) for c, a in
+               ((POOR, 1), (NOT_POOR, 1), (CATEGORY_COLOURS["escaped"], 0.45), (CATEGORY_COLOURS["became_poor"], 0.45))]
+    fig.legend(handles, ["poor", "not poor", "escaped poverty", "became poor"], loc="outside lower center",
+               ncols=4, frameon=False, fontsize=9)
+    _suptitle(fig, "Households moving between poor and not poor over time")
+    return fig
+
+
+# --------------------------------------------------------------------------- transitions
+
+
+@_rc
+def transition_heatmaps(
+    study: Study, periods: Sequence[tuple[int, int]] | None = None, group: tuple[str, str] | None = None
+) -> Figure:
+    """Stage-to-stage transition shares, one heatmap per period (two per row).
+
+    Cell (i, j) is the share of households at stage i at the start that were at stage j at
+    the end (each row sums to one; grey rows had no household). Dashed lines mark the poverty
+    cutoff: the lower-left block holds households poor at both dates, the lower-right block
+    escapes, the upper-left block descents. Default periods: every earlier time point to the
+    survey year, as in Table 3.
+    """
+    periods = list(periods or [(y, study.survey_year) for y in study.time_points[:-1]][::-1])
+    n = study.n_stages
+    ncols = min(2, len(periods))
+    nrows = int(np.ceil(len(periods) / ncols))
+    fig = _figure(height=1.3 + 3.2 * nrows)
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    im = None
+    cut = study.poverty_cutoff + 0.5
+    ticks = np.arange(1, n + 1)
+    ticklabels = [str(t) if (t % 2 == 1 or n <= 8) else "" for t in ticks]
+    for ax, (a, b) in zip(axes, periods):
+        m = mv.transition_matrix(study, a, b, normalize=True, group=group).to_numpy(dtype=float)
+        ax.set_facecolor("#DDDDDD")
+        im = ax.imshow(np.ma.masked_invalid(m), origin="lower", cmap="YlGnBu", vmin=0, vmax=1,
+                       extent=(0.5, n + 0.5, 0.5, n + 0.5), interpolation="nearest")
+        ax.plot([0.5, n + 0.5], [0.5, n + 0.5], color="#999999", linewidth=0.6)
+        ax.axvline(cut, color=POOR, linestyle="--", linewidth=1.1)
+        ax.axhline(cut, color=POOR, linestyle="--", linewidth=1.1)
+        ax.set_xticks(ticks, ticklabels)
+        ax.set_yticks(ticks, ticklabels)
+        ax.set_xlabel(f"Stage in {b}")
+        ax.set_ylabel(f"Stage in {a}")
+        ax.set_title(period_label(a, b), loc="left", fontsize=11)
+    for ax in axes[len(periods):]:
+        ax.set_visible(False)
+    cb = fig.colorbar(im, ax=list(axes[: len(periods)]), location="bottom", shrink=0.7, aspect=30)
+    cb.set_label("Share of the row's households")
+    who = f" ({group[1]})" if group else ""
+    _suptitle(fig, f"Where households at each stage ended up{who}")
+    return fig
+
+
+# --------------------------------------------------------------------------- poverty over time
+
+
+@_rc
+def poverty_trend(study: Study, by: str | None = "region") -> Figure:
+    """Percent of households poor at each time point, per region and for all households."""
+    r = mv.poverty_rates(study, by=by)
+    fig = _figure(height=3.6)
+    ax = fig.add_subplot()
+    for i, (g, d) in enumerate(r.groupby("group", sort=False)):
+        allg = g == mv.ALL
+        ax.plot(d["year"], d["percent_poor"], marker="o", linewidth=2.4 if allg else 1.6,
+                color="black" if allg else REGION_COLOURS[i % len(REGION_COLOURS)],
+                linestyle="-" if allg else "--", label="All households" if allg else g)
+    ax.set_xticks(study.time_points)
+    ax.set_ylim(0, max(100.0, float(r["percent_poor"].max()) + 5) if r["percent_poor"].notna().any() else 100)
+    ax.set_ylabel("Households poor (%)")
+    ax.set_xlabel("Year recalled")
+    ax.legend(frameon=False)
+    _suptitle(fig, "Share of households below the poverty line")
+    return fig
+
+
+# --------------------------------------------------------------------------- communities
+
+
+def _pick(df: pd.DataFrame, candidates: Sequence[str]) -> str | None:
+    for c in candidates:
+        if c in df.columns:
+            return c
+    return None
+
+
+ALTITUDE_COLUMNS = ("altitude_m", "altitude", "elevation_m")
+DISTANCE_COLUMNS = ("dist_trading_center_km", "distance_market_km", "distance_trading_center_km", "distance_to_market_km", "market_distance_km")
+
+
+@_rc
+def community_scatter(study: Study, x: str | None = None, y: str | None = None) -> Figure:
+    """Communities by distance to the nearest market (x) and altitude (y), coloured by region."""
+    c = study.table("communities")
+    x = x or _pick(c, DISTANCE_COLUMNS)
+    y = y or _pick(c, ALTITUDE_COLUMNS)
+    if x is None or y is None:
+        raise KeyError("communities.csv needs an altitude column and a distance-to-market column for this figure.")
+    fig = _figure(height=4.2)
+    ax = fig.add_subplot()
+    region = c["region"] if "region" in c.columns else pd.Series(["All"] * len(c))
+    order = [r for r in study.regions if r in set(region)] + sorted(set(region) - set(study.regions))
+    markers = ["o", "s", "^", "D", "v", "P"]
+    for i, r in enumerate(order):
+        d = c[region.to_numpy() == r]
+        ax.scatter(d[x], d[y], s=42, color=REGION_COLOURS[i % len(REGION_COLOURS)], marker=markers[i % len(markers)],
+                   label=f"{r} ({len(d)})", edgecolor="white", linewidth=0.6)
+    ax.set_xlabel(_axis_label(x))
+    ax.set_ylabel(_axis_label(y))
+    ax.legend(frameon=False, title="Region (communities)")
+    _suptitle(fig, "Communities by altitude and distance to the nearest market")
+    return fig
+
+
+def _axis_label(col: str) -> str:
+    words = col.replace("_", " ")
+    for unit in (" km", " m", " pct"):
+        if words.endswith(unit):
+            u = unit.strip()
+            words = words[: -len(unit)] + f" ({'%' if u == 'pct' else u})"
+    return words[0].upper() + words[1:]
+
+
+# --------------------------------------------------------------------------- reasons
+
+
+@_rc
+def share_bars(
+    table: pd.DataFrame,
+    label: str,
+    value: str,
+    group: str | None = None,
+    title: str = "",
+    xlabel: str = "Households citing the reason (%)",
+    top: int = 10,
+) -> Figure:
+    """Horizontal bars of shares (e.g. reasons cited), one panel per `group` value.
+
+    `table` is tidy: one row per (group, label) with the share in `value` (0-100).
+    Within each panel the `top` largest shares are shown, largest at the top.
+    """
+    groups = list(pd.unique(table[group])) if group else [None]
+    heights = []
+    for g in groups:
+        d = table if g is None else table[table[group] == g]
+        heights.append(min(top, len(d)))
+    fig = _figure(height=0.9 + sum(0.34 * h + 0.7 for h in heights))
+    axes = fig.subplots(len(groups), 1, squeeze=False, sharex=True,
+                        gridspec_kw={"height_ratios": [max(h, 1) + 1.5 for h in heights]})[:, 0]
+    xmax = float(pd.to_numeric(table[value], errors="coerce").max() or 1)
+    for i, (ax, g) in enumerate(zip(axes, groups)):
+        d = table if g is None else table[table[group] == g]
+        d = d.sort_values(value, ascending=False).head(top)[::-1]
+        ax.barh(np.arange(len(d)), d[value], color=REGION_COLOURS[i % len(REGION_COLOURS)], height=0.7)
+        ax.set_yticks(np.arange(len(d)), [_wrap(s, 34) for s in d[label]], fontsize=9)
+        for yi, v in enumerate(d[value]):
+            ax.text(v + xmax * 0.01, yi, f"{v:.0f}", va="center", fontsize=9)
+        ax.set_xlim(0, xmax * 1.12)
+        if g is not None:
+            ax.set_title(str(g), loc="left", fontsize=11)
+    axes[-1].set_xlabel(xlabel)
+    if title:
+        _suptitle(fig, title)
+    return fig
+
+
+# --------------------------------------------------------------------------- livestock
+
+
+@_rc
+def paired_bars(
+    table: pd.DataFrame,
+    label: str,
+    before: str,
+    after: str,
+    group: str | None = None,
+    before_name: str = "10 years ago",
+    after_name: str = "now",
+    xlabel: str = "Households (%)",
+    title: str = "",
+) -> Figure:
+    """Two bars per row (e.g. households owning a species 10 years ago and now), one panel per group.
+
+    Used for Tables 6 and 8 (livestock holdings and herd sizes then and now). Rows whose two
+    values are both missing are left out of the panel.
+    """
+    groups = list(pd.unique(table[group])) if group else [None]
+    sizes = []
+    for g in groups:
+        d = table if g is None else table[table[group] == g]
+        sizes.append(int(d[[before, after]].notna().any(axis=1).sum()))
+    fig = _figure(height=1.0 + sum(0.42 * s + 0.8 for s in sizes))
+    axes = fig.subplots(len(groups), 1, squeeze=False, sharex=True,
+                        gridspec_kw={"height_ratios": [max(s, 1) + 1.5 for s in sizes]})[:, 0]
+    for ax, g in zip(axes, groups):
+        d = table if g is None else table[table[group] == g]
+        d = d[d[[before, after]].notna().any(axis=1)][::-1]
+        y = np.arange(len(d))
+        ax.barh(y + 0.19, d[before].fillna(0), height=0.36, color="#999999", label=before_name)
+        ax.barh(y - 0.19, d[after].fillna(0), height=0.36, color=NOT_POOR, label=after_name)
+        ax.set_yticks(y, [_wrap(s, 30) for s in d[label]], fontsize=9)
+        if g is not None:
+            ax.set_title(str(g), loc="left", fontsize=11)
+    axes[-1].set_xlabel(xlabel)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+    if title:
+        _suptitle(fig, title)
+    return fig
+
+
+@_rc
+def odds_ratio_curve(base: float, ratios: Sequence[float] = (2.0, 0.5)) -> Figure:
+    """How an odds ratio moves a probability: p1 = r p0 / (1 - p0 + r p0) against r (log axis).
+
+    `base` is the probability p0 (0-1) before the change; the marked points are `ratios`.
+    """
+    r = np.logspace(-2, 2, 401)
+    fig = _figure(height=3.8)
+    ax = fig.add_subplot()
+    for p0, style in ((base, "-"), (0.5, ":")):
+        if not 0 < p0 < 1:
+            continue
+        p1 = r * p0 / (1 - p0 + r * p0)
+        ax.plot(r, 100 * p1, style, color=NOT_POOR if style == "-" else GREY, linewidth=2 if style == "-" else 1.4,
+                label=f"starting probability {100 * p0:.0f}%")
+    if 0 < base < 1:
+        for k in ratios:
+            p1 = k * base / (1 - base + k * base)
+            ax.plot([k], [100 * p1], "o", color=POOR)
+            ax.annotate(f"odds ratio {k:g}: {100 * p1:.0f}%", (k, 100 * p1), textcoords="offset points",
+                        xytext=(8, -14 if k > 1 else 6), fontsize=9)
+    ax.axvline(1, color="black", linewidth=0.8, linestyle="--")
+    ax.set_xscale("log")
+    ax.set_xlim(0.01, 100)
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("Odds ratio (log scale)")
+    ax.set_ylabel("Probability after the change (%)")
+    ax.legend(frameon=False, loc="upper left")
+    _suptitle(fig, "How an odds ratio changes a probability")
+    return fig
