@@ -38,3 +38,11 @@ def __getattr__(name):
 
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# analyses (Tables 1, 4-9) and the reproduction scorecard
+from .communities import activity_ranks, communities_summary
+from .reasons import reason_flags, reason_shares
+from .models import ModelFit, design_matrix, fit_model, fit_models, model_specs
+from .livestock import herd_sizes, holdings, new_activities, production_shares
+from .scorecard import scorecard, scorecard_summary

@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
+from . import outputs
 from .study import Study
 
 BOTH = "Both regions"
@@ -219,3 +220,10 @@ def table1(study: Study, by: str = "region", both: str = BOTH) -> pd.DataFrame:
     s = communities_summary(study, by, both)
     wide = s.pivot_table(index="label", columns="group", values="printed", aggfunc="first", sort=False)
     return wide.reindex(columns=list(pd.unique(s["group"])))
+
+
+@outputs.producer("communities")
+def _produce(study: Study) -> dict[str, pd.DataFrame]:
+    if not study.has("communities"):
+        return {}
+    return {"communities_summary.csv": communities_summary(study)}

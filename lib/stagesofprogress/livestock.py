@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import movements as mv
+from . import outputs
 from .study import Study
 
 
@@ -307,3 +308,14 @@ def production_shares(
     out["percent"] = 100.0 * out["households"] / out["base"].where(out["base"] > 0)
     out = out[["group", "product", "unit", "label", "year", "households", "base", "percent", "quantity"]]
     return _order(out, {"group": groups, "label": order})
+
+
+@outputs.producer("livestock")
+def _produce(study: Study) -> dict[str, pd.DataFrame]:
+    out: dict[str, pd.DataFrame] = {}
+    if study.has("livestock"):
+        out["livestock_holdings.csv"] = holdings(study)
+        out["herd_sizes.csv"] = herd_sizes(study)
+    if study.has("production"):
+        out["new_activities.csv"] = new_activities(study)
+    return out

@@ -22,6 +22,7 @@ households as a predictor (rarer reasons cannot be estimated reliably).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +31,7 @@ import pandas as pd
 from .logit import LogitError, LogitResult, logit
 from . import logit_report
 from . import movements as mv
+from . import outputs
 from . import reasons as rs
 from .study import Study
 
@@ -315,3 +317,35 @@ def fit_models(study: Study) -> dict[str, ModelFit]:
 def fit(study: Study, name: str) -> dict[str, LogitResult]:
     """`{group: LogitResult}` of one model (the chapters' one-liner)."""
     return fit_model(study, name).results
+
+
+_FITS: dict[int, tuple[weakref.ref, dict[str, ModelFit]]] = {}
+
+
+def cached_fits(study: Study) -> dict[str, ModelFit]:
+    """`fit_models(study)`, computed once per Study object (the tables and the scorecard share it)."""
+    hit = _FITS.get(id(study))
+    if hit is not None and hit[0]() is study:
+        return hit[1]
+    fits = fit_models(study)
+    _FITS[id(study)] = (weakref.ref(study), fits)
+    return fits
+
+
+def _flat_paper_table(fit: ModelFit) -> pd.DataFrame:
+    t = fit.paper_table()
+    if isinstance(t.columns, pd.MultiIndex):
+        t.columns = [f"{m}: {s}" for m, s in t.columns]
+    return t.rename_axis("variable").reset_index()
+
+
+@outputs.producer("models")
+def _produce(study: Study) -> dict[str, pd.DataFrame]:
+    if not study.has("sample") or not (study.meta.get("models") or study.has("reasons")):
+        return {}
+    out: dict[str, pd.DataFrame] = {}
+    for name, fit in cached_fits(study).items():
+        out[f"logit_{name}.csv"] = fit.long_table()
+        if fit.results:
+            out[f"logit_{name}_paper.csv"] = _flat_paper_table(fit)
+    return out

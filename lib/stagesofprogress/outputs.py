@@ -100,3 +100,5 @@ def write_tables(study: Study, out: str | Path) -> dict[str, pd.DataFrame]:
     tables = compute_tables(study)
     write_atomically(Path(out), {name: to_csv_bytes(df) for name, df in tables.items()})
     return tables
+
+from . import communities, reasons, models, livestock, scorecard  # noqa: E402,F401  (register producers)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import movements as mv
+from . import outputs
 from .study import Study
 
 REASON_COLUMNS = ["household_id", "start", "end", "reason"]
@@ -156,3 +157,10 @@ def reason_share(
     if hit.empty:
         raise KeyError(f"No sampled '{category}' households in {group} for {start}-{end}, or no reason '{reason}'.")
     return float(hit["percent"].iloc[0])
+
+
+@outputs.producer("reasons")
+def _produce(study: Study) -> dict[str, pd.DataFrame]:
+    if not study.has("reasons"):
+        return {}
+    return {"reason_shares.csv": reason_shares(study)}

@@ -42,6 +42,7 @@ import pandas as pd
 from scipy import stats
 
 from . import movements as mv
+from . import outputs
 from .study import Study
 
 COLUMNS = ["table", "row", "column", "paper", "reproduced", "tolerance", "ok"]
@@ -142,10 +143,16 @@ def judge_coef(
     se: float | None,
     decimals=2,
     amount: float = 0.05,
+    stars_printed: bool = True,
 ) -> Judgement:
-    """B within `amount`; identical stars required when the paper's stars fit its B and SE."""
+    """B within `amount`; identical stars required when the paper's stars fit its B and SE.
+
+    `stars_printed=False` is for tables that print no stars (SPSS's Table 7, whose `Sig.`
+    column is judged on its own)."""
     base = judge_abs(reproduced, value, amount)
     printed_stars = printed_stars or ""
+    if not stars_printed:
+        return Judgement(base.ok, base.tolerance + " (no stars printed; Sig. judged in its own cell)")
     if se is None or not np.isfinite(se):
         return Judgement(base.ok, base.tolerance + "; stars not judged (no printed SE)")
     if stars_consistent(value, se, printed_stars, 2 if decimals is None else int(decimals)):
@@ -311,7 +318,7 @@ def _fits(study: Study) -> dict:
     if not study.has("sample"):
         return {}
     try:
-        return models.fit_models(study)
+        return models.cached_fits(study)
     except KeyError:
         return {}
 
@@ -382,7 +389,9 @@ def _se_column(column: str) -> str:
     return column[: -len("B")] + "SE" if column.endswith(" B") else "S.E."
 
 
-def judge_logit_cell(row: str, column: str, rep: dict, target: float, stars: str, decimals, se: float | None) -> Judgement:
+def judge_logit_cell(
+    row: str, column: str, rep: dict, target: float, stars: str, decimals, se: float | None, stars_printed: bool = True
+) -> Judgement:
     """Judge one cell of a logit table (see the module docstring for the rules)."""
     v = rep.get("value", np.nan)
     if row in _FIT_EXACT:
@@ -397,7 +406,7 @@ def judge_logit_cell(row: str, column: str, rep: dict, target: float, stars: str
         return judge_printed(v, target, decimals)
     stat = _stat(column)
     if stat == "B":
-        return judge_coef(v, rep.get("stars") or "", target, stars, se, decimals)
+        return judge_coef(v, rep.get("stars") or "", target, stars, se, decimals, stars_printed=stars_printed)
     if stat == "Odds Ratio":
         return judge_rel(v, target, 0.05, decimals)
     if stat in ("SE", "S.E.", "CI Lower", "CI Upper"):
@@ -410,7 +419,7 @@ def judge_logit_cell(row: str, column: str, rep: dict, target: float, stars: str
 
 
 def _judge(table: str, row: str, column: str, printed: str, rep: dict, se: float | None, logit_tables: set,
-           consistent: list[str]) -> Judgement:
+           consistent: list[str], stars_printed: bool = True) -> Judgement:
     """Judge against the printed value and every consistent value the errata give: ok when
     any of them is met (a printed value the errata contradict may still be what a consistent
     study gives, e.g. a pooled percent built from the region rows' own components)."""
@@ -420,7 +429,7 @@ def _judge(table: str, row: str, column: str, printed: str, rep: dict, se: float
         value, nstars, decimals = _parse(text)
         stars = "*" * nstars
         if table in logit_tables:
-            j = judge_logit_cell(row, column, rep, value, stars, decimals, se)
+            j = judge_logit_cell(row, column, rep, value, stars, decimals, se, stars_printed)
         else:
             j = judge_printed(rep.get("value", np.nan), value, decimals)
             m = _RANK.search(text or "")
@@ -446,6 +455,7 @@ def _table_cells(study: Study, folder: Path, fits: dict) -> pd.DataFrame:
     pub = pub[pub["printed"].astype(str).str.strip() != ""].reset_index(drop=True)
     rep = reproduce(study, fits)
     logit_tables = {f.table for f in fits.values() if f.table}
+    no_stars = {f.table for f in fits.values() if f.table and f.layout == "spss"}
     exact = {(r.table, r.row, r.column): r._asdict() for r in rep.itertuples(index=False)}
     loose = {(r.table, norm(r.row), norm(r.column)): r._asdict() for r in rep.itertuples(index=False)}
     printed_at = {(r.table, r.row, r.column): r.printed for r in pub.itertuples(index=False)}
@@ -461,7 +471,8 @@ def _table_cells(study: Study, folder: Path, fits: dict) -> pd.DataFrame:
         if r.table in logit_tables and _stat(r.column) == "B":
             se_text = printed_at.get((r.table, r.row, _se_column(r.column)), "")
             se = _parse(se_text)[0] if se_text else None
-        j = _judge(r.table, r.row, r.column, r.printed, found, se, logit_tables, consistent.get(key, []))
+        j = _judge(r.table, r.row, r.column, r.printed, found, se, logit_tables, consistent.get(key, []),
+                   stars_printed=r.table not in no_stars)
         if not found:
             j = Judgement(False, j.tolerance + "; not reproduced (the study lacks what this cell needs)")
         rows.append((r.table, r.row, r.column, r.printed, found.get("value", np.nan), j.tolerance, j.ok))
@@ -722,3 +733,11 @@ def text_cells(study: Study, folder: str | Path, fits: dict | None = None) -> pd
         printed = f"{r.value:g}"
         rows.append((TEXT, r.id, r.scope, printed, value, tol, ok))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+@outputs.producer("scorecard")
+def _produce(study: Study) -> dict[str, pd.DataFrame]:
+    if not study.meta.get("paper") or not (Path(study.path) / str(study.meta["paper"])).is_dir():
+        return {}
+    card = scorecard(study)
+    return {"scorecard.csv": card, "scorecard_summary.csv": scorecard_summary(card)}

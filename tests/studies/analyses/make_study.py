@@ -16,7 +16,7 @@ HERE = Path(__file__).resolve().parent
 RNG = np.random.default_rng(20070118)
 
 REGIONS = {"Highland": ["Ayllu Norte", "Ayllu Sur"], "Valley": ["Rio Bajo", "Loma Alta", "El Llano"]}
-N_PER_COMMUNITY = 70
+N_PER_COMMUNITY = 120
 STAGES = 9
 CUTOFF = 4
 REASONS = {
@@ -105,6 +105,8 @@ models:
     table: Table 7
     outcome: improved_breed
     filter: {region: Highland}
+    robust: false
+    style: spss
     groups:
       - heading: ""
         variables:
@@ -226,5 +228,117 @@ def main() -> None:
     pd.DataFrame(comms).to_csv(HERE / "communities.csv", index=False)
 
 
+def _f(x, d: int) -> str:
+    return "" if x is None or not np.isfinite(x) else f"{x:.{d}f}"
+
+
+def make_paper() -> None:
+    """A small 'published paper' for the scorecard tests, in data/paper's layout.
+
+    Its numbers are this study's own, rounded as the paper prints them, with deliberate
+    deviations so every kind of verdict occurs (see DEVIATIONS); errata.csv has one row.
+    """
+    import sys
+
+    sys.path.insert(0, str(HERE.parents[2] / "lib"))
+    import stagesofprogress as sop
+
+    out = HERE / "paper"
+    out.mkdir(exist_ok=True)
+    study = sop.load_study(HERE)
+
+    t2 = sop.mean_by_stage(study, "assets")
+    pd.DataFrame({"row": t2["label"], "Average number of assets": [_f(v, 2) for v in t2["mean"]]}).to_csv(
+        out / "table2.csv", index=False
+    )
+
+    cols = {"Remained Poor": "remained_poor", "Escaped Poverty": "escaped", "Became Poor": "became_poor",
+            "Remained Not Poor": "remained_not_poor", "Poor at the Start of the Period": "poor_at_start",
+            "Poor at the End of the Period": "poor_at_end"}
+    rows = []
+    for a, b in [(1994, 2004), (1979, 2004)]:
+        rows.append([f"Last years ({a}-{b})"] + [""] * 6)
+        for g, r in sop.movement_summary(study, a, b).iterrows():
+            name = "Both Regions" if g == "All" else g
+            rows.append([f"{name}, {a}-{b}"] + [_f(r[c], 1) for c in cols.values()])
+    t3 = pd.DataFrame(rows, columns=["row", *cols])
+    # DEVIATIONS: a misprint the scorecard must fail, and a misprint the errata correct
+    t3.loc[t3["row"] == "Highland, 1979-2004", "Escaped Poverty"] = _f(
+        float(t3.loc[t3["row"] == "Highland, 1979-2004", "Escaped Poverty"].iloc[0]) + 0.2, 1)
+    good = t3.loc[t3["row"] == "Valley, 1994-2004", "Became Poor"].iloc[0]
+    t3.loc[t3["row"] == "Valley, 1994-2004", "Became Poor"] = _f(float(good) + 10, 1)
+    t3.to_csv(out / "table3.csv", index=False)
+    pd.DataFrame(
+        [["Table 3", "Valley, 1994-2004", "Became Poor", _f(float(good) + 10, 1), good,
+          "The row's categories sum to 110: a misprint of the tens digit."]],
+        columns=["table", "row", "column", "printed", "consistent_value", "explanation"],
+    ).to_csv(out / "errata.csv", index=False)
+
+    fits = sop.fit_models(study)
+    esc = fits["escape"]
+    regions = list(esc.results)
+    rows = []
+    for term in ["Constant"] + [t for terms in esc.groups.values() for t in terms]:
+        cells = []
+        for g in regions:
+            r = esc.results[g]
+            if term not in r.coef.index or not np.isfinite(r.coef[term]):
+                cells += ["", "", ""]
+                continue
+            cells += [_f(r.coef[term], 2) + r.stars[term], _f(np.exp(r.coef[term]), 2), _f(r.se[term], 2)]
+        rows.append([esc.labels.get(term, term)] + cells)
+    for label, fn, d in [("Wald chi2", lambda r: r.wald_chi2, 2), ("Wald df", lambda r: r.wald_df, 0),
+                         ("Log pseudolikelihood", lambda r: r.loglik, 2),
+                         ("Pseudo R-square (McFadden's)", lambda r: r.pseudo_r2, 2), ("N", lambda r: r.nobs, 0),
+                         ("% Correctly Predicted: Escaping poverty", lambda r: r.pct_correct[1], 1),
+                         ("% Correctly Predicted: Staying poor", lambda r: r.pct_correct[0], 1)]:
+        rows.append([label] + sum(([_f(fn(esc.results[g]), d), "", ""] for g in regions), []))
+    columns = ["row"] + [f"{g} {s}" for g in regions for s in ("B", "Odds Ratio", "SE")]
+    t4 = pd.DataFrame(rows, columns=columns)
+    # DEVIATIONS: a robust SE 40% too large (fails), stars the paper's own B and SE cannot give
+    # (not judged), and an N one too many (fails: N is exact)
+    i = t4.index[t4["row"] == "Dairy cattle"][0]
+    t4.loc[i, "Highland SE"] = _f(float(t4.loc[i, "Highland SE"]) * 1.4, 2)
+    j = t4.index[t4["row"] == "Gender"][0]
+    t4.loc[j, "Valley B"] = t4.loc[j, "Valley B"].rstrip("*") + "***"
+    k = t4.index[t4["row"] == "N"][0]
+    t4.loc[k, "Valley B"] = str(int(t4.loc[k, "Valley B"]) + 1)
+    t4.to_csv(out / "table4.csv", index=False)
+
+    r7 = next(iter(fits["improved_breeds"].results.values()))
+    ci = r7.conf_int_or(which="model")
+    rows = []
+    for term in r7.terms:
+        lo, hi = ("", "") if term == "Constant" else (_f(ci.loc[term, "ci_low"], 2), _f(ci.loc[term, "ci_high"], 2))
+        rows.append([fits["improved_breeds"].labels.get(term, term), _f(r7.coef[term], 2), _f(r7.model_se[term], 2),
+                     _f(r7.wald[term], 2), _f(r7.wald_pvalue[term], 4), _f(np.exp(r7.coef[term]), 2), lo, hi])
+    rows += [["-2 Log Likelihood", _f(r7.minus2ll, 3)] + [""] * 6, ["Pseudo R square", _f(r7.nagelkerke_r2, 3)] + [""] * 6,
+             ["N", str(r7.nobs)] + [""] * 6]
+    pd.DataFrame(rows, columns=["row", "B", "S.E.", "Wald", "Sig.", "Odds Ratio", "CI Lower", "CI Upper"]).to_csv(
+        out / "table7.csv", index=False)
+
+    h = sop.holdings(study)
+    h = h[h["group"] != "All"]
+    wide = {}
+    for r in h.itertuples():
+        when = "Now" if r.year == 2004 else "10 years ago"
+        wide.setdefault(r.item, {})[f"{r.group} {when} No. of hhs"] = str(r.households)
+        wide.setdefault(r.item, {})[f"{r.group} {when} Percent of hhs"] = _f(r.percent, 0)
+    t6 = pd.DataFrame.from_dict(wide, orient="index").rename_axis("row").reset_index()
+    t6.to_csv(out / "table6.csv", index=False)
+
+    pd.DataFrame(
+        [
+            ["n_stages", "Results", "Number of stages", "9", "stages", "All communities"],
+            ["escaped_25y_highland", "Summary", "Share of Highland households that escaped", "%.0f" % sop.movement_summary(study, 1979, 2004).loc["Highland", "escaped"], "percent", "All households, Highland, 1979-2004"],
+            ["poor_2004_both", "Results", "Share poor at the survey", "99", "percent", "All households, both regions, 2004"],
+            ["correctly_predicted_min", "Results", "All models classify more than this share correctly", "0", "percent", "Tables 4 and 5"],
+            ["puno_aymara_communities", "Study area", "Communities speaking Aymara", "8", "communities", "Puno"],
+        ],
+        columns=["id", "quote_location", "statement", "value", "unit", "scope"],
+    ).to_csv(out / "text_figures.csv", index=False)
+
+
 if __name__ == "__main__":
     main()
+    make_paper()
