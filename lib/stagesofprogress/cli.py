@@ -71,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_book_parser(sub)
     add_simulate_parser(sub)
+
+    from .datapackage import add_parser as add_datapackage_parser
+    from .replica import add_parser as add_replica_parser
+
+    add_replica_parser(sub)
+    add_datapackage_parser(sub)
     return p
 
 

@@ -1,0 +1,190 @@
+"""`datapackage.json` for a study folder, derived from the data contract (`schema.TABLES`).
+
+A Frictionless Data Package (https://specs.frictionlessdata.io/data-package/): one tabular
+resource per CSV of the contract present in the folder, with a Table Schema whose fields
+follow the CSV's header (contract columns get the contract's type, description and
+constraints; extra columns get a type inferred from their cells), plus study.yml as a
+non-tabular resource. Every study shipped in `data/` carries one; `sop datapackage --data DIR`
+writes it, and a test checks the committed files are current.
+
+    import stagesofprogress as sop
+    sop.datapackage.datapackage("data/peru2004")["resources"][0]["schema"]["fields"][0]
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from . import schema
+
+# Type of each contract kind in Table Schema.
+_TYPES = {"string": "string", "integer": "integer", "number": "number", "flag": "integer", "stage": "integer"}
+
+# Descriptions of extra columns that shipped studies use (not part of the contract).
+EXTRA_DESCRIPTIONS = {
+    "assets": "Number of assets the household owns now (extra column; the paper's Table 2 averages it by stage).",
+    "name_source": "'paper' if the paper names this community, 'synthetic' if the name was invented for the replica.",
+    "language": "Language spoken in the community (the paper: Spanish in Cajamarca; 12 Quechua and 8 Aymara communities in Puno).",
+}
+
+LICENCE_PATHS = {
+    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
+    "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
+    "MIT": "https://opensource.org/licenses/MIT",
+}
+
+
+def _slug(text: str) -> str:
+    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return s or "study"
+
+
+def _field(col: schema.Column, n_stages: int | None) -> dict:
+    f = {"name": col.name, "type": _TYPES[col.kind], "description": col.description}
+    c: dict = {}
+    if not col.blank_ok:
+        c["required"] = True
+    if col.unique:
+        c["unique"] = True
+    lo, hi = col.minimum, col.maximum
+    if col.kind == "flag":
+        c["enum"] = [0, 1]
+        lo = hi = None
+    if col.kind == "stage":
+        lo, hi = 1, n_stages
+    if lo is not None:
+        c["minimum"] = int(lo) if float(lo).is_integer() and f["type"] == "integer" else lo
+    if hi is not None:
+        c["maximum"] = int(hi) if float(hi).is_integer() and f["type"] == "integer" else hi
+    if col.choices is not None:
+        c["enum"] = list(col.choices)
+    if c:
+        f["constraints"] = c
+    return f
+
+
+def _infer(name: str, cells: pd.Series) -> dict:
+    s = cells.str.strip()
+    filled = s[s != ""]
+    num = pd.to_numeric(filled, errors="coerce")
+    if len(filled) and num.notna().all():
+        typ = "integer" if (num == num.round()).all() and not filled.str.contains(r"[.eE]").any() else "number"
+    else:
+        typ = "string"
+    desc = EXTRA_DESCRIPTIONS.get(name, "Extra column (kept, not part of the data contract).")
+    return {"name": name, "type": typ, "description": desc}
+
+
+def datapackage(study_folder: str | Path) -> dict:
+    """The Data Package descriptor of a study folder (does not validate the study; see `sop validate`)."""
+    folder = Path(study_folder)
+    names = ["study.yml"] + [t.filename for t in schema.TABLES.values()]
+    files = {n: (folder / n).read_bytes() for n in names if (folder / n).is_file()}
+    return from_files(files, folder.resolve().name)
+
+
+def from_files(files: dict[str, bytes], name: str) -> dict:
+    """The descriptor of a study given as {file name: bytes} (what a generator is about to write)."""
+    meta = yaml.safe_load(files["study.yml"].decode("utf-8-sig")) or {}
+    years = meta.get("time_points") or []
+    n_stages = len(meta.get("stages") or []) or None
+    title = str(meta.get("title", name)).strip()
+    pkg: dict = {
+        "profile": "tabular-data-package",
+        "name": _slug(name),
+        "title": title,
+    }
+    if meta.get("description"):
+        pkg["description"] = " ".join(str(meta["description"]).split())
+    if meta.get("licence"):
+        lic = {"name": str(meta["licence"])}
+        if lic["name"] in LICENCE_PATHS:
+            lic["path"] = LICENCE_PATHS[lic["name"]]
+        pkg["licenses"] = [lic]
+    if meta.get("source"):
+        pkg["sources"] = [{"title": " ".join(str(meta["source"]).split())}]
+    if "synthetic" in meta:
+        pkg["synthetic"] = bool(meta["synthetic"])
+    resources = []
+    for spec in schema.TABLES.values():
+        if spec.filename not in files:
+            continue
+        df = pd.read_csv(io.BytesIO(files[spec.filename]), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        header = [str(c).strip() for c in df.columns]
+        declared = {c.name: c for c in spec.expanded_columns(years)}
+        fields = [_field(declared[h], n_stages) if h in declared else _infer(h, df[h]) for h in header]
+        tschema: dict = {"fields": fields, "missingValues": [""]}
+        uniq = [c.name for c in declared.values() if c.unique and c.name in header]
+        if len(uniq) == 1:
+            tschema["primaryKey"] = uniq[0]
+        fks = []
+        for c in declared.values():
+            if c.references and c.name in header:
+                rt, rc = c.references.split(".")
+                if schema.TABLES[rt].filename in files:
+                    fks.append({"fields": c.name, "reference": {"resource": rt, "fields": rc}})
+        if fks:
+            tschema["foreignKeys"] = fks
+        res = {
+            "name": spec.name,
+            "path": spec.filename,
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "description": spec.description + (f" {spec.notes}" if spec.notes else ""),
+            "schema": tschema,
+        }
+        resources.append(res)
+    resources.append({
+        "name": "study",
+        "path": "study.yml",
+        "format": "yaml",
+        "mediatype": "application/yaml",
+        "encoding": "utf-8",
+        "description": "Settings of the study: " + "; ".join(f"{k.name}: {k.description}" for k in schema.STUDY_KEYS if k.name in meta),
+    })
+    pkg["resources"] = resources
+    return pkg
+
+
+def to_json_bytes(pkg: dict) -> bytes:
+    return (json.dumps(pkg, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def write_datapackage(study_folder: str | Path) -> Path:
+    """Write `datapackage.json` into the study folder (atomically: temp file then rename)."""
+    folder = Path(study_folder)
+    out = folder / "datapackage.json"
+    tmp = folder / ".datapackage.json.tmp"
+    tmp.write_bytes(to_json_bytes(datapackage(folder)))
+    tmp.replace(out)
+    return out
+
+
+def cmd_datapackage(args) -> int:
+    import sys
+
+    folder = Path(args.data)
+    if not (folder / "study.yml").is_file():
+        print(f"{folder}: no study.yml here; point --data at a study folder.", file=sys.stderr)
+        return 1
+    out = write_datapackage(folder)
+    print(f"Wrote {out}")
+    return 0
+
+
+def add_parser(sub) -> None:
+    """Register `sop datapackage` on the subparsers of the `sop` command."""
+    d = sub.add_parser(
+        "datapackage",
+        help="write DIR/datapackage.json (Frictionless Data Package) derived from the data contract",
+    )
+    d.add_argument("--data", type=Path, required=True, help="study folder")
+    d.set_defaults(func=cmd_datapackage)
