@@ -1,0 +1,259 @@
+"""The book builds cleanly, every page of the table of contents exists, executed chapters
+re-run identically (nbval), and every chapter runs on another study (papermill).
+
+The book is built once per test session (`built_book()`, shared with test_browser.py) with
+forced execution into a temporary --path-output, with `-W -n --keep-going`, and with
+kernels, Jupyter and matplotlib pointed at temporary folders so the home folder stays clean.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import build_book  # noqa: E402  (scripts/build_book.py)
+
+SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
+EXAMPLE = ROOT / "data" / "example"
+
+_STATE: dict = {}
+
+
+# --------------------------------------------------------------------------- shared build
+
+
+def isolated_env(base: Path) -> dict:
+    """Environment with Jupyter, IPython, matplotlib and XDG folders under `base`."""
+    env = os.environ.copy()
+    for var, sub in [
+        ("IPYTHONDIR", "ipython"),
+        ("JUPYTER_CONFIG_DIR", "jupyter-config"),
+        ("JUPYTER_DATA_DIR", "jupyter-data"),
+        ("JUPYTER_RUNTIME_DIR", "jupyter-runtime"),
+        ("MPLCONFIGDIR", "matplotlib"),
+        ("XDG_CONFIG_HOME", "xdg-config"),
+        ("XDG_CACHE_HOME", "xdg-cache"),
+    ]:
+        path = base / sub
+        path.mkdir(parents=True, exist_ok=True)
+        env[var] = str(path)
+    build_book.quiet_kernels(env["IPYTHONDIR"])
+    env["PYTHONHASHSEED"] = "0"
+    env.pop("JUPYTER_PLATFORM_DIRS", None)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def toc_files() -> list[str]:
+    """Every page of _toc.yml (root first), as paths relative to the book root, no extension."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    out = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                out.append(node["file"])
+            for key in ("parts", "chapters", "sections"):
+                for child in node.get(key, []) or []:
+                    walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(toc)
+    return [re.sub(r"\.(md|ipynb)$", "", f) for f in out]
+
+
+def notebook_pages() -> list[Path]:
+    """Toc pages that are MyST notebooks (they have code cells)."""
+    pages = []
+    for f in toc_files():
+        p = ROOT / f"{f}.md"
+        if p.exists() and "```{code-cell}" in p.read_text(encoding="utf-8"):
+            pages.append(p)
+    return pages
+
+
+def default_study_dir(chapter: Path) -> str:
+    m = re.search(r'^study_dir\s*=\s*"([^"]+)"', chapter.read_text(encoding="utf-8"), re.M)
+    return m.group(1) if m else ""
+
+
+def built_book() -> dict:
+    """Build the book once per session; return {out, html, log, returncode, seconds, env, tmp}."""
+    if "book" in _STATE:
+        return _STATE["book"]
+    tmp = Path(tempfile.mkdtemp(prefix="sop-book-test-"))
+    env = isolated_env(tmp / "home")
+    out = tmp / "out"
+    t0 = time.perf_counter()
+    proc = build_book.build(force=True, path_output=str(out), env=env, capture=True)
+    seconds = time.perf_counter() - t0
+    html = out / "_build" / "html"
+    _STATE["book"] = {"out": out, "html": html, "log": proc.stdout or "", "returncode": proc.returncode,
+                      "seconds": seconds, "env": env, "tmp": tmp}
+    return _STATE["book"]
+
+
+@pytest.fixture(scope="session")
+def book():
+    info = built_book()
+    yield info
+
+
+def _cleanup():
+    info = _STATE.get("book")
+    if info:
+        shutil.rmtree(info["tmp"], ignore_errors=True)
+
+
+import atexit  # noqa: E402
+
+atexit.register(_cleanup)
+
+
+# --------------------------------------------------------------------------- build
+
+
+def test_book_builds_without_warnings(book):
+    log = book["log"]
+    assert book["returncode"] == 0, log[-6000:]
+    warnings = [line for line in log.splitlines() if "WARNING" in line]
+    assert not warnings, "\n".join(warnings[:30])
+    assert "build succeeded" in log
+
+
+def test_every_toc_page_is_built(book):
+    missing = [f for f in toc_files() if not (book["html"] / f"{f}.html").is_file()]
+    assert not missing, f"pages of _toc.yml without HTML: {missing}"
+    # the landing page redirects to the first page
+    index = (book["html"] / "index.html").read_text(encoding="utf-8")
+    assert toc_files()[0].split("/")[-1] in index
+
+
+def test_every_chapter_declares_parameters_and_kernel():
+    for page in notebook_pages():
+        text = page.read_text(encoding="utf-8")
+        head = yaml.safe_load(text.split("---", 2)[1])
+        assert head["kernelspec"]["name"] == "python3", page.name
+        assert head.get("file_format") == "mystnb" or "jupytext" in head, page.name
+        if page.name.startswith("appendix-logit-check"):
+            continue  # written by the logit helper; uses no study
+        assert re.search(r":tags: \[parameters\]\s*\n\s*\nstudy_dir = ", text), f"{page.name}: no parameters cell"
+        assert "sop.load_study(study_dir)" in text, page.name
+
+
+def test_glued_numbers_reach_the_html(book):
+    """The movements page carries the computed percentages of the default study."""
+    import stagesofprogress as sop
+
+    page = ROOT / "chapters" / "movements.md"
+    study = sop.load_study((page.parent / default_study_dir(page)).resolve())
+    a, b = study.time_points[0], study.survey_year
+    t = sop.movement_summary(study, a, b).loc[sop.ALL]
+    html = (book["html"] / "chapters" / "movements.html").read_text(encoding="utf-8")
+    for col in ("escaped", "became_poor", "poor_at_start", "poor_at_end"):
+        assert f"{t[col]:.1f}" in html, col
+    assert "glue" not in re.sub(r"<[^>]+>", "", html).split("Net change", 1)[-1][:200].lower()
+
+
+def test_licence_in_footer(book):
+    html = (book["html"] / "chapters" / "preface.html").read_text(encoding="utf-8")
+    assert "CC-BY-4.0" in html and "MIT" in html
+
+
+# --------------------------------------------------------------------------- nbval
+
+
+def test_nbval_executed_chapters_reproduce(book, tmp_path):
+    """Re-execute the chapter notebooks executed by the build and compare outputs (tables, glued text)."""
+    src = book["out"] / "_build" / "jupyter_execute" / "chapters"
+    notebooks = sorted(src.glob("*.ipynb"))
+    assert notebooks, "the build left no executed notebooks"
+    work = tmp_path / "book"
+    (work / "chapters").mkdir(parents=True)
+    (work / "data").symlink_to(ROOT / "data", target_is_directory=True)
+    for nb in notebooks:
+        shutil.copy(nb, work / "chapters" / nb.name)
+    cmd = [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env",
+           "--nbval-sanitize-with", str(SANITIZE), "-p", "no:cacheprovider", "-q",
+           "--rootdir", str(work), "-o", "addopts=", str(work / "chapters")]
+    proc = subprocess.run(cmd, cwd=work, env=book["env"], text=True, capture_output=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-8000:] + proc.stderr[-2000:]
+
+
+# --------------------------------------------------------------------------- papermill
+
+
+def _run_papermill(page: Path, study_dir: Path, out_dir: Path, env_base: Path) -> tuple[str, str | None]:
+    code = (
+        "import sys, jupytext, papermill\n"
+        "nb = jupytext.read(sys.argv[1])\n"
+        "papermill.execute_notebook(nb, sys.argv[2], parameters={'study_dir': sys.argv[3]},\n"
+        "    cwd=sys.argv[4], kernel_name='python3', progress_bar=False)\n"
+    )
+    out = out_dir / f"{page.stem}.ipynb"
+    proc = subprocess.run([sys.executable, "-c", code, str(page), str(out), str(study_dir), str(page.parent)],
+                          env=isolated_env(env_base), text=True, capture_output=True, timeout=600)
+    if proc.returncode != 0:
+        return page.stem, proc.stderr[-4000:]
+    return page.stem, None
+
+
+@pytest.fixture(scope="session")
+def papermill_example(tmp_path_factory):
+    """Every chapter executed with papermill on the small example study (missing optional tables)."""
+    out_dir = tmp_path_factory.mktemp("papermill")
+    pages = [p for p in notebook_pages() if "study_dir" in p.read_text(encoding="utf-8")]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda p: _run_papermill(p, EXAMPLE, out_dir, out_dir / "home"), pages))
+    return out_dir, pages, dict(results)
+
+
+def test_papermill_runs_every_chapter_on_the_example_study(papermill_example):
+    out_dir, pages, errors = papermill_example
+    failed = {k: v for k, v in errors.items() if v}
+    assert not failed, "\n\n".join(f"{k}:\n{v}" for k, v in failed.items())
+    import nbformat
+
+    for page in pages:
+        nb = nbformat.read(out_dir / f"{page.stem}.ipynb", as_version=4)
+        tags = [c.metadata.get("tags", []) for c in nb.cells if c.cell_type == "code"]
+        assert any("injected-parameters" in t for t in tags), f"{page.stem}: parameters not injected"
+        injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+        assert str(EXAMPLE) in injected.source
+        for cell in nb.cells:
+            for o in cell.get("outputs", []):
+                assert o.get("output_type") != "error", f"{page.stem}: {o.get('ename')}"
+                if o.get("output_type") == "stream":
+                    assert o.get("name") != "stderr", f"{page.stem}: stderr output {o.get('text', '')[:300]}"
+
+
+def test_missing_optional_tables_give_one_note(papermill_example):
+    """The example study has no communities.csv: the study-area chapter says so in a note, once."""
+    import stagesofprogress as sop
+
+    out_dir, _pages, _errors = papermill_example
+    study = sop.load_study(EXAMPLE)
+    assert not study.has("communities")
+    import nbformat
+
+    nb = nbformat.read(out_dir / "study-area.ipynb", as_version=4)
+    texts = [o.get("data", {}).get("text/markdown", "") for c in nb.cells for o in c.get("outputs", [])]
+    notes = [t for t in texts if "communities.csv" in t]
+    assert len(notes) == 1 and notes[0].startswith("```{note}"), notes
+    images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert not images, "a figure was drawn although the study has no communities.csv"
