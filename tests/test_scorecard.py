@@ -1,0 +1,227 @@
+"""The reproduction scorecard: its shape, every tolerance rule (passing and failing), errata,
+stars, Table 1 ranks, text figures, and the fixture's deliberate misprints."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import stagesofprogress as sop
+from stagesofprogress.outputs import compute_tables
+from stagesofprogress.scorecard import (
+    COLUMNS,
+    Judgement,
+    _judge,
+    judge_abs,
+    judge_bracket,
+    judge_coef,
+    judge_exact,
+    judge_logit_cell,
+    judge_printed,
+    judge_rel,
+    norm,
+    scorecard_summary,
+    stars_consistent,
+)
+
+FIXTURE = Path(__file__).parent / "studies" / "analyses"
+
+
+@pytest.fixture(scope="module")
+def study():
+    return sop.load_study(FIXTURE)
+
+
+@pytest.fixture(scope="module")
+def card(study):
+    return sop.scorecard(study)
+
+
+# ---------------------------------------------------------------------------- shape
+
+
+def test_exact_columns_and_one_row_per_published_cell(card):
+    assert list(card.columns) == COLUMNS == ["table", "row", "column", "paper", "reproduced", "tolerance", "ok"]
+    assert card["ok"].dtype == bool
+    n = 0
+    for t in ["table2", "table3", "table4", "table6", "table7"]:
+        w = pd.read_csv(FIXTURE / "paper" / f"{t}.csv", dtype=str, keep_default_na=False)
+        n += int((w.iloc[:, 1:] != "").to_numpy().sum())  # printed cells; headings have none
+    text = pd.read_csv(FIXTURE / "paper" / "text_figures.csv")
+    n_text = len(text) - 1  # the Aymara figure has no recipe: not scored
+    assert len(card) == n + n_text
+    assert (card["table"] == "Text").sum() == n_text
+    assert "puno_aymara_communities" not in set(card["row"])
+    assert not card.duplicated(["table", "row", "column"]).any()
+
+
+def test_paper_is_the_printed_text_and_reproduced_is_computed(card, study):
+    cell = card[(card["table"] == "Table 4") & (card["row"] == "Business gains") & (card["column"] == "Highland B")].iloc[0]
+    assert cell["paper"].endswith("**") and cell["paper"].startswith("1.7")
+    fit = sop.fit_model(study, "escape")
+    assert cell["reproduced"] == pytest.approx(fit.results["Highland"].coef["business"])
+    t3 = card[(card["table"] == "Table 3") & (card["row"] == "Both Regions, 1979-2004") & (card["column"] == "Escaped Poverty")]
+    assert t3["reproduced"].iloc[0] == pytest.approx(sop.movement_summary(study, 1979, 2004).loc["All", "escaped"])
+
+
+def test_summary_per_table_and_all(card):
+    s = scorecard_summary(card)
+    assert list(s.columns) == ["table", "cells", "ok", "share_ok"]
+    assert list(s["table"]) == ["Table 2", "Table 3", "Table 4", "Table 6", "Table 7", "Text", "All"]
+    assert s.set_index("table").loc["All", "cells"] == len(card)
+    assert s.set_index("table").loc["All", "ok"] == int(card["ok"].sum())
+    t3 = s.set_index("table").loc["Table 3"]
+    assert (t3["cells"], t3["ok"]) == (36, 35)
+    assert t3["share_ok"] == pytest.approx(35 / 36)
+
+
+# ---------------------------------------------------------------------------- the fixture's misprints
+
+
+def _cell(card, table, row, column):
+    hit = card[(card["table"] == table) & (card["row"] == row) & (card["column"] == column)]
+    assert len(hit) == 1, (table, row, column)
+    return hit.iloc[0]
+
+
+def test_misprint_fails_at_printed_precision(card):
+    c = _cell(card, "Table 3", "Highland, 1979-2004", "Escaped Poverty")
+    assert not c["ok"] and "printed precision" in c["tolerance"]
+
+
+def test_errata_value_is_used_and_said(card):
+    c = _cell(card, "Table 3", "Valley, 1994-2004", "Became Poor")
+    assert c["ok"] and "errata" in c["tolerance"]
+    assert abs(float(c["paper"]) - c["reproduced"]) > 9  # the printed value itself is far off
+
+
+def test_logit_failures_se_and_n(card):
+    assert not _cell(card, "Table 4", "Dairy cattle", "Highland SE")["ok"]
+    n = _cell(card, "Table 4", "N", "Valley B")
+    assert not n["ok"] and n["tolerance"] == "exact"
+
+
+def test_stars_that_disagree_with_the_papers_b_and_se_are_not_judged(card):
+    c = _cell(card, "Table 4", "Gender", "Valley B")
+    assert c["paper"].endswith("***") and c["ok"] and "stars not judged" in c["tolerance"]
+    assert "stars must match" in _cell(card, "Table 4", "Business gains", "Highland B")["tolerance"]
+
+
+def test_spss_table_has_no_star_rule_and_judges_sig(card):
+    t7 = card[card["table"] == "Table 7"]
+    assert t7["ok"].all()
+    assert "no stars printed" in _cell(card, "Table 7", "Gender", "B")["tolerance"]
+    assert "bracket" in _cell(card, "Table 7", "Gender", "Sig.")["tolerance"]
+
+
+def test_text_figures(card):
+    assert _cell(card, "Text", "n_stages", "All communities")["ok"]
+    assert _cell(card, "Text", "escaped_25y_highland", "All households, Highland, 1979-2004")["ok"]
+    bad = _cell(card, "Text", "poor_2004_both", "All households, both regions, 2004")
+    assert not bad["ok"] and bad["tolerance"] == "within 1 (percent)"
+    bound = _cell(card, "Text", "correctly_predicted_min", "Tables 4 and 5")
+    assert bound["ok"] and "lower bound" in bound["tolerance"]
+
+
+# ---------------------------------------------------------------------------- rules, by hand
+
+
+def test_printed_precision():
+    assert judge_printed(12.84, 12.8, 1).ok
+    assert judge_printed(12.85, 12.8, 1).ok  # exactly half a unit: still rounds to it
+    assert not judge_printed(12.86, 12.8, 1).ok
+    assert judge_printed(2879.4, 2879, 0).ok and not judge_printed(2879.6, 2879, 0).ok
+    assert not judge_printed(math.nan, 12.8, 1).ok
+    # a printed "-": nothing to compare, the reproduced cell must be blank too
+    assert judge_printed(math.nan, math.nan, None).ok and not judge_printed(2.0, math.nan, None).ok
+
+
+def test_errata_consistent_value_replaces_printed():
+    j = judge_printed(35.71, 25.7, 1, consistent=35.7)
+    assert j.ok and "consistent value 35.7" in j.tolerance
+    assert not judge_printed(25.7, 25.7, 1, consistent=35.7).ok
+
+
+def test_judge_against_printed_or_errata_candidates():
+    rep = {"value": 35.7}
+    assert _judge("Table 3", "r", "c", "25.7", rep, None, set(), ["35.7", "36"]).ok
+    assert not _judge("Table 3", "r", "c", "25.7", {"value": 30.0}, None, set(), ["35.7", "36"]).ok
+    assert _judge("Table 3", "r", "c", "25.7", {"value": 35.9}, None, set(), ["35.7", "36"]).ok  # 36 at 0 decimals
+
+
+def test_table1_rank_is_judged_in_the_same_cell():
+    assert _judge("Table 1", "Crop", "Puno", "55 (3)", {"value": 55.0, "rank": 3}, None, set(), []).ok
+    wrong = _judge("Table 1", "Crop", "Puno", "55 (3)", {"value": 55.0, "rank": 2}, None, set(), [])
+    assert not wrong.ok and "rank (3)" in wrong.tolerance
+    assert not _judge("Table 1", "Crop", "Puno", "55 (3)", {"value": 55.0, "rank": None}, None, set(), []).ok
+
+
+def test_stars_consistency_by_hand():
+    assert stars_consistent(2.51, 0.87, "***")  # z = 2.9, p = 0.004
+    assert stars_consistent(0.36, 0.82, "")
+    # the paper's own errata: 1.57/0.73 can only give **, -1.16/0.62 only *
+    assert not stars_consistent(1.57, 0.73, "***") and stars_consistent(1.57, 0.73, "**")
+    assert not stars_consistent(-1.16, 0.62, "**") and stars_consistent(-1.16, 0.62, "*")
+    # near a threshold, rounding allows either level: 1.96 SE away
+    assert stars_consistent(0.98, 0.50, "**") and stars_consistent(0.98, 0.50, "*")
+
+
+def test_coefficient_rule():
+    assert judge_coef(2.54, "***", 2.51, "***", 0.87).ok
+    assert not judge_coef(2.57, "***", 2.51, "***", 0.87).ok  # B off by 0.06
+    miss = judge_coef(2.51, "**", 2.51, "***", 0.87)
+    assert not miss.ok and "stars must match (***)" in miss.tolerance
+    # the paper's stars disagree with its B and SE: B alone decides
+    j = judge_coef(1.57, "**", 1.57, "***", 0.73)
+    assert j.ok and "not judged" in j.tolerance
+    assert judge_coef(0.5, "***", 0.5, "", 0.2, stars_printed=False).ok
+
+
+def test_relative_rules_and_their_floor():
+    assert judge_rel(1.0, 0.87, 0.15, 2).ok  # 0.87 * 1.15 = 1.0005
+    assert not judge_rel(1.01, 0.87, 0.15, 2).ok
+    assert judge_rel(0.004, 0.00, 0.15, 2).ok  # a printed 0.00 allows half a unit
+    assert not judge_rel(0.006, 0.00, 0.15, 2).ok
+    assert judge_rel(107.5, 97.80, 0.10, 2).ok and not judge_rel(108.0, 97.80, 0.10, 2).ok
+
+
+def test_fit_statistic_rules():
+    cell = lambda row, v, target, d=2: judge_logit_cell(row, "Puno B", {"value": v}, target, "", d, None)  # noqa: E731
+    assert cell("Pseudo R-square (McFadden's)", 0.53, 0.50).ok and not cell("Pseudo R-square (McFadden's)", 0.54, 0.50).ok
+    assert cell("% Correctly Predicted: Escaping poverty", 87.6, 90.5, 1).ok
+    assert not cell("% Correctly Predicted: Escaping poverty", 87.4, 90.5, 1).ok
+    assert cell("Wald chi2", 88.1, 97.80).ok and not cell("Wald chi2", 87.9, 97.80).ok
+    assert cell("N", 290, 290, 0).ok and not cell("N", 289, 290, 0).ok
+    assert cell("Wald df", 27, 27, 0).ok and not cell("Wald df", 26, 27, 0).ok
+    assert cell("Log pseudolikelihood", -89.9, -85.80).ok and not cell("Log pseudolikelihood", -90.2, -85.80).ok
+    assert cell("Prob >chi2", 0.0004, 0.000, 3).ok and not cell("Prob >chi2", 0.002, 0.000, 3).ok
+
+
+def test_other_logit_cells():
+    c = lambda column, v, target, d=2: judge_logit_cell("Gender", column, {"value": v}, target, "", d, None)  # noqa: E731
+    assert c("Puno Odds Ratio", 1.95, 1.86).ok and not c("Puno Odds Ratio", 1.96, 1.86).ok
+    assert c("Sig.", 0.04, 0.0316, 4).ok and not c("Sig.", 0.06, 0.0316, 4).ok
+    assert c("CI Upper", 2.9, 2.56).ok and not c("CI Upper", 3.0, 2.56).ok
+    assert c("Wald", 3.9, 3.58).ok and not c("Wald", 4.0, 3.58).ok
+
+
+def test_small_helpers():
+    assert judge_exact(27.0, 27).ok and not judge_exact(27.4, 27).ok
+    assert judge_bracket(0.009, 0.0045).ok and not judge_bracket(0.011, 0.0045).ok
+    assert judge_abs(1.0, 1.03, 0.03).ok
+    assert norm("Alpacas fiber prod lbs/yr") == norm("Alpaca fiber prod lbs/yr")
+    assert isinstance(judge_abs(1, 1, 0), Judgement)
+
+
+# ---------------------------------------------------------------------------- without a paper
+
+
+def test_no_paper_raises_directly_and_produces_nothing(tmp_path):
+    s = sop.load_study(Path(__file__).parents[1] / "data" / "example")
+    with pytest.raises(KeyError, match="paper"):
+        sop.scorecard(s)
+    assert "scorecard.csv" not in compute_tables(s)
