@@ -18,6 +18,7 @@ with a message naming the cause, and leaves OUT untouched.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -63,8 +64,6 @@ class BookResult:
         """The first page of the book (OUT/index.html is only a redirect to it)."""
         index = self.out / "index.html"
         if index.exists():
-            import re
-
             m = re.search(r'url=([^"\']+)"', index.read_text(encoding="utf-8", errors="replace"))
             if m and (self.out / m.group(1)).exists():
                 return self.out / m.group(1)
@@ -306,7 +305,7 @@ def build_html(book: Path) -> Path:
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=book)
     html = book / "_build" / "html"
     if proc.returncode != 0 or not html.is_dir():
-        text = (proc.stdout or "") + (proc.stderr or "")
+        text = re.sub(r"\x1b\[[0-9;]*m", "", (proc.stdout or "") + (proc.stderr or ""))
         lines = [l for l in text.splitlines() if "WARNING" in l or "ERROR" in l or "Error" in l]
         tail = "\n".join(f"    {l.replace(str(book) + os.sep, '')}" for l in (lines or text.splitlines())[-15:])
         raise BookError(f"jupyter-book build failed (exit {proc.returncode}):\n{tail}")
