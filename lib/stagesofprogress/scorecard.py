@@ -24,7 +24,10 @@
   relative tolerance is never tighter than half a unit of the printed precision (a
   printed SE of 0.00 cannot demand a reproduced 0).
 * Text figures (`table` = "Text") are judged within 1 percentage point (or 1 unit of
-  what they count) of the statement's value.
+  what they count: households, odds ratio, animals) of the statement's value; a statement
+  of a lower bound ("more than a third") is met by any value above it, and one the text
+  itself calls rough or approximate ("roughly three quarters") within 5 percentage points. Figures the
+  contract cannot speak to (languages spoken, milk sales) are not scored (`TEXT_NOT_SCORED`).
 
 Cells the study cannot reproduce (an optional table is missing, a variable is not in the
 model) are kept, with `reproduced` blank and `ok` False: the scorecard counts them.
@@ -511,6 +514,10 @@ TEXT_NOT_SCORED = {
 }
 
 
+#: Tolerance for figures the text itself calls rough or approximate ("roughly three quarters").
+APPROXIMATE = 5.0
+
+
 class _Ctx:
     """What the recipes need, computed once."""
 
@@ -727,6 +734,9 @@ def text_cells(study: Study, folder: str | Path, fits: dict | None = None) -> pd
         if re.search(r"lower bound|more than", str(r.statement), re.I):
             ok = bool(np.isfinite(value) and value >= quoted - EPS)
             tol = f"at least {_fmt(quoted)} (a lower bound)"
+        elif r.unit == "percent" and re.search(r"\brough|approximate", str(r.statement), re.I):
+            ok = bool(np.isfinite(value) and abs(value - quoted) <= APPROXIMATE + EPS)
+            tol = f"within {_fmt(APPROXIMATE)} ({r.unit}; the text calls the figure approximate)"
         else:
             ok = bool(np.isfinite(value) and abs(value - quoted) <= 1.0 + EPS)
             tol = f"within 1 ({r.unit})"
