@@ -3,8 +3,9 @@
 Inputs are the long tables `livestock.csv` (household_id, year, species, breed, head) and
 `production.csv` (household_id, product, unit, year, quantity). An *item* is a species
 and breed ("Beef indigenous"), or the species alone when the breed is blank ("Alpacas");
-a *product* is a product and its unit ("Milk prod litres/day"). Items and products keep
-the order in which the study lists them, so a study sets the order of its tables.
+a *product* is a product and its unit ("Milk prod litres/day"). study.yml `livestock:`
+sets the survey `years` ([then, now]; default: the last two time points) and the order of
+`items` and `products`; anything it does not list follows in order of appearance.
 
 Definitions (documented in the book):
 
@@ -12,7 +13,7 @@ Definitions (documented in the book):
   percent is of the sampled households of the group (sample.csv when present, otherwise
   the households of livestock.csv).
 * Table 8: mean head among the households of a movement category (default: escaped,
-  over the livestock survey's first to last year) that hold the item in that year;
+  over the survey years, then -> now, when both are time points) holding the item that year;
   `valid_n` counts those households. A mean over nobody is blank (the paper's "-").
 * Table 9: a household is new to a product when it produces it now (quantity > 0 in the
   last year) and did not then (0 or blank in the first year); `valid_n` is the

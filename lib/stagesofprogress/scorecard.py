@@ -3,16 +3,23 @@
 `scorecard(study)` returns one row per published cell with exactly the columns
 `table, row, column, paper, reproduced, tolerance, ok`:
 
-* `paper` is the cell as printed ("2.51***", "100 (1)" is split by the paper module into
-  its percent and its rank), `reproduced` the number computed from the study through the
-  same library functions the chapters call (never copied from the paper), `tolerance` a
-  sentence saying how the cell was judged, and `ok` the verdict.
+* `paper` is the cell as printed ("2.51***", "100 (1)"), `reproduced` the number computed
+  from the study through the same library functions the chapters call (never copied from
+  the paper), `tolerance` a sentence saying how the cell was judged, and `ok` the verdict.
+  Significance stars (B cells) and Table 1's bracketed ranks are judged inside their
+  cell's `ok`, so the card keeps one row per printed cell.
 * Tables 1, 2, 3, 6, 8 and 9 must agree at the paper's printed precision: within half a
   unit of the last printed decimal.
 * Where the paper's errata (`errata.csv`: a printed value that contradicts the paper's own
   other figures) list a consistent value for a cell, `paper` still holds the printed value
-  but `ok` is judged against the consistent value, and `tolerance` says so. The scorecard
-  keeps its seven columns; the errata are the place that explains each such cell.
+  and `ok` is judged against the consistent value (with the cell's own rule, at the
+  consistent value's precision), and `tolerance` says so. When the errata give several
+  consistent values for one cell (they contradict each other, e.g. a figure that disagrees
+  with both the text and another table), meeting any of them is ok; meeting the printed
+  value also stays ok, because a printed value can be contradicted by figures that are
+  themselves the misprint (Table 3's pooled row is consistent with the region rows' own
+  components but not with the misprinted region percent). The scorecard keeps its seven
+  columns; errata.csv is the place that explains each such cell.
 * Logit tables (4, 5 and the SPSS Table 7): B within 0.05; the significance stars are
   judged inside the B row's `ok` (identical stars required) whenever the paper's stars
   agree with its own printed B and SE, and not judged otherwise (the tolerance says
@@ -25,9 +32,10 @@
   printed SE of 0.00 cannot demand a reproduced 0).
 * Text figures (`table` = "Text") are judged within 1 percentage point (or 1 unit of
   what they count: households, odds ratio, animals) of the statement's value; a statement
-  of a lower bound ("more than a third") is met by any value above it, and one the text
-  itself calls rough or approximate ("roughly three quarters") within 5 percentage points. Figures the
-  contract cannot speak to (languages spoken, milk sales) are not scored (`TEXT_NOT_SCORED`).
+  of a lower bound ("more than a third") is met by any value above it, and a percent the
+  text itself calls rough or approximate ("roughly three quarters") within 5 points.
+  Figures the contract cannot speak to (languages spoken, milk sales) are not scored
+  (`TEXT_NOT_SCORED`).
 
 Cells the study cannot reproduce (an optional table is missing, a variable is not in the
 model) are kept, with `reproduced` blank and `ok` False: the scorecard counts them.
