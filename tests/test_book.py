@@ -175,52 +175,65 @@ def test_licence_in_footer(book):
     assert "CC-BY-4.0" in html and "MIT" in html
 
 
-# --------------------------------------------------------------------------- nbval
+# --------------------------------------------------------------------------- papermill runs
 
 
-def test_nbval_executed_chapters_reproduce(book, tmp_path):
-    """Re-execute the chapter notebooks executed by the build and compare outputs (tables, glued text)."""
-    src = book["out"] / "_build" / "jupyter_execute" / "chapters"
-    notebooks = sorted(src.glob("*.ipynb"))
-    assert notebooks, "the build left no executed notebooks"
-    work = tmp_path / "book"
-    (work / "chapters").mkdir(parents=True)
-    (work / "data").symlink_to(ROOT / "data", target_is_directory=True)
-    for nb in notebooks:
-        shutil.copy(nb, work / "chapters" / nb.name)
-    cmd = [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env",
-           "--nbval-sanitize-with", str(SANITIZE), "-p", "no:cacheprovider", "-q",
-           "--rootdir", str(work), "-o", "addopts=", str(work / "chapters")]
-    proc = subprocess.run(cmd, cwd=work, env=book["env"], text=True, capture_output=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-8000:] + proc.stderr[-2000:]
-
-
-# --------------------------------------------------------------------------- papermill
-
-
-def _run_papermill(page: Path, study_dir: Path, out_dir: Path, env_base: Path) -> tuple[str, str | None]:
+def _run_papermill(page: Path, study_dir: str | None, out: Path, env: dict) -> str | None:
+    """Execute one chapter with papermill (cwd = chapters/); inject study_dir unless None."""
     code = (
         "import sys, jupytext, papermill\n"
         "nb = jupytext.read(sys.argv[1])\n"
-        "papermill.execute_notebook(nb, sys.argv[2], parameters={'study_dir': sys.argv[3]},\n"
+        "params = {'study_dir': sys.argv[3]} if sys.argv[3] else {}\n"
+        "papermill.execute_notebook(nb, sys.argv[2], parameters=params,\n"
         "    cwd=sys.argv[4], kernel_name='python3', progress_bar=False)\n"
     )
-    out = out_dir / f"{page.stem}.ipynb"
-    proc = subprocess.run([sys.executable, "-c", code, str(page), str(out), str(study_dir), str(page.parent)],
-                          env=isolated_env(env_base), text=True, capture_output=True, timeout=600)
-    if proc.returncode != 0:
-        return page.stem, proc.stderr[-4000:]
-    return page.stem, None
+    proc = subprocess.run([sys.executable, "-c", code, str(page), str(out), study_dir or "", str(page.parent)],
+                          env=env, text=True, capture_output=True, timeout=600)
+    return None if proc.returncode == 0 else proc.stderr[-4000:]
+
+
+def papermill_run(tag: str, study_dir: str | None) -> tuple[Path, list[Path], dict[str, str | None]]:
+    """Every chapter executed with papermill into <tmp>/<tag>/chapters (once per session and tag)."""
+    key = ("papermill", tag)
+    if key in _STATE:
+        return _STATE[key]
+    base = Path(tempfile.mkdtemp(prefix=f"sop-book-{tag}-"))
+    out_dir = base / "chapters"
+    out_dir.mkdir()
+    (base / "data").symlink_to(ROOT / "data", target_is_directory=True)
+    env = isolated_env(base / "home")
+    pages = notebook_pages()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        errors = list(pool.map(lambda p: _run_papermill(p, study_dir, out_dir / f"{p.stem}.ipynb", env), pages))
+    _STATE[key] = (out_dir, pages, {p.stem: e for p, e in zip(pages, errors)}, env)
+    atexit.register(shutil.rmtree, base, True)
+    return _STATE[key]
+
+
+# --------------------------------------------------------------------------- nbval
+
+
+def test_nbval_chapters_reproduce_on_the_default_study():
+    """Execute every chapter on its default study, then re-run it under nbval: tables, text and
+    glued values (papermill keeps the glue outputs) must come out identical."""
+    out_dir, pages, errors, env = papermill_run("default", None)
+    failed = {k: v for k, v in errors.items() if v}
+    assert not failed, "\n\n".join(f"{k}:\n{v}" for k, v in failed.items())
+    cmd = [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env",
+           "--nbval-sanitize-with", str(SANITIZE), "-p", "no:cacheprovider", "-q",
+           "--rootdir", str(out_dir.parent), "-o", "addopts=", str(out_dir)]
+    proc = subprocess.run(cmd, cwd=out_dir.parent, env=env, text=True, capture_output=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-8000:] + proc.stderr[-2000:]
+
+
+# --------------------------------------------------------------------------- papermill on the example study
 
 
 @pytest.fixture(scope="session")
-def papermill_example(tmp_path_factory):
-    """Every chapter executed with papermill on the small example study (missing optional tables)."""
-    out_dir = tmp_path_factory.mktemp("papermill")
-    pages = [p for p in notebook_pages() if "study_dir" in p.read_text(encoding="utf-8")]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda p: _run_papermill(p, EXAMPLE, out_dir, out_dir / "home"), pages))
-    return out_dir, pages, dict(results)
+def papermill_example():
+    """Every chapter executed with papermill on the small example study (no optional tables)."""
+    out_dir, pages, errors, _env = papermill_run("example", str(EXAMPLE))
+    return out_dir, [p for p in pages if "study_dir" in p.read_text(encoding="utf-8")], errors
 
 
 def test_papermill_runs_every_chapter_on_the_example_study(papermill_example):

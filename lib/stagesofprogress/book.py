@@ -111,6 +111,8 @@ class BookTable:
                 continue
             if not isinstance(self.formats, dict) and pd.api.types.is_integer_dtype(s):
                 spec = "{:,}"
+            if pd.api.types.is_integer_dtype(s) and spec == "{:.1f}":
+                spec = "{:,}"
             out[col] = [self.na_rep if pd.isna(v) else spec.format(v) for v in s]
         return out
 
@@ -546,3 +548,294 @@ def provenance_text(study: Study) -> str:
         parts.append("**Synthetic.** The study declares `synthetic: true`: its households are not field "
                      "records.")
     return "\n\n".join(parts) or "The study folder gives no description of its source."
+
+
+# --------------------------------------------------------------------------- logit models
+
+
+def _outcome_kind(spec: dict) -> str:
+    out = spec.get("outcome")
+    if isinstance(out, dict):
+        out = out.get(1, out.get("1"))
+    if out in ("escaped", "remained_poor"):
+        return "escape"
+    if out in ("became_poor", "remained_not_poor"):
+        return "descent"
+    return "other"
+
+
+def model_fits(study: Study) -> dict[str, Any]:
+    """The study's fitted models by kind: {"escape": ModelFit, "descent": ..., "other": [...]}.
+
+    Empty when the study has neither `models:` nor sample.csv and reasons.csv.
+    """
+    from . import models
+
+    try:
+        fits = models.cached_fits(study)
+    except KeyError:
+        return {}
+    out: dict[str, Any] = {"other": []}
+    for fit in fits.values():
+        kind = _outcome_kind(fit.spec)
+        if kind in ("escape", "descent") and kind not in out:
+            out[kind] = fit
+        else:
+            out["other"].append(fit)
+    return out
+
+
+def logit_table_html(fit, caption: str | None = None):
+    """The model in the paper's printed layout (Tables 4, 5 or 7), as displayable HTML."""
+    from IPython.display import HTML
+
+    from . import logit_report
+
+    cap = caption or " ".join(str(fit.spec.get("title") or fit.name).split())
+    if fit.spec.get("table"):
+        cap = f"{fit.spec['table']}. {cap}"
+    return HTML(logit_report.to_html(fit.paper_table(), caption=cap))
+
+
+def odds_beside(fit, study: Study) -> pd.DataFrame | None:
+    """Odds ratios with significance stars, this book beside the published table, per group.
+
+    Rows are the model's variables (printed labels); columns (group, "This book" | "Published").
+    None when the study has no paper or the paper has no table of that name.
+    """
+    from . import paper
+
+    folder = paper_folder(study)
+    table = str(fit.spec.get("table") or "")
+    if folder is None or not table.startswith("Table"):
+        return None
+    try:
+        pub = paper.wide(table, folder).set_index("row")
+    except (KeyError, FileNotFoundError):
+        return None
+    rows = {}
+    for g, r in fit.results.items():
+        for term in r.predictors:
+            label = fit.labels.get(term, term)
+            if term in r.dropped:
+                ours = "dropped"
+            else:
+                ours = fmt(float(np.exp(r.coef[term])), ".2f") + r.stars[term]
+            col_or, col_b = f"{g} Odds Ratio", f"{g} B"
+            if col_or not in pub.columns and "Odds Ratio" in pub.columns:
+                col_or, col_b = "Odds Ratio", "B"
+            theirs = ""
+            if label in pub.index and col_or in pub.columns:
+                b = str(pub.loc[label, col_b]) if col_b in pub.columns else ""
+                stars = "*" * b.count("*")
+                if not stars and "Sig." in pub.columns:
+                    from .logit import significance_stars
+
+                    p = pd.to_numeric(pub.loc[label, "Sig."], errors="coerce")
+                    stars = significance_stars(float(p)) if pd.notna(p) else ""
+                theirs = str(pub.loc[label, col_or]) + stars
+            rows.setdefault(label, {})[(g, "This book")] = ours
+            rows[label][(g, "Published")] = theirs
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.columns = pd.MultiIndex.from_tuples(out.columns)
+    return out.fillna("")
+
+
+def significant_text(fit, alpha: float = 0.1) -> str:
+    """Markdown bullets, one per group: the variables with p < alpha, largest odds ratio first."""
+    lines = []
+    for g, r in fit.results.items():
+        kept = [t for t in r.predictors if t not in r.dropped and r.pvalue[t] < alpha]
+        kept.sort(key=lambda t: -float(r.coef[t]))
+        if kept:
+            items = [f"{fit.labels.get(t, t).lower()} (odds ratio {fmt(float(np.exp(r.coef[t])), '.2f')}"
+                     f"{r.stars[t]})" for t in kept]
+            lines.append(f"- **{g}** ({r.nobs:,} households): " + "; ".join(items) + ".")
+        else:
+            lines.append(f"- **{g}** ({r.nobs:,} households): no variable is significant at the "
+                         f"{fmt(100 * alpha, '.0f')} percent level.")
+    for g, err in getattr(fit, "errors", {}).items():
+        lines.append(f"- **{g}**: the model could not be estimated ({err})")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- reasons
+
+
+def reason_table(study: Study, category: str, start: int | None = None, end: int | None = None,
+                 top: int = 8) -> pd.DataFrame:
+    """Percent of the sampled households of `category` citing each reason, by group (wide).
+
+    Rows: reasons (labels), ordered by the share among all groups; columns: groups, then the
+    base (sampled households) is given in the column names. Period: the recorded period ending
+    at the survey year (default) .
+    """
+    from . import reasons as rs
+
+    periods = rs.recorded_periods(study)
+    if start is None or end is None:
+        ends = [p for p in periods if p[1] == study.survey_year] or periods
+        start, end = max(ends, key=lambda p: p[0])
+    t = rs.reason_shares(study, [(start, end)])
+    t = t[t["category"] == category]
+    if t.empty:
+        return pd.DataFrame()
+    wide_ = t.pivot_table(index="label", columns="group", values="percent", sort=False)
+    bases = t.groupby("group", sort=False)["base"].first()
+    groups = [g for g in [*study.regions, mv.ALL] if g in wide_.columns]
+    wide_ = wide_[groups].sort_values(groups[-1], ascending=False)
+    wide_ = wide_[(wide_.fillna(0) > 0).any(axis=1)].head(top)
+    wide_.columns = [f"{g} (n = {int(bases[g]):,})" for g in groups]
+    wide_.index.name = f"Reason ({start}\u2013{end})"
+    return wide_
+
+
+def reason_long(study: Study, category: str, start: int | None = None, end: int | None = None) -> pd.DataFrame:
+    """Tidy shares for one category and period (group, label, percent), for `plots.share_bars`."""
+    from . import reasons as rs
+
+    periods = rs.recorded_periods(study)
+    if start is None or end is None:
+        ends = [p for p in periods if p[1] == study.survey_year] or periods
+        start, end = max(ends, key=lambda p: p[0])
+    t = rs.reason_shares(study, [(start, end)])
+    t = t[(t["category"] == category) & (t["group"] != mv.ALL) & (t["percent"] > 0)]
+    return t[["group", "label", "percent", "base"]].reset_index(drop=True)
+
+
+def reason_trend(study: Study, reason: str, category: str = "became_poor") -> pd.DataFrame:
+    """Percent of `category` households citing `reason` in each recorded sub-period, by group."""
+    from . import reasons as rs
+
+    periods = [p for p in rs.recorded_periods(study)]
+    t = rs.reason_shares(study, periods)
+    t = t[(t["category"] == category) & (t["reason"] == reason)]
+    if t.empty:
+        return pd.DataFrame()
+    t = t.assign(period=[period_name(a, b) for a, b in zip(t["start"], t["end"])])
+    return t.pivot_table(index="group", columns="period", values="percent", sort=False)
+
+
+# --------------------------------------------------------------------------- livestock
+
+
+def _year_label(study: Study, year: int, years: Sequence[int]) -> str:
+    return f"{year}" if year != years[-1] else f"{year} (now)"
+
+
+def table6(study: Study) -> pd.DataFrame:
+    """Table 6: percent of surveyed households holding each item, by region and year (wide).
+
+    Rows: items; columns: (region, year); the base of each region is in its column name.
+    """
+    from . import livestock
+
+    t = livestock.holdings(study)
+    t = t[t["group"] != mv.ALL]
+    base = t.groupby("group", sort=False)["base"].first()
+    t = t.assign(col=[(f"{g} (n = {int(base[g]):,})", str(y)) for g, y in zip(t["group"], t["year"])])
+    wide_ = t.pivot_table(index="item", columns="col", values="percent", sort=False)
+    wide_.columns = pd.MultiIndex.from_tuples(wide_.columns)
+    wide_.index.name = "Percent of households holding"
+    return wide_
+
+
+def table6_long(study: Study) -> pd.DataFrame:
+    """Tidy Table 6 for `plots.paired_bars`: group, item, then, now (percent)."""
+    from . import livestock
+
+    t = livestock.holdings(study)
+    t = t[t["group"] != mv.ALL]
+    years = sorted(t["year"].unique())
+    w = t.pivot_table(index=["group", "item"], columns="year", values="percent", sort=False).reset_index()
+    return w.rename(columns={years[0]: "then", years[-1]: "now"})
+
+
+def table8(study: Study, category: str = "escaped") -> pd.DataFrame:
+    """Table 8: mean herd size (and valid n) of one movement category's holders, by region and year."""
+    from . import livestock
+
+    t = livestock.herd_sizes(study, category=category)
+    t = t[t["group"] != mv.ALL]
+    n = t.groupby("group", sort=False)["n"].first()
+    parts = {}
+    for (g, y), d in t.groupby(["group", "year"], sort=False):
+        d = d.set_index("item")
+        parts[(f"{g} (n = {int(n[g]):,})", str(y), "Mean herd")] = d["mean"]
+        parts[(f"{g} (n = {int(n[g]):,})", str(y), "Valid n")] = d["valid_n"].astype("Int64")
+    out = pd.DataFrame(parts)
+    out.columns = pd.MultiIndex.from_tuples(out.columns)
+    out.index.name = "Item"
+    return out
+
+
+def table8_long(study: Study, category: str = "escaped") -> pd.DataFrame:
+    from . import livestock
+
+    t = livestock.herd_sizes(study, category=category)
+    t = t[t["group"] != mv.ALL]
+    years = sorted(t["year"].unique())
+    w = t.pivot_table(index=["group", "item"], columns="year", values="mean", sort=False).reset_index()
+    return w.rename(columns={years[0]: "then", years[-1]: "now"})
+
+
+def table9(study: Study) -> pd.DataFrame:
+    """Table 9: households new to each product (count, percent of producers now, valid n), by region."""
+    from . import livestock
+
+    t = livestock.new_activities(study)
+    t = t[(t["group"] != mv.ALL) & (t["valid_n"] > 0)]
+    parts = {}
+    for g, d in t.groupby("group", sort=False):
+        d = d.set_index("label")
+        parts[(g, "New producers")] = d["households"].astype("Int64")
+        parts[(g, "Percent")] = d["percent"]
+        parts[(g, "Producing now")] = d["valid_n"].astype("Int64")
+    out = pd.DataFrame(parts)
+    out.columns = pd.MultiIndex.from_tuples(out.columns)
+    out.index.name = "Product"
+    return out
+
+
+def table9_long(study: Study) -> pd.DataFrame:
+    from . import livestock
+
+    t = livestock.new_activities(study)
+    return t[(t["group"] != mv.ALL) & (t["valid_n"] > 0)][["group", "label", "percent"]].reset_index(drop=True)
+
+
+def livestock_years(study: Study) -> tuple[str, str]:
+    from . import livestock
+
+    ys = livestock.settings(study)["years"]
+    return str(ys[0]), str(ys[-1])
+
+
+# --------------------------------------------------------------------------- scorecard
+
+
+def scorecard_frame(card: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard for display: reproduced values rounded sensibly, verdicts as words."""
+    out = card.copy()
+    out["reproduced"] = [("" if v is None or (isinstance(v, float) and math.isnan(v)) else
+                          (f"{v:.4g}" if isinstance(v, (float, np.floating)) else str(v))) for v in out["reproduced"]]
+    out["ok"] = np.where(out["ok"].astype(bool), "yes", "no")
+    return out
+
+
+def scorecard_text(card: pd.DataFrame) -> str:
+    """One computed paragraph: cells judged, share within tolerance, tables fully reproduced."""
+    n = len(card)
+    ok = int(card["ok"].astype(bool).sum())
+    per = card.groupby("table", sort=False)["ok"].agg(["size", "sum"])
+    full = [t for t, r in per.iterrows() if r["sum"] == r["size"]]
+    worst = per.assign(share=per["sum"] / per["size"]).sort_values("share").head(1)
+    text = (f"Of the {n:,} published cells and quoted figures, {ok:,} ({fmt(100 * ok / n if n else float('nan'))} "
+            f"percent) are reproduced within their tolerance.")
+    if full:
+        text += f" Fully reproduced: {_join(full)}."
+    if len(worst) and worst["share"].iloc[0] < 1:
+        t = worst.index[0]
+        text += (f" The weakest is {t}, with {int(worst['sum'].iloc[0]):,} of {int(worst['size'].iloc[0]):,} "
+                 f"cells within tolerance.")
+    return text
