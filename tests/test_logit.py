@@ -153,7 +153,9 @@ def test_tidy_frame_and_summary(fit):
     assert df["term"].tolist() == TERMS
     assert df["stars"].tolist() == ["**", "**", "", "**"]
     np.testing.assert_allclose(df["odds_ratio"], np.exp(df["coef"]))
-    s = fit.summary_stats()
+    stats_frame = fit.summary_stats()
+    assert stats_frame.columns.tolist() == ["statistic", "value", "meaning"]
+    s = stats_frame.set_index("statistic")["value"]
     assert s["nobs"] == 32 and s["wald_df"] == 3
     assert s["pseudo_r2"] == pytest.approx(fit.pseudo_r2)
     assert "N=32" in repr(fit)

@@ -213,26 +213,26 @@ class LogitResult:
         )
         return df[FRAME_COLUMNS]
 
-    def summary_stats(self) -> pd.Series:
-        """Fit statistics by name (Stata's first, then SPSS's)."""
-        return pd.Series(
-            {
-                "nobs": self.nobs,
-                "wald_chi2": self.wald_chi2,
-                "wald_df": self.wald_df,
-                "wald_p": self.wald_p,
-                "loglik": self.loglik,
-                "loglik_null": self.loglik_null,
-                "pseudo_r2": self.pseudo_r2,
-                "pct_correct_1": self.pct_correct[1],
-                "pct_correct_0": self.pct_correct[0],
-                "minus2ll": self.minus2ll,
-                "cox_snell_r2": self.cox_snell_r2,
-                "nagelkerke_r2": self.nagelkerke_r2,
-            },
-            dtype=float,
-            name="value",
-        )
+    def summary_stats(self) -> pd.DataFrame:
+        """Fit statistics, one row each (Stata's first, then SPSS's): statistic, value, meaning."""
+        cov = "robust" if self.robust else "model-based"
+        rows = [
+            ("nobs", self.nobs, "observations used in the fit"),
+            ("wald_chi2", self.wald_chi2, f"Wald chi2 that all slopes are 0 ({cov} covariance)"),
+            ("wald_df", self.wald_df, "degrees of freedom of the Wald test (slopes estimated)"),
+            ("wald_p", self.wald_p, "Prob > chi2 of the Wald test"),
+            ("loglik", self.loglik, "log (pseudo)likelihood of the fitted model"),
+            ("loglik_null", self.loglik_null, "log likelihood of the intercept-only model"),
+            ("pseudo_r2", self.pseudo_r2, "McFadden's pseudo R2, 1 - LL/LL0 (Stata)"),
+            ("pct_correct_1", self.pct_correct[1], "% of outcome = 1 predicted correctly (p >= 0.5)"),
+            ("pct_correct_0", self.pct_correct[0], "% of outcome = 0 predicted correctly (p < 0.5)"),
+            ("minus2ll", self.minus2ll, "-2 log likelihood (SPSS)"),
+            ("cox_snell_r2", self.cox_snell_r2, "Cox & Snell R2 (SPSS)"),
+            ("nagelkerke_r2", self.nagelkerke_r2, "Nagelkerke R2 (SPSS)"),
+        ]
+        df = pd.DataFrame(rows, columns=["statistic", "value", "meaning"])
+        df["value"] = df["value"].astype(float)
+        return df
 
     def __repr__(self) -> str:  # short and stable: no memory addresses
         kind = "robust" if self.robust else "model-based"

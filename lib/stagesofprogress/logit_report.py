@@ -185,7 +185,7 @@ def long_table(results: Mapping[str, LogitResult]) -> pd.DataFrame:
         t["_v"] = t["variable"].map({v: i for i, v in enumerate(r.terms)})
         t["_s"] = t["statistic"].map(order)
         t = t.sort_values(["_v", "_s"], kind="stable").drop(columns=["_v", "_s"])
-        fit = r.summary_stats()[FIT_STATS]
+        fit = r.summary_stats().set_index("statistic")["value"][FIT_STATS]
         f = pd.DataFrame({"variable": MODEL, "statistic": fit.index, "value": fit.to_numpy()})
         part = pd.concat([t, f], ignore_index=True)
         part.insert(0, "group", group)
