@@ -363,3 +363,9 @@ def test_great_predictor_is_fitted_with_a_note_not_an_error():
     expected = f"{int((determined & (y == 0)).sum())} failures and {int((determined & (y == 1)).sum())} successes"
     assert determined.sum() > 0
     assert any(n.startswith(expected) for n in r.notes)
+
+
+def test_constant_columns_do_not_count_against_the_sample_size():
+    d = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [1.0, 2, 3, 4, 2.5, 3.5], "c1": 1.0, "c2": 0.0, "c3": 7.0})
+    r = _quiet(d, "y", ["x", "c1", "c2", "c3"])
+    assert r.nobs == 6 and sorted(r.dropped) == ["c1", "c2", "c3"]

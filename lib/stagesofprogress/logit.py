@@ -269,7 +269,9 @@ def logit(data: pd.DataFrame, outcome: str, predictors: Sequence[str], robust: b
         )
     y, X = y_raw[ok], X_raw[ok]
     _check_outcome_classes(y, outcome, after_drop=bool(n_missing))
-    _check_size(len(y), X.shape[1] + 1)
+    # before the separation checks, whose messages would hide this more basic problem;
+    # constant columns are left out of the count because they are dropped anyway
+    _check_size(len(y), 1 + int((np.ptp(X, axis=0) > 0).sum()) if len(y) else X.shape[1] + 1)
 
     keep = _clean_sample(y, X, predictors, outcome, dropped, notes)
     rows, cols = keep
