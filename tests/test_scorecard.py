@@ -38,7 +38,7 @@ def study():
 
 @pytest.fixture(scope="module")
 def card(study):
-    return sop.scorecard(study)
+    return sop.scorecard.scorecard(study)
 
 
 # ---------------------------------------------------------------------------- shape
@@ -223,5 +223,5 @@ def test_small_helpers():
 def test_no_paper_raises_directly_and_produces_nothing(tmp_path):
     s = sop.load_study(Path(__file__).parents[1] / "data" / "example")
     with pytest.raises(KeyError, match="paper"):
-        sop.scorecard(s)
+        sop.scorecard.scorecard(s)
     assert "scorecard.csv" not in compute_tables(s)

@@ -45,4 +45,4 @@ from .communities import activity_ranks, communities_summary
 from .reasons import reason_flags, reason_shares
 from .models import ModelFit, design_matrix, fit_model, fit_models, model_specs
 from .livestock import herd_sizes, holdings, new_activities, production_shares
-from .scorecard import scorecard, scorecard_summary
+from .scorecard import scorecard_summary  # sop.scorecard stays the module: sop.scorecard.scorecard(study)
