@@ -312,6 +312,22 @@ def build_html(book: Path) -> Path:
     return html
 
 
+MARKER = ".sop-book"
+
+
+def _check_out(out: Path) -> None:
+    """OUT is replaced as a whole: refuse a folder that is not empty and not an earlier book."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise BookError(f"{out} is a file; --out must name a folder for the book.")
+    if any(out.iterdir()) and not (out / MARKER).exists():
+        raise BookError(
+            f"{out} already holds files that `sop book` did not write; it replaces --out as a whole, "
+            "so choose a new or empty folder (or delete this one first)."
+        )
+
+
 def _swap_into(out: Path, staged: Path) -> None:
     parent = out.parent
     old = None
@@ -350,6 +366,7 @@ def build_book(
     timings["validate"] = time.perf_counter() - t0
 
     out_abs = out.resolve()
+    _check_out(out_abs)
     out_abs.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="sop-book-"))
     staged = Path(tempfile.mkdtemp(prefix=f".{out_abs.name}.tmp-", dir=out_abs.parent))
@@ -371,6 +388,7 @@ def build_book(
         staged.rmdir()
         shutil.copytree(html, staged)
         tables = write_tables(study, staged / "tables")
+        (staged / MARKER).write_text(f"Written by `sop book` from {data.resolve()}\n", encoding="utf-8")
         timings["tables"] = time.perf_counter() - t
         pages = sum(
             1 for p in staged.rglob("*.html")
