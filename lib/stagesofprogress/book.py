@@ -122,7 +122,7 @@ class BookTable:
                          classes=["sop-table", "table"], table_id=f"tbl-{self.uid}")
         if self.caption:
             cap = (self.caption.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
-            html = html.replace(">\n", f">\n  <caption>{cap}</caption>\n", 1)
+            html = html.replace(">\n", f">\n  <caption style=\"text-align: left; caption-side: top;\">{cap}</caption>\n", 1)
         return html
 
     def __repr__(self) -> str:
@@ -169,7 +169,7 @@ def table3(study: Study, periods: Sequence[tuple[int, int]] | None = None, by: s
         if n is None or (b - a) > n[0]:
             n = (b - a, t["households"])
     out = pd.DataFrame(parts)
-    out.columns = pd.MultiIndex.from_tuples(out.columns, names=["", "period"])
+    out.columns = pd.MultiIndex.from_tuples(out.columns)
     # group columns by category in the paper's order, periods inside
     order = [(TABLE3_LABELS[c], period_name(a, b)) for c in TABLE3_COLUMNS for a, b in periods]
     out = out[order]
@@ -361,16 +361,16 @@ def interleave_columns(computed: pd.DataFrame, published: pd.DataFrame,
 
 
 def community_text(study: Study) -> str:
-    """A short computed paragraph on the communities: altitude and market distance per region."""
+    """A short computed paragraph on the communities: altitude, market distance and livestock income per region."""
     c = study.table("communities")
     parts = []
     by = c.groupby("region", sort=False)
     regions = [r for r in study.regions if r in by.groups] or list(by.groups)
     if "altitude_m" in c.columns:
         alt = by["altitude_m"].agg(["mean", "min", "max", "size"]).reindex(regions)
-        bits = [f"{r} at {fmt(a['mean'], ',.0f')} m (from {fmt(a['min'], ',.0f')} to {fmt(a['max'], ',.0f')} m, "
-                f"{int(a['size'])} communities)" for r, a in alt.iterrows()]
-        parts.append("On average the communities lie " + _join(bits) + ".")
+        bits = [f"{fmt(a['mean'], ',.0f')} m in {r} ({int(a['size'])} communities, from {fmt(a['min'], ',.0f')} "
+                f"to {fmt(a['max'], ',.0f')} m)" for r, a in alt.iterrows()]
+        parts.append("The communities lie on average at " + _join(bits) + ".")
     if "dist_trading_center_km" in c.columns:
         d = by["dist_trading_center_km"].mean().reindex(regions)
         parts.append("The nearest trading centre is on average " +
@@ -378,7 +378,8 @@ def community_text(study: Study) -> str:
     if "pct_income_livestock" in c.columns:
         d = by["pct_income_livestock"].mean().reindex(regions)
         parts.append("Livestock provides on average " +
-                     _join([f"{fmt(v, '.0f')} percent of community income in {r}" for r, v in d.items()]) + ".")
+                     _join([f"{fmt(v, '.0f')} percent of community income in {r}" if i == 0 else
+                            f"{fmt(v, '.0f')} percent in {r}" for i, (r, v) in enumerate(d.items())]) + ".")
     return " ".join(parts)
 
 
@@ -465,7 +466,7 @@ def published_table3(folder, periods: Sequence[tuple[int, int]]) -> pd.DataFrame
             parts.setdefault((TABLE3_LABELS[key], period_name(a, b)), {})[group] = v
     out = pd.DataFrame(parts)
     order = [(TABLE3_LABELS[c], period_name(a, b)) for c in TABLE3_COLUMNS for a, b in periods]
-    out = out.reindex(columns=pd.MultiIndex.from_tuples(order, names=["", "period"]))
+    out = out.reindex(columns=pd.MultiIndex.from_tuples(order))
     return out
 
 
@@ -839,3 +840,13 @@ def scorecard_text(card: pd.DataFrame) -> str:
         text += (f" The weakest is {t}, with {int(worst['sum'].iloc[0]):,} of {int(worst['size'].iloc[0]):,} "
                  f"cells within tolerance.")
     return text
+
+
+def paper_says(study: Study, text: str, title: str = "What the paper found") -> None:
+    """Show the paper's own finding (attributed, paraphrased) only when the study is the paper's.
+
+    Chapters run on any study; statements about Puno and Cajamarca belong next to the Peru
+    replica's tables, not next to another study's.
+    """
+    if is_paper_study(study):
+        note(" ".join(text.split()), kind="tip", title=title)

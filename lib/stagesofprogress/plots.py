@@ -392,7 +392,17 @@ def community_scatter(study: Study, x: str | None = None, y: str | None = None) 
     return fig
 
 
+AXIS_LABELS = {
+    "dist_trading_center_km": "Distance to the nearest trading centre (km)",
+    "dist_secondary_school_km": "Distance to a secondary school (km)",
+    "dist_health_facility_km": "Distance to a health facility (km)",
+    "altitude_m": "Altitude (m above sea level)",
+}
+
+
 def _axis_label(col: str) -> str:
+    if col in AXIS_LABELS:
+        return AXIS_LABELS[col]
     words = col.replace("_", " ")
     for unit in (" km", " m", " pct"):
         if words.endswith(unit):
@@ -509,7 +519,7 @@ def odds_ratio_curve(base: float, ratios: Sequence[float] = (2.0, 0.5)) -> Figur
             p1 = k * base / (1 - base + k * base)
             ax.plot([k], [100 * p1], "o", color=POOR)
             ax.annotate(f"odds ratio {k:g}: {100 * p1:.0f}%", (k, 100 * p1), textcoords="offset points",
-                        xytext=(8, -14 if k > 1 else 6), fontsize=9)
+                        xytext=(8, -14) if k > 1 else (-8, 6), ha="left" if k > 1 else "right", fontsize=9)
     ax.axvline(1, color="black", linewidth=0.8, linestyle="--")
     ax.set_xscale("log")
     ax.set_xlim(0.01, 100)
