@@ -173,7 +173,8 @@ def configure(dst: Path, title: str) -> None:
 # --------------------------------------------------------------------------- execution
 
 
-def _execute_one(md: str, ipynb: str, study_dir: str, timeout: int | None) -> tuple[float, str | None]:
+def _execute_one(md: str, ipynb: str, study_dir: str, timeout: int | None, shown_dir: str | None = None
+                 ) -> tuple[float, str | None]:
     """Run one chapter (in a worker process). Returns (seconds, error message or None)."""
     import warnings
 
@@ -207,7 +208,7 @@ def _execute_one(md: str, ipynb: str, study_dir: str, timeout: int | None) -> tu
         return time.perf_counter() - t0, msg
     except Exception as e:  # kernel died, timeout, missing kernel ...
         return time.perf_counter() - t0, f"{type(e).__name__}: {e}"
-    _hide_injected(ipynb)
+    _hide_injected(ipynb, shown_dir)
     return time.perf_counter() - t0, None
 
 
@@ -222,8 +223,10 @@ def _cell_source(ipynb: str, index: int) -> str:
         return ""
 
 
-def _hide_injected(ipynb: str) -> None:
-    """papermill's `injected-parameters` cell holds a machine path: keep it out of the HTML."""
+def _hide_injected(ipynb: str, shown_dir: str | None = None) -> None:
+    """papermill's `injected-parameters` cell holds a machine path: keep it out of the HTML, and
+    let the chapter's own parameters cell show the study folder as the user named it (not the
+    default study the chapter was written with)."""
     import nbformat
 
     nb = nbformat.read(ipynb, as_version=4)
@@ -231,11 +234,14 @@ def _hide_injected(ipynb: str) -> None:
         tags = cell.get("metadata", {}).get("tags", [])
         if "injected-parameters" in tags and "remove-cell" not in tags:
             tags.append("remove-cell")
+        elif "parameters" in tags and shown_dir is not None and cell.cell_type == "code":
+            cell.source = re.sub(r"(?m)^(study_dir\s*=\s*).*$", lambda m: m.group(1) + repr(shown_dir), cell.source)
     nbformat.write(nb, ipynb)
 
 
 def execute_chapters(
-    book: Path, entries: list[str], study_dir: Path, jobs: int = 2, progress: bool = True, timeout: int | None = 600
+    book: Path, entries: list[str], study_dir: Path, jobs: int = 2, progress: bool = True, timeout: int | None = 600,
+    shown_dir: str | None = None,
 ) -> tuple[list[ChapterRun], dict[str, str]]:
     """Execute every MyST-notebook page of the toc in `book`; return runs and toc renames."""
     todo = []
@@ -266,7 +272,7 @@ def execute_chapters(
             # spawn, not fork: no inherited zmq/asyncio state
             ctx = mp.get_context("spawn")
             with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), mp_context=ctx) as pool:
-                futs = {pool.submit(_execute_one, str(md), str(nbp), sd, timeout): entry for entry, md, nbp in todo}
+                futs = {pool.submit(_execute_one, str(md), str(nbp), sd, timeout, shown_dir): entry for entry, md, nbp in todo}
                 for f in as_completed(futs):
                     done(futs[f], *f.result())
     finally:
@@ -373,7 +379,8 @@ def build_book(
     try:
         entries = copy_sources(src, work)
         t = time.perf_counter()
-        runs, renamed = execute_chapters(work, entries, data, jobs=jobs, progress=progress, timeout=timeout)
+        runs, renamed = execute_chapters(work, entries, data, jobs=jobs, progress=progress, timeout=timeout,
+                                         shown_dir=data.as_posix())
         timings["execute"] = time.perf_counter() - t
         if renamed:
             toc = yaml.safe_load((work / "_toc.yml").read_text(encoding="utf-8"))
