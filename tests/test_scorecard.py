@@ -53,7 +53,8 @@ def test_exact_columns_and_one_row_per_published_cell(card):
         n += int((w.iloc[:, 1:] != "").to_numpy().sum())  # printed cells; headings have none
     text = pd.read_csv(FIXTURE / "paper" / "text_figures.csv")
     n_text = len(text) - 1  # the Aymara figure has no recipe: not scored
-    assert len(card) == n + n_text
+    n_sizes = len(pd.read_csv(FIXTURE / "paper" / "sample_sizes.csv"))
+    assert len(card) == n + n_text + n_sizes
     assert (card["table"] == "Text").sum() == n_text
     assert "puno_aymara_communities" not in set(card["row"])
     assert not card.duplicated(["table", "row", "column"]).any()
@@ -75,8 +76,8 @@ def test_summary_per_table_and_all(card):
     assert s.set_index("table").loc["All", "cells"] == len(card)
     assert s.set_index("table").loc["All", "ok"] == int(card["ok"].sum())
     t3 = s.set_index("table").loc["Table 3"]
-    assert (t3["cells"], t3["ok"]) == (36, 35)
-    assert t3["share_ok"] == pytest.approx(35 / 36)
+    assert (t3["cells"], t3["ok"]) == (38, 37)  # 36 printed cells and 2 header sizes; one misprint
+    assert t3["share_ok"] == pytest.approx(37 / 38)
 
 
 # ---------------------------------------------------------------------------- the fixture's misprints
@@ -116,6 +117,13 @@ def test_spss_table_has_no_star_rule_and_judges_sig(card):
     assert t7["ok"].all()
     assert "no stars printed" in _cell(card, "Table 7", "Gender", "B")["tolerance"]
     assert "bracket" in _cell(card, "Table 7", "Gender", "Sig.")["tolerance"]
+
+
+def test_group_sizes_in_headers_are_exact_cells(card, study):
+    sizes = card[card["row"] == "n"].set_index(["table", "column"])
+    assert sizes.loc[("Table 3", "Highland"), "ok"]
+    assert sizes.loc[("Table 3", "Highland"), "reproduced"] == (study.households["region"] == "Highland").sum()
+    assert not sizes.loc[("Table 6", "Valley"), "ok"]  # the fixture's misprint
 
 
 def test_text_figures(card):

@@ -37,8 +37,9 @@
   Figures the contract cannot speak to (languages spoken, milk sales) are not scored
   (`TEXT_NOT_SCORED`).
 
-Cells the study cannot reproduce (an optional table is missing, a variable is not in the
-model) are kept, with `reproduced` blank and `ok` False: the scorecard counts them.
+Group sizes printed in headers ("Puno (n=538)", `sample_sizes.csv`) are cells too (`row` =
+"n", exact). Cells the study cannot reproduce (an optional table is missing, a variable is
+not in the model) are kept, with `reproduced` blank and `ok` False: the scorecard counts them.
 """
 
 from __future__ import annotations
@@ -499,11 +500,35 @@ def scorecard(study: Study, folder: str | Path | None = None, fits: dict | None 
         raise KeyError("This study's study.yml has no `paper:` folder of published tables to compare with.")
     fits = _fits(study) if fits is None else fits
     parts = [_table_cells(study, folder, fits)]
+    if (folder / "sample_sizes.csv").exists():
+        parts.append(sample_size_cells(study, folder))
     if (folder / "text_figures.csv").exists():
         parts.append(text_cells(study, folder, fits))
     card = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else pd.DataFrame(columns=COLUMNS)
     card["ok"] = card["ok"].astype(bool)
     return card[COLUMNS]
+
+
+def sample_size_cells(study: Study, folder: str | Path) -> pd.DataFrame:
+    """The group sizes printed in headers ("Puno (n=538)"), as cells `row` = "n", exact:
+    Table 3's households per region, Table 6's surveyed households, Table 8's escapers."""
+    from . import livestock as lv
+    from .paper import sample_sizes
+
+    found: dict[tuple[str, str], float] = {}
+    for g, n in study.households.groupby("region", sort=False).size().items():
+        found[("Table 3", str(g))] = float(n)
+    if study.has("livestock"):
+        for r in lv.holdings(study).drop_duplicates("group").itertuples():
+            found[("Table 6", r.group)] = float(r.base)
+        for r in lv.herd_sizes(study).drop_duplicates("group").itertuples():
+            found[("Table 8", r.group)] = float(r.n)
+    rows = []
+    for r in sample_sizes(Path(folder)).itertuples(index=False):
+        value = found.get((r.table, str(r.group)), np.nan)
+        j = judge_exact(value, float(r.n))
+        rows.append((r.table, "n", str(r.group), str(r.n), value, j.tolerance + " (group size printed in the header)", j.ok))
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 # ------------------------------------------------------------------------- text figures

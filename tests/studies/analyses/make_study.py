@@ -327,6 +327,10 @@ def make_paper() -> None:
     t6 = pd.DataFrame.from_dict(wide, orient="index").rename_axis("row").reset_index()
     t6.to_csv(out / "table6.csv", index=False)
 
+    sizes = [["Table 3", g, int(n), f"{g} (n={n})"] for g, n in study.households.groupby("region").size().items()]
+    sizes.append(["Table 6", "Valley", int(h[h["group"] == "Valley"]["base"].iloc[0]) + 1, "Valley (n=?)"])  # a misprint
+    pd.DataFrame(sizes, columns=["table", "group", "n", "printed_as"]).to_csv(out / "sample_sizes.csv", index=False)
+
     pd.DataFrame(
         [
             ["n_stages", "Results", "Number of stages", "9", "stages", "All communities"],
