@@ -13,7 +13,8 @@
 * Where the paper's errata (`errata.csv`: a printed value that contradicts the paper's own
   other figures) list a consistent value for a cell, `paper` still holds the printed value
   and `ok` is judged against the consistent value (with the cell's own rule, at the
-  consistent value's precision), and `tolerance` says so. When the errata give several
+  printed cell's precision: errata show derived values with an extra digit), and
+  `tolerance` says so. When the errata give several
   consistent values for one cell (they contradict each other, e.g. a figure that disagrees
   with both the text and another table), meeting any of them is ok; meeting the printed
   value also stays ok, because a printed value can be contradicted by figures that are
@@ -436,9 +437,13 @@ def _judge(table: str, row: str, column: str, printed: str, rep: dict, se: float
     any of them is met (a printed value the errata contradict may still be what a consistent
     study gives, e.g. a pooled percent built from the region rows' own components)."""
     candidates = [(printed, False)] + [(c, True) for c in consistent]
+    printed_decimals = _parse(printed)[2]
     verdicts = []
-    for text, _is_errata in candidates:
+    for text, is_errata in candidates:
         value, nstars, decimals = _parse(text)
+        if is_errata and printed_decimals is not None:
+            # the errata show derived values with an extra digit: the paper's precision applies
+            decimals = printed_decimals
         stars = "*" * nstars
         if table in logit_tables:
             j = judge_logit_cell(row, column, rep, value, stars, decimals, se, stars_printed)
