@@ -158,7 +158,9 @@ def test_judge_against_printed_or_errata_candidates():
     rep = {"value": 35.7}
     assert _judge("Table 3", "r", "c", "25.7", rep, None, set(), ["35.7", "36"]).ok
     assert not _judge("Table 3", "r", "c", "25.7", {"value": 30.0}, None, set(), ["35.7", "36"]).ok
-    assert _judge("Table 3", "r", "c", "25.7", {"value": 35.9}, None, set(), ["35.7", "36"]).ok  # 36 at 0 decimals
+    # consistent values are judged at the printed cell's precision (one decimal here), not their own
+    assert not _judge("Table 3", "r", "c", "25.7", {"value": 35.9}, None, set(), ["35.7", "36"]).ok
+    assert _judge("Table 3", "r", "c", "9.8", {"value": 9.9276}, None, set(), ["9.94"]).ok
 
 
 def test_table1_rank_is_judged_in_the_same_cell():
