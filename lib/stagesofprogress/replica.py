@@ -761,7 +761,12 @@ def build(seed: int = SEED) -> dict[str, bytes]:
 
 
 def _sample_files(hh: pd.DataFrame, seed: int) -> dict[str, bytes]:
-    return {}
+    sample, reasons, escaped10 = make_sample(hh, seed)
+    out = {"sample.csv": to_csv_bytes(sample), "reasons.csv": to_csv_bytes(reasons)}
+    livestock, production = make_livestock(hh, sample, escaped10, seed)
+    out["livestock.csv"] = to_csv_bytes(livestock)
+    out["production.csv"] = to_csv_bytes(production)
+    return out
 
 
 def generate(out_dir: str | Path, seed: int = SEED) -> Path:
@@ -791,3 +796,919 @@ def add_parser(sub) -> None:
     r.add_argument("--out", type=Path, required=True, help="study folder to write (replaced atomically)")
     r.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED}, the committed data/peru2004)")
     r.set_defaults(func=cmd_replica)
+
+
+# =========================================================================== logit calibration
+#
+# Published targets (B, robust SE) of Tables 4-5 and (B, SPSS SE) of Table 7, keyed by the
+# variable names of study.yml `models:`. Printed "0.00" coefficients of age squared are given
+# a small value of the printed sign and significance (the paper's three-decimal truth is unknown).
+
+T4 = {
+    "Puno": dict(
+        const=(-3.00, 1.19), improved_livestock_quality=(2.51, 0.87), community_organization=(1.51, 0.67),
+        business_gains=(2.86, 1.61), crop_diversification=(1.09, 0.76), livestock_diversification=(0.92, 0.49),
+        offfarm_diversification=(0.80, 0.58), improved_market_access=(0.36, 0.82), private_job=(1.97, 0.94),
+        inheritance=(0.95, 0.77), help_relatives_friends=(0.44, 0.62), land_division=(0.38, 0.79),
+        large_family=(0.03, 0.57), death_income_earner=(0.53, 0.70), polygamy=(-1.41, 1.23),
+        death_expenses=(-0.03, 0.72), health=(-1.33, 0.59), male_head=(0.62, 0.50), age_head=(0.0001, 0.0003),
+        education_level=(-0.17, 0.53), prop_children_school=(0.29, 0.48), relatives_outside=(-0.54, 0.52),
+        land_ha=(0.44, 0.37), beef_cattle=(-0.01, 0.07), dairy_cattle=(0.18, 0.10), sheep=(-0.02, 0.03),
+        camelids=(0.00, 0.02), livestock_income_share=(1.91, 0.91),
+    ),
+    "Cajamarca": dict(
+        const=(-2.30, 1.60), improved_livestock_quality=(0.17, 1.25), community_organization=(-1.74, 1.14),
+        business_gains=(2.93, 0.71), crop_diversification=(1.72, 0.56), livestock_diversification=(0.19, 0.65),
+        offfarm_diversification=(1.86, 0.53), improved_market_access=(3.97, 0.95), inheritance=(0.71, 0.63),
+        help_relatives_friends=(1.20, 0.66), land_division=(1.82, 1.81), large_family=(-1.65, 1.44),
+        death_income_earner=(-1.89, 2.09), polygamy=(-1.31, 1.72), no_inheritance=(-0.11, 1.53),
+        death_expenses=(-0.38, 1.16), male_head=(-0.70, 1.05), age_head=(-0.0001, 0.0004),
+        education_level=(0.70, 0.77), prop_children_school=(0.83, 0.68), relatives_outside=(-1.17, 0.68),
+        land_ha=(0.50, 0.40), beef_cattle=(0.33, 0.29), dairy_cattle=(0.27, 0.20), sheep=(0.05, 0.10),
+        livestock_income_share=(0.49, 1.40),
+    ),
+}
+T5 = {
+    "Puno": dict(
+        const=(1.15, 1.50), land_division=(0.87, 1.01), livestock_losses=(-1.07, 1.11),
+        death_income_earner=(0.07, 1.52), health=(2.47, 1.03), livestock_diversification=(-2.25, 0.68),
+        offfarm_diversification=(-2.51, 0.97), private_job=(0.40, 1.37), male_head=(-1.76, 0.68),
+        age_head=(0.0009, 0.0003), education_level=(0.36, 0.89), relatives_outside=(-1.16, 0.62),
+        prop_children_school=(-0.06, 0.75), land_ha=(-0.34, 0.44), beef_cattle=(-0.59, 0.22),
+        dairy_cattle=(-0.20, 0.17), sheep=(0.01, 0.03), camelids=(-0.04, 0.02), livestock_income_share=(-0.37, 0.95),
+    ),
+    "Cajamarca": dict(
+        const=(0.45, 0.98), land_division=(1.14, 1.28), large_family=(2.75, 0.80), marriage_expenses=(1.57, 0.73),
+        crop_losses=(0.96, 0.85), livestock_losses=(0.46, 0.77), death_income_earner=(1.76, 0.93),
+        disability=(1.08, 1.23), health=(0.90, 0.54), business_gains=(-1.00, 0.93), crop_diversification=(-0.93, 0.60),
+        livestock_diversification=(-0.12, 0.60), offfarm_diversification=(0.05, 0.53), inheritance=(-2.03, 1.11),
+        male_head=(-0.43, 0.51), age_head=(0.0001, 0.0003), education_level=(0.01, 0.56),
+        relatives_outside=(0.23, 0.50), prop_children_school=(-0.69, 0.48), land_ha=(-0.15, 0.33),
+        beef_cattle=(-0.96, 0.30), dairy_cattle=(-0.39, 0.14), sheep=(0.06, 0.08), livestock_income_share=(0.75, 1.04),
+    ),
+}
+T7 = dict(
+    const=(-0.86, 0.74), male_head=(0.46, 0.24), age_head=(0.00004, 0.00015), above_primary=(0.46, 0.21),
+    prop_children_school=(0.02, 0.35), land_ha=(0.12, 0.07), dependency_ratio=(-0.49, 0.67),
+    multiple_activities=(0.65, 0.23), relatives_outside=(0.50, 0.19),
+)
+# Sample sizes of the models (complete cases): (n with outcome 1, n with outcome 0), chosen
+# so that the printed % correctly predicted and pseudo R2 are reachable (see README.md).
+MODEL_N = {
+    ("escape", "Puno"): (211, 79), ("escape", "Cajamarca"): (96, 106),
+    ("descent", "Puno"): (30, 209), ("descent", "Cajamarca"): (95, 181),
+}
+LOGLIK = {("escape", "Puno"): -85.80, ("escape", "Cajamarca"): -56.5,
+          ("descent", "Puno"): -38.41, ("descent", "Cajamarca"): -74.66}
+IMPROVED_BREED_N1 = 264  # of Table 7's 529: Nagelkerke R2 0.084 at -2LL 698.921 needs a balanced outcome
+# Incomplete sampled households (a covariate blank): Table 6's n minus the models' N.
+SAMPLE_N = {"Puno": 538, "Cajamarca": 505}
+# Shares the text quotes, as (model, region, variable): share of the outcome-1 (or 0) households.
+TEXT_SHARES1 = {
+    ("escape", "Cajamarca", "business_gains"): 0.27,
+    ("escape", "Puno", "business_gains"): 0.22,
+    ("escape", "Puno", "livestock_diversification"): 0.57,
+}
+TEXT_SHARES0 = {
+    ("escape", "Puno", "health"): 0.45,  # remained poor citing ill health (Cajamarca: 39%, not in its model)
+}
+
+# Kind of each covariate: how it is drawn and whether the polish may move it continuously.
+KINDS = {
+    "male_head": "flag", "relatives_outside": "flag", "above_primary": "flag", "multiple_activities": "flag",
+    "education_level": "ordinal", "age_head": "age", "prop_children_school": "prop",
+    "livestock_income_share": "prop", "dependency_ratio": "prop", "land_ha": "logland",
+    "beef_cattle": "count", "dairy_cattle": "count", "sheep": "count", "camelids": "count",
+}
+# Typical level and spread of the non-flag covariates per region (before calibration).
+BASE = {
+    "Puno": dict(education_level=(1.0, 0.5), age_head=(48, 14), prop_children_school=(0.75, 0.2),
+                 livestock_income_share=(0.7, 0.15), dependency_ratio=(0.4, 0.15), land_ha=(0.8, 0.9),
+                 beef_cattle=(2.0, 3.0), dairy_cattle=(2.0, 3.0), sheep=(20.0, 25.0), camelids=(10.0, 20.0)),
+    "Cajamarca": dict(education_level=(1.0, 0.5), age_head=(47, 14), prop_children_school=(0.75, 0.2),
+                      livestock_income_share=(0.5, 0.15), dependency_ratio=(0.4, 0.15), land_ha=(0.5, 0.9),
+                      beef_cattle=(1.0, 1.5), dairy_cattle=(1.5, 2.0), sheep=(3.0, 4.0), camelids=(0.0, 0.0)),
+}
+FLAG_BASE = {"male_head": 0.85, "relatives_outside": 0.35, "above_primary": 0.3, "multiple_activities": 0.6}
+
+
+def _expit(z):
+    return 0.5 * (1 + np.tanh(0.5 * z))
+
+
+def fit_logit(X: np.ndarray, y: np.ndarray, beta0: np.ndarray | None = None, iters: int = 100, ridge: float = 0.0):
+    """Newton-Raphson logit (first column = constant). Returns beta, robust (Stata) SE, model SE, log L."""
+    n, p = X.shape
+    sd = X.std(axis=0)
+    sd[sd == 0] = 1.0
+    sd[0] = 1.0
+    X0, X = X, X / sd  # fit on scaled columns; transform back at the end
+    b = np.zeros(p) if beta0 is None else beta0 * sd
+    for _ in range(iters):
+        pi = _expit(X @ b)
+        g = X.T @ (y - pi) - ridge * b
+        H = (X * (pi * (1 - pi))[:, None]).T @ X + ridge * np.eye(p)
+        try:
+            step = np.linalg.solve(H, g)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(H, g, rcond=None)[0]
+        step = np.clip(step, -5, 5)
+        b = b + step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    b = b / sd
+    X = X0
+    pi = _expit(X @ b)
+    H = (X * (pi * (1 - pi))[:, None]).T @ X
+    try:
+        Hi = np.linalg.inv(H)
+    except np.linalg.LinAlgError:
+        Hi = np.linalg.pinv(H)
+    S = X * (y - pi)[:, None]
+    V = Hi @ (S.T @ S) @ Hi * n / (n - 1)
+    ll = float(np.sum(y * np.log(np.clip(pi, 1e-300, 1)) + (1 - y) * np.log(np.clip(1 - pi, 1e-300, 1))))
+    return b, np.sqrt(np.clip(np.diag(V), 0, None)), np.sqrt(np.clip(np.diag(Hi), 0, None)), ll
+
+
+def BASE_SPREAD(d, j):
+    return d.base_spread[j]
+
+
+class Design:
+    """Covariates and outcome of one logit model, calibrated to published B and SE.
+
+    1. Covariates are drawn from fixed random draws and a few parameters per variable
+       (prevalence of a flag; level and spread otherwise), independently of the outcome.
+    2. The parameters are calibrated on the *expected* information at the published B:
+       SE_j = sqrt([X' W X]^-1_jj) with W = pi(1-pi), pi = logistic(X B*) (a fixed-point
+       iteration, no model fitting, so it cannot diverge); a flag whose share among the
+       outcome-1 households the text quotes gets the prevalence that gives that share; the
+       level of one covariate (`lever`) makes sum(pi) = the number of outcome-1 households.
+    3. The outcome is assigned with exactly that number of 1s by systematic sampling on pi,
+       then pairs are swapped to bring the score X'(y - pi) near 0 (balanced rounding).
+    4. `polish`: a minimum-norm Gauss-Newton step on the continuous covariates (proportions,
+       log land) makes X'(y - pi(B*)) = 0 exactly, so the maximum-likelihood estimate is B*.
+    """
+
+    CONTINUOUS = ("prop", "logland")
+
+    def __init__(self, rng, names, kinds, beta, se, n1, n0, region, robust=True, share1=None, share0=None,
+                 fixed=None, zage=0.5):
+        self.names, self.kinds = list(names), list(kinds)
+        self.beta, self.se = np.asarray(beta, float).copy(), np.asarray(se, float)
+        self.se_cal = self.se.copy()  # SE targets of the expected-information calibration
+        self.n1, self.n0 = n1, n0
+        self.n = n1 + n0
+        self.robust = robust
+        self.share1, self.share0 = share1 or {}, share0 or {}
+        self.fixed = fixed or {}  # name -> given column values (not calibrated)
+        self.zage = zage
+        k = len(self.names)
+        self.u = rng.random((self.n, k))
+        self.z = rng.normal(size=(self.n, k))
+        self.uy = rng.random(self.n)
+        self.f = rng.normal(size=self.n)  # a household factor: raises covariates of positive B together
+        from scipy.stats import norm
+
+        self.zu = norm.ppf(self.u)
+        self.rho = 0.0
+        self.sign = np.sign(np.round(self.beta[1:], 2))
+        self.level, self.spread = np.zeros(k), np.ones(k)
+        base = BASE[region]
+        for j, (nm, kd) in enumerate(zip(self.names, self.kinds)):
+            if kd == "flag":
+                p = FLAG_BASE.get(nm, 0.15)
+                self.level[j] = np.log(p / (1 - p))
+            else:
+                self.level[j], self.spread[j] = base[nm]
+        self.base_spread = self.spread.copy()
+        self.t = 0.0
+        self.dir = np.array([np.sign(self.beta[j + 1]) * self.spread[j] * 0.5
+                             if kd in ("prop", "logland", "count", "ordinal") and nm not in self.fixed else 0.0
+                             for j, (nm, kd) in enumerate(zip(self.names, self.kinds))])
+        self.X = self.build()
+        self.y = None
+
+    def _pick_lever(self):
+        c = [(abs(self.beta[j + 1]) * self.spread[j], nm) for j, (nm, kd) in enumerate(zip(self.names, self.kinds))
+             if kd in ("prop", "logland", "count") and nm not in self.fixed]
+        return max(c)[1] if c else None
+
+    def column(self, j):
+        kd, nm = self.kinds[j], self.names[j]
+        if nm in self.fixed:
+            return np.asarray(self.fixed[nm], float)
+        a, s = self.level[j] + self.t * self.dir[j], self.spread[j]
+        if kd == "prop":
+            a = float(np.clip(a, 0.08, 0.92))
+        elif kd == "count":
+            a = max(a, 0.3 * s)
+        elif kd == "ordinal":
+            a = float(np.clip(a, 0.3, 2.5))
+        rho, c = self.rho * self.sign[j], np.sqrt(1 - self.rho**2)
+        if kd == "flag":
+            k = int(round(_expit(a) * self.n))
+            x = np.zeros(self.n)
+            x[np.argsort(c * self.zu[:, j] - rho * self.f, kind="stable")[:k]] = 1
+            return x
+        t = a + s * (c * self.z[:, j] + rho * self.f)
+        if kd == "ordinal":
+            return np.clip(np.round(t), 0, 3)
+        if kd == "age":
+            return np.clip(np.round(t), 18, 90) ** 2
+        if kd == "prop":
+            return np.clip(t, 0.0, 1.0)
+        if kd == "logland":
+            return t
+        if kd == "count":
+            g = np.exp(0.7 * (c * self.z[:, j] + rho * self.f))
+            g = (g - np.exp(0.245)) / np.sqrt((np.exp(0.49) - 1) * np.exp(0.49))
+            return np.maximum(0, np.round(a + s * g))
+        raise ValueError(kd)
+
+    def build(self):
+        return np.column_stack([np.ones(self.n)] + [self.column(j) for j in range(len(self.names))])
+
+    def _balance_lever(self):
+        """Shift the levels of the non-flag covariates (each toward the sign of its B, by a common
+        multiple `t` of its initial spread) so that the expected number of outcome-1 households is n1."""
+        lo, hi = -6.0, 6.0
+        for _ in range(40):
+            self.t = 0.5 * (lo + hi)
+            tot = _expit(self.build() @ self.beta).sum()
+            if tot > self.n1:
+                hi = self.t
+            else:
+                lo = self.t
+        self.t = 0.5 * (lo + hi)
+        self.X = self.build()
+
+    def expected_se(self):
+        pi = _expit(self.X @ self.beta)
+        H = (self.X * (pi * (1 - pi))[:, None]).T @ self.X
+        return np.sqrt(np.clip(np.diag(np.linalg.pinv(H)), 0, None)), pi
+
+    def expected_loglik(self):
+        pi = np.clip(_expit(self.X @ self.beta), 1e-12, 1 - 1e-12)
+        return float(np.sum(pi * np.log(pi) + (1 - pi) * np.log(1 - pi)))
+
+    def calibrate_fit(self, loglik: float | None, iters=25, steps=10):
+        """Calibrate; with `loglik`, also choose the factor correlation rho so the expected log L is it."""
+        if loglik is None:
+            return self.calibrate(iters)
+        lo, hi = 0.0, 0.9
+        state = None
+        for _ in range(steps):
+            self.rho = 0.5 * (lo + hi)
+            self.calibrate(iters)
+            if self.expected_loglik() < loglik:
+                lo = self.rho
+            else:
+                hi = self.rho
+        self.rho = 0.5 * (lo + hi)
+        return self.calibrate(iters)
+
+    def calibrate(self, iters=60):
+        for _ in range(iters):
+            self._balance_lever()
+            se, pi = self.expected_se()
+            for j, (nm, kd) in enumerate(zip(self.names, self.kinds)):
+                if nm in self.fixed:
+                    continue
+                x = self.X[:, j + 1]
+                if kd == "age":  # printed 0.00: a small B of the chosen significance
+                    self.beta[j + 1] = self.zage * se[j + 1]
+                    continue
+                r = np.clip(se[j + 1] / self.se_cal[j + 1], 0.5, 2.0)
+                if kd == "flag" and nm in self.share1:
+                    got = np.clip((x * pi).sum() / pi.sum(), 1e-3, 1 - 1e-3)
+                    want = self.share1[nm]
+                    self.level[j] += 0.8 * (np.log(want / (1 - want)) - np.log(got / (1 - got)))
+                elif kd == "flag" and nm in self.share0:
+                    got = np.clip((x * (1 - pi)).sum() / (1 - pi).sum(), 1e-3, 1 - 1e-3)
+                    want = self.share0[nm]
+                    self.level[j] += 0.8 * (np.log(want / (1 - want)) - np.log(got / (1 - got)))
+                elif kd == "flag":
+                    if nm in FLAG_BASE:
+                        continue
+                    self.level[j] = np.clip(self.level[j] + 1.2 * np.log(r), np.log(5.0 / self.n), 0.0)
+                else:
+                    b0 = BASE_SPREAD(self, j)
+                    self.spread[j] = np.clip(self.spread[j] * r**0.8, 0.25 * b0, 4 * b0)
+            self.X = self.build()
+        self._balance_lever()
+        return self
+
+    def assign_outcome(self, swaps=400):
+        """Exactly n1 outcome-1 households, balanced so that X'(y - pi) is near 0."""
+        X = self.X
+        pi = _expit(X @ self.beta)
+        order = np.argsort(self.uy, kind="stable")
+        cum = np.cumsum(pi[order]) * self.n1 / pi.sum()
+        take = np.diff(np.floor(np.r_[0.0, cum] + 0.5)) > 0
+        y = np.zeros(self.n)
+        y[order[take]] = 1
+        k = int(y.sum()) - self.n1  # fix the count if rounding left one over/under
+        if k > 0:
+            y[np.flatnonzero(y == 1)[np.argsort(pi[y == 1])[:k]]] = 0
+        elif k < 0:
+            y[np.flatnonzero(y == 0)[np.argsort(-pi[y == 0])[:-k]]] = 1
+        w = pi * (1 - pi)
+        Hi = np.linalg.pinv((X * w[:, None]).T @ X)
+        Q = X @ Hi @ X.T
+        dq = np.diag(Q)
+        for _ in range(swaps):
+            S = X.T @ (y - pi)
+            g = X @ (Hi @ S)
+            ones, zeros = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+            # swap i (1 -> 0) with k (0 -> 1): S' = S - x_i + x_k
+            d = (2 * (g[zeros][None, :] - g[ones][:, None]) + dq[zeros][None, :] + dq[ones][:, None]
+                 - 2 * Q[np.ix_(ones, zeros)])
+            a, b = np.unravel_index(np.argmin(d), d.shape)
+            if d[a, b] >= -1e-12:
+                break
+            y[ones[a]], y[zeros[b]] = 0, 1
+        self.y = y
+        return self
+
+    def polish(self, iters=40, tol=1e-9):
+        """Gauss-Newton on continuous covariates until X'(y - pi(B*)) = 0 (the MLE is then B*)."""
+        cols = [j + 1 for j, kd in enumerate(self.kinds) if kd in self.CONTINUOUS and self.names[j] not in self.fixed]
+        X, y, beta = self.X.copy(), self.y, self.beta
+        lo = np.array([0.0 if self.kinds[c - 1] == "prop" else -np.inf for c in cols])
+        hi = np.array([1.0 if self.kinds[c - 1] == "prop" else np.inf for c in cols])
+        n = len(y)
+        for _ in range(iters):
+            pi = _expit(X @ beta)
+            r = y - pi
+            S = X.T @ r
+            if np.max(np.abs(S)) < tol:
+                break
+            w = pi * (1 - pi)
+            blocks, scales = [], []
+            for c, l, h in zip(cols, lo, hi):
+                J = -(X * (beta[c] * w)[:, None]).T  # p x n: d S_j / d x_ic = -x_ij w_i beta_c (+ r_i if j = c)
+                J[c] += r
+                sd = np.std(X[:, c]) + 1e-9
+                room = np.ones(n) if np.isinf(l) else np.clip(np.minimum(X[:, c] - l, h - X[:, c]) * 4, 0.02, 1)
+                blocks.append(J * (sd * room)[None, :])
+                scales.append(sd * room)
+            J = np.hstack(blocks)
+            step = -J.T @ np.linalg.lstsq(J @ J.T, S, rcond=None)[0]
+            for k, (c, l, h) in enumerate(zip(cols, lo, hi)):
+                X[:, c] = np.clip(X[:, c] + step[k * n:(k + 1) * n] * scales[k], l, h)
+        self.X = X
+        return self
+
+    def snapshot(self):
+        return (self.X.copy(), self.y.copy(), self.level.copy(), self.spread.copy(), self.beta.copy())
+
+    def restore(self, snap):
+        self.X, self.y, self.level, self.spread, self.beta = (a.copy() for a in snap)
+
+    def score(self):
+        """How many SEs land within 15% of the published ones (B is exact after the polish)."""
+        b, se, _ll = self.fit()
+        ok = np.abs(b - self.beta) < 0.005
+        r = se / self.se
+        return int(np.sum(ok & (r > 0.85) & (r < 1.15))) - 100 * int(np.sum(~ok))
+
+    def fit(self):
+        b, rse, mse, ll = fit_logit(self.X, self.y, beta0=self.beta)
+        return b, (rse if self.robust else mse), ll
+
+    def report(self):
+        b, se, ll = self.fit()
+        esp, _pi = self.expected_se()
+        return pd.DataFrame({"name": ["const"] + self.names, "B": self.beta, "B_fit": b, "SE": self.se,
+                             "SE_fit": se, "SE_exp": esp})
+
+
+def model_spec() -> dict:
+    import yaml
+
+    return yaml.safe_load(STUDY_YML_TEMPLATE.format(seed=SEED))["models"]
+
+
+def model_variables(model: str, region: str) -> list[str]:
+    spec = model_spec()[model]
+    return [v["name"] for g in spec["groups"] for v in g["variables"] if region in v.get("regions", [region])]
+
+
+def _targets(model: str, region: str):
+    tab = (T4 if model == "escape" else T5)[region]
+    names = model_variables(model, region)
+    beta = [tab["const"][0]] + [tab[n][0] for n in names]
+    se = [tab["const"][1]] + [tab[n][1] for n in names]
+    kinds = [KINDS.get(n, "flag") for n in names]
+    return names, kinds, beta, se
+
+
+def _lever(names, beta):
+    cands = [n for n in ("livestock_income_share", "land_ha", "prop_children_school") if n in names]
+    return max(cands, key=lambda n: abs(beta[names.index(n) + 1]))
+
+
+def design_model(model: str, region: str, seed: int = SEED, rounds: int = 2) -> Design:
+    names, kinds, beta, se = _targets(model, region)
+    n1, n0 = MODEL_N[(model, region)]
+    s1 = {v: s for (m, r, v), s in TEXT_SHARES1.items() if m == model and r == region}
+    s0 = {v: s for (m, r, v), s in TEXT_SHARES0.items() if m == model and r == region}
+    mi = ("escape", "descent").index(model)
+    ri = REGIONS.index(region)
+    zage = 3.0 if (model, region) == ("descent", "Puno") else 0.4
+    d = Design(_rng(seed, 10, mi, ri), names, kinds, beta, se, n1, n0, region, robust=True, share1=s1, share0=s0,
+               zage=zage)
+    d.calibrate_fit(LOGLIK.get((model, region)))
+    d.assign_outcome()
+    d.polish()
+    best = (d.score(), d.snapshot())
+    for _ in range(rounds):  # the realised robust SE differs from the expected one: aim the latter off
+        _b, se_fit, _ll = d.fit()
+        se_exp, _pi = d.expected_se()
+        d.se_cal = d.se_cal * np.clip(se_exp / np.maximum(se_fit, 1e-12), 0.6, 1.6) ** 0.8
+        d.calibrate(25)
+        d.assign_outcome()
+        d.polish()
+        sc = d.score()
+        if sc > best[0]:
+            best = (sc, d.snapshot())
+    d.restore(best[1])
+    return d
+
+
+# =========================================================================== sample and reasons
+
+INCOMPLETE = {"Puno": (2, 4, 0, 3), "Cajamarca": (5, 5, 4, 13)}  # per category RP, E, BP, N: a covariate blank
+ESCAPED10_IN_SAMPLE = {"Puno": 125, "Cajamarca": 73}  # Table 8's n: sampled households that escaped 1994-2004
+CATS = ("remained_poor", "escaped", "became_poor", "remained_not_poor")
+# Reasons outside the models whose shares the text quotes (25-year period, all sampled households of a category).
+FREE_SHARES = {
+    ("Cajamarca", "remained_poor"): {"health": 0.39, "disability": 0.17, "asset_loss": 0.03},
+    ("Puno", "remained_poor"): {"asset_loss": 0.17, "disability": 0.03},
+    ("Cajamarca", "escaped"): {"remittances": 0.27},
+}
+# Per-period shares the text quotes: (region, period, movers) -> {reason: share}.
+PERIOD_SHARES = {
+    ("Puno", (1979, 1994), "escaped"): {"livestock_diversification": 0.55, "offfarm_diversification": 0.35, "business_gains": 0.2},
+    ("Puno", (1994, 2004), "escaped"): {"livestock_diversification": 0.52, "offfarm_diversification": 0.38, "business_gains": 0.22},
+    ("Cajamarca", (1979, 1994), "escaped"): {"offfarm_diversification": 0.5, "crop_diversification": 0.45, "remittances": 0.25, "livestock_diversification": 0.2},
+    ("Cajamarca", (1994, 2004), "escaped"): {"offfarm_diversification": 0.48, "crop_diversification": 0.36, "remittances": 0.29, "livestock_diversification": 0.22},
+    ("Cajamarca", (1979, 1994), "became_poor"): {"health": 0.30, "marriage_expenses": 0.15, "disability": 0.08, "large_family": 0.2},
+    ("Cajamarca", (1994, 2004), "became_poor"): {"health": 0.52, "marriage_expenses": 0.25, "disability": 0.14, "large_family": 0.2},
+    ("Puno", (1979, 1994), "became_poor"): {"health": 0.23, "land_division": 0.1, "livestock_losses": 0.2},
+    ("Puno", (1994, 2004), "became_poor"): {"health": 0.67, "land_division": 0.3, "livestock_losses": 0.2},
+}
+
+
+def _pick(rng, idx: np.ndarray, k: int) -> np.ndarray:
+    return np.sort(rng.permutation(idx)[:k])
+
+
+def _flags_exact(rng, n: int, share: float) -> np.ndarray:
+    x = np.zeros(n, dtype=np.int64)
+    x[rng.permutation(n)[: int(round(share * n))]] = 1
+    return x
+
+
+def design_improved_breeds(X: pd.DataFrame, seed: int) -> Design:
+    """Table 7 on the Puno households of the models: the fixed covariates are theirs; the outcome,
+    dependency ratio and multiple activities are calibrated (SPSS: model-based SEs)."""
+    spec = model_spec()["improved_breeds"]
+    names = [v["name"] for g in spec["groups"] for v in g["variables"]]
+    beta = [T7["const"][0]] + [T7[nm][0] for nm in names]
+    se = [T7["const"][1]] + [T7[nm][1] for nm in names]
+    kinds = [KINDS.get(nm, "flag") for nm in names]
+    fixed = {nm: X[nm].to_numpy(float) for nm in names if nm in X.columns}
+    n1 = IMPROVED_BREED_N1
+    d = Design(_rng(seed, 20), names, kinds, beta, se, n1, len(X) - n1, "Puno", robust=False, fixed=fixed, zage=0.265)
+    d.calibrate(40)
+    d.assign_outcome()
+    d.polish()
+    return d
+
+
+def make_sample(hh: pd.DataFrame, seed: int = SEED):
+    """sample.csv and reasons.csv: the models' households, drawn from households.csv by category."""
+    import yaml
+
+    cat = pd.Series(pd.NA, index=hh.index, dtype="object")
+    p79 = hh["stage_1979"] <= 7
+    p94 = hh["stage_1994"] <= 7
+    p04 = hh["stage_2004"] <= 7
+    cat[p79 & p04] = "remained_poor"
+    cat[p79 & ~p04] = "escaped"
+    cat[~p79 & p04] = "became_poor"
+    cat[~p79 & ~p04] = "remained_not_poor"
+    esc10 = (p94 & ~p04).to_numpy()
+    rows, reason_rows = [], []
+    puno_model_rows = []
+    for ri, region in enumerate(REGIONS):
+        rng = _rng(seed, 30, ri)
+        inreg = (hh["region"] == region).to_numpy()
+        n_model = {"remained_poor": MODEL_N[("escape", region)][1], "escaped": MODEL_N[("escape", region)][0],
+                   "became_poor": MODEL_N[("descent", region)][0], "remained_not_poor": MODEL_N[("descent", region)][1]}
+        extra = dict(zip(CATS, INCOMPLETE[region]))
+        # households of each category; Table 8's n fixes how many sampled escapers / remained-not-poor
+        # households escaped over 1994-2004
+        tot = {c: n_model[c] + extra[c] for c in CATS}
+        share_e = esc10[inreg & (cat == "escaped").to_numpy()].mean()
+        share_n = esc10[inreg & (cat == "remained_not_poor").to_numpy()].mean()
+        want = ESCAPED10_IN_SAMPLE[region]
+        ke = tot["escaped"] * share_e
+        kn = tot["remained_not_poor"] * share_n
+        ke = int(round(ke * want / (ke + kn)))
+        k10 = {"escaped": ke, "remained_not_poor": want - ke}
+        picked = {}
+        for c in CATS:
+            idx = np.flatnonzero(inreg & (cat == c).to_numpy())
+            if c in k10:
+                a = _pick(rng, idx[esc10[idx]], k10[c])
+                b = _pick(rng, idx[~esc10[idx]], tot[c] - k10[c])
+                sel = rng.permutation(np.r_[a, b])
+            else:
+                sel = rng.permutation(_pick(rng, idx, tot[c]))
+            picked[c] = sel
+        # model covariates from the calibrated designs
+        for model, (c1, c0) in (("escape", ("escaped", "remained_poor")), ("descent", ("became_poor", "remained_not_poor"))):
+            d = design_model(model, region, seed)
+            Xd = pd.DataFrame(d.X[:, 1:], columns=d.names)
+            ids1 = picked[c1][: n_model[c1]]
+            ids0 = picked[c0][: n_model[c0]]
+            order = np.r_[np.flatnonzero(d.y == 1), np.flatnonzero(d.y == 0)]
+            Xd = Xd.iloc[order].reset_index(drop=True)
+            Xd["household_id"] = hh["household_id"].to_numpy()[np.r_[ids1, ids0]]
+            Xd["_cat"] = [c1] * len(ids1) + [c0] * len(ids0)
+            Xd["_model"] = model
+            rows.append((region, Xd))
+        # incomplete households (land not recorded, or age in Cajamarca)
+        inc = []
+        for c in CATS:
+            ids = picked[c][n_model[c]:]
+            inc.append(pd.DataFrame({"household_id": hh["household_id"].to_numpy()[ids], "_cat": c,
+                                     "_model": "escape" if c in ("escaped", "remained_poor") else "descent"}))
+        rows.append((region, pd.concat(inc, ignore_index=True).assign(_incomplete=True)))
+    frames = []
+    for region, df in rows:
+        df = df.copy()
+        df["_region"] = region
+        frames.append(df)
+    allx = pd.concat(frames, ignore_index=True)
+    if "_incomplete" not in allx:
+        allx["_incomplete"] = False
+    allx["_incomplete"] = allx["_incomplete"].fillna(False).astype(bool)
+    return _assemble_sample(allx, hh, esc10, seed)
+
+
+SAMPLE_COLUMNS = ["household_id", "male_head", "age_head", "education_level", "above_primary", "prop_children_school",
+                  "relatives_outside", "land_ha", "beef_cattle", "dairy_cattle", "sheep", "camelids",
+                  "livestock_income_share", "dependency_ratio", "multiple_activities", "family_size", "improved_breed"]
+
+
+def _assemble_sample(allx: pd.DataFrame, hh: pd.DataFrame, esc10: np.ndarray, seed: int):
+    rng = _rng(seed, 40)
+    n = len(allx)
+    inc = allx["_incomplete"].to_numpy()
+    region = allx["_region"].to_numpy()
+    puno = region == "Puno"
+    out = pd.DataFrame({"household_id": allx["household_id"].to_numpy()})
+
+    def fill(col, draw):
+        v = np.array(allx[col], dtype=float) if col in allx else np.full(n, np.nan)
+        miss = np.isnan(v)
+        v[miss] = draw(miss.sum())
+        return v
+
+    out["male_head"] = fill("male_head", lambda k: (rng.random(k) < 0.85).astype(float)).astype(int)
+    age2 = fill("age_head", lambda k: np.clip(np.round(rng.normal(47, 14, k)), 18, 90) ** 2)
+    out["age_head"] = np.round(np.sqrt(age2)).astype(int)
+    out["education_level"] = fill("education_level", lambda k: rng.choice([0, 1, 1, 1, 2], k)).astype(int)
+    out["above_primary"] = (out["education_level"] >= 2).astype(int)
+    out["prop_children_school"] = np.round(fill("prop_children_school", lambda k: np.clip(rng.normal(0.7, 0.2, k), 0, 1)), 4)
+    out["relatives_outside"] = fill("relatives_outside", lambda k: (rng.random(k) < 0.35).astype(float)).astype(int)
+    logland = fill("land_ha", lambda k: rng.normal(0.3, 0.9, k))
+    out["land_ha"] = np.round(np.exp(logland), 4)
+    for col, (m, sd) in (("beef_cattle", (1.5, 2)), ("dairy_cattle", (1.5, 2)), ("sheep", (10, 10)), ("camelids", (5, 8))):
+        v = fill(col, lambda k: np.maximum(0, np.round(rng.normal(m, sd, k))))
+        if col == "camelids":
+            v[~puno] = 0
+        out[col] = v.astype(int)
+    out["livestock_income_share"] = np.round(fill("livestock_income_share", lambda k: np.clip(rng.normal(0.6, 0.15, k), 0, 1)), 4)
+    # Table 7 on the complete Puno households: outcome, dependency ratio, multiple activities
+    comp_puno = puno & ~inc
+    X7 = pd.DataFrame({
+        "male_head": out["male_head"].to_numpy(float)[comp_puno],
+        "age_head": out["age_head"].to_numpy(float)[comp_puno] ** 2,
+        "above_primary": out["above_primary"].to_numpy(float)[comp_puno],
+        "prop_children_school": out["prop_children_school"].to_numpy(float)[comp_puno],
+        "land_ha": np.log(out["land_ha"].to_numpy(float)[comp_puno]),
+        "relatives_outside": out["relatives_outside"].to_numpy(float)[comp_puno],
+    })
+    d7 = design_improved_breeds(X7, seed)
+    dep = np.round(np.clip(rng.normal(0.4, 0.15, n), 0, 1), 4)
+    multi = (rng.random(n) < 0.6).astype(int)
+    imp = np.zeros(n, dtype=int)
+    j_dep, j_multi = d7.names.index("dependency_ratio") + 1, d7.names.index("multiple_activities") + 1
+    dep[comp_puno] = np.round(d7.X[:, j_dep], 4)
+    multi[comp_puno] = d7.X[:, j_multi].astype(int)
+    imp[comp_puno] = d7.y.astype(int)
+    out["dependency_ratio"] = dep
+    out["multiple_activities"] = multi
+    # family size: Cajamarca's fallen households average 5.2, those that stayed non-poor 4.4 (text)
+    fam = np.maximum(1, np.round(rng.normal(4.8, 1.8, n))).astype(int)
+    large = allx["large_family"].fillna(0).to_numpy() if "large_family" in allx else np.zeros(n)
+    for c, mean in (("became_poor", 5.2), ("remained_not_poor", 4.4)):
+        idx = np.flatnonzero((region == "Cajamarca") & (allx["_cat"].to_numpy() == c))
+        f = np.maximum(1, np.round(rng.normal(mean, 1.6, len(idx)))).astype(int)
+        while (dlt := int(round(mean * len(idx))) - f.sum()) != 0:
+            ok = np.flatnonzero(f > 1) if dlt < 0 else np.arange(len(idx))
+            f[rng.permutation(ok)[: abs(dlt)]] += np.sign(dlt)
+        # the households citing large family size get the largest families
+        order = np.argsort(-large[idx] - rng.random(len(idx)) * 0.5, kind="stable")
+        fam[idx[order]] = np.sort(f)[::-1]
+    out["family_size"] = fam
+    # improved breeds: Puno incomplete households half; Cajamarca from Table 6 (between 39 and 74 owners)
+    inc_p = np.flatnonzero(puno & inc)
+    imp[inc_p[: len(inc_p) // 2]] = 1
+    # (Table 8: only 1 / 2 / 3 of Cajamarca's 73 recent escapers own improved beef / dairy / sheep now)
+    caj = np.flatnonzero(~puno)
+    e10 = set(hh["household_id"].to_numpy()[esc10])
+    is_e = np.array([h in e10 for h in allx["household_id"].to_numpy()[caj]])
+    nonpoor = np.isin(allx["_cat"].to_numpy()[caj], ["escaped", "remained_not_poor"])
+    score = rng.random(len(caj)) + 0.5 * nonpoor
+    ce, cn = caj[is_e], caj[~is_e]
+    imp[ce[np.argsort(-score[is_e], kind="stable")[:5]]] = 1
+    imp[cn[np.argsort(-score[~is_e], kind="stable")[:50]]] = 1
+    out["improved_breed"] = imp
+    # blanks: the incomplete households lack land (Cajamarca: half of them lack the head's age instead)
+    out["land_ha"] = out["land_ha"].astype(object)
+    out["age_head"] = out["age_head"].astype(object)
+    inc_idx = np.flatnonzero(inc)
+    for k, i in enumerate(inc_idx):
+        if region[i] == "Cajamarca" and k % 2:
+            out.at[i, "age_head"] = None
+        else:
+            out.at[i, "land_ha"] = None
+    reasons = _reasons(allx, hh, rng)
+    order = np.argsort(out["household_id"].to_numpy(), kind="stable")
+    out = out.iloc[order].reset_index(drop=True)[SAMPLE_COLUMNS]
+    escaped10 = set(hh["household_id"].to_numpy()[esc10]) & set(out["household_id"])
+    return out, reasons, escaped10
+
+
+def _reasons(allx: pd.DataFrame, hh: pd.DataFrame, rng) -> pd.DataFrame:
+    import yaml
+
+    vocab = list(yaml.safe_load(STUDY_YML_TEMPLATE.format(seed=SEED))["reasons"])
+    n = len(allx)
+    cat = allx["_cat"].to_numpy()
+    region = allx["_region"].to_numpy()
+    inc = allx["_incomplete"].to_numpy()
+    flags = pd.DataFrame(0, index=allx.index, columns=vocab)
+    for code in vocab:
+        if code in allx:
+            v = np.array(allx[code], dtype=float)
+            flags[code] = np.where(np.isnan(v), 0, v).astype(int)
+    # incomplete households: the reasons of their model, at the rate of their category's complete households
+    for (r, c), g in allx.groupby(["_region", "_cat"], sort=True):
+        idx_c = g.index[~g["_incomplete"].to_numpy()]
+        idx_i = g.index[g["_incomplete"].to_numpy()]
+        for code in vocab:
+            if code not in allx or not len(idx_i):
+                continue
+            rate = flags.loc[idx_c, code].mean()
+            k = int(round(rate * len(idx_i)))
+            flags.loc[rng.permutation(idx_i)[:k], code] = 1
+    for (r, c), shares in FREE_SHARES.items():
+        idx = allx.index[(region == r) & (cat == c)]
+        for code, sh in shares.items():
+            flags.loc[idx, code] = 0
+            flags.loc[rng.permutation(idx)[: int(round(sh * len(idx)))], code] = 1
+    ids = allx["household_id"].to_numpy()
+    long = flags.assign(household_id=ids).melt(id_vars="household_id", var_name="reason", value_name="x")
+    long = long[long["x"] == 1].drop(columns="x")
+    long.insert(1, "start", 1979)
+    long.insert(2, "end", 2004)
+    parts = [long]
+    # per-period reasons of the households that escaped or fell within each sub-period
+    st = hh.set_index("household_id").loc[ids, ["stage_1979", "stage_1994", "stage_2004"]].to_numpy() <= 7
+    for (r, (a, b), move), shares in PERIOD_SHARES.items():
+        ia, ib = (0, 1) if (a, b) == (1979, 1994) else (1, 2)
+        if move == "escaped":
+            m = st[:, ia] & ~st[:, ib]
+        else:
+            m = ~st[:, ia] & st[:, ib]
+        idx = np.flatnonzero(m & (region == r))
+        for code, sh in shares.items():
+            pick = rng.permutation(idx)[: int(round(sh * len(idx)))]
+            parts.append(pd.DataFrame({"household_id": ids[pick], "start": a, "end": b, "reason": code}))
+    reasons = pd.concat(parts, ignore_index=True)
+    reasons = reasons.sort_values(["household_id", "start", "end", "reason"], kind="stable").reset_index(drop=True)
+    return reasons[["household_id", "start", "end", "reason"]]
+
+
+# =========================================================================== livestock and production
+
+# Table 6: owners (No. of hhs) 10 years ago and now, per region; Table 8: among the sampled households
+# that escaped 1994-2004, (mean herd, valid n) 10 years ago and now (None = the paper's "-").
+ITEMS = [("beef", "indigenous"), ("beef", "improved"), ("dairy", "indigenous"), ("dairy", "improved"),
+         ("sheep", "indigenous"), ("sheep", "improved"), ("alpacas", ""), ("llamas", ""), ("chickens", ""),
+         ("guinea_pigs", ""), ("pigs", "")]
+TABLE6 = {
+    "Puno": [(296, 245), (62, 128), (317, 287), (98, 207), (436, 366), (64, 167), (174, 197), (191, 185),
+             (304, 294), (64, 34), (178, 151)],
+    "Cajamarca": [(234, 193), (9, 10), (284, 295), (27, 39), (325, 249), (11, 25), None, None, (421, 394),
+                  (421, 404), (335, 274)],
+}
+TABLE8 = {
+    "Puno": [((3.1, 58), (4.5, 55)), ((4.3, 15), (3.7, 34)), ((3.4, 77), (4.0, 78)), ((6.4, 18), (10.4, 47)),
+             ((18.0, 95), (14.7, 85)), ((49.6, 15), (17.1, 45)), ((22.0, 34), (20.4, 45)), ((9.7, 29), (13.8, 35)),
+             ((5.3, 70), (3.3, 81)), ((13.6, 12), (7.6, 7)), ((3.4, 41), (1.7, 47))],
+    "Cajamarca": [((2.2, 26), (2.1, 32)), (None, (1.0, 1)), ((2.4, 42), (2.5, 51)), ((2.5, 2), (3.5, 2)),
+                  ((4.5, 43), (3.4, 39)), ((5.0, 1), (7.0, 3)), None, None, ((6.9, 58), (5.4, 56)),
+                  ((14.7, 61), (9.8, 62)), ((1.6, 48), (1.4, 43))],
+}
+# Table 9: (No. of households new to the product, Valid N = households producing it now) per region.
+PRODUCTS = [("alpaca_fiber", "lbs/yr"), ("beef", "kgs/yr"), ("camelid_hides", "no/yr"), ("camelid_meat", "kgs/yr"),
+            ("cheese", "kgs/wk"), ("chickens", "no/mo"), ("dried_meat", "kgs/yr"), ("eggs", "no/wk"),
+            ("guinea_pigs", "no/mo"), ("milk", "litres/day"), ("mutton", "kgs/yr"), ("pork", "kgs/yr"), ("wool", "lbs/yr")]
+TABLE9 = {
+    "Puno": [(34, 140), (31, 38), (36, 131), (27, 120), (56, 246), (75, 272), (27, 67), (73, 264), (16, 36),
+             (68, 420), (59, 320), (15, 41), (59, 407)],
+    "Cajamarca": [None, None, None, None, (12, 37), (32, 256), None, (50, 306), (51, 397), (90, 294), (7, 48),
+                  (8, 29), (47, 190)],
+}
+TYPICAL_QTY = {"alpaca_fiber": 40, "beef": 120, "camelid_hides": 6, "camelid_meat": 60, "cheese": 3, "chickens": 2,
+               "dried_meat": 15, "eggs": 10, "guinea_pigs": 4, "milk": 4, "mutton": 30, "pork": 40, "wool": 25}
+
+
+def _heads(rng, k: int, mean: float, exact: bool) -> np.ndarray:
+    """k herd sizes (>= 1); with `exact`, their mean prints as `mean` at one decimal."""
+    if k == 0:
+        return np.zeros(0, dtype=np.int64)
+    h = np.maximum(1, np.round(mean * rng.lognormal(0, 0.5, k) / np.exp(0.125))).astype(np.int64)
+    if exact:
+        total = int(round(mean * k))
+        if round_half_up(total / k, 1) != mean:
+            total += 1 if round_half_up((total + 1) / k, 1) == mean else -1
+        if total < k:
+            raise RuntimeError(f"mean {mean} over {k} households needs at least one head each")
+        while (d := total - h.sum()) != 0:
+            ok = np.flatnonzero(h > 1) if d < 0 else np.arange(k)
+            h[rng.permutation(ok)[: abs(d)]] += np.sign(d)
+    return h
+
+
+def make_livestock(hh, sample, escaped10, seed):
+    rng = _rng(seed, 50)
+    reg = hh.set_index("household_id").loc[sample["household_id"], "region"].to_numpy()
+    ids = sample["household_id"].to_numpy()
+    is_e = np.isin(ids, list(escaped10))
+    improved = sample["improved_breed"].to_numpy() == 1
+    rows = []
+    for region in REGIONS:
+        r_idx = np.flatnonzero(reg == region)
+        esc, non = r_idx[is_e[r_idx]], r_idx[~is_e[r_idx]]
+        assert len(esc) == ESCAPED10_IN_SAMPLE[region] and len(r_idx) == SAMPLE_N[region]
+        for year_i, year in enumerate((1994, 2004)):
+            covered = np.zeros(len(reg), bool)
+            # improved breeds now: exactly the households with improved_breed = 1 own at least one
+            order = sorted(range(len(ITEMS)), key=lambda i: (ITEMS[i][1] != "improved", -(TABLE6[region][i] or (0, 0))[year_i]))
+            for i in order:
+                sp, br = ITEMS[i]
+                t6 = TABLE6[region][i]
+                if t6 is None:
+                    continue
+                total = t6[year_i]
+                t8 = TABLE8[region][i]
+                mean_e, n_e = (t8[year_i] if t8 is not None and t8[year_i] is not None else (None, 0))
+                restrict = year == 2004 and br == "improved"
+                pools = []
+                for grp, k in ((esc, n_e), (non, total - n_e)):
+                    cand = grp[improved[grp]] if restrict else grp
+                    if restrict:  # cover households not yet owning an improved breed first
+                        key = covered[cand].astype(float) + rng.random(len(cand))
+                        pick = cand[np.argsort(key, kind="stable")[:k]]
+                    else:
+                        pick = rng.permutation(cand)[:k]
+                    if len(pick) < k:
+                        raise RuntimeError(f"not enough households for {region} {sp} {br} {year}")
+                    pools.append(pick)
+                    if restrict:
+                        covered[pick] = True
+                he = _heads(rng, n_e, mean_e, True) if n_e else np.zeros(0, np.int64)
+                base = mean_e if mean_e else {"beef": 3, "dairy": 3, "sheep": 15, "alpacas": 20, "llamas": 10,
+                                              "chickens": 6, "guinea_pigs": 10, "pigs": 2}[sp]
+                hn = _heads(rng, len(pools[1]), base, False)
+                for pick, h in zip(pools, (he, hn)):
+                    rows.append(pd.DataFrame({"household_id": ids[pick], "year": year, "species": sp, "breed": br, "head": h}))
+            if year == 2004:
+                own = r_idx[improved[r_idx]]
+                if not covered[own].all():
+                    raise RuntimeError(f"{region}: improved breed owners not all covered")
+    livestock = pd.concat(rows, ignore_index=True)
+    livestock = livestock.sort_values(["household_id", "year", "species", "breed"], kind="stable").reset_index(drop=True)
+    # production (Table 9): Valid N producing now, of which No. did not produce 10 years ago
+    prows = []
+    for region in REGIONS:
+        r_idx = np.flatnonzero(reg == region)
+        esc = r_idx[is_e[r_idx]]
+        for (prod, unit), t9 in zip(PRODUCTS, TABLE9[region]):
+            if t9 is None:
+                continue
+            new, valid = t9
+            q = TYPICAL_QTY[prod]
+            if prod == "milk" and region == "Cajamarca":  # text: escapers producing milk 47% -> 73% (34 -> 53 of 73)
+                e_now, e_new = 53, 19
+            elif prod == "milk":  # Puno escapers: producers double, milk produced doubles
+                e_now, e_new = 70, 35
+            else:
+                e_now = int(round(valid * len(esc) / len(r_idx)))
+                e_new = int(round(new * len(esc) / len(r_idx)))
+            others = np.setdiff1d(r_idx, esc)
+            now_e = rng.permutation(esc)[:e_now]
+            now_o = rng.permutation(others)[: valid - e_now]
+            new_set = np.r_[now_e[:e_new], now_o[: new - e_new]]
+            old_set = np.r_[now_e[e_new:], now_o[new - e_new:]]
+            # households that produced 10 years ago but not now (not in Table 9; about 10% of Valid N)
+            rest = np.setdiff1d(r_idx, np.r_[now_e, now_o])
+            stopped = rng.permutation(rest)[: valid // 10]
+            f = 2.0 if (prod == "milk" and region == "Puno") else 1.0
+
+            def qty(k, m):
+                return np.round(np.maximum(0.5, m * rng.lognormal(0, 0.5, k) / np.exp(0.125)), 1)
+
+            for hs, q94, q04 in ((new_set, np.zeros(len(new_set)), qty(len(new_set), q * f)),
+                                 (old_set, qty(len(old_set), q), qty(len(old_set), q * f)),
+                                 (stopped, qty(len(stopped), q), np.zeros(len(stopped)))):
+                for year, qq in ((1994, q94), (2004, q04)):
+                    prows.append(pd.DataFrame({"household_id": ids[hs], "product": prod, "unit": unit, "year": year, "quantity": qq}))
+    production = pd.concat(prows, ignore_index=True)
+    production = production.sort_values(["household_id", "product", "year"], kind="stable").reset_index(drop=True)
+    return livestock, production
+
+
+# =========================================================================== checking the replica
+
+
+def model_data(study, model: str, region: str):
+    """(y, X with a constant) of one of study.yml's models, complete cases, built from the study's tables."""
+    spec = study.meta["models"][model]
+    smp = study.table("sample").set_index("household_id")
+    hh = study.households.set_index("household_id")
+    smp = smp.join(hh[["region"]])
+    smp = smp[smp["region"] == region]
+    names = [v for g in spec["groups"] for v in g["variables"] if region in v.get("regions", [region])]
+    if "period" in spec:
+        a, b = spec["period"]
+        p0 = hh.loc[smp.index, f"stage_{a}"] <= study.poverty_cutoff
+        p1 = hh.loc[smp.index, f"stage_{b}"] <= study.poverty_cutoff
+        catg = np.select([p0 & p1, p0 & ~p1, ~p0 & p1], ["remained_poor", "escaped", "became_poor"], "remained_not_poor")
+        outc = {v: k for k, v in spec["outcome"].items()}
+        keep = pd.Series(catg, index=smp.index).isin(outc)
+        smp = smp[keep.to_numpy()]
+        y = pd.Series(catg, index=keep.index)[keep].map(outc).astype(float)
+        rs = study.table("reasons")
+        rs = rs[(rs["start"] == a) & (rs["end"] == b)]
+    else:
+        y = smp[spec["outcome"]].astype(float)
+        rs = study.table("reasons").iloc[:0]
+    cols = {}
+    for v in names:
+        nm = v["name"]
+        if nm in smp.columns:
+            x = smp[nm].astype(float)
+        else:
+            x = pd.Series(smp.index.isin(rs.loc[rs["reason"] == nm, "household_id"]).astype(float), index=smp.index)
+        if v.get("transform") == "log":
+            x = np.log(x)
+        elif v.get("transform") == "square":
+            x = x**2
+        cols[nm] = x
+    X = pd.DataFrame(cols)
+    ok = X.notna().all(axis=1) & y.notna()
+    X = X[ok]
+    X.insert(0, "const", 1.0)
+    return y[ok].to_numpy(), X
+
+
+def check_models(study) -> pd.DataFrame:
+    """Fit the published models on the replica: B, SE (Stata robust or SPSS), N, pseudo R2, % correct."""
+    import statsmodels.api as sm
+
+    rows = []
+    for model, spec in study.meta["models"].items():
+        regions = spec.get("regions") or [spec.get("filter", {}).get("region")]
+        for region in regions:
+            y, X = model_data(study, model, region)
+            n = len(y)
+            if spec.get("robust", True):
+                res = sm.Logit(y, X).fit(disp=0, cov_type="HC0", cov_kwds={"scaling_factor": n / (n - 1)})
+            else:
+                res = sm.Logit(y, X).fit(disp=0)
+            pi = res.predict(X)
+            for name in X.columns:
+                rows.append(dict(model=model, region=region, name=name, B=res.params[name], SE=res.bse[name], N=n,
+                                 llf=res.llf, pseudo_r2=res.prsquared,
+                                 correct1=100 * np.mean(pi[y == 1] >= 0.5), correct0=100 * np.mean(pi[y == 0] < 0.5)))
+    return pd.DataFrame(rows)
