@@ -89,6 +89,13 @@ def show_figure(fig, dpi: int = DPI):
 # --------------------------------------------------------------------------- tables
 
 
+def _isna(v) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
 class BookTable:
     """A DataFrame with a caption: HTML (with <caption>) in the book, aligned text elsewhere."""
 
@@ -102,18 +109,16 @@ class BookTable:
         self.na_rep = na_rep
 
     def _formatted(self) -> pd.DataFrame:
-        out = self.df.copy()
-        for j, col in enumerate(out.columns):
+        out = self.df.astype(object)
+        for j, col in enumerate(self.df.columns):
             spec = self.formats.get(col) if isinstance(self.formats, dict) else self.formats
-            s = out.iloc[:, j]
-            if spec is None or not pd.api.types.is_numeric_dtype(s):
-                out.iloc[:, j] = s.astype(object).where(s.notna(), self.na_rep)
+            s = self.df.iloc[:, j]
+            if spec is None or not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+                out.iloc[:, j] = [self.na_rep if _isna(v) else v for v in s]
                 continue
-            if not isinstance(self.formats, dict) and pd.api.types.is_integer_dtype(s):
+            if pd.api.types.is_integer_dtype(s) and (spec == "{:.1f}" or not isinstance(self.formats, dict)):
                 spec = "{:,}"
-            if pd.api.types.is_integer_dtype(s) and spec == "{:.1f}":
-                spec = "{:,}"
-            out[col] = [self.na_rep if pd.isna(v) else spec.format(v) for v in s]
+            out.iloc[:, j] = [self.na_rep if _isna(v) else spec.format(v) for v in s]
         return out
 
     def _repr_html_(self) -> str:
