@@ -63,9 +63,12 @@ def sampled_households(study: Study) -> pd.Index:
 
 
 def recorded_periods(study: Study) -> list[tuple[int, int]]:
-    """Periods that have rows in reasons.csv, in order of appearance."""
+    """Periods that have rows in reasons.csv, in the study's period order (`Study.periods()`:
+    each time point to the survey, then consecutive pairs), others after in time order."""
     r = _reasons_table(study)
-    return list(dict.fromkeys(zip(r["start"].tolist(), r["end"].tolist())))
+    found = set(zip(r["start"].tolist(), r["end"].tolist()))
+    known = [p for p in study.periods() if p in found]
+    return known + sorted(found - set(known))
 
 
 def _rows_for(r: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
