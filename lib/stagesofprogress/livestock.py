@@ -22,7 +22,6 @@ Definitions (documented in the book):
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from . import movements as mv

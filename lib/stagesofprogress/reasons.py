@@ -19,7 +19,6 @@ Conventions (documented in the book):
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from . import movements as mv

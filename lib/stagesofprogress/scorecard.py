@@ -626,10 +626,6 @@ class _Ctx:
         return float(hit[field].iloc[0])
 
 
-def _period(a: str, b: str) -> tuple[int, int]:
-    return int(a), int(b)
-
-
 class NoRecipe(LookupError):
     """A text figure the library has no computation for (it is then not scored)."""
 
