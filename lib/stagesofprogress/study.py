@@ -7,6 +7,7 @@ so a user fixes their spreadsheet once, not one error at a time.
 
 from __future__ import annotations
 
+import csv
 import difflib
 import io
 import re
@@ -35,7 +36,8 @@ class Problem:
     def __str__(self) -> str:
         where = [self.file]
         if self.row is not None:
-            where.append(f"row {self.row}")
+            # a spreadsheet has rows (header = row 1); study.yml has lines
+            where.append(f"{'line' if self.file.endswith(('.yml', '.yaml')) else 'row'} {self.row}")
         if self.column:
             where.append(f"column {self.column}")
         return f"{', '.join(where)}: {self.message}"
@@ -139,7 +141,9 @@ def _is_int(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _check_study_yml(folder: Path, problems: list[Problem]) -> dict | None:
+def _check_study_yml(folder: Path, problems: list[Problem], valid: dict | None = None) -> dict | None:
+    """The settings of study.yml when all are valid, else None; `valid` receives the keys that are."""
+    valid = {} if valid is None else valid
     f = "study.yml"
     p = folder / f
     if not p.exists():
@@ -151,7 +155,8 @@ def _check_study_yml(folder: Path, problems: list[Problem]) -> dict | None:
     try:
         text = p.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        problems.append(Problem(f, None, None, f"is not UTF-8 text (byte {e.start}); save it as UTF-8."))
+        line = p.read_bytes()[: e.start].count(b"\n") + 1
+        problems.append(Problem(f, line, None, "is not UTF-8 text; save it as UTF-8."))
         return None
     try:
         meta = yaml.safe_load(text)
@@ -194,6 +199,8 @@ def _check_study_yml(folder: Path, problems: list[Problem]) -> dict | None:
             bad("time_points", f"time_points needs at least two years; it has {len(years)}.")
         elif any(b <= a for a, b in zip(years[:-1], years[1:])):
             bad("time_points", f"time_points must be strictly ascending (earliest first); got {years}.")
+        else:
+            valid["time_points"] = years
 
     stages = meta.get("stages")
     if "stages" in meta:
@@ -201,6 +208,8 @@ def _check_study_yml(folder: Path, problems: list[Problem]) -> dict | None:
             bad("stages", "stages must be a list of stage names (texts), lowest stage first.")
         elif len(stages) < 2:
             bad("stages", f"stages needs at least two stages; it has {len(stages)}.")
+        else:
+            valid["stages"] = stages
 
     cutoff = meta.get("poverty_cutoff")
     if "poverty_cutoff" in meta:
@@ -236,7 +245,98 @@ def _report(problems, fname, column, rows, message_for_row, summary):
         )
 
 
-def _read_csv(path: Path, fname: str, problems: list[Problem]) -> pd.DataFrame | None:
+# A column is handled as codes into its distinct values (one hash pass in C): stripping,
+# blank tests and numeric conversion then run once per distinct value, not once per cell.
+_TEXT = np.dtypes.StringDType()
+
+
+def _to_numbers(values: np.ndarray) -> np.ndarray:
+    """Float value of every stripped text; NaN where blank or not a number (as `pd.to_numeric`)."""
+    out = np.full(len(values), np.nan)
+    filled = values != ""
+    if filled.any():
+        out[filled] = pd.to_numeric(
+            pd.Series(np.asarray(values[filled], dtype=object), dtype=object), errors="coerce"
+        ).to_numpy(dtype=float, na_value=np.nan)
+    return out
+
+
+class _Cells:
+    """A CSV table read as text, indexed by spreadsheet row; each column's cells stripped once."""
+
+    def __init__(self, df: pd.DataFrame, header: list[str] | None = None):
+        self.df = df
+        self.header = header or [str(c) for c in df.columns]  # as written (duplicates not renamed)
+        self.rownums = df.index.to_numpy()
+        self._coded: dict[str, tuple[np.ndarray, np.ndarray, bool]] = {}
+        self._numbers: dict[str, np.ndarray] = {}
+        self._series: dict[str, pd.Series] = {}
+
+    @property
+    def columns(self):
+        return self.df.columns
+
+    def __len__(self) -> int:
+        return len(self.df)
+
+    def coded(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, values): cell i holds the stripped text values[codes[i]]; values are distinct."""
+        if name not in self._coded:
+            codes, uniq = pd.factorize(self.df[name].to_numpy(dtype=object))
+            raw = np.asarray(uniq, dtype=object).astype(_TEXT)
+            values = np.strings.strip(raw)
+            changed = bool((values != raw).any())
+            if changed:  # ' a' and 'a' are the same value once stripped
+                c2, u2 = pd.factorize(np.asarray(values, dtype=object))
+                codes, values = c2[codes], np.asarray(u2, dtype=object).astype(_TEXT)
+            self._coded[name] = (codes, values, changed)
+        codes, values, _changed = self._coded[name]
+        return codes, values
+
+    def subset(self, keep: np.ndarray) -> "_Cells":
+        out = _Cells(self.df[keep], self.header)
+        out._coded = {k: (c[keep], v, ch) for k, (c, v, ch) in self._coded.items()}
+        return out
+
+    def blank(self, name: str) -> np.ndarray:
+        codes, values = self.coded(name)
+        return (values == "")[codes]
+
+    def text(self, name: str, row: int) -> str:
+        """Stripped text of the cell in spreadsheet row `row`."""
+        codes, values = self.coded(name)
+        return str(values[codes[np.searchsorted(self.rownums, row)]])
+
+    def numbers(self, name: str) -> np.ndarray:
+        if name not in self._numbers:
+            codes, values = self.coded(name)
+            self._numbers[name] = _to_numbers(values)[codes]
+        return self._numbers[name]
+
+    def series(self, name: str) -> pd.Series:
+        """The stripped cells as a pandas text column (the original one when nothing needed stripping)."""
+        if name not in self._series:
+            self.coded(name)
+            codes, values, changed = self._coded[name]
+            if not changed:
+                self._series[name] = self.df[name]
+            else:
+                self._series[name] = pd.Series(
+                    np.asarray(values, dtype=object)[codes], index=self.df.index, name=name, dtype="str"
+                )
+        return self._series[name]
+
+
+def _header(raw: bytes) -> list[str]:
+    """Column names exactly as written in the header (pandas renames duplicates to 'x.1')."""
+    head = raw[: 1 << 16].decode("utf-8-sig", errors="replace")
+    try:
+        return [c.strip() for c in next(csv.reader(io.StringIO(head)))]
+    except (StopIteration, csv.Error):
+        return []
+
+
+def _read_csv(path: Path, fname: str, problems: list[Problem]) -> _Cells | None:
     if not path.is_file():
         problems.append(Problem(fname, None, None, "is not a file."))
         return None
@@ -278,60 +378,94 @@ def _read_csv(path: Path, fname: str, problems: list[Problem]) -> pd.DataFrame |
     except pd.errors.EmptyDataError:
         problems.append(Problem(fname, None, None, "the file is empty: it needs a header row and one row per record."))
         return None
-    df.columns = [str(c).strip() for c in df.columns]
+    header = _header(raw)
+    names: list[str] = []
+    for c in (str(c).strip() for c in df.columns):
+        base, k = c, 0
+        while c in names:  # ' a' and 'a' are the same name once stripped: rename like pandas does
+            k += 1
+            c = f"{base}.{k}"
+        names.append(c)
+    df.columns = names
     # spreadsheet rows: the header is row 1
     df.index = pd.RangeIndex(2, len(df) + 2, name="row")
+    # missing trailing cells of a short row read as "" (na_filter=False), i.e. blank
+    cells = _Cells(df, header)
     # rows where every cell is blank (spreadsheet exports often end with some) are ignored
-    if len(df):
-        blank = (df == "").all(axis=1)
+    if len(df) and len(df.columns):
+        blank = np.logical_and.reduce([cells.blank(c) for c in df.columns])
         if blank.any():
-            df = df[~blank]
-    return df
+            cells = cells.subset(~blank)
+    return cells
 
 
-def _check_columns(df, table: schema.Table, years, fname, problems) -> list[schema.Column]:
-    present = list(df.columns)
-    dups = sorted({c for c in present if present.count(c) > 1 or c.endswith(".1") and c[:-2] in present})
+def _check_columns(cells: _Cells, table: schema.Table, years, fname, problems) -> list[schema.Column]:
+    present = list(cells.columns)
+    header = cells.header
+    seen: set[str] = set()
+    dups = []
+    for c in header:
+        if c in seen and c not in dups and c != "":
+            dups.append(c)
+        seen.add(c)
     for c in dups:
         problems.append(Problem(fname, 1, c, "this column name appears more than once in the header."))
-    if any(c == "" or c.startswith("Unnamed:") for c in present):
+    if any(c == "" for c in header) or any(c.startswith("Unnamed:") for c in present):
         problems.append(Problem(fname, 1, None, "the header has a column without a name."))
     expected = table.expanded_columns(years)
     usable = []
     names = [c.name for c in expected]
+    spare = [c for c in present if c not in names]
+    per_year = [c.name for c in table.per_year]
     for col in expected:
-        if col.name in df.columns:
+        if col.name in present:
             usable.append(col)
         elif col.required:
-            spare = [c for c in present if c not in names]
-            close = difflib.get_close_matches(col.name, spare, n=1, cutoff=0.6)
-            hint = f" The header has '{close[0]}': is it misspelled?" if close else ""
+            hint = ""
+            # a stage column for a year study.yml does not list: say so rather than guess a misspelling
+            year_cols = []
+            for pattern in per_year:
+                rx = re.escape(pattern).replace(re.escape("{year}"), r"(\d+)")
+                if re.fullmatch(rx.replace(r"(\d+)", r"\d+"), col.name):
+                    year_cols += [c for c in spare if re.fullmatch(rx, c)]
+            if year_cols:
+                listed = ", ".join(f"'{c}'" for c in year_cols)
+                hint = (f" The header has {listed}, for a year that is not in time_points of study.yml: "
+                        f"correct the year in the header or in study.yml.")
+            else:
+                close = difflib.get_close_matches(col.name, spare, n=1, cutoff=0.6)
+                hint = f" The header has '{close[0]}': is it misspelled?" if close else ""
             problems.append(Problem(fname, 1, col.name, f"the required column '{col.name}' is missing.{hint}"))
     return usable
 
 
-def _check_values(df, col: schema.Column, fname, problems, n_stages=None, stages_label=""):
-    s = df[col.name].str.strip()
-    rownums = df.index.to_numpy()
-    blank = (s == "").to_numpy()
+def _check_values(cells: _Cells, col: schema.Column, fname, problems, n_stages=None, stages_label=""):
+    rownums = cells.rownums
+    blank = cells.blank(col.name)
     if not col.blank_ok and blank.any():
         _report(problems, fname, col.name, _rows(blank, rownums), lambda r: "this cell is empty; a value is required.", "empty cell")
     filled = ~blank
+
+    def val(r):
+        return cells.text(col.name, r)
+
     if col.kind in ("integer", "number", "flag", "stage"):
-        num = pd.to_numeric(s.where(filled, None), errors="coerce").to_numpy(dtype=float)
+        num = cells.numbers(col.name)
+
+        def nval(r):
+            return num[np.searchsorted(rownums, r)]
+
         notnum = filled & np.isnan(num)
         if notnum.any():
-            vals = s.to_numpy()
             what = {"stage": "a stage number", "flag": "0 or 1", "integer": "a whole number", "number": "a number"}[col.kind]
-            _report(problems, fname, col.name, _rows(notnum, rownums),
-                    lambda r, vals=vals, rn=rownums: f"'{vals[np.searchsorted(rn, r)]}' is not {what}.", f"not {what}")
+            _report(problems, fname, col.name, _rows(notnum, rownums), lambda r: f"'{val(r)}' is not {what}.", f"not {what}")
         isnum = filled & ~np.isnan(num)
         if col.kind in ("integer", "flag", "stage"):
-            frac = isnum & (np.floor(num) != num)
+            with np.errstate(invalid="ignore"):
+                frac = isnum & (np.floor(num) != num)
             if frac.any():
                 _report(problems, fname, col.name, _rows(frac, rownums),
-                        lambda r, rn=rownums: f"{num[np.searchsorted(rn, r)]:g} is not a whole number.",
-                        "not a whole number")
+                        lambda r: f"{nval(r):g} is not a whole number.", "not a whole number")
             isnum = isnum & ~frac
         lo, hi = col.minimum, col.maximum
         if col.kind == "flag":
@@ -341,73 +475,76 @@ def _check_values(df, col: schema.Column, fname, problems, n_stages=None, stages
         if lo is not None:
             below = isnum & (num < lo)
             if below.any():
-                msg = (lambda r, rn=rownums: f"stage {num[np.searchsorted(rn, r)]:g} is below the ladder: stages run from 1 to {n_stages}.") if col.kind == "stage" else \
-                      (lambda r, rn=rownums: f"{num[np.searchsorted(rn, r)]:g} is below the smallest allowed value, {lo:g}.")
+                msg = (lambda r: f"stage {nval(r):g} is below the ladder: stages run from 1 to {n_stages}.") if col.kind == "stage" else \
+                      (lambda r: f"{nval(r):g} is below the smallest allowed value, {lo:g}.")
                 _report(problems, fname, col.name, _rows(below, rownums), msg, f"below {lo:g}")
         if hi is not None:
             above = isnum & (num > hi)
             if above.any():
-                msg = (lambda r, rn=rownums: f"stage {num[np.searchsorted(rn, r)]:g} is above the ladder: it has only {n_stages} stages.") if col.kind == "stage" else \
-                      (lambda r, rn=rownums: f"{num[np.searchsorted(rn, r)]:g} is above the largest allowed value, {hi:g}.")
+                msg = (lambda r: f"stage {nval(r):g} is above the ladder: it has only {n_stages} stages.") if col.kind == "stage" else \
+                      (lambda r: f"{nval(r):g} is above the largest allowed value, {hi:g}.")
                 _report(problems, fname, col.name, _rows(above, rownums), msg, f"above {hi:g}")
     if col.choices is not None:
-        bad = filled & ~s.isin(col.choices).to_numpy()
+        codes, values = cells.coded(col.name)
+        bad = filled & ~np.isin(values, np.asarray(col.choices, dtype=_TEXT))[codes]
         if bad.any():
-            vals = s.to_numpy()
             allowed = ", ".join(col.choices)
             _report(problems, fname, col.name, _rows(bad, rownums),
-                    lambda r, rn=rownums: f"'{vals[np.searchsorted(rn, r)]}' is not one of: {allowed}.", "not an allowed value")
+                    lambda r: f"'{val(r)}' is not one of: {allowed}.", "not an allowed value")
     if col.unique:
-        dup = s.duplicated(keep=False).to_numpy() & filled
+        codes, values = cells.coded(col.name)
+        dup = filled & (np.bincount(codes, minlength=len(values)) > 1)[codes]
         if dup.any():
-            first = s[dup].groupby(s[dup], sort=False).transform(lambda g: g.index[0])
-            firstmap = dict(zip(first.index, first.to_numpy()))
-            vals = s.to_numpy()
-            rows_ = [r for r in _rows(dup, rownums) if firstmap[r] != r]
-            _report(problems, fname, col.name, rows_,
-                    lambda r, rn=rownums: f"'{vals[np.searchsorted(rn, r)]}' is a duplicate: it already appears in row {firstmap[r]}.",
+            # row of each value's first appearance; every later appearance is reported against it
+            # (factorize numbers values in order of first appearance)
+            first_of_code = np.full(len(values), -1, dtype=np.int64)
+            _u, first_pos = np.unique(codes, return_index=True)
+            first_of_code[_u] = rownums[first_pos]
+            first_row = first_of_code[codes]
+            later = dup & (first_row != rownums)
+            _report(problems, fname, col.name, _rows(later, rownums),
+                    lambda r: f"'{val(r)}' is a duplicate: it already appears in row {first_row[np.searchsorted(rownums, r)]}.",
                     "duplicate identifier")
 
 
-def _typed(df: pd.DataFrame, cols: list[schema.Column]) -> pd.DataFrame:
+def _typed(cells: _Cells, cols: list[schema.Column]) -> pd.DataFrame:
     """Convert validated text columns to their kinds; guess numeric extra columns."""
     out = {}
     kinds = {c.name: c.kind for c in cols}
-    for name in df.columns:
-        s = df[name].str.strip()
+    for name in cells.columns:
         kind = kinds.get(name)
         if kind in ("stage", "integer", "flag"):
-            out[name] = pd.to_numeric(s.replace("", None), errors="coerce").astype("Int64")
+            num = cells.numbers(name)
+            missing = np.isnan(num)
+            out[name] = pd.arrays.IntegerArray(np.where(missing, 0, num).astype(np.int64), missing)
         elif kind == "number":
-            out[name] = pd.to_numeric(s.replace("", None), errors="coerce").astype(float)
+            out[name] = cells.numbers(name)
         elif kind == "string":
-            out[name] = s
+            out[name] = cells.series(name)
         else:  # extra column: numbers if every filled cell is a number
-            filled = s != ""
-            num = pd.to_numeric(s.where(filled, None), errors="coerce")
-            if filled.any() and num[filled].notna().all():
-                out[name] = num.astype(float)
+            filled = ~cells.blank(name)
+            num = cells.numbers(name)
+            if filled.any() and not np.isnan(num[filled]).any():
+                out[name] = num
             else:
-                out[name] = s.where(filled, None)
-    return pd.DataFrame(out, index=df.index)
+                out[name] = cells.series(name).where(filled, None)
+    return pd.DataFrame(out, index=cells.df.index)
 
 
 def _check_references(tables: dict, problems: list[Problem]):
-    for name, (df, cols, spec) in tables.items():
+    for name, (cells, cols, spec) in tables.items():
         for col in cols:
             if not col.references:
                 continue
             ref_table, ref_col = col.references.split(".")
             if ref_table not in tables or ref_col not in tables[ref_table][0].columns:
                 continue
-            known = tables[ref_table][0][ref_col].str.strip()
-            s = df[col.name].str.strip()
-            bad = (s != "") & ~s.isin(known)
+            known = tables[ref_table][0].series(ref_col)
+            s = cells.series(col.name)
+            bad = ~cells.blank(col.name) & ~s.isin(known).to_numpy()
             if bad.any():
-                vals = s.to_numpy()
-                rn = df.index.to_numpy()
-                _report(problems, spec.filename, col.name, _rows(bad, rn),
-                        lambda r, rn=rn: f"'{vals[np.searchsorted(rn, r)]}' does not appear in {schema.TABLES[ref_table].filename} ({ref_col}).",
+                _report(problems, spec.filename, col.name, _rows(bad, cells.rownums),
+                        lambda r, cells=cells, col=col: f"'{cells.text(col.name, r)}' does not appear in {schema.TABLES[ref_table].filename} ({ref_col}).",
                         f"unknown {ref_col}")
 
 
@@ -419,11 +556,13 @@ def validate(path: str | Path) -> tuple[list[Problem], Study | None]:
         return [Problem(str(folder), None, None, "no such folder.")], None
     if not folder.is_dir():
         return [Problem(str(folder), None, None, "is a file, not a study folder: point --data at the folder that holds study.yml and households.csv.")], None
-    meta = _check_study_yml(folder, problems)
-    years = meta["time_points"] if meta else []
-    n_stages = len(meta["stages"]) if meta else None
+    valid: dict = {}
+    meta = _check_study_yml(folder, problems, valid)
+    # stage columns are checked whenever time_points (and stages) are valid, even if other keys are not
+    years = valid.get("time_points", [])
+    n_stages = len(valid["stages"]) if "stages" in valid else None
 
-    read: dict[str, tuple[pd.DataFrame, list[schema.Column], schema.Table]] = {}
+    read: dict[str, tuple[_Cells, list[schema.Column], schema.Table]] = {}
     for spec in schema.TABLES.values():
         p = folder / spec.filename
         if not p.exists():
@@ -436,7 +575,7 @@ def validate(path: str | Path) -> tuple[list[Problem], Study | None]:
         if len(df) < spec.min_rows:
             problems.append(Problem(spec.filename, None, None, "has a header but no rows: it needs one row per record."))
             continue
-        if spec.per_year and meta is None:
+        if spec.per_year and not years:
             # stage columns cannot be checked without valid time points; check the rest
             cols = _check_columns(df, schema.Table(spec.name, spec.filename, spec.description, spec.columns), [], spec.filename, problems)
         else:
