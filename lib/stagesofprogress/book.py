@@ -713,13 +713,18 @@ def reason_trend(study: Study, reason: str, category: str = "became_poor") -> pd
     """Percent of `category` households citing `reason` in each recorded sub-period, by group."""
     from . import reasons as rs
 
-    periods = [p for p in rs.recorded_periods(study)]
+    periods = list(rs.recorded_periods(study))
+    steps = [p for p in periods if any(p == (a, b) for a, b in zip(study.time_points, study.time_points[1:]))]
+    periods = sorted(steps if len(steps) > 1 else periods)
     t = rs.reason_shares(study, periods)
     t = t[(t["category"] == category) & (t["reason"] == reason)]
     if t.empty:
         return pd.DataFrame()
     t = t.assign(period=[period_name(a, b) for a, b in zip(t["start"], t["end"])])
-    return t.pivot_table(index="group", columns="period", values="percent", sort=False)
+    out = t.pivot_table(index="group", columns="period", values="percent", sort=False)
+    out.columns.name = None
+    out.index.name = None
+    return out
 
 
 # --------------------------------------------------------------------------- livestock
@@ -855,3 +860,14 @@ def paper_says(study: Study, text: str, title: str = "What the paper found") -> 
     """
     if is_paper_study(study):
         note(" ".join(text.split()), kind="tip", title=title)
+
+
+def trend_text(trend: pd.DataFrame, what: str) -> str:
+    """'... citing <what> went from X to Y percent in A, ...' for a `reason_trend` frame."""
+    if trend.empty or trend.shape[1] < 2:
+        return ""
+    first, last = trend.columns[0], trend.columns[-1]
+    bits = [f"from {fmt(r[first], '.0f')} to {fmt(r[last], '.0f')} percent in {g}" for g, r in trend.iterrows()
+            if g != mv.ALL]
+    return (f"Among households that became poor, the share citing {what} went " + _join(bits) +
+            f", between the periods {first} and {last}.")
