@@ -360,3 +360,39 @@ def test_producers_give_nothing_without_the_optional_tables():
     s = sop.load_study(Path(__file__).parents[1] / "data" / "example")
     tables = compute_tables(s)
     assert not any(n.startswith(("communities", "reason", "logit_", "livestock", "herd", "new_", "scorecard")) for n in tables)
+
+
+# ---------------------------------------------------------------------------- vectorized = naive
+
+
+def test_reason_shares_match_a_naive_count(fixture_study):
+    s = fixture_study
+    t = rs.reason_shares(s, [(1994, 2004)])
+    flags = rs.reason_flags(s, 1994, 2004)
+    cat = sop.movement_categories(s, 1994, 2004)
+    region = s.households.set_index("household_id")["region"]
+    for r in t.sample(25, random_state=0).itertuples():
+        ids = [h for h in flags.index if cat[h] == r.category and (r.group == "All" or region[h] == r.group)]
+        assert r.base == len(ids)
+        assert r.households == sum(flags.loc[h, r.reason] for h in ids)
+
+
+def test_holdings_and_herds_match_a_naive_count(fixture_study):
+    s = fixture_study
+    raw = s.table("livestock")
+    region = s.households.set_index("household_id")["region"]
+    sampled = set(s.table("sample")["household_id"])
+    h = lv.holdings(s).set_index(["group", "item", "year"])
+    for (g, sp, br, y) in [("Valley", "sheep", "indigenous", 1994), ("Highland", "alpacas", "", 2004)]:
+        rows = raw[(raw["species"] == sp) & (raw["breed"].fillna("") == br) & (raw["year"] == y)]
+        owners = {i for i in rows["household_id"] if i in sampled and region[i] == g}
+        item = lv.display(sp) + (f" {br}" if br else "")
+        assert h.loc[(g, item, y), "households"] == len(owners)
+    cat = sop.movement_categories(s, 1994, 2004)
+    esc = raw[raw["household_id"].map(lambda i: cat[i] == "escaped") & (raw["species"] == "beef") & (raw["breed"] == "improved")]
+    esc = esc[esc["household_id"].map(region) == "Valley"]
+    t = lv.herd_sizes(s).set_index(["group", "item", "year"])
+    for y in (1994, 2004):
+        heads = esc[esc["year"] == y]["head"]
+        assert t.loc[("Valley", "Beef improved", y), "valid_n"] == len(heads)
+        assert t.loc[("Valley", "Beef improved", y), "mean"] == pytest.approx(heads.mean())
