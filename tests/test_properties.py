@@ -1,0 +1,161 @@
+"""Properties of the movement computations on random studies (hypothesis).
+
+Random ladders of 2-15 stages, any valid cutoff, 2-4 time points, random stages with
+unknowns, random (accented) regions. Each property is checked against a plain count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import stagesofprogress as sop
+from stagesofprogress import movements as mv
+from stagesofprogress.study import Study
+
+REGIONS = ["Puno", "Cajamarca", "Ñuñoa", "Baños", "Región 5"]
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def studies(draw, max_households: int = 40) -> Study:
+    n_stages = draw(st.integers(2, 15))
+    cutoff = draw(st.integers(1, n_stages - 1))
+    years = sorted(draw(st.sets(st.integers(1950, 2030), min_size=2, max_size=4)))
+    n = draw(st.integers(1, max_households))
+    stage = st.one_of(st.none(), st.integers(1, n_stages))
+    cols = {
+        "household_id": [f"H{i}" for i in range(n)],
+        "community": [f"C{i % 3}" for i in range(n)],
+        "region": draw(st.lists(st.sampled_from(REGIONS), min_size=n, max_size=n)),
+    }
+    for y in years:
+        cols[f"stage_{y}"] = pd.array(draw(st.lists(stage, min_size=n, max_size=n)), dtype="Int64")
+    hh = pd.DataFrame(cols, index=pd.RangeIndex(2, n + 2, name="row"))
+    return Study(
+        path=None, title="random", time_points=years, stages=[f"s{i}" for i in range(1, n_stages + 1)],
+        poverty_cutoff=cutoff, households=hh, meta={},
+    )
+
+
+def known_both(study: Study, a: int, b: int) -> np.ndarray:
+    return (study.households[f"stage_{a}"].notna() & study.households[f"stage_{b}"].notna()).to_numpy()
+
+
+def naive_category(s0, s1, cutoff):
+    if pd.isna(s0) or pd.isna(s1):
+        return None
+    return {(True, True): "remained_poor", (True, False): "escaped",
+            (False, True): "became_poor", (False, False): "remained_not_poor"}[(s0 <= cutoff, s1 <= cutoff)]
+
+
+@SETTINGS
+@given(studies())
+def test_categories_partition_the_known_households(study):
+    for a, b in study.periods():
+        cat = sop.movement_categories(study, a, b)
+        known = known_both(study, a, b)
+        assert (cat.notna().to_numpy() == known).all()
+        naive = [naive_category(x, y, study.poverty_cutoff)
+                 for x, y in zip(study.households[f"stage_{a}"], study.households[f"stage_{b}"])]
+        assert [None if pd.isna(v) else v for v in cat] == naive
+        counts = sop.movement_counts(study, a, b)
+        regions = study.households["region"]
+        for g in study.regions:
+            in_g = (regions == g).to_numpy()
+            assert counts.loc[g, mv.CATEGORIES].sum() == (in_g & known).sum()
+            assert counts.loc[g, "unknown"] == (in_g & ~known).sum()
+            for c in mv.CATEGORIES:
+                assert counts.loc[g, c] == ((cat == c).to_numpy() & in_g).sum()
+        assert counts.loc[mv.ALL, mv.CATEGORIES].sum() == known.sum()
+        assert counts.loc[mv.ALL].sum() == len(study.households)
+
+
+@SETTINGS
+@given(studies())
+def test_percents_add_to_100_per_group(study):
+    t = sop.all_movements(study)
+    assert len(t) == len(study.periods()) * (len(study.regions) + 1) * 4
+    for (a, b, g), part in t.groupby(["start", "end", "group"], sort=False):
+        assert part["category"].tolist() == mv.CATEGORIES
+        n = part["households"].sum()
+        if n:
+            assert part["percent"].sum() == pytest.approx(100.0)
+            assert part["percent"].tolist() == pytest.approx((100.0 * part["households"] / n).tolist(), rel=1e-12)
+        else:
+            assert part["percent"].isna().all()
+
+
+@SETTINGS
+@given(studies())
+def test_all_is_the_sum_of_the_regions(study):
+    for a, b in study.periods():
+        counts = sop.movement_counts(study, a, b)
+        regions = counts.drop(index=mv.ALL)
+        assert regions.index.tolist() == study.regions
+        assert (regions.sum() == counts.loc[mv.ALL]).all()
+        assert (sop.movement_counts(study, a, b, by=None).loc[mv.ALL] == counts.loc[mv.ALL]).all()
+
+
+@SETTINGS
+@given(studies())
+def test_counts_agree_with_the_transition_matrix(study):
+    c = study.poverty_cutoff
+    for a, b in study.periods():
+        counts = sop.movement_counts(study, a, b)
+        for g in [None, *study.regions]:
+            m = sop.transition_matrix(study, a, b, group=None if g is None else ("region", g)).to_numpy()
+            row = counts.loc[mv.ALL if g is None else g]
+            # the poor / non-poor quadrants are the four categories
+            assert [m[:c, :c].sum(), m[:c, c:].sum(), m[c:, :c].sum(), m[c:, c:].sum()] == row[mv.CATEGORIES].tolist()
+            # the margins are the stage distributions of the households known in both years
+            hh = study.households if g is None else study.households[study.households["region"] == g]
+            known = hh[f"stage_{a}"].notna() & hh[f"stage_{b}"].notna()
+            start = hh.loc[known, f"stage_{a}"].value_counts().reindex(range(1, study.n_stages + 1), fill_value=0)
+            end = hh.loc[known, f"stage_{b}"].value_counts().reindex(range(1, study.n_stages + 1), fill_value=0)
+            assert m.sum(axis=1).tolist() == start.tolist()
+            assert m.sum(axis=0).tolist() == end.tolist()
+        norm = sop.transition_matrix(study, a, b, normalize=True)
+        sums = norm.sum(axis=1, min_count=1).dropna()
+        assert np.allclose(sums, 1.0)
+
+
+@SETTINGS
+@given(studies())
+def test_summary_and_rates_agree_with_the_counts(study):
+    for a, b in study.periods():
+        s = sop.movement_summary(study, a, b)
+        counts = sop.movement_counts(study, a, b)
+        assert (s["households"] == counts[mv.CATEGORIES].sum(axis=1)).all()
+        ok = s["households"] > 0
+        assert np.allclose(s.loc[ok, "poor_at_start"], s.loc[ok, "remained_poor"] + s.loc[ok, "escaped"])
+        assert np.allclose(s.loc[ok, "poor_at_end"], s.loc[ok, "remained_poor"] + s.loc[ok, "became_poor"])
+        assert s.loc[~ok, mv.CATEGORIES].isna().all().all()
+    rates = sop.poverty_rates(study)
+    status = sop.poverty_status(study)
+    for y in study.time_points:
+        r = rates[(rates.year == y) & (rates.group == mv.ALL)].iloc[0]
+        col = status[y]
+        assert r.households == col.notna().sum()
+        if r.households:
+            assert r.percent_poor == pytest.approx(100.0 * col.sum() / col.notna().sum())
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(study=studies(max_households=15))
+def test_csv_round_trip_loads_the_same_study(study, tmp_path_factory):
+    """A random study written as the contract's files loads back to the same frame."""
+    folder = tmp_path_factory.mktemp("rt")
+    hh = study.households
+    meta = {"title": "random", "time_points": study.time_points, "stages": study.stages,
+            "poverty_cutoff": study.poverty_cutoff}
+    import yaml
+
+    (folder / "study.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    hh.to_csv(folder / "households.csv", index=False)
+    loaded = sop.load_study(folder)
+    pd.testing.assert_frame_equal(loaded.households, hh, check_dtype=False)
+    pd.testing.assert_frame_equal(sop.all_movements(loaded), sop.all_movements(study))
