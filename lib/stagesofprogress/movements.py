@@ -75,8 +75,13 @@ def movement_counts(study: Study, start: int, end: int, by: str | None = "region
     Returns a frame indexed by group with one column per category plus `unknown`
     (households left out because a stage is missing in either year).
     """
+    return _counts(study, start, end, _group_values(study, by))
+
+
+def _counts(study: Study, start: int, end: int, groups: tuple[np.ndarray, list[str]]) -> pd.DataFrame:
+    """`movement_counts` for groups already coded by `_group_values` (coded once for many periods)."""
     cat = _codes(study, start, end)
-    gcodes, names = _group_values(study, by)
+    gcodes, names = groups
     ng = len(names)
     slot = np.where(cat >= 0, cat, 4)  # 4 = unknown
     counts = np.zeros((ng + 1, 5), dtype=np.int64)
@@ -90,11 +95,15 @@ def movement_counts(study: Study, start: int, end: int, by: str | None = "region
 
 def movement_table(study: Study, start: int, end: int, by: str | None = "region") -> pd.DataFrame:
     """Tidy table: start, end, group, category, households, percent (of households known in both years)."""
-    counts = movement_counts(study, start, end, by)
+    return _table(movement_counts(study, start, end, by), start, end)
+
+
+def _table(counts: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
     known = counts[CATEGORIES].sum(axis=1)
     long = counts[CATEGORIES].stack().rename("households").reset_index()
     long.columns = ["group", "category", "households"]
-    denom = long["group"].map(known).to_numpy(dtype=float)
+    # positional (group-major, 4 categories each): a region may itself be named "All"
+    denom = np.repeat(known.to_numpy(dtype=float), len(CATEGORIES))
     with np.errstate(invalid="ignore", divide="ignore"):
         long["percent"] = np.where(denom > 0, 100.0 * long["households"].to_numpy() / denom, np.nan)
     long.insert(0, "end", end)
@@ -110,7 +119,10 @@ def all_movements(study: Study, by: str | None = "region", periods: list[tuple[i
 
 def movement_summary(study: Study, start: int, end: int, by: str | None = "region") -> pd.DataFrame:
     """The shape of the paper's Table 3: percents per category, poor at start and end, n per group."""
-    counts = movement_counts(study, start, end, by)
+    return _summary(movement_counts(study, start, end, by), start, end)
+
+
+def _summary(counts: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
     known = counts[CATEGORIES].sum(axis=1)
     pct = counts[CATEGORIES].div(known.where(known > 0), axis=0) * 100
     out = pct.copy()

@@ -44,8 +44,12 @@ def to_csv_bytes(df: pd.DataFrame, index: bool = False) -> bytes:
 
 @producer("movements")
 def _movements(study: Study) -> dict[str, pd.DataFrame]:
-    out = {"movements.csv": mv.all_movements(study)}
-    summary = pd.concat([mv.movement_summary(study, a, b) for a, b in study.periods()]).reset_index()
+    # the same as mv.all_movements / mv.movement_summary, with regions coded and households
+    # counted once per period for both tables
+    groups = mv._group_values(study, "region")
+    counts = {(a, b): mv._counts(study, a, b, groups) for a, b in study.periods()}
+    out = {"movements.csv": pd.concat([mv._table(c, a, b) for (a, b), c in counts.items()], ignore_index=True)}
+    summary = pd.concat([mv._summary(c, a, b) for (a, b), c in counts.items()]).reset_index()
     out["movement_summary.csv"] = summary
     out["poverty_rates.csv"] = mv.poverty_rates(study)
     for a, b in study.periods():
