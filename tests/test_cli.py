@@ -152,3 +152,24 @@ def test_out_inside_missing_parents_is_created(tmp_path, sop_main):
     assert sop_main("tables", "--data", GOOD / "bom", "--out", out)[0] == 0
     assert (out / "movements.csv").read_bytes().startswith(HEADER)
     assert sorted(os.listdir(out.parent)) == ["out"]
+
+
+@pytest.mark.parametrize("where", ["study", "parent", "cwd", "other_study", "file"])
+def test_tables_refuses_an_out_it_would_destroy(where, tmp_path, sop_main, monkeypatch):
+    """OUT is replaced whole, so it must not be (or hold) the study, the working folder or a file."""
+    import shutil
+
+    data = tmp_path / "proj" / "study"
+    shutil.copytree(GOOD / "crlf", data)
+    other = tmp_path / "proj" / "other"
+    shutil.copytree(GOOD / "bom", other)
+    (tmp_path / "proj" / "notes.txt").write_text("mine\n")
+    monkeypatch.chdir(tmp_path / "proj")
+    out = {"study": data, "parent": data.parent, "cwd": tmp_path / "proj", "other_study": other,
+           "file": tmp_path / "proj" / "notes.txt"}[where]
+    before = tree_digest(tmp_path)
+    code, _, err = sop_main("tables", "--data", data, "--out", out)
+    assert code == 1
+    assert "choose another one" in err or "name a folder" in err
+    assert f"Nothing was written to {out}." in err
+    assert tree_digest(tmp_path) == before

@@ -32,10 +32,29 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def _unsafe_out(data: Path, out: Path) -> str | None:
+    """Why `out` must not be replaced by the tables (it is swapped in whole), or None when it is safe."""
+    o, d, here = Path(out).resolve(), Path(data).resolve(), Path.cwd().resolve()
+    if o.exists() and not o.is_dir():
+        return f"--out {out} is a file; name a folder for the tables."
+    if o == d or o in d.parents:
+        return f"--out {out} holds the study itself, and the tables replace that folder; choose another one."
+    if o == here or o in here.parents:
+        return f"--out {out} is the folder you are working in (or holds it), and the tables replace it; choose another one."
+    if (o / "study.yml").exists() or (o / "households.csv").exists():
+        return f"--out {out} holds a study (study.yml or households.csv), and the tables replace that folder; choose another one."
+    return None
+
+
 def cmd_tables(args) -> int:
     from . import movements as mv
     from .outputs import write_tables
 
+    unsafe = _unsafe_out(args.data, args.out)
+    if unsafe:
+        print(unsafe, file=sys.stderr)
+        print(f"Nothing was written to {args.out}.", file=sys.stderr)
+        return 1
     problems, study = validate(args.data)
     if problems:
         _print_problems(problems, args.data)

@@ -162,15 +162,19 @@ def transition_matrix(
 def poverty_rates(study: Study, by: str | None = "region") -> pd.DataFrame:
     """Percent poor at each time point, per group and for all (households with a known stage)."""
     gcodes, names = _group_values(study, by)
+    ng = len(names)
+    valid = gcodes >= 0
     rows = []
     for y in study.time_points:
         s = stages(study, y).to_numpy(dtype=float, na_value=np.nan)
         known = ~np.isnan(s)
         poor = known & (s <= study.poverty_cutoff)
+        # households known / poor per group in one pass each (no loop over groups x households)
+        k_g = np.bincount(gcodes[valid & known], minlength=ng)
+        p_g = np.bincount(gcodes[valid & poor], minlength=ng)
         for i, name in enumerate(names):
-            g = gcodes == i
-            k = int((g & known).sum())
-            rows.append((y, name, k, 100.0 * (g & poor).sum() / k if k else np.nan))
+            k = int(k_g[i])
+            rows.append((y, name, k, 100.0 * p_g[i] / k if k else np.nan))
         k = int(known.sum())
         rows.append((y, ALL, k, 100.0 * poor.sum() / k if k else np.nan))
     return pd.DataFrame(rows, columns=["year", "group", "households", "percent_poor"])
