@@ -159,7 +159,7 @@ def test_good_study_subprocess(name, subprocess_results):
     assert "valid" in p.stdout and "Traceback" not in p.stderr
 
 
-@pytest.mark.parametrize("name", ["bom", "crlf", "bom_crlf", "trailing_blank_lines"])
+@pytest.mark.parametrize("name", ["bom", "crlf", "bom_crlf", "trailing_blank_lines", "trailing_empty_column"])
 def test_encodings_and_line_ends_read_the_same(name):
     plain = load_study(STUDIES / "good" / "crlf").households  # CRLF alone is the reference
     study = load_study(STUDIES / "good" / name)

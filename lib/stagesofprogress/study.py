@@ -391,6 +391,14 @@ def _read_csv(path: Path, fname: str, problems: list[Problem]) -> _Cells | None:
     df.index = pd.RangeIndex(2, len(df) + 2, name="row")
     # missing trailing cells of a short row read as "" (na_filter=False), i.e. blank
     cells = _Cells(df, header)
+    # a column with neither a name nor a value (a spreadsheet's trailing empty column) is ignored
+    if len(header) == len(df.columns):
+        empty = [i for i, h in enumerate(header) if h == "" and cells.blank(df.columns[i]).all()]
+        if empty:
+            keep_cols = [c for i, c in enumerate(df.columns) if i not in empty]
+            df = df[keep_cols]
+            header = [h for i, h in enumerate(header) if i not in empty]
+            cells = _Cells(df, header)
     # rows where every cell is blank (spreadsheet exports often end with some) are ignored
     if len(df) and len(df.columns):
         blank = np.logical_and.reduce([cells.blank(c) for c in df.columns])

@@ -236,6 +236,7 @@ GOOD["extra_columns"] = {
 GOOD["whitespace_padded_cells"] = {"study.yml": YML,
                                    "households.csv": csv(" household_id , community,region ,stage_1994,stage_2004",
                                                          ["H1 , Alto,North , 1 ,2", "H2,Alto,North,2, 4 "])}
+GOOD["trailing_empty_column"] = {"study.yml": YML, "households.csv": csv(HEADER + ",", [r + "," for r in ROWS], nl="\r\n")}
 GOOD["short_row_blank_stage"] = {"study.yml": YML, "households.csv": csv(rows=with_row(3, "H2,Alto,North,2"))}
 ELEVEN = ["Food", "Clothes", "Roof repairs", "Small animals", "School fees", "Small plot", "Cattle",
           "Larger plot", "Improved house", "Dairy cows", "Town plot"]
