@@ -871,3 +871,67 @@ def trend_text(trend: pd.DataFrame, what: str) -> str:
             if g != mv.ALL]
     return (f"Among households that became poor, the share citing {what} went " + _join(bits) +
             f", between the periods {first} and {last}.")
+
+
+_T3_PUBLISHED_COLUMNS = {
+    "remained_poor": "Remained Poor", "escaped": "Escaped Poverty", "became_poor": "Became Poor",
+    "remained_not_poor": "Remained Not Poor", "poor_at_start": "Poor at the Start of the Period",
+    "poor_at_end": "Poor at the End of the Period",
+}
+
+
+def table3_gaps(study: Study) -> dict[str, str] | None:
+    """Where this study's Table 3 differs most from the printed one, errata taken into account.
+
+    Returns glue-ready strings: `gap` (largest difference, points), `where` (group, column,
+    period), `printed`, `erratum` (the paper's own consistent value, or "" when the cell is not
+    an erratum) and `gap_other` (largest difference outside erratum cells). None without a paper.
+    """
+    folder = paper_folder(study)
+    if folder is None:
+        return None
+    from . import scorecard
+
+    periods = sorted([(y, study.survey_year) for y in study.time_points[:-1]], key=lambda p: -p[0])
+    ours = table3(study, periods, with_n=False)
+    pub = published_table3(folder, periods).reindex(index=ours.index)
+    diff = (ours - pub).abs()
+    err = scorecard.errata(folder)
+    err = err[err["table"] == "Table 3"]
+    label_to_key = {v: k for k, v in TABLE3_LABELS.items()}
+    cells = []
+    for g in diff.index:
+        for (lab, per) in diff.columns:
+            d = diff.loc[g, (lab, per)]
+            if pd.isna(d):
+                continue
+            a, b = per.split("\u2013")
+            row = f"{'Both Regions' if g == mv.ALL else g}, {a}-{b}"
+            col = _T3_PUBLISHED_COLUMNS[label_to_key[lab]]
+            hit = err[(err["row"] == row) & (err["column"] == col)]
+            cells.append((float(d), g, lab, per, pub.loc[g, (lab, per)],
+                          hit["consistent_value"].iloc[0] if len(hit) else ""))
+    if not cells:
+        return None
+    cells.sort(key=lambda c: -c[0])
+    top = cells[0]
+    others = [c[0] for c in cells if not c[5]]
+    return {"gap": fmt(top[0]), "where": f"{top[1]}, {top[2].lower()}, {top[3]}", "printed": fmt(top[4]),
+            "erratum": str(top[5]), "gap_other": fmt(max(others) if others else float("nan"))}
+
+
+def table3_gap_text(study: Study) -> str:
+    """One computed sentence on how far the study's Table 3 is from the printed one."""
+    g = table3_gaps(study)
+    if g is None:
+        return ""
+    text = (f"Each region has two rows: the percentages re-computed from this study and, below them, those "
+            f"printed in the paper. The largest difference is {g['gap']} percentage points ({g['where']})")
+    if g["erratum"]:
+        text += (f", where the paper prints {g['printed']} although its own other figures imply "
+                 f"{g['erratum']}: a misprint, listed with the errata in the "
+                 f"[scorecard appendix](appendix-scorecard.md). Elsewhere the largest difference is "
+                 f"{g['gap_other']} points.")
+    else:
+        text += "."
+    return text
