@@ -159,3 +159,50 @@ def test_csv_round_trip_loads_the_same_study(study, tmp_path_factory):
     loaded = sop.load_study(folder)
     pd.testing.assert_frame_equal(loaded.households, hh, check_dtype=False)
     pd.testing.assert_frame_equal(sop.all_movements(loaded), sop.all_movements(study))
+
+
+# --------------------------------------------------------------------------- validation never crashes
+
+_YML = "title: t\ntime_points: [1994, 2004]\nstages: [a, b, c]\npoverty_cutoff: 1\n"
+_CELL = st.one_of(
+    st.sampled_from(["", " ", "1", "2", "3", "4", "0", "-1", "3.5", "x", "nan", "inf", "1e3", '"', '""',
+                     "\r", "Ñ", "\ufeff", '"a,b"', "H1", "\t"]),
+    st.text(max_size=4),
+)
+_HEADER = st.one_of(
+    st.sampled_from(["household_id", "community", "region", "stage_1994", "stage_2004", "", " region",
+                     "Unnamed: 2", "x.1", "household_id.1"]),
+    st.text(max_size=5),
+)
+
+
+@st.composite
+def messy_csv(draw) -> bytes:
+    header = draw(st.lists(_HEADER, max_size=7))
+    rows = draw(st.lists(st.lists(_CELL, max_size=8), max_size=6))
+    nl = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    text = nl.join([",".join(header)] + [",".join(r) for r in rows])
+    return text.encode(draw(st.sampled_from(["utf-8", "utf-8-sig", "latin-1"])), errors="replace")
+
+
+_MESSY_YML = st.one_of(
+    st.just(_YML),
+    st.text(max_size=60),
+    st.builds(lambda a, b: _YML.replace(a, b),
+              st.sampled_from(["1994", "[a, b, c]", "1\n", "t\n", "title", ": "]), st.text(max_size=8)),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(raw=messy_csv(), yml=_MESSY_YML)
+def test_validation_reports_instead_of_crashing(raw, yml, tmp_path_factory):
+    """Whatever the bytes, validate() returns problems (or a study); it never raises."""
+    folder = tmp_path_factory.mktemp("messy")
+    (folder / "households.csv").write_bytes(raw)
+    (folder / "study.yml").write_text(yml, encoding="utf-8", errors="replace")
+    problems, study = sop.validate(folder)
+    assert (study is None) == bool(problems)
+    for p in problems:
+        assert isinstance(p, sop.Problem) and str(p)
+    if study is not None:
+        sop.all_movements(study)
