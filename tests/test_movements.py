@@ -29,9 +29,7 @@ remained not poor (RNP).
 
 from __future__ import annotations
 
-import math
 
-import numpy as np
 import pandas as pd
 import pytest
 
