@@ -270,3 +270,72 @@ def test_missing_optional_tables_give_one_note(papermill_example):
     assert len(notes) == 1 and notes[0].startswith("```{note}"), notes
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert not images, "a figure was drawn although the study has no communities.csv"
+
+
+# --------------------------------------------------------------------------- figures and helpers (fast)
+
+
+def _figures(study):
+    from stagesofprogress import plots
+
+    out = {
+        "ladder": lambda: plots.ladder(study),
+        "assets_by_stage": lambda: plots.assets_by_stage(study),
+        "movement_bars": lambda: plots.movement_bars(study),
+        "poverty_flow": lambda: plots.poverty_flow(study, groups=["All", *study.regions]),
+        "transition_heatmaps": lambda: plots.transition_heatmaps(study),
+        "poverty_trend": lambda: plots.poverty_trend(study),
+        "odds_ratio_curve": lambda: plots.odds_ratio_curve(0.3),
+    }
+    if study.has("communities"):
+        out["community_scatter"] = lambda: plots.community_scatter(study)
+    return out
+
+
+@pytest.mark.parametrize("study_dir", [EXAMPLE, ROOT / "data" / "peru2004"])
+def test_figures_are_deterministic_titled_and_phone_sized(study_dir):
+    import stagesofprogress as sop
+    from matplotlib.figure import Figure
+
+    from stagesofprogress import book
+
+    if not (study_dir / "study.yml").exists():
+        pytest.skip(f"{study_dir} not present")
+    study = sop.load_study(study_dir)
+    for name, make in _figures(study).items():
+        fig = make()
+        assert isinstance(fig, Figure), name
+        assert fig._suptitle is not None and fig._suptitle.get_text().strip(), f"{name}: no title"
+        width, _height = fig.get_size_inches()
+        assert width <= 6.5, f"{name}: {width} in wide, too wide for a phone"
+        assert book.png_bytes(fig) == book.png_bytes(make()), f"{name}: not deterministic"
+
+
+def test_table3_layout_groups_columns_by_category_and_period():
+    import stagesofprogress as sop
+    from stagesofprogress import book
+
+    study = sop.load_study(EXAMPLE)
+    t = book.table3(study)
+    assert list(t.index) == [*study.regions, sop.ALL]
+    cats = list(dict.fromkeys(c[0] for c in t.columns))
+    assert cats[:4] == [sop.CATEGORY_LABELS[c] for c in sop.CATEGORIES]
+    assert ("Households", "n") in t.columns
+    s = sop.movement_summary(study, study.time_points[0], study.survey_year)
+    period = book.period_name(study.time_points[0], study.survey_year)
+    for g in t.index:
+        assert t.loc[g, ("Escaped poverty", period)] == pytest.approx(s.loc[g, "escaped"])
+
+
+def test_missing_value_formatting_and_tables():
+    import numpy as np
+    import pandas as pd
+    from stagesofprogress import book
+
+    assert book.fmt(float("nan")) == "n/a" and book.fmt(np.float64(2.345), ".2f") == "2.35"
+    assert book.fmt(np.int64(3), ",") == "3"
+    df = pd.DataFrame({"a": [1.0, np.nan], "n": pd.array([3, 4], dtype="Int64")}, index=["x", "y"])
+    t = book.table(df, "A caption & more", uid="t")
+    html = t._repr_html_()
+    assert "<caption" in html and "A caption &amp; more" in html and 'id="tbl-t"' in html
+    assert "0x" not in repr(t) and "1.0" in repr(t)
