@@ -410,6 +410,14 @@ def _read_csv(path: Path, fname: str, problems: list[Problem]) -> _Cells | None:
 def _check_columns(cells: _Cells, table: schema.Table, years, fname, problems) -> list[schema.Column]:
     present = list(cells.columns)
     header = cells.header
+    if len(header) == 1 and table.columns:
+        # spreadsheets in many locales save "CSV" with semicolons (or tabs): say so once,
+        # rather than reporting every column as missing
+        for sep, name in ((";", "semicolons"), ("\t", "tabs")):
+            if header[0].count(sep) >= 1 and header[0] not in [c.name for c in table.columns]:
+                problems.append(Problem(fname, 1, None, f"the columns are separated by {name}, not commas; "
+                                        "save the spreadsheet as 'CSV UTF-8 (comma delimited)'."))
+                return []
     seen: set[str] = set()
     dups = []
     for c in header:

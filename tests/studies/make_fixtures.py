@@ -147,6 +147,12 @@ bad("duplicate_column_name", {"study.yml": YML,
 bad("column_without_name", {"study.yml": YML, "households.csv": csv(HEADER + ",", [r + ",x" for r in ROWS])},
     ["households.csv, row 1: the header has a column without a name."])
 
+bad("semicolon_separated", {"study.yml": YML, "households.csv": csv(HEADER.replace(",", ";"), [r.replace(",", ";") for r in ROWS])},
+    ["households.csv, row 1: the columns are separated by semicolons, not commas; save the spreadsheet as 'CSV UTF-8 (comma delimited)'.",
+     "1 problem found."])
+bad("tab_separated", {"study.yml": YML, "households.csv": csv(HEADER.replace(",", "\t"), [r.replace(",", "\t") for r in ROWS])},
+    ["households.csv, row 1: the columns are separated by tabs, not commas"])
+
 # ---- columns
 bad("missing_column", {"study.yml": YML,
                        "households.csv": csv("household_id,community,stage_1994,stage_2004",
