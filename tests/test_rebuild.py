@@ -204,6 +204,8 @@ title: Toy
 exclude_patterns: [_build, ".*"]
 only_build_toc_files: true
 execute: {execute_notebooks: force, raise_on_error: true}
+sphinx:
+  config: {nb_render_markdown_format: myst}
 """
 NB_HEAD = """\
 ---
@@ -227,7 +229,12 @@ study = sop.load_study(study_dir)
 glue("n", f"{len(study.households):,}", display=False)
 ```
 
-The study has {glue:text}`n` households.
+The study has {glue:text}`n` households. Back to [the introduction](intro.md).
+
+```{code-cell} ipython3
+from IPython.display import Markdown
+Markdown("Computed prose may link to [another chapter](again.md) too.")
+```
 """
 BAD_CHAPTER = NB_HEAD + """
 # Broken
@@ -248,7 +255,7 @@ study.households["no_such_column"]
 def _toy_book(root: Path, chapters: dict[str, str]) -> Path:
     (root / "chapters").mkdir(parents=True)
     (root / "_config.yml").write_text(TOY_CONFIG)
-    (root / "chapters" / "intro.md").write_text("# Intro\n\nA plain page.\n")
+    (root / "chapters" / "intro.md").write_text("# Intro\n\nA plain page; see [the counts](counts.md).\n")
     toc = {"format": "jb-book", "root": "chapters/intro", "chapters": [{"file": f"chapters/{n}"} for n in chapters]}
     (root / "_toc.yml").write_text(yaml.safe_dump(toc))
     for name, text in chapters.items():
@@ -266,6 +273,9 @@ def test_glue_works_with_execution_off_and_parameters_are_hidden(tmp_path):
     # the injected-parameters cell is removed; the chapter's parameters cell shows the study folder
     assert html.count(str(study)) == 1
     assert "../data/example" not in html
+    # links written to chapter .md files still resolve once the chapters are notebooks
+    assert 'href="intro.html"' in html and html.count('class="reference internal" href="again.html"') == 1
+    assert 'href="counts.html"' in (res.out / "chapters" / "intro.html").read_text(encoding="utf-8")
     assert (res.out / "chapters" / "again.html").exists()  # toc entry written with .md
     assert res.pages == 3
     assert [c.name for c in res.chapters] == ["chapters/counts", "chapters/again.md"]

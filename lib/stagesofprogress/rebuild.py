@@ -286,11 +286,59 @@ def execute_chapters(
             lines.append(f"  - {r.name}: {r.error}")
         raise BookError("\n".join(lines))
     renamed = {}
+    relink(book, {md for _e, md, _n in todo})
     for entry, md, nbp in todo:
         md.unlink()
         if entry.endswith(".md"):
             renamed[entry] = entry[:-3]
     return ordered, renamed
+
+
+_MD_LINK = re.compile(r"(\]\()([^)\s#]+?)\.md((?:#[^)\s]*)?\))")
+
+
+def _relink_text(text: str, here: Path, converted: set[Path]) -> str:
+    """`[text](page.md)` -> `[text](page.ipynb)` when page.md became an executed notebook."""
+
+    def sub(m):
+        target = (here / (m.group(2) + ".md")).resolve()
+        return f"{m.group(1)}{m.group(2)}.ipynb{m.group(3)}" if target in converted else m.group(0)
+
+    return _MD_LINK.sub(sub, text)
+
+
+def relink(book: Path, converted: set[Path]) -> None:
+    """Links written to a chapter's .md file would dangle once the .md is replaced by its
+    executed .ipynb: point them at the notebook, in prose and in Markdown the code displayed."""
+    import nbformat
+
+    converted = {p.resolve() for p in converted}
+    for path in sorted(book.rglob("*")):
+        if "_build" in path.parts or not path.is_file():
+            continue
+        if path.suffix == ".md":
+            text = path.read_text(encoding="utf-8")
+            new = _relink_text(text, path.parent, converted)
+            if new != text:
+                path.write_text(new, encoding="utf-8")
+        elif path.suffix == ".ipynb":
+            nb = nbformat.read(path, as_version=4)
+            changed = False
+            for cell in nb.cells:
+                if cell.cell_type == "markdown":
+                    new = _relink_text(cell.source, path.parent, converted)
+                    changed |= new != cell.source
+                    cell.source = new
+                for out in cell.get("outputs", []):
+                    data = out.get("data", {})
+                    if "text/markdown" in data:
+                        md = data["text/markdown"]
+                        md = "".join(md) if isinstance(md, list) else md
+                        new = _relink_text(md, path.parent, converted)
+                        changed |= new != md
+                        data["text/markdown"] = new
+            if changed:
+                nbformat.write(nb, path)
 
 
 # --------------------------------------------------------------------------- build
