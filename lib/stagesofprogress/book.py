@@ -206,7 +206,8 @@ def markdown(text: str):
     """Display MyST Markdown produced by code (the book renders output Markdown as MyST)."""
     from IPython.display import Markdown, display
 
-    display(Markdown(text))
+    if text and text.strip():
+        display(Markdown(text))
 
 
 def note(text: str, kind: str = "note", title: str | None = None):
@@ -362,6 +363,7 @@ def interleave_columns(computed: pd.DataFrame, published: pd.DataFrame,
         parts[(c, names[1])] = pub[c] if c in pub.columns else pd.Series(index=computed.index, dtype=object)
     out = pd.DataFrame(parts)
     out.columns = pd.MultiIndex.from_tuples(out.columns)
+    out.index.name = None
     return out
 
 
@@ -935,3 +937,22 @@ def table3_gap_text(study: Study) -> str:
     else:
         text += "."
     return text
+
+
+def errata_text(study: Study, table: str) -> str:
+    """Markdown listing the paper's errata for `table` (printed value, consistent value), or ''."""
+    folder = paper_folder(study)
+    if folder is None:
+        return ""
+    from . import scorecard
+
+    err = scorecard.errata(folder)
+    err = err[err["table"] == table]
+    if err.empty:
+        return ""
+    items = [f"{r['row']} / {r['column']}: printed {r['printed']}, consistent with the paper's other figures "
+             f"{r['consistent_value']}" for _, r in err.iterrows()]
+    n = len(items)
+    head = (f"The paper's own figures disagree in {n} cell{'s' if n != 1 else ''} of {table} (errata, explained "
+            f"in the [scorecard appendix](appendix-scorecard.md)):")
+    return head + "\n\n" + "\n".join(f"- {i}" for i in items)
