@@ -372,6 +372,10 @@ def _read_csv(path: Path, fname: str, problems: list[Problem]) -> _Cells | None:
             problems.append(
                 Problem(fname, row, None, f"has {m.group(2)} cells but the header has {n_exp} columns.")
             )
+        elif m2 := re.search(r"EOF inside string starting at row (\d+)", msg):
+            problems.append(Problem(fname, int(m2.group(1)) + 1, None,
+                                    "a quotation mark (\") opens a cell here that is never closed, "
+                                    "so the rest of the file reads as one cell."))
         else:
             problems.append(Problem(fname, None, None, f"cannot be read as CSV: {msg}"))
         return None
@@ -410,6 +414,9 @@ def _read_csv(path: Path, fname: str, problems: list[Problem]) -> _Cells | None:
 def _check_columns(cells: _Cells, table: schema.Table, years, fname, problems) -> list[schema.Column]:
     present = list(cells.columns)
     header = cells.header
+    if not any(header):
+        problems.append(Problem(fname, 1, None, "the first row is empty; it must hold the column names (the header)."))
+        return []
     if len(header) == 1 and table.columns:
         # spreadsheets in many locales save "CSV" with semicolons (or tabs): say so once,
         # rather than reporting every column as missing

@@ -153,6 +153,12 @@ bad("semicolon_separated", {"study.yml": YML, "households.csv": csv(HEADER.repla
 bad("tab_separated", {"study.yml": YML, "households.csv": csv(HEADER.replace(",", "\t"), [r.replace(",", "\t") for r in ROWS])},
     ["households.csv, row 1: the columns are separated by tabs, not commas"])
 
+bad("unclosed_quote", {"study.yml": YML, "households.csv": csv(rows=with_row(3, 'H2,"Alto,North,2,4'))},
+    ["households.csv, row 3: a quotation mark (\") opens a cell here that is never closed"])
+bad("blank_first_row", {"study.yml": YML, "households.csv": "\n" + csv()},
+    ["households.csv, row 1: the first row is empty; it must hold the column names (the header).",
+     "1 problem found."])
+
 # ---- columns
 bad("missing_column", {"study.yml": YML,
                        "households.csv": csv("household_id,community,stage_1994,stage_2004",
