@@ -37,7 +37,7 @@ CATEGORY_COLOURS = {
 }
 REGION_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
-WIDTH = 6.4  # inches: about 640 px at 100 dpi, scaled down cleanly to a phone's width
+WIDTH = 5.4  # inches: text stays legible when a phone scales the figure to its width
 RC = {
     "font.size": 11,
     "axes.titlesize": 12,
@@ -73,7 +73,7 @@ def _wrap(text: str, width: int = 30) -> str:
 
 
 def _suptitle(fig: Figure, text: str) -> None:
-    fig.suptitle(_wrap(text, 58), fontsize=12, fontweight="bold")
+    fig.suptitle(_wrap(text, 46), fontsize=12, fontweight="bold")
 
 
 def period_label(start: int, end: int) -> str:
@@ -303,7 +303,7 @@ def transition_heatmaps(
     n = study.n_stages
     ncols = min(2, len(periods))
     nrows = int(np.ceil(len(periods) / ncols))
-    fig = _figure(height=1.3 + 3.2 * nrows)
+    fig = _figure(height=1.2 + 2.6 * nrows, layout="compressed")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     im = None
     cut = study.poverty_cutoff + 0.5
