@@ -956,3 +956,28 @@ def errata_text(study: Study, table: str) -> str:
     head = (f"The paper's own figures disagree in {n} cell{'s' if n != 1 else ''} of {table} (errata, explained "
             f"in the [scorecard appendix](appendix-scorecard.md)):")
     return head + "\n\n" + "\n".join(f"- {i}" for i in items)
+
+
+def reason_periods_table(study: Study, category: str, top: int = 8) -> pd.DataFrame:
+    """Percent of the sampled `category` households citing each reason, by region and recorded
+    sub-period (columns (region, period)); the `top` reasons most cited overall first."""
+    from . import reasons as rs
+
+    periods = list(rs.recorded_periods(study))
+    steps = [p for p in periods if any(p == (a, b) for a, b in zip(study.time_points, study.time_points[1:]))]
+    periods = sorted(steps if len(steps) > 1 else periods)
+    t = rs.reason_shares(study, periods)
+    t = t[(t["category"] == category)]
+    if t.empty:
+        return pd.DataFrame()
+    t = t.assign(period=[period_name(a, b) for a, b in zip(t["start"], t["end"])])
+    order = (t[t["group"] == mv.ALL].groupby("label", sort=False)["households"].sum()
+             .sort_values(ascending=False).head(top).index)
+    t = t[(t["group"] != mv.ALL) & t["label"].isin(order)]
+    w = t.pivot_table(index="label", columns=["group", "period"], values="percent", sort=False)
+    groups = [g for g in study.regions if g in w.columns.get_level_values(0)]
+    cols = [(g, period_name(a, b)) for g in groups for a, b in periods if (g, period_name(a, b)) in w.columns]
+    w = w.reindex(index=list(order), columns=pd.MultiIndex.from_tuples(cols))
+    w = w[(w.fillna(0) > 0).any(axis=1)]
+    w.index.name = None
+    return w
