@@ -339,3 +339,41 @@ def test_missing_value_formatting_and_tables():
     html = t._repr_html_()
     assert "<caption" in html and "A caption &amp; more" in html and 'id="tbl-t"' in html
     assert "0x" not in repr(t) and "1.0" in repr(t)
+
+
+# --------------------------------------------------------------------------- computed prose
+
+BOOK_CHAPTERS = ["preface", "intro", "study-area", "approach", "logit-model", "movements", "escape-descent",
+                 "livestock", "conclusions", "appendix-data", "appendix-scorecard", "bibliography"]
+
+
+def _prose_lines(text: str):
+    """Lines of running text: no front matter, code cells, directives' options, math, headings."""
+    text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)
+    text = re.sub(r"^```\{code-cell\}.*?^```$", "", text, flags=re.S | re.M)
+    text = re.sub(r"^\$\$.*?^\$\$.*?$", "", text, flags=re.S | re.M)
+    for line in text.splitlines():
+        s = line.strip()
+        if not s or s.startswith(("#", ":", "```", "%", "(")):
+            continue
+        yield line
+
+
+def test_prose_numbers_come_from_glue():
+    """No number typed into the running text of the book's chapters: results are glued.
+
+    Allowed: roles (`{glue:text}`..., citations), inline code and math, and names such as
+    "Table 3" or the licence "CC-BY-4.0".
+    """
+    bad = []
+    for name in BOOK_CHAPTERS:
+        text = (ROOT / "chapters" / f"{name}.md").read_text(encoding="utf-8")
+        for line in _prose_lines(text):
+            s = re.sub(r"\{[a-z:-]+\}`[^`]*`", "", line)
+            s = re.sub(r"`[^`]*`", "", s)
+            s = re.sub(r"\$[^$]*\$", "", s)
+            s = re.sub(r"\bTables? \d+(, \d+)*( and \d+)?", "", s)
+            s = s.replace("CC-BY-4.0", "")
+            if re.search(r"\d", s):
+                bad.append(f"{name}: {line.strip()}")
+    assert not bad, "numbers typed into prose (glue them):\n" + "\n".join(bad)
