@@ -33,7 +33,7 @@ TARGET_SECONDS = 120.0
 NOTES = """Notes. Every run executes every chapter of the book in a fresh Jupyter kernel (papermill), then
 renders the executed notebooks with execution off. Roughly 3 s of CPU per chapter is kernel start-up
 and imports, so CPU time depends little on the size of the study. `--jobs 2` (the default) runs two
-chapters at a time: on an idle 2-core machine it roughly halves the chapter phase; on a shared machine
+chapters at a time, which can halve the chapter phase when the cores are free; on a shared machine
 whose load average is already above the number of cores the two workers compete with other work and
 the gain varies from run to run. The HTML phase (Sphinx) is serial.
 """
