@@ -3,46 +3,104 @@
     import stagesofprogress as sop
     study = sop.load_study("data/peru2004")
     sop.movement_table(study, 1979, 2004)
+
+The study contract and the movement computations load at once; everything that pulls in
+scipy, statsmodels, matplotlib or the notebook tools (logit, analyses, figures, the book
+runner) loads on first use, so `import stagesofprogress` and the `sop` command start fast.
 """
+
+import sys as _sys
+import types as _types
 
 from .study import Problem, Study, StudyError, load_study, periods, validate
 from .movements import (
     ALL,
     CATEGORIES,
     CATEGORY_LABELS,
+    all_movements,
     mean_by_stage,
     movement_categories,
     movement_counts,
     movement_summary,
     movement_table,
-    all_movements,
     poverty_rates,
     poverty_status,
     transition_matrix,
 )
 from .outputs import compute_tables, write_tables
+from .simulate import SimulationError, simulate, simulate_files
 
 __version__ = "0.1.0"
-from .logit import LinkTest, LogitError, LogitResult, logit, significance_stars
-from .logit_report import forest_plot, long_table, paper_table, spss_table, to_html as logit_html, write_logit_csv
-from .simulate import SimulationError, simulate, simulate_files
-from .rebuild import BookError, build_book
-from . import paper
+
+# name -> (module, attribute); attribute None means the module itself
+_LAZY = {
+    # logit engine and its tables
+    "LinkTest": ("logit", "LinkTest"),
+    "LogitError": ("logit", "LogitError"),
+    "LogitResult": ("logit", "LogitResult"),
+    "logit": ("logit", "logit"),
+    "significance_stars": ("logit", "significance_stars"),
+    "forest_plot": ("logit_report", "forest_plot"),
+    "long_table": ("logit_report", "long_table"),
+    "paper_table": ("logit_report", "paper_table"),
+    "spss_table": ("logit_report", "spss_table"),
+    "logit_html": ("logit_report", "to_html"),
+    "write_logit_csv": ("logit_report", "write_logit_csv"),
+    # analyses (Tables 1, 4-9) and the reproduction scorecard
+    "activity_ranks": ("communities", "activity_ranks"),
+    "communities_summary": ("communities", "communities_summary"),
+    "reason_flags": ("reasons", "reason_flags"),
+    "reason_shares": ("reasons", "reason_shares"),
+    "ModelFit": ("models", "ModelFit"),
+    "design_matrix": ("models", "design_matrix"),
+    "fit_model": ("models", "fit_model"),
+    "fit_models": ("models", "fit_models"),
+    "model_specs": ("models", "model_specs"),
+    "herd_sizes": ("livestock", "herd_sizes"),
+    "holdings": ("livestock", "holdings"),
+    "new_activities": ("livestock", "new_activities"),
+    "production_shares": ("livestock", "production_shares"),
+    "scorecard_summary": ("scorecard", "scorecard_summary"),
+    # study generators and the book runner
+    "BookError": ("rebuild", "BookError"),
+    "build_book": ("rebuild", "build_book"),
+    # submodules used as namespaces (sop.scorecard.scorecard(study), sop.plots.ladder(...))
+    "paper": ("paper", None),
+    "scorecard": ("scorecard", None),
+    "plots": ("plots", None),
+    "book": ("book", None),
+    "schema": ("schema", None),
+    "replica": ("replica", None),
+    "datapackage": ("datapackage", None),
+}
+
+
+# Functions named like their module: importing the submodule must not replace the function.
+_FUNCTIONS_NAMED_LIKE_MODULES = {"logit", "simulate"}
+
+
+class _Package(_types.ModuleType):
+    def __setattr__(self, name, value):
+        if name in _FUNCTIONS_NAMED_LIKE_MODULES and isinstance(value, _types.ModuleType):
+            return  # keep sop.logit / sop.simulate the functions
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name):
-    """Lazy submodules: `sop.plots` (figures) and `sop.book` (chapter helpers) load matplotlib
-    and the notebook tools only when first used, so `import stagesofprogress` stays light."""
-    if name in ("plots", "book"):
-        import importlib
+    import importlib
 
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        mod = importlib.import_module(f".{module}", __name__)
+        value = mod if attr is None else getattr(mod, attr)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
-# analyses (Tables 1, 4-9) and the reproduction scorecard
-from .communities import activity_ranks, communities_summary
-from .reasons import reason_flags, reason_shares
-from .models import ModelFit, design_matrix, fit_model, fit_models, model_specs
-from .livestock import herd_sizes, holdings, new_activities, production_shares
-from .scorecard import scorecard_summary  # sop.scorecard stays the module: sop.scorecard.scorecard(study)
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -9,7 +9,8 @@ from pathlib import Path
 from . import __version__
 from .study import StudyError, load_study, validate
 
-DEFAULT_STUDY = Path(__file__).resolve().parents[2] / "data" / "example"
+# The embedded default study: the synthetic replica of the Peru study.
+DEFAULT_STUDY = Path(__file__).resolve().parents[2] / "data" / "peru2004"
 
 
 def default_study() -> Path:

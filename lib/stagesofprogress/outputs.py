@@ -70,7 +70,13 @@ def _assets(study: Study) -> dict[str, pd.DataFrame]:
     return {"assets_by_stage.csv": t}
 
 
+def _register_analyses() -> None:
+    """Import the analysis modules, whose producers register themselves (deferred: they load scipy)."""
+    from . import communities, reasons, models, livestock, scorecard  # noqa: F401  (registration order)
+
+
 def compute_tables(study: Study) -> dict[str, pd.DataFrame]:
+    _register_analyses()
     tables: dict[str, pd.DataFrame] = {}
     for _name, fn in PRODUCERS:
         tables.update(fn(study))
@@ -104,5 +110,3 @@ def write_tables(study: Study, out: str | Path) -> dict[str, pd.DataFrame]:
     tables = compute_tables(study)
     write_atomically(Path(out), {name: to_csv_bytes(df) for name, df in tables.items()})
     return tables
-
-from . import communities, reasons, models, livestock, scorecard  # noqa: E402,F401  (register producers)
