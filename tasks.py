@@ -2,6 +2,7 @@
 """The two commands of the README, for a fresh machine with Python 3.11 and pip.
 
     python3 tasks.py book    # set everything up, build the book into _build/html
+                             # (chapters re-run when their code, lib/ or data/ changed)
     python3 tasks.py test    # set everything up, run the whole test suite
 
 Setting up means: a virtual environment in .venv with every pinned requirement and the
@@ -54,14 +55,34 @@ def _env() -> dict:
     return env
 
 
+def _inputs_digest() -> str:
+    """What the chapters read besides their own code: the library and the data.
+
+    Jupyter Book's cache is keyed by a chapter's code cells only, so a change here must force
+    every chapter to run again, or the book would show results of the old library or data.
+    """
+    h = hashlib.sha256()
+    for folder in ("lib", "data"):
+        for p in sorted((ROOT / folder).rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts and not p.name.endswith(".pyc"):
+                h.update(str(p.relative_to(ROOT)).encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
 def book(extra: list[str]) -> int:
     setup()
-    cmd = [str(BIN / "jupyter-book"), "build", ".", "-W", "-n", "--keep-going", *extra]
+    stamp = ROOT / "_build" / ".inputs.sha256"
+    digest = _inputs_digest()
+    force = "--force" in extra or not stamp.exists() or stamp.read_text().strip() != digest
+    args = [a for a in extra if a != "--force"] + (["--force"] if force else [])
+    cmd = [str(PY), "scripts/build_book.py", *args]
     print("$", " ".join(cmd), flush=True)
     rc = subprocess.run(cmd, cwd=ROOT, env=_env()).returncode
     if rc == 0:
-        first = ROOT / "_build" / "html" / "index.html"
-        print(f"The book is in {first.parent} (open {first}).")
+        stamp.parent.mkdir(exist_ok=True)
+        stamp.write_text(digest + "\n")
+        first = ROOT / "_build" / "html" / "chapters" / "preface.html"
+        print(f"The book is in {first.parent.parent} (open {first}).")
     return rc
 
 
