@@ -200,6 +200,31 @@ def test_table3_sum_within_rounding_not_flagged():
                 if f["row"].startswith("Cajamarca")]
 
 
+def test_table3_counts_row_needing_fractional_households_flagged():
+    # 18.7/17.1/15.1 of 1,948 need at least 364 + 333 + 294 households, leaving 957 = 49.13%,
+    # which does not round to 49.2 (sum 100.1 passes the percent check above, not this one)
+    caj = ["18.7", "17.1", "15.1", "49.2", "35.8", "33.8"]
+    flags = paper.check_table3_counts(t3(caj, *GOOD3[1:]), {"Cajamarca": 1948, "Puno": 1920})
+    row = [f for f in flags if f["row"] == "Cajamarca, 1994-2004"]
+    assert len(row) == 1 and row[0]["column"] == "Remained Not Poor" and row[0]["consistent_value"] == "49.13"
+
+
+def test_table3_counts_pooled_cell_flagged_and_achievable_one_not():
+    # 33.8% of 1,948 and 21.5% of 1,920 are 658-659 and 412-413 households: 1,070-1,072 of 3,868,
+    # 27.66-27.71 percent, so a pooled 27.6 is impossible while 27.7 is fine; 8.1 became poor is
+    # reachable (212 + 103 = 315 households, 8.14 percent)
+    n = {"Cajamarca": 1948, "Puno": 1920}
+    flags = paper.check_table3_counts(t3(*GOOD3), n)
+    assert [(f["row"], f["column"], f["consistent_value"]) for f in flags] == [
+        ("Both Regions, 1994-2004", "Poor at the End of the Period", "27.66")]
+    both = list(GOOD3[2])
+    both[5] = "27.7"
+    assert paper.check_table3_counts(t3(GOOD3[0], GOOD3[1], both), n) == []
+    # a cell check_table3 already flagged is not flagged twice
+    assert paper.check_table3_counts(t3(*GOOD3), n, already={("Both Regions, 1994-2004",
+                                                               "Poor at the End of the Period")}) == []
+
+
 def test_table3_total():
     sizes = pd.DataFrame({"table": ["Table 3", "Table 3"], "group": ["Cajamarca", "Puno"], "n": [1948, 1920]})
     assert len(paper.check_table3_total(sizes, 3817)) == 1

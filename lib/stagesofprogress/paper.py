@@ -396,6 +396,72 @@ def check_table3(t3: pd.DataFrame, n: dict[str, int], table: str = "Table 3") ->
     return out
 
 
+def _count_range(x: "_Num", n: int) -> tuple[int, int]:
+    """Whole numbers of households, out of n, whose percentage rounds to the printed x."""
+    return math.ceil(x.lo * n / 100 - 1e-9), math.floor(x.hi * n / 100 + 1e-9)
+
+
+def check_table3_counts(t3: pd.DataFrame, n: dict[str, int], table: str = "Table 3",
+                        already: set[tuple[str, str]] = frozenset()) -> list[dict]:
+    """Table 3's percentages against whole numbers of households.
+
+    A region row's four percentages must come from four whole counts adding up to the
+    region's n; a pooled ('Both Regions') cell must come from the sum of region counts that
+    each round to the region's printed cell. Interval arithmetic on percentages (as in
+    `check_table3`) cannot see either, since 0.05 percent of 1,948 households is one household.
+    Cells in ``already`` ((row, column) flagged by `check_table3`) are not flagged twice.
+    """
+    rows, cols = _order(t3)
+    out = []
+    counts: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
+    for _, r in t3.iterrows():
+        if _is_heading(r):
+            continue
+        region, period = [x.strip() for x in r["row"].rsplit(",", 1)]
+        if region not in n:
+            continue
+        vals = {c: _num(r[c]) for c in t3.columns[1:]}
+        counts[(region, period)] = {c: _count_range(v, n[region]) for c, v in vals.items() if v}
+        cats = [vals[c] for c in _T3_CATS]
+        if not all(cats):
+            continue
+        ranges = [_count_range(v, n[region]) for v in cats]
+        if sum(lo for lo, _ in ranges) > n[region] or sum(hi for _, hi in ranges) < n[region]:
+            nearest = [round(v.value * n[region] / 100) for v in cats[:-1]]
+            rest = n[region] - sum(nearest)
+            last = _T3_CATS[-1]
+            out.append(_flag(
+                table, r["row"], last, r[last], cats[-1].fmt(100 * rest / n[region]),
+                f"No whole numbers of households out of {n[region]:,} give these four percentages at once: "
+                f"the counts that round to the first three ({', '.join(f'{c:,}' for c in nearest)}) leave "
+                f"{rest:,} households, {100 * rest / n[region]:.2f} percent, for the last.",
+                (rows[r["row"]], cols[last])))
+    regions = list(n)
+    W = sum(n.values())
+    for _, r in t3.iterrows():
+        if _is_heading(r):
+            continue
+        region, period = [x.strip() for x in r["row"].rsplit(",", 1)]
+        if region.lower() != "both regions" or not all((g, period) in counts for g in regions):
+            continue
+        for col in t3.columns[1:]:
+            b = _num(r[col])
+            if b is None or (r["row"], col) in already or not all(col in counts[(g, period)] for g in regions):
+                continue
+            lo = sum(counts[(g, period)][col][0] for g in regions)
+            hi = sum(counts[(g, period)][col][1] for g in regions)
+            want_lo, want_hi = _count_range(b, W)
+            if max(lo, want_lo) > min(hi, want_hi):
+                closest = hi if want_lo > hi else lo
+                out.append(_flag(
+                    table, r["row"], col, r[col], b.fmt(100 * closest / W),
+                    f"The region cells must come from {lo:,} to {hi:,} households in all (whole households "
+                    f"that round to each region's printed percentage), that is {100 * lo / W:.2f} to "
+                    f"{100 * hi / W:.2f} percent of {W:,}: none of them rounds to the printed pooled value.",
+                    (rows[r["row"]], cols[col])))
+    return out
+
+
 def check_table3_total(sizes: pd.DataFrame, households_total: float, table: str = "Table 3") -> list[dict]:
     """Table 3's region sizes should add up to the households the text says were studied."""
     s = sizes[sizes["table"] == table]
@@ -843,7 +909,9 @@ def check_consistency(folder: Path | None = None) -> pd.DataFrame:
     flags += check_table1_vs_sizes(tables["Table 1"], sizes, tv["households_total"])
     flags += check_table2_monotone(tables["Table 2"])
     flags += check_table3_total(sizes, tv["households_total"])
-    flags += check_table3(tables["Table 3"], n3)
+    t3_flags = check_table3(tables["Table 3"], n3)
+    flags += t3_flags
+    flags += check_table3_counts(tables["Table 3"], n3, already={(f["row"], f["column"]) for f in t3_flags})
     flags += check_logit(tables["Table 4"], "Table 4", tv.get("correctly_predicted_min"))
     flags += check_logit(tables["Table 5"], "Table 5", tv.get("correctly_predicted_min"))
     flags += check_table7(tables["Table 7"])
