@@ -70,13 +70,27 @@ def _assets(study: Study) -> dict[str, pd.DataFrame]:
     return {"assets_by_stage.csv": t}
 
 
-def _register_analyses() -> None:
-    """Import the analysis modules, whose producers register themselves (deferred: they load scipy)."""
-    from . import communities, reasons, models, livestock, scorecard  # noqa: F401  (registration order)
+# Analysis modules and what makes them relevant to a study: each registers its producers on
+# import, and importing them loads scipy, so a study without their tables does not pay for it.
+_ANALYSES = (
+    ("communities", lambda s: s.has("communities")),
+    ("reasons", lambda s: s.has("sample") or s.has("reasons")),
+    ("models", lambda s: s.has("sample") or s.has("reasons")),
+    ("livestock", lambda s: s.has("livestock") or s.has("production")),
+    ("scorecard", lambda s: bool(s.meta.get("paper"))),
+)
+
+
+def _register_analyses(study: Study) -> None:
+    import importlib
+
+    for module, relevant in _ANALYSES:
+        if relevant(study):
+            importlib.import_module(f".{module}", __package__)
 
 
 def compute_tables(study: Study) -> dict[str, pd.DataFrame]:
-    _register_analyses()
+    _register_analyses(study)
     tables: dict[str, pd.DataFrame] = {}
     for _name, fn in PRODUCERS:
         tables.update(fn(study))
