@@ -230,6 +230,22 @@ def test_livestock_tables_reproduced(study):
     assert set(smp.loc[smp["improved_breed"] == 1, "household_id"]) == imp
 
 
+def test_sample_head_counts_are_livestock_totals(study):
+    """sample.csv's 2004 head counts (logit covariates) are each household's 2004 herds in livestock.csv."""
+    smp = study.table("sample").set_index("household_id")
+    lv = study.table("livestock")
+    lv = lv[lv["year"] == 2004].assign(breed=lambda d: d["breed"].fillna(""))
+    for col, species in (("beef_cattle", ["beef"]), ("dairy_cattle", ["dairy"]), ("sheep", ["sheep"]),
+                         ("camelids", ["alpacas", "llamas"])):
+        tot = lv[lv["species"].isin(species)].groupby("household_id")["head"].sum()
+        tot = tot.reindex(smp.index, fill_value=0)
+        bad = smp.index[smp[col].to_numpy() != tot.to_numpy()]
+        assert len(bad) == 0, (col, list(bad[:5]))
+    imp = lv[(lv["breed"] == "improved") & lv["species"].isin(["beef", "dairy", "sheep"])]
+    assert set(smp.index[smp["improved_breed"] == 1]) == set(imp["household_id"])
+    assert (lv["head"] >= 1).all()
+
+
 def test_production_table9_reproduced(study):
     pr = study.table("production")
     hh = study.households.set_index("household_id")

@@ -729,8 +729,8 @@ on data shaped like the study's.
 Reproduced at printed precision: Tables 1, 2, 3, 6, 8 and 9 (except the cells where the paper
 contradicts itself, below), every coefficient B of Tables 4, 5 and 7 (to 0.001), the models' N
 and the reason shares the text quotes (within 1 point). Only approximately: the standard
-errors (a little over half within 15% of the printed ones), Wald chi², log likelihoods, pseudo R² and
-% correctly predicted. `sop tables` writes the full cell-by-cell comparison (`scorecard.csv`).
+errors (about three in five within 15% of the printed ones, so a few significance stars differ),
+Wald chi², log likelihoods, pseudo R² and % correctly predicted. `sop tables` writes the full cell-by-cell comparison (`scorecard.csv`).
 
 ## Choices the paper leaves open (documented so nobody mistakes them for findings)
 
@@ -744,13 +744,19 @@ errors (a little over half within 15% of the printed ones), Wald chi², log like
 - **Coefficients printed as 0.00** (age squared) were given small values of the printed sign
   and significance.
 - **Table 8's "households that escaped poverty"** are the sampled households that escaped over
-  1994–2004, the livestock survey's ten years (Puno 125, Cajamarca 73).
+  1994–2004, the livestock survey's ten years (Puno 125, Cajamarca 73). Which of the sampled
+  households that escaped (or stayed non-poor) over 1979–2004 they are was chosen so that their
+  2004 herds come close to Table 8's means.
 - **Table 9's Valid N** is the number of sampled households of the region producing the
   product now; "No. of hhs" those of them that did not produce it 10 years ago.
-- **Head counts.** `sample.csv`'s beef_cattle, dairy_cattle, sheep and camelids are the logit
-  covariates as calibrated; `livestock.csv` is calibrated separately to Tables 6 and 8. The two
-  agree on improved breeds (`improved_breed` = owns an improved beef, dairy or sheep in
-  livestock.csv in 2004) but a household's head counts in the two files are **not** the same.
+- **Head counts.** `sample.csv`'s beef_cattle, dairy_cattle and sheep (the logit covariates) are
+  each household's 2004 totals in `livestock.csv` (indigenous + improved), camelids its alpacas +
+  llamas, and `improved_breed` = owns an improved beef, dairy or sheep there in 2004. The counts
+  are calibrated for the models with as many owners as Table 6 allows (an owner of both breeds
+  counts once); then owners are added or removed where Table 6 or 8 requires it, the 1994–2004
+  escapers' herds are rescaled to Table 8's means, and the models' continuous covariates
+  (proportions, log land) re-polished so the coefficients stay the published ones. The split of a
+  total into breeds is ours. The 1994 herds are not model covariates and are drawn separately.
 - **Regions of named communities**: see above; the activity ranks of Table 1 are derived from
   each community's own ranks by a Borda count (see `schema.py`, communities.csv).
 
@@ -791,9 +797,9 @@ def build(seed: int = SEED) -> dict[str, bytes]:
 
 
 def _sample_files(hh: pd.DataFrame, seed: int) -> dict[str, bytes]:
-    sample, reasons, escaped10 = make_sample(hh, seed)
+    sample, reasons, (escaped10, lv2004) = make_sample(hh, seed)
     out = {"sample.csv": to_csv_bytes(sample), "reasons.csv": to_csv_bytes(reasons)}
-    livestock, production = make_livestock(hh, sample, escaped10, seed)
+    livestock, production = make_livestock(hh, sample, escaped10, seed, lv2004)
     out["livestock.csv"] = to_csv_bytes(livestock)
     out["production.csv"] = to_csv_bytes(production)
     return out
@@ -923,6 +929,10 @@ BASE = {
                       livestock_income_share=(0.5, 0.15), dependency_ratio=(0.4, 0.15), land_ha=(0.5, 0.9),
                       beef_cattle=(1.0, 1.5), dairy_cattle=(1.5, 2.0), sheep=(3.0, 4.0), camelids=(0.0, 0.0)),
 }
+# Share of households owning the species now, where the calibrated counts would otherwise give more or
+# fewer owners than Table 6 allows (an owner of both breeds counts once: between the larger and the sum).
+OWNER_SHARE = {"Puno": {"dairy_cattle": 0.90, "camelids": 0.68},
+               "Cajamarca": {"beef_cattle": 0.39, "dairy_cattle": 0.62, "sheep": 0.52}}
 FLAG_BASE = {"male_head": 0.85, "relatives_outside": 0.35, "above_primary": 0.3, "multiple_activities": 0.6}
 
 
@@ -1060,7 +1070,14 @@ class Design:
         if kd == "count":
             g = np.exp(0.7 * (c * self.z[:, j] + rho * self.f))
             g = (g - np.exp(0.245)) / np.sqrt((np.exp(0.49) - 1) * np.exp(0.49))
-            return np.maximum(0, np.round(a + s * g))
+            x = np.maximum(0, np.round(a + s * g))
+            share = OWNER_SHARE[self.region].get(nm)
+            if share is not None:  # Table 6's owners: exactly this share of households own the species
+                top = np.argsort(-g, kind="stable")[: int(round(share * self.n))]
+                own = np.zeros(self.n, bool)
+                own[top] = True
+                x = np.where(own, np.maximum(x, 1), 0)
+            return x
         raise ValueError(kd)
 
     def build(self):
@@ -1401,7 +1418,7 @@ def make_sample(hh: pd.DataFrame, seed: int = SEED):
     cat[~p79 & ~p04] = "remained_not_poor"
     esc10 = (p94 & ~p04).to_numpy()
     rows, reason_rows = [], []
-    puno_model_rows = []
+    designs = {}
     for ri, region in enumerate(REGIONS):
         rng = _rng(seed, 30, ri)
         inreg = (hh["region"] == region).to_numpy()
@@ -1436,6 +1453,8 @@ def make_sample(hh: pd.DataFrame, seed: int = SEED):
             ids0 = picked[c0][: n_model[c0]]
             order = np.r_[np.flatnonzero(d.y == 1), np.flatnonzero(d.y == 0)]
             Xd = Xd.iloc[order].reset_index(drop=True)
+            Xd["_drow"] = order  # row of the design matrix d.X
+            designs[(model, region)] = d
             Xd["household_id"] = hh["household_id"].to_numpy()[np.r_[ids1, ids0]]
             Xd["_cat"] = [c1] * len(ids1) + [c0] * len(ids0)
             Xd["_model"] = model
@@ -1456,7 +1475,7 @@ def make_sample(hh: pd.DataFrame, seed: int = SEED):
     if "_incomplete" not in allx:
         allx["_incomplete"] = False
     allx["_incomplete"] = allx["_incomplete"].fillna(False).astype(bool)
-    return _assemble_sample(allx, hh, esc10, seed)
+    return _assemble_sample(allx, hh, esc10, seed, designs)
 
 
 SAMPLE_COLUMNS = ["household_id", "male_head", "age_head", "education_level", "above_primary", "prop_children_school",
@@ -1464,7 +1483,7 @@ SAMPLE_COLUMNS = ["household_id", "male_head", "age_head", "education_level", "a
                   "livestock_income_share", "dependency_ratio", "multiple_activities", "family_size", "improved_breed"]
 
 
-def _assemble_sample(allx: pd.DataFrame, hh: pd.DataFrame, esc10: np.ndarray, seed: int):
+def _assemble_sample(allx: pd.DataFrame, hh: pd.DataFrame, esc10: np.ndarray, seed: int, designs: dict):
     rng = _rng(seed, 40)
     n = len(allx)
     inc = allx["_incomplete"].to_numpy()
@@ -1486,7 +1505,7 @@ def _assemble_sample(allx: pd.DataFrame, hh: pd.DataFrame, esc10: np.ndarray, se
     out["prop_children_school"] = np.round(fill("prop_children_school", lambda k: np.clip(rng.normal(0.7, 0.2, k), 0, 1)), 4)
     out["relatives_outside"] = fill("relatives_outside", lambda k: (rng.random(k) < 0.35).astype(float)).astype(int)
     logland = fill("land_ha", lambda k: rng.normal(0.3, 0.9, k))
-    out["land_ha"] = np.round(np.exp(logland), 4)
+    out["land_ha"] = np.round(np.exp(logland), 6)
     for col, (m, sd) in (("beef_cattle", (1.5, 2)), ("dairy_cattle", (1.5, 2)), ("sheep", (10, 10)), ("camelids", (5, 8))):
         v = fill(col, lambda k: np.maximum(0, np.round(rng.normal(m, sd, k))))
         if col == "camelids":
@@ -1539,6 +1558,8 @@ def _assemble_sample(allx: pd.DataFrame, hh: pd.DataFrame, esc10: np.ndarray, se
     imp[ce[np.argsort(-score[is_e], kind="stable")[:5]]] = 1
     imp[cn[np.argsort(-score[~is_e], kind="stable")[:50]]] = 1
     out["improved_breed"] = imp
+    # head counts of 2004: made to agree with livestock.csv (Tables 6 and 8), then the models re-polished
+    lv2004 = _reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed)
     # blanks: the incomplete households lack land (Cajamarca: half of them lack the head's age instead)
     out["land_ha"] = out["land_ha"].astype(object)
     out["age_head"] = out["age_head"].astype(object)
@@ -1552,7 +1573,253 @@ def _assemble_sample(allx: pd.DataFrame, hh: pd.DataFrame, esc10: np.ndarray, se
     order = np.argsort(out["household_id"].to_numpy(), kind="stable")
     out = out.iloc[order].reset_index(drop=True)[SAMPLE_COLUMNS]
     escaped10 = set(hh["household_id"].to_numpy()[esc10]) & set(out["household_id"])
-    return out, reasons, escaped10
+    return out, reasons, (escaped10, lv2004)
+
+
+# 2004 head counts of sample.csv and the livestock.csv items they total: (column, (species, breed) of the
+# "first" item, of the "second" item, second restricted to improved_breed households). Camelids: alpacas + llamas.
+COUNT_ITEMS = [("beef_cattle", ("beef", "indigenous"), ("beef", "improved"), True),
+               ("dairy_cattle", ("dairy", "indigenous"), ("dairy", "improved"), True),
+               ("sheep", ("sheep", "indigenous"), ("sheep", "improved"), True),
+               ("camelids", ("alpacas", ""), ("llamas", ""), False)]
+
+
+def _allowed_sums(mean: float, n: int) -> np.ndarray:
+    """Integer totals of n herds whose mean prints as `mean` (one decimal)."""
+    c = np.arange(max(n, int(np.floor((mean - 0.06) * n))), int(np.ceil((mean + 0.06) * n)) + 2)
+    return c[round_half_up(c / n, 1) == mean]
+
+
+def _rescale_heads(v: np.ndarray, total: int) -> np.ndarray:
+    """Integer herds (>= 1) proportional to v whose sum is `total`."""
+    v = np.asarray(v, float)
+    if not len(v):
+        return v.astype(np.int64)
+    w = v * total / v.sum()
+    r = np.maximum(1, np.floor(w)).astype(np.int64)
+    while (d := total - r.sum()) != 0:
+        frac = w - r
+        if d > 0:
+            r[np.argsort(-frac, kind="stable")[:d]] += 1
+        else:
+            ok = np.flatnonzero(r > 1)
+            r[ok[np.argsort(frac[ok], kind="stable")[: -d]]] -= 1
+    return r
+
+
+def _reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed):
+    """Make sample.csv's 2004 head counts the totals of livestock.csv's 2004 herds (Tables 6 and 8).
+
+    1. Which sampled households of the categories escaped / remained non-poor (1979-2004) are the
+       ones that escaped over 1994-2004 (Table 8's n) is free: household ids are swapped within a
+       category so that their head counts come close to Table 8's totals (herds move with rows).
+    2. Counts are then changed as little as possible: owners added (1 head) or removed (smallest herds)
+       so that each region's owners match Table 6 (an owner of both breeds counts once), and the
+       escapers' herds rescaled to Table 8's means.
+    3. Each total is split into breeds (improved only in improved_breed households, every one of which
+       owns an improved beef, dairy or sheep); the models' continuous covariates are re-polished so
+       that the coefficients stay the published ones (Tables 4, 5 and 7).
+    Returns livestock.csv's 2004 rows.
+    """
+    rng = _rng(seed, 45)
+    ids = allx["household_id"].to_numpy().copy()
+    cat = allx["_cat"].to_numpy()
+    M = out["improved_breed"].to_numpy() == 1
+    lv_rows = []
+    for reg_name in REGIONS:
+        R_ = np.flatnonzero(region == reg_name)
+        items = [ci for ci in COUNT_ITEMS if TABLE6[reg_name][ITEMS.index(ci[1])] is not None]
+        C = {ci[0]: out[ci[0]].to_numpy()[R_].astype(np.int64).copy() for ci in items}
+        m = M[R_]
+        tgt = {}
+        for col, it_d, it_m, _restr in items:
+            i_d, i_m = ITEMS.index(it_d), ITEMS.index(it_m)
+            (md, nd), (mm, nm_) = TABLE8[reg_name][i_d][1], TABLE8[reg_name][i_m][1]
+            tgt[col] = dict(O_d=TABLE6[reg_name][i_d][1], O_m=TABLE6[reg_name][i_m][1], nd=nd, nm=nm_, md=md, mm=mm,
+                            Sd=_allowed_sums(md, nd), Sm=_allowed_sums(mm, nm_))
+        # 1. escapers of 1994-2004: swap ids within a category to approach Table 8's totals
+        E = np.isin(ids[R_], list(e10))
+        cols = [c for c, *_ in items]
+        Cm = np.column_stack([C[c] for c in cols]).astype(float)
+        T = np.array([tgt[c]["Sd"].mean() + tgt[c]["Sm"].mean() for c in cols])
+        own_lo = np.array([max(tgt[c]["nd"], tgt[c]["nm"]) for c in cols])
+        own_hi = np.array([tgt[c]["nd"] + tgt[c]["nm"] for c in cols])
+
+        # improved_breed escapers: enough for, and all covered by, Table 8's improved herds
+        rc = [c for c, _a, _b, r in items if r]
+        m_lo, m_hi = max(tgt[c]["nm"] for c in rc), sum(tgt[c]["nm"] for c in rc)
+        Cm = np.column_stack([Cm, m.astype(float)])
+
+        def cost(sums, owners):
+            v = np.maximum(0, own_lo - owners[..., :-1]) + np.maximum(0, owners[..., :-1] - own_hi)
+            vm = np.maximum(0, m_lo - sums[..., -1]) + np.maximum(0, sums[..., -1] - m_hi)
+            return (((sums[..., :-1] - T) / T) ** 2).sum(axis=-1) + 0.002 * (v**2).sum(axis=-1) + vm**2
+
+        for _ in range(400):
+            sums = Cm[E].sum(axis=0)
+            owners = (Cm[E] > 0).sum(axis=0).astype(float)
+            base = cost(sums, owners)
+            best = (base - 1e-12, None)
+            for c in ("escaped", "remained_not_poor"):
+                inc_c = cat[R_] == c
+                a, b = np.flatnonzero(E & inc_c), np.flatnonzero(~E & inc_c)
+                if not len(a) or not len(b):
+                    continue
+                dS = Cm[b][None, :, :] - Cm[a][:, None, :]
+                dO = (Cm[b] > 0)[None, :, :].astype(float) - (Cm[a] > 0)[:, None, :]
+                cc = cost(sums + dS, owners + dO)
+                k = np.unravel_index(np.argmin(cc), cc.shape)
+                if cc[k] < best[0]:
+                    best = (cc[k], (a[k[0]], b[k[1]]))
+            if best[1] is None:
+                break
+            i, j = best[1]
+            ri, rj = R_[i], R_[j]
+            ids[ri], ids[rj] = ids[rj], ids[ri]
+            E[i], E[j] = False, True
+        # 2. owners per group (escapers, others) within Table 6/8's ranges
+        for col, it_d, it_m, restr in items:
+            t = tgt[col]
+            c = C[col]
+            for G, lo, hi, mneed in ((E, max(t["nd"], t["nm"]), t["nd"] + t["nm"], t["nm"]),
+                                     (~E, max(t["O_d"] - t["nd"], t["O_m"] - t["nm"]),
+                                      t["O_d"] - t["nd"] + t["O_m"] - t["nm"], t["O_m"] - t["nm"])):
+                g = np.flatnonzero(G)
+                a = int((c[g] > 0).sum())
+                want = int(np.clip(a, lo, hi))
+                pref = m[g] if restr else np.zeros(len(g), bool)
+                if a > want:  # remove owners: smallest herds of households outside improved_breed first
+                    cand = g[c[g] > 0]
+                    key = np.lexsort((rng.random(len(cand)), c[cand], (m[cand] if restr else np.zeros(len(cand)))))
+                    c[cand[key[: a - want]]] = 0
+                elif a < want:  # add owners (1 head): improved_breed households first
+                    cand = g[c[g] == 0]
+                    key = np.lexsort((rng.random(len(cand)), ~(m[cand]) if restr else np.zeros(len(cand))))
+                    c[cand[key[: want - a]]] = 1
+                if restr:  # enough owners among improved_breed households
+                    short = mneed - int(((c[g] > 0) & m[g]).sum())
+                    if short > 0:
+                        add = g[(c[g] == 0) & m[g]][:short]
+                        rem = g[(c[g] > 0) & ~m[g]]
+                        rem = rem[np.argsort(c[rem], kind="stable")][: len(add)]
+                        if len(add) < short or len(rem) < len(add):
+                            raise RuntimeError(f"{reg_name} {col}: too few improved_breed owners")
+                        c[add] = 1
+                        c[rem] = 0
+        # 3. breeds: improved (second item) owners cover every improved_breed household
+        Isel = {}
+
+        def sizes(t, G_is_E):
+            return (t["nd"], t["nm"]) if G_is_E else (t["O_d"] - t["nd"], t["O_m"] - t["nm"])
+
+        for gi, G in enumerate((E, ~E)):
+            restr_cols = [col for col, _a, _b, r in items if r]
+            quota = {col: sizes(tgt[col], gi == 0)[1] for col, *_ in items}
+            chosen = {col: [] for col, *_ in items}
+            unc = [int(h) for h in np.flatnonzero(G & m)]
+            rng.shuffle(unc)
+            while unc:
+                av = {h: [col for col in restr_cols if C[col][h] > 0 and len(chosen[col]) < quota[col]] for h in unc}
+                h = min(unc, key=lambda h: len(av[h]))
+                if not av[h]:  # give it one head of the breed with most room left, keep the owner count
+                    col = max(restr_cols, key=lambda col: quota[col] - len(chosen[col]))
+                    if len(chosen[col]) >= quota[col]:
+                        raise RuntimeError(f"{reg_name}: too few improved herds for the improved_breed households")
+                    C[col][h] = 1
+                    lo_, hi_ = (max(tgt[col]["nd"], tgt[col]["nm"]), tgt[col]["nd"] + tgt[col]["nm"]) if gi == 0 else \
+                        (None, tgt[col]["O_d"] - tgt[col]["nd"] + tgt[col]["O_m"] - tgt[col]["nm"])
+                    g = np.flatnonzero(G & (C[col] > 0))
+                    if len(g) > hi_:
+                        rem = g[~m[g]]
+                        C[col][rem[np.argmin(C[col][rem])]] = 0
+                    av[h] = [col]
+                col = max(av[h], key=lambda col: quota[col] - len(chosen[col]))
+                chosen[col].append(h)
+                unc.remove(h)
+            for col, _a, _b, restr in items:
+                g = np.flatnonzero(G & (C[col] > 0))
+                cand = np.setdiff1d(g[m[g]] if restr else g, chosen[col])
+                if gi == 0:  # escapers: herds nearest Table 8's mean of the second breed (less rescaling)
+                    key = np.lexsort((rng.random(len(cand)), np.abs(C[col][cand] - tgt[col]["mm"])))
+                else:
+                    key = np.lexsort((rng.random(len(cand)), C[col][cand] < 2))
+                extra = cand[key[: quota[col] - len(chosen[col])]]
+                Isel[(gi, col)] = np.r_[np.array(chosen[col], dtype=np.int64), extra].astype(np.int64)
+                if len(Isel[(gi, col)]) < quota[col]:
+                    raise RuntimeError(f"{reg_name} {col}: too few owners for the second breed")
+        covered = np.zeros(len(R_), bool)
+        split = {}
+        for col, it_d, it_m, restr in items:
+            t = tgt[col]
+            c = C[col]
+            first = np.zeros(len(R_), np.int64)
+            second = np.zeros(len(R_), np.int64)
+            for gi, G in enumerate((E, ~E)):
+                n_d, n_m = sizes(t, gi == 0)
+                g = np.flatnonzero(G & (c > 0))
+                I = Isel[(gi, col)]
+                if restr:
+                    covered[I] = True
+                ov = n_d + n_m - len(g)  # owners of both
+                both = I[np.argsort(-c[I], kind="stable")[: max(ov, 0)]]
+                c[both] = np.maximum(c[both], 2)
+                only_d = np.setdiff1d(g, I)
+                second[I] = c[I]
+                sec_b = np.maximum(1, np.round(0.4 * c[both])).astype(np.int64)
+                second[both] = sec_b
+                first[both] = c[both] - sec_b
+                first[only_d] = c[only_d]
+            # escapers: totals rescaled to Table 8's means
+            for arr, S in ((first, t["Sd"]), (second, t["Sm"])):
+                e = np.flatnonzero(E & (arr > 0))
+                tot = arr[e].sum()
+                arr[e] = _rescale_heads(arr[e], int(S[np.argmin(np.abs(S - tot))]))
+            C[col] = first + second
+            split[col] = (first, second)
+        if M[R_].any() and not covered[m].all():
+            raise RuntimeError(f"{reg_name}: improved_breed households without an improved herd")
+        for col, it_d, it_m, restr in items:
+            vals = out[col].to_numpy().copy()
+            vals[R_] = C[col]
+            out[col] = vals
+            first, second = split[col]
+            for (sp, br), arr in ((it_d, first), (it_m, second)):
+                k = np.flatnonzero(arr > 0)
+                lv_rows.append(pd.DataFrame({"_row": R_[k], "year": 2004, "species": sp, "breed": br, "head": arr[k]}))
+    allx["household_id"] = ids
+    out["household_id"] = ids
+    # re-polish the models on the changed counts (their continuous covariates move, B stays)
+    for (model, reg_name), d in designs.items():
+        rows = np.flatnonzero((allx["_model"].to_numpy() == model) & (region == reg_name) & ~inc)
+        dr = allx["_drow"].to_numpy()[rows].astype(int)
+        for j, nm in enumerate(d.names):
+            if nm in COUNT_ITEMS_COLS:
+                d.X[dr, j + 1] = out[nm].to_numpy(float)[rows]
+        d.polish(iters=200)
+        for nm, f in (("prop_children_school", lambda v: np.round(v, 4)), ("livestock_income_share", lambda v: np.round(v, 4)),
+                      ("land_ha", lambda v: np.round(np.exp(v), 6))):
+            if nm in d.names:
+                vals = out[nm].to_numpy(float).copy()
+                vals[rows] = f(d.X[dr, d.names.index(nm) + 1])
+                out[nm] = vals
+    # Table 7 shares prop_children_school and land with them: re-polish it on the dependency ratio
+    for nm, v in (("prop_children_school", out["prop_children_school"].to_numpy(float)[comp_puno]),
+                  ("land_ha", np.log(out["land_ha"].to_numpy(float)[comp_puno]))):
+        j = d7.names.index(nm) + 1
+        d7.X[:, j] = v
+        d7.fixed[nm] = v
+    d7.polish(iters=200)
+    j_dep = d7.names.index("dependency_ratio") + 1
+    dep = out["dependency_ratio"].to_numpy(float).copy()
+    dep[comp_puno] = np.round(d7.X[:, j_dep], 4)
+    out["dependency_ratio"] = dep
+    lv = pd.concat(lv_rows, ignore_index=True)
+    lv.insert(0, "household_id", ids[lv.pop("_row").to_numpy()])
+    return lv
+
+
+COUNT_ITEMS_COLS = tuple(c for c, *_ in COUNT_ITEMS)
+COUNTED = {it for _c, a, b, _r in COUNT_ITEMS for it in (a, b)}
 
 
 def _reasons(allx: pd.DataFrame, hh: pd.DataFrame, rng) -> pd.DataFrame:
@@ -1658,7 +1925,7 @@ def _heads(rng, k: int, mean: float, exact: bool) -> np.ndarray:
     return h
 
 
-def make_livestock(hh, sample, escaped10, seed):
+def make_livestock(hh, sample, escaped10, seed, lv2004=None):
     rng = _rng(seed, 50)
     reg = hh.set_index("household_id").loc[sample["household_id"], "region"].to_numpy()
     ids = sample["household_id"].to_numpy()
@@ -1678,6 +1945,8 @@ def make_livestock(hh, sample, escaped10, seed):
                 t6 = TABLE6[region][i]
                 if t6 is None:
                     continue
+                if year == 2004 and lv2004 is not None and (sp, br) in COUNTED:
+                    continue  # the herds sample.csv's head counts total (made by _reconcile_counts)
                 total = t6[year_i]
                 t8 = TABLE8[region][i]
                 mean_e, n_e = (t8[year_i] if t8 is not None and t8[year_i] is not None else (None, 0))
@@ -1701,10 +1970,12 @@ def make_livestock(hh, sample, escaped10, seed):
                 hn = _heads(rng, len(pools[1]), base, False)
                 for pick, h in zip(pools, (he, hn)):
                     rows.append(pd.DataFrame({"household_id": ids[pick], "year": year, "species": sp, "breed": br, "head": h}))
-            if year == 2004:
+            if year == 2004 and lv2004 is None:
                 own = r_idx[improved[r_idx]]
                 if not covered[own].all():
                     raise RuntimeError(f"{region}: improved breed owners not all covered")
+    if lv2004 is not None:
+        rows.append(lv2004[["household_id", "year", "species", "breed", "head"]])
     livestock = pd.concat(rows, ignore_index=True)
     livestock = livestock.sort_values(["household_id", "year", "species", "breed"], kind="stable").reset_index(drop=True)
     # production (Table 9): Valid N producing now, of which No. did not produce 10 years ago
