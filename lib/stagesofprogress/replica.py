@@ -1631,6 +1631,8 @@ def _reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed)
         items = [ci for ci in COUNT_ITEMS if TABLE6[reg_name][ITEMS.index(ci[1])] is not None]
         C = {ci[0]: out[ci[0]].to_numpy()[R_].astype(np.int64).copy() for ci in items}
         m = M[R_]
+        C_orig = {k: v.copy() for k, v in C.items()}
+        in_model = {mdl: np.flatnonzero((allx["_model"].to_numpy()[R_] == mdl) & ~inc[R_]) for mdl in ("escape", "descent")}
         tgt = {}
         for col, it_d, it_m, _restr in items:
             i_d, i_m = ITEMS.index(it_d), ITEMS.index(it_m)
@@ -1774,6 +1776,33 @@ def _reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed)
                 e = np.flatnonzero(E & (arr > 0))
                 tot = arr[e].sum()
                 arr[e] = _rescale_heads(arr[e], int(S[np.argmin(np.abs(S - tot))]))
+            # keep each model's spread of the column (which sets its SE): where the escapers' herds grew,
+            # the other owners' herds in that model move toward their mean (owners and breeds kept)
+            for rows_m in in_model.values():
+                cm = first + second
+                sd0 = C_orig[col][rows_m].std()
+                k = rows_m[~E[rows_m] & (cm[rows_m] > 0)]
+                if cm[rows_m].std() <= sd0 or len(k) < 2:
+                    continue
+                both_k = (first[k] > 0) & (second[k] > 0)
+                mu = cm[k].mean()
+
+                def shrink(f):
+                    return np.maximum(np.where(both_k, 2, 1), np.round(mu + f * (cm[k] - mu))).astype(np.int64)
+
+                lo_f, hi_f = 0.0, 1.0
+                for _ in range(30):
+                    f = 0.5 * (lo_f + hi_f)
+                    v = cm.copy()
+                    v[k] = shrink(f)
+                    if v[rows_m].std() > sd0:
+                        hi_f = f
+                    else:
+                        lo_f = f
+                nk = shrink(lo_f)
+                sec = np.where(both_k, np.maximum(1, np.round(0.4 * nk)), np.where(second[k] > 0, nk, 0)).astype(np.int64)
+                second[k] = sec
+                first[k] = nk - sec
             C[col] = first + second
             split[col] = (first, second)
         if M[R_].any() and not covered[m].all():
