@@ -57,21 +57,9 @@ def quiet_kernels(ipythondir: str | Path) -> None:
 
 def toc_pages(root: Path = ROOT) -> list[Path]:
     """Source files of every page of _toc.yml, root first."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
+    from stagesofprogress.rebuild import toc_entries
 
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for key in ("parts", "chapters", "sections"):
-                for child in node.get(key) or []:
-                    walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk(toc)
+    files = toc_entries(yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8")))
     out = []
     for f in files:
         stem = re.sub(r"\.(md|ipynb)$", "", f)

@@ -59,22 +59,9 @@ def isolated_env(base: Path) -> dict:
 
 def toc_files() -> list[str]:
     """Every page of _toc.yml (root first), as paths relative to the book root, no extension."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    out = [toc["root"]]
+    from stagesofprogress.rebuild import toc_entries
 
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                out.append(node["file"])
-            for key in ("parts", "chapters", "sections"):
-                for child in node.get(key, []) or []:
-                    walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk(toc)
-    return [re.sub(r"\.(md|ipynb)$", "", f) for f in out]
+    return toc_entries(yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8")))
 
 
 def notebook_pages() -> list[Path]:

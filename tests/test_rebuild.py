@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from stagesofprogress.cli import main
-from stagesofprogress.rebuild import BookError, _is_notebook_md, _resolve, _toc_files, build_book
+from stagesofprogress.rebuild import BookError, _is_notebook_md, _resolve, toc_entries, build_book
 from stagesofprogress.simulate import simulate
 
 pytestmark = pytest.mark.slow
@@ -32,7 +32,7 @@ def _chapters() -> list[str]:
     if not toc_path.exists():
         return []
     out = []
-    for entry in _toc_files(yaml.safe_load(toc_path.read_text(encoding="utf-8"))):
+    for entry in toc_entries(yaml.safe_load(toc_path.read_text(encoding="utf-8"))):
         p = _resolve(ROOT, entry)
         if p is not None and _is_notebook_md(p):
             out.append(str(p.relative_to(ROOT)))
@@ -119,7 +119,7 @@ def test_sop_book_on_the_teaching_study(teaching_book, capsys):
     assert (out / "tables" / "movements.csv").exists()
     assert (out / "tables" / "movement_summary.csv").exists()
     # every page of the toc was built
-    for entry in _toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))):
+    for entry in toc_entries(yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))):
         page = out / (re.sub(r"\.(md|ipynb)$", "", entry) + ".html")
         assert page.exists(), page
         # the machine path papermill injects is not shown; a parameters cell shows what was typed

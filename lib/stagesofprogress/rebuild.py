@@ -73,8 +73,9 @@ class BookResult:
 # --------------------------------------------------------------------------- sources
 
 
-def _toc_files(toc: dict) -> list[str]:
-    """Every `file:`/`root:` of a Jupyter Book table of contents, in reading order."""
+def toc_entries(toc: dict) -> list[str]:
+    """Every `file:`/`root:` of a Jupyter Book table of contents, in reading order (shared by
+    `sop book`, scripts/build_book.py and the book tests)."""
     out: list[str] = []
 
     def walk(node):
@@ -142,7 +143,7 @@ def copy_sources(src: Path, dst: Path) -> list[str]:
         if (src / name).is_dir():
             shutil.copytree(src / name, dst / name, ignore=_IGNORE)
     toc = yaml.safe_load((src / "_toc.yml").read_text(encoding="utf-8"))
-    entries = _toc_files(toc)
+    entries = toc_entries(toc)
     for entry in entries:  # pages outside the copied folders (e.g. a root intro.md)
         p = _resolve(src, entry)
         if p is None:
