@@ -97,6 +97,18 @@ def compute_tables(study: Study) -> dict[str, pd.DataFrame]:
     return tables
 
 
+def swap_into(out: Path, staged: Path) -> None:
+    """Replace `out` by the finished folder `staged` (a sibling): two renames, the old copy removed last."""
+    out = Path(out)
+    old = None
+    if out.exists():
+        old = out.resolve().parent / f".{out.name}.old-{os.getpid()}"
+        os.replace(out, old)
+    os.replace(staged, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def write_atomically(out: Path, files: dict[str, bytes]) -> None:
     """Write files into a temporary sibling folder, then swap it into place as `out`."""
     out = Path(out)
@@ -108,13 +120,7 @@ def write_atomically(out: Path, files: dict[str, bytes]) -> None:
             p = tmp / name
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_bytes(data)
-        old = None
-        if out.exists():
-            old = parent / f".{out.name}.old-{os.getpid()}"
-            os.replace(out, old)
-        os.replace(tmp, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        swap_into(out, tmp)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

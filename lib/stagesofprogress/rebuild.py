@@ -30,6 +30,7 @@ from pathlib import Path
 
 import yaml
 
+from .outputs import swap_into
 from .study import StudyError, validate
 
 BOOK_ROOT = Path(__file__).resolve().parents[2]
@@ -383,17 +384,6 @@ def _check_out(out: Path) -> None:
         )
 
 
-def _swap_into(out: Path, staged: Path) -> None:
-    parent = out.parent
-    old = None
-    if out.exists():
-        old = parent / f".{out.name}.old-{os.getpid()}"
-        os.replace(out, old)
-    os.replace(staged, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def build_book(
     data: str | Path,
     out: str | Path,
@@ -451,7 +441,7 @@ def build_book(
             if p.name not in ("genindex.html", "search.html", "index.html") and "tables" not in p.parts
             and "_static" not in p.parts and "_sources" not in p.parts
         )
-        _swap_into(out_abs, staged)
+        swap_into(out_abs, staged)
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
