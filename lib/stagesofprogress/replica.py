@@ -1469,6 +1469,7 @@ def polish_joint(parts, iters: int = 200, tol: float = 1e-9, keep_spread: bool =
 
 
 ALL_MOVES = ("flagswap", "flagflip", "outcome", "step", "cont")
+STALL = 2500  # evaluations without an improvement after which a refine stops
 
 
 class Objective:
@@ -1590,7 +1591,10 @@ def refine(d: Design, rng, evals: int = 3000, polish_every: int = 40, stars=None
             o[0].X = o[4].copy()
         cur = total(X, y, [o[4] for o in others])
 
-    for _ in range(evals):
+    last = 0
+    for it in range(evals):
+        if it - last > STALL:  # nothing found for a while: done
+            break
         kind = kinds[rng.integers(len(kinds))]
         X2, y2, changed = X, y, ()
         if kind == "flagswap":
@@ -1662,7 +1666,7 @@ def refine(d: Design, rng, evals: int = 3000, polish_every: int = 40, stars=None
             Xos.append(Xo)
         new = total(X2, y2, Xos)
         if new < cur:
-            X, y, cur = X2, y2, new
+            X, y, cur, last = X2, y2, new, it
             for o, Xo in zip(others, Xos):
                 o[4] = Xo
             accepted += 1
@@ -2366,7 +2370,7 @@ def _reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed)
                                           for g in np.unique(groups[groups >= 0])})
     y7_before = d7.y.copy()
     refine(d7, _rng(seed, 47), evals=REFINE_EVALS // 2, polish_every=20, windows=spss_windows(d7.beta),
-           moves=("outcome", "flagswap", "flagflip", "cont"), polisher=polish_puno if JOINT_PUNO else None,
+           moves=("outcome", "flagswap", "flagflip"), polisher=polish_puno if JOINT_PUNO else None,
            shift_free=T7_SHIFT_FREE, outcome_groups=groups)
     for g in np.unique(groups[groups >= 0]):
         up = np.flatnonzero((groups == g) & (y7_before == 0) & (d7.y == 1))
