@@ -1470,6 +1470,7 @@ def polish_joint(parts, iters: int = 200, tol: float = 1e-9, keep_spread: bool =
 
 ALL_MOVES = ("flagswap", "flagflip", "outcome", "step", "cont")
 STALL = 2500  # evaluations without an improvement after which a refine stops
+CORRECT_WEIGHT = 5.0  # per point of % correctly predicted beyond 1.5 from the paper
 
 
 class Objective:
@@ -1524,7 +1525,7 @@ class Objective:
             if c1_t is not None:
                 c1 = 100 * np.mean(pi[yc == 1] >= 0.5)
                 c0 = 100 * np.mean(pi[yc == 0] < 0.5)
-                L += 5 * (max(0.0, abs(c1 - c1_t) - 1.5) + max(0.0, abs(c0 - c0_t) - 1.5))
+                L += CORRECT_WEIGHT * (max(0.0, abs(c1 - c1_t) - 1.5) + max(0.0, abs(c0 - c0_t) - 1.5))
         for shares, g in ((d.share1, 1.0), (d.share0, 0.0)):
             for nm, want in shares.items():
                 got = Xc[yc == g, self.idx[nm]].mean()
