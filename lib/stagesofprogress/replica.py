@@ -38,7 +38,7 @@ STUDY_YML = Path(__file__).resolve().parents[2] / "data" / "peru2004" / "study.y
 
 # --------------------------------------------------------------------------- published targets
 
-# Table 3: counts set from the printed percents (see `movement_counts`), per region:
+# Table 3: counts set from the printed percents (see `table3_counts`), per region:
 # (remained_poor, escaped, became_poor, remained_not_poor) for 1994-2004 and 1979-2004.
 TABLE3_N = {"Cajamarca": 1948, "Puno": 1920}
 TABLE3_PCT = {
@@ -47,6 +47,8 @@ TABLE3_PCT = {
     ("Cajamarca", 1979): (18.7, 17.1, 15.1, 49.2),
     ("Puno", 1979): (16.8, 42.0, 4.7, 36.5),
 }
+# Table 3's pooled rows ("Both Regions"), as printed.
+TABLE3_BOTH = {1994: (19.5, 18.6, 8.1, 53.7), 1979: (17.8, 29.4, 9.8, 43.1)}
 # Table 2: mean number of assets by stage in 2004 (12 = "12 and higher").
 TABLE2 = {1: 1.33, 2: 1.90, 3: 2.37, 4: 2.88, 5: 3.11, 6: 3.31, 7: 3.58, 8: 4.07, 9: 4.56, 10: 4.62, 11: 5.27, 12: 5.78}
 
@@ -64,40 +66,61 @@ def round_half_up(x, decimals=0):
 # --------------------------------------------------------------------------- Table 3 counts
 
 
-def movement_counts_from_percents(n: int, pct: tuple[float, float, float, float], poor_end: int | None = None):
-    """Integer counts (RP, E, B, N) summing to n whose percents print as `pct` (one decimal).
+def _table3_misses(c: np.ndarray, pct, n: int):
+    """(cells missing, total miss) of count rows c (k x 4) against a printed row, poor at start
+    (RP + E) and at end (RP + B) included; a percent exactly half a unit away counts as a miss."""
+    c = np.asarray(c, dtype=float)
+    cells = np.column_stack([c, c[:, 0] + c[:, 1], c[:, 0] + c[:, 2]])
+    want = np.array([*pct, pct[0] + pct[1], pct[0] + pct[2]])
+    off = np.abs(100 * cells / n - want) - 0.05
+    return (off > -1e-7).sum(axis=1), np.round(np.clip(off, 0, None).sum(axis=1), 9)
 
-    When no exact solution exists (the printed row is internally inconsistent) the counts
-    minimise the number of cells that miss, then the total absolute miss. `poor_end`
-    (RP + B) is imposed when given: the end year is shared by both periods.
-    """
-    lo = [int(np.ceil((p - 0.05) * n / 100 - 1e-9)) for p in pct]
-    hi = [int(np.floor((p + 0.05) * n / 100 - 1e-9)) for p in pct]
-    best = None
-    cands = [range(max(0, l - 2), h + 3) for l, h in zip(lo, hi)]
-    for rp in cands[0]:
-        for e in cands[1]:
-            for b in cands[2]:
-                nn = n - rp - e - b
-                if poor_end is not None and rp + b != poor_end:
-                    continue
-                cnt = (rp, e, b, nn, rp + e, rp + b)
-                full = tuple(pct) + (pct[0] + pct[1], pct[0] + pct[2])
-                miss = [abs(round(100 * c / n, 1) - p) for c, p in zip(cnt, full)]
-                cnt = cnt[:4]
-                key = (sum(m > 1e-9 for m in miss), sum(miss), sum(abs(c - p * n / 100) for c, p in zip(cnt, pct)))
-                if best is None or key < best[0]:
-                    best = (key, cnt)
-    return best[1]
+
+def _table3_candidates(n: int, pct, poor_end: int | None = None) -> np.ndarray:
+    """Count rows (RP, E, B, N) of n households as good as any for the printed row: several
+    usually are (rounding), and the joint choice in `table3_counts` needs them all. `poor_end`
+    (RP + B) is imposed when given: both periods end in 2004."""
+    lo = [int(np.ceil((p - 0.05) * n / 100 - 1e-9)) - 2 for p in pct[:3]]
+    hi = [int(np.floor((p + 0.05) * n / 100 - 1e-9)) + 2 for p in pct[:3]]
+    rp, e, b = (g.ravel() for g in np.meshgrid(*[np.arange(max(0, l), h + 1) for l, h in zip(lo, hi)], indexing="ij"))
+    c = np.column_stack([rp, e, b, n - rp - e - b])
+    c = c[c[:, 3] >= 0]
+    if poor_end is not None:
+        c = c[c[:, 0] + c[:, 2] == poor_end]
+    return _best_rows(c, *_table3_misses(c, pct, n))
+
+
+def _best_rows(rows: np.ndarray, nmiss: np.ndarray, miss: np.ndarray) -> np.ndarray:
+    if not len(rows):
+        return rows
+    best = np.lexsort((miss, nmiss))[0]
+    return rows[(nmiss == nmiss[best]) & (miss == miss[best])]
 
 
 def table3_counts() -> dict:
-    out = {}
+    """Table 3's counts, chosen for both regions at once: each region's printed row leaves several
+    equally good count rows, and only some combinations also print the pooled "Both Regions" rows.
+    Ties go to the counts nearest the printed region percents, then to the first found."""
+    options = []  # per region: (counts 1994, counts 1979) rows, equally good for the region
     for r in REGIONS:
         n = TABLE3_N[r]
-        c10 = movement_counts_from_percents(n, TABLE3_PCT[(r, 1994)])
-        c25 = movement_counts_from_percents(n, TABLE3_PCT[(r, 1979)], poor_end=c10[0] + c10[2])
-        out[r] = {1994: c10, 1979: c25}
+        rows = []
+        for c10 in _table3_candidates(n, TABLE3_PCT[(r, 1994)]):
+            for c25 in _table3_candidates(n, TABLE3_PCT[(r, 1979)], poor_end=int(c10[0] + c10[2])):
+                rows.append(np.r_[c10, c25])
+        rows = np.array(rows)
+        rows = _best_rows(rows, *_table3_misses(rows[:, 4:], TABLE3_PCT[(r, 1979)], n))  # 1979 as good as allowed
+        target = np.r_[TABLE3_PCT[(r, 1994)], TABLE3_PCT[(r, 1979)]] * n / 100
+        options.append((rows, np.abs(rows - target).sum(axis=1)))
+    (a, da), (b, db) = options
+    i, j = (g.ravel() for g in np.meshgrid(np.arange(len(a)), np.arange(len(b)), indexing="ij"))
+    both = a[i] + b[j]
+    W = sum(TABLE3_N.values())
+    m10, m25 = _table3_misses(both[:, :4], TABLE3_BOTH[1994], W), _table3_misses(both[:, 4:], TABLE3_BOTH[1979], W)
+    pick = np.lexsort((np.arange(len(i)), da[i] + db[j], m10[1] + m25[1], m10[0] + m25[0]))[0]
+    out = {}
+    for r, row in zip(REGIONS, (a[i[pick]], b[j[pick]])):
+        out[r] = {1994: tuple(int(x) for x in row[:4]), 1979: tuple(int(x) for x in row[4:])}
     return out
 
 
@@ -1832,6 +1855,36 @@ def design_improved_breeds(X: pd.DataFrame, seed: int) -> Design:
                   moves=("outcome", "flagswap", "flagflip", "cont"), shift_free=T7_SHIFT_FREE)
 
 
+def _shares_met(n: np.ndarray, shares: dict) -> np.ndarray:
+    """Whether whole households out of each base n can show every share within a point (the text's tolerance)."""
+    n = np.asarray(n, dtype=float)
+    ok = n > 0
+    for sh in shares.values():
+        ok &= np.abs(np.round(sh * n) / np.maximum(n, 1) - sh) <= 0.01 - 1e-9
+    return ok
+
+
+def _mover_split(region: str, tot: dict, k10: dict, rp_not94: np.ndarray, bp_poor94: np.ndarray) -> tuple[int, int]:
+    """Sampled remained-poor households not poor in 1994 (x) and became-poor ones poor in 1994 (y).
+
+    With Table 8's n they make the bases of the per-period reason shares (`_reasons`). Drawn, a base
+    of a few dozen households can put a quoted share out of reach (one household moves it two or
+    three points), so they are set: nearest their expected values where PERIOD_SHARES can be met.
+    """
+    n_rp, n_bp = tot["remained_poor"], tot["became_poor"]
+    X, Y = (g.ravel() for g in np.meshgrid(np.arange(n_rp + 1), np.arange(n_bp + 1), indexing="ij"))
+    there = (X <= rp_not94.sum()) & (n_rp - X <= (~rp_not94).sum()) \
+        & (Y <= bp_poor94.sum()) & (n_bp - Y <= (~bp_poor94).sum())  # enough households of each kind
+    bases = {((1979, 1994), "escaped"): tot["escaped"] - k10["escaped"] + X,
+             ((1994, 2004), "escaped"): np.full_like(X, k10["escaped"] + k10["remained_not_poor"]),
+             ((1979, 1994), "became_poor"): Y + k10["remained_not_poor"],
+             ((1994, 2004), "became_poor"): X + n_bp - Y}
+    missed = sum((~_shares_met(b, PERIOD_SHARES.get((region, p, m), {}))).astype(int) for (p, m), b in bases.items())
+    dev = np.abs(X - n_rp * rp_not94.mean()) + np.abs(Y - n_bp * bp_poor94.mean())
+    best = np.lexsort((np.arange(len(X)), dev, missed, ~there))[0]
+    return int(X[best]), int(Y[best])
+
+
 def make_sample(hh: pd.DataFrame, seed: int = SEED):
     """sample.csv and reasons.csv: the models' households, drawn from households.csv by category."""
     import yaml
@@ -1864,16 +1917,18 @@ def make_sample(hh: pd.DataFrame, seed: int = SEED):
         kn = tot["remained_not_poor"] * share_n
         ke = int(round(ke * want / (ke + kn)))
         k10 = {"escaped": ke, "remained_not_poor": want - ke}
+        # and how many sampled remained-poor households were not poor in 1994, became-poor ones poor
+        idx = {c: np.flatnonzero(inreg & (cat == c).to_numpy()) for c in CATS}
+        poor94 = p94.to_numpy()
+        x, y = _mover_split(region, tot, k10, ~poor94[idx["remained_poor"]], poor94[idx["became_poor"]])
+        split = {"escaped": (esc10, ke), "remained_not_poor": (esc10, want - ke),
+                 "remained_poor": (~poor94, x), "became_poor": (poor94, y)}
         picked = {}
         for c in CATS:
-            idx = np.flatnonzero(inreg & (cat == c).to_numpy())
-            if c in k10:
-                a = _pick(rng, idx[esc10[idx]], k10[c])
-                b = _pick(rng, idx[~esc10[idx]], tot[c] - k10[c])
-                sel = rng.permutation(np.r_[a, b])
-            else:
-                sel = rng.permutation(_pick(rng, idx, tot[c]))
-            picked[c] = sel
+            mask, k = split[c]
+            a = _pick(rng, idx[c][mask[idx[c]]], k)
+            b = _pick(rng, idx[c][~mask[idx[c]]], tot[c] - k)
+            picked[c] = rng.permutation(np.r_[a, b])
         # model covariates from the calibrated designs
         for model, (c1, c0) in (("escape", ("escaped", "remained_poor")), ("descent", ("became_poor", "remained_not_poor"))):
             d = pre[(model, region)]
