@@ -2119,6 +2119,8 @@ T7_SHARED = {"male_head": ("male_head", None), "relatives_outside": ("relatives_
 
 JOINT_PUNO = False
 T7_FROZEN = {"male_head", "relatives_outside", "education_level", "prop_children_school", "land_ha"}
+T7_COUPLED = {"descent": {"relatives_outside", "prop_children_school", "land_ha"}}
+T7_WEIGHT = 0.3
 
 
 def _reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed):
@@ -2366,7 +2368,8 @@ def _reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed)
         polish_joint(parts7, iters=iters, keep_spread=keep_spread)
 
     _debug_stage("after counts (before polish)", designs, d7)
-    obj7 = Objective(d7, windows=spss_windows(d7.beta))
+    obj7 = Objective(d7, windows=spss_windows(d7.beta), shift_free=T7_SHIFT_FREE)
+    obj7.weight = T7_WEIGHT
     for (model, reg_name), d in designs.items():
         mi, ri = ("escape", "descent").index(model), REGIONS.index(reg_name)
         stars, judged = printed_targets(model, reg_name)
@@ -2394,7 +2397,11 @@ def _reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed)
             rmap[dr] = k7[rows]
             cmap = {d.names.index(nm) + 1: (d7.names.index(nm7) + 1, fn) for nm, (nm7, fn) in T7_SHARED.items()
                     if nm in d.names}
-            frozen |= T7_FROZEN
+            if model in T7_COUPLED:  # moves of Table 7's covariates judged by both models
+                frozen |= T7_FROZEN - T7_COUPLED[model]
+                coupled = ((d7, obj7, cmap, rmap),)
+            else:
+                frozen |= T7_FROZEN
         refine(d, _rng(seed, 46, mi, ri), evals=REFINE_EVALS, polish_every=20, stars=stars, judged=judged,
                moves=("flagswap", "flagflip", "step", "cont"), frozen=frozen,
                polisher=polish_puno if reg_name == "Puno" and JOINT_PUNO else None, coupled=coupled,
