@@ -1264,12 +1264,23 @@ class Design:
             self.X = before[1]
         return self
 
-    def polish(self, iters=40, tol=1e-9, keep_spread=False):
+    def polish(self, iters=40, keep_spread=False):
         """Gauss-Newton on continuous covariates until X'(y - pi(B*)) = 0 (the MLE is then B*)."""
         cols = [j + 1 for j, kd in enumerate(self.kinds) if kd in self.CONTINUOUS and self.names[j] not in self.fixed]
-        polish_joint([(self, {c: k * self.n + np.arange(self.n) for k, c in enumerate(cols)})], iters=iters, tol=tol,
-                     keep_spread=keep_spread)
+        polish_columns(self, cols, iters=iters, keep_spread=keep_spread)
         return self
+
+    def best_rounding(self, streams, best=None):
+        """A balanced rounding of the outcome per random stream, each polished: (score, snapshot) of
+        the one that scores best (or `best`, if none beats it)."""
+        for rng in streams:
+            self.uy = rng.random(self.n)
+            self.assign_outcome()
+            self.polish()
+            sc = self.score()
+            if best is None or sc > best[0]:
+                best = (sc, self.snapshot())
+        return best
 
     def snapshot(self):
         return (self.X.copy(), self.y.copy(), self.level.copy(), self.spread.copy(), self.beta.copy())
@@ -1426,73 +1437,50 @@ def spss_windows(beta, model: str = "improved_breeds"):
 POLISH_WEIGHT = {"logland": 0.3}
 
 
-def polish_joint(parts, iters: int = 200, tol: float = 1e-9, keep_spread: bool = True):
-    """Gauss-Newton on continuous covariates until X'(y - pi(B*)) = 0 in every design (the MLE is then
-    B*), keeping each column's variance (which sets its SE): `parts` is a list of (design, {column:
-    global variable index of each row}); a value that designs share (Puno's land and share of children
-    in school, in Tables 4, 5 and 7) is one variable. The step is the smallest one, each variable
-    measured in its column's spread (see POLISH_WEIGHT) and its room inside [0, 1] for proportions."""
-    nv = 1 + max(int(ix.max()) for _d, cols in parts for ix in cols.values())
-    v = np.zeros(nv)
-    lo, hi = np.full(nv, -np.inf), np.full(nv, np.inf)
-    # a column's variance is kept once, by the design that owns its values (not by a design that
-    # shares them: Table 7's land is the union of the two Puno models' land)
-    count = np.zeros(nv, dtype=np.int64)
-    for _d, cols in parts:
-        for ix in cols.values():
-            np.add.at(count, ix, 1)
-    keep = {}
-    for k, (d, cols) in enumerate(parts):
-        for c, ix in cols.items():
-            shared_all = bool(np.all(count[ix] > 1))
-            keep[(k, c)] = not (shared_all and len(ix) > min(len(i2) for k2, (_d2, c2) in enumerate(parts) if k2 != k
-                                                             for i2 in c2.values() if np.intersect1d(i2, ix).size))
-    var0 = {}
-    for k, (d, cols) in enumerate(parts):
-        for c, ix in cols.items():
-            v[ix] = d.X[:, c]
-            if d.kinds[c - 1] == "prop":
-                lo[ix], hi[ix] = 0.0, 1.0
-            var0[(k, c)] = np.var(d.X[:, c])
-    def evaluate(v, need_jacobian=True):
-        """Residuals (scores, then variance gaps), their Jacobian, and a merit: the residuals, each
-        in its own unit (a score per unit of its column's spread, a variance gap per unit of the
-        variance), squared and summed; the Gauss-Newton step always lowers it for a small enough step."""
-        S_all, J_all, G, JG, units = [], [], [], [], []
-        sd = np.ones(nv)
-        for k, (d, cols) in enumerate(parts):
-            X = d.X.copy()
-            for c, ix in cols.items():
-                X[:, c] = v[ix]
-                sd[ix] = (np.std(X[:, c]) + 1e-9) * POLISH_WEIGHT.get(d.kinds[c - 1], 1.0)
-            pi = _expit(X @ d.beta)
-            r = d.y - pi
-            w = pi * (1 - pi)
-            S_all.append(X.T @ r)
-            units.append(np.maximum(d.unit, 1e-9))
-            if need_jacobian:
-                J = np.zeros((X.shape[1], nv))
-            for c, ix in cols.items():
-                if need_jacobian:
-                    Jc = -(X * (d.beta[c] * w)[:, None]).T  # d S_j / d x_ic = -x_ij w_i beta_c (+ r_i if j = c)
-                    Jc[c] += r
-                    np.add.at(J.T, ix, Jc.T)
-                if keep_spread and keep[(k, c)]:
-                    x = X[:, c]
-                    G.append(np.var(x) - var0[(k, c)])
-                    units.append(np.array([var0[(k, c)] * 1e-3 + 1e-12]))
-                    if need_jacobian:
-                        g = np.zeros(nv)
-                        np.add.at(g, ix, 2 * (x - x.mean()) / len(x))
-                        JG.append(g)
-            if need_jacobian:
-                J_all.append(J)
-        res = np.concatenate(S_all + [np.array(G)])
-        merit = float(np.sum((res / np.concatenate(units)) ** 2))
-        return res, (np.vstack(J_all + JG) if need_jacobian else None), merit, sd
+def polish_columns(d: Design, cols: list[int], iters: int = 200, keep_spread: bool = True):
+    """Gauss-Newton on the continuous columns `cols` of d.X until X'(y - pi(B*)) = 0 (the MLE is then
+    B*), optionally keeping each column's variance (which sets its SE). The step is the smallest one,
+    each value measured in its column's spread (see POLISH_WEIGHT) and its room inside [0, 1] for
+    proportions; it is halved until the residuals fall."""
+    n, p = d.X.shape
+    nv = n * len(cols)
+    v = np.concatenate([d.X[:, c] for c in cols])
+    prop = np.repeat([d.kinds[c - 1] == "prop" for c in cols], n)
+    lo, hi = np.where(prop, 0.0, -np.inf), np.where(prop, 1.0, np.inf)
+    var0 = [np.var(d.X[:, c]) for c in cols]
+    # unit of each score: its column's spread times the number of households; of a variance gap: the variance
+    units = np.concatenate([np.maximum((d.X.std(axis=0) + (np.arange(p) == 0)) * 1e-6 * n, 1e-9)]
+                           + ([np.array([v0 * 1e-3 + 1e-12]) for v0 in var0] if keep_spread else []))
 
-    for d, _cols in parts:  # unit of each score: its column's spread times the number of households
-        d.unit = (d.X.std(axis=0) + (np.arange(d.X.shape[1]) == 0)) * 1e-6 * len(d.y)
+    def evaluate(v, need_jacobian=True):
+        """Residuals (scores, then variance gaps), their Jacobian, and a merit: the residuals in their
+        units, squared and summed (the Gauss-Newton step lowers it for a small enough step)."""
+        X = d.X.copy()
+        sd = np.ones(nv)
+        for k, c in enumerate(cols):
+            X[:, c] = v[k * n:(k + 1) * n]
+            sd[k * n:(k + 1) * n] = (np.std(X[:, c]) + 1e-9) * POLISH_WEIGHT.get(d.kinds[c - 1], 1.0)
+        pi = _expit(X @ d.beta)
+        r = d.y - pi
+        w = pi * (1 - pi)
+        J = np.zeros((p, nv)) if need_jacobian else None
+        G, JG = [], []
+        for k, c in enumerate(cols):
+            if need_jacobian:
+                Jc = -(X * (d.beta[c] * w)[:, None]).T  # d S_j / d x_ic = -x_ij w_i beta_c (+ r_i if j = c)
+                Jc[c] += r
+                J[:, k * n:(k + 1) * n] = Jc
+            if keep_spread:
+                x = X[:, c]
+                G.append(np.var(x) - var0[k])
+                if need_jacobian:
+                    g = np.zeros(nv)
+                    g[k * n:(k + 1) * n] = 2 * (x - x.mean()) / n
+                    JG.append(g)
+        res = np.concatenate([X.T @ r, np.array(G)])
+        merit = float(np.sum((res / units) ** 2))
+        return res, (np.vstack([J] + JG) if need_jacobian else None), merit, sd
+
     res, J, merit, sd = evaluate(v)
     best = (merit, v.copy())
     for _ in range(iters):
@@ -1514,10 +1502,8 @@ def polish_joint(parts, iters: int = 200, tol: float = 1e-9, keep_spread: bool =
         res, J, merit, sd = evaluate(v)
         if merit < best[0]:
             best = (merit, v.copy())
-    v = best[1]
-    for d, cols in parts:
-        for c, ix in cols.items():
-            d.X[:, c] = v[ix]
+    for k, c in enumerate(cols):
+        d.X[:, c] = best[1][k * n:(k + 1) * n]
 
 
 ALL_MOVES = ("flagswap", "flagflip", "outcome", "step", "cont")
@@ -1791,13 +1777,7 @@ def design_model(model: str, region: str, seed: int = SEED, rounds: int = 1, can
             se_exp, _pi = d.expected_se()
             d.se_cal = d.se_cal * np.clip(se_exp / np.maximum(se_fit, 1e-12), 0.6, 1.6) ** 0.8
             d.calibrate(25)
-        for c in range(candidates):
-            d.uy = _rng(seed, 11, mi, ri, rd, c).random(d.n)
-            d.assign_outcome()
-            d.polish()
-            sc = d.score()
-            if best is None or sc > best[0]:
-                best = (sc, d.snapshot())
+        best = d.best_rounding((_rng(seed, 11, mi, ri, rd, c) for c in range(candidates)), best)
     d.restore(best[1])
     stars, judged = printed_targets(model, region)
     shares_at = {}
@@ -1878,15 +1858,7 @@ def design_improved_breeds(X: pd.DataFrame, seed: int) -> Design:
     d = Design(_rng(seed, 20), names, kinds, beta, se, n1, len(X) - n1, "Puno", robust=False, fixed=fixed, zage=0.265)
     d.fit_targets = (-698.921 / 2, None, None)
     d.calibrate(40)
-    best = None
-    for c in range(4):  # balanced roundings of the outcome; keep the closest to Table 7
-        d.uy = _rng(seed, 21, c).random(d.n)
-        d.assign_outcome()
-        d.polish()
-        sc = d.score()
-        if best is None or sc > best[0]:
-            best = (sc, d.snapshot())
-    d.restore(best[1])
+    d.restore(d.best_rounding(_rng(seed, 21, c) for c in range(4))[1])  # the closest to Table 7
     return refine(d, _rng(seed, 22), evals=REFINE_EVALS, polish_every=20, windows=spss_windows(d.beta),
                   moves=("outcome", "flagswap", "flagflip", "cont"), shift_free=T7_SHIFT_FREE,
                   polisher=d.polish_guarded)
