@@ -1323,6 +1323,19 @@ class Design:
             self.X = before[1]
         return self
 
+    def polish_affine(self, name: str, iters: int = 4):
+        """Put B on the published values through one free proportion alone: x' = s x + X c is a
+        reparametrization of the logit (the MLE of every other coefficient moves by B_x c, B_x by the
+        factor 1/s), so the fit lands on B* while the outcome and the other columns stay as they are.
+        The SEs hardly move (c is small); only the clip to 0-1 makes it inexact, hence a few rounds."""
+        j = self.names.index(name) + 1
+        for _ in range(iters):
+            b = self.fit()[0]
+            c = (b - self.beta) / self.beta[j]
+            c[j] = 0.0
+            self.X[:, j] = np.clip(b[j] / self.beta[j] * self.X[:, j] + self.X @ c, 0.0, 1.0)
+        return self
+
     def polish(self, iters=40, keep_spread=False):
         """Gauss-Newton on continuous covariates until X'(y - pi(B*)) = 0 (the MLE is then B*)."""
         cols = [j + 1 for j, kd in enumerate(self.kinds) if kd in self.CONTINUOUS and self.names[j] not in self.fixed]
@@ -2497,6 +2510,7 @@ def _reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed)
     _debug_stage("Table 7 recalibrated", {}, d7)
     refine(d7, _rng(seed, 47), evals=REFINE_EVALS, windows=t7_windows(d7), moves=("outcome", "flagswap", "flagflip", "cont"),
            shift_free=T7_SHIFT_FREE, outcome_groups=groups, polish_every=10**9, final_polish=False)
+    d7.polish_affine("dependency_ratio")
     for g in np.unique(groups[groups >= 0]):
         up = np.flatnonzero((groups == g) & (y7_before == 0) & (d7.y == 1))
         down = np.flatnonzero((groups == g) & (y7_before == 1) & (d7.y == 0))
