@@ -1156,10 +1156,14 @@ class Design:
         """
         from scipy.optimize import least_squares
 
+        j = self.names.index(name)
+        if j in self.mix:  # again: keep each household's own part of the column (the refine aligned it
+            A = np.column_stack([np.ones(self.n), self._zfix()])  # with the outcome), renew the rest
+            u = self.X[:, j + 1] - A @ np.linalg.lstsq(A, self.X[:, j + 1], rcond=None)[0]
+            self.z[:, j] = u / max(u.std(), 1e-12)
         for k, nm in enumerate(self.names):  # the fixed columns as they now are
             if nm in self.fixed:
                 self.fixed[nm] = self.X[:, k + 1].copy()
-        j = self.names.index(name)
         jf = self.names.index(flag) if flag else None
         n_fix = sum(nm in self.fixed for nm in self.names)
         use = [0] + [k + 1 for k, kd in enumerate(self.kinds) if kd != "age"]
@@ -1802,6 +1806,92 @@ def refine(d: Design, rng, evals: int = 3000, polish_every: int = 40, stars=None
     return d
 
 
+def table_misses(d: Design, stars, judged) -> int:
+    """How many of the model's published cells (other than % correctly predicted) the fitted design
+    would miss on the scorecard: B, SE (with stars), the Wald chi2 and the log likelihood (via R2)."""
+    b, se, ll = d.fit()
+    is_age = np.array([False] + [kd == "age" for kd in d.kinds])
+    lo, hi = se_windows(d.beta, d.se, stars, judged, margin=0, free=is_age)
+    miss = int(np.sum(np.abs(b - d.beta) > 0.01)) + int(np.sum((se < lo) | (se > hi)))
+    pi = _expit(d.X @ b)
+    if d.wald is not None:
+        H = (d.X * (pi * (1 - pi))[:, None]).T @ d.X
+        Hi = np.linalg.pinv(H)
+        S = d.X * (d.y - pi)[:, None]
+        V = Hi @ (S.T @ S) @ Hi * d.n / (d.n - 1)
+        miss += abs(float(b[1:] @ np.linalg.pinv(V[1:, 1:]) @ b[1:]) / d.wald - 1) > 0.1
+    if d.fit_targets is not None:
+        ll0 = d.n1 * np.log(d.n1 / d.n) + d.n0 * np.log(d.n0 / d.n)
+        miss += abs(ll - d.fit_targets[0]) > min(0.05 * abs(d.fit_targets[0]), 0.03 * abs(ll0))
+    return miss
+
+
+def raise_correct(d: Design, rng, stars, judged, frozen=(), count_rules=None, tries: int = 300) -> Design:
+    """Bring the share of outcome-1 households correctly predicted up to the paper's (within its three
+    points), one misclassified household at a time, keeping every other published cell it meets.
+
+    The refine sees % correct only through the published B; after the later polish, households near
+    the cut can fall on its wrong side. Here a household just below the cut gets a reason moved to it
+    from an outcome-1 household well above the cut (the reason's count among outcome-1 households, and
+    so the shares the text quotes, stay), or a step of a covariate toward its B's sign; a change is kept
+    only if, polished, it raises the hard count without losing another cell.
+    """
+    if d.fit_targets is None or d.fit_targets[1] is None:
+        return d
+    want = d.fit_targets[1] - 3 + 1e-9
+
+    def correct(b):
+        return 100 * np.mean((d.X @ b)[d.y == 1] >= 0)
+
+    b = d.fit()[0]
+    if correct(b) >= want:
+        return d
+    base = table_misses(d, stars, judged)
+    free = [j + 1 for j, nm in enumerate(d.names) if nm not in d.fixed and nm not in frozen and d.kinds[j] != "age"]
+    sd = d.X.std(axis=0)
+    ones = d.y == 1
+    for _ in range(tries):
+        c1 = correct(b)
+        if c1 >= want:
+            break
+        eta = d.X @ b
+        below = np.flatnonzero(ones & (eta < 0))
+        i = below[np.argsort(-eta[below], kind="stable")[min(int(rng.integers(3)), len(below) - 1)]]
+        j = free[rng.integers(len(free))]
+        up = np.sign(d.beta[j])
+        X2 = d.X.copy()
+        kd = d.kinds[j - 1]
+        if kd == "flag":
+            if (X2[i, j] == 1) == (up > 0):
+                continue
+            donors = np.flatnonzero(ones & (X2[:, j] == (1 if up > 0 else 0)) & (eta > 1.5))
+            if not len(donors):
+                continue
+            k = donors[rng.integers(len(donors))]
+            X2[i, j], X2[k, j] = X2[k, j], X2[i, j]
+        elif kd in Design.CONTINUOUS:
+            v = X2[i, j] + up * rng.uniform(0.2, 0.8) * sd[j]
+            X2[i, j] = np.clip(v, 0, 1) if kd == "prop" else v
+        else:
+            v = X2[i, j] + up
+            top = 3 if kd == "ordinal" else np.inf
+            if v < 0 or v > top or (kd == "count" and (X2[i, j] == 0) != (v == 0)):
+                continue
+            if count_rules is not None and kd == "count":
+                if j not in count_rules or not count_rules[j][0][i] or v < count_rules[j][1][i]:
+                    continue
+            X2[i, j] = v
+        keep = d.X
+        d.X = X2
+        d.polish(iters=200)
+        b2 = d.fit()[0]
+        if correct(b2) > c1 and table_misses(d, stars, judged) <= base:
+            b = b2
+        else:
+            d.X = keep
+    return d
+
+
 def model_spec() -> dict:
     import yaml
 
@@ -2201,7 +2291,12 @@ def _debug_stage(label, designs, d7):
             lo, hi = spss_windows(d.beta)
         ok = (se >= lo) & (se <= hi)
         bad = [f"{nm}:{s_:.3g}/[{a:.3g},{c:.3g}]" for nm, s_, a, c, k in zip(["const"] + d.names, se, lo, hi, ok) if not k]
-        out.append(f"  {model} {region}: {ok.sum()}/{len(ok)} max|dB|={np.abs(b - d.beta).max():.3g} ll={ll:.2f} " + " ".join(bad))
+        pi = _expit(d.X @ b)
+        pc = f"correct {100 * np.mean(pi[d.y == 1] >= 0.5):.0f}/{100 * np.mean(pi[d.y == 0] < 0.5):.0f}"
+        if d.fit_targets is not None and d.fit_targets[1] is not None:
+            pc += f" ({d.fit_targets[1]:.0f}/{d.fit_targets[2]:.0f})"
+        out.append(f"  {model} {region}: {ok.sum()}/{len(ok)} max|dB|={np.abs(b - d.beta).max():.3g} ll={ll:.2f} {pc} "
+                   + " ".join(bad))
     print("\n".join(out), flush=True)
 
 
@@ -2211,9 +2306,6 @@ T7_SHARED = {"male_head": ("male_head", None), "relatives_outside": ("relatives_
              "prop_children_school": ("prop_children_school", None), "land_ha": ("land_ha", None)}
 
 
-T7_FROZEN = set()
-T7_COUPLED = {}
-T7_WEIGHT = 0.3
 
 
 def _reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed):
@@ -2439,8 +2531,6 @@ def _reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed)
             if nm in COUNT_ITEMS_COLS:
                 d.X[dr, j + 1] = out[nm].to_numpy(float)[rows]
     _debug_stage("herds reconciled", designs, d7)
-    obj7 = Objective(d7, windows=spss_windows(d7.beta), shift_free=T7_SHIFT_FREE)
-    obj7.weight = T7_WEIGHT
     for (model, reg_name), d in designs.items():
         mi, ri = ("escape", "descent").index(model), REGIONS.index(reg_name)
         stars, judged = printed_targets(model, reg_name)
@@ -2472,15 +2562,11 @@ def _reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed)
             rmap[dr] = k7[rows]
             cmap = {d.names.index(nm) + 1: (d7.names.index(nm7) + 1, fn) for nm, (nm7, fn) in T7_SHARED.items()
                     if nm in d.names}
-            if model in T7_COUPLED:  # moves of Table 7's covariates judged by both models
-                frozen |= T7_FROZEN - T7_COUPLED[model]
-                coupled = ((d7, obj7, cmap, rmap),)
-            else:
-                frozen |= T7_FROZEN
         refine(d, _rng(seed, 46, mi, ri), evals=REFINE_EVALS, polish_every=20, stars=stars, judged=judged,
                moves=("flagswap", "flagflip", "step", "cont", "transfer"), frozen=frozen,
                coupled=coupled, count_rules=count_rules)
         d.polish(iters=200)
+        raise_correct(d, _rng(seed, 48, mi, ri), stars, judged, frozen=frozen, count_rules=count_rules)
         if reg_name == "Puno":  # Table 7 takes these households' covariates as they now are
             for j, (j7, fn) in cmap.items():
                 d7.X[rmap[dr], j7] = fn(d.X[dr, j]) if fn else d.X[dr, j]
@@ -2505,9 +2591,16 @@ def _reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed)
         print("Table 7 outcome groups:", {int(g): (int(np.sum((groups == g) & (d7.y == 1))), int(np.sum((groups == g) & (d7.y == 0))))
                                           for g in np.unique(groups[groups >= 0])})
     y7_before = d7.y.copy()
-    # the Puno models moved Table 7's fixed columns: its dependency ratio is calibrated to them again
+    # the Puno models moved Table 7's fixed columns: the outcome and flags are first moved to bring B
+    # back, then the dependency ratio is calibrated to them again
+    wide = (np.full(len(d7.beta), 1e-9), np.full(len(d7.beta), 1e9))
+    refine(d7, _rng(seed, 49), evals=REFINE_EVALS, windows=wide, moves=("outcome", "flagswap", "flagflip"),
+           shift_free=0.0, outcome_groups=groups, polish_every=10**9, final_polish=False)
+    _debug_stage("Table 7 B first", {}, d7)
     d7.calibrate_mix("dependency_ratio")
     _debug_stage("Table 7 recalibrated", {}, d7)
+    if os.environ.get("SOP_REPLICA_DEBUG"):
+        print("  B shift/SE:", dict(zip(["const"] + d7.names, np.round((d7.fit()[0] - d7.beta) / d7.se, 2))))
     refine(d7, _rng(seed, 47), evals=REFINE_EVALS, windows=t7_windows(d7), moves=("outcome", "flagswap", "flagflip", "cont"),
            shift_free=T7_SHIFT_FREE, outcome_groups=groups, polish_every=10**9, final_polish=False)
     d7.polish_affine("dependency_ratio")
