@@ -1867,7 +1867,7 @@ def raise_correct(d: Design, rng, stars, judged, frozen=(), count_rules=None, tr
     base = table_misses(d, stars, judged)
     free = [j + 1 for j, nm in enumerate(d.names) if nm not in d.fixed and nm not in frozen and d.kinds[j] != "age"]
     sd = d.X.std(axis=0)
-    kinds = ["cov"] * 3 + (["outcome"] if outcomes else [])
+    kinds = ["exchange"] * 3 + ["step"] * 2 + (["outcome"] if outcomes else [])
     for _ in range(tries):
         c1 = correct(b)
         if c1 >= want:
@@ -1877,7 +1877,8 @@ def raise_correct(d: Design, rng, stars, judged, frozen=(), count_rules=None, tr
         below = np.flatnonzero(ones & (eta < 0))
         i = below[np.argsort(-eta[below], kind="stable")[min(int(rng.integers(4)), len(below) - 1)]]
         X2, y2 = d.X.copy(), d.y.copy()
-        if kinds[rng.integers(len(kinds))] == "outcome":
+        kind = kinds[rng.integers(len(kinds))]
+        if kind == "outcome":
             wrong = np.flatnonzero(~ones & (eta >= 0))
             if not len(wrong):
                 continue
@@ -1885,22 +1886,31 @@ def raise_correct(d: Design, rng, stars, judged, frozen=(), count_rules=None, tr
             y2[i], y2[m] = 0, 1
         else:
             j = free[rng.integers(len(free))]
-            up = np.sign(d.beta[j])
             kd = d.kinds[j - 1]
-            if kd == "flag":
-                if (X2[i, j] == 1) == (up > 0):
-                    continue
-                has = 1 if up > 0 else 0
-                donors = np.flatnonzero(ones & (X2[:, j] == has) & (eta - abs(b[j]) > 0.3))
+            if kind == "exchange" or kd == "flag":
+                # exchange the column's values with an outcome-1 household that stays above the cut:
+                # the column's values, and its sum over outcome-1 households, stay as they were
+                gain = (X2[:, j] - X2[i, j]) * b[j]
+                donors = np.flatnonzero(ones & (gain > 0.02) & (eta - gain > 0.3))
+                if count_rules is not None and kd == "count":
+                    if j not in count_rules:
+                        continue
+                    ok_, mn_, _g = count_rules[j]
+                    owner = X2[:, j] > 0
+                    donors = donors[ok_[donors] & (owner[donors] == owner[i]) & (X2[donors, j] >= mn_[i])
+                                    & (X2[i, j] >= mn_[donors])]
+                    if not ok_[i]:
+                        continue
                 if not len(donors):
                     continue
                 k = donors[rng.integers(len(donors))]
                 X2[i, j], X2[k, j] = X2[k, j], X2[i, j]
             elif kd in Design.CONTINUOUS:
+                up = np.sign(d.beta[j])
                 v = X2[i, j] + up * rng.uniform(0.2, 1.0) * sd[j]
                 X2[i, j] = np.clip(v, 0, 1) if kd == "prop" else v
             else:
-                v = X2[i, j] + up
+                v = X2[i, j] + np.sign(d.beta[j])
                 top = 3 if kd == "ordinal" else np.inf
                 if v < 0 or v > top or (kd == "count" and (X2[i, j] == 0) != (v == 0)):
                     continue
