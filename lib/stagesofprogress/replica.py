@@ -1198,17 +1198,18 @@ class Design:
         def resid(p):
             self.mix[j] = 0.9 * np.tanh(p[:n_fix])
             self.spread[j] = np.exp(p[n_fix])
-            if jf is not None:
-                self.level[jf] = p[n_fix + 1]
+            if jf is not None:  # on the rarer side, as `calibrate` keeps flags (the SE alone cannot tell)
+                self.level[jf] = min(p[n_fix + 1], 0.0)
                 self.X[:, jf + 1] = self.column(jf)
             lever()
             return np.log(self.expected_se()[0][use] / self.se[use])
 
         w0 = self.mix.get(j, np.zeros(n_fix))
         p0 = np.r_[np.arctanh(np.clip(w0 / 0.9, -0.99, 0.99)), np.log(self.spread[j])]
-        if jf is not None:
-            p0 = np.r_[p0, self.level[jf]]
-        resid(least_squares(resid, p0, diff_step=1e-3).x)
+        step = np.full(len(p0), 1e-3)
+        if jf is not None:  # the flag's count moves in whole households: a step that moves a few
+            p0, step = np.r_[p0, min(self.level[jf], -0.2)], np.r_[step, 0.05]
+        resid(least_squares(resid, p0, diff_step=step).x)
         for k, kd in enumerate(self.kinds):  # printed 0.00: a small B of the chosen significance
             if kd == "age":
                 self.beta[k + 1] = self.zage * self.expected_se()[0][k + 1]
@@ -1342,7 +1343,7 @@ class Design:
             self.X = before[1]
         return self
 
-    def polish_affine(self, name: str, iters: int = 4):
+    def polish_affine(self, name: str, iters: int = 12):
         """Put B on the published values through one free proportion alone: x' = s x + X c is a
         reparametrization of the logit (the MLE of every other coefficient moves by B_x c, B_x by the
         factor 1/s), so the fit lands on B* while the outcome and the other columns stay as they are.
@@ -1350,6 +1351,8 @@ class Design:
         j = self.names.index(name) + 1
         for _ in range(iters):
             b = self.fit()[0]
+            if np.abs(b - self.beta).max() < 1e-6:
+                break
             c = (b - self.beta) / self.beta[j]
             c[j] = 0.0
             self.X[:, j] = np.clip(b[j] / self.beta[j] * self.X[:, j] + self.X @ c, 0.0, 1.0)
@@ -1822,8 +1825,9 @@ def refine(d: Design, rng, evals: int = 3000, polish_every: int = 40, stars=None
 
 
 def table_misses(d: Design, stars, judged) -> int:
-    """How many of the model's published cells (other than % correctly predicted) the fitted design
-    would miss on the scorecard: B, SE (with stars), the Wald chi2 and the log likelihood (via R2)."""
+    """How many of the model's published cells the fitted design would miss on the scorecard: B, SE
+    (with stars), the Wald chi2, the log likelihood (via R2) and the outcome-0 class's % correct (the
+    outcome-1 class's is what `raise_correct` raises)."""
     b, se, ll = d.fit()
     is_age = np.array([False] + [kd == "age" for kd in d.kinds])
     lo, hi = se_windows(d.beta, d.se, stars, judged, margin=0, free=is_age)
@@ -1838,6 +1842,8 @@ def table_misses(d: Design, stars, judged) -> int:
     if d.fit_targets is not None:
         ll0 = d.n1 * np.log(d.n1 / d.n) + d.n0 * np.log(d.n0 / d.n)
         miss += abs(ll - d.fit_targets[0]) > min(0.05 * abs(d.fit_targets[0]), 0.03 * abs(ll0))
+        if d.fit_targets[2] is not None:  # the outcome-0 class's % correct
+            miss += abs(100 * np.mean(pi[d.y == 0] < 0.5) - d.fit_targets[2]) > 3
     return miss
 
 
