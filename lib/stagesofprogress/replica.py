@@ -1336,15 +1336,6 @@ class Design:
         self.y = y
         return self
 
-    def polish_guarded(self, iters=40, keep_spread=True):
-        """The polish, kept only if the fitted B comes closer to the published one (Table 7's polish
-        has a single column with a small B and cannot always converge)."""
-        before = (np.abs(self.fit()[0] - self.beta).max(), self.X.copy())
-        self.polish(iters=iters, keep_spread=keep_spread)
-        if not np.abs(self.fit()[0] - self.beta).max() < before[0]:
-            self.X = before[1]
-        return self
-
     def polish_affine(self, name: str, iters: int = 12):
         """Put B on the published values through one free proportion alone: x' = s x + X c is a
         reparametrization of the logit (the MLE of every other coefficient moves by B_x c, B_x by the
@@ -1670,32 +1661,24 @@ class Objective:
 
 
 def refine(d: Design, rng, evals: int = 3000, polish_every: int = 40, stars=None, judged=None, final_polish=True,
-           moves=ALL_MOVES, frozen=(), windows=None, shares_at=None, polisher=None, coupled=(), count_rules=None,
+           moves=ALL_MOVES, frozen=(), windows=None, shares_at=None, polisher=None, count_rules=None,
            shift_free=0.08, outcome_groups=None, no_flip=()):
     """Local search on the realised fit: moves of single households' values (a flag moved to another
     household with the same outcome, or switched; a count or level changed by one; a proportion or log
     land nudged; two outcomes exchanged), each kept only if it lowers the Objective. The polish then
-    puts B back on the published values exactly.
-
-    `coupled`: (other design, its Objective, {column: (other's column, transform)}, other's row of each
-    row) for designs that share households (Puno's models and Table 7): a shared value moves in both,
-    and both objectives judge the move."""
+    puts B back on the published values exactly."""
     obj = Objective(d, windows, stars, judged, shares_at, shift_free)
     X, y = d.X.copy(), d.y.copy()
     n = len(y)
     sd = obj.sd
     fixed = np.array([False] + [nm in d.fixed or nm in frozen for nm in d.names])
-    others = [[od, oobj, cmap, rmap, od.X.copy()] for od, oobj, cmap, rmap in coupled]
     if outcome_groups is not None:
         swappable = np.flatnonzero(outcome_groups >= 0)
         members = {g: np.flatnonzero(outcome_groups == g) for g in np.unique(outcome_groups[swappable])}
         if not len(swappable):
             moves = tuple(m for m in moves if m != "outcome")
 
-    def total(Xc, yc, Xos):
-        return obj(Xc, yc) + sum(getattr(o[1], "weight", 1.0) * o[1](Xo, o[0].y) for o, Xo in zip(others, Xos))
-
-    cur = total(X, y, [o[4] for o in others])
+    cur = obj(X, y)
     flags = [j + 1 for j, kd in enumerate(d.kinds) if kd == "flag" and not fixed[j + 1]]
     steps = [j + 1 for j, kd in enumerate(d.kinds) if kd in ("count", "ordinal") and not fixed[j + 1]]
     conts = [j + 1 for j, kd in enumerate(d.kinds) if kd in Design.CONTINUOUS and not fixed[j + 1]]
@@ -1715,24 +1698,17 @@ def refine(d: Design, rng, evals: int = 3000, polish_every: int = 40, stars=None
     def sync(polish):
         nonlocal X, y, cur
         d.X, d.y = X, y
-        for o in others:
-            o[0].X = o[4]
         if polish:
             (polisher or partial(d.polish, keep_spread=True))()
         X = d.X.copy()
-        for o in others:
-            o[4] = o[0].X.copy()
-            for j, (jo, fn) in o[2].items():  # what the polish moved
-                o[4][o[3], jo] = fn(X[:, j]) if fn else X[:, j]
-            o[0].X = o[4].copy()
-        cur = total(X, y, [o[4] for o in others])
+        cur = obj(X, y)
 
     last = 0
     for it in range(evals):
         if it - last > STALL:  # nothing found for a while: done
             break
         kind = kinds[rng.integers(len(kinds))]
-        X2, y2, changed = X, y, ()
+        X2, y2 = X, y
         if kind == "flagswap":
             j = flags[rng.integers(len(flags))]
             g = y == rng.integers(2)
@@ -1743,7 +1719,6 @@ def refine(d: Design, rng, evals: int = 3000, polish_every: int = 40, stars=None
             X2 = X.copy()
             i1, i2 = a[rng.integers(len(a))], c[rng.integers(len(c))]
             X2[i1, j], X2[i2, j] = 0, 1
-            changed = ((i1, j), (i2, j))
         elif kind == "flagflip":
             j = flags[rng.integers(len(flags))]
             if d.names[j - 1] in no_flip:  # (its prevalence is another table's too)
@@ -1754,7 +1729,6 @@ def refine(d: Design, rng, evals: int = 3000, polish_every: int = 40, stars=None
             col, yy = X2[:, j] == 1, y == 1
             if col.sum() < 2 or not (col & yy).any() or not (col & ~yy).any():
                 continue
-            changed = ((i, j),)
         elif kind == "outcome":
             y2 = y.copy()
             if outcome_groups is None:
@@ -1780,7 +1754,6 @@ def refine(d: Design, rng, evals: int = 3000, polish_every: int = 40, stars=None
                     continue
             X2 = X.copy()
             X2[i, j] = v
-            changed = ((i, j),)
         elif kind == "transfer":  # a head from one herd to another of the same group (totals kept)
             j = transfers[rng.integers(len(transfers))]
             _ok, mn_, grp = count_rules[j]
@@ -1793,7 +1766,6 @@ def refine(d: Design, rng, evals: int = 3000, polish_every: int = 40, stars=None
             X2 = X.copy()
             X2[a, j] -= 1
             X2[b, j] += 1
-            changed = ((a, j), (b, j))
         else:
             j = conts[rng.integers(len(conts))]
             i = rng.integers(n)
@@ -1804,22 +1776,9 @@ def refine(d: Design, rng, evals: int = 3000, polish_every: int = 40, stars=None
                 m = X[:, j].mean()
                 v = m + (X[i, j] - m) * rng.uniform(0.6, 1.3)
             X2[i, j] = np.clip(v, 0, 1) if d.kinds[j - 1] == "prop" else v
-            changed = ((i, j),)
-        Xos = []
-        for o in others:
-            od, _oo, cmap, rmap, Xo = o
-            hit = [(i, j) for i, j in changed if j in cmap]
-            if hit:
-                Xo = Xo.copy()
-                for i, j in hit:
-                    jo, fn = cmap[j]
-                    Xo[rmap[i], jo] = fn(X2[i, j]) if fn else X2[i, j]
-            Xos.append(Xo)
-        new = total(X2, y2, Xos)
+        new = obj(X2, y2)
         if new < cur:
             X, y, cur, last = X2, y2, new, it
-            for o, Xo in zip(others, Xos):
-                o[4] = Xo
             accepted += 1
             if accepted % polish_every == 0:
                 sync(True)
@@ -2590,7 +2549,6 @@ def _reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed)
     for (model, reg_name), d in designs.items():
         mi, ri = ("escape", "descent").index(model), REGIONS.index(reg_name)
         stars, judged = printed_targets(model, reg_name)
-        coupled, frozen = (), set()
         # herds of households outside Table 8's escapers may grow or shrink by a head (owners stay owners,
         # an owner of both breeds keeps two heads at least): Tables 6 and 8 stay as they are
         rows_d, dr_d = placed[(model, reg_name)]
@@ -2612,20 +2570,17 @@ def _reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed)
             grp[dr_d] = np.where(E[k] & (first[k] > 0) & (second[k] == 0), 1,
                                  np.where(E[k] & (second[k] > 0) & (first[k] == 0), 2, -1))
             count_rules[d.names.index(col) + 1] = (ok, mn, grp)
-        if reg_name == "Puno":  # Table 7's covariates are these households' own
-            rows, dr = placed[(model, reg_name)]
-            rmap = np.empty(d.n, dtype=np.int64)
-            rmap[dr] = k7[rows]
-            cmap = {d.names.index(nm) + 1: (d7.names.index(nm7) + 1, fn) for nm, (nm7, fn) in T7_SHARED.items()
-                    if nm in d.names}
         refine(d, _rng(seed, 46, mi, ri), evals=REFINE_EVALS, polish_every=20, stars=stars, judged=judged,
-               moves=("flagswap", "flagflip", "step", "cont", "transfer"), frozen=frozen,
-               coupled=coupled, count_rules=count_rules, no_flip=T7_FLAGS if reg_name == "Puno" else ())
+               moves=("flagswap", "flagflip", "step", "cont", "transfer"), count_rules=count_rules,
+               no_flip=T7_FLAGS if reg_name == "Puno" else ())
         d.polish(iters=200)
-        raise_correct(d, _rng(seed, 48, mi, ri), stars, judged, frozen=frozen, count_rules=count_rules)
-        if reg_name == "Puno":  # Table 7 takes these households' covariates as they now are
-            for j, (j7, fn) in cmap.items():
-                d7.X[rmap[dr], j7] = fn(d.X[dr, j]) if fn else d.X[dr, j]
+        raise_correct(d, _rng(seed, 48, mi, ri), stars, judged, count_rules=count_rules)
+        if reg_name == "Puno":  # Table 7's covariates are these households' own: it takes them as they now are
+            rows, dr = placed[(model, reg_name)]
+            for nm, (nm7, fn) in T7_SHARED.items():
+                if nm in d.names:
+                    v = d.X[dr, d.names.index(nm) + 1]
+                    d7.X[k7[rows], d7.names.index(nm7) + 1] = fn(v) if fn else v
     _debug_stage("Puno refined", {}, d7)
     # Table 7: the dependency ratio, multiple activities and the outcome (improved breeds), which is tied to
     # the herds now: two households may exchange it when neither is one of Table 8's escapers, both own
