@@ -2632,9 +2632,7 @@ def _reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed)
     imp = out["improved_breed"].to_numpy().copy()
     imp[comp_puno] = d7.y.astype(int)
     out["improved_breed"] = imp
-    # what the moves and the spread-keeping polish left of the B shifts: a free polish
-    _debug_stage("Table 7 refined", {}, d7)
-    _debug_stage("Table 7 polished", {}, d7)
+    _debug_stage("Table 7 refined and made exact", {}, d7)
     _debug_stage("after refine", designs, d7)
     for (model, reg_name), d in designs.items():
         rows, dr = placed[(model, reg_name)]
