@@ -24,7 +24,6 @@ from __future__ import annotations
 import io
 import os
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -1391,14 +1390,8 @@ class Design:
             return (p < 0.1).astype(int) + (p < 0.05) + (p < 0.01)
 
         sc -= float(np.sum(stars(b / np.maximum(se, 1e-12)) != stars(self.beta / self.se)))
-        if self.wald is not None:  # robust Wald chi2 of all slopes
-            pi = _expit(self.X @ b)
-            H = (self.X * (pi * (1 - pi))[:, None]).T @ self.X
-            Hi = np.linalg.pinv(H)
-            S = self.X * (self.y - pi)[:, None]
-            V = Hi @ (S.T @ S) @ Hi * self.n / (self.n - 1)
-            w = float(b[1:] @ np.linalg.pinv(V[1:, 1:]) @ b[1:])
-            sc -= 2 * max(0.0, abs(w / self.wald - 1) - 0.05) / 0.1
+        if self.wald is not None:
+            sc -= 2 * max(0.0, abs(self.robust_wald(b) / self.wald - 1) - 0.05) / 0.1
         for shares, g in ((self.share1, 1.0), (self.share0, 0.0)):  # shares the text quotes
             for nm, want in shares.items():
                 got = self.X[self.y == g, self.names.index(nm) + 1].mean()
@@ -1413,6 +1406,19 @@ class Design:
             if c1_t is not None:
                 sc -= 2 * (abs(c1 - c1_t) + abs(c0 - c0_t)) / 3
         return sc
+
+    def robust_wald(self, b):
+        """The robust Wald chi2 of all slopes at coefficients b (Stata's, as Tables 4 and 5 print it)."""
+        pi = _expit(self.X @ b)
+        Hi = np.linalg.pinv((self.X * (pi * (1 - pi))[:, None]).T @ self.X)
+        S = self.X * (self.y - pi)[:, None]
+        V = Hi @ (S.T @ S) @ Hi * self.n / (self.n - 1)
+        return float(b[1:] @ np.linalg.pinv(V[1:, 1:]) @ b[1:])
+
+    def scorecard_windows(self, stars, judged):
+        """The SE windows that pass the scorecard (no margin; the age term, printed 0.00, is free)."""
+        is_age = np.array([False] + [kd == "age" for kd in self.kinds])
+        return se_windows(self.beta, self.se, stars, judged, margin=0, free=is_age)
 
     def fit(self):
         b, rse, mse, ll = fit_logit(self.X, self.y, beta0=self.beta)
@@ -1661,7 +1667,7 @@ class Objective:
 
 
 def refine(d: Design, rng, evals: int = 3000, polish_every: int = 40, stars=None, judged=None, final_polish=True,
-           moves=ALL_MOVES, frozen=(), windows=None, shares_at=None, polisher=None, count_rules=None,
+           moves=ALL_MOVES, windows=None, shares_at=None, count_rules=None,
            shift_free=0.08, outcome_groups=None, no_flip=()):
     """Local search on the realised fit: moves of single households' values (a flag moved to another
     household with the same outcome, or switched; a count or level changed by one; a proportion or log
@@ -1671,7 +1677,7 @@ def refine(d: Design, rng, evals: int = 3000, polish_every: int = 40, stars=None
     X, y = d.X.copy(), d.y.copy()
     n = len(y)
     sd = obj.sd
-    fixed = np.array([False] + [nm in d.fixed or nm in frozen for nm in d.names])
+    fixed = np.array([False] + [nm in d.fixed for nm in d.names])
     if outcome_groups is not None:
         swappable = np.flatnonzero(outcome_groups >= 0)
         members = {g: np.flatnonzero(outcome_groups == g) for g in np.unique(outcome_groups[swappable])}
@@ -1699,7 +1705,7 @@ def refine(d: Design, rng, evals: int = 3000, polish_every: int = 40, stars=None
         nonlocal X, y, cur
         d.X, d.y = X, y
         if polish:
-            (polisher or partial(d.polish, keep_spread=True))()
+            d.polish(keep_spread=True)
         X = d.X.copy()
         cur = obj(X, y)
 
@@ -1792,16 +1798,11 @@ def table_misses(d: Design, stars, judged) -> int:
     (with stars), the Wald chi2, the log likelihood (via R2) and the outcome-0 class's % correct (the
     outcome-1 class's is what `raise_correct` raises)."""
     b, se, ll = d.fit()
-    is_age = np.array([False] + [kd == "age" for kd in d.kinds])
-    lo, hi = se_windows(d.beta, d.se, stars, judged, margin=0, free=is_age)
+    lo, hi = d.scorecard_windows(stars, judged)
     miss = int(np.sum(np.abs(b - d.beta) > 0.01)) + int(np.sum((se < lo) | (se > hi)))
     pi = _expit(d.X @ b)
     if d.wald is not None:
-        H = (d.X * (pi * (1 - pi))[:, None]).T @ d.X
-        Hi = np.linalg.pinv(H)
-        S = d.X * (d.y - pi)[:, None]
-        V = Hi @ (S.T @ S) @ Hi * d.n / (d.n - 1)
-        miss += abs(float(b[1:] @ np.linalg.pinv(V[1:, 1:]) @ b[1:]) / d.wald - 1) > 0.1
+        miss += abs(d.robust_wald(b) / d.wald - 1) > 0.1
     if d.fit_targets is not None:
         ll0 = d.n1 * np.log(d.n1 / d.n) + d.n0 * np.log(d.n0 / d.n)
         miss += abs(ll - d.fit_targets[0]) > min(0.05 * abs(d.fit_targets[0]), 0.03 * abs(ll0))
@@ -1810,8 +1811,7 @@ def table_misses(d: Design, stars, judged) -> int:
     return miss
 
 
-def raise_correct(d: Design, rng, stars, judged, frozen=(), count_rules=None, tries: int = 3000,
-                  outcomes: bool = False) -> Design:
+def raise_correct(d: Design, rng, stars, judged, count_rules=None, tries: int = 3000) -> Design:
     """Bring the share of outcome-1 households correctly predicted up to the paper's (within its three
     points), keeping every other published cell the model meets.
 
@@ -1822,14 +1822,13 @@ def raise_correct(d: Design, rng, stars, judged, frozen=(), count_rules=None, tr
     closer to the cut). Changes: a household just below the cut exchanges a covariate's value with an
     outcome-1 household that stays above it (the column's values and their outcome-1 sum stay, so the
     reason shares the text quotes do too), or steps a covariate toward its B's sign; any household
-    steps a covariate either way (room for later steps); where outcomes are still free (`outcomes`), a
-    household below the cut exchanges its outcome with an outcome-0 household above it.
+    steps a covariate either way (room for later steps). Outcomes stay: they are the households'
+    movement categories by now.
     """
     if d.fit_targets is None or d.fit_targets[1] is None:
         return d
     need = int(np.ceil((d.fit_targets[1] - 3) / 100 * d.n1 - 1e-9))  # outcome-1 households above the cut
-    is_age = np.array([False] + [kd == "age" for kd in d.kinds])
-    lo, hi = se_windows(d.beta, d.se, stars, judged, margin=0, free=is_age)
+    lo, hi = d.scorecard_windows(stars, judged)
     ctr, half = np.sqrt(lo * hi), 0.5 * np.log(hi / lo)
 
     def state():
@@ -1843,28 +1842,23 @@ def raise_correct(d: Design, rng, stars, judged, frozen=(), count_rules=None, tr
     cur, b, eta = state()
     if cur[1] == 0:
         return d
-    free = [j + 1 for j, nm in enumerate(d.names) if nm not in d.fixed and nm not in frozen and d.kinds[j] != "age"]
+    free = [j + 1 for j, nm in enumerate(d.names) if nm not in d.fixed and d.kinds[j] != "age"]
     sd = d.X.std(axis=0)
-    kinds = ["exchange"] * 3 + ["step"] * 2 + ["any"] * 2 + (["outcome"] if outcomes else [])
+    kinds = ["exchange"] * 3 + ["step"] * 2 + ["any"] * 2
     for _ in range(tries):
         if cur[1] == 0:
             break
         ones = d.y == 1
         below = np.flatnonzero(ones & (eta < 0))
         i = below[np.argsort(-eta[below], kind="stable")[min(int(rng.integers(4)), len(below) - 1)]]
-        X2, y2 = d.X.copy(), d.y.copy()
+        X2 = d.X.copy()
         kind = kinds[rng.integers(len(kinds))]
         j = free[rng.integers(len(free))]
         kd = d.kinds[j - 1]
         up = np.sign(d.beta[j])
         if kind == "any":  # any household, either way
             i, up = int(rng.integers(d.n)), (1 if rng.random() < 0.5 else -1)
-        if kind == "outcome":
-            wrong = np.flatnonzero(~ones & (eta >= 0))
-            if not len(wrong):
-                continue
-            y2[i], y2[wrong[rng.integers(len(wrong))]] = 0, 1
-        elif kind == "exchange" or kd == "flag":
+        if kind == "exchange" or kd == "flag":
             # exchange the column's values with a household of the same outcome (below the cut: one
             # that stays above it): the column's values, and its sum over each outcome, stay
             gain = (X2[:, j] - X2[i, j]) * b[j]
@@ -1894,14 +1888,13 @@ def raise_correct(d: Design, rng, stars, judged, frozen=(), count_rules=None, tr
                 if j not in count_rules or not count_rules[j][0][i] or v < count_rules[j][1][i]:
                     continue
             X2[i, j] = v
-        keep = d.X, d.y
-        d.X, d.y = X2, y2
+        keep, d.X = d.X, X2
         d.polish(iters=200)
         new, b2, eta2 = state()
         if new < cur:
             cur, b, eta = new, b2, eta2
         else:
-            d.X, d.y = keep
+            d.X = keep
     return d
 
 
@@ -2300,7 +2293,7 @@ def _debug_stage(label, designs, d7):
         b, se, ll = d.fit()
         if d.robust:
             st, ju = printed_targets(model, region)
-            lo, hi = se_windows(d.beta, d.se, st, ju, margin=0, free=np.array([False] + [k == "age" for k in d.kinds]))
+            lo, hi = d.scorecard_windows(st, ju)
         else:
             lo, hi = spss_windows(d.beta)
         ok = (se >= lo) & (se <= hi)
@@ -2638,7 +2631,7 @@ def _reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed)
         rows, dr = placed[(model, reg_name)]
         if reg_name != "Puno":
             d.polish(iters=200)
-        for j, nm in enumerate(d.names):  # (the polish moves land and proportions, frozen or not)
+        for j, nm in enumerate(d.names):  # (the polish moved land and proportions too)
             if d.kinds[j] == "age":
                 continue
             v = d.X[dr, j + 1]
