@@ -1,0 +1,90 @@
+"""The one place where text from a study becomes markup.
+
+A study folder is untrusted data: a region, a stage name, a reason label or study.yml's
+``description`` may hold Markdown, HTML, MyST roles, Jinja2 ``{{ ... }}``, TeX ``$...$`` or a
+spreadsheet formula. Every string that comes from a study goes through one of these functions
+before it reaches Markdown, HTML, matplotlib text, LaTeX or a CSV cell a spreadsheet will open,
+so that it is shown exactly as written and never interpreted.
+
+* `markdown` -- inert text for MyST Markdown (every ASCII punctuation mark backslash-escaped,
+  which CommonMark guarantees to render literally; line breaks folded to spaces);
+* `html` -- inert text for HTML (``html.escape`` with quotes);
+* `mpl` -- inert text for matplotlib (``$`` escaped, so no mathtext is parsed);
+* `latex` -- inert text for LaTeX;
+* `csv_cell` -- a text cell neutralised against spreadsheet formula injection (OWASP).
+
+Text written by the library itself (sentences, headings, numbers) needs none of this; it is
+only study text inside it that does.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+import string
+import unicodedata
+
+__all__ = ["clean", "markdown", "html", "mpl", "latex", "csv_cell", "FORMULA_PREFIXES"]
+
+# Characters that are never part of a name a person meant to write: C0/C1 controls (tab and
+# line breaks aside, which are folded to spaces), zero-width and bidirectional controls.
+_INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_PUNCT = frozenset(string.punctuation)
+_MD_ESCAPE = {ord(c): "\\" + c for c in string.punctuation}
+
+
+def clean(text: object) -> str:
+    """NFC-normalised text with invisible and control characters removed, line breaks as spaces."""
+    s = unicodedata.normalize("NFC", "" if text is None else str(text))
+    s = _INVISIBLE.sub("", s)
+    return re.sub(r"[\t\r\n\u2028\u2029]+", " ", s)
+
+
+def markdown(text: object) -> str:
+    """`text` as inert MyST Markdown: shown literally, never parsed as markup, roles or templates."""
+    s = clean(text).translate(_MD_ESCAPE)
+    # a run of spaces cannot start an indented code block inside a line, but keep it tidy
+    return re.sub(r" {2,}", " ", s)
+
+
+def html(text: object) -> str:
+    """`text` as inert HTML (element content or a quoted attribute value)."""
+    return _html.escape(clean(text), quote=True)
+
+
+def mpl(text: object) -> str:
+    """`text` for a matplotlib label or title: ``$`` escaped, so mathtext is never parsed."""
+    return clean(text).replace("\\", "\\\\").replace("$", r"\$")
+
+
+_LATEX = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "^": r"\textasciicircum{}",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "%": r"\%",
+}
+
+
+def latex(text: object) -> str:
+    """`text` as inert LaTeX."""
+    return "".join(_LATEX.get(c, c) for c in clean(text))
+
+
+# OWASP's CSV-injection guidance: a cell starting with one of these is read as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: object) -> object:
+    """A text cell safe to open in a spreadsheet: a leading formula character gets a ``'`` before it.
+
+    Numbers (and anything that is not a ``str``) are returned unchanged, so ``-1.5`` stays a number.
+    """
+    if isinstance(text, str) and text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
