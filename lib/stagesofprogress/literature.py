@@ -88,6 +88,7 @@ def _whole(s: pd.Series) -> pd.Series:
 
 def _problems(raw: pd.DataFrame, keys: set[str]) -> list[str]:
     problems: list[str] = []
+    found: list[tuple[int, str]] = []
     missing = [c for c in COLUMNS if c not in raw.columns]
     extra = [c for c in raw.columns if c not in COLUMNS]
     if missing or extra:
@@ -100,7 +101,7 @@ def _problems(raw: pd.DataFrame, keys: set[str]) -> list[str]:
 
     def report(mask: pd.Series, col: str, what: str) -> None:
         for r, v in zip(rows[mask], raw.loc[mask, col]):
-            problems.append(f"row {r}, column {col}: {what} (got {v!r})")
+            found.append((int(r), f"row {r}, column {col}: {what} (got {v!r})"))
 
     for col in REQUIRED:
         report(raw[col].isna() | (raw[col].astype(str).str.strip() == ""), col, "a value is required")
@@ -125,7 +126,8 @@ def _problems(raw: pd.DataFrame, keys: set[str]) -> list[str]:
     report(src.notna() & (src != "") & ~src.isin(sorted(keys)), "source", "not a key of references.bib")
     ident = raw[["study", "start", "end", "years"]].astype("string").fillna("")
     report(ident.duplicated(keep="first"), "study", "the same study and period appear twice")
-    return problems
+    found.sort(key=lambda item: item[0])  # stable: by row, then in the order of the checks
+    return [text for _, text in found]
 
 
 def load_studies(path: Path | str | None = None, references: Path | str | None = None) -> pd.DataFrame:
