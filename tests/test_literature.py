@@ -166,3 +166,20 @@ def test_figure_labels_study_text_safely(lit):
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert r"\$x^2\$ region (10 y)" in texts
     assert len(texts) == len(lit) + 1
+
+
+def test_figure_is_deterministic_and_labels_stay_inside(lit):
+    from stagesofprogress import book
+
+    own = lit_mod.own_points(sop.load_study(ROOT / "data" / "example"))
+    figs = [lit_mod.escape_descent_figure(lit, own) for _ in range(2)]
+    assert book.png_bytes(figs[0]) == book.png_bytes(figs[1])
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = figs[0]
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw_without_rendering()
+    ax = fig.axes[0]
+    frame = ax.get_window_extent(renderer)
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert all(frame.x0 - 1 <= b.x0 and b.x1 <= frame.x1 + 1 for b in boxes)

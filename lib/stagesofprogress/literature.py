@@ -208,6 +208,35 @@ def _limit(values: np.ndarray, step: float = 5.0) -> float:
     return max(step * np.ceil((top + 2) / step), 10.0)
 
 
+# Where a point's label may go, tried in this order (offsets in points): right of the point,
+# then left of it, then a line lower or higher on either side.
+_PLACES = [(4, 3, "left"), (-4, 3, "right"), (4, -9, "left"), (-4, -9, "right"),
+           (4, 13, "left"), (-4, 13, "right"), (4, -19, "left"), (-4, -19, "right")]
+
+
+def _place_labels(fig, ax, labels) -> None:
+    """Move each label to the first of `_PLACES` where it overlaps no label placed before it
+    and stays inside the axes (the first place if none is free). Deterministic: labels are
+    handled in drawing order, with text extents measured by the Agg renderer."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw_without_rendering()  # lay the figure out first, so the axes are where they will be
+    frame = ax.get_window_extent(renderer)
+    legend = ax.get_legend()
+    done = [legend.get_window_extent(renderer)] if legend is not None else []
+    for ann, prefer_left in labels:
+        places = _PLACES[1::2] + _PLACES[0::2] if prefer_left else _PLACES
+        for dx, dy, ha in places + [places[0]]:
+            ann.xyann = (dx, dy)
+            ann.set_ha(ha)
+            box = ann.get_window_extent(renderer)
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            if inside and not any(box.overlaps(other) for other in done):
+                break
+        done.append(ann.get_window_extent(renderer))
+
+
 def escape_descent_figure(lit: pd.DataFrame, own: pd.DataFrame | None = None,
                           own_label: str = "This study, computed from its data"):
     """Escapes (x) against descents (y), in percent of households, one labelled point per study.
@@ -232,9 +261,12 @@ def escape_descent_figure(lit: pd.DataFrame, own: pd.DataFrame | None = None,
 
     from .plots import RC
 
-    layers = [(lit, "study", _LIT, "Published Stages-of-Progress studies")]
-    if own is not None and not own.empty:
-        layers.append((own, "group", _OWN, own_label))
+    def drawable(df: pd.DataFrame) -> pd.DataFrame:  # a group with no household known at both dates has no point
+        return df[df["escaped"].notna() & df["became_poor"].notna()]
+
+    layers = [(drawable(lit), "study", _LIT, "Published Stages-of-Progress studies")]
+    if own is not None and not drawable(own).empty:
+        layers.append((drawable(own), "group", _OWN, own_label))
     xs = np.concatenate([d["escaped"].to_numpy(float) for d, *_ in layers])
     ys = np.concatenate([d["became_poor"].to_numpy(float) for d, *_ in layers])
     xlim, ylim = _limit(xs), _limit(ys)
@@ -243,20 +275,20 @@ def escape_descent_figure(lit: pd.DataFrame, own: pd.DataFrame | None = None,
         ax = fig.add_subplot()
         ax.plot([0, min(xlim, ylim)], [0, min(xlim, ylim)], ls="--", lw=0.8, color="#999999", zorder=1,
                 label="Escapes equal descents")
+        ax.set_xlim(0, xlim)
+        ax.set_ylim(0, ylim)
+        labels = []
         for df, name_col, (colour, marker), legend in layers:
             x, y = df["escaped"].to_numpy(float), df["became_poor"].to_numpy(float)
             ax.scatter(x, y, s=40, color=colour, marker=marker, edgecolor="white", linewidth=0.6,
                        label=legend, zorder=3)
-            dy = -9 if marker == _OWN[1] else 3  # own points' labels below, the others' above
             for xi, yi, name, yrs in zip(x, y, df[name_col], df["years"]):
-                right = xi > 0.65 * xlim  # near the right edge the label goes to the left
-                ax.annotate(f"{safetext.mpl(name)} ({int(yrs)} y)", (xi, yi), xytext=(-4 if right else 4, dy),
-                            textcoords="offset points", ha="right" if right else "left", fontsize=7.5,
-                            color=colour, zorder=4)
-        ax.set_xlim(0, xlim)
-        ax.set_ylim(0, ylim)
+                ann = ax.annotate(f"{safetext.mpl(name)} ({int(yrs)} y)", (xi, yi), xytext=(4, 3),
+                                  textcoords="offset points", fontsize=7.5, color=colour, zorder=4)
+                labels.append((ann, xi > 0.65 * xlim))  # near the right edge, try the left first
         ax.set_xlabel("Escaped poverty (% of households)")
         ax.set_ylabel("Became poor (% of households)")
         ax.legend(frameon=False, loc="upper right", fontsize=8.5)
         fig.suptitle("Escapes against descents", fontsize=12, fontweight="bold")
+        _place_labels(fig, ax, labels)
     return fig
