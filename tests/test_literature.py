@@ -183,3 +183,14 @@ def test_figure_is_deterministic_and_labels_stay_inside(lit):
     frame = ax.get_window_extent(renderer)
     boxes = [t.get_window_extent(renderer) for t in ax.texts]
     assert all(frame.x0 - 1 <= b.x0 and b.x1 <= frame.x1 + 1 for b in boxes)
+
+
+def test_ragged_rows_are_reported_not_shifted(tmp_path):
+    p = tmp_path / "studies.csv"
+    header = ",".join(lit_mod.COLUMNS)
+    good = ",".join(str(GOOD[c]) for c in lit_mod.COLUMNS)
+    p.write_text(f"{header}\n{good}\n{good},extra\n{good.rsplit(',', 2)[0]}\n", encoding="utf-8")
+    with pytest.raises(lit_mod.LiteratureError) as err:
+        lit_mod.load_studies(p, BIB)
+    assert err.value.problems == [f"row 3: {len(lit_mod.COLUMNS) + 1} cells, the header has {len(lit_mod.COLUMNS)}",
+                                  f"row 4: {len(lit_mod.COLUMNS) - 2} cells, the header has {len(lit_mod.COLUMNS)}"]

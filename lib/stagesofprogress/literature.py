@@ -130,6 +130,19 @@ def _problems(raw: pd.DataFrame, keys: set[str]) -> list[str]:
     return [text for _, text in found]
 
 
+def _ragged_rows(path: Path) -> list[str]:
+    """Rows with more or fewer cells than the header (pandas would fail or shift them silently)."""
+    import csv
+
+    with Path(path).open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    if not rows:
+        return ["the file is empty"]
+    width = len(rows[0])
+    return [f"row {i}: {len(r)} cells, the header has {width}" for i, r in enumerate(rows[1:], start=2)
+            if r and len(r) != width]
+
+
 def load_studies(path: Path | str | None = None, references: Path | str | None = None) -> pd.DataFrame:
     """The literature table, validated: one row per study and period.
 
@@ -147,7 +160,8 @@ def load_studies(path: Path | str | None = None, references: Path | str | None =
     Raises
     ------
     LiteratureError
-        Listing every problem at once (row and column): a missing or unknown column, a required
+        Listing every problem at once (row and column): a row with more or fewer cells than
+        the header (reported alone, before anything else), a missing or unknown column, a required
         value left blank, a number that is not one, a share outside 0-100, four shares not adding
         up to about 100, ``end - start != years``, a source missing from references.bib, or a
         study and period given twice.
@@ -155,6 +169,9 @@ def load_studies(path: Path | str | None = None, references: Path | str | None =
     default_csv, default_bib = data_paths()
     path = Path(path) if path is not None else default_csv
     references = Path(references) if references is not None else default_bib
+    ragged = _ragged_rows(path)
+    if ragged:
+        raise LiteratureError(ragged, path)
     raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], index_col=False)
     problems = _problems(raw, bib_keys(references))
     if problems:
