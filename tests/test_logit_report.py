@@ -56,7 +56,6 @@ def test_paper_table_layout(table):
         "TUCE",
         "Teaching",
         "PSI",
-        "Private job",
         "Wald chi2 (df)",
         "Prob > chi2",
         "Log pseudolikelihood",
@@ -83,14 +82,14 @@ def test_paper_table_cells(table):
     assert puno.loc["Improved", "B"] == "72.7" and puno.loc["Not improved", "B"] == "85.7"
     # heading rows and variables that do not apply or were dropped are blank
     assert (table.loc["Teaching"] == "").all()
-    assert (table.loc["Private job"] == "").all()
+    assert "Private job" not in table.index  # estimated in no block: no empty row
     assert (table.loc["TUCE", "Cajamarca"] == "").all()
     assert table.loc["N", ("Cajamarca", "B")] == "32"
 
 
 def test_paper_table_without_groups_and_unplaced_variables(results):
     plain = paper_table(results)
-    assert plain.index.tolist()[:5] == ["Constant", "GPA", "TUCE", "PSI", "private_job"]
+    assert plain.index.tolist()[:5] == ["Constant", "GPA", "TUCE", "PSI", "Wald chi2 (df)"]
     assert plain.loc["Outcome = 1", ("Puno", "B")] == "72.7"
     partial = paper_table(results, {"Scores": ["GPA"]})
     assert "Other predictors" in partial.index
@@ -205,7 +204,7 @@ def test_forest_plot(results):
     assert markers(axes[0]) == 3  # GPA, TUCE, PSI
     assert markers(axes[1]) == 2  # GPA, PSI; private_job dropped, TUCE absent
     ticks = [t.get_text() for t in axes[0].get_yticklabels()]
-    assert ticks == ["Grade point average", "TUCE", "PSI", "Private job"]
+    assert ticks == ["Grade point average", "TUCE", "PSI"]  # private_job estimated nowhere
     filled = [l for l in axes[0].get_lines() if l.get_label() == "p < 0.1"][0]
     np.testing.assert_allclose(filled.get_xdata(), np.exp([2.826113, 2.378688]), rtol=1e-5)
 

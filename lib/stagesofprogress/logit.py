@@ -322,7 +322,8 @@ def logit(
         True: Stata's `vce(robust)` (HC0 x n/(n-1)); False: the model-based ML SEs
         (Stata's default `vce(oim)`, SPSS's only).
     cluster : str or array-like, optional
-        Stata's `vce(cluster c)`: a column name of `data` or one value per row of `data`.
+        Stata's `vce(cluster c)`: a column name of `data`, or one value per row of `data` in
+        row order (a named Series gives its name to the reports).
         V = G/(G-1) H^-1 (sum_g s_g s_g') H^-1 with s_g the summed score of cluster g (no
         (N-1)/(N-K) term, as in Stata's maximum-likelihood commands). Rows with a missing
         cluster are left out like rows with a missing predictor. Implies robust errors.
@@ -432,7 +433,8 @@ def _cluster_codes(data: pd.DataFrame, cluster) -> tuple[np.ndarray | None, str]
             raise LogitError(f"Unknown cluster column {cluster!r}: not in the data.")
         values, name = data[cluster], cluster
     else:
-        values, name = pd.Series(np.asarray(cluster, dtype=object)), "cluster"
+        named = isinstance(cluster, pd.Series) and cluster.name is not None
+        values, name = pd.Series(np.asarray(cluster, dtype=object)), str(cluster.name) if named else "cluster"
         if values.ndim != 1 or len(values) != len(data):
             raise LogitError(f"`cluster` must give one value per row of the data ({len(data)}), not {len(values)}.")
     codes, _ = pd.factorize(pd.Series(values).reset_index(drop=True))

@@ -172,18 +172,20 @@ def support(nobs: int, n_params: int, n_one: int, n_zero: int, requested: int, k
     small = min(n_one, n_zero)
     which = "1" if n_one <= n_zero else "0"
     if requested and not kept:
-        return False, (
-            f"every one of the {requested} predictors was dropped (see the notes), "
-            f"leaving only the constant on {nobs} observations"
-        )
+        every = "the only predictor was" if requested == 1 else f"every one of the {requested} predictors was"
+        return False, f"{every} dropped, leaving only the constant on {_n(nobs, 'observation')}"
     if nobs < n_params:
-        return False, f"only {nobs} observations remain for {n_params} parameters"
+        return False, f"only {_n(nobs, 'observation')} remain for {_n(n_params, 'parameter')}"
     if small < n_params:
         return False, (
-            f"only {small} observations have outcome = {which}, fewer than the model's "
-            f"{n_params} parameters (constant and {n_params - 1} predictors)"
+            f"only {_n(small, 'observation')} {'has' if small == 1 else 'have'} outcome = {which}, fewer than "
+            f"the model's {n_params} parameters (constant and {_n(n_params - 1, 'predictor')})"
         )
     return True, ""
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def events_message(outcome: str, n_one: int, n_zero: int, n_params: int) -> tuple[str, float]:
@@ -191,8 +193,8 @@ def events_message(outcome: str, n_one: int, n_zero: int, n_params: int) -> tupl
     ratio = min(n_one, n_zero) / n_params
     low = " (fewer than the 10 often recommended)" if ratio < MIN_EVENTS_PER_PARAMETER else ""
     return (
-        f"{n_one} observations with {outcome} = 1 and {n_zero} with {outcome} = 0 for {n_params} "
-        f"parameters: {ratio:.1f} per parameter in the smaller class{low}",
+        f"{_n(n_one, 'observation')} with {outcome} = 1 and {n_zero} with {outcome} = 0 for "
+        f"{_n(n_params, 'parameter')}: {ratio:.1f} per parameter in the smaller class{low}",
         ratio,
     )
 
