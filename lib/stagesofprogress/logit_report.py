@@ -16,7 +16,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .logit import CONSTANT, LogitResult
+from .logit import CONSTANT, LogitResult, significance_stars
 
 PAPER_STATS = ["B", "Odds Ratio", "Robust Std. Err."]
 SPSS_COLUMNS = ["B", "S.E.", "Wald", "Sig.", "Exp(B)", "95% C.I. Lower", "95% C.I. Upper"]
@@ -494,3 +494,42 @@ def diagnostics_markdown_text(groups: list[tuple[str, list[tuple[str, str]]]], t
             out.append(f"- **Not shown: {line}**" if cls == "unsupported" else f"- {line}")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+# --------------------------------------------------------------------------- marginal effects
+
+
+def margins_wide(
+    results: Mapping[str, LogitResult],
+    labels: Mapping[str, str] | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    discrete: bool = True,
+    decimals: int = 1,
+) -> pd.DataFrame:
+    """Average marginal effects in percentage points beside each other, one column block per
+    model ("AME (points)" with the significance stars of its own delta-method test, and its
+    "Std. Err."), one row per variable estimated in some model (label, in `groups` order).
+
+    `discrete=True` (the default) gives 0/1 variables the discrete change from 0 to 1,
+    Stata's `margins, dydx(i.x)`; the others get the derivative, `margins, dydx(x)`.
+    Results the data cannot support get no block (ValueError when none is left).
+    """
+    results = shown_results(results)
+    labels = dict(labels or {})
+    frames = {g: r.margins(discrete=discrete).set_index("term") for g, r in results.items()}
+    vars_ = [v for _, vs in _variables(results, groups) for v in vs]
+    vars_ = [v for v in vars_ if any(v in r.estimated for r in results.values())]
+    cols = pd.MultiIndex.from_product([list(results), ["AME (points)", "Std. Err."]])
+    rows = []
+    for v in vars_:
+        cells = []
+        for g in results:
+            m = frames[g]
+            if v not in m.index or not np.isfinite(m.loc[v, "dydx"]):
+                cells += ["", ""]
+                continue
+            star = significance_stars(float(m.loc[v, "pvalue"]))
+            cells += [_fmt(100 * m.loc[v, "dydx"], decimals) + star, _fmt(100 * m.loc[v, "se"], decimals)]
+        rows.append(cells)
+    out = pd.DataFrame(rows, columns=cols, index=pd.Index([labels.get(v, v) for v in vars_], name=""), dtype=object)
+    return out
