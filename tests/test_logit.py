@@ -17,12 +17,14 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
-from statsmodels.discrete.tests.results.results_discrete import Spector
-from statsmodels.discrete.tests.results.results_glm_logit_constrained import results_noconstraint_robust
-
 import stagesofprogress as sop
+import statsmodels.api as sm
 from stagesofprogress.logit import LogitError, LogitResult, logit
+from stagesofprogress.logit_checks import DIAGNOSTIC_COLUMNS, KINDS
+from statsmodels.discrete.tests.results.results_discrete import Spector
+from statsmodels.discrete.tests.results.results_glm_logit_constrained import (
+    results_noconstraint_robust,
+)
 
 PRED = ["GPA", "TUCE", "PSI"]
 TERMS = ["Constant", *PRED]
@@ -372,8 +374,6 @@ def test_constant_columns_do_not_count_against_the_sample_size():
 
 
 # -- diagnostics as data ------------------------------------------------------------------
-
-from stagesofprogress.logit_checks import DIAGNOSTIC_COLUMNS, KINDS  # noqa: E402
 
 
 def _rows(r, kind):

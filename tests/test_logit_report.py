@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -9,9 +11,11 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
-
 import stagesofprogress as sop
+import statsmodels.api as sm
+import yaml
+from stagesofprogress import logit_report as lr
+from stagesofprogress import models as md
 from stagesofprogress.logit import logit
 from stagesofprogress.logit_report import (
     SPSS_COLUMNS,
@@ -221,12 +225,6 @@ def test_forest_plot_into_given_axes(results):
 
 # --------------------------------------------------------------------------- diagnostics
 
-from pathlib import Path  # noqa: E402
-
-import yaml  # noqa: E402
-
-from stagesofprogress import logit_report as lr  # noqa: E402
-from stagesofprogress import models as md  # noqa: E402
 
 TRICKY_REGION = "Kusini <b>{{ 7*7 }}</b> *x*"
 
@@ -388,7 +386,7 @@ def test_fit_model_clustered_by_community(fixture_study):
         assert not np.allclose(r.se[r.estimated].to_numpy(), b.se[b.estimated].to_numpy())
     comp = md.cluster_comparison(fixture_study, "escape")
     assert comp.columns.tolist() == ["model", "group", "variable", "label", *lr.COMPARE_COLUMNS[2:]]
-    g0 = list(cl.results)[0]
+    g0 = next(iter(cl.results))
     row = comp[(comp["group"] == g0) & (comp["variable"] == "Constant")].iloc[0]
     assert row["se_cluster"] == pytest.approx(cl.results[g0].se["Constant"])
     assert row["se"] == pytest.approx(base.results[g0].se["Constant"]) and row["vce"] == "robust"
@@ -402,7 +400,7 @@ def test_margins_table_and_outputs(fixture_study):
     fit = md.fit_model(fixture_study, "escape")
     m = md.margins_table(fit)
     assert m.columns.tolist() == ["model", "group", "term", "label", "effect", "dydx", "se", "z", "pvalue", "ci_low", "ci_high"]
-    g0 = list(fit.results)[0]
+    g0 = next(iter(fit.results))
     dydx = m[(m["group"] == g0) & (m["effect"] == "dydx")]
     np.testing.assert_allclose(dydx["dydx"].to_numpy(), fit.results[g0].margins()["dydx"].to_numpy())
     disc = m[(m["group"] == g0) & (m["effect"] == "discrete")]

@@ -12,10 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-from statsmodels.discrete.tests.results.results_discrete import Spector
-
 from stagesofprogress.logit import logit
 from stagesofprogress.margins import MARGINS_COLUMNS
+from statsmodels.discrete.tests.results.results_discrete import Spector
 
 PRED = ["GPA", "TUCE", "PSI"]
 

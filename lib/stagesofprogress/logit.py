@@ -441,7 +441,7 @@ def _cluster_codes(data: pd.DataFrame, cluster) -> tuple[np.ndarray | None, str]
     return np.asarray(codes), name
 
 
-def _wald(res: "_Fit", k: int, diag: Diagnostics, cluster_name: str) -> tuple[float, int]:
+def _wald(res: _Fit, k: int, diag: Diagnostics, cluster_name: str) -> tuple[float, int]:
     """Wald chi2 that every slope is 0, with the fit's covariance (robust, clustered or OIM)."""
     if k <= 1:
         return float("nan"), 0

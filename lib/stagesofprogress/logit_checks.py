@@ -18,12 +18,14 @@ import pandas as pd
 from scipy import optimize
 
 __all__ = [
+    "CONSTANT",
     "DIAGNOSTIC_COLUMNS",
     "KINDS",
+    "MIN_EVENTS_PER_PARAMETER",
     "MODEL_ROW",
     "Diagnostics",
     "LogitError",
-    "MIN_EVENTS_PER_PARAMETER",
+    "events_message",
     "support",
 ]
 
@@ -192,11 +194,11 @@ def events_message(outcome: str, n_one: int, n_zero: int, n_params: int) -> tupl
     """The `events_per_parameter` row: both class counts against the number of parameters."""
     ratio = min(n_one, n_zero) / n_params
     low = " (fewer than the 10 often recommended)" if ratio < MIN_EVENTS_PER_PARAMETER else ""
-    return (
+    message = (
         f"{_n(n_one, 'observation')} with {outcome} = 1 and {n_zero} with {outcome} = 0 for "
-        f"{_n(n_params, 'parameter')}: {ratio:.1f} per parameter in the smaller class{low}",
-        ratio,
+        f"{_n(n_params, 'parameter')}: {ratio:.1f} per parameter in the smaller class{low}"
     )
+    return message, ratio
 
 
 # ------------------------------------------------------------------ Stata's pre-fit checks

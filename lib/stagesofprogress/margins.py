@@ -20,7 +20,7 @@ from scipy import stats
 if TYPE_CHECKING:
     from .logit import LogitResult
 
-__all__ = ["MARGINS_COLUMNS", "average_marginal_effects", "ame_and_jacobian", "is_binary"]
+__all__ = ["MARGINS_COLUMNS", "ame_and_jacobian", "average_marginal_effects", "is_binary"]
 
 #: Columns of `average_marginal_effects()`.
 MARGINS_COLUMNS = ["term", "dydx", "se", "z", "pvalue", "ci_low", "ci_high"]
@@ -68,7 +68,7 @@ def ame_and_jacobian(X: np.ndarray, b: np.ndarray, discrete: np.ndarray) -> tupl
     return ame, jac
 
 
-def average_marginal_effects(result: "LogitResult", discrete: bool = False, level: float = 0.95) -> pd.DataFrame:
+def average_marginal_effects(result: LogitResult, discrete: bool = False, level: float = 0.95) -> pd.DataFrame:
     """Tidy AMEs of every predictor of `result`: `MARGINS_COLUMNS`, one row per predictor in
     the model's order; a dropped predictor keeps its row with NaN (Stata prints "(omitted)").
 
