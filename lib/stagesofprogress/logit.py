@@ -345,22 +345,8 @@ def logit(
     X_raw = _predictor_matrix(data, predictors)
     codes, cluster_name = _cluster_codes(data, cluster)
 
-    # listwise deletion (a missing cluster counts as a missing value, as in Stata)
-    names = [outcome, *predictors] + ([cluster_name] if codes is not None else [])
-    missing = np.isnan(np.column_stack([y_raw, X_raw] + ([np.where(codes < 0, np.nan, 0.0)] if codes is not None else [])))
-    ok = ~missing.any(axis=1)
+    ok = _listwise(y_raw, X_raw, codes, [outcome, *predictors, cluster_name], diag)
     n_missing = int((~ok).sum())
-    if n_missing:
-        counts = missing.sum(0)
-        cols = [c for c, m in zip(names, counts) if m]
-        note = (
-            f"{n_missing} of {len(ok)} rows were left out because of missing values "
-            f"(listwise deletion; missing in: {', '.join(cols)})."
-        )
-        diag.add(MODEL_ROW, "listwise_deletion", note.rstrip("."), n_missing, note=note)
-        for c, m in zip(names, counts):
-            if m:
-                diag.add(c, "listwise_deletion", f"{int(m)} of {len(ok)} rows have no value for {c}", int(m))
     y, X = y_raw[ok], X_raw[ok]
     codes = codes[ok] if codes is not None else None
     check_outcome_classes(y, outcome, diag, after_drop=bool(n_missing))
@@ -422,6 +408,27 @@ def logit(
         n_clusters=res.n_clusters,
         cluster_name=cluster_name if codes is not None else "",
     )
+
+
+def _listwise(y: np.ndarray, X: np.ndarray, codes: np.ndarray | None, names: list[str], diag: Diagnostics) -> np.ndarray:
+    """Rows with every value present (a missing cluster counts as missing, as in Stata);
+    the rows left out are recorded for the model and for each column concerned."""
+    parts = [y, X] + ([np.where(codes < 0, np.nan, 0.0)] if codes is not None else [])
+    missing = np.isnan(np.column_stack(parts))
+    ok = ~missing.any(axis=1)
+    n_missing = int((~ok).sum())
+    if n_missing:
+        counts = missing.sum(0)
+        cols = [c for c, m in zip(names, counts) if m]
+        note = (
+            f"{n_missing} of {len(ok)} rows were left out because of missing values "
+            f"(listwise deletion; missing in: {', '.join(cols)})."
+        )
+        diag.add(MODEL_ROW, "listwise_deletion", note.rstrip("."), n_missing, note=note)
+        for c, m in zip(names, counts):
+            if m:
+                diag.add(c, "listwise_deletion", f"{int(m)} of {len(ok)} rows have no value for {c}", int(m))
+    return ok
 
 
 def _cluster_codes(data: pd.DataFrame, cluster) -> tuple[np.ndarray | None, str]:
