@@ -409,3 +409,32 @@ def test_margins_table_and_outputs(fixture_study):
     for name in md.model_specs(fixture_study):
         assert f"margins_{name}.csv" in tables and f"logit_{name}_cluster.csv" in tables
     assert set(tables["logit_notes.csv"]["model"]) == set(md.model_specs(fixture_study))
+
+
+def test_long_table_has_the_likelihood_ratio_test(results):
+    lt = long_table(results)
+    puno = lt[lt.group == "Puno"].set_index(["variable", "statistic"])["value"]
+    assert puno[("(model)", "lr_chi2")] == pytest.approx(results["Puno"].lr_chi2)
+    assert puno[("(model)", "lr_df")] == 3 and puno[("(model)", "lr_p")] == pytest.approx(results["Puno"].lr_pvalue)
+
+
+def test_margins_wide_in_percentage_points(results, spector_unsupported):
+    t = lr.margins_wide({**results, "Tiny": spector_unsupported}, labels=LABELS, groups=GROUPS)
+    assert t.columns.tolist() == [(g, s) for g in ["Puno", "Cajamarca"] for s in ["AME (points)", "Std. Err."]]
+    assert t.index.tolist() == ["Grade point average", "TUCE", "PSI"]  # private_job estimated nowhere
+    m = results["Puno"].margins(discrete=True).set_index("term")
+    star = sop.significance_stars(float(m.loc["PSI", "pvalue"]))
+    assert t.loc["PSI", ("Puno", "AME (points)")] == f"{100 * m.loc['PSI', 'dydx']:.1f}{star}"
+    assert t.loc["PSI", ("Puno", "Std. Err.")] == f"{100 * m.loc['PSI', 'se']:.1f}"
+    assert t.loc["TUCE", ("Cajamarca", "AME (points)")] == ""  # not in that model
+
+
+def test_compare_errors_keeps_common_groups_in_base_order(results):
+    d = sm.datasets.spector.load_pandas().data.assign(cl=np.arange(32) % 8)
+    clustered = {"Puno": logit(d, "GRADE", ["GPA", "TUCE", "PSI"], cluster="cl")}
+    t = lr.compare_errors(results, clustered)
+    assert t.columns.tolist() == lr.COMPARE_COLUMNS
+    assert t["group"].unique().tolist() == ["Puno"] and t["variable"].tolist() == ["Constant", "GPA", "TUCE", "PSI"]
+    np.testing.assert_allclose(t["se_cluster"], clustered["Puno"].se.to_numpy())
+    np.testing.assert_allclose(t["se"], results["Puno"].se.to_numpy())
+    assert (t["n_clusters"] == 8).all() and (t["vce"] == "robust").all()
