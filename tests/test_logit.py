@@ -17,12 +17,14 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
-from statsmodels.discrete.tests.results.results_discrete import Spector
-from statsmodels.discrete.tests.results.results_glm_logit_constrained import results_noconstraint_robust
-
 import stagesofprogress as sop
+import statsmodels.api as sm
 from stagesofprogress.logit import LogitError, LogitResult, logit
+from stagesofprogress.logit_checks import DIAGNOSTIC_COLUMNS, KINDS
+from statsmodels.discrete.tests.results.results_discrete import Spector
+from statsmodels.discrete.tests.results.results_glm_logit_constrained import (
+    results_noconstraint_robust,
+)
 
 PRED = ["GPA", "TUCE", "PSI"]
 TERMS = ["Constant", *PRED]
@@ -369,3 +371,274 @@ def test_constant_columns_do_not_count_against_the_sample_size():
     d = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0], "x": [1.0, 2, 3, 4, 2.5, 3.5], "c1": 1.0, "c2": 0.0, "c3": 7.0})
     r = _quiet(d, "y", ["x", "c1", "c2", "c3"])
     assert r.nobs == 6 and sorted(r.dropped) == ["c1", "c2", "c3"]
+
+
+# -- diagnostics as data ------------------------------------------------------------------
+
+
+def _rows(r, kind):
+    d = r.diagnostics
+    return d[d["kind"] == kind]
+
+
+def test_diagnostics_frame_columns_and_kinds(spector, fit):
+    d = fit.diagnostics
+    assert d.columns.tolist() == DIAGNOSTIC_COLUMNS == ["variable", "kind", "message", "value"]
+    assert set(d["kind"]) <= set(KINDS)
+    # spector: 11 successes, 21 failures, 4 parameters
+    epp = _rows(fit, "events_per_parameter").iloc[0]
+    assert epp["variable"] == "(model)" and epp["value"] == pytest.approx(11 / 4)
+    assert epp["message"].startswith("11 observations with GRADE = 1 and 21 with GRADE = 0 for 4 parameters: 2.8")
+    assert fit.supported and fit.unsupported_reason == ""
+    assert fit.diagnostics is not fit.diagnostics  # a copy: the result stays immutable
+
+
+def test_diagnostics_dropped_constant_and_collinear_in_statas_words(spector):
+    d = spector.assign(private_job=0.0, combo=2 * spector["GPA"] - spector["PSI"] + 1)
+    r = _quiet(d, "GRADE", ["GPA", "private_job", "TUCE", "PSI", "combo"])
+    const = _rows(r, "dropped_constant")
+    assert const[["variable", "message"]].values.tolist() == [
+        ["private_job", "private_job omitted because of collinearity (always 0)"]
+    ]
+    col = _rows(r, "dropped_collinear")
+    assert col[["variable", "message"]].values.tolist() == [["combo", "combo omitted because of collinearity"]]
+    assert r.supported  # three predictors remain
+    assert r.dropped["private_job"].startswith("constant")  # the legacy record still works
+
+
+def test_diagnostics_perfect_prediction_in_statas_words(spector):
+    d = spector.copy()
+    d["flag"] = 0
+    d.loc[d.index[d["GRADE"] == 0][:4], "flag"] = 1
+    r = _quiet(d, "GRADE", ["GPA", "TUCE", "PSI", "flag"])
+    drop = _rows(r, "dropped_perfect_prediction").iloc[0]
+    obs = _rows(r, "perfect_prediction_obs").iloc[0]
+    assert (drop["variable"], drop["message"]) == ("flag", "flag != 0 predicts failure perfectly")
+    assert (obs["variable"], obs["message"], obs["value"]) == ("flag", "flag dropped and 4 obs not used", 4)
+    # the events are counted on the sample actually used (28 rows: 11 ones, 17 zeros)
+    assert _rows(r, "events_per_parameter").iloc[0]["message"].startswith("11 observations with GRADE = 1 and 17")
+
+
+def test_diagnostics_quasi_continuous_prediction():
+    x = np.array([1, 2, 2, 3, 3, 3, 3, 3, 3, 4, 5, 5], dtype=float)
+    y = np.array([0, 0, 0, 0, 1, 0, 1, 1, 0, 1, 1, 1])
+    z = np.array([1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6], dtype=float)
+    r = _quiet(pd.DataFrame({"y": y, "x": x, "z": z}), "y", ["x", "z"])
+    drop = _rows(r, "dropped_perfect_prediction").iloc[0]
+    assert drop["message"] == "outcome = x > 3 predicts data perfectly except for x == 3 subsample"
+    assert _rows(r, "perfect_prediction_obs").iloc[0]["value"] == 6
+
+
+def test_diagnostics_listwise_deletion_per_model_and_variable(spector):
+    d = spector.copy()
+    d.loc[d.index[[1, 5]], "GPA"] = np.nan
+    d.loc[d.index[7], "GRADE"] = np.nan
+    r = _quiet(d, "GRADE", PRED)
+    rows = _rows(r, "listwise_deletion")
+    assert rows["variable"].tolist() == ["(model)", "GRADE", "GPA"]
+    assert rows["value"].tolist() == [3, 1, 2]
+    assert rows.iloc[0]["message"] == r.notes[0].rstrip(".")
+
+
+def test_every_predictor_dropped_is_unsupported():
+    # every reason cited only by households that fell: each predicts the outcome perfectly
+    y = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0])
+    a = np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+    b = np.array([0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0])
+    r = _quiet(pd.DataFrame({"y": y, "a": a, "b": b}), "y", ["a", "b"])
+    assert not r.supported and r.estimated == ["Constant"] and r.nobs == 8
+    assert r.unsupported_reason == "every one of the 2 predictors was dropped, leaving only the constant on 8 observations"
+    kinds = r.diagnostics["kind"].tolist()
+    assert kinds.count("dropped_perfect_prediction") == 2 and kinds[-1] == "unsupported"
+    assert "<LogitResult" in repr(r) and "UNSUPPORTED" in repr(r)
+
+
+def test_fewer_events_than_parameters_is_unsupported():
+    rng = np.random.default_rng(3)
+    n = 40
+    X = rng.normal(size=(n, 4))
+    y = np.zeros(n, dtype=int)
+    y[[0, 7, 19, 33]] = 1  # 4 events for 5 parameters
+    X[[0, 7, 19, 33], 0] += 0.5
+    d = pd.DataFrame(X, columns=list("abcd")).assign(y=y)
+    r = _quiet(d, "y", list("abcd"))
+    assert not r.supported
+    assert r.unsupported_reason.startswith("only 4 observations have outcome = 1, fewer than the model's 5 parameters")
+    assert _rows(r, "events_per_parameter").iloc[0]["value"] == pytest.approx(4 / 5)
+    ok = _quiet(d, "y", ["a", "b"])  # 4 events for 3 parameters: supported (if thin)
+    assert ok.supported and "fewer than the 10 often recommended" in _rows(ok, "events_per_parameter").iloc[0]["message"]
+
+
+@pytest.mark.parametrize(
+    "frame, predictors, kind",
+    [
+        (pd.DataFrame({"y": [0, 1, 1], "a": [1.0, 3.0, 2.0], "b": [2.0, 1.0, 5.0]}), ["a", "b"], "too_few_observations"),
+        (pd.DataFrame({"y": [1, 1, 1, 1], "x": [1, 2, 3, 4]}), ["x"], "outcome_constant"),
+        (pd.DataFrame({"y": [0, 0, 1, 1, 0, 1], "x": [1, 2, 7, 8, 3, 9.0]}), ["x"], "separation"),
+    ],
+)
+def test_fatal_data_problems_carry_their_diagnostics(frame, predictors, kind):
+    with pytest.raises(LogitError) as info:
+        _quiet(frame, "y", predictors)
+    e = info.value
+    assert e.kind == kind
+    assert e.diagnostics.columns.tolist() == DIAGNOSTIC_COLUMNS
+    assert e.diagnostics["kind"].iloc[-1] == "unsupported" and kind in e.diagnostics["kind"].tolist()
+
+
+def test_continuous_separation_row_in_statas_words(spector):
+    d = spector.assign(score=spector["GRADE"] * 10 + np.arange(32) / 100)
+    threshold = d.loc[d["GRADE"] == 0, "score"].max()
+    with pytest.raises(LogitError) as info:
+        _quiet(d, "GRADE", ["GPA", "score"])
+    sep = info.value.diagnostics.query("kind == 'separation'").iloc[0]
+    assert (sep["variable"], sep["message"]) == ("score", f"outcome = score > {threshold:g} predicts data perfectly")
+
+
+def test_combination_separation_diagnostics():
+    a, b, c = _separable()
+    d = pd.DataFrame({"y": (a + b > 0).astype(int), "a": a, "b": b, "c": c})
+    with pytest.raises(LogitError) as info:
+        _quiet(d, "y", ["c", "a", "b"])
+    assert info.value.kind == "separation"
+    assert "(a, b)" in info.value.diagnostics.query("kind == 'separation'").iloc[0]["message"]
+
+
+def test_not_converged_and_completely_determined(monkeypatch, spector):
+    import sys
+
+    lg = sys.modules["stagesofprogress.logit"]  # the module (sop.logit is the function)
+    x = np.r_[np.linspace(-60, -1, 30), np.linspace(1, 60, 30), [0.5, -0.5]]
+    y = np.r_[np.zeros(30), np.ones(30), [0, 1]].astype(int)
+    r = _quiet(pd.DataFrame({"y": y, "x": x}), "y", ["x"])
+    det = _rows(r, "completely_determined").iloc[0]
+    assert det["message"].endswith("successes completely determined") and det["value"] > 0
+    monkeypatch.setattr(lg, "_MAXITER", 1)
+    with pytest.raises(LogitError) as info:
+        logit(spector, "GRADE", PRED)
+    assert info.value.kind == "not_converged"
+
+
+def test_invalid_calls_have_kind_invalid():
+    with pytest.raises(LogitError) as info:
+        logit(pd.DataFrame({"y": [0, 1], "x": [1, 2]}), "y", ["nope"])
+    assert info.value.kind == "invalid" and info.value.diagnostics["kind"].tolist() == ["invalid"]
+
+
+# -- likelihood-ratio chi2 ----------------------------------------------------------------
+
+
+def test_lr_chi2_matches_stata(fit, stata_plain):
+    # Stata's `logit grade gpa tuce psi`: LR chi2(3) = 15.40, Prob > chi2 = 0.0015
+    # (Stata's own log likelihoods agree with ours to 5e-6, its convergence tolerance)
+    assert fit.lr_chi2 == pytest.approx(stata_plain.llr, abs=1e-5) and round(fit.lr_chi2, 2) == 15.40
+    assert fit.lr_df == 3
+    assert fit.lr_pvalue == pytest.approx(stata_plain.llr_pvalue, rel=1e-5) and round(fit.lr_pvalue, 4) == 0.0015
+    s = fit.summary_stats().set_index("statistic")["value"]
+    assert s["lr_chi2"] == fit.lr_chi2 and s["lr_df"] == 3 and s["lr_p"] == fit.lr_pvalue
+
+
+def test_lr_chi2_matches_statsmodels_llr_after_a_drop(spector):
+    d = spector.copy()
+    d["flag"] = 0
+    idx = d.index[d["GRADE"] == 0][:4]
+    d.loc[idx, "flag"] = 1
+    r = _quiet(d, "GRADE", ["GPA", "TUCE", "PSI", "flag"])
+    kept = d.drop(index=idx)
+    ref = sm.Logit(kept["GRADE"], sm.add_constant(kept[PRED])).fit(disp=0)
+    assert r.lr_chi2 == pytest.approx(ref.llr, abs=1e-6) and r.lr_df == int(ref.df_model)
+    assert r.lr_pvalue == pytest.approx(ref.llr_pvalue, rel=1e-6)
+    # robust and model-based fits share the likelihood: the LR test does not depend on the VCE
+    assert logit(kept, "GRADE", PRED, robust=False).lr_chi2 == pytest.approx(r.lr_chi2, abs=1e-9)
+
+
+def test_lr_chi2_undefined_for_constant_only(spector):
+    r = _quiet(spector.assign(k=1.0), "GRADE", ["k"])
+    assert r.lr_df == 0 and np.isnan(r.lr_chi2) and np.isnan(r.lr_pvalue) and not r.supported
+
+
+# -- cluster-robust errors ----------------------------------------------------------------
+
+
+def _clustered_data(seed=7, n=300, g=25):
+    rng = np.random.default_rng(seed)
+    cl = rng.integers(0, g, size=n)
+    shock = rng.normal(size=g)[cl]
+    x1 = rng.normal(size=n) + 0.5 * shock
+    x2 = (rng.random(n) < 0.4).astype(float)
+    xb = -0.3 + 0.8 * x1 - 0.6 * x2 + shock
+    y = (rng.random(n) < 1 / (1 + np.exp(-xb))).astype(int)
+    return pd.DataFrame({"y": y, "x1": x1, "x2": x2, "village": np.array([f"v{c:02d}" for c in cl])})
+
+
+def _by_hand_cluster_cov(y, X, b, groups):
+    """V = G/(G-1) H^-1 (sum_g s_g s_g') H^-1 from statsmodels' score_obs and hessian, summed
+    cluster by cluster in a plain loop (independent of the vectorised code)."""
+    model = sm.Logit(y, X)
+    scores = model.score_obs(b)
+    bread = np.linalg.inv(-model.hessian(b))
+    labels = sorted(set(groups))
+    meat = np.zeros((X.shape[1], X.shape[1]))
+    for g in labels:
+        s = scores[np.asarray(groups) == g].sum(axis=0)
+        meat += np.outer(s, s)
+    G = len(labels)
+    return G / (G - 1) * bread @ meat @ bread, G
+
+
+def test_cluster_cov_matches_hand_computation_and_statsmodels():
+    d = _clustered_data()
+    r = _quiet(d, "y", ["x1", "x2"], cluster="village")
+    X = sm.add_constant(d[["x1", "x2"]]).to_numpy()
+    b = r.coef.to_numpy()
+    V, G = _by_hand_cluster_cov(d["y"].to_numpy(), X, b, d["village"].tolist())
+    np.testing.assert_allclose(r.cov.to_numpy(), V, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(r.se.to_numpy(), np.sqrt(np.diag(V)), atol=1e-6, rtol=0)
+    assert r.n_clusters == G == 25 and r.vce == "cluster" and r.cluster_name == "village" and r.robust
+    # statsmodels' cluster VCE with its small-sample factor G/(G-1)(N-1)/(N-K) undone
+    groups = pd.factorize(d["village"])[0]
+    ref = sm.Logit(d["y"], X).fit(disp=0, cov_type="cluster", cov_kwds={"groups": groups})
+    n, k = X.shape
+    np.testing.assert_allclose(r.cov.to_numpy(), np.asarray(ref.cov_params()) / ((n - 1) / (n - k)), atol=1e-6, rtol=0)
+    # the Wald test uses the clustered covariance
+    slopes = b[1:]
+    assert r.wald_chi2 == pytest.approx(slopes @ np.linalg.solve(V[1:, 1:], slopes), abs=1e-6)
+    assert r.coef.to_numpy() == pytest.approx(_quiet(d, "y", ["x1", "x2"]).coef.to_numpy(), abs=1e-10)
+    clusters = _rows(r, "clusters").iloc[0]
+    assert clusters["message"] == "Std. err. adjusted for 25 clusters in village" and clusters["value"] == 25
+    s = r.summary_stats().set_index("statistic")["value"]
+    assert s["n_clusters"] == 25
+
+
+def test_cluster_given_as_array_or_named_series(spector):
+    d = _clustered_data()
+    by_name = _quiet(d, "y", ["x1", "x2"], cluster="village")
+    by_array = _quiet(d.drop(columns="village"), "y", ["x1", "x2"], cluster=d["village"].to_numpy())
+    by_series = _quiet(d.drop(columns="village"), "y", ["x1", "x2"], cluster=d["village"].rename("community"))
+    np.testing.assert_allclose(by_array.se.to_numpy(), by_name.se.to_numpy(), atol=1e-12)
+    assert by_array.cluster_name == "cluster" and by_series.cluster_name == "community"
+    with pytest.raises(LogitError, match="one value per row"):
+        logit(d, "y", ["x1"], cluster=[1, 2, 3])
+    with pytest.raises(LogitError, match="Unknown cluster column 'nope'"):
+        logit(d, "y", ["x1"], cluster="nope")
+
+
+def test_cluster_missing_rows_are_left_out_like_stata():
+    d = _clustered_data()
+    d.loc[d.index[:5], "village"] = None
+    r = _quiet(d, "y", ["x1", "x2"], cluster="village")
+    assert r.nobs == len(d) - 5
+    assert "missing in: village" in r.notes[0]
+    ref = _quiet(d.iloc[5:], "y", ["x1", "x2"], cluster="village")
+    np.testing.assert_allclose(r.se.to_numpy(), ref.se.to_numpy(), atol=1e-12)
+
+
+def test_too_few_clusters():
+    d = _clustered_data()
+    d["two"] = np.where(d.index % 2 == 0, "a", "b")
+    r = _quiet(d, "y", ["x1", "x2"], cluster="two")  # 2 clusters: rank 1 < 2 slopes
+    assert r.n_clusters == 2 and np.isnan(r.wald_chi2) and r.wald_df == 2
+    assert len(_rows(r, "few_clusters")) == 1
+    with pytest.raises(LogitError) as info:
+        logit(d.assign(one="a"), "y", ["x1"], cluster="one")
+    assert info.value.kind == "few_clusters"

@@ -6,9 +6,15 @@ together with the observations it predicts), fits by Newton's method with statsm
 returns a `LogitResult` holding both Stata's robust figures (`vce(robust)` = HC0 x n/(n-1))
 and SPSS's model-based ones (Wald = (B/SE)^2, -2LL, Cox & Snell and Nagelkerke R^2).
 
+`logit(..., cluster=c)` gives Stata's `vce(cluster c)` errors instead, and `margins()` Stata's
+average marginal effects. Beside the robust Wald test, `lr_chi2` is the likelihood-ratio test
+Stata prints under `vce(oim)` and SPSS as its omnibus test.
+
 Problems that make a fit meaningless raise one typed error, `LogitError`, with a sentence
-naming the cause; everything the function did on its own initiative is listed in
-`LogitResult.notes` and `LogitResult.dropped`, never in a warning or traceback.
+naming the cause; everything the function did on its own initiative is recorded in
+`LogitResult.diagnostics` (a tidy frame; `notes` and `dropped` are the same as text), never in
+a warning or traceback. `LogitResult.supported` says whether the data can support the model
+(the rule: `logit_checks.support`).
 """
 
 from __future__ import annotations
@@ -19,20 +25,29 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 
-CONSTANT = "Constant"
+from .logit_checks import (
+    CONSTANT,
+    MODEL_ROW,
+    Diagnostics,
+    LogitError,
+    check_outcome_classes,
+    check_size,
+    clean_sample,
+    events_message,
+    separating_set,
+    support,
+)
+from .logit_checks import check_columns as _check_columns
+from .logit_checks import outcome_values as _outcome_values
+from .logit_checks import predictor_matrix as _predictor_matrix
 
 #: Columns of `LogitResult.to_frame()`.
 FRAME_COLUMNS = ["term", "coef", "se", "odds_ratio", "z", "pvalue", "ci_low", "ci_high", "stars", "dropped"]
 
 _MAXITER = 100
-_COLLINEAR_TOL = 1e-9  # residual norm of a unit-norm column after projecting on earlier ones
 _SATURATED_XB = 30.0  # |x'b| beyond this means fitted probabilities of 0 or 1 to 13 digits
-
-
-class LogitError(ValueError):
-    """A logit that cannot be estimated from these data; the message says why."""
 
 
 class LinkTest(NamedTuple):
@@ -84,6 +99,20 @@ class LogitResult:
     _y: np.ndarray = field(repr=False)
     _X: np.ndarray = field(repr=False)
     _cov: np.ndarray = field(repr=False)
+    _diagnostics: pd.DataFrame = field(repr=False, default_factory=lambda: Diagnostics().frame())
+    supported: bool = True
+    unsupported_reason: str = ""
+    vce: str = "robust"
+    n_clusters: int = 0
+    cluster_name: str = ""
+
+    # -- what happened to the model -----------------------------------------------------
+    @property
+    def diagnostics(self) -> pd.DataFrame:
+        """Everything done to the sample and found in the fit, one row per event: `variable`
+        (a predictor, or "(model)"), `kind` (see `logit_checks.KINDS`), `message` (Stata's
+        words where Stata has words) and `value` (a count or ratio where the kind has one)."""
+        return self._diagnostics.copy()
 
     # -- per-term figures ---------------------------------------------------------------
     @property
@@ -159,6 +188,29 @@ class LogitResult:
         return float(stats.chi2.sf(self.wald_chi2, self.wald_df)) if self.wald_df > 0 else float("nan")
 
     @property
+    def lr_chi2(self) -> float:
+        """Likelihood-ratio chi2 against the intercept-only model on the same sample,
+        2 (LL - LL0): Stata's `LR chi2` under `vce(oim)`, SPSS's omnibus test of the model."""
+        return float(2.0 * (self.loglik - self.loglik_null)) if self.lr_df > 0 else float("nan")
+
+    @property
+    def lr_df(self) -> int:
+        """Degrees of freedom of the likelihood-ratio test: the slopes estimated."""
+        return len(self.estimated) - 1
+
+    @property
+    def lr_pvalue(self) -> float:
+        return float(stats.chi2.sf(self.lr_chi2, self.lr_df)) if self.lr_df > 0 else float("nan")
+
+    def margins(self, discrete: bool = False) -> pd.DataFrame:
+        """Average marginal effects with delta-method SEs, as Stata's `margins, dydx(*)`
+        (with `discrete=True`, the discrete change 0 -> 1 for 0/1 predictors, as
+        `margins, dydx(i.x)`); see `margins.average_marginal_effects`."""
+        from .margins import average_marginal_effects
+
+        return average_marginal_effects(self, discrete=discrete)
+
+    @property
     def cov(self) -> pd.DataFrame:
         """Covariance of the estimated terms (robust when `robust=True`)."""
         return pd.DataFrame(self._cov, index=self.estimated, columns=self.estimated)
@@ -215,12 +267,15 @@ class LogitResult:
 
     def summary_stats(self) -> pd.DataFrame:
         """Fit statistics, one row each (Stata's first, then SPSS's): statistic, value, meaning."""
-        cov = "robust" if self.robust else "model-based"
+        cov = {"cluster": f"clustered by {self.cluster_name}", "robust": "robust"}.get(self.vce, "model-based")
         rows = [
             ("nobs", self.nobs, "observations used in the fit"),
             ("wald_chi2", self.wald_chi2, f"Wald chi2 that all slopes are 0 ({cov} covariance)"),
             ("wald_df", self.wald_df, "degrees of freedom of the Wald test (slopes estimated)"),
             ("wald_p", self.wald_p, "Prob > chi2 of the Wald test"),
+            ("lr_chi2", self.lr_chi2, "likelihood-ratio chi2 that all slopes are 0, 2(LL - LL0)"),
+            ("lr_df", self.lr_df, "degrees of freedom of the likelihood-ratio test"),
+            ("lr_p", self.lr_pvalue, "Prob > chi2 of the likelihood-ratio test"),
             ("loglik", self.loglik, "log (pseudo)likelihood of the fitted model"),
             ("loglik_null", self.loglik_null, "log likelihood of the intercept-only model"),
             ("pseudo_r2", self.pseudo_r2, "McFadden's pseudo R2, 1 - LL/LL0 (Stata)"),
@@ -230,81 +285,106 @@ class LogitResult:
             ("cox_snell_r2", self.cox_snell_r2, "Cox & Snell R2 (SPSS)"),
             ("nagelkerke_r2", self.nagelkerke_r2, "Nagelkerke R2 (SPSS)"),
         ]
+        if self.vce == "cluster":
+            rows.insert(1, ("n_clusters", self.n_clusters, f"clusters in {self.cluster_name}"))
         df = pd.DataFrame(rows, columns=["statistic", "value", "meaning"])
         df["value"] = df["value"].astype(float)
         return df
 
     def __repr__(self) -> str:  # short and stable: no memory addresses
-        kind = "robust" if self.robust else "model-based"
+        kind = {"cluster": f"{self.n_clusters} clusters", "robust": "robust"}.get(self.vce, "model-based")
+        flag = "" if self.supported else ", UNSUPPORTED"
         return (
             f"<LogitResult {self.outcome} ~ {len(self.estimated) - 1} predictors, N={self.nobs}, "
-            f"{kind} SE, log likelihood {self.loglik:.4f}, {len(self.dropped)} dropped>"
+            f"{kind} SE, log likelihood {self.loglik:.4f}, {len(self.dropped)} dropped{flag}>"
         )
 
 
 # -- estimation ------------------------------------------------------------------------
 
 
-def logit(data: pd.DataFrame, outcome: str, predictors: Sequence[str], robust: bool = True) -> LogitResult:
+def logit(
+    data: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    robust: bool = True,
+    cluster: str | Sequence | np.ndarray | None = None,
+) -> LogitResult:
     """Fit `outcome` (0/1) on `predictors` plus a constant, as Stata's `logit y x, vce(robust)`.
 
-    With `robust=False` the SEs are the model-based ML ones (Stata's default, SPSS's only).
-    Raises `LogitError` when the model cannot be estimated; see the module docstring.
+    Parameters
+    ----------
+    data : DataFrame
+        One row per observation.
+    outcome, predictors : str, list of str
+        Column names; the outcome is coded 0/1, predictors are numeric (bool allowed).
+    robust : bool
+        True: Stata's `vce(robust)` (HC0 x n/(n-1)); False: the model-based ML SEs
+        (Stata's default `vce(oim)`, SPSS's only).
+    cluster : str or array-like, optional
+        Stata's `vce(cluster c)`: a column name of `data`, or one value per row of `data` in
+        row order (a named Series gives its name to the reports).
+        V = G/(G-1) H^-1 (sum_g s_g s_g') H^-1 with s_g the summed score of cluster g (no
+        (N-1)/(N-K) term, as in Stata's maximum-likelihood commands). Rows with a missing
+        cluster are left out like rows with a missing predictor. Implies robust errors.
+
+    Returns
+    -------
+    LogitResult
+        With `diagnostics` recording everything done to the sample and `supported` saying
+        whether the data can support the model (rule in `logit_checks.support`).
+
+    Raises
+    ------
+    LogitError
+        When the model cannot be estimated (its `diagnostics` hold the record up to then).
     """
     predictors = _check_columns(data, outcome, predictors)
-    notes: list[str] = []
-    dropped: dict[str, str] = {}
-
+    diag = Diagnostics()
     y_raw = _outcome_values(data[outcome], outcome)
     X_raw = _predictor_matrix(data, predictors)
+    codes, cluster_name = _cluster_codes(data, cluster)
 
-    # listwise deletion
-    ok = ~(np.isnan(y_raw) | np.isnan(X_raw).any(axis=1))
+    ok = _listwise(y_raw, X_raw, codes, [outcome, *predictors, cluster_name], diag)
     n_missing = int((~ok).sum())
-    if n_missing:
-        cols = [c for c, m in zip([outcome, *predictors], np.isnan(np.column_stack([y_raw, X_raw])).sum(0)) if m]
-        notes.append(
-            f"{n_missing} of {len(ok)} rows were left out because of missing values "
-            f"(listwise deletion; missing in: {', '.join(cols)})."
-        )
     y, X = y_raw[ok], X_raw[ok]
-    _check_outcome_classes(y, outcome, after_drop=bool(n_missing))
+    codes = codes[ok] if codes is not None else None
+    check_outcome_classes(y, outcome, diag, after_drop=bool(n_missing))
     # before the separation checks, whose messages would hide this more basic problem;
     # constant columns are left out of the count because they are dropped anyway
-    _check_size(len(y), 1 + int((np.ptp(X, axis=0) > 0).sum()) if len(y) else X.shape[1] + 1)
+    check_size(len(y), 1 + int((np.ptp(X, axis=0) > 0).sum()) if len(y) else X.shape[1] + 1, diag)
 
-    keep = _clean_sample(y, X, predictors, outcome, dropped, notes)
-    rows, cols = keep
+    rows, cols = clean_sample(y, X, predictors, outcome, diag)
     y, X = y[rows], X[np.ix_(rows, cols)]
+    codes = codes[rows] if codes is not None else None
     kept = [p for p, c in zip(predictors, cols) if c]
 
     n, k = len(y), X.shape[1] + 1
-    _check_size(n, k)
+    check_size(n, k, diag)
     Xc = np.column_stack([np.ones(n), X])
-    res, fit_notes = _fit_checked(y, Xc, robust, kept)
-    notes.extend(fit_notes)
+    res = _fit_checked(y, Xc, robust, kept, diag, codes)
 
     coef = pd.Series(np.nan, index=[CONSTANT, *predictors], name="coef")
     se = coef.copy().rename("se")
     model_se = coef.copy().rename("model_se")
     est = [CONSTANT, *kept]
     coef[est] = res.params
-    se[est] = res.bse if robust else res.model_bse
+    se[est] = res.bse if (robust or codes is not None) else res.model_bse
     model_se[est] = res.model_bse
-    if k > 1:
-        R = np.eye(k)[1:]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            w = res.wald_test(R, use_f=False, scalar=True)
-        wald_chi2, wald_df = float(np.squeeze(w.statistic)), k - 1
-    else:
-        wald_chi2, wald_df = float("nan"), 0
+    wald_chi2, wald_df = _wald(res, k, diag, cluster_name)
+
+    n_one = int(y.sum())
+    msg, ratio = events_message(outcome, n_one, n - n_one, k)
+    diag.add(MODEL_ROW, "events_per_parameter", msg, ratio)
+    supported, reason = support(n, k, n_one, n - n_one, len(predictors), len(kept))
+    if not supported:
+        diag.add(MODEL_ROW, "unsupported", f"The data cannot support this model: {reason}.")
 
     p = _expit(Xc @ res.params)
     return LogitResult(
         outcome=outcome,
         predictors=list(predictors),
-        robust=robust,
+        robust=bool(robust or codes is not None),
         coef=coef,
         se=se,
         model_se=model_se,
@@ -314,183 +394,83 @@ def logit(data: pd.DataFrame, outcome: str, predictors: Sequence[str], robust: b
         wald_chi2=wald_chi2,
         wald_df=wald_df,
         pct_correct=_pct_correct(y, p, 0.5),
-        dropped=dropped,
-        notes=notes,
+        dropped=diag.dropped,
+        notes=diag.notes,
         converged=True,
         iterations=int(res.mle_retvals.get("iterations", 0)),
         _y=y,
         _X=Xc,
-        _cov=np.asarray(res.cov_params()),
+        _cov=res.cov,
+        _diagnostics=diag.frame(),
+        supported=supported,
+        unsupported_reason=reason,
+        vce="cluster" if codes is not None else "robust" if robust else "oim",
+        n_clusters=res.n_clusters,
+        cluster_name=cluster_name if codes is not None else "",
     )
 
 
-def _check_columns(data: pd.DataFrame, outcome: str, predictors: Sequence[str]) -> list[str]:
-    if not isinstance(data, pd.DataFrame):
-        raise LogitError(f"`data` must be a pandas DataFrame, not {type(data).__name__}.")
-    if isinstance(predictors, str):
-        predictors = [predictors]
-    predictors = list(predictors)
-    missing = [c for c in [outcome, *predictors] if c not in data.columns]
-    if missing:
-        raise LogitError(f"Unknown column(s) {', '.join(map(repr, missing))}: not in the data.")
-    dupes = sorted({p for p in predictors if predictors.count(p) > 1})
-    if dupes:
-        raise LogitError(f"Predictor(s) listed more than once: {', '.join(map(repr, dupes))}.")
-    if outcome in predictors:
-        raise LogitError(f"The outcome {outcome!r} is also listed as a predictor.")
-    if CONSTANT in predictors:
-        raise LogitError(f"A predictor may not be called {CONSTANT!r}: that name is reserved for the intercept.")
-    return predictors
-
-
-def _numeric(col: pd.Series, name: str, role: str) -> np.ndarray:
-    if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
-        return col.to_numpy(dtype=float, na_value=np.nan)
-    raise LogitError(
-        f"The {role} {name!r} is not numeric (dtype {col.dtype}); recode it as 0/1 or numbers first."
-    )
-
-
-def _outcome_values(col: pd.Series, name: str) -> np.ndarray:
-    y = _numeric(col, name, "outcome")
-    vals = np.unique(y[~np.isnan(y)])
-    bad = vals[~np.isin(vals, [0.0, 1.0])]
-    if bad.size:
-        shown = ", ".join(f"{v:g}" for v in bad[:5])
-        raise LogitError(f"The outcome {name!r} must be coded 0/1; it also takes the value(s) {shown}.")
-    return y
-
-
-def _predictor_matrix(data: pd.DataFrame, predictors: list[str]) -> np.ndarray:
-    cols = [_numeric(data[p], p, "predictor") for p in predictors]
-    X = np.column_stack(cols) if cols else np.empty((len(data), 0))
-    inf = [p for p, c in zip(predictors, cols) if np.isinf(c).any()]
-    if inf:
-        raise LogitError(f"Predictor(s) {', '.join(map(repr, inf))} contain infinite values.")
-    return X
-
-
-def _check_size(n: int, k: int) -> None:
-    if n <= k:
-        raise LogitError(
-            f"Only {n} usable observations for {k} parameters (constant and {k - 1} predictors); "
-            "a logit needs more observations than parameters."
+def _listwise(y: np.ndarray, X: np.ndarray, codes: np.ndarray | None, names: list[str], diag: Diagnostics) -> np.ndarray:
+    """Rows with every value present (a missing cluster counts as missing, as in Stata);
+    the rows left out are recorded for the model and for each column concerned."""
+    parts = [y, X] + ([np.where(codes < 0, np.nan, 0.0)] if codes is not None else [])
+    missing = np.isnan(np.column_stack(parts))
+    ok = ~missing.any(axis=1)
+    n_missing = int((~ok).sum())
+    if n_missing:
+        counts = missing.sum(0)
+        cols = [c for c, m in zip(names, counts) if m]
+        note = (
+            f"{n_missing} of {len(ok)} rows were left out because of missing values "
+            f"(listwise deletion; missing in: {', '.join(cols)})."
         )
+        diag.add(MODEL_ROW, "listwise_deletion", note.rstrip("."), n_missing, note=note)
+        for c, m in zip(names, counts):
+            if m:
+                diag.add(c, "listwise_deletion", f"{int(m)} of {len(ok)} rows have no value for {c}", int(m))
+    return ok
 
 
-def _check_outcome_classes(y: np.ndarray, outcome: str, after_drop: bool, why: str = "") -> None:
-    if y.size == 0:
-        raise LogitError(f"No observations left to fit {outcome!r}{why or ' after listwise deletion'}.")
-    classes = np.unique(y)
-    if classes.size < 2:
-        where = why or (" after listwise deletion" if after_drop else "")
-        raise LogitError(
-            f"The outcome {outcome!r} takes only the value {classes[0]:g}{where}; a logit needs both 0 and 1."
+def _cluster_codes(data: pd.DataFrame, cluster) -> tuple[np.ndarray | None, str]:
+    """Integer cluster codes per row of `data` (-1 where missing) and the name to report."""
+    if cluster is None:
+        return None, ""
+    if isinstance(cluster, str):
+        if cluster not in data.columns:
+            raise LogitError(f"Unknown cluster column {cluster!r}: not in the data.")
+        values, name = data[cluster], cluster
+    else:
+        named = isinstance(cluster, pd.Series) and cluster.name is not None
+        values, name = pd.Series(np.asarray(cluster, dtype=object)), str(cluster.name) if named else "cluster"
+        if values.ndim != 1 or len(values) != len(data):
+            raise LogitError(f"`cluster` must give one value per row of the data ({len(data)}), not {len(values)}.")
+    codes, _ = pd.factorize(pd.Series(values).reset_index(drop=True))
+    return np.asarray(codes), name
+
+
+def _wald(res: _Fit, k: int, diag: Diagnostics, cluster_name: str) -> tuple[float, int]:
+    """Wald chi2 that every slope is 0, with the fit's covariance (robust, clustered or OIM)."""
+    if k <= 1:
+        return float("nan"), 0
+    R = np.eye(k)[1:]
+    if res.n_clusters:
+        diag.add(
+            MODEL_ROW, "clusters", f"Std. err. adjusted for {res.n_clusters} clusters in {cluster_name}", res.n_clusters
         )
-
-
-def _clean_sample(
-    y: np.ndarray, X: np.ndarray, predictors: list[str], outcome: str, dropped: dict[str, str], notes: list[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Stata's pre-fit checks, repeated until nothing changes: constants, collinearity, then
-    perfect prediction by a single predictor (dummies dropped with their observations;
-    a continuous separator is an error). Returns row and column masks."""
-    rows = np.ones(len(y), dtype=bool)
-    cols = np.ones(X.shape[1], dtype=bool)
-    while True:
-        Xr, yr = X[rows], y[rows]
-        # constants
-        for j in np.flatnonzero(cols):
-            v = Xr[:, j]
-            if v.size and np.all(v == v[0]):
-                cols[j] = False
-                dropped[predictors[j]] = f"constant in the estimation sample (always {v[0]:g})"
-        # collinearity, order preserved: a later column is dropped
-        idx = np.flatnonzero(cols)
-        for j in _collinear(Xr[:, idx]):
-            cols[idx[j]] = False
-            dropped[predictors[idx[j]]] = "collinear with the constant and earlier predictors"
-        # perfect prediction, first offending predictor in order
-        changed = False
-        for j in np.flatnonzero(cols):
-            hit = _perfect_prediction(Xr[:, j], yr)
-            if hit is None:
-                continue
-            kind, value, mask = hit
-            name = predictors[j]
-            if kind == "continuous":
-                raise LogitError(
-                    f"The predictor {name!r} separates the outcome completely "
-                    f"({outcome!r} = 1 exactly when {name} {value}); the logit coefficient is infinite. "
-                    "Remove it or recode it."
-                )
-            if kind == "quasi-continuous":
-                cond, c = value
-                n_lost = int(mask.sum())
-                dropped[name] = f"outcome = {name} {cond} {c:g} predicts data perfectly except for {name} == {c:g}"
-                notes.append(
-                    f"outcome = {name} {cond} {c:g} predicts data perfectly except for {name} == {c:g} subsample: "
-                    f"{name} dropped and {n_lost} obs not used."
-                )
-            else:
-                outcome_word = "success" if kind == "success" else "failure"
-                n_lost = int(mask.sum())
-                op = "!=" if value != 0 else "=="
-                dropped[name] = f"{name} {op} 0 predicts {outcome_word} perfectly"
-                notes.append(
-                    f"{name} {op} 0 predicts {outcome_word} perfectly; {name} dropped and {n_lost} obs not used."
-                )
-            rows[np.flatnonzero(rows)[mask]] = False
-            cols[j] = False
-            _check_outcome_classes(
-                y[rows], outcome, False, why=f" once the observations {name} predicts perfectly are left out"
+        rank = np.linalg.matrix_rank(res.cov[1:, 1:])
+        if rank < k - 1:
+            diag.add(
+                MODEL_ROW,
+                "few_clusters",
+                f"Wald chi2 not reported: with {res.n_clusters} clusters the clustered covariance of the "
+                f"{k - 1} slopes has rank {rank} only",
+                res.n_clusters,
             )
-            changed = True
-            break
-        if not changed:
-            return rows, cols
-
-
-def _collinear(X: np.ndarray) -> list[int]:
-    """Columns (positions) that are linear combinations of the constant and earlier columns."""
-    if X.shape[1] == 0:
-        return []
-    A = np.column_stack([np.ones(len(X)), X])
-    A = A / np.linalg.norm(A, axis=0)
-    r = np.abs(np.diag(np.linalg.qr(A, mode="r")))
-    # |R_jj| is column j's residual after projecting on ALL earlier columns; a collinear
-    # earlier column adds nothing to their span, so one unpivoted pass is exact
-    return [j - 1 for j in range(1, A.shape[1]) if r[j] < _COLLINEAR_TOL]
-
-
-def _perfect_prediction(x: np.ndarray, y: np.ndarray):
-    """Stata's single-variable perfect-prediction check.
-
-    Dummies (two values, one of them 0): if every observation with x != 0 (or x == 0) has
-    the same outcome, return ("success"|"failure", value, mask of those rows to leave out).
-    Anything else: complete separation -> ("continuous", "> c" text, None); separation
-    except at one value c -> ("quasi-continuous", (">"|"<", c), mask of rows with x != c)
-    so that, as in Stata, x is dropped and only the x == c subsample is kept.
-    """
-    vals = np.unique(x)
-    if vals.size == 2 and 0.0 in vals:
-        for nonzero in (True, False):
-            m = (x != 0) if nonzero else (x == 0)
-            ym = y[m]
-            if ym.size and np.all(ym == ym[0]):
-                return ("success" if ym[0] == 1 else "failure", 1.0 if nonzero else 0.0, m)
-        return None
-    lo1, hi1 = x[y == 1].min(), x[y == 1].max()
-    lo0, hi0 = x[y == 0].min(), x[y == 0].max()
-    if hi0 < lo1:
-        return ("continuous", f"> {hi0:g}", None)
-    if hi1 < lo0:
-        return ("continuous", f"< {lo0:g}", None)
-    if hi0 == lo1:
-        return ("quasi-continuous", (">", hi0), x != hi0)
-    if hi1 == lo0:
-        return ("quasi-continuous", ("<", lo0), x != lo0)
-    return None
+            return float("nan"), k - 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = res.wald_test(R, cov_p=res.cov if res.n_clusters else None, use_f=False, scalar=True)
+    return float(np.squeeze(w.statistic)), k - 1
 
 
 class _Fit(NamedTuple):
@@ -501,21 +481,35 @@ class _Fit(NamedTuple):
     llnull: float
     mle_retvals: dict
     wald_test: object
-    cov_params: object
+    cov: np.ndarray
+    n_clusters: int
 
 
-def _fit(y: np.ndarray, X: np.ndarray, robust: bool) -> _Fit:
-    """statsmodels Logit by Newton; robust covariance = HC0 x n/(n-1) (Stata's vce(robust)).
+def _fit(y: np.ndarray, X: np.ndarray, robust: bool, clusters: np.ndarray | None = None) -> _Fit:
+    """statsmodels Logit by Newton; robust covariance = HC0 x n/(n-1) (Stata's vce(robust)),
+    clustered covariance = G/(G-1) H^-1 (sum_g s_g s_g') H^-1 (Stata's vce(cluster)).
 
-    statsmodels' cov_type="HC1" silently gives HC0 for Logit, hence the explicit scaling factor.
+    statsmodels' cov_type="HC1" silently gives HC0 for Logit, hence the explicit scaling factor;
+    its cov_type="cluster" adds (N-1)/(N-K), hence the sandwich computed here.
     """
     import statsmodels.api as sm
 
     n = len(y)
     model = sm.Logit(y, X)
     res = model.fit(method="newton", maxiter=_MAXITER, disp=0)
-    out = res
-    if robust:
+    out, n_clusters = res, 0
+    cov = np.asarray(res.cov_params())
+    if clusters is not None:
+        params = np.asarray(res.params, dtype=float)
+        scores = (y - _expit(X @ params))[:, None] * X  # score contribution of each observation
+        groups = np.unique(clusters, return_inverse=True)[1]
+        n_clusters = int(groups.max()) + 1 if n else 0
+        summed = np.zeros((n_clusters, X.shape[1]))
+        np.add.at(summed, groups, scores)
+        bread = cov  # inverse of the negative Hessian at the MLE
+        factor = n_clusters / (n_clusters - 1) if n_clusters > 1 else np.nan
+        cov = factor * bread @ (summed.T @ summed) @ bread
+    elif robust:
         out = model.fit(
             start_params=res.params,
             method="newton",
@@ -524,31 +518,36 @@ def _fit(y: np.ndarray, X: np.ndarray, robust: bool) -> _Fit:
             cov_type="HC0",
             cov_kwds={"scaling_factor": n / (n - 1)},
         )
+        cov = np.asarray(out.cov_params())
     return _Fit(
         params=np.asarray(out.params, dtype=float),
-        bse=np.asarray(out.bse, dtype=float),
+        bse=np.sqrt(np.diag(cov)) if clusters is not None else np.asarray(out.bse, dtype=float),
         model_bse=np.asarray(res.bse, dtype=float),
         llf=float(out.llf),
         llnull=float(out.llnull),
         mle_retvals={**res.mle_retvals},
         wald_test=out.wald_test,
-        cov_params=out.cov_params,
+        cov=cov,
+        n_clusters=n_clusters,
     )
 
 
-def _fit_checked(y: np.ndarray, X: np.ndarray, robust: bool, names: list[str]) -> tuple[_Fit, list[str]]:
+def _fit_checked(
+    y: np.ndarray, X: np.ndarray, robust: bool, names: list[str], diag: Diagnostics, clusters: np.ndarray | None = None
+) -> _Fit:
     """Fit with statsmodels' warnings captured; divergence becomes a LogitError naming the
-    predictors involved, anything benign becomes a note."""
+    predictors involved, anything benign becomes a note and a diagnostic row."""
     from statsmodels.tools import sm_exceptions as smx
 
-    notes: list[str] = []
+    if clusters is not None and np.unique(clusters).size < 2:
+        raise diag.fail("few_clusters", "Clustered standard errors need at least 2 clusters in the estimation sample.")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with np.errstate(all="ignore"):
             try:
-                res = _fit(y, X, robust)
+                res = _fit(y, X, robust, clusters)
             except np.linalg.LinAlgError as e:
-                raise LogitError(f"The logit could not be estimated: singular matrix ({e}).") from None
+                raise diag.fail("near_singular", f"The logit could not be estimated: singular matrix ({e}).") from None
     kinds = {type(w.message) for w in caught}
     converged = bool(res.mle_retvals.get("converged", False))
     xb = X @ res.params
@@ -557,67 +556,34 @@ def _fit_checked(y: np.ndarray, X: np.ndarray, robust: bool, names: list[str]) -
     separation_warned = smx.PerfectSeparationWarning in kinds
 
     if not converged or separation_warned or saturated or not finite:
-        involved = _separating_set(y, X, names)
+        involved = separating_set(y, X, names)
         if involved:
             kind = "completely" if involved[1] else "quasi-completely"
-            raise LogitError(
+            raise diag.fail(
+                "separation",
                 f"The outcome is {kind} separated by a combination of predictors "
                 f"({', '.join(involved[0])}): some coefficients are infinite and the maximum "
-                "likelihood estimate does not exist. Drop or merge some of these predictors."
+                "likelihood estimate does not exist. Drop or merge some of these predictors.",
             )
         if not converged:
-            raise LogitError(f"The logit did not converge in {_MAXITER} Newton iterations.")
+            raise diag.fail("not_converged", f"The logit did not converge in {_MAXITER} Newton iterations.")
         if not finite:
-            raise LogitError("The logit's covariance matrix could not be computed (singular information matrix).")
+            raise diag.fail(
+                "near_singular", "The logit's covariance matrix could not be computed (singular information matrix)."
+            )
     determined = np.abs(xb) > -np.log(np.finfo(float).eps)  # fitted p is 0 or 1 in double precision
     if determined.any():
         fails = int((determined & (xb < 0) & (y == 0)).sum())
         succ = int((determined & (xb > 0) & (y == 1)).sum())
-        notes.append(f"{fails} failures and {succ} successes completely determined (fitted probability 0 or 1).")
+        words = f"{fails} failures and {succ} successes completely determined"
+        diag.add(MODEL_ROW, "completely_determined", words, fails + succ, note=f"{words} (fitted probability 0 or 1).")
     if smx.HessianInversionWarning in kinds:
-        notes.append("The information matrix was close to singular; standard errors may be unreliable.")
+        note = "The information matrix was close to singular; standard errors may be unreliable."
+        diag.add(MODEL_ROW, "near_singular", note.rstrip("."), note=note)
     if smx.ConvergenceWarning in kinds and converged:
-        notes.append("The optimizer reported a convergence warning but met its tolerance.")
-    return res, notes
-
-
-def _separating_set(y: np.ndarray, X: np.ndarray, names: list[str]) -> tuple[list[str], bool] | None:
-    """Linear program (Konis 2007): is there b != 0 with (2y-1) x'b >= 0 for every row?
-
-    Returns (predictors with non-zero b, complete?) or None when the data overlap.
-    """
-    s = 2 * y - 1
-    scale = np.maximum(np.abs(X).max(axis=0), 1e-300)
-    A = (X / scale) * s[:, None]  # rows: s_i x_i
-    n, k = A.shape
-    # maximise sum_i s_i x_i'b  s.t.  s_i x_i'b >= 0,  -1 <= b <= 1
-    lp = optimize.linprog(
-        c=-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(n), bounds=[(-1, 1)] * k, method="highs"
-    )
-    if lp.status != 0 or -lp.fun < 1e-6:
-        return None
-    # name the fewest predictors: minimise sum |b_j| (constant free) keeping the separation
-    cost = np.r_[0.0, np.ones(k - 1), 0.0, np.ones(k - 1)]  # b = b_plus - b_minus
-    AA = np.column_stack([A, -A])
-    lp1 = optimize.linprog(
-        c=cost,
-        A_ub=np.vstack([-AA, -AA.sum(axis=0)]),
-        b_ub=np.r_[np.zeros(n), -1.0],
-        bounds=[(0, None)] * (2 * k),
-        method="highs",
-    )
-    b = lp1.x[:k] - lp1.x[k:] if lp1.status == 0 else lp.x
-    involved = [nm for nm, bj in zip(names, b[1:]) if abs(bj) > 1e-7] or names
-    # complete separation: a strictly positive common margin t, s_i x_i'b >= t for all i
-    lp2 = optimize.linprog(
-        c=np.r_[np.zeros(k), -1.0],
-        A_ub=np.column_stack([-A, np.ones(n)]),
-        b_ub=np.zeros(n),
-        bounds=[(-1, 1)] * k + [(None, 1)],
-        method="highs",
-    )
-    complete = lp2.status == 0 and -lp2.fun > 1e-9
-    return involved, bool(complete)
+        note = "The optimizer reported a convergence warning but met its tolerance."
+        diag.add(MODEL_ROW, "convergence_warning", note.rstrip("."), note=note)
+    return res
 
 
 def _expit(x: np.ndarray) -> np.ndarray:

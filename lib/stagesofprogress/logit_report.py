@@ -16,7 +16,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .logit import CONSTANT, LogitResult
+from .logit import CONSTANT, LogitResult, significance_stars
 
 PAPER_STATS = ["B", "Odds Ratio", "Robust Std. Err."]
 SPSS_COLUMNS = ["B", "S.E.", "Wald", "Sig.", "Exp(B)", "95% C.I. Lower", "95% C.I. Upper"]
@@ -29,8 +29,8 @@ MODEL = "(model)"
 #: Statistics per term in `long_table()`, then per model.
 TERM_STATS = ["coef", "odds_ratio", "se", "z", "pvalue", "ci_low", "ci_high", "model_se"]
 FIT_STATS = [
-    "nobs", "wald_chi2", "wald_df", "wald_p", "loglik", "loglik_null", "pseudo_r2",
-    "pct_correct_1", "pct_correct_0", "minus2ll", "cox_snell_r2", "nagelkerke_r2",
+    "nobs", "wald_chi2", "wald_df", "wald_p", "lr_chi2", "lr_df", "lr_p", "loglik", "loglik_null",
+    "pseudo_r2", "pct_correct_1", "pct_correct_0", "minus2ll", "cox_snell_r2", "nagelkerke_r2",
 ]
 
 
@@ -63,6 +63,15 @@ def _variables(results: Mapping[str, LogitResult], groups: Mapping[str, Sequence
     return out
 
 
+def shown_results(results: Mapping[str, LogitResult]) -> dict[str, LogitResult]:
+    """The results a table or plot may show: those the data can support (ValueError if none)."""
+    shown = {g: r for g, r in results.items() if r.supported}
+    if not shown:
+        why = "; ".join(f"{g}: {r.unsupported_reason}" for g, r in results.items())
+        raise ValueError(f"The data cannot support any of these models ({why}).")
+    return shown
+
+
 def paper_table(
     results: Mapping[str, LogitResult],
     groups: Mapping[str, Sequence[str]] | None = None,
@@ -74,11 +83,14 @@ def paper_table(
     Constant first, variables under `groups` headings, fit statistics at the bottom.
 
     B carries the significance stars. A cell is blank when the variable is not in that model
-    or was dropped from it. `class_labels` names the outcome classes in the "% Correctly
+    or was dropped from it; a variable estimated in no model, and a heading left without
+    variables, get no row. Results the data cannot support (`LogitResult.supported` False)
+    get no block: `diagnostics_html` says why; if none is left this raises ValueError. `class_labels` names the outcome classes in the "% Correctly
     Predicted" rows, e.g. {1: "Escaping poverty", 0: "Staying poor"}.
     """
     if not results:
         raise ValueError("paper_table needs at least one LogitResult.")
+    results = shown_results(results)
     labels = dict(labels or {})
     class_labels = {1: "Outcome = 1", 0: "Outcome = 0", **(class_labels or {})}
     robust = all(r.robust for r in results.values())
@@ -95,10 +107,12 @@ def paper_table(
 
     rows.append((CONSTANT, "constant", sum((term_cells(r, CONSTANT) for r in results.values()), [])))
     for heading, vars_ in _variables(results, groups):
-        if heading is not None:
+        # a variable estimated in no block has no row (the diagnostics say why)
+        cells = [(v, sum((term_cells(r, v) for r in results.values()), [])) for v in vars_]
+        cells = [(v, c) for v, c in cells if any(c)]
+        if heading is not None and cells:
             rows.append((heading, "heading", blank * len(results)))
-        for v in vars_:
-            rows.append((labels.get(v, v), "variable", sum((term_cells(r, v) for r in results.values()), [])))
+        rows += [(labels.get(v, v), "variable", c) for v, c in cells]
 
     def fit_row(label: str, fn, kind: str = "fit") -> None:
         rows.append((label, kind, sum(([fn(r), "", ""] for r in results.values()), [])))
@@ -131,6 +145,8 @@ def spss_table(
     """
     if r2 not in ("nagelkerke", "cox_snell"):
         raise ValueError('r2 must be "nagelkerke" or "cox_snell".')
+    if not result.supported:
+        raise ValueError(f"The data cannot support this model: {result.unsupported_reason}.")
     labels = dict(labels or {})
     ci = result.conf_int_or(which="model")
     sig = result.wald_pvalue
@@ -185,7 +201,8 @@ def long_table(results: Mapping[str, LogitResult]) -> pd.DataFrame:
         t["_v"] = t["variable"].map({v: i for i, v in enumerate(r.terms)})
         t["_s"] = t["statistic"].map(order)
         t = t.sort_values(["_v", "_s"], kind="stable").drop(columns=["_v", "_s"])
-        fit = r.summary_stats().set_index("statistic")["value"][FIT_STATS]
+        wanted = FIT_STATS if r.vce != "cluster" else ["nobs", "n_clusters", *FIT_STATS[1:]]
+        fit = r.summary_stats().set_index("statistic")["value"][wanted]
         f = pd.DataFrame({"variable": MODEL, "statistic": fit.index, "value": fit.to_numpy()})
         part = pd.concat([t, f], ignore_index=True)
         part.insert(0, "group", group)
@@ -273,14 +290,17 @@ def forest_plot(
 ):
     """Odds ratios with 95% CIs on a log axis, one panel per model, sharing the variable axis.
 
-    Dropped or absent variables have no marker; a filled marker means p < 0.1 (starred in the
-    table). Pass `ax` (one Axes, or one per model) to draw into an existing figure.
+    Dropped or absent variables have no marker (and no row when no panel estimates them); a
+    filled marker means p < 0.1 (starred in the table); results the data cannot support get
+    no panel. Pass `ax` (one Axes, or one per model) to draw into an existing figure.
     Returns the matplotlib Figure (built without pyplot, so notebooks show it once).
     """
     from matplotlib.figure import Figure
 
     labels = dict(labels or {})
+    results = shown_results(results)
     vars_ = [v for _, vs in _variables(results, groups) for v in vs]
+    vars_ = [v for v in vars_ if any(v in r.estimated for r in results.values())]
     n = len(vars_)
     if ax is None:
         fig = Figure(figsize=(7, max(2.5, 0.3 * n + 1.2)), layout="constrained")
@@ -310,3 +330,206 @@ def forest_plot(
     for a in axes:
         a.set_ylim(n - 0.5, -0.5)
     return fig
+
+
+# --------------------------------------------------------------------------- clustered errors
+
+
+#: Columns of `compare_errors()`.
+COMPARE_COLUMNS = [
+    "group", "variable", "coef", "vce", "se", "pvalue", "stars",
+    "n_clusters", "se_cluster", "pvalue_cluster", "stars_cluster",
+]
+
+
+def compare_errors(base: Mapping[str, LogitResult], clustered: Mapping[str, LogitResult]) -> pd.DataFrame:
+    """Each group's estimated terms with the base fit's errors (`vce` robust or oim) beside the
+    clustered fit's (`vce(cluster)`), tidy (`COMPARE_COLUMNS`); groups in both, in base order.
+
+    The coefficients are the same in both fits (clustering changes only the covariance);
+    `stars` and `stars_cluster` say which findings keep their significance under clustering.
+    """
+    parts = []
+    for g, r in base.items():
+        c = clustered.get(g)
+        if c is None:
+            continue
+        terms = [t for t in r.estimated if t in c.estimated]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "group": g,
+                    "variable": terms,
+                    "coef": r.coef[terms].to_numpy(),
+                    "vce": r.vce,
+                    "se": r.se[terms].to_numpy(),
+                    "pvalue": r.pvalue[terms].to_numpy(),
+                    "stars": r.stars[terms].to_numpy(),
+                    "n_clusters": c.n_clusters,
+                    "se_cluster": c.se[terms].to_numpy(),
+                    "pvalue_cluster": c.pvalue[terms].to_numpy(),
+                    "stars_cluster": c.stars[terms].to_numpy(),
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=COMPARE_COLUMNS)
+    return pd.concat(parts, ignore_index=True)[COMPARE_COLUMNS]
+
+
+# --------------------------------------------------------------------------- diagnostics
+
+
+def diagnostics_frame(model) -> pd.DataFrame:
+    """Tidy diagnostics of a `models.ModelFit`, a mapping {group: LogitResult} or one
+    LogitResult: group, variable, kind, message, value (in the fit's order)."""
+    if callable(getattr(model, "diagnostics", None)):
+        return model.diagnostics().drop(columns=["model"])
+    items = model.items() if isinstance(model, Mapping) else [("", model)]
+    parts = []
+    for g, r in items:
+        d = r.diagnostics
+        d.insert(0, "group", g)
+        parts.append(d)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _note_lines(model, labels: Mapping[str, str] | None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """[(group, [(css class, plain text)])]: unsupported first, then the record in order."""
+    labels = dict(labels if labels is not None else getattr(model, "labels", {}) or {})
+    d = diagnostics_frame(model)
+    # the per-variable listwise rows (kept in logit_notes.csv) repeat the model row naming them
+    d = d[~((d["kind"] == "listwise_deletion") & (d["variable"] != MODEL))]
+    out = []
+    for g in pd.unique(d["group"]):
+        part = d[d["group"] == g]
+        lines = []
+        for kind, var, msg in zip(part["kind"], part["variable"], part["message"]):
+            text = str(msg)
+            label = labels.get(var, var)
+            if var != MODEL and label != var:
+                text = f"{label}: {text}"
+            lines.append(("unsupported" if kind == "unsupported" else kind, text))
+        lines.sort(key=lambda line: line[0] != "unsupported")  # stable: the rest keep their order
+        out.append((str(g), lines))
+    return out
+
+
+class DiagnosticsBlock:
+    """What happened to a model, displayable in a notebook (HTML, Markdown or plain text)."""
+
+    def __init__(self, model, labels: Mapping[str, str] | None = None, title: str | None = None):
+        self.groups = _note_lines(model, labels)
+        self.title = title
+
+    def _repr_html_(self) -> str:
+        return diagnostics_html_text(self.groups, self.title)
+
+    def _repr_markdown_(self) -> str:
+        return diagnostics_markdown_text(self.groups, self.title)
+
+    def __repr__(self) -> str:
+        lines = [self.title] if self.title else []
+        for g, notes in self.groups:
+            lines.append(f"{g}:" if g else "Model:")
+            lines += [f"  - {text}" for _, text in notes]
+        return "\n".join(lines)
+
+
+def diagnostics_block(model, labels: Mapping[str, str] | None = None, title: str | None = None) -> DiagnosticsBlock:
+    """The book's block under a model's table: for each group, why it is not shown when the
+    data cannot support it, then every dropped variable, perfectly predicted observations,
+    listwise deletions, events per parameter, separation and fit warnings, in Stata's words.
+
+    `model` is a `models.ModelFit` (its variable labels are used), a {group: LogitResult}
+    mapping or one LogitResult. Study text (groups, labels, variable names) is escaped with
+    `safetext`. `display()` it in a notebook, or use `diagnostics_html` / `diagnostics_markdown`.
+    """
+    return DiagnosticsBlock(model, labels=labels, title=title)
+
+
+def diagnostics_html(model, labels: Mapping[str, str] | None = None, title: str | None = None) -> str:
+    """`diagnostics_block` as self-contained HTML (inline CSS, no scripts); same input, same bytes."""
+    return DiagnosticsBlock(model, labels, title)._repr_html_()
+
+
+def diagnostics_markdown(model, labels: Mapping[str, str] | None = None, title: str | None = None) -> str:
+    """`diagnostics_block` as inert Markdown (study text escaped for MyST)."""
+    return DiagnosticsBlock(model, labels, title)._repr_markdown_()
+
+
+_NOTES_CSS = (
+    "<style>div.sop-logit-notes{font-size:0.85em;margin:0.3em 0 1em 0;}"
+    "div.sop-logit-notes ul{margin:0.1em 0 0.4em 0;}"
+    "div.sop-logit-notes li.unsupported{font-weight:bold;}</style>"
+)
+DEFAULT_NOTES_TITLE = "Notes on the estimation (in Stata's words where Stata has them)"
+
+
+def diagnostics_html_text(groups: list[tuple[str, list[tuple[str, str]]]], title: str | None = None) -> str:
+    from . import safetext
+
+    out = [_NOTES_CSS, '<div class="sop-logit-notes">', f"<p><strong>{safetext.html(title or DEFAULT_NOTES_TITLE)}</strong></p>"]
+    for g, notes in groups:
+        if g:
+            out.append(f"<p>{safetext.html(g)}</p>")
+        out.append("<ul>")
+        for cls, text in notes:
+            prefix = "Not shown: " if cls == "unsupported" else ""
+            out.append(f'<li class="{safetext.html(cls)}">{prefix}{safetext.html(text)}</li>')
+        out.append("</ul>")
+    out.append("</div>")
+    return "\n".join(out)
+
+
+def diagnostics_markdown_text(groups: list[tuple[str, list[tuple[str, str]]]], title: str | None = None) -> str:
+    from . import safetext
+
+    out = [f"**{safetext.markdown(title or DEFAULT_NOTES_TITLE)}**", ""]
+    for g, notes in groups:
+        if g:
+            out += [safetext.markdown(g), ""]
+        for cls, text in notes:
+            line = safetext.markdown(text)
+            out.append(f"- **Not shown: {line}**" if cls == "unsupported" else f"- {line}")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+# --------------------------------------------------------------------------- marginal effects
+
+
+def margins_wide(
+    results: Mapping[str, LogitResult],
+    labels: Mapping[str, str] | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    discrete: bool = True,
+    decimals: int = 1,
+) -> pd.DataFrame:
+    """Average marginal effects in percentage points beside each other, one column block per
+    model ("AME (points)" with the significance stars of its own delta-method test, and its
+    "Std. Err."), one row per variable estimated in some model (label, in `groups` order).
+
+    `discrete=True` (the default) gives 0/1 variables the discrete change from 0 to 1,
+    Stata's `margins, dydx(i.x)`; the others get the derivative, `margins, dydx(x)`.
+    Results the data cannot support get no block (ValueError when none is left).
+    """
+    results = shown_results(results)
+    labels = dict(labels or {})
+    frames = {g: r.margins(discrete=discrete).set_index("term") for g, r in results.items()}
+    vars_ = [v for _, vs in _variables(results, groups) for v in vs]
+    vars_ = [v for v in vars_ if any(v in r.estimated for r in results.values())]
+    cols = pd.MultiIndex.from_product([list(results), ["AME (points)", "Std. Err."]])
+    rows = []
+    for v in vars_:
+        cells = []
+        for g in results:
+            m = frames[g]
+            if v not in m.index or not np.isfinite(m.loc[v, "dydx"]):
+                cells += ["", ""]
+                continue
+            star = significance_stars(float(m.loc[v, "pvalue"]))
+            cells += [_fmt(100 * m.loc[v, "dydx"], decimals) + star, _fmt(100 * m.loc[v, "se"], decimals)]
+        rows.append(cells)
+    out = pd.DataFrame(rows, columns=cols, index=pd.Index([labels.get(v, v) for v in vars_], name=""), dtype=object)
+    return out

@@ -33,6 +33,7 @@ from . import logit_report
 from . import movements as mv
 from . import outputs
 from . import reasons as rs
+from . import safetext
 from .study import Study
 
 #: A category's counterpart with the same status at the start of the period.
@@ -45,11 +46,21 @@ COUNTERPART = {
 GENERIC_MIN_SHARE = 0.05
 TRANSFORMS = ("log", "square")
 OUTCOME = "outcome"  # name of the 0/1 outcome column of every design matrix
+CLUSTER = "_cluster"  # column of the design matrix holding the cluster when one is asked for
+#: Columns of `logit_notes.csv` (and the first columns of `ModelFit.diagnostics()`).
+NOTES_COLUMNS = ["model", "group", "variable", "kind", "message"]
 
 
 @dataclass
 class ModelFit:
-    """A fitted specification: one `LogitResult` per group plus what the report needs."""
+    """A fitted specification: one `LogitResult` per group plus what the report needs.
+
+    `results` holds the groups the data can support (what tables, plots and the book show);
+    `errors` says, for every other group, why it is not shown: the fit failed (a
+    `LogitError`) or the data cannot support it (`LogitResult.supported` is False; the
+    fitted result stays available in `all_results`). `diagnostics()` records, for every
+    group, what happened to its model.
+    """
 
     name: str
     spec: dict
@@ -59,6 +70,56 @@ class ModelFit:
     groups: dict[str, list[str]]
     class_labels: dict[int, str]
     errors: dict[str, str] = field(default_factory=dict)
+    all_results: dict[str, LogitResult] = field(default_factory=dict)
+    error_diagnostics: dict[str, pd.DataFrame] = field(default_factory=dict)
+    cluster: str = ""
+
+    @property
+    def supported(self) -> bool:
+        """True when at least one group's model can be shown."""
+        return bool(self.results)
+
+    @property
+    def unsupported(self) -> dict[str, str]:
+        """{group: reason} for every group whose model is not shown (same as `errors`)."""
+        return dict(self.errors)
+
+    @property
+    def group_order(self) -> list[str]:
+        """Every group the model was fitted for, in the order of the blocks."""
+        return list(self.data)
+
+    def diagnostics(self) -> pd.DataFrame:
+        """What happened to each group's model: `NOTES_COLUMNS` plus `value`, groups in order."""
+        parts = []
+        for g in self.group_order:
+            r = self.all_results.get(g, self.results.get(g))
+            d = r.diagnostics if r is not None else self.error_diagnostics.get(g)
+            if d is None:
+                continue
+            d = d.copy()
+            d.insert(0, "group", g)
+            d.insert(0, "model", self.name)
+            parts.append(d)
+        if not parts:
+            return pd.DataFrame(columns=[*NOTES_COLUMNS, "value"])
+        return pd.concat(parts, ignore_index=True)[[*NOTES_COLUMNS, "value"]]
+
+    def margins(self, discrete: bool = False) -> pd.DataFrame:
+        """Average marginal effects of every shown group (`LogitResult.margins`), tidy:
+        model, group, term, label, then `margins.MARGINS_COLUMNS` without term."""
+        from .margins import MARGINS_COLUMNS
+
+        parts = []
+        for g, r in self.results.items():
+            m = r.margins(discrete=discrete)
+            m.insert(0, "group", g)
+            m.insert(0, "model", self.name)
+            m.insert(3, "label", m["term"].map(lambda v: self.labels.get(v, v)))
+            parts.append(m)
+        if not parts:
+            return pd.DataFrame(columns=["model", "group", "label", *MARGINS_COLUMNS])
+        return pd.concat(parts, ignore_index=True)
 
     @property
     def table(self) -> str:
@@ -266,28 +327,52 @@ def _filter_name(spec: dict) -> str:
 # ------------------------------------------------------------------------- fitting
 
 
-def fit_model(study: Study, name: str, spec: dict | None = None) -> ModelFit:
+def fit_model(study: Study, name: str, spec: dict | None = None, cluster: str | None = None) -> ModelFit:
     """Fit one model per group (`by`) or on the filtered subset; a group that cannot be
-    estimated is reported in `errors`, not raised, so the other groups still print."""
+    estimated or supported is reported in `errors`, not raised, so the other groups still print.
+
+    `cluster` (or the specification's `cluster:`) names a column of households.csv or
+    sample.csv, e.g. "community": the standard errors are then Stata's
+    `vce(cluster community)` instead of the specification's robust or model-based ones.
+    """
     spec = spec if spec is not None else model_specs(study)[name]
+    cluster = cluster or spec.get("cluster") or None
     vs = variables(spec)
     design = design_matrix(study, spec)
+    if cluster:
+        design[CLUSTER] = _cluster_column(study, str(cluster), design.index)
     robust = spec.get("robust", _layout(spec) != "spss")
     found = [str(g) for g in pd.unique(design["group"])]
     wanted = [str(g) for g in spec.get("regions") or []] if spec.get("by") else []
     order = [g for g in wanted if g in found] or found  # `regions:` sets the order of the blocks
     results: dict[str, LogitResult] = {}
+    every: dict[str, LogitResult] = {}
     data: dict[str, pd.DataFrame] = {}
     errors: dict[str, str] = {}
+    failed: dict[str, pd.DataFrame] = {}
     for g in order:
         part = design[design["group"].astype(str) == g]
         terms = [v["term"] for v in vs if v["regions"] is None or g in v["regions"]]
         terms = list(dict.fromkeys(terms))
         data[g] = part[[OUTCOME, *terms]]
+        groups_of = part[CLUSTER].rename(str(cluster)) if cluster else None
+        if not terms:
+            why = "the model has no explanatory variable for this group"
+            if spec.get("generic"):
+                why += f" (no reason was cited by {GENERIC_MIN_SHARE:.0%} of its households)"
+            errors[g] = f"the data cannot support this model: {why}."
+            failed[g] = LogitError(errors[g][0].upper() + errors[g][1:], kind="unsupported").diagnostics
+            continue
         try:
-            results[g] = logit(part, OUTCOME, terms, robust=bool(robust))
+            every[g] = logit(part, OUTCOME, terms, robust=bool(robust), cluster=groups_of)
         except LogitError as e:
             errors[g] = str(e)
+            failed[g] = e.diagnostics
+            continue
+        if every[g].supported:
+            results[g] = every[g]
+        else:
+            errors[g] = f"the data cannot support this model: {every[g].unsupported_reason}."
     groups: dict[str, list[str]] = {}
     for v in vs:
         groups.setdefault(v["heading"], [])
@@ -306,12 +391,29 @@ def fit_model(study: Study, name: str, spec: dict | None = None) -> ModelFit:
         groups=groups,
         class_labels={**default, **given},
         errors=errors,
+        all_results=every,
+        error_diagnostics=failed,
+        cluster=str(cluster or ""),
     )
 
 
-def fit_models(study: Study) -> dict[str, ModelFit]:
-    """Every model of the study (declared or generic), in declaration order."""
-    return {name: fit_model(study, name, spec) for name, spec in model_specs(study).items()}
+def _cluster_column(study: Study, column: str, ids: pd.Index) -> np.ndarray:
+    """The cluster of each design-matrix household, from households.csv or sample.csv."""
+    hh = study.households.set_index(study.households["household_id"].astype(str))
+    if column in hh.columns:
+        source = hh[column]
+    elif study.has("sample") and column in study.table("sample").columns:
+        sample = study.table("sample")
+        source = sample.set_index(sample["household_id"].astype(str))[column]
+    else:
+        raise KeyError(f"Cluster column {column!r} is neither a column of households.csv nor of sample.csv.")
+    return source.reindex(ids).astype(object).to_numpy()
+
+
+def fit_models(study: Study, cluster: str | None = None) -> dict[str, ModelFit]:
+    """Every model of the study (declared or generic), in declaration order; `cluster` as in
+    `fit_model`."""
+    return {name: fit_model(study, name, spec, cluster=cluster) for name, spec in model_specs(study).items()}
 
 
 def fit(study: Study, name: str) -> dict[str, LogitResult]:
@@ -319,17 +421,52 @@ def fit(study: Study, name: str) -> dict[str, LogitResult]:
     return fit_model(study, name).results
 
 
-_FITS: dict[int, tuple[weakref.ref, dict[str, ModelFit]]] = {}
+_FITS: dict[tuple[int, str], tuple[weakref.ref, dict[str, ModelFit]]] = {}
 
 
-def cached_fits(study: Study) -> dict[str, ModelFit]:
-    """`fit_models(study)`, computed once per Study object (the tables and the scorecard share it)."""
-    hit = _FITS.get(id(study))
+def cached_fits(study: Study, cluster: str | None = None) -> dict[str, ModelFit]:
+    """`fit_models(study, cluster)`, computed once per Study object and cluster (the tables,
+    the scorecard and the chapters share it)."""
+    key = (id(study), cluster or "")
+    hit = _FITS.get(key)
     if hit is not None and hit[0]() is study:
         return hit[1]
-    fits = fit_models(study)
-    _FITS[id(study)] = (weakref.ref(study), fits)
+    fits = fit_models(study, cluster=cluster)
+    _FITS[key] = (weakref.ref(study), fits)
     return fits
+
+
+def cluster_comparison(study: Study, name: str, cluster: str = "community") -> pd.DataFrame:
+    """The model's robust (or model-based) errors beside Stata's `vce(cluster <cluster>)` ones,
+    one row per group and estimated term (`logit_report.compare_errors`), with labels.
+    Groups whose clustered fit fails (e.g. a single community) are left out."""
+    base = cached_fits(study)[name]
+    clustered = cached_fits(study, cluster)[name]
+    t = logit_report.compare_errors(base.results, clustered.results)
+    t.insert(0, "model", name)
+    t.insert(3, "label", t["variable"].map(lambda v: base.labels.get(v, v)))
+    return t
+
+
+def margins_table(fit: ModelFit) -> pd.DataFrame:
+    """Both kinds of average marginal effect of every shown group, tidy: model, group, term,
+    label, effect ("dydx": the derivative, every predictor; "discrete": the change from 0 to
+    1, 0/1 predictors only), then dydx, se, z, pvalue, ci_low, ci_high."""
+    parts = []
+    for g, r in fit.results.items():
+        derivative = r.margins()
+        change = r.margins(discrete=True)
+        change = change[change["term"].isin(change.attrs["discrete"])]
+        for effect, m in (("dydx", derivative), ("discrete", change)):
+            m = m.copy()
+            m.insert(0, "effect", effect)
+            m.insert(0, "label", m["term"].map(lambda v: fit.labels.get(v, v)))
+            m.insert(0, "term", m.pop("term"))
+            m.insert(0, "group", g)
+            m.insert(0, "model", fit.name)
+            parts.append(m)
+    cols = ["model", "group", "term", "label", "effect", "dydx", "se", "z", "pvalue", "ci_low", "ci_high"]
+    return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
 
 
 def _flat_paper_table(fit: ModelFit) -> pd.DataFrame:
@@ -339,13 +476,36 @@ def _flat_paper_table(fit: ModelFit) -> pd.DataFrame:
     return t.rename_axis("variable").reset_index()
 
 
+def _text_cells(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Study text in CSV cells neutralised against spreadsheet formulas (safetext.csv_cell)."""
+    df = df.copy()
+    for c in columns:
+        df[c] = df[c].map(safetext.csv_cell)
+    return df
+
+
 @outputs.producer("models")
 def _produce(study: Study) -> dict[str, pd.DataFrame]:
+    """logit_<model>.csv, logit_<model>_paper.csv (when a group can be shown), margins_<model>.csv,
+    logit_<model>_cluster.csv (when the households have communities) and logit_notes.csv."""
     if not study.has("sample") or not (study.meta.get("models") or study.has("reasons")):
         return {}
     out: dict[str, pd.DataFrame] = {}
+    notes = []
+    clustered = "community" in study.households.columns
     for name, fit in cached_fits(study).items():
         out[f"logit_{name}.csv"] = fit.long_table()
-        if fit.results:
-            out[f"logit_{name}_paper.csv"] = _flat_paper_table(fit)
+        notes.append(fit.diagnostics()[NOTES_COLUMNS])
+        if not fit.results:
+            continue
+        out[f"logit_{name}_paper.csv"] = _flat_paper_table(fit)
+        out[f"margins_{name}.csv"] = _text_cells(margins_table(fit), ["group", "label"])
+        if clustered:
+            comp = cluster_comparison(study, name)
+            if len(comp):
+                out[f"logit_{name}_cluster.csv"] = _text_cells(comp, ["group", "label"])
+    if notes:
+        out["logit_notes.csv"] = _text_cells(
+            pd.concat(notes, ignore_index=True), ["model", "group", "variable", "message"]
+        )
     return out
