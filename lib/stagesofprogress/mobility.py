@@ -1,0 +1,482 @@
+"""Markov mobility of a study: steady state, projection, first passage times, mobility indices.
+
+Each period of a study gives, for every region and for all households, two Markov chains
+estimated from the households known at both dates:
+
+* the **stage chain**, on the stages of the ladder (counts from `movements.transition_matrix`);
+* the **poverty chain**, on two states, poor and not poor (the stage counts collapsed at the
+  poverty cutoff, the same status `movements.poverty_status` gives).
+
+One step of a chain is one period (for 1994-2004, ten years).
+
+**Stages no household occupied at the start.** Their row of the transition matrix cannot be
+estimated: it is NaN in `ChainResult.P` and the stage is listed in `ChainResult.empty`, never
+filled with zeros or with a made-up "stay" row. The long-run measures (steady state,
+projection, mobility indices) are computed on the *closed set of observed stages*: the stages
+with households at the start from which no household moved into an unobserved stage (and so
+on, until the set is closed). A stage outside that set gets NaN in the steady state; the
+steady state is then the long-run distribution of households that start in the closed set,
+and `ChainResult.note` says so. A projection that needs an unobserved row (households at the
+survey in a stage outside the closed set) is NaN. First passage times need only the rows on
+the starting side of the poverty line, so a stage gets a time unless a path to the line runs
+through an unobserved stage.
+
+The measures follow the definitions of PySAL giddy (`giddy.mobility.markov_mobility`,
+`giddy.markov.prais`, `giddy.markov.homogeneity`, `giddy.ergodic.steady_state`); the tests
+check them against giddy, which the library itself does not import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import movements as mv
+from .outputs import producer
+from .study import Study
+
+__all__ = [
+    "ChainResult",
+    "HomogeneityResult",
+    "row_stochastic",
+    "closed_set",
+    "stationary",
+    "passage_steps",
+    "mobility_indices",
+    "homogeneity_test",
+    "chains",
+    "homogeneity",
+    "mobility_table",
+    "steady_state_table",
+    "projection_table",
+    "STAGES",
+    "POVERTY",
+    "POOR",
+    "NOT_POOR",
+    "MEASURES",
+]
+
+STAGES, POVERTY = "stages", "poverty"
+POOR, NOT_POOR = "poor", "not_poor"
+#: Mobility indices as `giddy.mobility.markov_mobility` names them.
+MEASURES = ("P", "D", "L2", "B1", "B2")
+
+# Cochran's rule for the chi-squared approximation: no expected count below 1 and at most
+# 20 percent of them below 5.
+SPARSE_MIN, SPARSE_SMALL, SPARSE_SHARE = 1.0, 5.0, 0.2
+
+
+# --------------------------------------------------------------------------- matrix algebra
+
+
+def row_stochastic(counts: np.ndarray) -> np.ndarray:
+    """Row shares of a count matrix; a row with no count is NaN (not zeros)."""
+    c = np.asarray(counts, dtype=float)
+    n = c.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, c / np.where(n > 0, n, 1.0), np.nan)
+
+
+def closed_set(p: np.ndarray) -> np.ndarray:
+    """Mask of the largest set of observed states (non-NaN rows) that the chain never leaves."""
+    p = np.asarray(p, dtype=float)
+    keep = ~np.isnan(p).any(axis=1)
+    while True:
+        leaks = (np.nan_to_num(p[:, ~keep]) > 0).any(axis=1) & keep
+        if not leaks.any():
+            return keep
+        keep &= ~leaks
+
+
+def _reach(p: np.ndarray) -> np.ndarray:
+    """Boolean reachability (in zero or more steps) of a stochastic matrix."""
+    k = len(p)
+    r = (p > 0) | np.eye(k, dtype=bool)
+    while True:
+        r2 = (r.astype(np.int64) @ r.astype(np.int64)) > 0
+        if (r2 == r).all():
+            return r
+        r = r2
+
+
+def recurrent_classes(p: np.ndarray) -> list[np.ndarray]:
+    """Indices of each closed communication class of a stochastic matrix, lowest state first."""
+    r = _reach(p)
+    same = r & r.T
+    out, seen = [], np.zeros(len(p), dtype=bool)
+    for i in range(len(p)):  # loop over states (a ladder has a few dozen at most), not households
+        if seen[i]:
+            continue
+        cls = np.flatnonzero(same[i])
+        seen[cls] = True
+        outside = np.ones(len(p), dtype=bool)
+        outside[cls] = False
+        if not (p[np.ix_(cls, np.flatnonzero(outside))] > 0).any():
+            out.append(cls)
+    return out
+
+
+def stationary(p: np.ndarray) -> np.ndarray:
+    """The stationary distribution of a stochastic matrix with one recurrent class.
+
+    NaN everywhere when the chain has several recurrent classes (the long run then depends on
+    where households start, and no single steady state exists).
+    """
+    p = np.asarray(p, dtype=float)
+    k = len(p)
+    classes = recurrent_classes(p)
+    pi = np.full(k, np.nan)
+    if len(classes) != 1:
+        return pi
+    c = classes[0]
+    sub = p[np.ix_(c, c)]
+    a = (np.eye(len(c)) - sub).T
+    a[-1, :] = 1.0
+    b = np.zeros(len(c))
+    b[-1] = 1.0
+    pi[:] = 0.0
+    pi[c] = np.linalg.solve(a, b)
+    return pi
+
+
+def passage_steps(p: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Mean number of steps from each state outside `target` to its first entry into `target`.
+
+    NaN for states in `target` and for states whose path to it may pass through an unobserved
+    (NaN) row; inf for states from which `target` cannot be reached.
+    """
+    p = np.asarray(p, dtype=float)
+    target = np.asarray(target, dtype=bool)
+    src = np.flatnonzero(~target)
+    out = np.full(len(p), np.nan)
+    if not len(src):
+        return out
+    q = p[np.ix_(src, src)]
+    known = ~np.isnan(p[src]).any(axis=1)
+    # a known state that can reach an unknown one (inside the source side) is not identified
+    qz = np.nan_to_num(q)
+    qz[~known] = 0.0
+    r = _reach(qz) if len(src) else np.zeros((0, 0), bool)
+    ident = known & ~(r[:, ~known].any(axis=1))
+    # states that reach the target with positive probability
+    exit_p = np.nan_to_num(p[np.ix_(src, np.flatnonzero(target))]).sum(axis=1) > 0
+    never = ident & ~(r[:, exit_p].any(axis=1))  # cannot reach the target at all
+    finite = ident & ~(r[:, never].any(axis=1))  # reaches it with probability one
+    res = np.full(len(src), np.nan)
+    res[ident & ~finite] = np.inf
+    s = np.flatnonzero(finite)
+    if len(s):
+        res[s] = np.linalg.solve(np.eye(len(s)) - q[np.ix_(s, s)], np.ones(len(s)))
+    out[src] = res
+    return out
+
+
+def mobility_indices(p: np.ndarray, ini: np.ndarray) -> dict[str, float]:
+    """Shorrocks `P`, `D`, `L2`, Bartholomew `B1`, `B2`, as giddy's `markov_mobility` defines them.
+
+    `ini` is the initial distribution used by B1 and B2 (the shares at the start of the period).
+    """
+    p = np.asarray(p, dtype=float)
+    ini = np.asarray(ini, dtype=float)
+    k = len(p)
+    if k < 2:
+        return {m: np.nan for m in MEASURES}
+    lam = np.sort(np.abs(np.linalg.eigvals(p)))
+    dist = np.abs(np.subtract.outer(np.arange(k), np.arange(k)))
+    return {
+        "P": (k - np.trace(p)) / (k - 1),
+        "D": 1 - abs(np.linalg.det(p)),
+        "L2": 1 - lam[-2],
+        "B1": (k - k * np.sum(ini * np.diag(p))) / (k - 1),
+        "B2": float((ini[:, None] * p * dist).sum() / (k - 1)),
+    }
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class ChainResult:
+    """One Markov chain (a period, a group, the stage or the poverty chain) and its measures.
+
+    Attributes
+    ----------
+    start, end, group, chain : the period, the group (a region or `All`) and `stages`/`poverty`.
+    years : int, the period length (one step of the chain).
+    states : list, the state labels (stage numbers 1..n, or `poor`, `not_poor`).
+    poor : np.ndarray of bool, which states are poor.
+    counts : pd.DataFrame, households by state at the start (rows) and at the end (columns).
+    P : pd.DataFrame, row shares; NaN rows for `empty` states.
+    empty : list, states no household occupied at the start.
+    closed : list, the closed set of observed states the long-run measures use.
+    survey_share : pd.Series, distribution over states in the survey year (the projection's start).
+    steady_state : pd.Series, the long-run distribution over `closed` (NaN outside it, or all
+        NaN when the closed chain has several recurrent classes or `closed` is empty).
+    steady_share_poor : float, the steady state's share of households in poor states.
+    projection : pd.DataFrame, `year`, `share_poor`: the survey year, then one and two period
+        lengths beyond it if this period's matrix held.
+    years_to_cross : pd.Series, mean years until first crossing the poverty line, from each
+        state (poor states: to any state above the cutoff; others: to any poor state).
+    indices : dict, `P`, `D`, `L2`, `B1`, `B2` on the closed chain.
+    prais : pd.Series, Prais index 1 - p_ii per state (NaN for empty states).
+    note : str, what the empty states did to the measures ("" when every state was observed).
+    """
+
+    start: int
+    end: int
+    group: str
+    chain: str
+    states: list
+    poor: np.ndarray
+    counts: pd.DataFrame
+    P: pd.DataFrame
+    empty: list
+    closed: list
+    survey_share: pd.Series
+    steady_state: pd.Series
+    steady_share_poor: float
+    projection: pd.DataFrame
+    years_to_cross: pd.Series
+    indices: dict
+    prais: pd.Series
+    note: str = ""
+
+    @property
+    def years(self) -> int:
+        return self.end - self.start
+
+
+def _chain(start, end, group, chain, states, poor, counts, survey_counts, survey_year) -> ChainResult:
+    counts = np.asarray(counts, dtype=np.int64)
+    p = row_stochastic(counts)
+    observed = counts.sum(axis=1) > 0
+    closed = closed_set(p)
+    cidx = np.flatnonzero(closed)
+    pc = p[np.ix_(cidx, cidx)]
+    k = len(states)
+    steady = np.full(k, np.nan)
+    indices = {m: np.nan for m in MEASURES}
+    if len(cidx):
+        steady[cidx] = stationary(pc)
+        ini = counts.sum(axis=1)[cidx].astype(float)
+        indices = mobility_indices(pc, ini / ini.sum())
+    share_poor = float(steady[poor].sum()) if not np.isnan(steady[closed]).any() and len(cidx) else np.nan
+    x = survey_counts / survey_counts.sum() if survey_counts.sum() > 0 else np.full(k, np.nan)
+    rows = [(survey_year, float(x[poor].sum()) if survey_counts.sum() > 0 else np.nan)]
+    inside = survey_counts.sum() > 0 and not (survey_counts[~closed] > 0).any()
+    xc = x[cidx] if inside else None
+    for s in (1, 2):
+        if xc is not None:
+            xc = xc @ pc
+            rows.append((survey_year + s * (end - start), float(xc[poor[cidx]].sum())))
+        else:
+            rows.append((survey_year + s * (end - start), np.nan))
+    steps = np.where(poor, passage_steps(p, ~poor), passage_steps(p, poor))
+    empty = [states[i] for i in np.flatnonzero(~observed)]
+    note = ""
+    if empty:
+        left = [states[i] for i in np.flatnonzero(observed & ~closed)]
+        note = (f"No household was at {_list(empty)} in {start}; "
+                + (f"households moved there from {_list(left)}; " if left else "")
+                + ("the long-run measures use the closed set of observed states, "
+                   f"{_list([states[i] for i in cidx])}." if len(cidx) else
+                   "no closed set of observed states remains and the long-run measures are not computed."))
+    lab = pd.Index(states, name="state")
+    return ChainResult(
+        start=start, end=end, group=group, chain=chain, states=list(states), poor=poor,
+        counts=pd.DataFrame(counts, index=lab, columns=lab), P=pd.DataFrame(p, index=lab, columns=lab),
+        empty=empty, closed=[states[i] for i in cidx],
+        survey_share=pd.Series(x, index=lab, name="share"),
+        steady_state=pd.Series(steady, index=lab, name="share"), steady_share_poor=share_poor,
+        projection=pd.DataFrame(rows, columns=["year", "share_poor"]),
+        years_to_cross=pd.Series(steps * (end - start), index=lab, name="years"),
+        indices=indices, prais=pd.Series(1 - np.diag(p), index=lab, name="prais"), note=note,
+    )
+
+
+def _list(items) -> str:
+    items = [str(i) for i in items]
+    word = "stage " if items and items[0].isdigit() else ""
+    if len(items) > 1:
+        word = word.replace("stage", "stages")
+        return word + ", ".join(items[:-1]) + " and " + items[-1]
+    return word + "".join(items)
+
+
+def _collapse(counts: np.ndarray, cutoff: int) -> np.ndarray:
+    """Stage counts (n x n) collapsed to poor / not poor (2 x 2, poor first)."""
+    c = np.asarray(counts)
+    rows = np.stack([c[:cutoff].sum(axis=0), c[cutoff:].sum(axis=0)])
+    return np.stack([rows[:, :cutoff].sum(axis=1), rows[:, cutoff:].sum(axis=1)], axis=1)
+
+
+def _groups(study: Study, by: str | None) -> list[tuple[str, tuple[str, str] | None]]:
+    out = [] if by is None else [(str(r), (by, r)) for r in pd.unique(study.households[by])]
+    return out + [(mv.ALL, None)]
+
+
+def _survey_counts(study: Study, group: tuple[str, str] | None) -> np.ndarray:
+    s = mv.stages(study, study.survey_year).to_numpy(dtype=float, na_value=np.nan)
+    keep = ~np.isnan(s)
+    if group is not None:
+        keep &= (study.households[group[0]] == group[1]).to_numpy()
+    return np.bincount(s[keep].astype(np.int64) - 1, minlength=study.n_stages)
+
+
+def chains(study: Study, by: str | None = "region",
+           periods: list[tuple[int, int]] | None = None) -> list[ChainResult]:
+    """Every period x group x chain (stage chain first) of a study, as `ChainResult` objects."""
+    out = []
+    cut, n = study.poverty_cutoff, study.n_stages
+    poor_s = np.arange(1, n + 1) <= cut
+    groups = _groups(study, by)
+    survey = {name: _survey_counts(study, g) for name, g in groups}
+    for a, b in periods or study.periods():
+        for name, g in groups:
+            c = mv.transition_matrix(study, a, b, group=g).to_numpy()
+            x = survey[name]
+            out.append(_chain(a, b, name, STAGES, list(range(1, n + 1)), poor_s, c, x, study.survey_year))
+            x2 = np.array([x[:cut].sum(), x[cut:].sum()])
+            out.append(_chain(a, b, name, POVERTY, [POOR, NOT_POOR], np.array([True, False]),
+                              _collapse(c, cut), x2, study.survey_year))
+    return out
+
+
+# --------------------------------------------------------------------------- homogeneity
+
+
+@dataclass
+class HomogeneityResult:
+    """Test that the regions' transition matrices are equal (giddy's `homogeneity`).
+
+    Attributes
+    ----------
+    start, end, chain : the period and `stages`/`poverty`.
+    regions : list of the regions compared.
+    Q, Q_p : Pearson chi-squared statistic and its p-value.
+    LR, LR_p : likelihood-ratio statistic and its p-value.
+    dof : degrees of freedom (Bickenbach and Bode's adjustment, as giddy computes them).
+    expected_min : smallest expected count among the cells the test uses.
+    expected_small_share : share of those cells with an expected count below 5.
+    sparse : bool, True when the chi-squared approximation is doubtful (Cochran's rule: an
+        expected count below 1, or more than 20 percent below 5); read the collapsed-ladder
+        (`poverty`) test instead.
+    """
+
+    start: int
+    end: int
+    chain: str
+    regions: list
+    Q: float
+    Q_p: float
+    LR: float
+    LR_p: float
+    dof: int
+    expected_min: float
+    expected_small_share: float
+    sparse: bool = field(default=False)
+
+
+def homogeneity_test(matrices: np.ndarray) -> dict[str, float]:
+    """Q and LR homogeneity statistics of m count matrices (m x r x k), as giddy computes them."""
+    from scipy.stats import chi2
+
+    m = np.asarray(matrices, dtype=float)
+    t = m.sum(axis=0)
+    p0 = row_stochastic(t)
+    p0 = np.nan_to_num(p0)
+    nim = m.sum(axis=2)  # regimes x rows
+    pm = np.nan_to_num(row_stochastic(m))
+    den = p0 + (p0 == 0)
+    q = float((nim[:, :, None] * (pm - p0[None]) ** 2 / den[None]).sum())
+    use = (m > 0) & (p0[None] > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lr = 2.0 * float(np.where(use, m * np.log(np.where(use, pm, 1.0) / np.where(use, p0[None], 1.0)), 0.0).sum())
+    b = (nim > 0).sum(axis=0)
+    a = (t > 0).sum(axis=1)
+    dof = int(((b - 1) * (a - 1)).clip(min=0).sum())
+    cells = (nim[:, :, None] > 0) & (p0[None] > 0)
+    expected = (nim[:, :, None] * p0[None])[cells]
+    pval = (lambda s: float(chi2.sf(s, dof))) if dof > 0 else (lambda s: np.nan)
+    small = float((expected < SPARSE_SMALL).mean()) if expected.size else np.nan
+    return {"Q": q, "Q_p": pval(q), "LR": lr, "LR_p": pval(lr), "dof": dof,
+            "expected_min": float(expected.min()) if expected.size else np.nan,
+            "expected_small_share": small}
+
+
+def homogeneity(study: Study, by: str = "region",
+                periods: list[tuple[int, int]] | None = None) -> list[HomogeneityResult]:
+    """Homogeneity tests of the regions' stage and poverty chains for every period (two or more regions)."""
+    regions = list(pd.unique(study.households[by]))
+    if len(regions) < 2:
+        return []
+    out = []
+    for a, b in periods or study.periods():
+        mats = np.stack([mv.transition_matrix(study, a, b, group=(by, r)).to_numpy() for r in regions])
+        for chain, ms in ((STAGES, mats), (POVERTY, np.stack([_collapse(x, study.poverty_cutoff) for x in mats]))):
+            h = homogeneity_test(ms)
+            sparse = bool(h["expected_min"] < SPARSE_MIN or h["expected_small_share"] > SPARSE_SHARE)
+            out.append(HomogeneityResult(a, b, chain, [str(r) for r in regions], sparse=sparse, **h))
+    return out
+
+
+# --------------------------------------------------------------------------- tidy tables
+
+
+def mobility_table(results: list[ChainResult], tests: list[HomogeneityResult] | None = None) -> pd.DataFrame:
+    """Long table `start,end,group,chain,measure,value` of every measure (the content of mobility.csv).
+
+    Measures: `households`, `empty_states`, `P`, `D`, `L2`, `B1`, `B2`, `steady_share_poor`,
+    `prais_<state>`, `years_to_cross_<state>`; and, with group `All`, the regions' homogeneity
+    test: `homogeneity_Q`, `homogeneity_Q_p`, `homogeneity_LR`, `homogeneity_LR_p`,
+    `homogeneity_dof`, `homogeneity_sparse` (1 when the chi-squared approximation is doubtful).
+    """
+    rows = []
+    for r in results:
+        key = (r.start, r.end, r.group, r.chain)
+        rows.append((*key, "households", float(r.counts.to_numpy().sum())))
+        rows.append((*key, "empty_states", float(len(r.empty))))
+        rows += [(*key, m, float(r.indices[m])) for m in MEASURES]
+        rows.append((*key, "steady_share_poor", r.steady_share_poor))
+        rows += [(*key, f"prais_{s}", float(v)) for s, v in r.prais.items()]
+        rows += [(*key, f"years_to_cross_{s}", float(v)) for s, v in r.years_to_cross.items()]
+    for h in tests or []:
+        key = (h.start, h.end, mv.ALL, h.chain)
+        for m in ("Q", "Q_p", "LR", "LR_p", "dof"):
+            rows.append((*key, f"homogeneity_{m}", float(getattr(h, m))))
+        rows.append((*key, "homogeneity_sparse", float(h.sparse)))
+    return pd.DataFrame(rows, columns=["start", "end", "group", "chain", "measure", "value"])
+
+
+def steady_state_table(results: list[ChainResult]) -> pd.DataFrame:
+    """Long table `start,end,group,chain,stage,share` (the content of steady_state.csv)."""
+    parts = [pd.DataFrame({"start": r.start, "end": r.end, "group": r.group, "chain": r.chain,
+                           "stage": [str(s) for s in r.states], "share": r.steady_state.to_numpy()})
+             for r in results]
+    return pd.concat(parts, ignore_index=True)
+
+
+def projection_table(results: list[ChainResult]) -> pd.DataFrame:
+    """Long table `start,end,group,chain,year,share_poor` (the content of projection.csv)."""
+    parts = []
+    for r in results:
+        p = r.projection.copy()
+        for i, (col, val) in enumerate((("start", r.start), ("end", r.end), ("group", r.group), ("chain", r.chain))):
+            p.insert(i, col, val)
+        parts.append(p)
+    return pd.concat(parts, ignore_index=True)
+
+
+@producer("mobility")
+def _tables(study: Study) -> dict[str, pd.DataFrame]:
+    results = chains(study)
+    return {
+        "mobility.csv": mobility_table(results, homogeneity(study)),
+        "steady_state.csv": steady_state_table(results),
+        "projection.csv": projection_table(results),
+    }
+
+
+from . import uncertainty as _uncertainty  # noqa: E402,F401  (registers movements_ci.csv)
