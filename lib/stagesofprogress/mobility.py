@@ -262,7 +262,7 @@ def _chain(start, end, group, chain, states, poor, counts, survey_counts, survey
         steady[cidx] = stationary(pc)
         ini = counts.sum(axis=1)[cidx].astype(float)
         indices = mobility_indices(pc, ini / ini.sum())
-    share_poor = float(steady[poor].sum()) if not np.isnan(steady[closed]).any() and len(cidx) else np.nan
+    share_poor = float(steady[closed & poor].sum()) if len(cidx) and not np.isnan(steady[closed]).any() else np.nan
     x = survey_counts / survey_counts.sum() if survey_counts.sum() > 0 else np.full(k, np.nan)
     rows = [(survey_year, float(x[poor].sum()) if survey_counts.sum() > 0 else np.nan)]
     inside = survey_counts.sum() > 0 and not (survey_counts[~closed] > 0).any()
