@@ -277,3 +277,33 @@ def test_sop_tables_writes_mobility_outputs(tmp_path, sop_main):
     for name in ("mobility.csv", "steady_state.csv", "projection.csv", "movements_ci.csv"):
         df = pd.read_csv(tmp_path / "out" / name)
         assert len(df) > 0
+
+
+@pytest.mark.parametrize("name", ["example", "peru2004"])
+def test_figures_are_deterministic_titled_and_phone_sized(name):
+    from stagesofprogress import book, mobility_plots, uncertainty
+
+    study = sop.load_study(DATA / name)
+    results = mb.chains(study)
+    table = uncertainty.bootstrap_movements(study, replicates=200).table
+    makers = {
+        "movement_intervals": lambda: mobility_plots.movement_intervals(table),
+        "projection_lines": lambda: mobility_plots.projection_lines(study, results),
+    }
+    for fig_name, make in makers.items():
+        fig = make()
+        assert fig._suptitle is not None and fig._suptitle.get_text().strip(), fig_name
+        assert fig.get_size_inches()[0] <= 6.5, fig_name
+        assert book.png_bytes(fig) == book.png_bytes(make()), f"{fig_name}: not deterministic"
+
+
+def test_region_names_reach_figures_as_plain_text(write_study):
+    rows = [("A", "$x^2$ {{ 1 }}", 1, 2), ("A", "$x^2$ {{ 1 }}", 2, 2), ("B", "Plain", 1, 1), ("B", "Plain", 2, 1)]
+    study = sop.load_study(write_study(_meta(2, 1), _households(rows)))
+    from stagesofprogress import mobility_plots, uncertainty
+
+    fig = mobility_plots.movement_intervals(uncertainty.bootstrap_movements(study, replicates=50).table)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert r"\$x^2\$ {{ 1 }}" in labels  # mathtext escaped, shown as written
+    fig = mobility_plots.projection_lines(study, mb.chains(study))
+    assert r"\$x^2\$ {{ 1 }}" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]

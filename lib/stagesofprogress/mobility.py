@@ -279,7 +279,7 @@ def _chain(start, end, group, chain, states, poor, counts, survey_counts, survey
     if empty:
         left = [states[i] for i in np.flatnonzero(observed & ~closed)]
         note = (f"No household was at {_list(empty)} in {start}; "
-                + (f"households moved there from {_list(left)}; " if left else "")
+                + (f"{_list(left)} lead there, directly or through other stages; " if left else "")
                 + ("the long-run measures use the closed set of observed states, "
                    f"{_list([states[i] for i in cidx])}." if len(cidx) else
                    "no closed set of observed states remains and the long-run measures are not computed."))
