@@ -3,7 +3,8 @@
 Each period of a study gives, for every region and for all households, two Markov chains
 estimated from the households known at both dates:
 
-* the **stage chain**, on the stages of the ladder (counts from `movements.transition_matrix`);
+* the **stage chain**, on the stages of the ladder (the counts of `movements.transition_matrix`,
+  for every group from one `np.bincount`);
 * the **poverty chain**, on two states, poor and not poor (the stage counts collapsed at the
   poverty cutoff, the same status `movements.poverty_status` gives).
 
@@ -47,6 +48,7 @@ __all__ = [
     "mobility_indices",
     "homogeneity_test",
     "chains",
+    "transition_counts",
     "homogeneity",
     "mobility_table",
     "steady_state_table",
@@ -312,17 +314,32 @@ def _collapse(counts: np.ndarray, cutoff: int) -> np.ndarray:
     return np.stack([rows[:, :cutoff].sum(axis=1), rows[:, cutoff:].sum(axis=1)], axis=1)
 
 
-def _groups(study: Study, by: str | None) -> list[tuple[str, tuple[str, str] | None]]:
-    out = [] if by is None else [(str(r), (by, r)) for r in pd.unique(study.households[by])]
-    return out + [(mv.ALL, None)]
+def _stage_array(study: Study, year: int) -> np.ndarray:
+    return mv.stages(study, year).to_numpy(dtype=float, na_value=np.nan)
 
 
-def _survey_counts(study: Study, group: tuple[str, str] | None) -> np.ndarray:
-    s = mv.stages(study, study.survey_year).to_numpy(dtype=float, na_value=np.nan)
-    keep = ~np.isnan(s)
-    if group is not None:
-        keep &= (study.households[group[0]] == group[1]).to_numpy()
-    return np.bincount(s[keep].astype(np.int64) - 1, minlength=study.n_stages)
+def transition_counts(study: Study, start: int, end: int, by: str | None = "region") -> tuple[list[str], np.ndarray]:
+    """Households by stage at `start` and at `end`, for every group at once.
+
+    Returns the group names (regions in order of appearance, then `All`) and an array of
+    shape (groups, stages, stages): the `movements.transition_matrix` of each group, from one
+    `np.bincount` (households with an unknown stage in either year are left out).
+    """
+    return _counts(study, _stage_array(study, start), _stage_array(study, end), mv._group_values(study, by))
+
+
+def _counts(study: Study, s0: np.ndarray, s1: np.ndarray, groups) -> tuple[list[str], np.ndarray]:
+    gcodes, names = groups
+    n, ng = study.n_stages, len(names)
+    keep = ~(np.isnan(s0) | np.isnan(s1))
+    idx = (s0[keep].astype(np.int64) - 1) * n + (s1[keep].astype(np.int64) - 1)
+    out = np.zeros((ng + 1, n, n), dtype=np.int64)
+    g = gcodes[keep]
+    ok = g >= 0
+    if ng:
+        out[:ng] = np.bincount(g[ok] * n * n + idx[ok], minlength=ng * n * n).reshape(ng, n, n)
+    out[ng] = np.bincount(idx, minlength=n * n).reshape(n, n)
+    return names + [mv.ALL], out
 
 
 def chains(study: Study, by: str | None = "region",
@@ -331,12 +348,15 @@ def chains(study: Study, by: str | None = "region",
     out = []
     cut, n = study.poverty_cutoff, study.n_stages
     poor_s = np.arange(1, n + 1) <= cut
-    groups = _groups(study, by)
-    survey = {name: _survey_counts(study, g) for name, g in groups}
+    groups = mv._group_values(study, by)
+    years = {y: _stage_array(study, y) for y in study.time_points}
+    last = years[study.survey_year]
+    # survey-year distribution of every group: the same counts with the survey year twice
+    _names, surv = _counts(study, last, last, groups)
+    survey = surv.sum(axis=2)
     for a, b in periods or study.periods():
-        for name, g in groups:
-            c = mv.transition_matrix(study, a, b, group=g).to_numpy()
-            x = survey[name]
+        names, counts = _counts(study, years[a], years[b], groups)
+        for name, c, x in zip(names, counts, survey):
             out.append(_chain(a, b, name, STAGES, list(range(1, n + 1)), poor_s, c, x, study.survey_year))
             x2 = np.array([x[:cut].sum(), x[cut:].sum()])
             out.append(_chain(a, b, name, POVERTY, [POOR, NOT_POOR], np.array([True, False]),
@@ -381,7 +401,7 @@ class HomogeneityResult:
 
 def homogeneity_test(matrices: np.ndarray) -> dict[str, float]:
     """Q and LR homogeneity statistics of m count matrices (m x r x k), as giddy computes them."""
-    from scipy.stats import chi2
+    from scipy.special import chdtrc  # chi-squared survival function (scipy.stats is slow to import)
 
     m = np.asarray(matrices, dtype=float)
     t = m.sum(axis=0)
@@ -399,7 +419,7 @@ def homogeneity_test(matrices: np.ndarray) -> dict[str, float]:
     dof = int(((b - 1) * (a - 1)).clip(min=0).sum())
     cells = (nim[:, :, None] > 0) & (p0[None] > 0)
     expected = (nim[:, :, None] * p0[None])[cells]
-    pval = (lambda s: float(chi2.sf(s, dof))) if dof > 0 else (lambda s: np.nan)
+    pval = (lambda s: float(chdtrc(dof, s))) if dof > 0 else (lambda s: np.nan)
     small = float((expected < SPARSE_SMALL).mean()) if expected.size else np.nan
     return {"Q": q, "Q_p": pval(q), "LR": lr, "LR_p": pval(lr), "dof": dof,
             "expected_min": float(expected.min()) if expected.size else np.nan,
@@ -409,12 +429,13 @@ def homogeneity_test(matrices: np.ndarray) -> dict[str, float]:
 def homogeneity(study: Study, by: str = "region",
                 periods: list[tuple[int, int]] | None = None) -> list[HomogeneityResult]:
     """Homogeneity tests of the regions' stage and poverty chains for every period (two or more regions)."""
-    regions = list(pd.unique(study.households[by]))
+    groups = mv._group_values(study, by)
+    regions = groups[1]
     if len(regions) < 2:
         return []
     out = []
     for a, b in periods or study.periods():
-        mats = np.stack([mv.transition_matrix(study, a, b, group=(by, r)).to_numpy() for r in regions])
+        mats = _counts(study, _stage_array(study, a), _stage_array(study, b), groups)[1][:-1]
         for chain, ms in ((STAGES, mats), (POVERTY, np.stack([_collapse(x, study.poverty_cutoff) for x in mats]))):
             h = homogeneity_test(ms)
             sparse = bool(h["expected_min"] < SPARSE_MIN or h["expected_small_share"] > SPARSE_SHARE)

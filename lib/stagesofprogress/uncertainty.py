@@ -64,7 +64,8 @@ def _clusters(study: Study) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Cluster (region x community) code per household, the region of each cluster, region names."""
     hh = study.households
     rcode, regions = pd.factorize(hh["region"], sort=False)
-    ccode, _ = pd.factorize(pd.MultiIndex.from_arrays([hh["region"], hh["community"]]), sort=False)
+    comm, _ = pd.factorize(hh["community"], sort=False)
+    ccode, _ = pd.factorize(rcode.astype(np.int64) * (comm.max() + 2) + comm, sort=False)
     region_of = np.zeros(ccode.max() + 1 if len(ccode) else 0, dtype=np.int64)
     region_of[ccode] = rcode
     return ccode, region_of, [str(r) for r in regions]
@@ -126,7 +127,9 @@ def bootstrap_movements(study: Study, replicates: int = REPLICATES, seed: int = 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: a group with no household known
             lo, hi = np.nanpercentile(pct, [tail, 100 - tail], axis=1)
-    table = mv.all_movements(study, periods=periods).drop(columns="households")
+    groups = mv._group_values(study, "region")
+    table = pd.concat([mv._table(mv._counts(study, a, b, groups), a, b) for a, b in periods],
+                      ignore_index=True).drop(columns="households")
     # movements.csv is period-major, then groups (regions, All), then the four categories
     table["ci_low"] = lo.reshape(-1)
     table["ci_high"] = hi.reshape(-1)
