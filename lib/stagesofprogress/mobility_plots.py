@@ -71,9 +71,10 @@ def projection_lines(study: Study, results: list, chain: str = "stages", period:
         r = rates[rates["group"] == g]
         ax.plot(r["year"], r["percent_poor"], color=colour, marker="o", linewidth=1.8 if g == mv.ALL else 1.2,
                 label=safetext.mpl(g))
-        res = next((x for x in results if x.group == g and x.chain == chain and (x.start, x.end) == period), None)
-        if res is None:
+        hits = [x for x in results if x.group == g and x.chain == chain and (x.start, x.end) == period]
+        if not hits:
             continue
+        res = hits[-1] if i == 0 else hits[0]  # `All` comes last (a region may be called "All")
         p = res.projection
         ax.plot(p["year"], 100 * p["share_poor"], color=colour, linestyle="--", marker="o", markerfacecolor="white",
                 linewidth=1.2)
