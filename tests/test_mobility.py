@@ -307,3 +307,48 @@ def test_region_names_reach_figures_as_plain_text(write_study):
     assert r"\$x^2\$ {{ 1 }}" in labels  # mathtext escaped, shown as written
     fig = mobility_plots.projection_lines(study, mb.chains(study))
     assert r"\$x^2\$ {{ 1 }}" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+
+
+def test_permutation_homogeneity_matches_exact_enumeration():
+    # one starting stage, two regions: A ended [2, 0], B [0, 2]. Dealing the four end stages
+    # (two of each) to A's two households gives [2, 0] with probability 1/6, [1, 1] 4/6 and
+    # [0, 2] 1/6; only the two extreme tables have an LR as large, so the exact p is 1/3.
+    m = np.array([[[2, 0]], [[0, 2]]])
+    exact = 1 / 3
+    perm = mb.permutation_test(m, permutations=4000, seed=5)
+    assert perm["LR_p_perm"] == pytest.approx(exact, abs=0.03)
+    assert perm["Q_p_perm"] == pytest.approx(exact, abs=0.03)
+    assert perm == mb.permutation_test(m, permutations=4000, seed=5)  # deterministic
+    # identical regions: the observed LR is zero, so every replicate is at least as large -> p = 1
+    same = np.array([[[3, 1], [0, 2]], [[3, 1], [0, 2]]])
+    assert mb.permutation_test(same, permutations=200)["LR_p_perm"] == 1.0
+
+
+def test_permutation_replicates_keep_the_margins(monkeypatch):
+    seen = []
+    real = mb._statistics
+
+    def spy(m, p0):
+        seen.append(m)
+        return real(m, p0)
+
+    monkeypatch.setattr(mb, "_statistics", spy)
+    study = sop.load_study(DATA / "teaching")
+    _names, counts = mb.transition_counts(study, 2010, 2024)
+    mats = counts[:-1]
+    mb.permutation_test(mats, permutations=50)
+    sims = seen[1]
+    assert sims.shape == (50, *mats.shape)
+    np.testing.assert_array_equal(sims.sum(axis=1), np.broadcast_to(mats.sum(axis=0), sims.sum(axis=1).shape))
+    np.testing.assert_array_equal(sims.sum(axis=3), np.broadcast_to(mats.sum(axis=2), sims.sum(axis=3).shape))
+    assert (sims >= 0).all()
+
+
+def test_transition_counts_equal_movements_transition_matrix():
+    study = sop.load_study(DATA / "example")
+    for a, b in study.periods():
+        names, counts = mb.transition_counts(study, a, b)
+        assert names == [*study.regions, mv.ALL]
+        for name, c in zip(names, counts):
+            group = None if name == mv.ALL else ("region", name)
+            np.testing.assert_array_equal(c, mv.transition_matrix(study, a, b, group=group).to_numpy())

@@ -47,6 +47,7 @@ __all__ = [
     "passage_steps",
     "mobility_indices",
     "homogeneity_test",
+    "permutation_test",
     "chains",
     "transition_counts",
     "homogeneity",
@@ -68,6 +69,9 @@ MEASURES = ("P", "D", "L2", "B1", "B2")
 # Cochran's rule for the chi-squared approximation: no expected count below 1 and at most
 # 20 percent of them below 5.
 SPARSE_MIN, SPARSE_SMALL, SPARSE_SHARE = 1.0, 5.0, 0.2
+#: Replicates and seed of the permutation homogeneity test.
+PERMUTATIONS, PERMUTATION_SEED = 999, 2007
+_PERM_CELLS = 2_000_000  # bound on the replicate tables held at once
 
 
 # --------------------------------------------------------------------------- matrix algebra
@@ -384,7 +388,12 @@ class HomogeneityResult:
     expected_small_share : share of those cells with an expected count below 5.
     sparse : bool, True when the chi-squared approximation is doubtful (Cochran's rule: an
         expected count below 1, or more than 20 percent below 5); read the collapsed-ladder
-        (`poverty`) test instead.
+        (`poverty`) test or the permutation p-values instead.
+    Q_p_perm, LR_p_perm : permutation p-values, which need no approximation: under the null
+        the regions' households of one starting stage are exchangeable, so each replicate
+        redistributes every row's end stages among the regions at random with the row's
+        regional totals fixed (a random table with the observed margins).
+    permutations, seed : the number of permutation replicates and their seed.
     """
 
     start: int
@@ -399,6 +408,10 @@ class HomogeneityResult:
     expected_min: float
     expected_small_share: float
     sparse: bool = field(default=False)
+    Q_p_perm: float = np.nan
+    LR_p_perm: float = np.nan
+    permutations: int = 0
+    seed: int = 0
 
 
 def homogeneity_test(matrices: np.ndarray) -> dict[str, float]:
@@ -428,9 +441,67 @@ def homogeneity_test(matrices: np.ndarray) -> dict[str, float]:
             "expected_small_share": small}
 
 
-def homogeneity(study: Study, by: str = "region",
-                periods: list[tuple[int, int]] | None = None) -> list[HomogeneityResult]:
-    """Homogeneity tests of the regions' stage and poverty chains for every period (two or more regions)."""
+def _statistics(m: np.ndarray, p0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Q and LR of count tables m (..., regimes, rows, stages) against the pooled shares p0."""
+    nim = m.sum(axis=-1)
+    pm = m / np.where(nim > 0, nim, 1)[..., None]
+    den = p0 + (p0 == 0)
+    q = (nim[..., None] * (pm - p0) ** 2 / den).sum(axis=(-3, -2, -1))
+    use = (m > 0) & (p0 > 0)
+    ratio = np.where(use, pm, 1.0) / np.where(use, p0, 1.0)
+    lr = 2.0 * np.where(use, m * np.log(ratio), 0.0).sum(axis=(-3, -2, -1))
+    return q, lr
+
+
+def permutation_test(matrices: np.ndarray, permutations: int = PERMUTATIONS, seed: int = PERMUTATION_SEED
+                     ) -> dict[str, float]:
+    """Permutation p-values of the Q and LR homogeneity statistics (`Q_p_perm`, `LR_p_perm`).
+
+    Each replicate is a random table with the observed margins: for every starting stage, the
+    households' end stages are dealt out to the regions at random, each region keeping its
+    number of households at that stage (drawn cell by cell from hypergeometric distributions,
+    so the cost depends on the ladder and the regions, not on the number of households).
+    p = (1 + replicates at least as extreme) / (1 + permutations).
+    """
+    m = np.asarray(matrices, dtype=np.int64)
+    g, r, k = m.shape
+    t = m.sum(axis=0)
+    p0 = np.nan_to_num(row_stochastic(t))
+    nim = m.sum(axis=2)
+    q_obs, lr_obs = _statistics(m.astype(float), p0)
+    rng = np.random.default_rng(seed)
+    chunk = max(1, min(permutations, _PERM_CELLS // max(g * r * k, 1)))
+    ge_q = ge_lr = 0
+    for first in range(0, permutations, chunk):
+        size = min(chunk, permutations - first)
+        sim = np.zeros((size, g, r, k), dtype=np.int64)
+        for i in np.flatnonzero(t.sum(axis=1) > 0):  # loops over stages and regions, not households
+            pool = np.repeat(t[i][None], size, axis=0)
+            for j in range(g - 1):
+                need = np.full(size, nim[j, i], dtype=np.int64)
+                for col in range(k - 1):
+                    live = need > 0
+                    if not live.any():
+                        break
+                    bad = pool[live, col + 1:].sum(axis=1)
+                    x = rng.hypergeometric(pool[live, col], bad, need[live])
+                    sim[live, j, i, col] = x
+                    pool[live, col] -= x
+                    need[live] -= x
+                sim[:, j, i, k - 1] += need
+                pool[:, k - 1] -= need
+            sim[:, g - 1, i] = pool
+        q, lr = _statistics(sim.astype(float), p0)
+        tol = 1e-9 * max(1.0, abs(q_obs))
+        ge_q += int((q >= q_obs - tol).sum())
+        ge_lr += int((lr >= lr_obs - 1e-9 * max(1.0, abs(lr_obs))).sum())
+    return {"Q_p_perm": (1 + ge_q) / (1 + permutations), "LR_p_perm": (1 + ge_lr) / (1 + permutations)}
+
+
+def homogeneity(study: Study, by: str = "region", periods: list[tuple[int, int]] | None = None,
+                permutations: int = PERMUTATIONS, seed: int = PERMUTATION_SEED) -> list[HomogeneityResult]:
+    """Homogeneity tests of the regions' stage and poverty chains for every period (two or more
+    regions): giddy's chi-squared and LR tests, a sparseness flag, and permutation p-values."""
     groups = mv._group_values(study, by)
     regions = groups[1]
     if len(regions) < 2:
@@ -441,7 +512,9 @@ def homogeneity(study: Study, by: str = "region",
         for chain, ms in ((STAGES, mats), (POVERTY, np.stack([_collapse(x, study.poverty_cutoff) for x in mats]))):
             h = homogeneity_test(ms)
             sparse = bool(h["expected_min"] < SPARSE_MIN or h["expected_small_share"] > SPARSE_SHARE)
-            out.append(HomogeneityResult(a, b, chain, [str(r) for r in regions], sparse=sparse, **h))
+            perm = permutation_test(ms, permutations, seed)
+            out.append(HomogeneityResult(a, b, chain, [str(r) for r in regions], sparse=sparse, **h, **perm,
+                                         permutations=permutations, seed=seed))
     return out
 
 
@@ -454,7 +527,8 @@ def mobility_table(results: list[ChainResult], tests: list[HomogeneityResult] | 
     Measures: `households`, `empty_states`, `P`, `D`, `L2`, `B1`, `B2`, `steady_share_poor`,
     `prais_<state>`, `years_to_cross_<state>`; and, with group `All`, the regions' homogeneity
     test: `homogeneity_Q`, `homogeneity_Q_p`, `homogeneity_LR`, `homogeneity_LR_p`,
-    `homogeneity_dof`, `homogeneity_sparse` (1 when the chi-squared approximation is doubtful).
+    `homogeneity_dof`, `homogeneity_sparse` (1 when the chi-squared approximation is doubtful),
+    `homogeneity_Q_p_perm`, `homogeneity_LR_p_perm`, `homogeneity_permutations`.
     """
     rows = []
     for r in results:
@@ -467,7 +541,7 @@ def mobility_table(results: list[ChainResult], tests: list[HomogeneityResult] | 
         rows += [(*key, f"years_to_cross_{s}", float(v)) for s, v in r.years_to_cross.items()]
     for h in tests or []:
         key = (h.start, h.end, mv.ALL, h.chain)
-        for m in ("Q", "Q_p", "LR", "LR_p", "dof"):
+        for m in ("Q", "Q_p", "LR", "LR_p", "dof", "Q_p_perm", "LR_p_perm", "permutations"):
             rows.append((*key, f"homogeneity_{m}", float(getattr(h, m))))
         rows.append((*key, "homogeneity_sparse", float(h.sparse)))
     return pd.DataFrame(rows, columns=["start", "end", "group", "chain", "measure", "value"])
