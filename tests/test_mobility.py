@@ -271,12 +271,25 @@ def test_tables_have_tidy_columns():
     assert set(tables["mobility.csv"]["group"]) == set(study.regions) | {mv.ALL}
 
 
-def test_sop_tables_writes_mobility_outputs(tmp_path, sop_main):
-    code, _out, err = sop_main("tables", "--data", DATA / "example", "--out", tmp_path / "out")
-    assert code == 0, err
-    for name in ("mobility.csv", "steady_state.csv", "projection.csv", "movements_ci.csv"):
-        df = pd.read_csv(tmp_path / "out" / name)
-        assert len(df) > 0
+def test_sop_tables_writes_mobility_outputs_byte_identically(tmp_path, sop_main):
+    names = ("mobility.csv", "steady_state.csv", "projection.csv", "movements_ci.csv")
+    runs = []
+    for out in ("one", "two"):
+        code, _out, err = sop_main("tables", "--data", DATA / "example", "--out", tmp_path / out)
+        assert code == 0, err
+        runs.append({n: (tmp_path / out / n).read_bytes() for n in names})
+    assert runs[0] == runs[1]
+    for name in names:
+        assert len(pd.read_csv(tmp_path / "one" / name)) > 0
+
+
+def test_a_single_region_has_no_homogeneity_test(write_study):
+    rows = [("A", "R", 1, 2), ("A", "R", 1, 1), ("B", "R", 2, 1), ("B", "R", 2, 2)]
+    study = sop.load_study(write_study(_meta(2, 1), _households(rows)))
+    assert mb.homogeneity(study) == []
+    tables = mb._tables(study)
+    assert not tables["mobility.csv"]["measure"].str.startswith("homogeneity").any()
+    assert set(tables["mobility.csv"]["group"]) == {"R", mv.ALL}
 
 
 @pytest.mark.parametrize("name", ["example", "peru2004"])
