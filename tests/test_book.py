@@ -330,7 +330,7 @@ def test_missing_value_formatting_and_tables():
 
 # --------------------------------------------------------------------------- computed prose
 
-BOOK_CHAPTERS = ["preface", "intro", "study-area", "approach", "logit-model", "movements", "escape-descent",
+BOOK_CHAPTERS = ["preface", "intro", "study-area", "approach", "logit-model", "movements", "mobility", "escape-descent",
                  "livestock", "conclusions", "appendix-data", "appendix-scorecard", "bibliography"]
 
 

@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_replica_parser(sub)
     add_datapackage_parser(sub)
+    __import__(f"{__package__}.compare", fromlist=["add_parser"]).add_parser(sub)  # sop compare
     return p
 
 

@@ -78,6 +78,7 @@ _ANALYSES = (
     ("models", lambda s: s.has("sample") or s.has("reasons")),
     ("livestock", lambda s: s.has("livestock") or s.has("production")),
     ("scorecard", lambda s: bool(s.meta.get("paper"))),
+    ("mobility", lambda s: True),  # mobility.csv, steady_state.csv, projection.csv, movements_ci.csv
 )
 
 

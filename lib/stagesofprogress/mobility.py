@@ -1,0 +1,579 @@
+"""Markov mobility of a study: steady state, projection, first passage times, mobility indices.
+
+Each period of a study gives, for every region and for all households, two Markov chains
+estimated from the households known at both dates:
+
+* the **stage chain**, on the stages of the ladder (the counts of `movements.transition_matrix`,
+  for every group from one `np.bincount`);
+* the **poverty chain**, on two states, poor and not poor (the stage counts collapsed at the
+  poverty cutoff, the same status `movements.poverty_status` gives).
+
+One step of a chain is one period (for 1994-2004, ten years).
+
+**Stages no household occupied at the start.** Their row of the transition matrix cannot be
+estimated: it is NaN in `ChainResult.P` and the stage is listed in `ChainResult.empty`, never
+filled with zeros or with a made-up "stay" row. The long-run measures (steady state,
+projection, mobility indices) are computed on the *closed set of observed stages*: the stages
+with households at the start from which no household moved into an unobserved stage (and so
+on, until the set is closed). A stage outside that set gets NaN in the steady state; the
+steady state is then the long-run distribution of households that start in the closed set,
+and `ChainResult.note` says so. A projection that needs an unobserved row (households at the
+survey in a stage outside the closed set) is NaN. First passage times need only the rows on
+the starting side of the poverty line, so a stage gets a time unless a path to the line runs
+through an unobserved stage.
+
+The measures follow the definitions of PySAL giddy (`giddy.mobility.markov_mobility`,
+`giddy.markov.prais`, `giddy.markov.homogeneity`, `giddy.ergodic.steady_state`); the tests
+check them against giddy, which the library itself does not import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import movements as mv
+from .outputs import producer
+from .study import Study
+
+__all__ = [
+    "ChainResult",
+    "HomogeneityResult",
+    "row_stochastic",
+    "closed_set",
+    "stationary",
+    "passage_steps",
+    "mobility_indices",
+    "homogeneity_test",
+    "permutation_test",
+    "chains",
+    "transition_counts",
+    "homogeneity",
+    "mobility_table",
+    "steady_state_table",
+    "projection_table",
+    "STAGES",
+    "POVERTY",
+    "POOR",
+    "NOT_POOR",
+    "MEASURES",
+]
+
+STAGES, POVERTY = "stages", "poverty"
+POOR, NOT_POOR = "poor", "not_poor"
+#: Mobility indices as `giddy.mobility.markov_mobility` names them.
+MEASURES = ("P", "D", "L2", "B1", "B2")
+
+# Cochran's rule for the chi-squared approximation: no expected count below 1 and at most
+# 20 percent of them below 5.
+SPARSE_MIN, SPARSE_SMALL, SPARSE_SHARE = 1.0, 5.0, 0.2
+#: Replicates and seed of the permutation homogeneity test.
+PERMUTATIONS, PERMUTATION_SEED = 999, 2007
+_PERM_CELLS = 2_000_000  # bound on the replicate tables held at once
+
+
+# --------------------------------------------------------------------------- matrix algebra
+
+
+def row_stochastic(counts: np.ndarray) -> np.ndarray:
+    """Row shares of a count matrix; a row with no count is NaN (not zeros)."""
+    c = np.asarray(counts, dtype=float)
+    n = c.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, c / np.where(n > 0, n, 1.0), np.nan)
+
+
+def closed_set(p: np.ndarray) -> np.ndarray:
+    """Mask of the largest set of observed states (non-NaN rows) that the chain never leaves."""
+    p = np.asarray(p, dtype=float)
+    keep = ~np.isnan(p).any(axis=1)
+    while True:
+        leaks = (np.nan_to_num(p[:, ~keep]) > 0).any(axis=1) & keep
+        if not leaks.any():
+            return keep
+        keep &= ~leaks
+
+
+def _reach(p: np.ndarray) -> np.ndarray:
+    """Boolean reachability (in zero or more steps) of a stochastic matrix."""
+    k = len(p)
+    r = (p > 0) | np.eye(k, dtype=bool)
+    while True:
+        r2 = (r.astype(np.int64) @ r.astype(np.int64)) > 0
+        if (r2 == r).all():
+            return r
+        r = r2
+
+
+def recurrent_classes(p: np.ndarray) -> list[np.ndarray]:
+    """Indices of each closed communication class of a stochastic matrix, lowest state first."""
+    r = _reach(p)
+    same = r & r.T
+    out, seen = [], np.zeros(len(p), dtype=bool)
+    for i in range(len(p)):  # loop over states (a ladder has a few dozen at most), not households
+        if seen[i]:
+            continue
+        cls = np.flatnonzero(same[i])
+        seen[cls] = True
+        outside = np.ones(len(p), dtype=bool)
+        outside[cls] = False
+        if not (p[np.ix_(cls, np.flatnonzero(outside))] > 0).any():
+            out.append(cls)
+    return out
+
+
+def stationary(p: np.ndarray) -> np.ndarray:
+    """The stationary distribution of a stochastic matrix with one recurrent class.
+
+    NaN everywhere when the chain has several recurrent classes (the long run then depends on
+    where households start, and no single steady state exists).
+    """
+    p = np.asarray(p, dtype=float)
+    k = len(p)
+    classes = recurrent_classes(p)
+    pi = np.full(k, np.nan)
+    if len(classes) != 1:
+        return pi
+    c = classes[0]
+    sub = p[np.ix_(c, c)]
+    a = (np.eye(len(c)) - sub).T
+    a[-1, :] = 1.0
+    b = np.zeros(len(c))
+    b[-1] = 1.0
+    pi[:] = 0.0
+    pi[c] = np.linalg.solve(a, b)
+    return pi
+
+
+def passage_steps(p: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Mean number of steps from each state outside `target` to its first entry into `target`.
+
+    NaN for states in `target` and for states whose path to it may pass through an unobserved
+    (NaN) row; inf for states from which `target` cannot be reached.
+    """
+    p = np.asarray(p, dtype=float)
+    target = np.asarray(target, dtype=bool)
+    src = np.flatnonzero(~target)
+    out = np.full(len(p), np.nan)
+    if not len(src):
+        return out
+    q = p[np.ix_(src, src)]
+    known = ~np.isnan(p[src]).any(axis=1)
+    # a known state that can reach an unknown one (inside the source side) is not identified
+    qz = np.nan_to_num(q)
+    qz[~known] = 0.0
+    r = _reach(qz) if len(src) else np.zeros((0, 0), bool)
+    ident = known & ~(r[:, ~known].any(axis=1))
+    # states that reach the target with positive probability
+    exit_p = np.nan_to_num(p[np.ix_(src, np.flatnonzero(target))]).sum(axis=1) > 0
+    never = ident & ~(r[:, exit_p].any(axis=1))  # cannot reach the target at all
+    finite = ident & ~(r[:, never].any(axis=1))  # reaches it with probability one
+    res = np.full(len(src), np.nan)
+    res[ident & ~finite] = np.inf
+    s = np.flatnonzero(finite)
+    if len(s):
+        res[s] = np.linalg.solve(np.eye(len(s)) - q[np.ix_(s, s)], np.ones(len(s)))
+    out[src] = res
+    return out
+
+
+def mobility_indices(p: np.ndarray, ini: np.ndarray) -> dict[str, float]:
+    """Shorrocks `P`, `D`, `L2`, Bartholomew `B1`, `B2`, as giddy's `markov_mobility` defines them.
+
+    `ini` is the initial distribution used by B1 and B2 (the shares at the start of the period);
+    B2's distance |i - j| counts positions in `p`, as giddy does (on a closed set that leaves out
+    some stages, the remaining stages are numbered consecutively).
+    """
+    p = np.asarray(p, dtype=float)
+    ini = np.asarray(ini, dtype=float)
+    k = len(p)
+    if k < 2:
+        return {m: np.nan for m in MEASURES}
+    lam = np.sort(np.abs(np.linalg.eigvals(p)))
+    dist = np.abs(np.subtract.outer(np.arange(k), np.arange(k)))
+    return {
+        "P": (k - np.trace(p)) / (k - 1),
+        "D": 1 - abs(np.linalg.det(p)),
+        "L2": 1 - lam[-2],
+        "B1": (k - k * np.sum(ini * np.diag(p))) / (k - 1),
+        "B2": float((ini[:, None] * p * dist).sum() / (k - 1)),
+    }
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class ChainResult:
+    """One Markov chain (a period, a group, the stage or the poverty chain) and its measures.
+
+    Attributes
+    ----------
+    start, end, group, chain : the period, the group (a region or `All`) and `stages`/`poverty`.
+    years : int, the period length (one step of the chain).
+    states : list, the state labels (stage numbers 1..n, or `poor`, `not_poor`).
+    poor : np.ndarray of bool, which states are poor.
+    counts : pd.DataFrame, households by state at the start (rows) and at the end (columns).
+    P : pd.DataFrame, row shares; NaN rows for `empty` states.
+    empty : list, states no household occupied at the start.
+    closed : list, the closed set of observed states the long-run measures use.
+    survey_share : pd.Series, distribution over states in the survey year (the projection's start).
+    steady_state : pd.Series, the long-run distribution over `closed` (NaN outside it, or all
+        NaN when the closed chain has several recurrent classes or `closed` is empty).
+    steady_share_poor : float, the steady state's share of households in poor states.
+    projection : pd.DataFrame, `year`, `share_poor`: the survey year, then one and two period
+        lengths beyond it if this period's matrix held.
+    years_to_cross : pd.Series, mean years until first crossing the poverty line, from each
+        state (poor states: to any state above the cutoff; others: to any poor state).
+    indices : dict, `P`, `D`, `L2`, `B1`, `B2` on the closed chain.
+    prais : pd.Series, Prais index 1 - p_ii per state (NaN for empty states).
+    note : str, what the empty states did to the measures ("" when every state was observed).
+    """
+
+    start: int
+    end: int
+    group: str
+    chain: str
+    states: list
+    poor: np.ndarray
+    counts: pd.DataFrame
+    P: pd.DataFrame
+    empty: list
+    closed: list
+    survey_share: pd.Series
+    steady_state: pd.Series
+    steady_share_poor: float
+    projection: pd.DataFrame
+    years_to_cross: pd.Series
+    indices: dict
+    prais: pd.Series
+    note: str = ""
+
+    @property
+    def years(self) -> int:
+        return self.end - self.start
+
+
+def _chain(start, end, group, chain, states, poor, counts, survey_counts, survey_year) -> ChainResult:
+    counts = np.asarray(counts, dtype=np.int64)
+    p = row_stochastic(counts)
+    observed = counts.sum(axis=1) > 0
+    closed = closed_set(p)
+    cidx = np.flatnonzero(closed)
+    pc = p[np.ix_(cidx, cidx)]
+    k = len(states)
+    steady = np.full(k, np.nan)
+    indices = {m: np.nan for m in MEASURES}
+    if len(cidx):
+        steady[cidx] = stationary(pc)
+        ini = counts.sum(axis=1)[cidx].astype(float)
+        indices = mobility_indices(pc, ini / ini.sum())
+    share_poor = float(steady[closed & poor].sum()) if len(cidx) and not np.isnan(steady[closed]).any() else np.nan
+    x = survey_counts / survey_counts.sum() if survey_counts.sum() > 0 else np.full(k, np.nan)
+    rows = [(survey_year, float(x[poor].sum()) if survey_counts.sum() > 0 else np.nan)]
+    inside = survey_counts.sum() > 0 and not (survey_counts[~closed] > 0).any()
+    xc = x[cidx] if inside else None
+    for s in (1, 2):
+        if xc is not None:
+            xc = xc @ pc
+            rows.append((survey_year + s * (end - start), float(xc[poor[cidx]].sum())))
+        else:
+            rows.append((survey_year + s * (end - start), np.nan))
+    steps = np.where(poor, passage_steps(p, ~poor), passage_steps(p, poor))
+    empty = [states[i] for i in np.flatnonzero(~observed)]
+    note = ""
+    if empty:
+        left = [states[i] for i in np.flatnonzero(observed & ~closed)]
+        note = (f"No household was at {_list(empty)} in {start}; "
+                + (f"{_list(left)} lead there, directly or through other stages; " if left else "")
+                + ("the long-run measures use the closed set of observed states, "
+                   f"{_list([states[i] for i in cidx])}." if len(cidx) else
+                   "no closed set of observed states remains and the long-run measures are not computed."))
+    lab = pd.Index(states, name="state")
+    return ChainResult(
+        start=start, end=end, group=group, chain=chain, states=list(states), poor=poor,
+        counts=pd.DataFrame(counts, index=lab, columns=lab), P=pd.DataFrame(p, index=lab, columns=lab),
+        empty=empty, closed=[states[i] for i in cidx],
+        survey_share=pd.Series(x, index=lab, name="share"),
+        steady_state=pd.Series(steady, index=lab, name="share"), steady_share_poor=share_poor,
+        projection=pd.DataFrame(rows, columns=["year", "share_poor"]),
+        years_to_cross=pd.Series(steps * (end - start), index=lab, name="years"),
+        indices=indices, prais=pd.Series(1 - np.diag(p), index=lab, name="prais"), note=note,
+    )
+
+
+def _list(items) -> str:
+    items = [str(i) for i in items]
+    word = "stage " if items and items[0].isdigit() else ""
+    if len(items) > 1:
+        word = word.replace("stage", "stages")
+        return word + ", ".join(items[:-1]) + " and " + items[-1]
+    return word + "".join(items)
+
+
+def _collapse(counts: np.ndarray, cutoff: int) -> np.ndarray:
+    """Stage counts (n x n) collapsed to poor / not poor (2 x 2, poor first)."""
+    c = np.asarray(counts)
+    rows = np.stack([c[:cutoff].sum(axis=0), c[cutoff:].sum(axis=0)])
+    return np.stack([rows[:, :cutoff].sum(axis=1), rows[:, cutoff:].sum(axis=1)], axis=1)
+
+
+def _stage_array(study: Study, year: int) -> np.ndarray:
+    return mv.stages(study, year).to_numpy(dtype=float, na_value=np.nan)
+
+
+def transition_counts(study: Study, start: int, end: int, by: str | None = "region") -> tuple[list[str], np.ndarray]:
+    """Households by stage at `start` and at `end`, for every group at once.
+
+    Returns the group names (regions in order of appearance, then `All`) and an array of
+    shape (groups, stages, stages): the `movements.transition_matrix` of each group, from one
+    `np.bincount` (households with an unknown stage in either year are left out).
+    """
+    return _counts(study, _stage_array(study, start), _stage_array(study, end), mv._group_values(study, by))
+
+
+def _counts(study: Study, s0: np.ndarray, s1: np.ndarray, groups) -> tuple[list[str], np.ndarray]:
+    gcodes, names = groups
+    n, ng = study.n_stages, len(names)
+    keep = ~(np.isnan(s0) | np.isnan(s1))
+    idx = (s0[keep].astype(np.int64) - 1) * n + (s1[keep].astype(np.int64) - 1)
+    out = np.zeros((ng + 1, n, n), dtype=np.int64)
+    g = gcodes[keep]
+    ok = g >= 0
+    if ng:
+        out[:ng] = np.bincount(g[ok] * n * n + idx[ok], minlength=ng * n * n).reshape(ng, n, n)
+    out[ng] = np.bincount(idx, minlength=n * n).reshape(n, n)
+    return names + [mv.ALL], out
+
+
+def chains(study: Study, by: str | None = "region",
+           periods: list[tuple[int, int]] | None = None) -> list[ChainResult]:
+    """Every period x group x chain (stage chain first) of a study, as `ChainResult` objects."""
+    out = []
+    cut, n = study.poverty_cutoff, study.n_stages
+    poor_s = np.arange(1, n + 1) <= cut
+    groups = mv._group_values(study, by)
+    years = {y: _stage_array(study, y) for y in study.time_points}
+    last = years[study.survey_year]
+    # survey-year distribution of every group: the same counts with the survey year twice
+    _names, surv = _counts(study, last, last, groups)
+    survey = surv.sum(axis=2)
+    for a, b in periods or study.periods():
+        names, counts = _counts(study, years[a], years[b], groups)
+        for name, c, x in zip(names, counts, survey):
+            out.append(_chain(a, b, name, STAGES, list(range(1, n + 1)), poor_s, c, x, study.survey_year))
+            x2 = np.array([x[:cut].sum(), x[cut:].sum()])
+            out.append(_chain(a, b, name, POVERTY, [POOR, NOT_POOR], np.array([True, False]),
+                              _collapse(c, cut), x2, study.survey_year))
+    return out
+
+
+# --------------------------------------------------------------------------- homogeneity
+
+
+@dataclass
+class HomogeneityResult:
+    """Test that the regions' transition matrices are equal (giddy's `homogeneity`).
+
+    Attributes
+    ----------
+    start, end, chain : the period and `stages`/`poverty`.
+    regions : list of the regions compared.
+    Q, Q_p : Pearson chi-squared statistic and its p-value.
+    LR, LR_p : likelihood-ratio statistic and its p-value.
+    dof : degrees of freedom (Bickenbach and Bode's adjustment, as giddy computes them).
+    expected_min : smallest expected count among the cells the test uses.
+    expected_small_share : share of those cells with an expected count below 5.
+    sparse : bool, True when the chi-squared approximation is doubtful (Cochran's rule: an
+        expected count below 1, or more than 20 percent below 5); read the collapsed-ladder
+        (`poverty`) test or the permutation p-values instead.
+    Q_p_perm, LR_p_perm : permutation p-values, which need no approximation: under the null
+        the regions' households of one starting stage are exchangeable, so each replicate
+        redistributes every row's end stages among the regions at random with the row's
+        regional totals fixed (a random table with the observed margins).
+    permutations, seed : the number of permutation replicates and their seed.
+    """
+
+    start: int
+    end: int
+    chain: str
+    regions: list
+    Q: float
+    Q_p: float
+    LR: float
+    LR_p: float
+    dof: int
+    expected_min: float
+    expected_small_share: float
+    sparse: bool = field(default=False)
+    Q_p_perm: float = np.nan
+    LR_p_perm: float = np.nan
+    permutations: int = 0
+    seed: int = 0
+
+
+def homogeneity_test(matrices: np.ndarray) -> dict[str, float]:
+    """Q and LR homogeneity statistics of m count matrices (m x r x k), as giddy computes them."""
+    from scipy.special import chdtrc  # chi-squared survival function (scipy.stats is slow to import)
+
+    m = np.asarray(matrices, dtype=float)
+    t = m.sum(axis=0)
+    p0 = row_stochastic(t)
+    p0 = np.nan_to_num(p0)
+    nim = m.sum(axis=2)  # regimes x rows
+    pm = np.nan_to_num(row_stochastic(m))
+    den = p0 + (p0 == 0)
+    q = float((nim[:, :, None] * (pm - p0[None]) ** 2 / den[None]).sum())
+    use = (m > 0) & (p0[None] > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lr = 2.0 * float(np.where(use, m * np.log(np.where(use, pm, 1.0) / np.where(use, p0[None], 1.0)), 0.0).sum())
+    b = (nim > 0).sum(axis=0)
+    a = (t > 0).sum(axis=1)
+    dof = int(((b - 1) * (a - 1)).clip(min=0).sum())
+    cells = (nim[:, :, None] > 0) & (p0[None] > 0)
+    expected = (nim[:, :, None] * p0[None])[cells]
+    pval = (lambda s: float(chdtrc(dof, s))) if dof > 0 else (lambda s: np.nan)
+    small = float((expected < SPARSE_SMALL).mean()) if expected.size else np.nan
+    return {"Q": q, "Q_p": pval(q), "LR": lr, "LR_p": pval(lr), "dof": dof,
+            "expected_min": float(expected.min()) if expected.size else np.nan,
+            "expected_small_share": small}
+
+
+def _statistics(m: np.ndarray, p0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Q and LR of count tables m (..., regimes, rows, stages) against the pooled shares p0."""
+    nim = m.sum(axis=-1)
+    pm = m / np.where(nim > 0, nim, 1)[..., None]
+    den = p0 + (p0 == 0)
+    q = (nim[..., None] * (pm - p0) ** 2 / den).sum(axis=(-3, -2, -1))
+    use = (m > 0) & (p0 > 0)
+    ratio = np.where(use, pm, 1.0) / np.where(use, p0, 1.0)
+    lr = 2.0 * np.where(use, m * np.log(ratio), 0.0).sum(axis=(-3, -2, -1))
+    return q, lr
+
+
+def permutation_test(matrices: np.ndarray, permutations: int = PERMUTATIONS, seed: int = PERMUTATION_SEED
+                     ) -> dict[str, float]:
+    """Permutation p-values of the Q and LR homogeneity statistics (`Q_p_perm`, `LR_p_perm`).
+
+    Each replicate is a random table with the observed margins: for every starting stage, the
+    households' end stages are dealt out to the regions at random, each region keeping its
+    number of households at that stage (drawn cell by cell from hypergeometric distributions,
+    so the cost depends on the ladder and the regions, not on the number of households).
+    p = (1 + replicates at least as extreme) / (1 + permutations).
+    """
+    m = np.asarray(matrices, dtype=np.int64)
+    g, r, k = m.shape
+    t = m.sum(axis=0)
+    p0 = np.nan_to_num(row_stochastic(t))
+    nim = m.sum(axis=2)
+    q_obs, lr_obs = _statistics(m.astype(float), p0)
+    rng = np.random.default_rng(seed)
+    chunk = max(1, min(permutations, _PERM_CELLS // max(g * r * k, 1)))
+    ge_q = ge_lr = 0
+    for first in range(0, permutations, chunk):
+        size = min(chunk, permutations - first)
+        sim = np.zeros((size, g, r, k), dtype=np.int64)
+        for i in np.flatnonzero(t.sum(axis=1) > 0):  # loops over stages and regions, not households
+            pool = np.repeat(t[i][None], size, axis=0)
+            for j in range(g - 1):
+                need = np.full(size, nim[j, i], dtype=np.int64)
+                for col in range(k - 1):
+                    live = need > 0
+                    if not live.any():
+                        break
+                    bad = pool[live, col + 1:].sum(axis=1)
+                    x = rng.hypergeometric(pool[live, col], bad, need[live])
+                    sim[live, j, i, col] = x
+                    pool[live, col] -= x
+                    need[live] -= x
+                sim[:, j, i, k - 1] += need
+                pool[:, k - 1] -= need
+            sim[:, g - 1, i] = pool
+        q, lr = _statistics(sim.astype(float), p0)
+        tol = 1e-9 * max(1.0, abs(q_obs))
+        ge_q += int((q >= q_obs - tol).sum())
+        ge_lr += int((lr >= lr_obs - 1e-9 * max(1.0, abs(lr_obs))).sum())
+    return {"Q_p_perm": (1 + ge_q) / (1 + permutations), "LR_p_perm": (1 + ge_lr) / (1 + permutations)}
+
+
+def homogeneity(study: Study, by: str = "region", periods: list[tuple[int, int]] | None = None,
+                permutations: int = PERMUTATIONS, seed: int = PERMUTATION_SEED) -> list[HomogeneityResult]:
+    """Homogeneity tests of the regions' stage and poverty chains for every period (two or more
+    regions): giddy's chi-squared and LR tests, a sparseness flag, and permutation p-values."""
+    groups = mv._group_values(study, by)
+    regions = groups[1]
+    if len(regions) < 2:
+        return []
+    out = []
+    for a, b in periods or study.periods():
+        mats = _counts(study, _stage_array(study, a), _stage_array(study, b), groups)[1][:-1]
+        for chain, ms in ((STAGES, mats), (POVERTY, np.stack([_collapse(x, study.poverty_cutoff) for x in mats]))):
+            h = homogeneity_test(ms)
+            sparse = bool(h["expected_min"] < SPARSE_MIN or h["expected_small_share"] > SPARSE_SHARE)
+            perm = permutation_test(ms, permutations, seed)
+            out.append(HomogeneityResult(a, b, chain, [str(r) for r in regions], sparse=sparse, **h, **perm,
+                                         permutations=permutations, seed=seed))
+    return out
+
+
+# --------------------------------------------------------------------------- tidy tables
+
+
+def mobility_table(results: list[ChainResult], tests: list[HomogeneityResult] | None = None) -> pd.DataFrame:
+    """Long table `start,end,group,chain,measure,value` of every measure (the content of mobility.csv).
+
+    Measures: `households`, `empty_states`, `P`, `D`, `L2`, `B1`, `B2`, `steady_share_poor`,
+    `prais_<state>`, `years_to_cross_<state>`; and, with group `All`, the regions' homogeneity
+    test: `homogeneity_Q`, `homogeneity_Q_p`, `homogeneity_LR`, `homogeneity_LR_p`,
+    `homogeneity_dof`, `homogeneity_sparse` (1 when the chi-squared approximation is doubtful),
+    `homogeneity_Q_p_perm`, `homogeneity_LR_p_perm`, `homogeneity_permutations`.
+    """
+    rows = []
+    for r in results:
+        key = (r.start, r.end, r.group, r.chain)
+        rows.append((*key, "households", float(r.counts.to_numpy().sum())))
+        rows.append((*key, "empty_states", float(len(r.empty))))
+        rows += [(*key, m, float(r.indices[m])) for m in MEASURES]
+        rows.append((*key, "steady_share_poor", r.steady_share_poor))
+        rows += [(*key, f"prais_{s}", float(v)) for s, v in r.prais.items()]
+        rows += [(*key, f"years_to_cross_{s}", float(v)) for s, v in r.years_to_cross.items()]
+    for h in tests or []:
+        key = (h.start, h.end, mv.ALL, h.chain)
+        for m in ("Q", "Q_p", "LR", "LR_p", "dof", "Q_p_perm", "LR_p_perm", "permutations"):
+            rows.append((*key, f"homogeneity_{m}", float(getattr(h, m))))
+        rows.append((*key, "homogeneity_sparse", float(h.sparse)))
+    return pd.DataFrame(rows, columns=["start", "end", "group", "chain", "measure", "value"])
+
+
+def steady_state_table(results: list[ChainResult]) -> pd.DataFrame:
+    """Long table `start,end,group,chain,stage,share` (the content of steady_state.csv)."""
+    parts = [pd.DataFrame({"start": r.start, "end": r.end, "group": r.group, "chain": r.chain,
+                           "stage": [str(s) for s in r.states], "share": r.steady_state.to_numpy()})
+             for r in results]
+    return pd.concat(parts, ignore_index=True)
+
+
+def projection_table(results: list[ChainResult]) -> pd.DataFrame:
+    """Long table `start,end,group,chain,year,share_poor` (the content of projection.csv)."""
+    parts = []
+    for r in results:
+        p = r.projection.copy()
+        for i, (col, val) in enumerate((("start", r.start), ("end", r.end), ("group", r.group), ("chain", r.chain))):
+            p.insert(i, col, val)
+        parts.append(p)
+    return pd.concat(parts, ignore_index=True)
+
+
+@producer("mobility")
+def _tables(study: Study) -> dict[str, pd.DataFrame]:
+    results = chains(study)
+    return {
+        "mobility.csv": mobility_table(results, homogeneity(study)),
+        "steady_state.csv": steady_state_table(results),
+        "projection.csv": projection_table(results),
+    }
+
+
+from . import uncertainty as _uncertainty  # noqa: E402,F401  (registers movements_ci.csv)
