@@ -100,12 +100,12 @@ def _forbidden(p: Path, out: Path, study: Path | None, paper: Path | None) -> st
     """Why the absolute, resolved `p` may never be an output folder, or None."""
     if p == Path(p.anchor):
         return f"--out {out} is the root of the filesystem"
-    home = Path.home().resolve()
-    if _inside(home, p):
-        return f"--out {out} is your home folder" + (" or holds it" if p != home else "")
     here = Path.cwd().resolve()
     if _inside(here, p):
         return f"--out {out} is the folder you are working in" + (" or holds it" if p != here else "")
+    home = Path.home().resolve()
+    if _inside(home, p):
+        return f"--out {out} is your home folder" + (" or holds it" if p != home else "")
     if study is not None:
         s = study.resolve()
         if _inside(p, s) or _inside(s, p):

@@ -241,11 +241,15 @@ def _hide_injected(ipynb: str, shown_dir: str | None = None) -> None:
     nbformat.write(nb, ipynb)
 
 
-def _worker_init() -> None:
-    """In a chapter worker: Ctrl-C is the parent's to handle (it stops the workers itself)."""
+def _worker_init(scratch: str) -> None:
+    """In a chapter worker: Ctrl-C is the parent's to handle (it stops the workers itself), and
+    temporary files (the kernels' connection files) go into the build folder, which is removed
+    whatever happens, even when a killed kernel cannot remove its own."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ["TMPDIR"] = scratch
+    tempfile.tempdir = scratch
 
 
 def stop_pool(pool: ProcessPoolExecutor, grace: float = 5.0) -> None:
@@ -308,8 +312,10 @@ def execute_chapters(
             # worker processes even for jobs=1: each silences its own stderr (see _execute_one);
             # spawn, not fork: no inherited zmq/asyncio state
             ctx = mp.get_context("spawn")
+            scratch = Path(book) / ".scratch"  # hidden: Sphinx excludes ".*"
+            scratch.mkdir(exist_ok=True)
             pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), mp_context=ctx,
-                                       initializer=_worker_init)
+                                       initializer=_worker_init, initargs=(str(scratch),))
             try:
                 futs = {pool.submit(_execute_one, str(md), str(nbp), sd, timeout, shown_dir): entry for entry, md, nbp in todo}
                 for f in as_completed(futs):

@@ -453,8 +453,6 @@ def defaults() -> dict:
 def cmd_simulate(args) -> int:
     import sys
 
-    from .outdir import check_out
-
     kw = {k: getattr(args, k) for k in (
         "households", "communities", "regions", "stages", "cutoff", "escape_rate", "descent_rate",
         "poor_start", "seed", "title", "with_reasons", "sample_share")}
@@ -464,7 +462,8 @@ def cmd_simulate(args) -> int:
         print(f"Cannot simulate this study:\n  - years must be whole numbers separated by commas, e.g. 2010,2024; got '{args.years}'.",
               file=sys.stderr)
         return 1
-    check_out(args.out, "simulate")  # before the work; OutputError is reported by `sop`
+    # the parameters are checked first; simulate() then refuses an --out it must not replace
+    # (outdir.OutputError, reported by `sop`)
     try:
         path = simulate(args.out, years=years, **kw)
     except SimulationError as e:
