@@ -171,7 +171,7 @@ def test_an_invalid_study_leaves_out_untouched(tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
     (out / "index.html").write_text("an earlier book")
-    (out / ".sop-book").write_text("marker of an earlier book")
+    (out / ".sop-output").write_text("marker of an earlier book")
     before = _tree_hash(out)
     bad = BAD / "duplicate_ids"
     assert main(["book", "--data", str(bad), "--out", str(out)]) == 1
@@ -304,7 +304,7 @@ def test_a_failing_chapter_is_named_and_out_is_untouched(tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
     (out / "index.html").write_text("an earlier book")
-    (out / ".sop-book").write_text("marker of an earlier book")
+    (out / ".sop-output").write_text("marker of an earlier book")
     before = _tree_hash(out)
     rc = main(["book", "--data", str(TEACHING), "--out", str(out), "--book", str(book), "--quiet"])
     assert rc == 1

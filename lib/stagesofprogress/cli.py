@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("tables", help="write every table the study allows as CSV")
     t.add_argument("--data", type=Path, default=None, help="study folder (default: the embedded default study)")
-    t.add_argument("--out", type=Path, required=True, help="folder to write the CSV files into (replaced atomically)")
+    t.add_argument("--out", type=Path, required=True, help="folder for the CSV files: new, empty or written by sop before (replaced atomically)")
     t.set_defaults(func=cmd_tables)
 
     # `sop book`, `sop simulate` (their code lives in those modules). `from . import simulate` would

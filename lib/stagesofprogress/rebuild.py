@@ -10,6 +10,8 @@
    already hold their outputs, glued values included), then `jupyter-book build -W -n
    --keep-going` turns them into HTML.
 5. The HTML plus `tables/` (every CSV of `sop tables`) are swapped into OUT in one rename.
+   OUT must be new, empty or an earlier output of sop (`outdir.check_out`); SIGINT/SIGTERM
+   stop the chapter workers and their kernels and remove every temporary folder.
 
 Any failure (invalid study, a chapter's cell raising, a Sphinx warning) raises `BookError`
 with a message naming the cause, and leaves OUT untouched.
@@ -430,8 +432,9 @@ def build_book(
 ) -> BookResult:
     """Execute every chapter on the study in `data` and write the HTML book and tables to `out`.
 
-    Raises `StudyError` if the study is invalid and `BookError` if a chapter or the build fails;
-    in both cases `out` is left as it was.
+    Raises `StudyError` if the study is invalid, `outdir.OutputError` if `out` is a folder sop
+    must not replace, and `BookError` if a chapter or the build fails; in every case (and on an
+    I/O error or an interrupt) `out` is left as it was.
     """
     from .outputs import write_tables
 

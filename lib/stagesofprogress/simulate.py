@@ -434,6 +434,9 @@ def _normalise(kwargs: dict) -> dict:
 def simulate(out: str | Path, **kwargs) -> Path:
     """Write a fictional study into folder `out` (replaced atomically) and return its path.
 
+    `out` must be new, empty or written by sop before (`outdir.check_out`), else
+    `outdir.OutputError` is raised and nothing changes.
+
     Keyword arguments are the fields of `SimulationParams`: households, communities, regions,
     stages, cutoff, years, escape_rate, descent_rate, poor_start, seed, title, description, with_reasons,
     sample_share, region_names. Raises `SimulationError` for impossible parameters.
