@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -322,8 +323,11 @@ def execute_chapters(
                 futs = {pool.submit(_execute_one, str(md), str(nbp), sd, timeout, shown_dir): entry for entry, md, nbp in todo}
                 for f in as_completed(futs):
                     done(futs[f], *f.result())
-            except BaseException:  # an interrupt, or a worker that died: stop every worker and kernel now
+            except BaseException as e:  # an interrupt, or a worker that died: stop every worker and kernel now
                 stop_pool(pool)
+                if isinstance(e, BrokenProcessPool):
+                    raise BookError("A chapter worker process died (killed, or out of memory); no chapter "
+                                    "result was kept.") from None
                 raise
             pool.shutdown(wait=True)
     finally:
