@@ -145,7 +145,7 @@ def test_a_study_with_only_the_two_required_files_builds_a_complete_book(tmp_pat
     study = tmp_path / "study"
     simulate(study, households=200, communities=5, regions=2, stages=8, cutoff=4,
              title="Only study.yml and households.csv (fictional)")
-    assert sorted(p.name for p in study.iterdir()) == ["households.csv", "study.yml"]
+    assert sorted(p.name for p in study.iterdir()) == [".sop-output", "households.csv", "study.yml"]  # + the marker
     res = build_book(study, tmp_path / "out", progress=False)
     assert res.pages >= len(CHAPTERS)
     assert "Only study.yml and households.csv" in _first_page(res.out).read_text(encoding="utf-8")
@@ -171,7 +171,7 @@ def test_an_invalid_study_leaves_out_untouched(tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
     (out / "index.html").write_text("an earlier book")
-    (out / ".sop-book").write_text("marker of an earlier book")
+    (out / ".sop-output").write_text("marker of an earlier book")
     before = _tree_hash(out)
     bad = BAD / "duplicate_ids"
     assert main(["book", "--data", str(bad), "--out", str(out)]) == 1
@@ -304,7 +304,7 @@ def test_a_failing_chapter_is_named_and_out_is_untouched(tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
     (out / "index.html").write_text("an earlier book")
-    (out / ".sop-book").write_text("marker of an earlier book")
+    (out / ".sop-output").write_text("marker of an earlier book")
     before = _tree_hash(out)
     rc = main(["book", "--data", str(TEACHING), "--out", str(out), "--book", str(book), "--quiet"])
     assert rc == 1

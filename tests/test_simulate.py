@@ -41,7 +41,7 @@ def test_default_simulation_is_valid(tmp_path, capsys):
     assert study.time_points == [2010, 2024]
     assert study.synthetic
     assert "not field data" in study.title
-    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == ["households.csv", "study.yml"]
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [".sop-output", "households.csv", "study.yml"]
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes():

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
 from . import __version__
-from .study import StudyError, load_study, validate
+from .outdir import OutputError, check_out, handle_signals, io_message, paper_folder, restore_signals
+from .study import StudyError, validate
 
 # The embedded default study: the synthetic replica of the Peru study.
 DEFAULT_STUDY = Path(__file__).resolve().parents[2] / "data" / "peru2004"
@@ -33,35 +35,17 @@ def cmd_validate(args) -> int:
     return 0
 
 
-def _unsafe_out(data: Path, out: Path) -> str | None:
-    """Why `out` must not be replaced by the tables (it is swapped in whole), or None when it is safe."""
-    o, d, here = Path(out).resolve(), Path(data).resolve(), Path.cwd().resolve()
-    if o.exists() and not o.is_dir():
-        return f"--out {out} is a file; name a folder for the tables."
-    if o == d or o in d.parents:
-        return f"--out {out} holds the study itself, and the tables replace that folder; choose another one."
-    if o == here or o in here.parents:
-        return f"--out {out} is the folder you are working in (or holds it), and the tables replace it; choose another one."
-    if (o / "study.yml").exists() or (o / "households.csv").exists():
-        return f"--out {out} holds a study (study.yml or households.csv), and the tables replace that folder; choose another one."
-    return None
-
-
 def cmd_tables(args) -> int:
     from . import movements as mv
     from .outputs import write_tables
 
-    unsafe = _unsafe_out(args.data, args.out)
-    if unsafe:
-        print(unsafe, file=sys.stderr)
-        print(f"Nothing was written to {args.out}.", file=sys.stderr)
-        return 1
     problems, study = validate(args.data)
     if problems:
         _print_problems(problems, args.data)
         print(f"Nothing was written to {args.out}.", file=sys.stderr)
         return 1
-    tables = write_tables(study, args.out)
+    check_out(args.out, "tables", study=args.data, paper=paper_folder(study))
+    tables = write_tables(study, args.out, checked=True)
     for a, b in study.periods():
         unknown = int(mv.movement_counts(study, a, b, by=None).loc[mv.ALL, "unknown"])
         if unknown:
@@ -81,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("tables", help="write every table the study allows as CSV")
     t.add_argument("--data", type=Path, default=None, help="study folder (default: the embedded default study)")
-    t.add_argument("--out", type=Path, required=True, help="folder to write the CSV files into (replaced atomically)")
+    t.add_argument("--out", type=Path, required=True, help="folder for the CSV files: new, empty or written by sop before (replaced atomically)")
     t.set_defaults(func=cmd_tables)
 
     # `sop book`, `sop simulate` (their code lives in those modules). `from . import simulate` would
@@ -106,14 +90,27 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if hasattr(args, "data") and args.data is None:
         args.data = default_study()
+    previous = handle_signals()
     try:
         return args.func(args)
     except StudyError as e:  # pragma: no cover - validate() already reports
         print(str(e), file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
-        return 130
+    except OutputError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    except OSError as e:  # permission denied, disk full ...: the previous output is intact
+        print(io_message(e, f"finish `sop {args.command}`"), file=sys.stderr)
+        out = getattr(args, "out", None)
+        if out is not None:
+            print(f"Nothing was written to {out}; what was there is unchanged.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as e:
+        signum = getattr(e, "signum", signal.SIGINT)
+        print(f"Interrupted ({signal.Signals(signum).name}); temporary files removed.", file=sys.stderr)
+        return 128 + int(signum)
+    finally:
+        restore_signals(previous)
 
 
 if __name__ == "__main__":

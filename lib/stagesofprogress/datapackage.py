@@ -13,8 +13,10 @@ writes it, and a test checks the committed files are current.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
 import re
 from pathlib import Path
 
@@ -158,13 +160,46 @@ def to_json_bytes(pkg: dict) -> bytes:
     return (json.dumps(pkg, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def _written_by_sop(path: Path) -> bool:
+    """Whether an existing datapackage.json looks like one this module wrote (so it may be replaced)."""
+    try:
+        pkg = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    resources = pkg.get("resources") if isinstance(pkg, dict) else None
+    return (pkg.get("profile") == "tabular-data-package" and isinstance(resources, list)
+            and any(isinstance(r, dict) and r.get("name") == "study" and r.get("path") == "study.yml" for r in resources))
+
+
 def write_datapackage(study_folder: str | Path) -> Path:
-    """Write `datapackage.json` into the study folder (atomically: temp file then rename)."""
+    """Write `datapackage.json` into the study folder (atomically: temp file then rename).
+
+    Raises `outdir.OutputError` when a datapackage.json is there that sop did not write (or a
+    symlink), and leaves the folder unchanged on any I/O error.
+    """
+    import tempfile
+
+    from .outdir import OutputError, umask_mode
+
     folder = Path(study_folder)
     out = folder / "datapackage.json"
-    tmp = folder / ".datapackage.json.tmp"
-    tmp.write_bytes(to_json_bytes(datapackage(folder)))
-    tmp.replace(out)
+    if out.is_symlink() or (out.exists() and not out.is_file()):
+        raise OutputError(f"{out} is a symbolic link or not a file; sop replaces only a datapackage.json it wrote. "
+                          "Nothing was written.")
+    if out.exists() and not _written_by_sop(out):
+        raise OutputError(f"{out} was not written by sop (it is not a data package with the study.yml resource), "
+                          "so it is not replaced; move it away first. Nothing was written.")
+    data = to_json_bytes(datapackage(folder))
+    fd, tmp = tempfile.mkstemp(prefix=".datapackage.json.tmp-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, umask_mode("file"))
+        os.replace(tmp, out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
     return out
 
 

@@ -224,13 +224,15 @@ def write_logit_csv(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     long_path, wide_path = out_dir / f"{stem}_long.csv", out_dir / f"{stem}_paper.csv"
-    long_table(results).to_csv(long_path, index=False, lineterminator="\n")
+    from .outputs import to_csv_bytes  # the one CSV writer: formula-safe cells
+
+    long_path.write_bytes(to_csv_bytes(long_table(results)))
     wide = paper_table(results, **paper_kwargs)
     kinds = wide.attrs["row_kinds"]
     wide.columns = [f"{m}: {s}" for m, s in wide.columns]
     wide = wide.rename_axis("row").reset_index()
     wide.insert(1, "row_kind", kinds)
-    wide.to_csv(wide_path, index=False, lineterminator="\n")
+    wide_path.write_bytes(to_csv_bytes(wide))
     return [long_path, wide_path]
 
 

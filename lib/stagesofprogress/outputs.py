@@ -7,15 +7,14 @@ returning {file name: DataFrame}, or {} when the study lacks what it needs. New 
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 
 from . import movements as mv
+from . import outdir
+from .safetext import FORMULA_PREFIXES, csv_cell
 from .study import Study
 
 Producer = Callable[[Study], dict[str, pd.DataFrame]]
@@ -37,9 +36,50 @@ def producer(name: str):
     return deco
 
 
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+
+
+def _neutralise(values: pd.Series | pd.Index) -> pd.Series | pd.Index:
+    """Text cells that a spreadsheet would read as a formula get a leading ``'`` (OWASP; see
+    `safetext.csv_cell`). Numeric and boolean data are returned as they are, so -1.5 stays -1.5,
+    and so is text that is nothing but a number ("-0.17" in a formatted table)."""
+    if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return values
+    s = pd.Series(values, copy=False) if isinstance(values, pd.Index) else values
+    try:
+        risky = s.str.startswith(FORMULA_PREFIXES, na=False)
+    except (AttributeError, TypeError):  # an object column without any text
+        return values
+    mask = risky.fillna(False).to_numpy(dtype=bool, copy=True)
+    if mask.any():  # a plain number written as text ("-0.17") is no formula: leave it readable
+        mask &= ~s.str.fullmatch(_NUMBER, na=False).fillna(False).to_numpy(dtype=bool)
+    if not mask.any():
+        return values
+    cells = s.to_numpy(dtype=object, copy=True)
+    cells[mask] = [csv_cell(v) for v in cells[mask]]  # only the few risky cells
+    if isinstance(values, pd.Index):
+        return pd.Index(cells, name=values.name, dtype=object)
+    return pd.Series(cells, index=s.index, name=s.name, dtype=object)
+
+
 def to_csv_bytes(df: pd.DataFrame, index: bool = False) -> bytes:
-    """Deterministic CSV: LF line ends, full float precision, UTF-8 without BOM."""
-    return df.to_csv(index=index, lineterminator="\n").encode("utf-8")
+    """Deterministic CSV: LF line ends, full float precision, UTF-8 without BOM.
+
+    Safe to open in a spreadsheet: a text cell (or column name) beginning with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return is prefixed with ``'`` (`safetext.csv_cell`), so it
+    is shown as text, never evaluated as a formula. Numeric columns, and text that is only a
+    number such as "-0.17", are written unchanged.
+    """
+    safe = df.copy(deep=False)
+    for i in range(safe.shape[1]):
+        col = safe.iloc[:, i]
+        new = _neutralise(col)
+        if new is not col:
+            safe.isetitem(i, new)
+    safe.columns = _neutralise(safe.columns) if not isinstance(safe.columns, pd.MultiIndex) else safe.columns
+    if index and not isinstance(safe.index, pd.MultiIndex):
+        safe.index = _neutralise(safe.index)
+    return safe.to_csv(index=index, lineterminator="\n").encode("utf-8")
 
 
 @producer("movements")
@@ -99,35 +139,24 @@ def compute_tables(study: Study) -> dict[str, pd.DataFrame]:
 
 
 def swap_into(out: Path, staged: Path) -> None:
-    """Replace `out` by the finished folder `staged` (a sibling): two renames, the old copy removed last."""
-    out = Path(out)
-    old = None
-    if out.exists():
-        old = out.resolve().parent / f".{out.name}.old-{os.getpid()}"
-        os.replace(out, old)
-    os.replace(staged, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    """Replace `out` by the finished folder `staged` (a sibling), atomically and under a lock
+    (see `outdir.swap_into`)."""
+    outdir.swap_into(Path(out), Path(staged))
 
 
-def write_atomically(out: Path, files: dict[str, bytes]) -> None:
-    """Write files into a temporary sibling folder, then swap it into place as `out`."""
-    out = Path(out)
-    parent = out.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
-    try:
-        for name, data in sorted(files.items()):
-            p = tmp / name
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_bytes(data)
-        swap_into(out, tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+def write_atomically(out: Path, files: dict[str, bytes], command: str | None = None, *,
+                     study: str | Path | None = None, checked: bool = False) -> Path:
+    """Write files into a temporary sibling folder, then swap it into place as `out`.
+
+    `out` must be a folder `sop` may replace (`outdir.check_out`: absent, empty or marked as
+    written by sop); otherwise `outdir.OutputError` is raised and nothing changes.
+    """
+    return outdir.write_folder(out, files, command, study=study, checked=checked)
 
 
-def write_tables(study: Study, out: str | Path) -> dict[str, pd.DataFrame]:
+def write_tables(study: Study, out: str | Path, *, checked: bool = False) -> dict[str, pd.DataFrame]:
+    """Compute every table of `study` and write them as CSV into the folder `out` (atomically)."""
     tables = compute_tables(study)
-    write_atomically(Path(out), {name: to_csv_bytes(df) for name, df in tables.items()})
+    write_atomically(Path(out), {name: to_csv_bytes(df) for name, df in tables.items()}, "tables",
+                     study=study.path, checked=checked)
     return tables

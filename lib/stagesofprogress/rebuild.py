@@ -10,6 +10,8 @@
    already hold their outputs, glued values included), then `jupyter-book build -W -n
    --keep-going` turns them into HTML.
 5. The HTML plus `tables/` (every CSV of `sop tables`) are swapped into OUT in one rename.
+   OUT must be new, empty or an earlier output of sop (`outdir.check_out`); SIGINT/SIGTERM
+   stop the chapter workers and their kernels and remove every temporary folder.
 
 Any failure (invalid study, a chapter's cell raising, a Sphinx warning) raises `BookError`
 with a message naming the cause, and leaves OUT untouched.
@@ -25,12 +27,13 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from .outputs import swap_into
+from . import outdir
 from .study import StudyError, validate
 
 BOOK_ROOT = Path(__file__).resolve().parents[2]
@@ -241,6 +244,45 @@ def _hide_injected(ipynb: str, shown_dir: str | None = None) -> None:
     nbformat.write(nb, ipynb)
 
 
+def _worker_init(scratch: str) -> None:
+    """In a chapter worker: Ctrl-C is the parent's to handle (it stops the workers itself), and
+    temporary files (the kernels' connection files) go into the build folder, which is removed
+    whatever happens, even when a killed kernel cannot remove its own."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ["TMPDIR"] = scratch
+    tempfile.tempdir = scratch
+
+
+def stop_pool(pool: ProcessPoolExecutor, grace: float = 5.0) -> None:
+    """Stop a process pool at once: cancel what has not started, terminate every worker and
+    every process a worker started (the Jupyter kernels, which run in sessions of their own),
+    kill what is still alive after `grace` seconds."""
+    import psutil
+
+    procs: list[psutil.Process] = []
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            p = psutil.Process(proc.pid)
+            procs += [*p.children(recursive=True), p]
+        except psutil.Error:
+            continue
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        try:
+            p.terminate()
+        except psutil.Error:
+            pass
+    _gone, alive = psutil.wait_procs(procs, timeout=grace)
+    for p in alive:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(alive, timeout=grace)
+
+
 def execute_chapters(
     book: Path, entries: list[str], study_dir: Path, jobs: int = 2, progress: bool = True, timeout: int | None = 600,
     shown_dir: str | None = None,
@@ -273,10 +315,21 @@ def execute_chapters(
             # worker processes even for jobs=1: each silences its own stderr (see _execute_one);
             # spawn, not fork: no inherited zmq/asyncio state
             ctx = mp.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), mp_context=ctx) as pool:
+            scratch = Path(book) / ".scratch"  # hidden: Sphinx excludes ".*"
+            scratch.mkdir(exist_ok=True)
+            pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), mp_context=ctx,
+                                       initializer=_worker_init, initargs=(str(scratch),))
+            try:
                 futs = {pool.submit(_execute_one, str(md), str(nbp), sd, timeout, shown_dir): entry for entry, md, nbp in todo}
                 for f in as_completed(futs):
                     done(futs[f], *f.result())
+            except BaseException as e:  # an interrupt, or a worker that died: stop every worker and kernel now
+                stop_pool(pool)
+                if isinstance(e, BrokenProcessPool):
+                    raise BookError("A chapter worker process died (killed, or out of memory); no chapter "
+                                    "result was kept.") from None
+                raise
+            pool.shutdown(wait=True)
     finally:
         if bar is not None:
             bar.close()
@@ -368,20 +421,7 @@ def build_html(book: Path) -> Path:
     return html
 
 
-MARKER = ".sop-book"
-
-
-def _check_out(out: Path) -> None:
-    """OUT is replaced as a whole: refuse a folder that is not empty and not an earlier book."""
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise BookError(f"{out} is a file; --out must name a folder for the book.")
-    if any(out.iterdir()) and not (out / MARKER).exists():
-        raise BookError(
-            f"{out} already holds files that `sop book` did not write; it replaces --out as a whole, "
-            "so choose a new or empty folder (or delete this one first)."
-        )
+MARKER = outdir.MARKER  # left in OUT by every `sop book` (and by every other command that writes a folder)
 
 
 def build_book(
@@ -396,8 +436,9 @@ def build_book(
 ) -> BookResult:
     """Execute every chapter on the study in `data` and write the HTML book and tables to `out`.
 
-    Raises `StudyError` if the study is invalid and `BookError` if a chapter or the build fails;
-    in both cases `out` is left as it was.
+    Raises `StudyError` if the study is invalid, `outdir.OutputError` if `out` is a folder sop
+    must not replace, and `BookError` if a chapter or the build fails; in every case (and on an
+    I/O error or an interrupt) `out` is left as it was.
     """
     from .outputs import write_tables
 
@@ -410,41 +451,33 @@ def build_book(
         raise StudyError(problems, data)
     timings["validate"] = time.perf_counter() - t0
 
-    out_abs = out.resolve()
-    _check_out(out_abs)
-    out_abs.parent.mkdir(parents=True, exist_ok=True)
+    out_abs = outdir.check_out(out, "book", study=data, paper=outdir.paper_folder(study))
     work = Path(tempfile.mkdtemp(prefix="sop-book-"))
-    staged = Path(tempfile.mkdtemp(prefix=f".{out_abs.name}.tmp-", dir=out_abs.parent))
     try:
-        entries = copy_sources(src, work)
-        t = time.perf_counter()
-        runs, renamed = execute_chapters(work, entries, data, jobs=jobs, progress=progress, timeout=timeout,
-                                         shown_dir=data.as_posix())
-        timings["execute"] = time.perf_counter() - t
-        if renamed:
-            toc = yaml.safe_load((work / "_toc.yml").read_text(encoding="utf-8"))
-            (work / "_toc.yml").write_text(yaml.safe_dump(_rewrite_toc(toc, renamed), sort_keys=False), encoding="utf-8")
-        configure(work, study.title)
-        t = time.perf_counter()
-        if progress:
-            print("Building the HTML book ...", file=sys.stderr, flush=True)
-        html = build_html(work)
-        timings["build"] = time.perf_counter() - t
-        t = time.perf_counter()
-        staged.rmdir()
-        shutil.copytree(html, staged)
-        tables = write_tables(study, staged / "tables")
-        (staged / MARKER).write_text(f"Written by `sop book` from {data.resolve()}\n", encoding="utf-8")
-        timings["tables"] = time.perf_counter() - t
-        pages = sum(
-            1 for p in staged.rglob("*.html")
-            if p.name not in ("genindex.html", "search.html", "index.html") and "tables" not in p.parts
-            and "_static" not in p.parts and "_sources" not in p.parts
-        )
-        swap_into(out_abs, staged)
-    except BaseException:
-        shutil.rmtree(staged, ignore_errors=True)
-        raise
+        with outdir.staging(out_abs, "book", checked=True) as staged:
+            entries = copy_sources(src, work)
+            t = time.perf_counter()
+            runs, renamed = execute_chapters(work, entries, data, jobs=jobs, progress=progress, timeout=timeout,
+                                             shown_dir=data.as_posix())
+            timings["execute"] = time.perf_counter() - t
+            if renamed:
+                toc = yaml.safe_load((work / "_toc.yml").read_text(encoding="utf-8"))
+                (work / "_toc.yml").write_text(yaml.safe_dump(_rewrite_toc(toc, renamed), sort_keys=False), encoding="utf-8")
+            configure(work, study.title)
+            t = time.perf_counter()
+            if progress:
+                print("Building the HTML book ...", file=sys.stderr, flush=True)
+            html = build_html(work)
+            timings["build"] = time.perf_counter() - t
+            t = time.perf_counter()
+            shutil.copytree(html, staged, dirs_exist_ok=True)
+            tables = write_tables(study, staged / "tables")
+            timings["tables"] = time.perf_counter() - t
+            pages = sum(
+                1 for p in staged.rglob("*.html")
+                if p.name not in ("genindex.html", "search.html", "index.html") and "tables" not in p.parts
+                and "_static" not in p.parts and "_sources" not in p.parts
+            )
     finally:
         if not keep_temp:
             shutil.rmtree(work, ignore_errors=True)

@@ -887,7 +887,10 @@ def generate(out_dir: str | Path, seed: int = SEED) -> Path:
 def cmd_replica(args) -> int:
     import time
 
+    from .outdir import check_out
+
     t0 = time.perf_counter()
+    check_out(args.out, "replica")  # before the slow calibration; OutputError is reported by `sop`
     generate(args.out, seed=args.seed)
     print(f"Wrote the Peru 2004 replica (seed {args.seed}) to {args.out} in {time.perf_counter() - t0:.1f} s")
     return 0

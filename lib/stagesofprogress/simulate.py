@@ -434,12 +434,15 @@ def _normalise(kwargs: dict) -> dict:
 def simulate(out: str | Path, **kwargs) -> Path:
     """Write a fictional study into folder `out` (replaced atomically) and return its path.
 
+    `out` must be new, empty or written by sop before (`outdir.check_out`), else
+    `outdir.OutputError` is raised and nothing changes.
+
     Keyword arguments are the fields of `SimulationParams`: households, communities, regions,
     stages, cutoff, years, escape_rate, descent_rate, poor_start, seed, title, description, with_reasons,
     sample_share, region_names. Raises `SimulationError` for impossible parameters.
     """
     files = simulate_files(**kwargs)
-    write_atomically(Path(out), files)
+    write_atomically(Path(out), files, "simulate")
     return Path(out)
 
 
@@ -462,6 +465,8 @@ def cmd_simulate(args) -> int:
         print(f"Cannot simulate this study:\n  - years must be whole numbers separated by commas, e.g. 2010,2024; got '{args.years}'.",
               file=sys.stderr)
         return 1
+    # the parameters are checked first; simulate() then refuses an --out it must not replace
+    # (outdir.OutputError, reported by `sop`)
     try:
         path = simulate(args.out, years=years, **kw)
     except SimulationError as e:
