@@ -13,7 +13,7 @@ def test_compare_two_shipped_studies(tmp_path, sop_main):
     out = tmp_path / "cmp"
     code, stdout, err = sop_main("compare", "--data", DATA / "teaching", "--data", DATA / "example", "--out", out)
     assert code == 0, err
-    assert sorted(p.name for p in out.iterdir()) == ["compare.html", "mobility.csv", "movements.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [".sop-output", "compare.html", "mobility.csv", "movements.csv"]
     mov = pd.read_csv(out / "movements.csv")
     assert list(mov.columns[:4]) == ["study", "start", "end", "group"]
     assert list(pd.unique(mov["study"])) == ["teaching", "example"]
@@ -46,7 +46,7 @@ def test_refuses_existing_folder_and_bad_study(tmp_path, sop_main, write_study):
     out.mkdir()
     (out / "keep.txt").write_text("mine", encoding="utf-8")
     code, _o, err = sop_main("compare", "--data", DATA / "teaching", "--data", DATA / "example", "--out", out)
-    assert code == 1 and "not an empty folder" in err
+    assert code == 1 and "sop did not write" in err
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
     bad = write_study({"title": "bad", "time_points": [2000, 2010], "stages": ["a", "b"], "poverty_cutoff": 1},
                       "household_id,community,region,stage_2000,stage_2010\nH1,A,R,1,9\n")

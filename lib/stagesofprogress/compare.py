@@ -6,7 +6,7 @@ writes into a new folder `movements.csv`, `mobility.csv` and, when two or more s
 reasons, `reasons.csv` (each with a leading `study` column, the study folder's name), and
 `compare.html`, one page with the same tables. Study text reaches the page only through
 `safetext.html`; the folder is built in a temporary sibling and moved into place, and an
-existing non-empty `--out` is refused.
+`--out` follows the rule of every sop output folder (`outdir.check_out`).
 """
 
 from __future__ import annotations
@@ -148,14 +148,11 @@ def compare_html(studies: dict[str, Study], tables: dict[str, pd.DataFrame]) -> 
 
 def cmd_compare(args) -> int:
     from .cli import _print_problems
-    from .outputs import to_csv_bytes, write_atomically
+    from .outdir import check_out, paper_folder, write_folder
+    from .outputs import to_csv_bytes
     from .study import validate
 
     out = Path(args.out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        print(f"--out {out} already exists and is not an empty folder; name a new folder for the comparison. "
-              f"Nothing was written.", file=sys.stderr)
-        return 1
     if len(args.data) < 2:
         print("sop compare needs at least two studies (--data A --data B).", file=sys.stderr)
         return 1
@@ -170,10 +167,12 @@ def cmd_compare(args) -> int:
     if failed:
         print(f"Nothing was written to {out}.", file=sys.stderr)
         return 1
+    for study in studies.values():  # --out may be inside none of the studies (raises OutputError)
+        check_out(out, "compare", study=study.path, paper=paper_folder(study))
     tables = compare_tables(studies)
     files = {name: to_csv_bytes(df) for name, df in tables.items()}
     files["compare.html"] = compare_html(studies, tables).encode("utf-8")
-    write_atomically(out, files)
+    write_folder(out, files, "compare", checked=True)
     print(f"Compared {len(studies)} studies; wrote {len(files)} files to {out}")
     return 0
 
