@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .logit import CONSTANT, LogitResult
+from . import safetext
 
 PAPER_STATS = ["B", "Odds Ratio", "Robust Std. Err."]
 SPSS_COLUMNS = ["B", "S.E.", "Wald", "Sig.", "Exp(B)", "95% C.I. Lower", "95% C.I. Upper"]
@@ -265,6 +266,7 @@ def to_html(table: pd.DataFrame, caption: str | None = None, footnote: str | Non
     return "\n".join(out)
 
 
+@safetext.plain_mpl
 def forest_plot(
     results: Mapping[str, LogitResult],
     labels: Mapping[str, str] | None = None,

@@ -23,6 +23,7 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 
 from . import movements as mv
+from . import safetext
 from .study import Study
 
 # Okabe-Ito colours.
@@ -48,6 +49,7 @@ RC = {
     "legend.fontsize": 10,
     "axes.spines.top": False,
     "axes.spines.right": False,
+    **safetext.MPL_RC,  # study names may hold "$": never parse text as mathtext
 }
 
 
