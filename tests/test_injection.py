@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import html as _html
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -264,7 +265,7 @@ def hostile_books() -> dict:
 
 
 def _cleanup():
-    if _BUILDS:
+    if _BUILDS and not os.environ.get("SOP_KEEP_HOSTILE"):  # set it to look at the books after a failure
         shutil.rmtree(_BUILDS["tmp"], ignore_errors=True)
 
 

@@ -76,8 +76,13 @@ def glue_many(values: dict[str, Any], spec: str = ".1f") -> dict[str, str]:
 
 def png_bytes(fig, dpi: int = DPI) -> bytes:
     """The figure as PNG bytes, without a timestamp or software tag (so output is reproducible)."""
+    import warnings
+
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    with warnings.catch_warnings():
+        # long study names can leave constrained layout no room; the figure is still drawn
+        warnings.filterwarnings("ignore", message="constrained_layout not applied")
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
 
 

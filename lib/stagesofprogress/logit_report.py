@@ -308,7 +308,11 @@ def forest_plot(
         a.tick_params(labelsize=8)
         a.grid(axis="x", color="0.9", linewidth=0.6)
         a.set_axisbelow(True)
-    axes[0].set_yticks(range(n), [textwrap.fill(labels.get(v, v), 30) for v in vars_])
+    def tick(v: str) -> str:  # a study's label, cut short so the panels keep their room
+        s = safetext.clean(labels.get(v, v))
+        return textwrap.fill(s if len(s) <= 80 else s[:79].rstrip() + "\u2026", 30)
+
+    axes[0].set_yticks(range(n), [tick(v) for v in vars_])
     for a in axes:
         a.set_ylim(n - 0.5, -0.5)
     return fig
