@@ -194,6 +194,7 @@ def test_chapters_pass_study_values_as_keywords_not_fstrings():
 def test_config_has_no_template_extension():
     cfg = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     assert "substitution" not in cfg["parse"]["myst_enable_extensions"]
+    assert cfg["sphinx"]["config"]["smartquotes"] is False  # study text is not typeset either
     assert not any("jinja" in e for e in cfg.get("sphinx", {}).get("extra_extensions", []))
 
 
@@ -301,7 +302,8 @@ def test_hostile_payloads_shown_literally_and_never_as_markup(hostile):
     visible = {name: _visible(text) for name, text in pages.items()}
     everything = " ".join(visible.values())
     # the fields a chapter shows in prose, tables or captions
-    for key in ["D", "SRC", "LIC", "R1", "R2", "ST", "RL", "VL", "H", "PR", "UN"]:
+    # (community names are in no chapter's output)
+    for key in ["T", "D", "SRC", "LIC", "C", "R1", "R2", "ST", "RL", "MT", "VL", "H", "CL", "PR", "UN"]:
         assert " ".join(hostile["payloads"][key].split()) in everything, f"payload {key} not shown literally"
     for name, text in pages.items():
         for marker in ["<script>window.__pwned", "onerror=window", 'href="javascript:', "<img src=x"]:
@@ -326,7 +328,8 @@ def test_book_sources_relocatable_and_deterministic(hostile):
     assert not differ, f"sources differ between two builds: {differ[:5]}"
     tmp = str(hostile["tmp"])
     for name, data in a.items():
-        text = data.decode("utf-8", errors="replace")
+        # the payloads themselves name the canary file (under the temporary folder): not a leak
+        text = data.decode("utf-8", errors="replace").replace(str(hostile["canary"]), "CANARY")
         assert tmp not in text and str(hostile["study"]) not in text, f"{name} carries an absolute path"
         assert tempfile.gettempdir() + "/" not in text, f"{name} carries a temporary path"
         assert not re.search(r'"(start_time|end_time|duration)"', text), f"{name} carries timings"
@@ -342,3 +345,42 @@ def test_neutral_study_name():
     assert neutral_study_name("/home/u/studies/peru") == "peru"
     assert neutral_study_name("data/peru") == "data/peru"
     assert neutral_study_name(None, "/tmp/x/S") == "S"
+
+
+def test_configure_writes_an_inert_title(tmp_path):
+    from stagesofprogress.rebuild import configure
+
+    (tmp_path / "_config.yml").write_text("title: x\nexecute: {}\n", encoding="utf-8")
+    configure(tmp_path, "Villages d'Ayacucho <img src=x onerror=alert(1)> \" & co")
+    title = yaml.safe_load((tmp_path / "_config.yml").read_text(encoding="utf-8"))["title"]
+    assert "<" not in title and ">" not in title and '"' not in title
+    assert _html.unescape(title) == "Villages d'Ayacucho <img src=x onerror=alert(1)> \" & co"
+
+
+def test_executed_notebook_is_tidied(tmp_path):
+    """The injected cell, papermill's record, timings and machine paths leave the notebook."""
+    import nbformat
+
+    from stagesofprogress.rebuild import _hide_injected
+
+    study, cwd = tmp_path / "studies" / "peru", tmp_path / "sop-book-abc" / "chapters"
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["papermill"] = {"input_path": str(cwd / "x.md"), "start_time": "2026-12-01T10:00:00"}
+    params = nbformat.v4.new_code_cell("study_dir = '../data/peru'", metadata={"tags": ["parameters"]})
+    injected = nbformat.v4.new_code_cell(f"study_dir = {str(study)!r}", metadata={"tags": ["injected-parameters"]})
+    work = nbformat.v4.new_code_cell("print(study_dir)", metadata={"execution": {"iopub.status.busy": "2026"},
+                                                                   "papermill": {"duration": 1.5}})
+    work.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"{study}/households.csv in {cwd}\n")]
+    nb.cells = [params, injected, work]
+    path = tmp_path / "x.ipynb"
+    nbformat.write(nb, path)
+    _hide_injected(str(path), str(study), study_dir=str(study), cwd=str(cwd))
+    first = path.read_bytes()
+    text = first.decode("utf-8")
+    assert str(tmp_path) not in text and "papermill" not in text and "iopub" not in text
+    out = nbformat.reads(text, as_version=4)
+    assert [c.source for c in out.cells] == ["study_dir = 'peru'", "print(study_dir)"]
+    assert out.cells[1].outputs[0].text == "peru/households.csv in .\n"
+    assert [c.id for c in out.cells] == ["cell-000", "cell-001"]
+    _hide_injected(str(path), str(study), study_dir=str(study), cwd=str(cwd))
+    assert path.read_bytes() == first  # idempotent and byte-stable

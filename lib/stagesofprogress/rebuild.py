@@ -160,15 +160,15 @@ def configure(dst: Path, title: str) -> None:
     """Book title = study title; no execution at build time (notebooks are executed already).
 
     The theme pastes the title into its page templates without escaping it everywhere (the
-    navigation bar does not), so it is written HTML-escaped: it reads as typed in the page and
-    can never become markup; the browser tab, which the templates escape again, shows the
-    entities of ``<``, ``>``, ``&`` and quotes.
+    navigation bar and a logo's ``alt="..."`` do not), so ``& < > "`` are written as HTML
+    entities: the title reads as typed in the page and can never become markup or leave an
+    attribute; the browser tab, which the templates escape again, shows those four entities.
     """
     from . import safetext
 
     cfg_path = dst / "_config.yml"
     cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
-    cfg["title"] = safetext.html(title)
+    cfg["title"] = safetext.html(title).replace("&#x27;", "'")  # an apostrophe is harmless in "..."
     execute = cfg.get("execute") or {}
     execute["execute_notebooks"] = "off"
     cfg["execute"] = execute
