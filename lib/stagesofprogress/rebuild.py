@@ -249,6 +249,19 @@ def _scrub_paths(text: str, replacements: list[tuple[str, str]]) -> str:
     return text
 
 
+def _merge_streams(outputs: list) -> list:
+    """Consecutive stdout (or stderr) outputs as one: how a print is split depends on timing."""
+    merged: list = []
+    for out in outputs:
+        prev = merged[-1] if merged else None
+        if (out.get("output_type") == "stream" and prev is not None and prev.get("output_type") == "stream"
+                and prev.get("name") == out.get("name")):
+            prev["text"] = prev["text"] + out["text"]
+        else:
+            merged.append(out)
+    return merged
+
+
 def _hide_injected(ipynb: str, shown_dir: str | None = None, *, study_dir: str | None = None,
                    cwd: str | None = None) -> None:
     """Make an executed chapter relocatable and identical on every build of the same inputs.
@@ -274,6 +287,8 @@ def _hide_injected(ipynb: str, shown_dir: str | None = None, *, study_dir: str |
             cell.source = re.sub(r"(?m)^(study_dir\s*=\s*).*$", lambda m: m.group(1) + repr(shown), cell.source)
         for key in ("papermill", "execution"):
             cell.get("metadata", {}).pop(key, None)
+        if cell.cell_type == "code":
+            cell.outputs = _merge_streams(cell.outputs)
         cells.append(cell)
     for i, cell in enumerate(cells):
         cell["id"] = f"cell-{i:03d}"
