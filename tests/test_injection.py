@@ -401,3 +401,23 @@ def test_stream_outputs_are_merged():
             {"output_type": "display_data", "data": {}, "metadata": {}},
             {"output_type": "stream", "name": "stdout", "text": "d\n"}]
     assert [o.get("text") for o in _merge_streams(outs)] == ["a\nb\n", "c\n", None, "d\n"]
+
+
+def test_repository_build_numbers_cells(tmp_path):
+    """scripts/build_book.py gives executed notebooks stable cell ids (MyST-NB's are random)."""
+    import sys
+
+    import nbformat
+
+    if str(ROOT / "scripts") not in sys.path:
+        sys.path.insert(0, str(ROOT / "scripts"))
+    import build_book
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# x"), nbformat.v4.new_code_cell("1")])
+    (tmp_path / "chapters").mkdir()
+    path = tmp_path / "chapters" / "x.ipynb"
+    nbformat.write(nb, path)
+    assert build_book.number_cells(tmp_path) == 1
+    first = path.read_bytes()
+    assert [c.id for c in nbformat.read(path, as_version=4).cells] == ["cell-000", "cell-001"]
+    assert build_book.number_cells(tmp_path) == 0 and path.read_bytes() == first

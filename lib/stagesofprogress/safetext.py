@@ -60,7 +60,11 @@ def html(text: object) -> str:
 
 
 def mpl(text: object) -> str:
-    """`text` for a matplotlib label or title: ``$`` escaped, so mathtext is never parsed."""
+    """`text` for a matplotlib label or title: ``$`` escaped, so mathtext is never parsed.
+
+    For figures drawn with mathtext on; under `MPL_RC` (the book's figures) pass study text
+    as it is, since there the escapes would be shown.
+    """
     return clean(text).replace("\\", "\\\\").replace("$", r"\$")
 
 
