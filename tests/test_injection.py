@@ -157,7 +157,8 @@ def test_sentence_builders_escape_study_text(tmp_path):
     fits = book.model_fits(study)
     texts += [book.significant_text(f) for f in [fits.get("escape"), fits.get("descent")] if f is not None]
     trend = book.reason_trend(study, "health")
-    texts.append(book.trend_text(trend, study.reasons.get("health", "health") if hasattr(study, "reasons") else "x"))
+    assert not trend.empty
+    texts.append(book.trend_text(trend, HOSTILE))
     texts.append(book.scorecard_text(pd.DataFrame({"table": [HOSTILE, HOSTILE], "ok": [True, False]})))
     for t in texts:
         assert isinstance(t, MD), type(t)
