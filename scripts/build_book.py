@@ -160,9 +160,32 @@ def build(force: bool = False, path_output: str | None = None, env: dict | None 
         if path_output:
             cmd += ["--path-output", str(path_output)]
         proc = subprocess.run(cmd, cwd=ROOT, env=env, text=True, stdout=out, stderr=err)
+        if proc.returncode == 0:
+            number_cells(build_dir / "jupyter_execute")
         if capture:
             proc.stdout = (prime.stdout or "") + (proc.stdout or "")
         return proc
+
+
+def number_cells(folder: Path) -> int:
+    """Give the cells of every executed notebook under `folder` stable ids (cell-000, cell-001 ...).
+
+    MyST-NB reads each `.md` chapter into a notebook whose cells get random ids, so the copies
+    it writes to `_build/jupyter_execute` would differ on every build; numbered ids make two
+    builds of the same sources byte-identical. Returns the number of notebooks rewritten.
+    """
+    import nbformat
+
+    n = 0
+    for path in sorted(Path(folder).rglob("*.ipynb")) if Path(folder).is_dir() else []:
+        nb = nbformat.read(path, as_version=4)
+        for i, cell in enumerate(nb.cells):
+            cell["id"] = f"cell-{i:03d}"
+        text = nbformat.writes(nb)
+        if path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            n += 1
+    return n
 
 
 def main(argv: list[str] | None = None) -> int:

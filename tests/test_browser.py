@@ -5,6 +5,9 @@ image, Table 3 shows the computed percentages, and screenshots of key pages are 
 Chromium comes from the system (`apt-get install chromium`, Debian's package), driven by
 Playwright with `executable_path`; Playwright's own browser download is never used. Without
 Chromium the test is skipped locally but fails when the environment variable CI is set.
+
+The book of the hostile study of `test_injection.py` is opened too: no payload from the data
+may run (the payloads set `window.__pwned`) and no dialog may open.
 """
 
 from __future__ import annotations
@@ -78,7 +81,8 @@ def site():
 
 
 @pytest.fixture(scope="module")
-def browser(site, tmp_path_factory):
+def browser(tmp_path_factory):
+    _chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -171,3 +175,52 @@ def test_screenshots_of_key_pages(site, browser):
             page.screenshot(path=str(out), full_page=(tag == "desktop"))
             assert out.stat().st_size > 10_000, out
         page.close()
+
+
+# --------------------------------------------------------------------------- hostile study
+
+
+@pytest.fixture(scope="module")
+def hostile_site():
+    """The book of the hostile study of test_injection.py (payloads in every text field), served."""
+    _chromium_or_skip()
+    from test_injection import hostile_books
+
+    info = hostile_books()
+    assert info["runs"][0].returncode == 0, info["runs"][0].stderr[-3000:]
+    out = info["out"][0]
+    handler = functools.partial(_Quiet, directory=str(out))
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield {"base": f"http://127.0.0.1:{server.server_address[1]}/", "out": out}
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.slow
+def test_no_payload_of_a_hostile_study_executes(hostile_site, browser):
+    """Every page of the hostile book: no script from the data runs, no dialog opens, and the
+    payload text is on the page as text."""
+    base, out = hostile_site["base"], hostile_site["out"]
+    pages = sorted(str(p.relative_to(out)) for p in out.rglob("*.html")  # index.html only redirects
+                   if "_static" not in p.parts and "_sources" not in p.parts and p.name != "index.html")
+    assert any(p.startswith("chapters/") for p in pages)
+    dialogs: list[str] = []
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.on("dialog", lambda d: (dialogs.append(f"{page.url}: {d.message}"), d.dismiss()))
+    problems, shown = [], 0
+    for rel in pages:
+        page.goto(base + rel, wait_until="load")
+        page.wait_for_timeout(50)
+        if page.evaluate("typeof window.__pwned") != "undefined":
+            problems.append(f"{rel}: window.__pwned = {page.evaluate('window.__pwned')}")
+        if page.locator("script:has-text('__pwned'), img[onerror]").count():
+            problems.append(f"{rel}: a script or onerror element from the data is in the page")
+        shown += page.locator("main").inner_text().count("onerror=window.__pwned=1") if page.locator("main").count() else 0
+    page.close()
+    assert not dialogs, dialogs
+    assert not problems, "\n".join(problems)
+    assert shown > 0, "the payload text is shown on no page"

@@ -10,7 +10,15 @@ Chapters compute with the library and hand results to MyST-NB through these help
   form (what nbval compares and what a screen reader or terminal shows);
 * `table3(study)` lays out movement percentages the way the paper's Table 3 does;
 * `requires(study, "livestock", "Tables 6, 8 and 9")` shows one short note, instead of an
-  error, when a study lacks an optional table, and tells the chapter to skip the section.
+  error, when a study lacks an optional table, and tells the chapter to skip the section;
+* `markdown(template, **values)` and `note(template, **values)` show Markdown written by the
+  chapter with study values filled in, escaped (`safetext.md`).
+
+Study text (names, labels, descriptions) is never pasted into Markdown or HTML unescaped: the
+sentence builders here return `safetext.MD` with every study value escaped, table captions and
+cells are HTML-escaped, glued text is shown by `{glue:text}` as plain text, and figures are drawn
+with mathtext off. Chapters pass study values as keyword values, never inside an f-string (a test
+reads the chapters to keep it so).
 """
 
 from __future__ import annotations
@@ -23,6 +31,8 @@ import numpy as np
 import pandas as pd
 
 from . import movements as mv
+from . import safetext
+from .safetext import MD, md, md_join
 from .study import Study
 
 DPI = 130  # a 5.4-inch figure is about 700 px wide: sharp on a phone, modest in the built site
@@ -66,8 +76,13 @@ def glue_many(values: dict[str, Any], spec: str = ".1f") -> dict[str, str]:
 
 def png_bytes(fig, dpi: int = DPI) -> bytes:
     """The figure as PNG bytes, without a timestamp or software tag (so output is reproducible)."""
+    import warnings
+
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    with warnings.catch_warnings():
+        # long study names can leave constrained layout no room; the figure is still drawn
+        warnings.filterwarnings("ignore", message="constrained_layout not applied")
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
 
 
@@ -126,7 +141,7 @@ class BookTable:
         html = f.to_html(index=self.index, na_rep=self.na_rep, escape=True, border=0,
                          classes=["sop-table", "table"], table_id=f"tbl-{self.uid}")
         if self.caption:
-            cap = (self.caption.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+            cap = safetext.html(self.caption)
             html = html.replace(">\n", f">\n  <caption style=\"text-align: left; caption-side: top;\">{cap}</caption>\n", 1)
         return html
 
@@ -202,18 +217,31 @@ def beside(computed: pd.DataFrame, published: pd.DataFrame, names: tuple[str, st
 # --------------------------------------------------------------------------- notes and prose
 
 
-def markdown(text: str):
-    """Display MyST Markdown produced by code (the book renders output Markdown as MyST)."""
+def markdown(template: str, /, **values: Any) -> None:
+    """Display Markdown written by a chapter, with study `values` escaped (see `safetext.md`).
+
+    The book renders output Markdown as MyST. `template` is library text: with `values` its
+    ``{name}`` fields are filled, every value shown literally; an `MD` from a helper of this
+    module is shown as it is.
+    """
     from IPython.display import Markdown, display
 
-    if text and text.strip():
-        display(Markdown(text))
+    text = md(template, **values)
+    if text.strip():
+        display(Markdown(str(text)))
 
 
-def note(text: str, kind: str = "note", title: str | None = None):
-    """Display a MyST admonition (note, tip, important ...) produced by code."""
-    head = f"```{{admonition}} {title}\n:class: {kind}\n" if title else f"```{{{kind}}}\n"
-    markdown(f"{head}{text}\n```")
+_KINDS = frozenset({"note", "tip", "important", "warning", "caution", "attention", "danger", "error", "hint",
+                    "seealso"})
+
+
+def note(template: str, /, kind: str = "note", title: str | None = None, **values: Any) -> None:
+    """Display a MyST admonition (note, tip, important ...): `template` and `title` as in `markdown`."""
+    if kind not in _KINDS:
+        raise ValueError(f"unknown admonition kind {kind!r}")
+    body = md(template, **values)
+    head = f"````{{admonition}} {md(title, **values)}\n:class: {kind}\n" if title else f"````{{{kind}}}\n"
+    markdown(MD(f"{head}{body}\n````"))
 
 
 def requires(study: Study, table_name: str, enables: str) -> bool:
@@ -225,9 +253,9 @@ def requires(study: Study, table_name: str, enables: str) -> bool:
     spec = schema.TABLES.get(table_name)
     fname = spec.filename if spec else f"{table_name}.csv"
     note(
-        f"This study has no `{fname}`, so {enables} cannot be shown here. Add that optional table "
-        f"to the study folder (see the data appendix) to enable this section.",
-        kind="note",
+        "This study has no {fname}, so {enables} cannot be shown here. Add that optional table "
+        "to the study folder (see the data appendix) to enable this section.",
+        kind="note", fname=MD(f"`{fname}`"), enables=enables,
     )
     return False
 
@@ -262,6 +290,14 @@ def _join(items: Iterable[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _md_list(items: Iterable[object]) -> MD:
+    """'a, b and c' as Markdown: items that are not `MD` are escaped."""
+    items = [safetext._inert(i) for i in items]
+    if len(items) <= 1:
+        return md_join("", items)
+    return md("{head} and {last}", head=md_join(", ", items[:-1]), last=items[-1])
 
 
 def glue_study(study: Study, prefix: str = "study_") -> dict[str, str]:
@@ -325,17 +361,17 @@ def glue_movement_facts(study: Study, prefix: str = "mv_") -> dict[str, str]:
     return facts
 
 
-def region_movement_text(study: Study, start: int, end: int) -> str:
+def region_movement_text(study: Study, start: int, end: int) -> MD:
     """One Markdown bullet per region: escapes, descents and poverty at both ends of the period."""
     t = mv.movement_summary(study, start, end)
     lines = []
     for region, r in t.drop(index=mv.ALL).iterrows():
-        lines.append(
-            f"- **{region}** ({int(r['households']):,} households): {fmt(r['escaped'])} percent escaped "
-            f"poverty and {fmt(r['became_poor'])} percent became poor; the share poor went from "
-            f"{fmt(r['poor_at_start'])} to {fmt(r['poor_at_end'])} percent."
-        )
-    return "\n".join(lines)
+        lines.append(md(
+            "- **{region}** ({n:,} households): {esc} percent escaped poverty and {fell} percent became "
+            "poor; the share poor went from {start} to {end} percent.",
+            region=region, n=int(r["households"]), esc=fmt(r["escaped"]), fell=fmt(r["became_poor"]),
+            start=fmt(r["poor_at_start"]), end=fmt(r["poor_at_end"])))
+    return md_join("\n", lines)
 
 
 # --------------------------------------------------------------------------- published tables
@@ -367,7 +403,7 @@ def interleave_columns(computed: pd.DataFrame, published: pd.DataFrame,
     return out
 
 
-def community_text(study: Study) -> str:
+def community_text(study: Study) -> MD:
     """A short computed paragraph on the communities: altitude, market distance and livestock income per region."""
     c = study.table("communities")
     parts = []
@@ -375,19 +411,19 @@ def community_text(study: Study) -> str:
     regions = [r for r in study.regions if r in by.groups] or list(by.groups)
     if "altitude_m" in c.columns:
         alt = by["altitude_m"].agg(["mean", "min", "max", "size"]).reindex(regions)
-        bits = [f"{fmt(a['mean'], ',.0f')} m in {r} ({int(a['size'])} communities, from {fmt(a['min'], ',.0f')} "
-                f"to {fmt(a['max'], ',.0f')} m)" for r, a in alt.iterrows()]
-        parts.append("The communities lie on average at " + _join(bits) + ".")
+        bits = [md("{mean} m in {r} ({n} communities, from {lo} to {hi} m)", mean=fmt(a["mean"], ",.0f"), r=r,
+                   n=int(a["size"]), lo=fmt(a["min"], ",.0f"), hi=fmt(a["max"], ",.0f")) for r, a in alt.iterrows()]
+        parts.append(md("The communities lie on average at {x}.", x=_md_list(bits)))
     if "dist_trading_center_km" in c.columns:
         d = by["dist_trading_center_km"].mean().reindex(regions)
-        parts.append("The nearest trading centre is on average " +
-                     _join([f"{fmt(v)} km away in {r}" for r, v in d.items()]) + ".")
+        parts.append(md("The nearest trading centre is on average {x}.",
+                        x=_md_list([md("{v} km away in {r}", v=fmt(v), r=r) for r, v in d.items()])))
     if "pct_income_livestock" in c.columns:
         d = by["pct_income_livestock"].mean().reindex(regions)
-        parts.append("Livestock provides on average " +
-                     _join([f"{fmt(v, '.0f')} percent of community income in {r}" if i == 0 else
-                            f"{fmt(v, '.0f')} percent in {r}" for i, (r, v) in enumerate(d.items())]) + ".")
-    return " ".join(parts)
+        bits = [md("{v} percent of community income in {r}" if i == 0 else "{v} percent in {r}",
+                   v=fmt(v, ".0f"), r=r) for i, (r, v) in enumerate(d.items())]
+        parts.append(md("Livestock provides on average {x}.", x=_md_list(bits)))
+    return md_join(" ", parts)
 
 
 
@@ -542,20 +578,19 @@ def study_files(study: Study) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["file", "rows", "role"])
 
 
-def provenance_text(study: Study) -> str:
+def provenance_text(study: Study) -> MD:
     """Markdown on where the study comes from: its description, source and licence."""
     parts = []
     desc = study.meta.get("description")
     if desc:
-        parts.append(" ".join(str(desc).split()))
+        parts.append(md("{d}", d=" ".join(str(desc).split())))
     if study.meta.get("source"):
-        parts.append("**Source.** " + " ".join(str(study.meta["source"]).split()))
+        parts.append(md("**Source.** {s}", s=" ".join(str(study.meta["source"]).split())))
     if study.meta.get("licence"):
-        parts.append(f"**Licence of the data.** {study.meta['licence']}.")
+        parts.append(md("**Licence of the data.** {s}.", s=str(study.meta["licence"])))
     if study.synthetic:
-        parts.append("**Synthetic.** The study declares `synthetic: true`: its households are not field "
-                     "records.")
-    return "\n\n".join(parts) or "The study folder gives no description of its source."
+        parts.append(MD("**Synthetic.** The study declares `synthetic: true`: its households are not field records."))
+    return md_join("\n\n", parts) or MD("The study folder gives no description of its source.")
 
 
 # --------------------------------------------------------------------------- logit models
@@ -649,22 +684,22 @@ def odds_beside(fit, study: Study) -> pd.DataFrame | None:
     return out.fillna("")
 
 
-def significant_text(fit, alpha: float = 0.1) -> str:
+def significant_text(fit, alpha: float = 0.1) -> MD:
     """Markdown bullets, one per group: the variables with p < alpha, largest odds ratio first."""
     lines = []
     for g, r in fit.results.items():
         kept = [t for t in r.predictors if t not in r.dropped and r.pvalue[t] < alpha]
         kept.sort(key=lambda t: -float(r.coef[t]))
         if kept:
-            items = [f"{fit.labels.get(t, t).lower()} (odds ratio {fmt(float(np.exp(r.coef[t])), '.2f')}"
-                     f"{r.stars[t]})" for t in kept]
-            lines.append(f"- **{g}** ({r.nobs:,} households): " + "; ".join(items) + ".")
+            items = [md("{label} (odds ratio {ratio})", label=str(fit.labels.get(t, t)).lower(),
+                        ratio=fmt(float(np.exp(r.coef[t])), ".2f") + r.stars[t]) for t in kept]
+            lines.append(md("- **{g}** ({n:,} households): {items}.", g=g, n=int(r.nobs), items=md_join("; ", items)))
         else:
-            lines.append(f"- **{g}** ({r.nobs:,} households): no variable is significant at the "
-                         f"{fmt(100 * alpha, '.0f')} percent level.")
+            lines.append(md("- **{g}** ({n:,} households): no variable is significant at the {level} percent level.",
+                            g=g, n=int(r.nobs), level=fmt(100 * alpha, ".0f")))
     for g, err in getattr(fit, "errors", {}).items():
-        lines.append(f"- **{g}**: the model could not be estimated ({err})")
-    return "\n".join(lines)
+        lines.append(md("- **{g}**: the model could not be estimated ({err})", g=g, err=str(err)))
+    return md_join("\n", lines)
 
 
 # --------------------------------------------------------------------------- reasons
@@ -836,22 +871,21 @@ def scorecard_frame(card: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def scorecard_text(card: pd.DataFrame) -> str:
+def scorecard_text(card: pd.DataFrame) -> MD:
     """One computed paragraph: cells judged, share within tolerance, tables fully reproduced."""
     n = len(card)
     ok = int(card["ok"].astype(bool).sum())
     per = card.groupby("table", sort=False)["ok"].agg(["size", "sum"])
     full = [t for t, r in per.iterrows() if r["sum"] == r["size"]]
     worst = per.assign(share=per["sum"] / per["size"]).sort_values("share").head(1)
-    text = (f"Of the {n:,} published cells and quoted figures, {ok:,} ({fmt(100 * ok / n if n else float('nan'))} "
-            f"percent) are reproduced within their tolerance.")
+    parts = [md("Of the {n:,} published cells and quoted figures, {ok:,} ({pct} percent) are reproduced within "
+                "their tolerance.", n=n, ok=ok, pct=fmt(100 * ok / n if n else float("nan")))]
     if full:
-        text += f" Fully reproduced: {_join(full)}."
+        parts.append(md("Fully reproduced: {full}.", full=_md_list(str(t) for t in full)))
     if len(worst) and worst["share"].iloc[0] < 1:
-        t = worst.index[0]
-        text += (f" The weakest is {t}, with {int(worst['sum'].iloc[0]):,} of {int(worst['size'].iloc[0]):,} "
-                 f"cells within tolerance.")
-    return text
+        parts.append(md("The weakest is {t}, with {k:,} of {m:,} cells within tolerance.", t=str(worst.index[0]),
+                        k=int(worst["sum"].iloc[0]), m=int(worst["size"].iloc[0])))
+    return md_join(" ", parts)
 
 
 def paper_says(study: Study, text: str, title: str = "What the paper found") -> None:
@@ -861,18 +895,18 @@ def paper_says(study: Study, text: str, title: str = "What the paper found") -> 
     replica's tables, not next to another study's.
     """
     if is_paper_study(study):
-        note(" ".join(text.split()), kind="tip", title=title)
+        note(MD(" ".join(text.split())), kind="tip", title=title)
 
 
-def trend_text(trend: pd.DataFrame, what: str) -> str:
+def trend_text(trend: pd.DataFrame, what: str) -> MD:
     """'... citing <what> went from X to Y percent in A, ...' for a `reason_trend` frame."""
     if trend.empty or trend.shape[1] < 2:
-        return ""
+        return MD("")
     first, last = trend.columns[0], trend.columns[-1]
-    bits = [f"from {fmt(r[first], '.0f')} to {fmt(r[last], '.0f')} percent in {g}" for g, r in trend.iterrows()
-            if g != mv.ALL]
-    return (f"Among households that became poor, the share citing {what} went " + _join(bits) +
-            f", between the periods {first} and {last}.")
+    bits = [md("from {a} to {b} percent in {g}", a=fmt(r[first], ".0f"), b=fmt(r[last], ".0f"), g=g)
+            for g, r in trend.iterrows() if g != mv.ALL]
+    return md("Among households that became poor, the share citing {what} went {bits}, between the periods "
+              "{first} and {last}.", what=what, bits=_md_list(bits), first=str(first), last=str(last))
 
 
 _T3_PUBLISHED_COLUMNS = {
@@ -922,40 +956,38 @@ def table3_gaps(study: Study) -> dict[str, str] | None:
             "erratum": str(top[5]), "gap_other": fmt(max(others) if others else float("nan"))}
 
 
-def table3_gap_text(study: Study) -> str:
+def table3_gap_text(study: Study) -> MD:
     """One computed sentence on how far the study's Table 3 is from the printed one."""
     g = table3_gaps(study)
     if g is None:
-        return ""
-    text = (f"Each region has two rows: the percentages re-computed from this study and, below them, those "
-            f"printed in the paper. The largest difference is {g['gap']} percentage points ({g['where']})")
+        return MD("")
+    text = md("Each region has two rows: the percentages re-computed from this study and, below them, those "
+              "printed in the paper. The largest difference is {gap} percentage points ({where})", **g)
     if g["erratum"]:
-        text += (f", where the paper prints {g['printed']} although its own other figures imply "
-                 f"{g['erratum']}: a misprint, listed with the errata in the "
-                 f"[scorecard appendix](appendix-scorecard.md). Elsewhere the largest difference is "
-                 f"{g['gap_other']} points.")
-    else:
-        text += "."
-    return text
+        return md("{text}, where the paper prints {printed} although its own other figures imply {erratum}: a "
+                  "misprint, listed with the errata in the [scorecard appendix](appendix-scorecard.md). "
+                  "Elsewhere the largest difference is {gap_other} points.", text=text, **g)
+    return md("{text}.", text=text)
 
 
-def errata_text(study: Study, table: str) -> str:
+def errata_text(study: Study, table: str) -> MD:
     """Markdown listing the paper's errata for `table` (printed value, consistent value), or ''."""
     folder = paper_folder(study)
     if folder is None:
-        return ""
+        return MD("")
     from . import scorecard
 
     err = scorecard.errata(folder)
     err = err[err["table"] == table]
     if err.empty:
-        return ""
-    items = [f"{r['row']} / {r['column']}: printed {r['printed']}, consistent with the paper's other figures "
-             f"{r['consistent_value']}" for _, r in err.iterrows()]
+        return MD("")
+    items = [md("- {row} / {column}: printed {printed}, consistent with the paper's other figures {value}",
+                row=str(r["row"]), column=str(r["column"]), printed=str(r["printed"]),
+                value=str(r["consistent_value"])) for _, r in err.iterrows()]
     n = len(items)
-    head = (f"The paper's own figures disagree in {n} cell{'s' if n != 1 else ''} of {table} (errata, explained "
-            f"in the [scorecard appendix](appendix-scorecard.md)):")
-    return head + "\n\n" + "\n".join(f"- {i}" for i in items)
+    head = md("The paper's own figures disagree in {n} cell{s} of {table} (errata, explained in the "
+              "[scorecard appendix](appendix-scorecard.md)):", n=n, s=MD("s" if n != 1 else ""), table=table)
+    return md("{head}\n\n{items}", head=head, items=md_join("\n", items))
 
 
 def reason_periods_table(study: Study, category: str, top: int = 8) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from . import safetext
 from .logit import CONSTANT, LogitResult, significance_stars
 
 PAPER_STATS = ["B", "Odds Ratio", "Robust Std. Err."]
@@ -284,6 +285,7 @@ def to_html(table: pd.DataFrame, caption: str | None = None, footnote: str | Non
     return "\n".join(out)
 
 
+@safetext.plain_mpl
 def forest_plot(
     results: Mapping[str, LogitResult],
     labels: Mapping[str, str] | None = None,
@@ -328,7 +330,11 @@ def forest_plot(
         a.tick_params(labelsize=8)
         a.grid(axis="x", color="0.9", linewidth=0.6)
         a.set_axisbelow(True)
-    axes[0].set_yticks(range(n), [textwrap.fill(labels.get(v, v), 30) for v in vars_])
+    def tick(v: str) -> str:  # a study's label, cut short so the panels keep their room
+        s = safetext.clean(labels.get(v, v))
+        return textwrap.fill(s if len(s) <= 80 else s[:79].rstrip() + "\u2026", 30)
+
+    axes[0].set_yticks(range(n), [tick(v) for v in vars_])
     for a in axes:
         a.set_ylim(n - 0.5, -0.5)
     return fig

@@ -23,6 +23,7 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 
 from . import movements as mv
+from . import safetext
 from .study import Study
 
 # Okabe-Ito colours.
@@ -48,6 +49,7 @@ RC = {
     "legend.fontsize": 10,
     "axes.spines.top": False,
     "axes.spines.right": False,
+    **safetext.MPL_RC,  # study names may hold "$": never parse text as mathtext
 }
 
 
@@ -68,8 +70,18 @@ def _figure(height: float, width: float = WIDTH, layout: str = "constrained") ->
     return Figure(figsize=(width, height), layout=layout)
 
 
+MAX_LABEL = 80  # characters of a study name drawn in a figure; longer names end with an ellipsis
+
+
+def _short(text: object, limit: int = MAX_LABEL) -> str:
+    """Study text for a figure: invisible characters removed, cut to `limit` characters."""
+    s = safetext.clean(text)
+    return s if len(s) <= limit else s[: limit - 1].rstrip() + "\u2026"
+
+
 def _wrap(text: str, width: int = 30) -> str:
-    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+    s = _short(text, max(MAX_LABEL, 2 * width))
+    return "\n".join(textwrap.wrap(s, width)) or s
 
 
 def _suptitle(fig: Figure, text: str) -> None:
@@ -174,7 +186,7 @@ def movement_bars(
                     ax.text(l + v / 2, yi, f"{v:.0f}", ha="center", va="center", fontsize=9,
                             color="white" if cat in ("remained_poor", "remained_not_poor", "escaped") else "black")
             left += vals
-        ax.set_yticks(y, groups)
+        ax.set_yticks(y, [_wrap(g, 24) for g in groups])
         ax.set_xlim(0, 100)
         ax.set_title(period_label(a, b), loc="left", fontsize=11)
         ax.spines["left"].set_visible(False)
@@ -275,7 +287,7 @@ def poverty_flow(study: Study, groups: Iterable[str] | None = None) -> Figure:
         status = _flow_status(study, g)
         _draw_flow(ax, study, status)
         name = "All households" if g == mv.ALL else g
-        ax.set_title(f"{name} (n = {len(status):,})", loc="left", fontsize=11, fontweight="bold")
+        ax.set_title(f"{_short(name, 60)} (n = {len(status):,})", loc="left", fontsize=11, fontweight="bold")
     handles = [Rectangle((0, 0), 1, 1, color=c, alpha=a) for c, a in
                ((POOR, 1), (NOT_POOR, 1), (CATEGORY_COLOURS["escaped"], 0.45), (CATEGORY_COLOURS["became_poor"], 0.45))]
     fig.legend(handles, ["poor", "not poor", "escaped poverty", "became poor"], loc="outside lower center",
@@ -344,7 +356,7 @@ def poverty_trend(study: Study, by: str | None = "region") -> Figure:
         allg = g == mv.ALL
         ax.plot(d["year"], d["percent_poor"], marker="o", linewidth=2.4 if allg else 1.6,
                 color="black" if allg else REGION_COLOURS[i % len(REGION_COLOURS)],
-                linestyle="-" if allg else "--", label="All households" if allg else g)
+                linestyle="-" if allg else "--", label="All households" if allg else _short(g, 40))
     ax.set_xticks(study.time_points)
     ax.set_ylim(0, max(100.0, float(r["percent_poor"].max()) + 5) if r["percent_poor"].notna().any() else 100)
     ax.set_ylabel("Households poor (%)")
@@ -384,7 +396,7 @@ def community_scatter(study: Study, x: str | None = None, y: str | None = None) 
     for i, r in enumerate(order):
         d = c[region.to_numpy() == r]
         ax.scatter(d[x], d[y], s=42, color=REGION_COLOURS[i % len(REGION_COLOURS)], marker=markers[i % len(markers)],
-                   label=f"{r} ({len(d)})", edgecolor="white", linewidth=0.6)
+                   label=f"{_short(r, 40)} ({len(d)})", edgecolor="white", linewidth=0.6)
     ax.set_xlabel(_axis_label(x))
     ax.set_ylabel(_axis_label(y))
     ax.legend(frameon=False, title="Region (communities)")
@@ -447,7 +459,7 @@ def share_bars(
             ax.text(v + xmax * 0.01, yi, f"{v:.0f}", va="center", fontsize=9)
         ax.set_xlim(0, xmax * 1.12)
         if g is not None:
-            ax.set_title(str(g), loc="left", fontsize=11)
+            ax.set_title(_short(g, 60), loc="left", fontsize=11)
     axes[-1].set_xlabel(xlabel)
     if title:
         _suptitle(fig, title)
@@ -490,7 +502,7 @@ def paired_bars(
         ax.barh(y - 0.19, d[after].fillna(0), height=0.36, color=NOT_POOR, label=after_name)
         ax.set_yticks(y, [_wrap(s, 30) for s in d[label]], fontsize=9)
         if g is not None:
-            ax.set_title(str(g), loc="left", fontsize=11)
+            ax.set_title(_short(g, 60), loc="left", fontsize=11)
     axes[-1].set_xlabel(xlabel)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)

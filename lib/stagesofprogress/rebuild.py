@@ -160,10 +160,18 @@ def copy_sources(src: Path, dst: Path) -> list[str]:
 
 
 def configure(dst: Path, title: str) -> None:
-    """Book title = study title; no execution at build time (notebooks are executed already)."""
+    """Book title = study title; no execution at build time (notebooks are executed already).
+
+    The theme pastes the title into its page templates without escaping it everywhere (the
+    navigation bar and a logo's ``alt="..."`` do not), so ``& < > "`` are written as HTML
+    entities: the title reads as typed in the page and can never become markup or leave an
+    attribute; the browser tab, which the templates escape again, shows those four entities.
+    """
+    from . import safetext
+
     cfg_path = dst / "_config.yml"
     cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
-    cfg["title"] = title
+    cfg["title"] = safetext.html(title).replace("&#x27;", "'")  # an apostrophe is harmless in "..."
     execute = cfg.get("execute") or {}
     execute["execute_notebooks"] = "off"
     cfg["execute"] = execute
@@ -213,7 +221,7 @@ def _execute_one(md: str, ipynb: str, study_dir: str, timeout: int | None, shown
         return time.perf_counter() - t0, msg
     except Exception as e:  # kernel died, timeout, missing kernel ...
         return time.perf_counter() - t0, f"{type(e).__name__}: {e}"
-    _hide_injected(ipynb, shown_dir)
+    _hide_injected(ipynb, shown_dir, study_dir=study_dir, cwd=str(Path(md).parent))
     return time.perf_counter() - t0, None
 
 
@@ -228,20 +236,80 @@ def _cell_source(ipynb: str, index: int) -> str:
         return ""
 
 
-def _hide_injected(ipynb: str, shown_dir: str | None = None) -> None:
-    """papermill's `injected-parameters` cell holds a machine path: keep it out of the HTML, and
-    let the chapter's own parameters cell show the study folder as the user named it (not the
-    default study the chapter was written with)."""
+def neutral_study_name(shown_dir: str | None, study_dir: str | None = None) -> str:
+    """How the book's sources name the study folder: as typed when relative, by its name when absolute."""
+    shown = shown_dir if shown_dir is not None else (study_dir or "")
+    p = Path(shown)
+    if not shown or p.is_absolute() or p.as_posix().startswith("~"):
+        return Path(shown or study_dir or "study").name or "study"
+    return p.as_posix()
+
+
+def _scrub_paths(text: str, replacements: list[tuple[str, str]]) -> str:
+    for old, new in replacements:
+        if old and old not in ("/", "."):
+            text = text.replace(old, new)
+    return text
+
+
+def _merge_streams(outputs: list) -> list:
+    """Consecutive stdout (or stderr) outputs as one: how a print is split depends on timing."""
+    merged: list = []
+    for out in outputs:
+        prev = merged[-1] if merged else None
+        if (out.get("output_type") == "stream" and prev is not None and prev.get("output_type") == "stream"
+                and prev.get("name") == out.get("name")):
+            prev["text"] = prev["text"] + out["text"]
+        else:
+            merged.append(out)
+    return merged
+
+
+def _hide_injected(ipynb: str, shown_dir: str | None = None, *, study_dir: str | None = None,
+                   cwd: str | None = None) -> None:
+    """Make an executed chapter relocatable and identical on every build of the same inputs.
+
+    papermill's `injected-parameters` cell holds a machine path: it is dropped, and the chapter's
+    own parameters cell names the study folder as the user typed it (or, for an absolute path,
+    by the folder's name). Execution timestamps, durations and papermill's record of the run
+    (paths, environment) are removed, cell ids are numbered, and any remaining mention of the
+    study's absolute path or of the temporary build folder is replaced by a neutral one.
+    """
+    import json
+
     import nbformat
 
     nb = nbformat.read(ipynb, as_version=4)
+    shown = neutral_study_name(shown_dir, study_dir)
+    cells = []
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
-        if "injected-parameters" in tags and "remove-cell" not in tags:
-            tags.append("remove-cell")
-        elif "parameters" in tags and shown_dir is not None and cell.cell_type == "code":
-            cell.source = re.sub(r"(?m)^(study_dir\s*=\s*).*$", lambda m: m.group(1) + repr(shown_dir), cell.source)
-    nbformat.write(nb, ipynb)
+        if "injected-parameters" in tags:
+            continue
+        if "parameters" in tags and cell.cell_type == "code":
+            cell.source = re.sub(r"(?m)^(study_dir\s*=\s*).*$", lambda m: m.group(1) + repr(shown), cell.source)
+        for key in ("papermill", "execution"):
+            cell.get("metadata", {}).pop(key, None)
+        if cell.cell_type == "code":
+            cell.outputs = _merge_streams(cell.outputs)
+        cells.append(cell)
+    for i, cell in enumerate(cells):
+        cell["id"] = f"cell-{i:03d}"
+    nb.cells = cells
+    nb.metadata.pop("papermill", None)
+    nbformat.validate(nb)
+    text = json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+    reps = []
+    for folder, name in ((study_dir, shown), (cwd, ".")):
+        if folder:
+            for variant in {str(Path(folder).resolve()), str(Path(folder).absolute()), str(folder)}:
+                if Path(variant).is_absolute():
+                    # inside a JSON string: a path is written with "/" unchanged
+                    reps.append((json.dumps(variant)[1:-1], json.dumps(name)[1:-1]))
+    tmp = json.dumps(str(Path(tempfile.gettempdir()).resolve()))[1:-1]
+    text = _scrub_paths(text, sorted(reps, key=lambda r: -len(r[0])))
+    text = re.sub(re.escape(tmp) + r"/sop-book-[A-Za-z0-9_]+", ".", text)
+    Path(ipynb).write_text(text, encoding="utf-8")
 
 
 def _worker_init(scratch: str) -> None:

@@ -11,7 +11,12 @@ so that it is shown exactly as written and never interpreted.
 * `html` -- inert text for HTML (``html.escape`` with quotes);
 * `mpl` -- inert text for matplotlib (``$`` escaped, so no mathtext is parsed);
 * `latex` -- inert text for LaTeX;
-* `csv_cell` -- a text cell neutralised against spreadsheet formula injection (OWASP).
+* `csv_cell` -- a text cell neutralised against spreadsheet formula injection (OWASP);
+* `md` -- library-authored Markdown with study values filled in, each escaped with `markdown`
+  (the result is an `MD`, Markdown known to be safe to render; `md_join` joins such pieces).
+
+Matplotlib text needs no escaping in the book's figures: `plots` and `logit_report` draw with
+``text.parse_math`` off (`MPL_RC`), so ``$`` is an ordinary character there.
 
 Text written by the library itself (sentences, headings, numbers) needs none of this; it is
 only study text inside it that does.
@@ -20,11 +25,13 @@ only study text inside it that does.
 from __future__ import annotations
 
 import html as _html
+import numbers
 import re
 import string
 import unicodedata
 
-__all__ = ["clean", "markdown", "html", "mpl", "latex", "csv_cell", "FORMULA_PREFIXES"]
+__all__ = ["clean", "markdown", "html", "mpl", "latex", "csv_cell", "FORMULA_PREFIXES", "MD", "md", "md_join",
+           "MPL_RC", "plain_mpl"]
 
 # Characters that are never part of a name a person meant to write: C0/C1 controls (tab and
 # line breaks aside, which are folded to spaces), zero-width and bidirectional controls.
@@ -53,7 +60,11 @@ def html(text: object) -> str:
 
 
 def mpl(text: object) -> str:
-    """`text` for a matplotlib label or title: ``$`` escaped, so mathtext is never parsed."""
+    """`text` for a matplotlib label or title: ``$`` escaped, so mathtext is never parsed.
+
+    For figures drawn with mathtext on; under `MPL_RC` (the book's figures) pass study text
+    as it is, since there the escapes would be shown.
+    """
     return clean(text).replace("\\", "\\\\").replace("$", r"\$")
 
 
@@ -88,3 +99,70 @@ def csv_cell(text: object) -> object:
     if isinstance(text, str) and text.startswith(FORMULA_PREFIXES):
         return "'" + text
     return text
+
+
+# rcParams under which matplotlib never parses text as mathtext or TeX: study names may hold ``$``.
+MPL_RC = {"text.parse_math": False, "text.usetex": False}
+
+
+def plain_mpl(fn):
+    """Decorator: run a figure function with `MPL_RC`, so every text it draws is shown literally.
+
+    Matplotlib reads ``text.parse_math`` when a text is created, so labels, titles, tick labels
+    and legends made inside `fn` stay plain even when the figure is saved later.
+    """
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        import matplotlib as mpl
+
+        with mpl.rc_context(MPL_RC):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+class MD(str):
+    """Markdown that is safe to render: written by the library, study values inside it escaped.
+
+    Only `md` and `md_join` make one; a value that is already an `MD` is not escaped twice.
+    """
+
+    __slots__ = ()
+
+
+def _inert(value: object) -> object:
+    if isinstance(value, MD):
+        return value
+    if isinstance(value, numbers.Number) and not isinstance(value, bool):
+        return value  # a number cannot carry markup, and keeps its format spec ("{n:,}")
+    return MD(markdown(value))
+
+
+def md(template: str, /, *args: object, **values: object) -> MD:
+    """Fill library-authored Markdown `template` with values, each escaped with `markdown`.
+
+    Parameters
+    ----------
+    template : str
+        Markdown written by the library or a chapter (never by a study). With values, its
+        ``{name}`` fields are filled by `str.format` (literal braces then need doubling); without
+        values it is returned as it is, so MyST roles such as ``{cite:p}`` keep working.
+    *args, **values
+        Values for the fields. Strings (and anything that is not a number or an `MD`) are
+        escaped with `markdown`; numbers keep their format spec; `MD` pieces pass unchanged.
+
+    Returns
+    -------
+    MD
+        The Markdown, in which every value appears literally when rendered.
+    """
+    if not args and not values:
+        return MD(template)
+    return MD(str(template).format(*(_inert(a) for a in args), **{k: _inert(v) for k, v in values.items()}))
+
+
+def md_join(sep: str, items) -> MD:
+    """Join pieces with library-authored `sep`; pieces that are not `MD` are escaped first."""
+    return MD(str(sep).join(str(_inert(i)) for i in items))
