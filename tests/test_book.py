@@ -254,7 +254,7 @@ def test_missing_optional_tables_give_one_note(papermill_example):
     nb = nbformat.read(out_dir / "study-area.ipynb", as_version=4)
     texts = [o.get("data", {}).get("text/markdown", "") for c in nb.cells for o in c.get("outputs", [])]
     notes = [t for t in texts if "communities.csv" in t]
-    assert len(notes) == 1 and notes[0].startswith("```{note}"), notes
+    assert len(notes) == 1 and notes[0].startswith("````{note}"), notes
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert not images, "a figure was drawn although the study has no communities.csv"
 
