@@ -11,7 +11,7 @@ import pytest
 
 import stagesofprogress as sop
 from stagesofprogress import datapackage as dp
-from stagesofprogress import replica
+from stagesofprogress.replication.kristjanson2007 import paper, replica
 
 ROOT = Path(__file__).resolve().parents[1]
 PERU = ROOT / "data" / "peru2004"
@@ -32,7 +32,6 @@ TABLE3_KNOWN = {
 
 
 def _published(table: str) -> pd.DataFrame:
-    paper = pytest.importorskip("stagesofprogress.paper", reason="sop.paper (the transcribed tables) is not available yet")
     return paper.published(table)
 
 

@@ -29,11 +29,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .outputs import to_csv_bytes, write_atomically
+from stagesofprogress.outputs import to_csv_bytes, write_atomically
 
-SEED = 2004
+from .command import SEED
 REGIONS = ("Cajamarca", "Puno")  # order of households.csv (and of Table 3)
-STUDY_YML = Path(__file__).resolve().parents[2] / "data" / "peru2004" / "study.yml"
+STUDY_YML = Path(__file__).resolve().parents[4] / "data" / "peru2004" / "study.yml"
 
 # --------------------------------------------------------------------------- published targets
 
@@ -853,7 +853,7 @@ tables are reproduced.
 
 def build(seed: int = SEED) -> dict[str, bytes]:
     """Every file of the replica as {file name: bytes} (deterministic for a seed)."""
-    from . import datapackage as dp
+    from stagesofprogress import datapackage as dp
 
     com = make_communities(seed)
     hh = make_households(com, seed)
@@ -882,28 +882,6 @@ def generate(out_dir: str | Path, seed: int = SEED) -> Path:
     out = Path(out_dir)
     write_atomically(out, build(seed))
     return out
-
-
-def cmd_replica(args) -> int:
-    import time
-
-    t0 = time.perf_counter()
-    generate(args.out, seed=args.seed)
-    print(f"Wrote the Peru 2004 replica (seed {args.seed}) to {args.out} in {time.perf_counter() - t0:.1f} s")
-    return 0
-
-
-def add_parser(sub) -> None:
-    """Register `sop replica` on the subparsers of the `sop` command."""
-    r = sub.add_parser(
-        "replica",
-        help="write the synthetic Peru 2004 study calibrated to Kristjanson et al. (2007)",
-        description="Invent households, communities, reasons and livestock whose aggregates reproduce the "
-        "paper's published tables. Same seed, same bytes. The result is synthetic, not field data.",
-    )
-    r.add_argument("--out", type=Path, required=True, help="study folder to write (replaced atomically)")
-    r.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED}, the committed data/peru2004)")
-    r.set_defaults(func=cmd_replica)
 
 
 # =========================================================================== logit calibration
