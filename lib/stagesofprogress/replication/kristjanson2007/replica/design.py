@@ -5,7 +5,6 @@ spreads the published standard errors imply and adjusted until the fit matches t
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from .fit import _expit, fit_logit
 from .polish import polish_columns
@@ -97,11 +96,6 @@ class Design:
                              for j, (nm, kd) in enumerate(zip(self.names, self.kinds))])
         self.X = self.build()
         self.y = None
-
-    def _pick_lever(self):
-        c = [(abs(self.beta[j + 1]) * self.spread[j], nm) for j, (nm, kd) in enumerate(zip(self.names, self.kinds))
-             if kd in ("prop", "logland", "count") and nm not in self.fixed]
-        return max(c)[1] if c else None
 
     def column(self, j):
         kd, nm = self.kinds[j], self.names[j]
@@ -235,7 +229,6 @@ class Design:
         if loglik is None:
             return self.calibrate(iters)
         lo, hi = 0.0, 0.9
-        state = None
         for _ in range(steps):
             self.rho = 0.5 * (lo + hi)
             self.calibrate(iters)
@@ -411,9 +404,3 @@ class Design:
     def fit(self):
         b, rse, mse, ll = fit_logit(self.X, self.y, beta0=self.beta)
         return b, (rse if self.robust else mse), ll
-
-    def report(self):
-        b, se, ll = self.fit()
-        esp, _pi = self.expected_se()
-        return pd.DataFrame({"name": ["const"] + self.names, "B": self.beta, "B_fit": b, "SE": self.se,
-                             "SE_fit": se, "SE_exp": esp})

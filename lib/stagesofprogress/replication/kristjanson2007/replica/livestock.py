@@ -52,7 +52,7 @@ def make_livestock(hh, sample, escaped10, seed, lv2004=None):
                 if t6 is None:
                     continue
                 if year == 2004 and lv2004 is not None and (sp, br) in COUNTED:
-                    continue  # the herds sample.csv's head counts total (made by _reconcile_counts)
+                    continue  # the herds sample.csv's head counts total (made by recalibrate.reconcile_counts)
                 total = t6[year_i]
                 t8 = TABLE8[region][i]
                 mean_e, n_e = (t8[year_i] if t8 is not None and t8[year_i] is not None else (None, 0))

@@ -9,7 +9,8 @@ import pandas as pd
 
 from ..command import SEED
 from .draws import _pick, _rng
-from .herds import _debug_stage, _reconcile_counts
+from .herds import _debug_stage
+from .recalibrate import reconcile_counts
 from .models import design_improved_breeds, design_models
 from .targets import ESCAPED10_IN_SAMPLE, MODEL_N, REGIONS
 from .templates import study_spec
@@ -78,7 +79,7 @@ def make_sample(hh: pd.DataFrame, seed: int = SEED):
     cat[~p79 & p04] = "became_poor"
     cat[~p79 & ~p04] = "remained_not_poor"
     esc10 = (p94 & ~p04).to_numpy()
-    rows, reason_rows = [], []
+    rows = []
     designs = {}
     pre = design_models(seed)
     for ri, region in enumerate(REGIONS):
@@ -171,7 +172,7 @@ def _assemble_sample(allx: pd.DataFrame, hh: pd.DataFrame, esc10: np.ndarray, se
     logland = fill("land_ha", lambda k: rng.normal(0.3, 0.9, k))
     out["land_ha"] = np.round(np.exp(logland), 6)
     for col, (m, sd) in (("beef_cattle", (1.5, 2)), ("dairy_cattle", (1.5, 2)), ("sheep", (10, 10)), ("camelids", (5, 8))):
-        v = fill(col, lambda k: np.maximum(0, np.round(rng.normal(m, sd, k))))
+        v = fill(col, lambda k, m=m, sd=sd: np.maximum(0, np.round(rng.normal(m, sd, k))))
         if col == "camelids":
             v[~puno] = 0
         out[col] = v.astype(int)
@@ -224,7 +225,7 @@ def _assemble_sample(allx: pd.DataFrame, hh: pd.DataFrame, esc10: np.ndarray, se
     imp[cn[np.argsort(-score[~is_e], kind="stable")[:50]]] = 1
     out["improved_breed"] = imp
     # head counts of 2004: made to agree with livestock.csv (Tables 6 and 8), then the models refined again
-    lv2004 = _reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed)
+    lv2004 = reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed)
     # blanks: the incomplete households lack land (Cajamarca: half of them lack the head's age instead)
     out["land_ha"] = out["land_ha"].astype(object)
     out["age_head"] = out["age_head"].astype(object)
@@ -243,10 +244,8 @@ def _assemble_sample(allx: pd.DataFrame, hh: pd.DataFrame, esc10: np.ndarray, se
 
 def _reasons(allx: pd.DataFrame, hh: pd.DataFrame, rng) -> pd.DataFrame:
     vocab = list(study_spec(SEED)["reasons"])
-    n = len(allx)
     cat = allx["_cat"].to_numpy()
     region = allx["_region"].to_numpy()
-    inc = allx["_incomplete"].to_numpy()
     flags = pd.DataFrame(0, index=allx.index, columns=vocab)
     for code in vocab:
         if code in allx:
