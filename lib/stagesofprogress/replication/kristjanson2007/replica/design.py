@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .fit import _expit, fit_logit
-from .polish import polish_columns
-from .windows import se_windows
+from .fit import _expit
+from .information import ExpectedInformation
+from .polish import Polishing
 
 # Kind of each covariate: how it is drawn and whether the polish may move it continuously.
 KINDS = {
@@ -37,7 +37,7 @@ def BASE_SPREAD(d, j):
     return d.base_spread[j]
 
 
-class Design:
+class Design(ExpectedInformation, Polishing):
     """Covariates and outcome of one logit model, calibrated to published B and SE.
 
     1. Covariates are drawn from fixed random draws and a few parameters per variable
@@ -52,8 +52,6 @@ class Design:
     4. `polish`: a minimum-norm Gauss-Newton step on the continuous covariates (proportions,
        log land) makes X'(y - pi(B*)) = 0 exactly, so the maximum-likelihood estimate is B*.
     """
-
-    CONTINUOUS = ("prop", "logland")
 
     def __init__(self, rng, names, kinds, beta, se, n1, n0, region, robust=True, share1=None, share0=None,
                  fixed=None, zage=0.5):
@@ -215,15 +213,6 @@ class Design:
         self.t = 0.5 * (lo + hi)
         self.X = self.build()
 
-    def expected_se(self):
-        pi = _expit(self.X @ self.beta)
-        H = (self.X * (pi * (1 - pi))[:, None]).T @ self.X
-        return np.sqrt(np.clip(np.diag(np.linalg.pinv(H)), 0, None)), pi
-
-    def expected_loglik(self):
-        pi = np.clip(_expit(self.X @ self.beta), 1e-12, 1 - 1e-12)
-        return float(np.sum(pi * np.log(pi) + (1 - pi) * np.log(1 - pi)))
-
     def calibrate_fit(self, loglik: float | None, iters=25, steps=10):
         """Calibrate; with `loglik`, also choose the factor correlation rho so the expected log L is it."""
         if loglik is None:
@@ -316,27 +305,6 @@ class Design:
         self.y = y
         return self
 
-    def polish_affine(self, name: str, iters: int = 12):
-        """Put B on the published values through one free proportion alone: x' = s x + X c is a
-        reparametrization of the logit (the MLE of every other coefficient moves by B_x c, B_x by the
-        factor 1/s), so the fit lands on B* while the outcome and the other columns stay as they are.
-        The SEs hardly move (c is small); only the clip to 0-1 makes it inexact, hence a few rounds."""
-        j = self.names.index(name) + 1
-        for _ in range(iters):
-            b = self.fit()[0]
-            if np.abs(b - self.beta).max() < 1e-6:
-                break
-            c = (b - self.beta) / self.beta[j]
-            c[j] = 0.0
-            self.X[:, j] = np.clip(b[j] / self.beta[j] * self.X[:, j] + self.X @ c, 0.0, 1.0)
-        return self
-
-    def polish(self, iters=40, keep_spread=False):
-        """Gauss-Newton on continuous covariates until X'(y - pi(B*)) = 0 (the MLE is then B*)."""
-        cols = [j + 1 for j, kd in enumerate(self.kinds) if kd in self.CONTINUOUS and self.names[j] not in self.fixed]
-        polish_columns(self, cols, iters=iters, keep_spread=keep_spread)
-        return self
-
     def best_rounding(self, streams, best=None):
         """A balanced rounding of the outcome per random stream, each polished: (score, snapshot) of
         the one that scores best (or `best`, if none beats it)."""
@@ -354,53 +322,3 @@ class Design:
 
     def restore(self, snap):
         self.X, self.y, self.level, self.spread, self.beta = (a.copy() for a in snap)
-
-    def score(self):
-        """How many SEs land within 15% of the published ones (B is exact after the polish)."""
-        b, se, _ll = self.fit()
-        ok = np.abs(b - self.beta) < 0.005
-        r = se / self.se
-        inside = (r > 0.85) & (r < 1.15)
-        inside[[j + 1 for j, kd in enumerate(self.kinds) if kd == "age"]] = False  # printed 0.00: any SE prints
-        sc = float(np.sum(inside)) - 100.0 * np.sum(~ok) - 0.01 * float(np.sum(np.abs(np.log(np.clip(r, 1e-6, None)))))
-        # stars (two-sided normal p < 0.01 / 0.05 / 0.1) as the published B and SE give them
-        from scipy.stats import norm
-
-        def stars(z):
-            p = 2 * norm.sf(np.abs(z))
-            return (p < 0.1).astype(int) + (p < 0.05) + (p < 0.01)
-
-        sc -= float(np.sum(stars(b / np.maximum(se, 1e-12)) != stars(self.beta / self.se)))
-        if self.wald is not None:
-            sc -= 2 * max(0.0, abs(self.robust_wald(b) / self.wald - 1) - 0.05) / 0.1
-        for shares, g in ((self.share1, 1.0), (self.share0, 0.0)):  # shares the text quotes
-            for nm, want in shares.items():
-                got = self.X[self.y == g, self.names.index(nm) + 1].mean()
-                sc -= 3 * max(0.0, abs(got - want) - 0.004) / 0.01
-        if self.fit_targets is not None:  # (log L, % correct of 1s, % correct of 0s) as printed
-            ll_t, c1_t, c0_t = self.fit_targets
-            ll0 = self.n1 * np.log(self.n1 / self.n) + self.n0 * np.log(self.n0 / self.n)
-            pi = _expit(self.X @ b)
-            c1 = 100 * np.mean(pi[self.y == 1] >= 0.5)
-            c0 = 100 * np.mean(pi[self.y == 0] < 0.5)
-            sc -= 4 * abs(_ll - ll_t) / abs(ll0) / 0.03
-            if c1_t is not None:
-                sc -= 2 * (abs(c1 - c1_t) + abs(c0 - c0_t)) / 3
-        return sc
-
-    def robust_wald(self, b):
-        """The robust Wald chi2 of all slopes at coefficients b (Stata's, as Tables 4 and 5 print it)."""
-        pi = _expit(self.X @ b)
-        Hi = np.linalg.pinv((self.X * (pi * (1 - pi))[:, None]).T @ self.X)
-        S = self.X * (self.y - pi)[:, None]
-        V = Hi @ (S.T @ S) @ Hi * self.n / (self.n - 1)
-        return float(b[1:] @ np.linalg.pinv(V[1:, 1:]) @ b[1:])
-
-    def scorecard_windows(self, stars, judged):
-        """The SE windows that pass the scorecard (no margin; the age term, printed 0.00, is free)."""
-        is_age = np.array([False] + [kd == "age" for kd in self.kinds])
-        return se_windows(self.beta, self.se, stars, judged, margin=0, free=is_age)
-
-    def fit(self):
-        b, rse, mse, ll = fit_logit(self.X, self.y, beta0=self.beta)
-        return b, (rse if self.robust else mse), ll

@@ -86,3 +86,30 @@ def polish_columns(d: Design, cols: list[int], iters: int = 200, keep_spread: bo
             best = (merit, v.copy())
     for k, c in enumerate(cols):
         d.X[:, c] = best[1][k * n:(k + 1) * n]
+
+
+class Polishing:
+    """The polish of a design (mixed into `design.Design`): B made the maximum-likelihood estimate."""
+
+    CONTINUOUS = ("prop", "logland")
+
+    def polish_affine(self, name: str, iters: int = 12):
+        """Put B on the published values through one free proportion alone: x' = s x + X c is a
+        reparametrization of the logit (the MLE of every other coefficient moves by B_x c, B_x by the
+        factor 1/s), so the fit lands on B* while the outcome and the other columns stay as they are.
+        The SEs hardly move (c is small); only the clip to 0-1 makes it inexact, hence a few rounds."""
+        j = self.names.index(name) + 1
+        for _ in range(iters):
+            b = self.fit()[0]
+            if np.abs(b - self.beta).max() < 1e-6:
+                break
+            c = (b - self.beta) / self.beta[j]
+            c[j] = 0.0
+            self.X[:, j] = np.clip(b[j] / self.beta[j] * self.X[:, j] + self.X @ c, 0.0, 1.0)
+        return self
+
+    def polish(self, iters=40, keep_spread=False):
+        """Gauss-Newton on continuous covariates until X'(y - pi(B*)) = 0 (the MLE is then B*)."""
+        cols = [j + 1 for j, kd in enumerate(self.kinds) if kd in self.CONTINUOUS and self.names[j] not in self.fixed]
+        polish_columns(self, cols, iters=iters, keep_spread=keep_spread)
+        return self

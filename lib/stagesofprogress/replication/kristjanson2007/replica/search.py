@@ -4,6 +4,8 @@ flags, outcomes and continuous values (`refine`), and the last % correct search.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .design import Design
@@ -77,6 +79,133 @@ class Objective:
         return L
 
 
+@dataclass
+class _Moves:
+    """What `refine` may move in a design: the columns of each kind and the rules for counts/outcomes."""
+
+    d: Design
+    sd: np.ndarray
+    flags: list
+    steps: list
+    conts: list
+    transfers: list
+    count_rules: dict | None
+    outcome_groups: np.ndarray | None
+    no_flip: tuple
+    swappable: np.ndarray | None = None
+    members: dict | None = None
+
+    def flagswap(self, X, y, rng):
+        """A flag moved to another household with the same outcome."""
+        j = self.flags[rng.integers(len(self.flags))]
+        g = y == rng.integers(2)
+        a = np.flatnonzero(g & (X[:, j] == 1))
+        c = np.flatnonzero(g & (X[:, j] == 0))
+        if not len(a) or not len(c):
+            return None
+        X2 = X.copy()
+        i1, i2 = a[rng.integers(len(a))], c[rng.integers(len(c))]
+        X2[i1, j], X2[i2, j] = 0, 1
+        return X2, y
+
+    def flagflip(self, X, y, rng):
+        """A flag switched (unless its prevalence is another table's too)."""
+        j = self.flags[rng.integers(len(self.flags))]
+        if self.d.names[j - 1] in self.no_flip:
+            return None
+        i = rng.integers(len(y))
+        X2 = X.copy()
+        X2[i, j] = 1 - X2[i, j]
+        col, yy = X2[:, j] == 1, y == 1
+        if col.sum() < 2 or not (col & yy).any() or not (col & ~yy).any():
+            return None
+        return X2, y
+
+    def outcome(self, X, y, rng):
+        """Two outcomes exchanged (only within a group, when groups are given)."""
+        y2 = y.copy()
+        if self.outcome_groups is None:
+            a, c = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+            y2[a[rng.integers(len(a))]], y2[c[rng.integers(len(c))]] = 0, 1
+            return X, y2
+        i = self.swappable[rng.integers(len(self.swappable))]
+        c = self.members[self.outcome_groups[i]]
+        c = c[y[c] != y[i]]
+        if not len(c):
+            return None
+        k = c[rng.integers(len(c))]
+        y2[i], y2[k] = y[k], y[i]
+        return X, y2
+
+    def step(self, X, y, rng):
+        """A count or an ordinal level changed by one (owners stay owners: Table 6's owner counts)."""
+        d, count_rules = self.d, self.count_rules
+        j = self.steps[rng.integers(len(self.steps))]
+        i = rng.integers(len(y))
+        v = X[i, j] + (1 if rng.random() < 0.5 else -1)
+        top = 3 if d.kinds[j - 1] == "ordinal" else np.inf
+        if v < 0 or v > top or (d.kinds[j - 1] == "count" and (X[i, j] == 0) != (v == 0)):
+            return None
+        if count_rules is not None and d.kinds[j - 1] == "count":
+            if j not in count_rules or not count_rules[j][0][i] or v < count_rules[j][1][i]:
+                return None
+        X2 = X.copy()
+        X2[i, j] = v
+        return X2, y
+
+    def transfer(self, X, y, rng):
+        """A head from one herd to another of the same group (totals kept)."""
+        j = self.transfers[rng.integers(len(self.transfers))]
+        _ok, mn_, grp = self.count_rules[j]
+        cand = np.flatnonzero(grp >= 0)
+        a = cand[rng.integers(len(cand))]
+        same = cand[(grp[cand] == grp[a]) & (cand != a)]
+        if not len(same) or X[a, j] - 1 < mn_[a]:
+            return None
+        b = same[rng.integers(len(same))]
+        X2 = X.copy()
+        X2[a, j] -= 1
+        X2[b, j] += 1
+        return X2, y
+
+    def cont(self, X, y, rng):
+        """A proportion or log land nudged, or stepped toward (or away from) the column's mean."""
+        j = self.conts[rng.integers(len(self.conts))]
+        i = rng.integers(len(y))
+        X2 = X.copy()
+        if rng.random() < 0.5:
+            v = X[i, j] + rng.normal(0, 0.5 * self.sd[j])
+        else:
+            m = X[:, j].mean()
+            v = m + (X[i, j] - m) * rng.uniform(0.6, 1.3)
+        X2[i, j] = np.clip(v, 0, 1) if self.d.kinds[j - 1] == "prop" else v
+        return X2, y
+
+
+def _moves(d: Design, sd, moves, count_rules, outcome_groups, no_flip) -> tuple[_Moves, list[str]]:
+    """The movable columns of `d` and the list of move kinds to draw from (weighted by repetition)."""
+    fixed = np.array([False] + [nm in d.fixed for nm in d.names])
+    mv = _Moves(d, sd, flags=[j + 1 for j, kd in enumerate(d.kinds) if kd == "flag" and not fixed[j + 1]],
+                steps=[j + 1 for j, kd in enumerate(d.kinds) if kd in ("count", "ordinal") and not fixed[j + 1]],
+                conts=[j + 1 for j, kd in enumerate(d.kinds) if kd in Design.CONTINUOUS and not fixed[j + 1]],
+                transfers=[j for j, r in (count_rules or {}).items() if np.any(r[2] >= 0)],
+                count_rules=count_rules, outcome_groups=outcome_groups, no_flip=no_flip)
+    if outcome_groups is not None:
+        mv.swappable = np.flatnonzero(outcome_groups >= 0)
+        mv.members = {g: np.flatnonzero(outcome_groups == g) for g in np.unique(outcome_groups[mv.swappable])}
+        if not len(mv.swappable):
+            moves = tuple(m for m in moves if m != "outcome")
+    kinds = [k for k in ["flagswap"] * 4 + ["flagflip"] * 2 + ["outcome"] * 2 + ["step"] * 2 + ["cont"] * 2
+             + ["transfer"] * (2 if mv.transfers else 0) if k in moves]
+    if not mv.flags:
+        kinds = [k for k in kinds if not k.startswith("flag")]
+    if not mv.steps:
+        kinds = [k for k in kinds if k != "step"]
+    if not mv.conts:
+        kinds = [k for k in kinds if k != "cont"]
+    return mv, kinds
+
+
 def refine(d: Design, rng, evals: int = 3000, polish_every: int = 40, stars=None, judged=None, final_polish=True,
            moves=ALL_MOVES, windows=None, shares_at=None, count_rules=None,
            shift_free=0.08, outcome_groups=None, no_flip=()):
@@ -86,30 +215,11 @@ def refine(d: Design, rng, evals: int = 3000, polish_every: int = 40, stars=None
     puts B back on the published values exactly."""
     obj = Objective(d, windows, stars, judged, shares_at, shift_free)
     X, y = d.X.copy(), d.y.copy()
-    n = len(y)
-    sd = obj.sd
-    fixed = np.array([False] + [nm in d.fixed for nm in d.names])
-    if outcome_groups is not None:
-        swappable = np.flatnonzero(outcome_groups >= 0)
-        members = {g: np.flatnonzero(outcome_groups == g) for g in np.unique(outcome_groups[swappable])}
-        if not len(swappable):
-            moves = tuple(m for m in moves if m != "outcome")
-
+    mv, kinds = _moves(d, obj.sd, moves, count_rules, outcome_groups, no_flip)
     cur = obj(X, y)
-    flags = [j + 1 for j, kd in enumerate(d.kinds) if kd == "flag" and not fixed[j + 1]]
-    steps = [j + 1 for j, kd in enumerate(d.kinds) if kd in ("count", "ordinal") and not fixed[j + 1]]
-    conts = [j + 1 for j, kd in enumerate(d.kinds) if kd in Design.CONTINUOUS and not fixed[j + 1]]
-    transfers = [j for j, r in (count_rules or {}).items() if np.any(r[2] >= 0)]
-    kinds = [k for k in ["flagswap"] * 4 + ["flagflip"] * 2 + ["outcome"] * 2 + ["step"] * 2 + ["cont"] * 2
-             + ["transfer"] * (2 if transfers else 0) if k in moves]
-    if not flags:
-        kinds = [k for k in kinds if not k.startswith("flag")]
-    if not steps:
-        kinds = [k for k in kinds if k != "step"]
-    if not conts:
-        kinds = [k for k in kinds if k != "cont"]
     if not kinds:
         return d
+    propose = {k: getattr(mv, k) for k in set(kinds)}
     accepted = 0
 
     def sync(polish):
@@ -124,75 +234,10 @@ def refine(d: Design, rng, evals: int = 3000, polish_every: int = 40, stars=None
     for it in range(evals):
         if it - last > STALL:  # nothing found for a while: done
             break
-        kind = kinds[rng.integers(len(kinds))]
-        X2, y2 = X, y
-        if kind == "flagswap":
-            j = flags[rng.integers(len(flags))]
-            g = y == rng.integers(2)
-            a = np.flatnonzero(g & (X[:, j] == 1))
-            c = np.flatnonzero(g & (X[:, j] == 0))
-            if not len(a) or not len(c):
-                continue
-            X2 = X.copy()
-            i1, i2 = a[rng.integers(len(a))], c[rng.integers(len(c))]
-            X2[i1, j], X2[i2, j] = 0, 1
-        elif kind == "flagflip":
-            j = flags[rng.integers(len(flags))]
-            if d.names[j - 1] in no_flip:  # (its prevalence is another table's too)
-                continue
-            i = rng.integers(n)
-            X2 = X.copy()
-            X2[i, j] = 1 - X2[i, j]
-            col, yy = X2[:, j] == 1, y == 1
-            if col.sum() < 2 or not (col & yy).any() or not (col & ~yy).any():
-                continue
-        elif kind == "outcome":
-            y2 = y.copy()
-            if outcome_groups is None:
-                a, c = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-                y2[a[rng.integers(len(a))]], y2[c[rng.integers(len(c))]] = 0, 1
-            else:  # only within a group (households whose outcomes may be exchanged)
-                i = swappable[rng.integers(len(swappable))]
-                c = members[outcome_groups[i]]
-                c = c[y[c] != y[i]]
-                if not len(c):
-                    continue
-                k = c[rng.integers(len(c))]
-                y2[i], y2[k] = y[k], y[i]
-        elif kind == "step":
-            j = steps[rng.integers(len(steps))]
-            i = rng.integers(n)
-            v = X[i, j] + (1 if rng.random() < 0.5 else -1)
-            top = 3 if d.kinds[j - 1] == "ordinal" else np.inf
-            if v < 0 or v > top or (d.kinds[j - 1] == "count" and (X[i, j] == 0) != (v == 0)):
-                continue  # (owners stay owners: Table 6's owner counts)
-            if count_rules is not None and d.kinds[j - 1] == "count":
-                if j not in count_rules or not count_rules[j][0][i] or v < count_rules[j][1][i]:
-                    continue
-            X2 = X.copy()
-            X2[i, j] = v
-        elif kind == "transfer":  # a head from one herd to another of the same group (totals kept)
-            j = transfers[rng.integers(len(transfers))]
-            _ok, mn_, grp = count_rules[j]
-            cand = np.flatnonzero(grp >= 0)
-            a = cand[rng.integers(len(cand))]
-            same = cand[(grp[cand] == grp[a]) & (cand != a)]
-            if not len(same) or X[a, j] - 1 < mn_[a]:
-                continue
-            b = same[rng.integers(len(same))]
-            X2 = X.copy()
-            X2[a, j] -= 1
-            X2[b, j] += 1
-        else:
-            j = conts[rng.integers(len(conts))]
-            i = rng.integers(n)
-            X2 = X.copy()
-            if rng.random() < 0.5:  # a nudge, or a step toward (or away from) the column's mean
-                v = X[i, j] + rng.normal(0, 0.5 * sd[j])
-            else:
-                m = X[:, j].mean()
-                v = m + (X[i, j] - m) * rng.uniform(0.6, 1.3)
-            X2[i, j] = np.clip(v, 0, 1) if d.kinds[j - 1] == "prop" else v
+        moved = propose[kinds[rng.integers(len(kinds))]](X, y, rng)
+        if moved is None:
+            continue
+        X2, y2 = moved
         new = obj(X2, y2)
         if new < cur:
             X, y, cur, last = X2, y2, new, it
