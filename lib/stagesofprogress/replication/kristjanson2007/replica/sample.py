@@ -149,11 +149,45 @@ SAMPLE_COLUMNS = ["household_id", "male_head", "age_head", "education_level", "a
 
 
 def _assemble_sample(allx: pd.DataFrame, hh: pd.DataFrame, esc10: np.ndarray, seed: int, designs: dict):
+    """sample.csv for the sampled households (`allx`): the designs' covariates and the others drawn,
+    Table 7's model designed on the complete Puno households, family sizes and improved breeds, the
+    herds reconciled with Tables 6 and 8 (step 4), then the blanks of the incomplete households.
+    Returns (sample, reasons, (households that escaped 1994-2004, livestock.csv's 2004 herds))."""
     rng = _rng(seed, 40)
     n = len(allx)
     inc = allx["_incomplete"].to_numpy()
     region = allx["_region"].to_numpy()
     puno = region == "Puno"
+    out = _covariates(allx, rng, puno)
+    # Table 7 on the complete Puno households: outcome, dependency ratio, multiple activities
+    comp_puno = puno & ~inc
+    d7 = design_improved_breeds(_table7_covariates(out, comp_puno), seed)
+    _debug_stage("designed", designs, d7)
+    dep = np.round(np.clip(rng.normal(0.4, 0.15, n), 0, 1), 4)
+    multi = (rng.random(n) < 0.6).astype(int)
+    imp = np.zeros(n, dtype=int)
+    j_dep, j_multi = d7.names.index("dependency_ratio") + 1, d7.names.index("multiple_activities") + 1
+    dep[comp_puno] = np.round(d7.X[:, j_dep], 4)
+    multi[comp_puno] = d7.X[:, j_multi].astype(int)
+    imp[comp_puno] = d7.y.astype(int)
+    out["dependency_ratio"] = dep
+    out["multiple_activities"] = multi
+    out["family_size"] = _family_sizes(allx, region, rng)
+    e10 = set(hh["household_id"].to_numpy()[esc10])
+    out["improved_breed"] = _improved_breeds(imp, allx, puno, inc, e10, rng)
+    # head counts of 2004: made to agree with livestock.csv (Tables 6 and 8), then the models refined again
+    lv2004 = reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed)
+    _blank_incomplete(out, inc, region)
+    reasons = _reasons(allx, hh, rng)
+    order = np.argsort(out["household_id"].to_numpy(), kind="stable")
+    out = out.iloc[order].reset_index(drop=True)[SAMPLE_COLUMNS]
+    escaped10 = set(hh["household_id"].to_numpy()[esc10]) & set(out["household_id"])
+    return out, reasons, (escaped10, lv2004)
+
+
+def _covariates(allx: pd.DataFrame, rng, puno: np.ndarray) -> pd.DataFrame:
+    """The household covariates: the designs' values where a model holds the household, drawn otherwise."""
+    n = len(allx)
     out = pd.DataFrame({"household_id": allx["household_id"].to_numpy()})
 
     def fill(col, draw):
@@ -177,9 +211,12 @@ def _assemble_sample(allx: pd.DataFrame, hh: pd.DataFrame, esc10: np.ndarray, se
             v[~puno] = 0
         out[col] = v.astype(int)
     out["livestock_income_share"] = np.round(fill("livestock_income_share", lambda k: np.clip(rng.normal(0.6, 0.15, k), 0, 1)), 4)
-    # Table 7 on the complete Puno households: outcome, dependency ratio, multiple activities
-    comp_puno = puno & ~inc
-    X7 = pd.DataFrame({
+    return out
+
+
+def _table7_covariates(out: pd.DataFrame, comp_puno: np.ndarray) -> pd.DataFrame:
+    """Table 7's fixed covariates: the complete Puno households' own (age squared, log land)."""
+    return pd.DataFrame({
         "male_head": out["male_head"].to_numpy(float)[comp_puno],
         "age_head": out["age_head"].to_numpy(float)[comp_puno] ** 2,
         "above_primary": out["above_primary"].to_numpy(float)[comp_puno],
@@ -187,18 +224,12 @@ def _assemble_sample(allx: pd.DataFrame, hh: pd.DataFrame, esc10: np.ndarray, se
         "land_ha": np.log(out["land_ha"].to_numpy(float)[comp_puno]),
         "relatives_outside": out["relatives_outside"].to_numpy(float)[comp_puno],
     })
-    d7 = design_improved_breeds(X7, seed)
-    _debug_stage("designed", designs, d7)
-    dep = np.round(np.clip(rng.normal(0.4, 0.15, n), 0, 1), 4)
-    multi = (rng.random(n) < 0.6).astype(int)
-    imp = np.zeros(n, dtype=int)
-    j_dep, j_multi = d7.names.index("dependency_ratio") + 1, d7.names.index("multiple_activities") + 1
-    dep[comp_puno] = np.round(d7.X[:, j_dep], 4)
-    multi[comp_puno] = d7.X[:, j_multi].astype(int)
-    imp[comp_puno] = d7.y.astype(int)
-    out["dependency_ratio"] = dep
-    out["multiple_activities"] = multi
-    # family size: Cajamarca's fallen households average 5.2, those that stayed non-poor 4.4 (text)
+
+
+def _family_sizes(allx: pd.DataFrame, region: np.ndarray, rng) -> np.ndarray:
+    """Family sizes: Cajamarca's fallen households average 5.2, those that stayed non-poor 4.4 (text);
+    the households citing large family size get the largest families."""
+    n = len(allx)
     fam = np.maximum(1, np.round(rng.normal(4.8, 1.8, n))).astype(int)
     large = allx["large_family"].fillna(0).to_numpy() if "large_family" in allx else np.zeros(n)
     for c, mean in (("became_poor", 5.2), ("remained_not_poor", 4.4)):
@@ -207,39 +238,36 @@ def _assemble_sample(allx: pd.DataFrame, hh: pd.DataFrame, esc10: np.ndarray, se
         while (dlt := int(round(mean * len(idx))) - f.sum()) != 0:
             ok = np.flatnonzero(f > 1) if dlt < 0 else np.arange(len(idx))
             f[rng.permutation(ok)[: abs(dlt)]] += np.sign(dlt)
-        # the households citing large family size get the largest families
         order = np.argsort(-large[idx] - rng.random(len(idx)) * 0.5, kind="stable")
         fam[idx[order]] = np.sort(f)[::-1]
-    out["family_size"] = fam
-    # improved breeds: Puno incomplete households half; Cajamarca from Table 6 (between 39 and 74 owners)
+    return fam
+
+
+def _improved_breeds(imp: np.ndarray, allx: pd.DataFrame, puno, inc, e10: set, rng) -> np.ndarray:
+    """improved_breed beyond Table 7's households: Puno's incomplete households half; Cajamarca from
+    Table 6 (between 39 and 74 owners; Table 8: only 1 / 2 / 3 of its 73 recent escapers own improved
+    beef / dairy / sheep now). `imp` is changed in place and returned."""
     inc_p = np.flatnonzero(puno & inc)
     imp[inc_p[: len(inc_p) // 2]] = 1
-    # (Table 8: only 1 / 2 / 3 of Cajamarca's 73 recent escapers own improved beef / dairy / sheep now)
     caj = np.flatnonzero(~puno)
-    e10 = set(hh["household_id"].to_numpy()[esc10])
     is_e = np.array([h in e10 for h in allx["household_id"].to_numpy()[caj]])
     nonpoor = np.isin(allx["_cat"].to_numpy()[caj], ["escaped", "remained_not_poor"])
     score = rng.random(len(caj)) + 0.5 * nonpoor
     ce, cn = caj[is_e], caj[~is_e]
     imp[ce[np.argsort(-score[is_e], kind="stable")[:5]]] = 1
     imp[cn[np.argsort(-score[~is_e], kind="stable")[:50]]] = 1
-    out["improved_breed"] = imp
-    # head counts of 2004: made to agree with livestock.csv (Tables 6 and 8), then the models refined again
-    lv2004 = reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed)
-    # blanks: the incomplete households lack land (Cajamarca: half of them lack the head's age instead)
+    return imp
+
+
+def _blank_incomplete(out: pd.DataFrame, inc: np.ndarray, region: np.ndarray) -> None:
+    """The incomplete households lack land (Cajamarca: half of them lack the head's age instead)."""
     out["land_ha"] = out["land_ha"].astype(object)
     out["age_head"] = out["age_head"].astype(object)
-    inc_idx = np.flatnonzero(inc)
-    for k, i in enumerate(inc_idx):
+    for k, i in enumerate(np.flatnonzero(inc)):
         if region[i] == "Cajamarca" and k % 2:
             out.at[i, "age_head"] = None
         else:
             out.at[i, "land_ha"] = None
-    reasons = _reasons(allx, hh, rng)
-    order = np.argsort(out["household_id"].to_numpy(), kind="stable")
-    out = out.iloc[order].reset_index(drop=True)[SAMPLE_COLUMNS]
-    escaped10 = set(hh["household_id"].to_numpy()[esc10]) & set(out["household_id"])
-    return out, reasons, (escaped10, lv2004)
 
 
 def _reasons(allx: pd.DataFrame, hh: pd.DataFrame, rng) -> pd.DataFrame:
