@@ -12,7 +12,7 @@ from .draws import _pick, _rng
 from .herds import _debug_stage
 from .recalibrate import reconcile_counts
 from .models import design_improved_breeds, design_models
-from .targets import ESCAPED10_IN_SAMPLE, MODEL_N, REGIONS
+from .targets import ESCAPED10_IN_SAMPLE, MODEL_N, POVERTY_CUTOFF, REGIONS
 from .templates import study_spec
 
 # =========================================================================== sample and reasons
@@ -71,9 +71,9 @@ def _mover_split(region: str, tot: dict, k10: dict, rp_not94: np.ndarray, bp_poo
 def make_sample(hh: pd.DataFrame, seed: int = SEED):
     """sample.csv and reasons.csv: the models' households, drawn from households.csv by category."""
     cat = pd.Series(pd.NA, index=hh.index, dtype="object")
-    p79 = hh["stage_1979"] <= 7
-    p94 = hh["stage_1994"] <= 7
-    p04 = hh["stage_2004"] <= 7
+    p79 = hh["stage_1979"] <= POVERTY_CUTOFF
+    p94 = hh["stage_1994"] <= POVERTY_CUTOFF
+    p04 = hh["stage_2004"] <= POVERTY_CUTOFF
     cat[p79 & p04] = "remained_poor"
     cat[p79 & ~p04] = "escaped"
     cat[~p79 & p04] = "became_poor"
@@ -301,7 +301,7 @@ def _reasons(allx: pd.DataFrame, hh: pd.DataFrame, rng) -> pd.DataFrame:
     long.insert(2, "end", 2004)
     parts = [long]
     # per-period reasons of the households that escaped or fell within each sub-period
-    st = hh.set_index("household_id").loc[ids, ["stage_1979", "stage_1994", "stage_2004"]].to_numpy() <= 7
+    st = hh.set_index("household_id").loc[ids, ["stage_1979", "stage_1994", "stage_2004"]].to_numpy() <= POVERTY_CUTOFF
     for (r, (a, b), move), shares in PERIOD_SHARES.items():
         ia, ib = (0, 1) if (a, b) == (1979, 1994) else (1, 2)
         if move == "escaped":

@@ -285,17 +285,8 @@ def raise_correct(d: Design, rng, stars, judged, count_rules=None, tries: int = 
         return d
     need = int(np.ceil((d.fit_targets[1] - 3) / 100 * d.n1 - 1e-9))  # outcome-1 households above the cut
     lo, hi = d.scorecard_windows(stars, judged)
-    ctr, half = np.sqrt(lo * hi), 0.5 * np.log(hi / lo)
-
-    def state():
-        b, se, _ll = d.fit()
-        eta = d.X @ b
-        one = eta[d.y == 1]
-        near = one[(one < 0) & (one > -1)]
-        slack = float(np.sum(np.maximum(0, np.abs(np.log(se / ctr)) / half - 0.7)) - 0.3 * near.sum())
-        return (table_misses(d, stars, judged), max(0, need - int(np.sum(one >= 0))), slack), b, eta
-
-    cur, b, eta = state()
+    target = (stars, judged, need, np.sqrt(lo * hi), 0.5 * np.log(hi / lo))
+    cur, b, eta = _correct_state(d, *target)
     if cur[1] == 0:
         return d
     free = [j + 1 for j, nm in enumerate(d.names) if nm not in d.fixed and d.kinds[j] != "age"]
@@ -310,48 +301,74 @@ def raise_correct(d: Design, rng, stars, judged, count_rules=None, tries: int = 
         X2 = d.X.copy()
         kind = kinds[rng.integers(len(kinds))]
         j = free[rng.integers(len(free))]
-        kd = d.kinds[j - 1]
         up = np.sign(d.beta[j])
         if kind == "any":  # any household, either way
             i, up = int(rng.integers(d.n)), (1 if rng.random() < 0.5 else -1)
-        if kind == "exchange" or kd == "flag":
-            # exchange the column's values with a household of the same outcome (below the cut: one
-            # that stays above it): the column's values, and its sum over each outcome, stay
-            gain = (X2[:, j] - X2[i, j]) * b[j]
-            same = d.y == d.y[i]
-            donors = np.flatnonzero(same & (gain > 0.02) & (eta - gain > 0.3)) if kind != "any" \
-                else np.flatnonzero(same & (X2[:, j] != X2[i, j]))
-            if count_rules is not None and kd == "count":
-                if j not in count_rules or not count_rules[j][0][i]:
-                    continue
-                ok_, mn_, _g = count_rules[j]
-                owner = X2[:, j] > 0
-                donors = donors[ok_[donors] & (owner[donors] == owner[i]) & (X2[donors, j] >= mn_[i])
-                                & (X2[i, j] >= mn_[donors])]
-            if not len(donors):
-                continue
-            k = donors[rng.integers(len(donors))]
-            X2[i, j], X2[k, j] = X2[k, j], X2[i, j]
-        elif kd in Design.CONTINUOUS:
-            v = X2[i, j] + up * rng.uniform(0.2, 1.0) * sd[j]
-            X2[i, j] = np.clip(v, 0, 1) if kd == "prop" else v
+        if kind == "exchange" or d.kinds[j - 1] == "flag":
+            moved = _exchange_value(d, X2, i, j, kind, b, eta, count_rules, rng)
         else:
-            v = X2[i, j] + up
-            top = 3 if kd == "ordinal" else np.inf
-            if v < 0 or v > top or (kd == "count" and (X2[i, j] == 0) != (v == 0)):
-                continue
-            if count_rules is not None and kd == "count":
-                if j not in count_rules or not count_rules[j][0][i] or v < count_rules[j][1][i]:
-                    continue
-            X2[i, j] = v
+            moved = _step_value(d, X2, i, j, up, sd, count_rules, rng)
+        if not moved:
+            continue
         keep, d.X = d.X, X2
         d.polish(iters=200)
-        new, b2, eta2 = state()
+        new, b2, eta2 = _correct_state(d, *target)
         if new < cur:
             cur, b, eta = new, b2, eta2
         else:
             d.X = keep
     return d
+
+
+def _correct_state(d: Design, stars, judged, need: int, ctr, half):
+    """(cells missed, outcome-1 households short of `need`, slack) of the polished fit, its B and X B."""
+    b, se, _ll = d.fit()
+    eta = d.X @ b
+    one = eta[d.y == 1]
+    near = one[(one < 0) & (one > -1)]
+    slack = float(np.sum(np.maximum(0, np.abs(np.log(se / ctr)) / half - 0.7)) - 0.3 * near.sum())
+    return (table_misses(d, stars, judged), max(0, need - int(np.sum(one >= 0))), slack), b, eta
+
+
+def _exchange_value(d: Design, X2, i: int, j: int, kind: str, b, eta, count_rules, rng) -> bool:
+    """Exchange column j's values of household i and one of the same outcome (below the cut: one that
+    stays above it), in X2: the column's values, and its sum over each outcome, stay. False: no donor."""
+    kd = d.kinds[j - 1]
+    gain = (X2[:, j] - X2[i, j]) * b[j]
+    same = d.y == d.y[i]
+    donors = np.flatnonzero(same & (gain > 0.02) & (eta - gain > 0.3)) if kind != "any" \
+        else np.flatnonzero(same & (X2[:, j] != X2[i, j]))
+    if count_rules is not None and kd == "count":
+        if j not in count_rules or not count_rules[j][0][i]:
+            return False
+        ok_, mn_, _g = count_rules[j]
+        owner = X2[:, j] > 0
+        donors = donors[ok_[donors] & (owner[donors] == owner[i]) & (X2[donors, j] >= mn_[i])
+                        & (X2[i, j] >= mn_[donors])]
+    if not len(donors):
+        return False
+    k = donors[rng.integers(len(donors))]
+    X2[i, j], X2[k, j] = X2[k, j], X2[i, j]
+    return True
+
+
+def _step_value(d: Design, X2, i: int, j: int, up, sd, count_rules, rng) -> bool:
+    """Step household i's value of column j in direction `up` (a continuous one by part of its spread),
+    in X2. False when the step would leave the column's range or Tables 6 and 8's rules."""
+    kd = d.kinds[j - 1]
+    if kd in Design.CONTINUOUS:
+        v = X2[i, j] + up * rng.uniform(0.2, 1.0) * sd[j]
+        X2[i, j] = np.clip(v, 0, 1) if kd == "prop" else v
+        return True
+    v = X2[i, j] + up
+    top = 3 if kd == "ordinal" else np.inf
+    if v < 0 or v > top or (kd == "count" and (X2[i, j] == 0) != (v == 0)):
+        return False
+    if count_rules is not None and kd == "count":
+        if j not in count_rules or not count_rules[j][0][i] or v < count_rules[j][1][i]:
+            return False
+    X2[i, j] = v
+    return True
 
 
 REFINE_EVALS = 15000

@@ -210,3 +210,7 @@ TABLE9 = {
     "Cajamarca": [None, None, None, None, (12, 37), (32, 256), None, (50, 306), (51, 397), (90, 294), (7, 48),
                   (8, 29), (47, 190)],
 }
+
+
+#: Stages 1..POVERTY_CUTOFF are poor: the cutoff of the replica's own study.yml.
+POVERTY_CUTOFF = int(study_spec(SEED)["poverty_cutoff"])
