@@ -23,6 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from stagesofprogress import published as _published
+from stagesofprogress.logit import significance_stars
 from stagesofprogress.published import ERRATA_COLUMNS
 
 __all__ = [
@@ -191,7 +192,8 @@ def _abs_iv(n: _Num) -> tuple[float, float]:
 
 
 def _stars_for_p(p: float) -> int:
-    return 3 if p < 0.01 else 2 if p < 0.05 else 1 if p < 0.10 else 0
+    """Number of the paper's stars for a p-value (the method's `significance_stars`)."""
+    return len(significance_stars(float(p)))
 
 
 def _z_stars(z: float) -> int:

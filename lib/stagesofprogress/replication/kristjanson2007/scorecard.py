@@ -56,6 +56,7 @@ from scipy import stats
 
 from stagesofprogress import movements as mv
 from stagesofprogress import published as paper_tables
+from stagesofprogress.logit import significance_stars
 from stagesofprogress.study import Study
 
 COLUMNS = ["table", "row", "column", "paper", "reproduced", "tolerance", "ok"]
@@ -78,11 +79,9 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def star_level(p: float) -> str:
-    """The paper's stars for a p-value: *** < 0.01, ** < 0.05, * < 0.1."""
-    if p is None or not np.isfinite(p):
-        return ""
-    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+def star_level(p: float | None) -> str:
+    """The paper's stars for a p-value (the method's `significance_stars`); "" for None or NaN."""
+    return "" if p is None else significance_stars(float(p))
 
 
 def stars_consistent(b: float, se: float, printed_stars: str, decimals: int = 2) -> bool:
@@ -517,6 +516,7 @@ def sample_size_cells(study: Study, folder: str | Path) -> pd.DataFrame:
     """The group sizes printed in headers ("Puno (n=538)"), as cells `row` = "n", exact:
     Table 3's households per region, Table 6's surveyed households, Table 8's escapers."""
     from stagesofprogress import livestock as lv
+
     from .paper import sample_sizes
 
     found: dict[tuple[str, str], float] = {}

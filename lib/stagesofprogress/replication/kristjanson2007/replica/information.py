@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from stagesofprogress.logit import significance_stars
+
 from .fit import _expit, fit_logit
 from .windows import se_windows
 
@@ -57,8 +59,7 @@ class ExpectedInformation:
         from scipy.stats import norm
 
         def stars(z):
-            p = 2 * norm.sf(np.abs(z))
-            return (p < 0.1).astype(int) + (p < 0.05) + (p < 0.01)
+            return significance_stars(2 * norm.sf(np.abs(z))).str.len().to_numpy()
 
         sc -= float(np.sum(stars(b / np.maximum(se, 1e-12)) != stars(self.beta / self.se)))
         if self.wald is not None:
