@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from stagesofprogress import paper
+from stagesofprogress.replication.kristjanson2007 import paper
 
 
 def frame(columns, rows):

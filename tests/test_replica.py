@@ -11,7 +11,20 @@ import pytest
 
 import stagesofprogress as sop
 from stagesofprogress import datapackage as dp
-from stagesofprogress import replica
+from stagesofprogress.replication.kristjanson2007 import paper, replica
+from stagesofprogress.replication.kristjanson2007.replica import (
+    check as rcheck,
+    communities as rcommunities,
+    design as rdesign,
+    draws as rdraws,
+    fit as rfit,
+    households as rhouseholds,
+    models as rmodels,
+    sample as rsample,
+    search as rsearch,
+    targets as rtargets,
+    windows as rwindows,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PERU = ROOT / "data" / "peru2004"
@@ -32,7 +45,6 @@ TABLE3_KNOWN = {
 
 
 def _published(table: str) -> pd.DataFrame:
-    paper = pytest.importorskip("stagesofprogress.paper", reason="sop.paper (the transcribed tables) is not available yet")
     return paper.published(table)
 
 
@@ -97,21 +109,21 @@ def test_table3_reproduced(study):
 
 def test_table3_counts_chosen_jointly():
     """Each region's counts are as good as any for its own row, and together they print the pooled rows."""
-    c = replica.table3_counts()
-    assert c == replica.table3_counts()
-    W = sum(replica.TABLE3_N.values())
-    for r, n in replica.TABLE3_N.items():
+    c = rhouseholds.table3_counts()
+    assert c == rhouseholds.table3_counts()
+    W = sum(rtargets.TABLE3_N.values())
+    for r, n in rtargets.TABLE3_N.items():
         assert c[r][1994][0] + c[r][1994][2] == c[r][1979][0] + c[r][1979][2]  # poor in 2004, both periods
         for y in (1994, 1979):
             assert sum(c[r][y]) == n
-            best = replica._table3_candidates(n, replica.TABLE3_PCT[(r, y)])
-            assert replica._table3_misses(np.array([c[r][y]]), replica.TABLE3_PCT[(r, y)], n)[0][0] == \
-                replica._table3_misses(best, replica.TABLE3_PCT[(r, y)], n)[0][0]
+            best = rhouseholds._table3_candidates(n, rtargets.TABLE3_PCT[(r, y)])
+            assert rhouseholds._table3_misses(np.array([c[r][y]]), rtargets.TABLE3_PCT[(r, y)], n)[0][0] == \
+                rhouseholds._table3_misses(best, rtargets.TABLE3_PCT[(r, y)], n)[0][0]
     both = {y: np.add(c["Cajamarca"][y], c["Puno"][y]) for y in (1994, 1979)}
     # only the cells no counts can print miss (data/paper/errata.csv): poor at the end (both periods),
     # and 1979-2004's became poor and remained not poor; they meet the errata's consistent values
-    assert replica._table3_misses(both[1994][None, :4], replica.TABLE3_BOTH[1994], W)[0][0] == 1
-    assert replica._table3_misses(both[1979][None, :4], replica.TABLE3_BOTH[1979], W)[0][0] == 3
+    assert rhouseholds._table3_misses(both[1994][None, :4], rtargets.TABLE3_BOTH[1994], W)[0][0] == 1
+    assert rhouseholds._table3_misses(both[1979][None, :4], rtargets.TABLE3_BOTH[1979], W)[0][0] == 3
     assert abs(100 * (both[1994][0] + both[1994][2]) / W - 27.66) <= 0.05
     assert abs(100 * both[1979][2] / W - 9.94) <= 0.05 and abs(100 * both[1979][3] / W - 42.9) <= 0.05
 
@@ -122,15 +134,15 @@ def test_mover_split_gives_bases_the_quoted_shares_fit():
     k10 = {"escaped": 71, "remained_not_poor": 54}
     rp_not94 = np.arange(323) < 35  # expected 8.8 of 81 sampled
     bp_poor94 = np.arange(90) < 22  # expected 7.3 of 30: 9 + 30 - 7 = 32 fallers, and 67% of 32 cannot show
-    x, y = replica._mover_split("Puno", tot, k10, rp_not94, bp_poor94)
+    x, y = rsample._mover_split("Puno", tot, k10, rp_not94, bp_poor94)
     assert abs(x - 81 * 35 / 323) <= 2 and abs(y - 30 * 22 / 90) <= 2
     bases = {((1979, 1994), "escaped"): tot["escaped"] - k10["escaped"] + x,
              ((1994, 2004), "escaped"): sum(k10.values()),
              ((1979, 1994), "became_poor"): y + k10["remained_not_poor"],
              ((1994, 2004), "became_poor"): x + tot["became_poor"] - y}
-    assert not replica._shares_met(np.array([32]), replica.PERIOD_SHARES[("Puno", (1994, 2004), "became_poor")])[0]
+    assert not rsample._shares_met(np.array([32]), rsample.PERIOD_SHARES[("Puno", (1994, 2004), "became_poor")])[0]
     for (period, move), n in bases.items():
-        for sh in replica.PERIOD_SHARES[("Puno", period, move)].values():
+        for sh in rsample.PERIOD_SHARES[("Puno", period, move)].values():
             assert abs(round(sh * n) / n - sh) <= 0.01, (period, move, n, sh)
 
 
@@ -165,19 +177,19 @@ def test_table1_reproduced(study):
     for region in ("Cajamarca", "Puno"):
         c = com[com["region"] == region]
         for row, (col, d) in cols.items():
-            assert replica.round_half_up(c[col].mean(), d) == pytest.approx(pubi[(row, region)]), (row, region)
+            assert rdraws.round_half_up(c[col].mean(), d) == pytest.approx(pubi[(row, region)]), (row, region)
         for row, col in flags.items():
             assert 100 * c[col].mean() == pytest.approx(pubi[(row, region)]), (row, region)
-        ranks = c[[f"rank_{a}" for a in replica.ACTIVITIES]].astype(float)
-        ranks.columns = list(replica.ACTIVITIES)
-        order = replica.activity_ranks_order(ranks)
-        for a, want in replica.TABLE1[region]["ranks"].items():
+        ranks = c[[f"rank_{a}" for a in rtargets.ACTIVITIES]].astype(float)
+        ranks.columns = list(rtargets.ACTIVITIES)
+        order = rcommunities.activity_ranks_order(ranks)
+        for a, want in rtargets.TABLE1[region]["ranks"].items():
             assert order[a] == want, (region, a)
     # both regions (where Table 1 is consistent with its own region columns)
     for row, (col, d) in cols.items():
         if row == "Area of community":  # printed 2369, but (1605 + 3095) / 2 = 2350
             continue
-        assert replica.round_half_up(com[col].mean(), d) == pytest.approx(pubi[(row, "Both regions")]), row
+        assert rdraws.round_half_up(com[col].mean(), d) == pytest.approx(pubi[(row, "Both regions")]), row
     road = "Accessible village link road (number of months in a yr)"
     acts = {"Livestock production": "livestock_production", "Crop agriculture": "crop_agriculture",
             "Trade in livestock products": "trade_livestock_products", "Casual labor": "casual_labor",
@@ -186,14 +198,14 @@ def test_table1_reproduced(study):
     # printed 98, 33 and 8 for Both regions cannot come from 40 communities with 100/90, 25/35 and 0/25 percent
     inconsistent = {("Livestock production", "Both regions"), ("Business", "Both regions"), ("Livestock trade", "Both regions")}
     for g, c in groups.items():
-        assert replica.round_half_up(c["road_months"].mean()) == pubi[(road, g)], g
+        assert rdraws.round_half_up(c["road_months"].mean()) == pubi[(road, g)], g
         for row, a in acts.items():
             if (row, g) in inconsistent or (row, g) not in pubi.index or pd.isna(pubi[(row, g)]):
                 continue
-            assert replica.round_half_up(100 * c[f"act_{a}"].mean()) == pubi[(row, g)], (row, g)
-    both = com[[f"rank_{a}" for a in replica.ACTIVITIES]].astype(float)
-    both.columns = list(replica.ACTIVITIES)
-    assert [a for a, _r in sorted(replica.activity_ranks_order(both).items(), key=lambda kv: kv[1])][:7] == list(acts.values())
+            assert rdraws.round_half_up(100 * c[f"act_{a}"].mean()) == pubi[(row, g)], (row, g)
+    both = com[[f"rank_{a}" for a in rtargets.ACTIVITIES]].astype(float)
+    both.columns = list(rtargets.ACTIVITIES)
+    assert [a for a, _r in sorted(rcommunities.activity_ranks_order(both).items(), key=lambda kv: kv[1])][:7] == list(acts.values())
 
 
 # --------------------------------------------------------------------------- models (Tables 4, 5, 7)
@@ -204,7 +216,7 @@ MODEL_N = {("escape", "Puno"): 290, ("escape", "Cajamarca"): 202, ("descent", "P
 
 @pytest.fixture(scope="module")
 def fitted(study):
-    return replica.check_models(study)
+    return rcheck.check_models(study)
 
 
 def test_logit_sample_sizes(fitted):
@@ -252,8 +264,8 @@ def test_livestock_tables_reproduced(study):
     le = lv[lv["household_id"].isin(esc)]
     e_stats = le.groupby(["region", "species", "breed", "year"])["head"].agg(["mean", "size"])
     for region in ("Puno", "Cajamarca"):
-        for i, (sp, br) in enumerate(replica.ITEMS):
-            t6, t8 = replica.TABLE6[region][i], replica.TABLE8[region][i]
+        for i, (sp, br) in enumerate(rtargets.ITEMS):
+            t6, t8 = rtargets.TABLE6[region][i], rtargets.TABLE8[region][i]
             for yi, year in enumerate((1994, 2004)):
                 k = (region, sp, br, year)
                 assert owners.get(k, 0) == (t6[yi] if t6 else 0), k
@@ -262,7 +274,7 @@ def test_livestock_tables_reproduced(study):
                 else:
                     m, v = t8[yi]
                     assert e_stats.loc[k, "size"] == v, k
-                    assert replica.round_half_up(e_stats.loc[k, "mean"], 1) == pytest.approx(m), k
+                    assert rdraws.round_half_up(e_stats.loc[k, "mean"], 1) == pytest.approx(m), k
     # Table 7's outcome is what livestock.csv says for 2004
     imp = set(lv.loc[(lv["year"] == 2004) & (lv["breed"] == "improved"), "household_id"])
     assert set(smp.loc[smp["improved_breed"] == 1, "household_id"]) == imp
@@ -294,7 +306,7 @@ def test_production_table9_reproduced(study):
     valid = now.groupby(level=[0, 1]).sum()
     newn = new.groupby(level=[0, 1]).sum()
     for region in ("Puno", "Cajamarca"):
-        for (prod, _unit), t9 in zip(replica.PRODUCTS, replica.TABLE9[region]):
+        for (prod, _unit), t9 in zip(rtargets.PRODUCTS, rtargets.TABLE9[region]):
             if t9 is None:
                 assert (region, prod) not in valid.index
                 continue
@@ -340,7 +352,7 @@ def _t7_like(se, seed=3, n1=200, n0=200, mix=None):
     names = ["male_head", "land_ha", "dependency_ratio", "multiple_activities"]
     kinds = ["flag", "logland", "prop", "flag"]
     beta = [-0.3, 0.4, 0.12, -0.5, 0.6]
-    d = replica.Design(np.random.default_rng(seed + 1), names, kinds, beta, se, n1, n0, "Puno", robust=False,
+    d = rdesign.Design(np.random.default_rng(seed + 1), names, kinds, beta, se, n1, n0, "Puno", robust=False,
                        fixed=fixed)
     d.free_flags = {"multiple_activities"}
     if mix is not None:  # a known construction: the dependency ratio loads on the fixed columns
@@ -354,7 +366,7 @@ def _attainable():
     """SE targets made by a known correlated construction, and a fresh design aiming at them."""
     truth = _t7_like(np.ones(5), mix=[-0.5, 0.3])
     target = truth.expected_se()[0]
-    n1 = int(round(replica._expit(truth.X @ truth.beta).sum()))  # the truth's own expected count
+    n1 = int(round(rfit._expit(truth.X @ truth.beta).sum()))  # the truth's own expected count
     return target, _t7_like(target, n1=n1, n0=400 - n1)
 
 
@@ -363,7 +375,7 @@ def test_calibrate_mix_recovers_attainable_ses():
     assert not np.allclose(d.expected_se()[0], target, rtol=0.02)  # the independent draw misses them
     d.calibrate_mix("dependency_ratio", "multiple_activities")
     np.testing.assert_allclose(d.expected_se()[0], target, rtol=0.02)
-    assert abs(replica._expit(d.X @ d.beta).sum() - d.n1) < 1.0  # the level keeps sum(pi) = n1
+    assert abs(rfit._expit(d.X @ d.beta).sum() - d.n1) < 1.0  # the level keeps sum(pi) = n1
     x = d.X[:, 3]
     assert x.min() >= 0 and x.max() <= 1
     assert np.corrcoef(x, d.X[:, 1])[0, 1] < -0.2  # it moves with the fixed columns, as built
@@ -390,7 +402,7 @@ def test_polish_affine_lands_on_b_and_leaves_the_rest():
     m = np.linalg.lstsq(X, d.X[:, 3], rcond=None)[0]
     M = np.eye(len(m))
     M[:, 3] = m
-    pi = replica._expit(X @ b0)
+    pi = rfit._expit(X @ b0)
     V0 = np.linalg.inv((X * (pi * (1 - pi))[:, None]).T @ X)
     Mi = np.linalg.inv(M)
     np.testing.assert_allclose(se, np.sqrt(np.diag(Mi @ V0 @ Mi.T)), rtol=0.01)
@@ -399,17 +411,17 @@ def test_polish_affine_lands_on_b_and_leaves_the_rest():
 
 def test_raise_correct_never_loses_a_cell():
     """It raises the hard count of outcome-1 households above the cut, and keeps every cell it met."""
-    d = replica.design_model("descent", "Cajamarca", replica.SEED)
-    stars, judged = replica.printed_targets("descent", "Cajamarca")
+    d = rmodels.design_model("descent", "Cajamarca", replica.SEED)
+    stars, judged = rwindows.printed_targets("descent", "Cajamarca")
 
     def counts():
         b = d.fit()[0]
-        return np.mean((d.X @ b)[d.y == 1] >= 0), replica.table_misses(d, stars, judged)
+        return np.mean((d.X @ b)[d.y == 1] >= 0), rsearch.table_misses(d, stars, judged)
 
     c1, misses = counts()
     ll, _c1_t, c0_t = d.fit_targets
     d.fit_targets = (ll, 100 * c1 + 10, c0_t)  # ask for more than it has
-    replica.raise_correct(d, np.random.default_rng(0), stars, judged, tries=300)
+    rsearch.raise_correct(d, np.random.default_rng(0), stars, judged, tries=300)
     c1_after, misses_after = counts()
     assert c1_after > c1
     assert misses_after <= misses

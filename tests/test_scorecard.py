@@ -12,7 +12,8 @@ import pytest
 
 import stagesofprogress as sop
 from stagesofprogress.outputs import compute_tables
-from stagesofprogress.scorecard import (
+from stagesofprogress.replication.kristjanson2007 import scorecard as sc
+from stagesofprogress.replication.kristjanson2007.scorecard import (
     COLUMNS,
     Judgement,
     _judge,
@@ -38,7 +39,7 @@ def study():
 
 @pytest.fixture(scope="module")
 def card(study):
-    return sop.scorecard.scorecard(study)
+    return sc.scorecard(study)
 
 
 # ---------------------------------------------------------------------------- shape
@@ -233,5 +234,5 @@ def test_small_helpers():
 def test_no_paper_raises_directly_and_produces_nothing(tmp_path):
     s = sop.load_study(Path(__file__).parents[1] / "data" / "example")
     with pytest.raises(KeyError, match="paper"):
-        sop.scorecard.scorecard(s)
+        sc.scorecard(s)
     assert "scorecard.csv" not in compute_tables(s)

@@ -46,7 +46,7 @@ _LAZY = {
     "spss_table": ("logit_report", "spss_table"),
     "logit_html": ("logit_report", "to_html"),
     "write_logit_csv": ("logit_report", "write_logit_csv"),
-    # analyses (Tables 1, 4-9) and the reproduction scorecard
+    # analyses (Tables 1, 4-9)
     "activity_ranks": ("communities", "activity_ranks"),
     "communities_summary": ("communities", "communities_summary"),
     "reason_flags": ("reasons", "reason_flags"),
@@ -60,17 +60,14 @@ _LAZY = {
     "holdings": ("livestock", "holdings"),
     "new_activities": ("livestock", "new_activities"),
     "production_shares": ("livestock", "production_shares"),
-    "scorecard_summary": ("scorecard", "scorecard_summary"),
     # study generators and the book runner
     "BookError": ("rebuild", "BookError"),
     "build_book": ("rebuild", "build_book"),
-    # submodules used as namespaces (sop.scorecard.scorecard(study), sop.plots.ladder(...))
-    "paper": ("paper", None),
-    "scorecard": ("scorecard", None),
+    # submodules used as namespaces (sop.plots.ladder(...), sop.published.wide(...))
     "plots": ("plots", None),
     "book": ("book", None),
     "schema": ("schema", None),
-    "replica": ("replica", None),
+    "published": ("published", None),
     "datapackage": ("datapackage", None),
 }
 

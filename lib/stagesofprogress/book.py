@@ -32,6 +32,7 @@ import pandas as pd
 
 from . import movements as mv
 from . import safetext
+from .published import paper_folder
 from .safetext import MD, md, md_join
 from .study import Study
 
@@ -377,15 +378,6 @@ def region_movement_text(study: Study, start: int, end: int) -> MD:
 # --------------------------------------------------------------------------- published tables
 
 
-def paper_folder(study: Study):
-    """Folder of the published tables a study declares (`paper:` in study.yml), or None."""
-    rel = study.meta.get("paper")
-    if not rel:
-        return None
-    path = (study.path / rel).resolve()
-    return path if path.is_dir() else None
-
-
 def interleave_columns(computed: pd.DataFrame, published: pd.DataFrame,
                        names: tuple[str, str] = ("This book", "Published")) -> pd.DataFrame:
     """Columns side by side: for every column c of `computed`, (c, "This book"), (c, "Published").
@@ -449,9 +441,9 @@ def table2(study: Study, column: str = "assets") -> pd.DataFrame:
     t = t.rename(columns={"households": "Households", "mean": "Mean assets"})
     folder = paper_folder(study)
     if folder is not None:
-        from . import paper
+        from . import published as paper_tables
 
-        pub = paper.wide("Table 2", folder).set_index("row").iloc[:, 0]
+        pub = paper_tables.wide("Table 2", folder).set_index("row").iloc[:, 0]
         t["Published"] = pd.to_numeric(pub.reindex(t.index), errors="coerce")
     t.index.name = "Stage"
     return t
@@ -491,9 +483,9 @@ def published_table3(folder, periods: Sequence[tuple[int, int]]) -> pd.DataFrame
 
     Rows "Cajamarca, 1994-2004" become (group, period) cells; "Both Regions" is renamed "All".
     """
-    from . import paper
+    from . import published as paper_tables
 
-    w = paper.wide("Table 3", folder)
+    w = paper_tables.wide("Table 3", folder)
     names = {"Remained Poor": "remained_poor", "Escaped Poverty": "escaped", "Became Poor": "became_poor",
              "Remained Not Poor": "remained_not_poor", "Poor at the Start of the Period": "poor_at_start",
              "Poor at the End of the Period": "poor_at_end"}
@@ -528,9 +520,9 @@ def table3_beside(study: Study) -> tuple[pd.DataFrame, float | None]:
     diff = (t[cols] - pub.reindex(index=t.index)[cols]).abs().max().max()
     n_col = ("Households", "n")
     if n_col in t.columns:
-        from . import paper
+        from . import published as paper_tables
 
-        sizes = paper.sample_sizes(folder)
+        sizes = paper_tables.sample_sizes(folder)
         sizes = sizes[sizes["table"] == "Table 3"].set_index("group")["n"].astype(int)
         if len(sizes):
             sizes[mv.ALL] = int(sizes.sum())
@@ -646,14 +638,14 @@ def odds_beside(fit, study: Study) -> pd.DataFrame | None:
     Rows are the model's variables (printed labels); columns (group, "This book" | "Published").
     None when the study has no paper or the paper has no table of that name.
     """
-    from . import paper
+    from . import published as paper_tables
 
     folder = paper_folder(study)
     table = str(fit.spec.get("table") or "")
     if folder is None or not table.startswith("Table"):
         return None
     try:
-        pub = paper.wide(table, folder).set_index("row")
+        pub = paper_tables.wide(table, folder).set_index("row")
     except (KeyError, FileNotFoundError):
         return None
     rows = {}
@@ -926,13 +918,13 @@ def table3_gaps(study: Study) -> dict[str, str] | None:
     folder = paper_folder(study)
     if folder is None:
         return None
-    from . import scorecard
+    from . import published as paper_tables
 
     periods = sorted([(y, study.survey_year) for y in study.time_points[:-1]], key=lambda p: -p[0])
     ours = table3(study, periods, with_n=False)
     pub = published_table3(folder, periods).reindex(index=ours.index)
     diff = (ours - pub).abs()
-    err = scorecard.errata(folder)
+    err = paper_tables.errata(folder)
     err = err[err["table"] == "Table 3"]
     label_to_key = {v: k for k, v in TABLE3_LABELS.items()}
     cells = []
@@ -975,9 +967,9 @@ def errata_text(study: Study, table: str) -> MD:
     folder = paper_folder(study)
     if folder is None:
         return MD("")
-    from . import scorecard
+    from . import published as paper_tables
 
-    err = scorecard.errata(folder)
+    err = paper_tables.errata(folder)
     err = err[err["table"] == table]
     if err.empty:
         return MD("")

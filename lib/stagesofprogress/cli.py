@@ -54,6 +54,14 @@ def cmd_tables(args) -> int:
     return 0
 
 
+def add_plugin_parsers(sub) -> None:
+    """Subcommands of installed plug-ins (entry point group `stagesofprogress.commands`)."""
+    from importlib.metadata import entry_points
+
+    for ep in sorted(entry_points(group="stagesofprogress.commands"), key=lambda e: e.name):
+        ep.load()(sub)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sop", description="Stages-of-Progress poverty dynamics: validate a study, compute its tables, build its book.")
     p.add_argument("--version", action="version", version=f"sop {__version__}")
@@ -77,9 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_simulate_parser(sub)
 
     from .datapackage import add_parser as add_datapackage_parser
-    from .replica import add_parser as add_replica_parser
 
-    add_replica_parser(sub)
+    add_plugin_parsers(sub)
     add_datapackage_parser(sub)
     __import__(f"{__package__}.compare", fromlist=["add_parser"]).add_parser(sub)  # sop compare
     return p

@@ -2,7 +2,8 @@
 
 Modules contribute tables by registering a producer: a function taking a `Study` and
 returning {file name: DataFrame}, or {} when the study lacks what it needs. New tables
-(logit, livestock, scorecard) plug in without touching the command.
+(logit, livestock) plug in without touching the command; tables from outside the method (a
+replication's scorecard) come from the entry point group `stagesofprogress.tables`.
 """
 
 from __future__ import annotations
@@ -117,7 +118,6 @@ _ANALYSES = (
     ("reasons", lambda s: s.has("sample") or s.has("reasons")),
     ("models", lambda s: s.has("sample") or s.has("reasons")),
     ("livestock", lambda s: s.has("livestock") or s.has("production")),
-    ("scorecard", lambda s: bool(s.meta.get("paper"))),
     ("mobility", lambda s: True),  # mobility.csv, steady_state.csv, projection.csv, movements_ci.csv
 )
 
@@ -130,11 +130,26 @@ def _register_analyses(study: Study) -> None:
             importlib.import_module(f".{module}", __package__)
 
 
+#: Entry point group of table plug-ins (pyproject.toml): ``f(study) -> {file name: DataFrame}``.
+TABLE_PLUGINS = "stagesofprogress.tables"
+
+
+def plugin_tables(study: Study) -> dict[str, pd.DataFrame]:
+    """Tables from installed plug-ins (e.g. a replication's scorecard), in entry point name order."""
+    from importlib.metadata import entry_points
+
+    tables: dict[str, pd.DataFrame] = {}
+    for ep in sorted(entry_points(group=TABLE_PLUGINS), key=lambda e: e.name):
+        tables.update(ep.load()(study))
+    return tables
+
+
 def compute_tables(study: Study) -> dict[str, pd.DataFrame]:
     _register_analyses(study)
     tables: dict[str, pd.DataFrame] = {}
     for _name, fn in PRODUCERS:
         tables.update(fn(study))
+    tables.update(plugin_tables(study))
     return tables
 
 

@@ -22,6 +22,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from stagesofprogress import published as _published
+from stagesofprogress.logit import significance_stars
+from stagesofprogress.published import ERRATA_COLUMNS
+
 __all__ = [
     "TABLES",
     "ERRATA_COLUMNS",
@@ -48,7 +52,6 @@ __all__ = [
 ]
 
 TABLES = [f"Table {i}" for i in range(1, 10)]
-ERRATA_COLUMNS = ["table", "row", "column", "printed", "consistent_value", "explanation"]
 REGIONS = ["Puno", "Cajamarca"]
 _EPS = 1e-9
 _Z_CI = 1.96  # the paper's 95 percent intervals (Table 7)
@@ -62,7 +65,7 @@ _CELL = re.compile(r"^(-?\d+(?:\.(\d+))?)(\*{0,3})(?:\s*\(\d+\))?$")
 
 def data_dir() -> Path:
     """Folder with the transcription (``data/paper`` at the repository root)."""
-    return Path(__file__).resolve().parents[2] / "data" / "paper"
+    return Path(__file__).resolve().parents[4] / "data" / "paper"
 
 
 def _table_name(table: str | int) -> str:
@@ -82,9 +85,7 @@ def wide(table: str | int, folder: Path | None = None) -> pd.DataFrame:
 
     Heading rows are kept (all cells empty) so the table can be re-rendered as printed.
     """
-    name = _table_name(table)
-    path = (folder or data_dir()) / f"table{_table_number(name)}.csv"
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    return _published.wide(_table_name(table), folder or data_dir())
 
 
 def parse_printed(s: str) -> tuple[float, int, int | None]:
@@ -134,16 +135,12 @@ def published(table: str | int | None = None, folder: Path | None = None) -> pd.
 
 def text_figures(folder: Path | None = None) -> pd.DataFrame:
     """Numbers quoted in the paper's prose (``text_figures.csv``), value as float."""
-    df = pd.read_csv((folder or data_dir()) / "text_figures.csv", dtype=str, keep_default_na=False)
-    df["value"] = df["value"].astype(float)
-    return df
+    return _published.text_figures(folder or data_dir())
 
 
 def sample_sizes(folder: Path | None = None) -> pd.DataFrame:
     """Group sizes printed in table headers or row labels (``sample_sizes.csv``)."""
-    df = pd.read_csv((folder or data_dir()) / "sample_sizes.csv", dtype=str, keep_default_na=False)
-    df["n"] = df["n"].astype(int)
-    return df
+    return _published.sample_sizes(folder or data_dir())
 
 
 # --------------------------------------------------------------------------------------
@@ -195,7 +192,8 @@ def _abs_iv(n: _Num) -> tuple[float, float]:
 
 
 def _stars_for_p(p: float) -> int:
-    return 3 if p < 0.01 else 2 if p < 0.05 else 1 if p < 0.10 else 0
+    """Number of the paper's stars for a p-value (the method's `significance_stars`)."""
+    return len(significance_stars(float(p)))
 
 
 def _z_stars(z: float) -> int:

@@ -54,9 +54,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import movements as mv
-from . import outputs
-from .study import Study
+from stagesofprogress import movements as mv
+from stagesofprogress import published as paper_tables
+from stagesofprogress.logit import significance_stars
+from stagesofprogress.study import Study
 
 COLUMNS = ["table", "row", "column", "paper", "reproduced", "tolerance", "ok"]
 SUMMARY_COLUMNS = ["table", "cells", "ok", "share_ok"]
@@ -78,11 +79,9 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def star_level(p: float) -> str:
-    """The paper's stars for a p-value: *** < 0.01, ** < 0.05, * < 0.1."""
-    if p is None or not np.isfinite(p):
-        return ""
-    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+def star_level(p: float | None) -> str:
+    """The paper's stars for a p-value (the method's `significance_stars`); "" for None or NaN."""
+    return "" if p is None else significance_stars(float(p))
 
 
 def stars_consistent(b: float, se: float, printed_stars: str, decimals: int = 2) -> bool:
@@ -208,7 +207,7 @@ def _cell(table, row, column, value, stars=None, rank=None) -> dict:
 
 
 def _table1(study: Study) -> list[dict]:
-    from .communities import communities_summary
+    from stagesofprogress.communities import communities_summary
 
     s = communities_summary(study)
     return [_cell("Table 1", r.label, r.group, r.value, rank=None if pd.isna(r.rank) else int(r.rank)) for r in s.itertuples()]
@@ -247,7 +246,7 @@ def _when(year: int, now: int) -> str:
 
 
 def _livestock_tables(study: Study) -> list[dict]:
-    from . import livestock as lv
+    from stagesofprogress import livestock as lv
 
     out = []
     if study.has("livestock"):
@@ -326,7 +325,7 @@ def _logit_cells(fit) -> list[dict]:
 
 
 def _fits(study: Study) -> dict:
-    from . import models
+    from stagesofprogress import models
 
     if not study.has("sample"):
         return {}
@@ -356,22 +355,21 @@ def reproduce(study: Study, fits: dict | None = None) -> pd.DataFrame:
 
 
 def paper_folder(study: Study) -> Path | None:
-    """The study's `paper:` folder (relative to the study), or None when it declares none."""
+    """The study's `paper:` folder (relative to the study), or None when it declares none.
+
+    Unlike `stagesofprogress.published.paper_folder`, a declared folder that does not exist
+    is an error here: the scorecard was asked for and cannot be computed.
+    """
     p = study.meta.get("paper")
     if not p:
         return None
-    folder = (Path(study.path) / str(p)).resolve()
-    if not folder.is_dir():
-        raise FileNotFoundError(f"study.yml says paper: {p}, but {folder} is not a folder.")
+    folder = paper_tables.paper_folder(study)
+    if folder is None:
+        raise FileNotFoundError(f"study.yml says paper: {p}, but {(Path(study.path) / str(p)).resolve()} is not a folder.")
     return folder
 
 
-def errata(folder: Path | None) -> pd.DataFrame:
-    """The paper's errata (table, row, column, printed, consistent_value, explanation), or none."""
-    cols = ["table", "row", "column", "printed", "consistent_value", "explanation"]
-    if folder is None or not (Path(folder) / "errata.csv").exists():
-        return pd.DataFrame(columns=cols)
-    return pd.read_csv(Path(folder) / "errata.csv", dtype=str, keep_default_na=False)
+errata = paper_tables.errata
 
 
 _RANK = re.compile(r"\((\d+)\)\s*$")
@@ -517,7 +515,8 @@ def scorecard(study: Study, folder: str | Path | None = None, fits: dict | None 
 def sample_size_cells(study: Study, folder: str | Path) -> pd.DataFrame:
     """The group sizes printed in headers ("Puno (n=538)"), as cells `row` = "n", exact:
     Table 3's households per region, Table 6's surveyed households, Table 8's escapers."""
-    from . import livestock as lv
+    from stagesofprogress import livestock as lv
+
     from .paper import sample_sizes
 
     found: dict[tuple[str, str], float] = {}
@@ -585,7 +584,7 @@ class _Ctx:
         return float(t[(t["year"] == year) & (t["group"] == region)]["percent_poor"].iloc[0])
 
     def share(self, reason: str, cat: str, a: int, b: int, region: str) -> float:
-        from . import reasons as rs
+        from stagesofprogress import reasons as rs
 
         t = self.cached(("rs", a, b), lambda: rs.reason_shares(self.study, [(a, b)]))
         hit = t[(t["group"] == region) & (t["category"] == cat) & (t["reason"] == reason)]
@@ -618,7 +617,7 @@ class _Ctx:
         return float(pd.to_numeric(smp.loc[keep.to_numpy(), column], errors="coerce").mean())
 
     def livestock(self, fn: str, item: str, year: int, region: str, field: str) -> float:
-        from . import livestock as lv
+        from stagesofprogress import livestock as lv
 
         t = self.cached(("lv", fn), lambda: getattr(lv, fn)(self.study, category="escaped"))
         key = "item" if "item" in t.columns else "label"
@@ -737,7 +736,7 @@ def _recipe(fid: str, c: _Ctx) -> float:  # noqa: C901 - one branch per kind of 
         return c.livestock("production_shares", "milk prod litres/day", int(m.group(1)), c.region(m.group(2)), "percent")
     m = re.fullmatch(r"milk_production_ratio_(\w+)_escapers", fid)
     if m:
-        from . import livestock as lv
+        from stagesofprogress import livestock as lv
 
         y0, y1 = lv.settings(s)["years"][0], lv.settings(s)["years"][-1]
         region = c.region(m.group(1))
@@ -779,9 +778,13 @@ def text_cells(study: Study, folder: str | Path, fits: dict | None = None) -> pd
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-@outputs.producer("scorecard")
-def _produce(study: Study) -> dict[str, pd.DataFrame]:
-    if not study.meta.get("paper") or not (Path(study.path) / str(study.meta["paper"])).is_dir():
+def tables(study: Study) -> dict[str, pd.DataFrame]:
+    """The `sop tables` plug-in (entry point group `stagesofprogress.tables`).
+
+    Returns ``scorecard.csv`` and ``scorecard_summary.csv`` for a study whose `paper:` folder
+    exists, and nothing for any other study.
+    """
+    if paper_tables.paper_folder(study) is None:
         return {}
     card = scorecard(study)
     return {"scorecard.csv": card, "scorecard_summary.csv": scorecard_summary(card)}

@@ -1,0 +1,80 @@
+"""A study's published tables: the folder `paper:` in study.yml names, read as printed.
+
+Any study may declare a folder of tables published about it (`paper:`, relative to the
+study folder). The method reads that folder generically: one CSV per printed table
+(`table<N>.csv`, a `row` column and one string column per printed column), the group
+sizes printed in headers (`sample_sizes.csv`), the numbers quoted in the prose
+(`text_figures.csv`) and the misprints (`errata.csv`). Knowledge of one particular paper
+(its table names, how each cell is judged) lives in its replication, not here.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from .study import Study
+
+__all__ = ["ERRATA_COLUMNS", "errata", "paper_folder", "sample_sizes", "table_file", "text_figures", "wide"]
+
+ERRATA_COLUMNS = ["table", "row", "column", "printed", "consistent_value", "explanation"]
+
+
+def paper_folder(study: Study) -> Path | None:
+    """The folder of published tables the study declares, or None.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The resolved `paper:` folder; None when study.yml declares none or the folder
+        does not exist.
+    """
+    rel = study.meta.get("paper")
+    if not rel:
+        return None
+    path = (Path(study.path) / str(rel)).resolve()
+    return path if path.is_dir() else None
+
+
+def table_file(table: str | int, folder: Path) -> Path:
+    """Path of a printed table's CSV in `folder`: ``"Table 4"`` or ``4`` -> ``table4.csv``."""
+    m = re.fullmatch(r"(?i)\s*(?:table\s*)?(\d+)\s*", str(table))
+    if not m:
+        raise KeyError(f"not a table name: {table!r} (expected 'Table N' or N)")
+    return Path(folder) / f"table{int(m.group(1))}.csv"
+
+
+def wide(table: str | int, folder: Path) -> pd.DataFrame:
+    """A published table in its printed layout: `row` plus one string column per printed column.
+
+    Heading rows are kept (all cells empty) so the table can be shown as printed.
+    """
+    return pd.read_csv(table_file(table, folder), dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def sample_sizes(folder: Path) -> pd.DataFrame:
+    """Group sizes printed in table headers or row labels (`sample_sizes.csv`), `n` as int."""
+    df = pd.read_csv(Path(folder) / "sample_sizes.csv", dtype=str, keep_default_na=False)
+    df["n"] = df["n"].astype(int)
+    return df
+
+
+def text_figures(folder: Path) -> pd.DataFrame:
+    """Numbers quoted in the published prose (`text_figures.csv`), `value` as float."""
+    df = pd.read_csv(Path(folder) / "text_figures.csv", dtype=str, keep_default_na=False)
+    df["value"] = df["value"].astype(float)
+    return df
+
+
+def errata(folder: Path | None) -> pd.DataFrame:
+    """The published misprints (`errata.csv`), or an empty frame with its columns."""
+    if folder is None or not (Path(folder) / "errata.csv").exists():
+        return pd.DataFrame(columns=ERRATA_COLUMNS)
+    return pd.read_csv(Path(folder) / "errata.csv", dtype=str, keep_default_na=False)

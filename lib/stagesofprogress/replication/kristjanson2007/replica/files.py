@@ -1,0 +1,50 @@
+"""The replica as files: every step in order, written atomically into a study folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from stagesofprogress.outputs import to_csv_bytes, write_atomically
+
+from ..command import SEED
+from .communities import make_communities
+from .households import make_households
+from .livestock import make_livestock
+from .sample import make_sample
+from .templates import readme, study_yml
+
+
+def build(seed: int = SEED) -> dict[str, bytes]:
+    """Every file of the replica as {file name: bytes} (deterministic for a seed)."""
+    from stagesofprogress import datapackage as dp
+
+    com = make_communities(seed)
+    hh = make_households(com, seed)
+    files = {
+        "study.yml": study_yml(seed).encode("utf-8"),
+        "README.md": readme(seed).encode("utf-8"),
+        "communities.csv": to_csv_bytes(com),
+        "households.csv": to_csv_bytes(hh),
+    }
+    files.update(_sample_files(hh, seed))
+    files["datapackage.json"] = dp.to_json_bytes(dp.from_files(files, "peru2004"))
+    return files
+
+
+def _sample_files(hh: pd.DataFrame, seed: int) -> dict[str, bytes]:
+    sample, reasons, (escaped10, lv2004) = make_sample(hh, seed)
+    out = {"sample.csv": to_csv_bytes(sample), "reasons.csv": to_csv_bytes(reasons)}
+    livestock, production = make_livestock(hh, sample, escaped10, seed, lv2004)
+    out["livestock.csv"] = to_csv_bytes(livestock)
+    out["production.csv"] = to_csv_bytes(production)
+    return out
+
+
+def generate(out_dir: str | Path, seed: int = SEED) -> Path:
+    """Write the replica study folder `out_dir` (replaced atomically)."""
+    out = Path(out_dir)
+    write_atomically(out, build(seed))
+    return out
