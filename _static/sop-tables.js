@@ -122,6 +122,9 @@
       if (table.closest("mjx-container")) return;
       const box = scrollBox(table, article);
       if (box.querySelectorAll("table").length === 1) caption(table, box);
+      // on a wide screen, a table that almost fits is set more tightly first
+      if (box.scrollWidth > box.clientWidth + 1 && box.clientWidth >= 600 &&
+          box.scrollWidth < 1.5 * box.clientWidth) table.classList.add("sop-compact");
       if (box.scrollWidth > box.clientWidth + 1) pin(table, box);
     });
   }
