@@ -109,7 +109,7 @@
     const div = document.createElement("div");
     div.className = "sop-table-caption";
     div.setAttribute("aria-hidden", "true");
-    div.innerHTML = cap.innerHTML;
+    cap.childNodes.forEach(function (n) { div.appendChild(n.cloneNode(true)); });
     if (getComputedStyle(cap).fontWeight >= 600) div.style.fontWeight = "bold";
     box.parentNode.insertBefore(div, box);
     cap.classList.add("sop-visually-hidden");
