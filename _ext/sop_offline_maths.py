@@ -9,6 +9,9 @@ TeX/MathML/CHTML component, the TeX extensions it may autoload, the CHTML fonts,
 accessibility modules, and MathJax's licence. The ``mathjax3_config`` of ``_config.yml``
 keeps working unchanged.
 
+The files are copied into the output, never into the book's own ``_static/``: Jupyter Book
+adds every ``.js`` file found there to every page.
+
 The copy is deterministic (same files, same bytes) and touches only ``_static/mathjax`` in
 the output folder, which this extension writes. If the package is missing, the build stops
 with a message saying what to install, rather than silently falling back to a CDN.
