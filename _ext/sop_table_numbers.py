@@ -7,7 +7,8 @@ extension reads those outputs instead, without touching a chapter:
 * while a page is read, every ``<table>`` with a ``<caption>`` in an HTML output gets an id
   if it has none (``tbl-table4`` for a caption "Table 4. ...", else ``tbl-`` and a slug of
   the caption, as ``book.table`` does) and is registered as a Sphinx label under that id, so
-  ``{ref}`tbl-table3``` links to it from any page (with -n, a wrong name is reported);
+  ``{ref}`tbl-table3``` links to it from any page (with -n, a wrong name is reported); a
+  table whose caption starts "Table N." is also reachable as ``tbl-tableN``, whatever its id;
 * once every page is read and the sections are numbered, each table whose caption does not
   already carry the paper's number gets the book's number, chapter first, as figures do
   ("Table 7.2"; unnumbered appendices take letters, "Table B.1"), and a reference shows that
@@ -115,6 +116,10 @@ def _doctree_read(app: Sphinx, doctree: nodes.document) -> None:
             num = paper_number(cap)
             labels[tid] = (docname, tid, f"Table {num}" if num else cap)
             anon[tid] = (docname, tid)
+            alias = f"tbl-table{num}"
+            if num and alias != tid and (alias not in labels or labels[alias][0] == docname):
+                labels[alias] = (docname, tid, f"Table {num}")  # the paper's tables by number
+                anon[alias] = (docname, tid)
             found.append((tid, cap, num))
         if pieces:
             _replace(node, "".join(pieces) + text[last:])

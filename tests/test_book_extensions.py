@@ -61,8 +61,9 @@ Two
 .. raw:: html
 
    <div><table id="tbl-second"><caption>Second chapter's table</caption><tr><td>3</td></tr></table></div>
+   <table class="sop-table" id="tbl-table-2-a-slug"><caption>Table 2. Paper's second</caption></table>
 
-Back to :ref:`tbl-first`.
+Back to :ref:`tbl-first`; the paper's :ref:`tbl-table2`.
 """
 
 
@@ -100,6 +101,8 @@ def test_tables_referable_from_any_page(built):
                      r"Table 2\.1</span></a>", one)
     assert re.search(r'href="#tbl-table4"><span class="std std-ref">Table 4</span>', one)
     assert re.search(r'href="one.html#tbl-first"><span class="std std-ref">Table 1\.1</span>', two)
+    # a paper table with another id is still reachable by its number
+    assert re.search(r'href="#tbl-table-2-a-slug"><span class="std std-ref">Table 2</span>', two)
     assert built["warnings"] == "", built["warnings"]
 
 
