@@ -122,3 +122,37 @@ def test_caption_helpers():
     assert stn.paper_number("Tables of x") is None
     assert stn.caption_of('<table><caption style="a"><b>A</b> &lt;b&gt;\n c</caption></table>') == "A <b> c"
     assert stn.slug("Table 3. Households, by region") == "table-3-households-by-region"
+
+
+BIB = """
+@article{kristjanson2007x, author = {Kristjanson, P. and Krishna, A. and Radeny, M.}, title = {Dynamic poverty},
+  journal = {J}, year = {2007}}
+@article{krishna2004a, author = {Krishna, Anirudh}, title = {Escaping poverty}, journal = {WD}, year = {2004}}
+@article{krishna2004b, author = {Krishna, Anirudh}, title = {Falling into poverty}, journal = {JHD}, year = {2004}}
+@article{swinton, author = {Swinton, S. M. and Quiroz, R.}, title = {Soil}, journal = {WD}, year = {2001}}
+"""
+
+
+def test_bibliography_labels_are_author_year(tmp_path):
+    """Citations in the text and labels in the bibliography use the same author-year form."""
+    import io
+
+    from sphinx.application import Sphinx
+
+    conf = ('extensions = ["sphinxcontrib.bibtex", "sop_bibstyle"]\nroot_doc = "index"\n'
+            'bibtex_bibfiles = ["refs.bib"]\nbibtex_reference_style = "author_year"\n'
+            'bibtex_default_style = "sopauthoryear"\n')
+    index = ("Book\n====\n\n:cite:t:`kristjanson2007x`, :cite:p:`krishna2004a,krishna2004b,swinton`.\n\n"
+             ".. bibliography::\n")
+    for name, text in {"conf.py": conf, "index.rst": index, "refs.bib": BIB}.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    warnings = io.StringIO()
+    app = Sphinx(str(tmp_path), str(tmp_path), str(tmp_path / "out"), str(tmp_path / "dt"), "html",
+                 status=None, warning=warnings, freshenv=True)
+    app.build()
+    html = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert warnings.getvalue() == "", warnings.getvalue()
+    labels = re.findall(r'role="doc-backlink" href="#[^"]+">([^<]+)</a>', html)
+    assert labels == ["Krishna, 2004a", "Krishna, 2004b", "Kristjanson et al., 2007", "Swinton and Quiroz, 2001"]
+    # the text cites in the same author-year form
+    assert "Kristjanson <em>et al.</em> [" in html and ">Swinton and Quiroz, 2001</a>]" in html
