@@ -40,6 +40,9 @@ FORBIDDEN_IN_NAMES = re.compile(f"[{_INVISIBLE}\t\n\r]")
 
 _TEXT = np.dtypes.StringDType()
 
+# The csv module refuses cells above 128 KiB by default; the file size bound is the limit here.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_CSV_BYTES))
+
 
 def invisible(text: str, names: bool = False) -> str | None:
     """A description of the first forbidden character of `text` ('U+200B ZERO WIDTH SPACE'), or None."""
