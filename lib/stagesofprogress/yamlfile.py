@@ -93,8 +93,9 @@ def _lines(node, path=(), out=None) -> dict[tuple, int]:
 
 def load(text: str) -> tuple[object, dict[tuple, int]]:
     """(data, lines) of a study.yml text; raises `YamlRefused` with a plain message."""
-    loader = _StrictLoader(text)
+    loader = None
     try:
+        loader = _StrictLoader(text)  # the reader refuses control characters at once
         node = loader.get_single_node()
         if node is None:
             return None, {}
@@ -102,6 +103,11 @@ def load(text: str) -> tuple[object, dict[tuple, int]]:
         data = loader.construct_document(node)
     except YamlRefused:
         raise
+    except yaml.reader.ReaderError as e:
+        line = text[: e.position].count("\n") + 1
+        code = e.character if isinstance(e.character, int) else ord(str(e.character)[:1] or " ")
+        raise YamlRefused(line, f"contains a control character (U+{code:04X}), which YAML does not allow; "
+                          "delete it.") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         what = getattr(e, "problem", None) or "cannot be read"
@@ -109,5 +115,6 @@ def load(text: str) -> tuple[object, dict[tuple, int]]:
     except (RecursionError, ValueError, OverflowError, TypeError) as e:
         raise YamlRefused(None, f"is not valid YAML: {e.__class__.__name__}: {e}."[:300]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return nfc(data), lines

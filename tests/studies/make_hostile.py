@@ -265,6 +265,8 @@ case("yaml_deep_nesting", 1, ["nests more than 64 levels deep"], {"study.yml": B
 case("yaml_huge_integer", 1, ["study.yml", "not valid YAML"], {"study.yml": yml("poverty_cutoff: 2", "poverty_cutoff: " + "9" * 5000)})
 case("yaml_nul_escape_in_title", 1, ["column title: the text contains an invisible or control character (U+0000"],
      {"study.yml": yml("title: Hostile corpus base study", 'title: "Hostile\\0 corpus"')})
+case("yaml_raw_control_character", 1, ["study.yml, line 1: contains a control character (U+001F), which YAML does not allow"],
+     {"study.yml": yml("title: Hostile corpus", "title: Hostile\x1f corpus")})
 case("yaml_zero_width_stage", 1, ["column stages.1: the text contains an invisible or control character (U+200B ZERO WIDTH SPACE)"],
      {"study.yml": yml("Clothes", "Clo\u200bthes")})
 case("yaml_bidi_description", 1, ["column description: the text contains an invisible or control character (U+202E"],
