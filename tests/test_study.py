@@ -148,7 +148,10 @@ def test_good_study_in_process(case, sop_main):
     before = tree_digest(case)
     code, out, err = sop_main("validate", "--data", case)
     assert code == 0, err
-    assert "valid" in out and err == ""
+    assert "valid" in out
+    # a good study may draw warnings (a short row is read with blank cells), never problems
+    assert all(line.startswith("  - warning: ") for line in err.splitlines()), err
+    assert ("warning" in err) == (case.name == "short_row_blank_stage")
     assert tree_digest(case) == before
 
 

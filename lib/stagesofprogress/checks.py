@@ -493,10 +493,16 @@ def _model_tables(w: _Where, meta: dict, read: dict, valid: dict) -> None:
         codes |= set(read["reasons"][0].series("reason")) - {""}
     for name, spec in models.items():
         path = ("models", str(name))
+        by = spec.get("by")
+        if by and by in hh_cols:  # `regions` name the groups the model is fitted on
+            regions = set(hh.series(by))
+        elif not by:
+            from .models import _filter_name
+
+            regions = (set(hh.series("region")) if "region" in hh_cols else set()) | {_filter_name(spec)}
         oc = _outcome_of(spec)
         if oc and oc[0] == "column" and oc[1] not in sample:
             w.bad(path + ("outcome",), f"the outcome '{oc[1]}' is neither a movement category nor a column of sample.csv.")
-        by = spec.get("by")
         if by and by not in hh_cols:
             w.bad(path + ("by",), f"by names '{by}', which is not a column of households.csv.")
         for col in spec.get("filter") or {}:
@@ -504,7 +510,8 @@ def _model_tables(w: _Where, meta: dict, read: dict, valid: dict) -> None:
                 w.bad(path + ("filter", col), f"filter names '{col}', a column of neither sample.csv nor households.csv.")
         for r in spec.get("regions") or []:
             if r not in regions:
-                w.bad(path + ("regions",), f"the region '{r}' does not appear in households.csv.")
+                w.bad(path + ("regions",), f"the region '{r}' does not appear in households.csv"
+                  f"{f' (column {by})' if by and by != 'region' else ''}.")
         for i, grp in enumerate(spec["groups"]):
             for j, v in enumerate(grp["variables"]):
                 vp = path + ("groups", i, "variables", j)

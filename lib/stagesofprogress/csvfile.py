@@ -39,6 +39,7 @@ FORBIDDEN = re.compile(f"[{_INVISIBLE}]")
 FORBIDDEN_IN_NAMES = re.compile(f"[{_INVISIBLE}\t\n\r]")
 
 _TEXT = np.dtypes.StringDType()
+_IS_NFC = np.frompyfunc(unicodedata.is_normalized, 2, 1)
 
 # The csv module refuses cells above 128 KiB by default; the file size bound is the limit here.
 csv.field_size_limit(max(csv.field_size_limit(), MAX_CSV_BYTES))
@@ -81,6 +82,7 @@ class Cells:
         self._coded: dict[str, tuple[np.ndarray, np.ndarray, bool]] = {}
         self._numbers: dict[str, np.ndarray] = {}
         self._series: dict[str, pd.Series] = {}
+        self._raw: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     @property
     def columns(self):
@@ -92,13 +94,16 @@ class Cells:
     def coded(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """(codes, values): cell i holds the stripped, NFC text values[codes[i]]; values are distinct."""
         if name not in self._coded:
-            codes, uniq = pd.factorize(self.df[name].to_numpy(dtype=object))
+            codes, uniq = self.raw(name)
             raw = np.asarray(uniq, dtype=object).astype(_TEXT)
             values = np.strings.strip(raw)
             if len(values):
-                norm = pd.Series(np.asarray(values, dtype=object), dtype=object).map(
-                    lambda s: unicodedata.normalize("NFC", s))
-                values = np.asarray(norm.to_numpy(dtype=object), dtype=object).astype(_TEXT)
+                obj = np.asarray(values, dtype=object)
+                todo = ~_IS_NFC("NFC", obj).astype(bool)
+                if todo.any():
+                    obj = obj.copy()
+                    obj[todo] = [unicodedata.normalize("NFC", v) for v in obj[todo]]
+                    values = obj.astype(_TEXT)
             changed = bool((values != raw).any())
             if changed:  # ' a' and 'a' (or NFC and NFD spellings) are the same value
                 c2, u2 = pd.factorize(np.asarray(values, dtype=object))
@@ -107,9 +112,17 @@ class Cells:
         codes, values, _changed = self._coded[name]
         return codes, values
 
+    def raw(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, distinct cells as written): one factorization per column, shared by the checks."""
+        if name not in self._raw:
+            codes, uniq = pd.factorize(self.df[name].to_numpy(dtype=object))
+            self._raw[name] = (codes, np.asarray(uniq, dtype=object))
+        return self._raw[name]
+
     def subset(self, keep: np.ndarray) -> "Cells":
         out = Cells(self.df[keep], self.header)
         out._coded = {k: (c[keep], v, ch) for k, (c, v, ch) in self._coded.items()}
+        out._raw = {k: (c[keep], u) for k, (c, u) in self._raw.items()}
         return out
 
     def blank(self, name: str) -> np.ndarray:
@@ -287,7 +300,7 @@ def check_text(cells: Cells, fname: str, name_columns: set[str], problems: list[
             problems.append(Problem(fname, 1, None, f"the name of column {i + 1} contains an invisible or control "
                                     f"character ({what}); retype the column name."))
     for name in cells.columns:
-        codes, uniq = pd.factorize(cells.df[name].to_numpy(dtype=object))
+        codes, uniq = cells.raw(name)
         if not len(uniq):
             continue
         rx = FORBIDDEN_IN_NAMES if name in name_columns else FORBIDDEN
