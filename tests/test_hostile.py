@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import SOP, STUDIES, tree_digest
 
 HOSTILE = STUDIES / "hostile"
@@ -79,7 +78,7 @@ def _env(home: Path) -> dict:
 
 def _sop(*args, env, user=None) -> subprocess.CompletedProcess:
     return subprocess.run([str(SOP), *map(str, args)], capture_output=True, text=True, encoding="utf-8",
-                          errors="replace", env=env, user=user, timeout=600)
+                          errors="replace", env=env, user=user, timeout=600, check=False)
 
 
 def _run_case(case: Path, work: Path) -> dict:

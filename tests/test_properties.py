@@ -214,7 +214,7 @@ def test_validation_reports_instead_of_crashing(raw, yml, tmp_path_factory):
 # `sop tables` refuses it too (exit 1), printing the same problems and writing nothing.
 
 import contextlib
-import copy
+
 import importlib.util
 import io
 

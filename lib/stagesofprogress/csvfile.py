@@ -26,7 +26,7 @@ import pandas as pd
 from .problem import Problem, report_rows, rows_of
 from .studyfile import MAX_CSV_BYTES, read_bytes
 
-__all__ = ["Cells", "FORBIDDEN", "check_text", "header_of", "invisible", "read_table"]
+__all__ = ["FORBIDDEN", "Cells", "check_text", "header_of", "invisible", "read_table"]
 
 # Characters no cell may hold: C0 controls except tab/LF/CR, DEL, C1 controls, soft hyphen,
 # zero-width and invisible format characters, bidirectional controls, BOM, line separators.
@@ -119,7 +119,7 @@ class Cells:
             self._raw[name] = (codes, np.asarray(uniq, dtype=object))
         return self._raw[name]
 
-    def subset(self, keep: np.ndarray) -> "Cells":
+    def subset(self, keep: np.ndarray) -> Cells:
         out = Cells(self.df[keep], self.header)
         out._coded = {k: (c[keep], v, ch) for k, (c, v, ch) in self._coded.items()}
         out._raw = {k: (c[keep], u) for k, (c, u) in self._raw.items()}

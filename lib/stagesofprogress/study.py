@@ -24,7 +24,7 @@ import pandas as pd
 from . import schema
 from .checks import check_keys, check_tables
 from .csvfile import Cells, check_text, read_table
-from .problem import MAX_ROWS_PER_CHECK, Problem, StudyError, report_rows, rows_of, warning
+from .problem import MAX_ROWS_PER_CHECK, Problem, StudyError, report_rows, rows_of
 from .studyfile import MAX_YAML_BYTES, read_bytes
 from .yamlfile import YamlRefused, load as load_yaml
 
