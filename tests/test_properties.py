@@ -206,3 +206,230 @@ def test_validation_reports_instead_of_crashing(raw, yml, tmp_path_factory):
         assert isinstance(p, sop.Problem) and str(p)
     if study is not None:
         sop.all_movements(study)
+
+
+# --------------------------------------------------------------------------- validate is the one gate
+# Generated and mutated studies (the hostile corpus's complete base study, then random damage):
+# when `validate` accepts one, every table is computed and written; when it refuses one,
+# `sop tables` refuses it too (exit 1), printing the same problems and writing nothing.
+
+import contextlib
+
+import importlib.util
+import io
+
+import yaml as _yaml
+
+from conftest import STUDIES
+
+
+def _load_hostile():
+    spec = importlib.util.spec_from_file_location("make_hostile", STUDIES / "make_hostile.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+_HOSTILE = _load_hostile()
+_BASE = _HOSTILE.BASE
+_CSV_FILES = [f for f in _BASE if f.endswith(".csv")]
+_GARBAGE = st.one_of(
+    st.sampled_from(["", " ", "All", "all", "0", "-1", "1.5", "99", "1979", "2004", "1980", "nan", "x", "Ba\u0301nos",
+                     "Ba\u00f1os", "H01", "North", "\u200b", "a\x00b", "=1+1", '"', "improved", "beef", "health"]),
+    st.text(max_size=5),
+)
+_YAML_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 2010), st.sampled_from(["false", "escaped", "log", "cube", "North", ""]),
+    st.lists(st.integers(1975, 2010), max_size=3), st.lists(st.sampled_from(["a", "b", "Food"]), max_size=3),
+    st.dictionaries(st.sampled_from(["x", "name", "1", "years"]), st.integers(0, 3), max_size=2),
+)
+
+
+class _NoAliasDumper(_yaml.SafeDumper):
+    def ignore_aliases(self, data):
+        return True
+
+
+def _paths(obj, path=()):
+    """Every key path of a nested study.yml (mappings and lists)."""
+    out = [path] if path else []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out += _paths(v, path + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            out += _paths(v, path + (i,))
+    return out
+
+
+def _parent(meta, path):
+    for k in path[:-1]:
+        meta = meta[k]
+    return meta
+
+
+@st.composite
+def _csv_mutation(draw, files):
+    name = draw(st.sampled_from(_CSV_FILES))
+    lines = files[name].splitlines()
+    r = draw(st.integers(0, len(lines) - 1))
+    cells = lines[r].split(",")
+    c = draw(st.integers(0, len(cells) - 1))
+    kind = draw(st.sampled_from(["drop_cell", "duplicate_cell", "garble", "duplicate_row", "drop_row", "drop_file"]))
+    if kind == "drop_cell":
+        del cells[c]
+    elif kind == "duplicate_cell":
+        cells.insert(c, cells[c])
+    elif kind == "garble":
+        g = draw(_GARBAGE)
+        cells[c] = '"' + g.replace('"', '""') + '"' if any(ch in g for ch in ',"\n\r') else g
+    elif kind == "duplicate_row":
+        lines.insert(r, lines[r])
+    elif kind == "drop_row" and len(lines) > 2:
+        del lines[r]
+    elif kind == "drop_file":
+        files.pop(name)
+        return kind
+    if kind in ("drop_cell", "duplicate_cell", "garble"):
+        lines[r] = ",".join(cells)
+    files[name] = "\n".join(lines) + "\n"
+    return kind
+
+
+@st.composite
+def _yml_mutation(draw, meta):
+    paths = _paths(meta)
+    path = draw(st.sampled_from(paths))
+    parent = _parent(meta, path)
+    kind = draw(st.sampled_from(["set", "delete", "rename", "reverse_period"]))
+    if kind == "reverse_period":
+        for p in (("models", "escape", "period"), ("livestock", "years")):
+            try:
+                v = _parent(meta, p + (None,))
+            except (KeyError, TypeError, IndexError):
+                continue
+            if isinstance(v, list):
+                v.reverse()
+    elif kind == "set":
+        parent[path[-1]] = draw(_YAML_VALUES)
+    elif kind == "delete" and isinstance(parent, (dict, list)):
+        del parent[path[-1]]
+    elif kind == "rename" and isinstance(parent, dict):
+        parent[str(path[-1]) + draw(st.sampled_from(["_", "s", "x"]))] = parent.pop(path[-1])
+    return kind
+
+
+@st.composite
+def mutated_studies(draw) -> dict[str, str]:
+    files = dict(_BASE)
+    meta = _yaml.safe_load(_BASE["study.yml"])
+    for _ in range(draw(st.integers(1, 3))):
+        if draw(st.booleans()):
+            draw(_csv_mutation(files))
+        else:
+            draw(_yml_mutation(meta))
+    files["study.yml"] = _yaml.dump(meta, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True)
+    return files
+
+
+def _write(folder, files):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def _sop_tables(folder, out) -> tuple[int, str]:
+    from stagesofprogress import cli
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = cli.main(["tables", "--data", str(folder), "--out", str(out)])
+    return code, err.getvalue()
+
+
+GATE = settings(max_examples=60, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@GATE
+@given(files=mutated_studies())
+def test_validate_is_the_one_gate(files, tmp_path_factory):
+    from stagesofprogress.outputs import compute_tables, write_tables
+
+    root = tmp_path_factory.mktemp("gate")
+    folder = _write(root / "study", files)
+    problems, study = sop.validate(folder)
+    out = root / "out"
+    if study is not None:
+        tables = compute_tables(study)
+        assert tables
+        write_tables(study, out)
+        assert sorted(p.name for p in out.iterdir()) == sorted(tables)
+    else:
+        code, err = _sop_tables(folder, out)
+        assert code == 1
+        assert "Traceback" not in err
+        for p in problems:
+            assert f"  - {p}" in err
+        assert not out.exists()
+
+
+def test_the_gate_sees_both_sides():
+    """The mutations are neither all harmless nor all fatal (else the property above proves little)."""
+    import tempfile
+    from pathlib import Path
+
+    from hypothesis import find
+
+    with tempfile.TemporaryDirectory() as d:
+        def verdict(files, tag):
+            folder = _write(Path(d) / f"{tag}{len(list(Path(d).iterdir()))}", files)
+            return bool(sop.validate(folder)[0])
+
+        find(mutated_studies(), lambda f: verdict(f, "bad"), settings=settings(derandomize=True, database=None, deadline=None))
+        find(mutated_studies(), lambda f: not verdict(f, "ok"), settings=settings(derandomize=True, database=None, deadline=None))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("change", ["base", "unknown_key", "short_row"])
+def test_book_builds_when_validate_accepts(change, tmp_path):
+    """`sop book` succeeds on a few fixed, mutated studies that `validate` accepts (about 30 s each)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    files = dict(_BASE)
+    if change == "unknown_key":
+        files["study.yml"] += "license: MIT\n"
+    elif change == "short_row":
+        lines = files["households.csv"].splitlines()
+        lines[3] = lines[3].rsplit(",", 1)[0]
+        files["households.csv"] = "\n".join(lines) + "\n"
+    folder = _write(tmp_path / "study", files)
+    problems, study = sop.validate(folder)
+    assert not problems
+    sop_cmd = Path(sys.executable).with_name("sop")
+    r = subprocess.run([str(sop_cmd), "book", "--data", str(folder), "--out", str(tmp_path / "book")],
+                       capture_output=True, text=True, timeout=1200)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.slow
+def test_book_refuses_with_the_validate_report(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    files = dict(_BASE)
+    files["study.yml"] = files["study.yml"].replace("period: [1979, 2004]", "period: [2004, 1979]")
+    folder = _write(tmp_path / "study", files)
+    problems, _ = sop.validate(folder)
+    assert problems
+    sop_cmd = Path(sys.executable).with_name("sop")
+    r = subprocess.run([str(sop_cmd), "book", "--data", str(folder), "--out", str(tmp_path / "book")],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 1
+    for p in problems:
+        assert str(p) in r.stderr
+    assert not (tmp_path / "book").exists()

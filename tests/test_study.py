@@ -148,7 +148,10 @@ def test_good_study_in_process(case, sop_main):
     before = tree_digest(case)
     code, out, err = sop_main("validate", "--data", case)
     assert code == 0, err
-    assert "valid" in out and err == ""
+    assert "valid" in out
+    # a good study may draw warnings (a short row is read with blank cells), never problems
+    assert all(line.startswith("  - warning: ") for line in err.splitlines()), err
+    assert ("warning" in err) == (case.name == "short_row_blank_stage")
     assert tree_digest(case) == before
 
 
@@ -276,3 +279,84 @@ def test_large_file_many_problems_is_quick(write_study):
     dup = [p for p in problems if p.column == "household_id"]
     assert dup[0] == Problem("households.csv", 1002, "household_id", "'H0' is a duplicate: it already appears in row 2.")
     assert "18,980 more rows (up to row 20001)" in dup[-1].message
+
+
+# --------------------------------------------------------------------------- parsing that cannot be fooled
+
+_YML4 = {"title": "t", "time_points": [1994, 2004], "stages": ["a", "b", "c"], "poverty_cutoff": 1}
+
+
+def test_nfc_and_nfd_spellings_are_one_region(write_study):
+    import unicodedata
+
+    nfc, nfd = unicodedata.normalize("NFC", "Baños"), unicodedata.normalize("NFD", "Baños")
+    assert nfc != nfd
+    rows = "\n".join(f"H{i},C,{nfc if i % 2 else nfd},1,2" for i in range(6))
+    study = load_study(write_study(_YML4, "household_id,community,region,stage_1994,stage_2004\n" + rows + "\n"))
+    assert study.regions == [nfc]
+
+
+def test_short_rows_are_warnings_and_long_rows_errors(write_study):
+    from stagesofprogress.study import check
+
+    head = "household_id,community,region,stage_1994,stage_2004\n"
+    r = check(write_study(_YML4, head + "H1,C,R,1,2\nH2,C,R,1\n"))
+    assert r.valid and [str(w) for w in r.warnings] == [
+        "warning: households.csv, row 3: has 4 cells but the header has 5 columns; the missing cells at the end "
+        "are read as blank."]
+    assert r.study.warnings == r.warnings
+    r = check(write_study(_YML4, head + "".join(f"H{i},C,R,1,2,9\n" for i in range(30)), name="long"))
+    assert not r.valid and r.study is None
+    assert len(r.problems) == MAX_ROWS_PER_CHECK + 1
+    assert str(r.problems[-1]).startswith("households.csv: 10 more rows (up to row 31) have the same problem")
+
+
+def test_file_size_bound(write_study, monkeypatch):
+    from stagesofprogress import csvfile
+
+    folder = write_study(_YML4, "household_id,community,region,stage_1994,stage_2004\nH1,C,R,1,2\n")
+    monkeypatch.setattr(csvfile, "MAX_CSV_BYTES", 20)
+    problems, _ = validate(folder)
+    assert [str(p) for p in problems] == ["households.csv: is too large (63 bytes); the limit for this file is 20 bytes."]
+
+
+def test_fifo_is_never_opened(write_study):
+    import os
+
+    folder = write_study(_YML4, "household_id,community,region,stage_1994,stage_2004\nH1,C,R,1,2\n")
+    (folder / "sample.csv").unlink(missing_ok=True)
+    os.mkfifo(folder / "sample.csv")  # opening it for reading would block this test for ever
+    problems, _ = validate(folder)
+    assert [str(p) for p in problems] == ["sample.csv: is not a file: it is a named pipe (FIFO), and it was not read."]
+
+
+def test_warning_severity_keeps_problem_compatible():
+    p = Problem("study.yml", 3, "x", "y.")
+    assert p.severity == "error" and str(p) == "study.yml, line 3, column x: y."
+    from stagesofprogress.problem import warning
+
+    assert str(warning("a.csv", 2, None, "z.")) == "warning: a.csv, row 2: z."
+
+
+@pytest.mark.parametrize("content", [b"", "household_id,community\n".encode("utf-16")], ids=["empty", "utf16"])
+def test_datapackage_gives_the_validator_report(content, write_study, sop_main):
+    folder = write_study(_YML4, content)
+    before = tree_digest(folder)
+    code, out, err = sop_main("datapackage", "--data", folder)
+    problems, _ = validate(folder)
+    assert code == 1 and problems and "Traceback" not in err
+    for p in problems:
+        assert f"  - {p}" in err
+    assert tree_digest(folder) == before and not (folder / "datapackage.json").exists()
+
+
+def test_yaml_refuses_aliases_and_duplicate_keys(write_study):
+    head = "household_id,community,region,stage_1994,stage_2004\nH1,C,R,1,2\n"
+    bomb = "".join(f"l{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]\n" for i in range(1, 9))
+    problems, _ = validate(write_study("a0: &a0 [x]\n" + bomb, head))
+    assert [str(p) for p in problems] == [
+        "study.yml, line 1: defines an anchor (&a0); write the values out in full (anchors and aliases are not "
+        "accepted in study.yml)."]
+    text = "title: t\ntime_points: [1994, 2004]\nstages: [a, b, c]\npoverty_cutoff: 1\ntitle: u\n"
+    problems, _ = validate(write_study(text, head, name="dup"))
+    assert [str(p) for p in problems] == ["study.yml, line 5: the key 'title' is given twice (lines 1 and 5); keep one of them."]

@@ -27,11 +27,16 @@ def _print_problems(problems, path) -> None:
 
 
 def cmd_validate(args) -> int:
-    problems, study = validate(args.data)
-    if problems:
-        _print_problems(problems, args.data)
+    from .study import check
+
+    report = check(args.data)
+    if report.problems:
+        _print_problems(report.problems, args.data)
+    for w in report.warnings:  # reported, but they do not make the study invalid
+        print(f"  - {w}", file=sys.stderr)
+    if report.problems:
         return 1
-    print(f"{args.data}: valid. {study!r}")
+    print(f"{args.data}: valid. {report.study!r}")
     return 0
 
 

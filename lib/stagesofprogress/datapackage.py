@@ -85,9 +85,22 @@ def _infer(name: str, cells: pd.Series) -> dict:
 
 def datapackage(study_folder: str | Path) -> dict:
     """The Data Package descriptor of a study folder (does not validate the study; see `sop validate`)."""
+    from .problem import StudyError
+    from .study import validate
+    from .studyfile import MAX_CSV_BYTES, MAX_YAML_BYTES, read_bytes
+
     folder = Path(study_folder)
-    names = ["study.yml"] + [t.filename for t in schema.TABLES.values()]
-    files = {n: (folder / n).read_bytes() for n in names if (folder / n).is_file()}
+    problems, _study = validate(folder)  # the descriptor is derived from a valid study only
+    if problems:
+        raise StudyError(problems, folder)
+    files = {}
+    for n in ["study.yml"] + [t.filename for t in schema.TABLES.values()]:
+        if (folder / n).exists():
+            data = read_bytes(folder, n, MAX_YAML_BYTES if n == "study.yml" else MAX_CSV_BYTES, problems)
+            if data is not None:
+                files[n] = data
+    if problems:  # changed since it was validated
+        raise StudyError(problems, folder)
     return from_files(files, folder.resolve().name)
 
 
@@ -206,11 +219,23 @@ def write_datapackage(study_folder: str | Path) -> Path:
 def cmd_datapackage(args) -> int:
     import sys
 
+    from .problem import StudyError
+    from .study import validate
+
     folder = Path(args.data)
-    if not (folder / "study.yml").is_file():
-        print(f"{folder}: no study.yml here; point --data at a study folder.", file=sys.stderr)
+    problems, _study = validate(folder)
+    if problems:  # the same report as `sop validate`
+        n = len(problems)
+        print(f"{args.data}: {n} problem{'s' if n != 1 else ''} found.", file=sys.stderr)
+        for p in problems:
+            print(f"  - {p}", file=sys.stderr)
+        print(f"Nothing was written to {folder}.", file=sys.stderr)
         return 1
-    out = write_datapackage(folder)
+    try:
+        out = write_datapackage(folder)
+    except StudyError as e:
+        print(str(e), file=sys.stderr)
+        return 1
     print(f"Wrote {out}")
     return 0
 

@@ -91,11 +91,11 @@ STUDY_KEYS: tuple[StudyKey, ...] = (
         "Integer: stages 1..poverty_cutoff are poor, higher stages are not poor "
         "(1 <= poverty_cutoff < number of stages).",
     ),
-    StudyKey("description", "Free text describing the study (optional).", required=False),
-    StudyKey("synthetic", "true when the households are synthetic, not field records (optional).", required=False),
-    StudyKey("country", "Country of the study (optional).", required=False),
-    StudyKey("source", "Citation or provenance of the data (optional).", required=False),
-    StudyKey("licence", "Licence of the data (optional).", required=False),
+    StudyKey("description", "Free text describing the study (optional; a text).", required=False),
+    StudyKey("synthetic", "true when the households are synthetic, not field records (optional; true or false without quotes: 'false' in quotes is refused).", required=False),
+    StudyKey("country", "Country of the study (optional; a text: quote NO, YES, ON, OFF, which YAML reads as true/false).", required=False),
+    StudyKey("source", "Citation or provenance of the data (optional; a text).", required=False),
+    StudyKey("licence", "Licence of the data (optional; a text).", required=False),
     StudyKey(
         "top_stage",
         "Stage from which Table 2's asset means are pooled ('12 and higher'); default: the highest stage (optional).",
@@ -103,7 +103,9 @@ STUDY_KEYS: tuple[StudyKey, ...] = (
     ),
     StudyKey(
         "paper",
-        "Folder, relative to the study, holding a published paper's tables to compare with (optional).",
+        "Folder inside the study, written relative to it, holding a published paper's tables to compare with "
+        "(optional; no '..', no absolute path, no symbolic link leading out of the study; the one exception is "
+        "the transcription shipped with this package, data/paper, which the Peru replica names as ../paper).",
         required=False,
     ),
 )
@@ -115,8 +117,8 @@ HOUSEHOLDS = Table(
     description="One row per household resident at the survey, placed on the ladder at every time point.",
     columns=(
         Column("household_id", "string", "Identifier of the household, unique in the study.", unique=True),
-        Column("community", "string", "Community (village) the household lives in."),
-        Column("region", "string", "Region the community belongs to; tables are computed per region and for all."),
+        Column("community", "string", "Community (village) the household lives in; not `All` (in any case), which names the total."),
+        Column("region", "string", "Region the community belongs to; tables are computed per region and for all (so `All`, in any case, is reserved)."),
     ),
     per_year=(
         Column(
@@ -150,7 +152,8 @@ STUDY_KEYS = STUDY_KEYS + (
     StudyKey(
         "reasons",
         "Vocabulary of reasons.csv (optional): a mapping reason code (snake_case) -> label as a reader "
-        "should see it, e.g. `health: Health`.",
+        "should see it, e.g. `health: Health`. Codes are snake_case (a-z, 0-9, _; a letter first); when the "
+        "vocabulary is declared, every code of reasons.csv must be in it.",
         required=False,
     ),
     StudyKey(
@@ -158,13 +161,19 @@ STUDY_KEYS = STUDY_KEYS + (
         "Logit specifications the chapters fit (optional): a mapping model name -> {table, period: "
         "[start, end], outcome, by or filter, class_labels, groups: [{heading, variables: [{name, label, "
         "transform, regions}]}]}. `name` is a reason code (a 0/1 flag built from reasons.csv for the "
-        "model's period) or a column of sample.csv.",
+        "model's period) or a column of sample.csv. `period` is two time points, start before end (default: "
+        "the first and the last); `outcome` is a movement category (escaped, remained_poor, became_poor, "
+        "remained_not_poor), `A vs B`, {1: category, 0: category} or a 0/1 column of sample.csv; `transform` is "
+        "log or square; `by` and `filter` name columns of households.csv or sample.csv; `regions` name regions "
+        "of households.csv; `class_labels` maps 1 and 0 to texts; `robust` is true or false. Models need sample.csv.",
         required=False,
     ),
     StudyKey(
         "livestock",
         "Settings of the livestock survey tables (optional): `years: [then, now]` (default: the last two "
-        "time points) and the order of `items` (species/breed) and `products` in the tables.",
+        "time points; two time points, then before now) and the order of `items` ([species, breed] with a "
+        "species of livestock.csv and a breed indigenous, improved or blank) and `products` (a list of codes, or "
+        "a mapping code -> label) in the tables.",
         required=False,
     ),
 )
@@ -196,7 +205,7 @@ COMMUNITIES = register(
         description="One row per community (village) studied: the characteristics of the paper's Table 1.",
         columns=(
             Column("community", "string", "Community name, as in households.csv (every community of households.csv has one row).", unique=True),
-            Column("region", "string", "Region of the community, as in households.csv."),
+            Column("region", "string", "Region of the community, the same as in households.csv."),
             Column("altitude_m", "number", "Altitude of the community, metres above sea level.", minimum=0, maximum=7000),
             Column("households_reported", "integer", "Number of households the community reports (its own count; may differ from the rows of households.csv).", minimum=1),
             Column("households_with_land", "integer", "Households of the community holding land (community's count).", minimum=0),
@@ -288,8 +297,8 @@ REASONS = register(
         ),
         columns=(
             Column("household_id", "string", "Sampled household (as in sample.csv).", references="sample.household_id"),
-            Column("start", "integer", "First year of the period the reason refers to (a time point)."),
-            Column("end", "integer", "Last year of the period the reason refers to (a time point)."),
+            Column("start", "integer", "First year of the period the reason refers to (a time point of study.yml, before `end`)."),
+            Column("end", "integer", "Last year of the period the reason refers to (a time point of study.yml, after `start`)."),
             Column("reason", "string", "Reason code (snake_case), one of study.yml `reasons:` when the study declares a vocabulary."),
         ),
         notes=(

@@ -3,57 +3,35 @@
 A study is a folder holding `study.yml`, `households.csv` and any optional tables of
 the contract (`schema.TABLES`). Every problem is collected before anything is computed,
 so a user fixes their spreadsheet once, not one error at a time.
+
+Reading is split by concern: `studyfile` (opening a file of the folder without trusting
+it), `yamlfile` (study.yml without aliases or duplicate keys), `csvfile` (tables as text,
+every row counted, names NFC-normalised, invisible characters reported), `checks`
+(every key of study.yml and its cross-references to the tables). This module checks the
+columns and values of each table against `schema` and builds the `Study`.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from . import schema
+from .checks import check_keys, check_tables
+from .csvfile import Cells, check_text, read_table
+from .problem import MAX_ROWS_PER_CHECK, Problem, StudyError, report_rows, rows_of
+from .studyfile import MAX_YAML_BYTES, read_bytes
+from .yamlfile import YamlRefused, load as load_yaml
 
-# Past this many rows with the same problem in one column, the rest are summarised.
-MAX_ROWS_PER_CHECK = 20
+__all__ = ["MAX_ROWS_PER_CHECK", "Problem", "Report", "Study", "StudyError", "check", "load_study",
+           "periods", "validate"]
 
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong with a study, located as a spreadsheet user would look for it."""
-
-    file: str
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = [self.file]
-        if self.row is not None:
-            # a spreadsheet has rows (header = row 1); study.yml has lines
-            where.append(f"{'line' if self.file.endswith(('.yml', '.yaml')) else 'row'} {self.row}")
-        if self.column:
-            where.append(f"column {self.column}")
-        return f"{', '.join(where)}: {self.message}"
-
-
-class StudyError(ValueError):
-    """Raised when a study folder breaks the data contract; carries every problem found."""
-
-    def __init__(self, problems: list[Problem], path: Path | str | None = None):
-        self.problems = list(problems)
-        self.path = path
-        n = len(self.problems)
-        head = f"The study at {path} is not valid" if path else "The study is not valid"
-        lines = [f"{head}: {n} problem{'s' if n != 1 else ''} found."]
-        lines += [f"  - {p}" for p in self.problems]
-        super().__init__("\n".join(lines))
+_TEXT = np.dtypes.StringDType()
 
 
 @dataclass
@@ -68,6 +46,7 @@ class Study:
     households: pd.DataFrame
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def survey_year(self) -> int:
@@ -84,7 +63,7 @@ class Study:
 
     @property
     def synthetic(self) -> bool:
-        return bool(self.meta.get("synthetic", False))
+        return self.meta.get("synthetic", False) is True
 
     def stage_column(self, year: int) -> str:
         return f"stage_{year}"
@@ -124,294 +103,45 @@ def periods(time_points: list[int]) -> list[tuple[int, int]]:
 # --------------------------------------------------------------------------- study.yml
 
 
-def _yaml_lines(text: str) -> dict[str, int]:
-    """Line (1-based) of each top-level key, so problems in study.yml can point at it."""
-    try:
-        node = yaml.compose(text)
-    except yaml.YAMLError:
-        return {}
-    lines = {}
-    if isinstance(node, yaml.MappingNode):
-        for k, _v in node.value:
-            lines[str(k.value)] = k.start_mark.line + 1
-    return lines
-
-
-def _is_int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _check_study_yml(folder: Path, problems: list[Problem], valid: dict | None = None) -> dict | None:
-    """The settings of study.yml when all are valid, else None; `valid` receives the keys that are."""
-    valid = {} if valid is None else valid
+def _check_study_yml(folder: Path, problems: list[Problem], valid: dict) -> tuple[dict | None, dict]:
+    """(settings, lines) of study.yml: settings are None unless every key is valid;
+    `valid` receives the keys that are, so the tables can still be checked."""
     f = "study.yml"
     p = folder / f
-    if not p.exists():
+    if not p.exists() and not p.is_symlink():
         problems.append(Problem(f, None, None, "the file is missing: every study folder needs a study.yml."))
-        return None
-    if not p.is_file():
-        problems.append(Problem(f, None, None, "is not a file."))
-        return None
+        return None, {}
+    raw = read_bytes(folder, f, MAX_YAML_BYTES, problems)
+    if raw is None:
+        return None, {}
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        problems.append(Problem(f, None, None, "is UTF-16 text, not UTF-8; save it as UTF-8."))
+        return None, {}
     try:
-        text = p.read_bytes().decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        line = p.read_bytes()[: e.start].count(b"\n") + 1
+        line = raw[: e.start].count(b"\n") + 1
         problems.append(Problem(f, line, None, "is not UTF-8 text; save it as UTF-8."))
-        return None
+        return None, {}
     try:
-        meta = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        what = getattr(e, "problem", None) or "cannot be read"
-        problems.append(Problem(f, row, None, f"is not valid YAML: {what}."))
-        return None
+        meta, lines = load_yaml(text)
+    except YamlRefused as e:
+        problems.append(Problem(f, e.line, None, e.message))
+        return None, {}
     if meta is None:
         problems.append(Problem(f, None, None, "is empty: it must set title, time_points, stages and poverty_cutoff."))
-        return None
+        return None, {}
     if not isinstance(meta, dict):
         problems.append(Problem(f, None, None, "must be a mapping of keys (title, time_points, stages, poverty_cutoff)."))
-        return None
-    lines = _yaml_lines(text)
-    ok = True
-
-    def bad(key, msg):
-        nonlocal ok
-        ok = False
-        problems.append(Problem(f, lines.get(key), key, msg))
-
-    known = {k.name for k in schema.STUDY_KEYS}
-    for k in schema.STUDY_KEYS:
-        if k.required and k.name not in meta:
-            close = difflib.get_close_matches(k.name, [str(x) for x in meta if x not in known], n=1)
-            hint = f" (is '{close[0]}' a misspelling of it?)" if close else ""
-            bad(k.name, f"the required key '{k.name}' is missing{hint}.")
-
-    title = meta.get("title")
-    if "title" in meta and (not isinstance(title, str) or not title.strip()):
-        bad("title", "title must be a non-empty text.")
-
-    years = meta.get("time_points")
-    if "time_points" in meta:
-        if not isinstance(years, list) or not all(_is_int(y) for y in years):
-            bad("time_points", "time_points must be a list of years written as whole numbers, e.g. [1994, 2004].")
-        elif len(years) < 2:
-            bad("time_points", f"time_points needs at least two years; it has {len(years)}.")
-        elif any(b <= a for a, b in zip(years[:-1], years[1:])):
-            bad("time_points", f"time_points must be strictly ascending (earliest first); got {years}.")
-        else:
-            valid["time_points"] = years
-
-    stages = meta.get("stages")
-    if "stages" in meta:
-        if not isinstance(stages, list) or not all(isinstance(s, str) and s.strip() for s in stages):
-            bad("stages", "stages must be a list of stage names (texts), lowest stage first.")
-        elif len(stages) < 2:
-            bad("stages", f"stages needs at least two stages; it has {len(stages)}.")
-        else:
-            valid["stages"] = stages
-
-    cutoff = meta.get("poverty_cutoff")
-    if "poverty_cutoff" in meta:
-        if not _is_int(cutoff):
-            bad("poverty_cutoff", f"poverty_cutoff must be a whole number; got {cutoff!r}.")
-        elif isinstance(stages, list) and len(stages) >= 2 and not (1 <= cutoff < len(stages)):
-            bad(
-                "poverty_cutoff",
-                f"poverty_cutoff is {cutoff}, but with {len(stages)} stages it must be between 1 and "
-                f"{len(stages) - 1} (at least one poor and one non-poor stage).",
-            )
-    top = meta.get("top_stage")
-    if top is not None and isinstance(stages, list) and (not _is_int(top) or not 1 <= top <= len(stages)):
-        bad("top_stage", f"top_stage must be a stage number between 1 and {len(stages)}; got {top!r}.")
-    return meta if ok else None
+        return None, {}
+    ok = check_keys(meta, lines, folder, problems, valid)
+    return (meta if ok else None), lines
 
 
 # --------------------------------------------------------------------------- CSV tables
 
 
-def _rows(mask: np.ndarray | pd.Series, rownums: np.ndarray) -> np.ndarray:
-    return rownums[np.asarray(mask, dtype=bool)]
-
-
-def _report(problems, fname, column, rows, message_for_row, summary):
-    rows = list(rows)
-    for r in rows[:MAX_ROWS_PER_CHECK]:
-        problems.append(Problem(fname, int(r), column, message_for_row(r)))
-    if len(rows) > MAX_ROWS_PER_CHECK:
-        more = len(rows) - MAX_ROWS_PER_CHECK
-        problems.append(
-            Problem(fname, None, column, f"{more:,} more rows (up to row {int(rows[-1])}) have the same problem: {summary}")
-        )
-
-
-# A column is handled as codes into its distinct values (one hash pass in C): stripping,
-# blank tests and numeric conversion then run once per distinct value, not once per cell.
-_TEXT = np.dtypes.StringDType()
-
-
-def _to_numbers(values: np.ndarray) -> np.ndarray:
-    """Float value of every stripped text; NaN where blank or not a number (as `pd.to_numeric`)."""
-    out = np.full(len(values), np.nan)
-    filled = values != ""
-    if filled.any():
-        out[filled] = pd.to_numeric(
-            pd.Series(np.asarray(values[filled], dtype=object), dtype=object), errors="coerce"
-        ).to_numpy(dtype=float, na_value=np.nan)
-    return out
-
-
-class _Cells:
-    """A CSV table read as text, indexed by spreadsheet row; each column's cells stripped once."""
-
-    def __init__(self, df: pd.DataFrame, header: list[str] | None = None):
-        self.df = df
-        self.header = header or [str(c) for c in df.columns]  # as written (duplicates not renamed)
-        self.rownums = df.index.to_numpy()
-        self._coded: dict[str, tuple[np.ndarray, np.ndarray, bool]] = {}
-        self._numbers: dict[str, np.ndarray] = {}
-        self._series: dict[str, pd.Series] = {}
-
-    @property
-    def columns(self):
-        return self.df.columns
-
-    def __len__(self) -> int:
-        return len(self.df)
-
-    def coded(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """(codes, values): cell i holds the stripped text values[codes[i]]; values are distinct."""
-        if name not in self._coded:
-            codes, uniq = pd.factorize(self.df[name].to_numpy(dtype=object))
-            raw = np.asarray(uniq, dtype=object).astype(_TEXT)
-            values = np.strings.strip(raw)
-            changed = bool((values != raw).any())
-            if changed:  # ' a' and 'a' are the same value once stripped
-                c2, u2 = pd.factorize(np.asarray(values, dtype=object))
-                codes, values = c2[codes], np.asarray(u2, dtype=object).astype(_TEXT)
-            self._coded[name] = (codes, values, changed)
-        codes, values, _changed = self._coded[name]
-        return codes, values
-
-    def subset(self, keep: np.ndarray) -> "_Cells":
-        out = _Cells(self.df[keep], self.header)
-        out._coded = {k: (c[keep], v, ch) for k, (c, v, ch) in self._coded.items()}
-        return out
-
-    def blank(self, name: str) -> np.ndarray:
-        codes, values = self.coded(name)
-        return (values == "")[codes]
-
-    def text(self, name: str, row: int) -> str:
-        """Stripped text of the cell in spreadsheet row `row`."""
-        codes, values = self.coded(name)
-        return str(values[codes[np.searchsorted(self.rownums, row)]])
-
-    def numbers(self, name: str) -> np.ndarray:
-        if name not in self._numbers:
-            codes, values = self.coded(name)
-            self._numbers[name] = _to_numbers(values)[codes]
-        return self._numbers[name]
-
-    def series(self, name: str) -> pd.Series:
-        """The stripped cells as a pandas text column (the original one when nothing needed stripping)."""
-        if name not in self._series:
-            self.coded(name)
-            codes, values, changed = self._coded[name]
-            if not changed:
-                self._series[name] = self.df[name]
-            else:
-                self._series[name] = pd.Series(
-                    np.asarray(values, dtype=object)[codes], index=self.df.index, name=name, dtype="str"
-                )
-        return self._series[name]
-
-
-def _header(raw: bytes) -> list[str]:
-    """Column names exactly as written in the header (pandas renames duplicates to 'x.1')."""
-    head = raw[: 1 << 16].decode("utf-8-sig", errors="replace")
-    try:
-        return [c.strip() for c in next(csv.reader(io.StringIO(head)))]
-    except (StopIteration, csv.Error):
-        return []
-
-
-def _read_csv(path: Path, fname: str, problems: list[Problem]) -> _Cells | None:
-    if not path.is_file():
-        problems.append(Problem(fname, None, None, "is not a file."))
-        return None
-    raw = path.read_bytes()
-    if not raw.strip(b"\xef\xbb\xbf \t\r\n"):
-        problems.append(Problem(fname, None, None, "the file is empty: it needs a header row and one row per record."))
-        return None
-    try:
-        raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        problems.append(
-            Problem(fname, line, None, "is not UTF-8 text; export the spreadsheet as 'CSV UTF-8'.")
-        )
-        return None
-    try:
-        df = pd.read_csv(
-            io.BytesIO(raw),
-            encoding="utf-8-sig",
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-        )
-    except pd.errors.ParserError as e:
-        msg = str(e)
-        row = None
-        m = re.search(r"line (\d+), saw (\d+)", msg)
-        if m:
-            row = int(m.group(1))
-            exp = re.search(r"Expected (\d+) fields", msg)
-            n_exp = exp.group(1) if exp else "as many"
-            problems.append(
-                Problem(fname, row, None, f"has {m.group(2)} cells but the header has {n_exp} columns.")
-            )
-        elif m2 := re.search(r"EOF inside string starting at row (\d+)", msg):
-            problems.append(Problem(fname, int(m2.group(1)) + 1, None,
-                                    "a quotation mark (\") opens a cell here that is never closed, "
-                                    "so the rest of the file reads as one cell."))
-        else:
-            problems.append(Problem(fname, None, None, f"cannot be read as CSV: {msg}"))
-        return None
-    except pd.errors.EmptyDataError:
-        problems.append(Problem(fname, None, None, "the file is empty: it needs a header row and one row per record."))
-        return None
-    header = _header(raw)
-    names: list[str] = []
-    for c in (str(c).strip() for c in df.columns):
-        base, k = c, 0
-        while c in names:  # ' a' and 'a' are the same name once stripped: rename like pandas does
-            k += 1
-            c = f"{base}.{k}"
-        names.append(c)
-    df.columns = names
-    # spreadsheet rows: the header is row 1
-    df.index = pd.RangeIndex(2, len(df) + 2, name="row")
-    # missing trailing cells of a short row read as "" (na_filter=False), i.e. blank
-    cells = _Cells(df, header)
-    # a column with neither a name nor a value (a spreadsheet's trailing empty column) is ignored
-    if len(header) == len(df.columns):
-        empty = [i for i, h in enumerate(header) if h == "" and cells.blank(df.columns[i]).all()]
-        if empty:
-            keep_cols = [c for i, c in enumerate(df.columns) if i not in empty]
-            df = df[keep_cols]
-            header = [h for i, h in enumerate(header) if i not in empty]
-            cells = _Cells(df, header)
-    # rows where every cell is blank (spreadsheet exports often end with some) are ignored
-    if len(df) and len(df.columns):
-        blank = np.logical_and.reduce([cells.blank(c) for c in df.columns])
-        if blank.any():
-            cells = cells.subset(~blank)
-    return cells
-
-
-def _check_columns(cells: _Cells, table: schema.Table, years, fname, problems) -> list[schema.Column]:
+def _check_columns(cells: Cells, table: schema.Table, years, fname, problems) -> list[schema.Column]:
     present = list(cells.columns)
     header = cells.header
     if not any(header):
@@ -462,11 +192,11 @@ def _check_columns(cells: _Cells, table: schema.Table, years, fname, problems) -
     return usable
 
 
-def _check_values(cells: _Cells, col: schema.Column, fname, problems, n_stages=None, stages_label=""):
+def _check_values(cells: Cells, col: schema.Column, fname, problems, n_stages=None, stages_label=""):
     rownums = cells.rownums
     blank = cells.blank(col.name)
     if not col.blank_ok and blank.any():
-        _report(problems, fname, col.name, _rows(blank, rownums), lambda r: "this cell is empty; a value is required.", "empty cell")
+        report_rows(problems, fname, col.name, rows_of(blank, rownums), lambda r: "this cell is empty; a value is required.", "empty cell")
     filled = ~blank
 
     def val(r):
@@ -481,13 +211,13 @@ def _check_values(cells: _Cells, col: schema.Column, fname, problems, n_stages=N
         notnum = filled & np.isnan(num)
         if notnum.any():
             what = {"stage": "a stage number", "flag": "0 or 1", "integer": "a whole number", "number": "a number"}[col.kind]
-            _report(problems, fname, col.name, _rows(notnum, rownums), lambda r: f"'{val(r)}' is not {what}.", f"not {what}")
+            report_rows(problems, fname, col.name, rows_of(notnum, rownums), lambda r: f"'{val(r)}' is not {what}.", f"not {what}")
         isnum = filled & ~np.isnan(num)
         if col.kind in ("integer", "flag", "stage"):
             with np.errstate(invalid="ignore"):
                 frac = isnum & (np.floor(num) != num)
             if frac.any():
-                _report(problems, fname, col.name, _rows(frac, rownums),
+                report_rows(problems, fname, col.name, rows_of(frac, rownums),
                         lambda r: f"{nval(r):g} is not a whole number.", "not a whole number")
             isnum = isnum & ~frac
         lo, hi = col.minimum, col.maximum
@@ -500,19 +230,19 @@ def _check_values(cells: _Cells, col: schema.Column, fname, problems, n_stages=N
             if below.any():
                 msg = (lambda r: f"stage {nval(r):g} is below the ladder: stages run from 1 to {n_stages}.") if col.kind == "stage" else \
                       (lambda r: f"{nval(r):g} is below the smallest allowed value, {lo:g}.")
-                _report(problems, fname, col.name, _rows(below, rownums), msg, f"below {lo:g}")
+                report_rows(problems, fname, col.name, rows_of(below, rownums), msg, f"below {lo:g}")
         if hi is not None:
             above = isnum & (num > hi)
             if above.any():
                 msg = (lambda r: f"stage {nval(r):g} is above the ladder: it has only {n_stages} stages.") if col.kind == "stage" else \
                       (lambda r: f"{nval(r):g} is above the largest allowed value, {hi:g}.")
-                _report(problems, fname, col.name, _rows(above, rownums), msg, f"above {hi:g}")
+                report_rows(problems, fname, col.name, rows_of(above, rownums), msg, f"above {hi:g}")
     if col.choices is not None:
         codes, values = cells.coded(col.name)
         bad = filled & ~np.isin(values, np.asarray(col.choices, dtype=_TEXT))[codes]
         if bad.any():
             allowed = ", ".join(col.choices)
-            _report(problems, fname, col.name, _rows(bad, rownums),
+            report_rows(problems, fname, col.name, rows_of(bad, rownums),
                     lambda r: f"'{val(r)}' is not one of: {allowed}.", "not an allowed value")
     if col.unique:
         codes, values = cells.coded(col.name)
@@ -525,12 +255,12 @@ def _check_values(cells: _Cells, col: schema.Column, fname, problems, n_stages=N
             first_of_code[_u] = rownums[first_pos]
             first_row = first_of_code[codes]
             later = dup & (first_row != rownums)
-            _report(problems, fname, col.name, _rows(later, rownums),
+            report_rows(problems, fname, col.name, rows_of(later, rownums),
                     lambda r: f"'{val(r)}' is a duplicate: it already appears in row {first_row[np.searchsorted(rownums, r)]}.",
                     "duplicate identifier")
 
 
-def _typed(cells: _Cells, cols: list[schema.Column]) -> pd.DataFrame:
+def _typed(cells: Cells, cols: list[schema.Column]) -> pd.DataFrame:
     """Convert validated text columns to their kinds; guess numeric extra columns."""
     out = {}
     kinds = {c.name: c.kind for c in cols}
@@ -566,38 +296,45 @@ def _check_references(tables: dict, problems: list[Problem]):
             s = cells.series(col.name)
             bad = ~cells.blank(col.name) & ~s.isin(known).to_numpy()
             if bad.any():
-                _report(problems, spec.filename, col.name, _rows(bad, cells.rownums),
+                report_rows(problems, spec.filename, col.name, rows_of(bad, cells.rownums),
                         lambda r, cells=cells, col=col: f"'{cells.text(col.name, r)}' does not appear in {schema.TABLES[ref_table].filename} ({ref_col}).",
                         f"unknown {ref_col}")
 
 
-def validate(path: str | Path) -> tuple[list[Problem], Study | None]:
-    """Check a study folder against the contract; return every problem and, if none, the study."""
-    folder = Path(path)
-    problems: list[Problem] = []
-    if not folder.exists():
-        return [Problem(str(folder), None, None, "no such folder.")], None
-    if not folder.is_dir():
-        return [Problem(str(folder), None, None, "is a file, not a study folder: point --data at the folder that holds study.yml and households.csv.")], None
-    valid: dict = {}
-    meta = _check_study_yml(folder, problems, valid)
-    # stage columns are checked whenever time_points (and stages) are valid, even if other keys are not
-    years = valid.get("time_points", [])
-    n_stages = len(valid["stages"]) if "stages" in valid else None
+@dataclass
+class Report:
+    """What `check` found: `problems` (errors: the study is refused), `warnings`, and the study."""
 
-    read: dict[str, tuple[_Cells, list[schema.Column], schema.Table]] = {}
+    problems: list[Problem]
+    warnings: list[Problem]
+    study: Study | None
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+def _name_columns() -> dict[str, set[str]]:
+    """Text columns of each table whose cells are names or codes (no tabs or line breaks in them)."""
+    return {t.name: {c.name for c in t.columns if c.kind == "string"} for t in schema.TABLES.values()}
+
+
+def _read_tables(folder: Path, years, n_stages, problems) -> dict:
+    read: dict[str, tuple[Cells, list[schema.Column], schema.Table]] = {}
+    names = _name_columns()
     for spec in schema.TABLES.values():
         p = folder / spec.filename
-        if not p.exists():
+        if not p.exists() and not p.is_symlink():
             if spec.required:
                 problems.append(Problem(spec.filename, None, None, f"the file is missing: every study folder needs {spec.filename}."))
             continue
-        df = _read_csv(p, spec.filename, problems)
+        df = read_table(folder, spec.filename, problems)
         if df is None:
             continue
         if len(df) < spec.min_rows:
             problems.append(Problem(spec.filename, None, None, "has a header but no rows: it needs one row per record."))
             continue
+        check_text(df, spec.filename, names[spec.name], problems)
         if spec.per_year and not years:
             # stage columns cannot be checked without valid time points; check the rest
             cols = _check_columns(df, schema.Table(spec.name, spec.filename, spec.description, spec.columns), [], spec.filename, problems)
@@ -606,9 +343,34 @@ def validate(path: str | Path) -> tuple[list[Problem], Study | None]:
         for col in cols:
             _check_values(df, col, spec.filename, problems, n_stages=n_stages)
         read[spec.name] = (df, cols, spec)
-    _check_references(read, problems)
+    return read
+
+
+def check(path: str | Path) -> Report:
+    """Check a study folder against the contract: every problem and warning, and the study if valid."""
+    folder = Path(path)
+    found: list[Problem] = []
+    try:
+        if not folder.exists():
+            return Report([Problem(str(folder), None, None, "no such folder.")], [], None)
+        if not folder.is_dir():
+            return Report([Problem(str(folder), None, None, "is a file, not a study folder: point --data at the "
+                                   "folder that holds study.yml and households.csv.")], [], None)
+        valid: dict = {}
+        meta, lines = _check_study_yml(folder, found, valid)
+        # stage columns are checked whenever time_points (and stages) are valid, even if other keys are not
+        years = valid.get("time_points", [])
+        n_stages = len(valid["stages"]) if "stages" in valid else None
+        read = _read_tables(folder, years, n_stages, found)
+        _check_references(read, found)
+        check_tables(meta or {}, lines, read, valid, found)
+    except OSError as e:  # a folder that cannot be listed, a disk that fails while reading
+        found.append(Problem(str(folder), None, None, f"cannot be read: {e.strerror or e}."))
+        meta = None
+    problems = [p for p in found if p.severity != "warning"]
+    warnings = [p for p in found if p.severity == "warning"]
     if problems or meta is None:
-        return problems, None
+        return Report(problems, warnings, None)
     frames = {name: _typed(df, cols) for name, (df, cols, _spec) in read.items()}
     households = frames.pop("households")
     study = Study(
@@ -620,8 +382,19 @@ def validate(path: str | Path) -> tuple[list[Problem], Study | None]:
         households=households,
         tables=frames,
         meta=meta,
+        warnings=warnings,
     )
-    return [], study
+    return Report([], warnings, study)
+
+
+def validate(path: str | Path) -> tuple[list[Problem], Study | None]:
+    """Check a study folder against the contract; return every problem and, if none, the study.
+
+    Warnings (unknown keys, short rows) are not problems: they are on `Study.warnings`, and
+    `check` returns them whether or not the study is valid.
+    """
+    r = check(path)
+    return r.problems, r.study
 
 
 def load_study(path: str | Path) -> Study:

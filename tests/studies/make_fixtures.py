@@ -80,9 +80,9 @@ bad("path_is_a_file", {"study.yml": YML, "households.csv": csv()},
 bad("nonexistent_path", {"study.yml": YML, "households.csv": csv()},
     ["no-such-study: no such folder."], data="no-such-study")
 bad("study_yml_is_a_folder", {"study.yml/": None, "households.csv": csv()},
-    ["study.yml: is not a file."])
+    ["study.yml: is not a file"])
 bad("households_csv_is_a_folder", {"study.yml": YML, "households.csv/": None},
-    ["households.csv: is not a file."])
+    ["households.csv: is not a file"])
 
 # ---- study.yml
 bad("broken_yaml", {"study.yml": YML.replace("[1994, 2004]", "[1994, 2004"), "households.csv": csv()},

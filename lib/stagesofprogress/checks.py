@@ -1,0 +1,541 @@
+"""The settings of study.yml, key by key, and what they say about the tables.
+
+`check_keys` checks each key of study.yml on its own (type and shape); `check_tables`
+checks what needs the tables too: every period is a pair of time points, every model
+variable exists in the tables the model reads, reason codes are in the vocabulary,
+communities.csv covers every community, `paper:` is a folder inside the study. Unknown
+keys are warnings. The knowledge of what a model, a reason or a livestock setting may
+say is imported from the modules that use it, not retyped.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import unicodedata
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+import numpy as np
+
+from . import schema
+from .csvfile import invisible
+from .problem import Problem, report_rows, rows_of, warning
+
+__all__ = ["RESERVED_NAMES", "check_keys", "check_tables"]
+
+F = "study.yml"
+#: Group names the tables use for themselves (the total row); no region or community may take one.
+RESERVED_NAMES = ("All",)
+REASON_CODE = re.compile(r"[a-z][a-z0-9_]*\Z")
+MODEL_KEYS = ("table", "title", "period", "outcome", "by", "regions", "filter", "robust", "layout", "style",
+              "software", "class_labels", "groups")
+GROUP_KEYS = ("heading", "variables")
+VARIABLE_KEYS = ("name", "label", "transform", "regions")
+LIVESTOCK_KEYS = ("years", "items", "products")
+TEXT_KEYS = ("title", "description", "country", "source", "licence")
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def _is_text(v) -> bool:
+    return isinstance(v, str) and bool(v.strip())
+
+
+class _Where:
+    """Collects problems about study.yml, each at the line of its key path."""
+
+    def __init__(self, lines: dict[tuple, int], problems: list[Problem]):
+        self.lines, self.problems = lines, problems
+        self.errors = 0
+
+    def line(self, path: tuple) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return None
+
+    def bad(self, path: tuple, msg: str) -> None:
+        self.errors += 1
+        self.problems.append(Problem(F, self.line(path), ".".join(map(str, path)) or None, msg))
+
+    def warn(self, path: tuple, msg: str) -> None:
+        self.problems.append(warning(F, self.line(path), ".".join(map(str, path)) or None, msg))
+
+    def unknown(self, path: tuple, mapping: dict, known) -> None:
+        for k in mapping:
+            if k not in known:
+                close = difflib.get_close_matches(str(k), list(known), n=1)
+                hint = f" Is it a misspelling of '{close[0]}'?" if close else ""
+                self.warn(path + (k,), f"the key '{k}' is not part of the data contract and is ignored.{hint}")
+
+
+# --------------------------------------------------------------------------- keys on their own
+
+
+def _texts(w: _Where, value, path: tuple) -> None:
+    """Every text of study.yml is free of invisible and control characters (tabs and line breaks allowed)."""
+    if isinstance(value, str):
+        what = invisible(value)
+        if what:
+            w.bad(path, f"the text contains an invisible or control character ({what}); delete it and retype the text.")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(k, str) and invisible(k, names=True):
+                w.bad(path + (k,), f"the key contains an invisible or control character ({invisible(k, names=True)}).")
+            _texts(w, v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _texts(w, v, path + (i,))
+
+
+def _basic(w: _Where, meta: dict, valid: dict) -> None:
+    known = {k.name for k in schema.STUDY_KEYS}
+    for k in schema.STUDY_KEYS:
+        if k.required and k.name not in meta:
+            close = difflib.get_close_matches(k.name, [str(x) for x in meta if x not in known], n=1)
+            hint = f" (is '{close[0]}' a misspelling of it?)" if close else ""
+            w.bad((k.name,), f"the required key '{k.name}' is missing{hint}.")
+    if "title" in meta and not _is_text(meta["title"]):
+        w.bad(("title",), "title must be a non-empty text.")
+    years = meta.get("time_points")
+    if "time_points" in meta:
+        if not isinstance(years, list) or not all(_is_int(y) for y in years):
+            w.bad(("time_points",), "time_points must be a list of years written as whole numbers, e.g. [1994, 2004].")
+        elif len(years) < 2:
+            w.bad(("time_points",), f"time_points needs at least two years; it has {len(years)}.")
+        elif any(b <= a for a, b in zip(years[:-1], years[1:])):
+            w.bad(("time_points",), f"time_points must be strictly ascending (earliest first); got {years}.")
+        elif not all(-9999 <= y <= 9999 for y in years):
+            w.bad(("time_points",), "time_points must be years of at most four digits.")
+        else:
+            valid["time_points"] = years
+    stages = meta.get("stages")
+    if "stages" in meta:
+        if not isinstance(stages, list) or not all(_is_text(s) for s in stages):
+            w.bad(("stages",), "stages must be a list of stage names (texts), lowest stage first.")
+        elif len(stages) < 2:
+            w.bad(("stages",), f"stages needs at least two stages; it has {len(stages)}.")
+        elif len(stages) > 100:
+            w.bad(("stages",), f"stages lists {len(stages)} stages; a ladder has at most 100.")
+        else:
+            valid["stages"] = stages
+    cutoff = meta.get("poverty_cutoff")
+    if "poverty_cutoff" in meta:
+        if not _is_int(cutoff):
+            w.bad(("poverty_cutoff",), f"poverty_cutoff must be a whole number; got {cutoff!r}."[:200])
+        elif "stages" in valid and not (1 <= cutoff < len(stages)):
+            w.bad(("poverty_cutoff",),
+                  f"poverty_cutoff is {cutoff}, but with {len(stages)} stages it must be between 1 and "
+                  f"{len(stages) - 1} (at least one poor and one non-poor stage).")
+    top = meta.get("top_stage")
+    if top is not None and isinstance(stages, list) and (not _is_int(top) or not 1 <= top <= len(stages)):
+        w.bad(("top_stage",), f"top_stage must be a stage number between 1 and {len(stages)}; got {top!r}."[:200])
+    for k in TEXT_KEYS[1:]:
+        if meta.get(k) is not None and not isinstance(meta[k], str):
+            hint = " Put it in quotes: YAML reads yes, no, on and off as true or false." if isinstance(meta[k], bool) else ""
+            w.bad((k,), f"{k} must be a text; got {meta[k]!r}.{hint}"[:300])
+    if "synthetic" in meta and not isinstance(meta["synthetic"], bool):
+        w.bad(("synthetic",), f"synthetic must be true or false, written without quotes; got {meta['synthetic']!r}."[:200])
+    w.unknown((), meta, known)
+
+
+def _period(w: _Where, value, path: tuple, years: list[int] | None, what: str) -> tuple[int, int] | None:
+    """A [start, end] pair of time points with start before end, or None after a problem."""
+    if not isinstance(value, list) or len(value) != 2 or not all(_is_int(v) for v in value):
+        w.bad(path, f"{what} must be [start, end], two years; got {value!r}."[:200])
+        return None
+    a, b = int(value[0]), int(value[1])
+    if a >= b:
+        w.bad(path, f"{what} [{a}, {b}] is reversed or empty: the start must be before the end.")
+        return None
+    if years:
+        out = [y for y in (a, b) if y not in years]
+        if out:
+            w.bad(path, f"{what} [{a}, {b}] uses {', '.join(map(str, out))}, which is not a time point "
+                  f"(time_points: {years}).")
+            return None
+    return a, b
+
+
+def _reasons(w: _Where, meta: dict, valid: dict) -> None:
+    r = meta.get("reasons")
+    if r is None:
+        return
+    if not isinstance(r, dict):
+        w.bad(("reasons",), "reasons must map each reason code to its label, e.g. 'health: Health' on its own line; "
+              f"got a {type(r).__name__}.")
+        return
+    ok = True
+    for code, label in r.items():
+        if not isinstance(code, str) or not REASON_CODE.match(code):
+            w.bad(("reasons", code), f"the reason code '{code}' must be snake_case: lower-case letters, digits and _, "
+                  "starting with a letter.")
+            ok = False
+        if not _is_text(label):
+            w.bad(("reasons", code), f"the label of reason '{code}' must be a non-empty text; got {label!r}."[:200])
+            ok = False
+    if ok:
+        valid["reasons"] = list(r)
+
+
+def _item(entry) -> tuple[str, str] | None:
+    if isinstance(entry, dict):
+        if set(entry) - {"species", "breed"}:
+            return None
+        sp, br = entry.get("species"), entry.get("breed") or ""
+    elif isinstance(entry, list):
+        if not 1 <= len(entry) <= 2:
+            return None
+        sp, br = (list(entry) + [""])[:2]
+    elif isinstance(entry, str):
+        parts = entry.replace("/", " ").replace(":", " ").split()
+        sp, br = (parts[0] if parts else ""), " ".join(parts[1:])
+    else:
+        return None
+    if not isinstance(sp, str) or not isinstance(br, str):
+        return None
+    return sp.strip(), br.strip().lower()
+
+
+def _livestock(w: _Where, meta: dict, valid: dict) -> None:
+    cfg = meta.get("livestock")
+    if cfg is None:
+        return
+    if not isinstance(cfg, dict):
+        w.bad(("livestock",), f"livestock must be a mapping (years, items, products); got a {type(cfg).__name__}.")
+        return
+    w.unknown(("livestock",), cfg, LIVESTOCK_KEYS)
+    if cfg.get("years") is not None:
+        _period(w, cfg["years"], ("livestock", "years"), valid.get("time_points"), "livestock years")
+    items = cfg.get("items")
+    if items is not None:
+        if not isinstance(items, list):
+            w.bad(("livestock", "items"), "livestock items must be a list of [species, breed] pairs.")
+        else:
+            for i, entry in enumerate(items):
+                it = _item(entry)
+                if it is None:
+                    w.bad(("livestock", "items", i), f"a livestock item must be [species, breed], "
+                          f"{{species: ..., breed: ...}} or a text; got {entry!r}."[:200])
+                elif it[0] not in schema.LIVESTOCK_SPECIES:
+                    w.bad(("livestock", "items", i), f"the species '{it[0]}' is not one of: "
+                          f"{', '.join(schema.LIVESTOCK_SPECIES)}.")
+                elif it[1] not in ("", "indigenous", "improved"):
+                    w.bad(("livestock", "items", i), f"the breed '{it[1]}' is not indigenous, improved or blank.")
+    products = cfg.get("products")
+    if products is not None:
+        if isinstance(products, dict):
+            bad = [k for k, v in products.items() if not _is_text(str(k)) or not _is_text(v)]
+        elif isinstance(products, list):
+            bad = [p for p in products if not _is_text(p)]
+        else:
+            bad = [products]
+        if bad:
+            w.bad(("livestock", "products"), "livestock products must be a list of product codes, or a mapping "
+                  f"product code -> label (texts); {bad[0]!r} is not."[:200])
+
+
+def _outcome_of(spec: dict):
+    """(kind, positive, negative) of a model, the way models.py reads it; None when malformed."""
+    from .models import COUNTERPART
+
+    out = spec.get("outcome")
+    if isinstance(out, dict):
+        keys = {str(k) for k in out}
+        if keys not in ({"0", "1"}, {"positive", "negative"}):
+            return None
+        pos = out.get(1, out.get("1", out.get("positive")))
+        neg = out.get(0, out.get("0", out.get("negative")))
+        return "category", pos, neg
+    if not isinstance(out, str) or not out.strip():
+        return None
+    if " vs " in out:
+        pos, neg = [s.strip() for s in out.split(" vs ", 1)]
+        return "category", pos, neg
+    if out in COUNTERPART:
+        return "category", out, COUNTERPART[out]
+    return "column", out, None
+
+
+def _model(w: _Where, name: str, spec, valid: dict) -> None:
+    from .models import TRANSFORMS
+    from .movements import CATEGORIES
+
+    path = ("models", name)
+    if not isinstance(spec, dict):
+        w.bad(path, f"the model '{name}' must be a mapping (period, outcome, groups, ...); got a {type(spec).__name__}.")
+        return
+    w.unknown(path, spec, MODEL_KEYS)
+    for k in ("table", "title", "layout", "style", "software", "by"):
+        if spec.get(k) is not None and not isinstance(spec[k], str):
+            w.bad(path + (k,), f"{k} must be a text; got {spec[k]!r}."[:200])
+    if spec.get("layout") is not None and str(spec["layout"]).lower() not in ("spss", "paper"):
+        w.bad(path + ("layout",), f"layout must be spss or paper; got {spec['layout']!r}."[:200])
+    if "robust" in spec and not isinstance(spec["robust"], bool):
+        w.bad(path + ("robust",), f"robust must be true or false, written without quotes; got {spec['robust']!r}."[:200])
+    if spec.get("period") is not None:
+        _period(w, spec["period"], path + ("period",), valid.get("time_points"), "the period")
+    oc = _outcome_of(spec)
+    if oc is None:
+        w.bad(path + ("outcome",), "outcome must be a movement category (escaped, became_poor, ...), "
+              "'A vs B', {1: category, 0: category} or a 0/1 column of sample.csv.")
+    elif oc[0] == "category":
+        for c in oc[1:]:
+            if c not in CATEGORIES:
+                w.bad(path + ("outcome",), f"the outcome category {c!r} is not one of: {', '.join(CATEGORIES)}."[:300])
+    for k in ("regions",):
+        v = spec.get(k)
+        if v is not None and (not isinstance(v, list) or not all(_is_text(x) for x in v)):
+            w.bad(path + (k,), f"{k} must be a list of region names; got {v!r}."[:200])
+    f = spec.get("filter")
+    if f is not None:
+        ok_f = isinstance(f, dict) and f and all(
+            isinstance(k, str) and (isinstance(v, (str, int)) and not isinstance(v, bool)
+                                    or isinstance(v, list) and all(isinstance(x, (str, int)) for x in v))
+            for k, v in f.items())
+        if not ok_f:
+            w.bad(path + ("filter",), "filter must map a column to a value or a list of values, e.g. {region: Puno}.")
+    cl = spec.get("class_labels")
+    if cl is not None:
+        if not isinstance(cl, dict) or not {str(k) for k in cl} <= {"0", "1"} or not all(_is_text(v) for v in cl.values()):
+            w.bad(path + ("class_labels",), "class_labels must map 1 and 0 to texts, e.g. {1: Escaping poverty, 0: Staying poor}.")
+    groups = spec.get("groups")
+    if not isinstance(groups, list) or not groups:
+        w.bad(path + ("groups",), "groups must be a list of {heading, variables}; the model needs at least one variable.")
+        return
+    for i, grp in enumerate(groups):
+        gp = path + ("groups", i)
+        if not isinstance(grp, dict):
+            w.bad(gp, "each entry of groups must be a mapping {heading, variables}.")
+            continue
+        w.unknown(gp, grp, GROUP_KEYS)
+        if grp.get("heading") is not None and not isinstance(grp["heading"], str):
+            w.bad(gp + ("heading",), f"heading must be a text; got {grp['heading']!r}."[:200])
+        vs = grp.get("variables")
+        if not isinstance(vs, list) or not vs:
+            w.bad(gp + ("variables",), "variables must be a non-empty list of {name, label, transform, regions}.")
+            continue
+        for j, v in enumerate(vs):
+            vp = gp + ("variables", j)
+            if not isinstance(v, dict) or not _is_text(v.get("name")):
+                w.bad(vp, "each variable must be a mapping with a name (a reason code or a column of sample.csv).")
+                continue
+            w.unknown(vp, v, VARIABLE_KEYS)
+            if v.get("label") is not None and not isinstance(v["label"], str):
+                w.bad(vp + ("label",), f"label must be a text; got {v['label']!r}."[:200])
+            t = v.get("transform")
+            if t is not None and t not in TRANSFORMS:
+                w.bad(vp + ("transform",), f"the transform {t!r} is not one of: {', '.join(TRANSFORMS)}."[:200])
+            r = v.get("regions")
+            if r is not None and (not isinstance(r, list) or not all(_is_text(x) for x in r)):
+                w.bad(vp + ("regions",), f"regions must be a list of region names; got {r!r}."[:200])
+
+
+def _models(w: _Where, meta: dict, valid: dict) -> None:
+    m = meta.get("models")
+    if m is None:
+        return
+    if not isinstance(m, dict):
+        w.bad(("models",), f"models must map each model name to its specification; got a {type(m).__name__}.")
+        return
+    before = w.errors
+    for name, spec in m.items():
+        if not _is_text(str(name)):
+            w.bad(("models",), "a model name must be a non-empty text.")
+            continue
+        _model(w, str(name), spec, valid)
+    if w.errors == before:
+        valid["models"] = m
+
+
+def _paper(w: _Where, meta: dict, folder: Path, valid: dict) -> None:
+    rel = meta.get("paper")
+    if rel is None:
+        return
+    if not _is_text(rel):
+        w.bad(("paper",), f"paper must be the name of a folder inside the study; got {rel!r}."[:200])
+        return
+    target = folder / rel
+    if _bundled_paper(target):  # the transcription shipped with this package (trusted, read only)
+        valid["paper"] = rel
+        return
+    p, pw = PurePosixPath(rel), PureWindowsPath(rel)
+    if p.is_absolute() or pw.is_absolute() or pw.drive or ".." in p.parts or ".." in pw.parts:
+        w.bad(("paper",), f"paper must be a folder inside the study, written relative to it (no '..', not an "
+              f"absolute path); got '{rel}'.")
+        return
+    if os.path.lexists(target) and not _inside(target, folder):
+        w.bad(("paper",), f"paper '{rel}' is a symbolic link to a folder outside the study; copy the folder into the study.")
+        return
+    if not target.is_dir():
+        w.bad(("paper",), f"paper names the folder '{rel}', which does not exist in the study.")
+        return
+    valid["paper"] = rel
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    from .studyfile import inside
+
+    return inside(path, folder)
+
+
+def _bundled_paper(target: Path) -> bool:
+    from .paper import data_dir as paper_dir
+
+    try:
+        return os.path.realpath(target) == os.path.realpath(paper_dir()) and not os.path.islink(target)
+    except (OSError, ValueError):
+        return False
+
+
+def check_keys(meta: dict, lines: dict[tuple, int], folder: Path, problems: list[Problem], valid: dict) -> bool:
+    """Check every key of study.yml on its own; True when none is wrong (warnings aside)."""
+    w = _Where(lines, problems)
+    _basic(w, meta, valid)
+    _texts(w, meta, ())
+    _reasons(w, meta, valid)
+    _livestock(w, meta, valid)
+    _models(w, meta, valid)
+    _paper(w, meta, folder, valid)
+    return w.errors == 0
+
+
+# --------------------------------------------------------------------------- keys and tables
+
+
+def _reserved(cells, fname: str, columns, problems: list[Problem]) -> None:
+    """No region or community may be called like the total row ('All'), in any case."""
+    reserved = {unicodedata.normalize("NFC", r).casefold() for r in RESERVED_NAMES}
+    for col in columns:
+        if col not in cells.columns:
+            continue
+        codes, values = cells.coded(col)
+        low = np.array([str(v).casefold() in reserved for v in values], dtype=bool)
+        if low.any():
+            report_rows(problems, fname, col, rows_of(low[codes], cells.rownums),
+                        lambda r, col=col: f"'{cells.text(col, r)}' is reserved: the tables use it for the total "
+                                           "of all groups. Rename the group.",
+                        "a reserved name")
+
+
+def _communities(read: dict, problems: list[Problem]) -> None:
+    if "communities" not in read:
+        return
+    hh, cm = read["households"][0], read["communities"][0]
+    if not {"community", "region"} <= set(hh.columns) or not {"community", "region"} <= set(cm.columns):
+        return
+    fname = schema.TABLES["communities"].filename
+    known = set(cm.series("community"))
+    s = hh.series("community")
+    first = ~s.duplicated().to_numpy()
+    missing = first & ~s.isin(known).to_numpy() & ~hh.blank("community")
+    report_rows(problems, fname, "community", rows_of(missing, hh.rownums),
+                lambda r: f"the community '{hh.text('community', r)}' of households.csv (row {r}) has no row here; "
+                          "communities.csv must describe every community of households.csv.",
+                "communities missing from communities.csv")
+    pairs = dict(zip(hh.series("community"), hh.series("region")))
+    regions = cm.series("region").to_numpy()
+    comm = cm.series("community").to_numpy()
+    other = np.array([c in pairs and pairs[c] != r for c, r in zip(comm, regions)], dtype=bool)
+    report_rows(problems, fname, "region", rows_of(other, cm.rownums),
+                lambda r: f"the community '{cm.text('community', r)}' is in region '{cm.text('region', r)}' here but "
+                          f"in '{pairs[cm.text('community', r)]}' in households.csv.",
+                "a region different from households.csv")
+
+
+def _reason_rows(read: dict, valid: dict, problems: list[Problem]) -> None:
+    if "reasons" not in read:
+        return
+    cells, cols, spec = read["reasons"]
+    fname = spec.filename
+    years = valid.get("time_points")
+    names = {c.name for c in cols}
+    if years and {"start", "end"} <= names:
+        a, b = cells.numbers("start"), cells.numbers("end")
+        ok = ~np.isnan(a) & ~np.isnan(b)
+        for col, v in (("start", a), ("end", b)):
+            off = ok & ~np.isin(v, years)
+            report_rows(problems, fname, col, rows_of(off, cells.rownums),
+                        lambda r, col=col: f"{cells.text(col, r)} is not a time point of study.yml ({years}).",
+                        "not a time point")
+        rev = ok & np.isin(a, years) & np.isin(b, years) & (a >= b)
+        report_rows(problems, fname, "start", rows_of(rev, cells.rownums),
+                    lambda r: f"the period {cells.text('start', r)}-{cells.text('end', r)} is reversed or empty: "
+                              "start must be before end.",
+                    "a reversed period")
+    vocab = valid.get("reasons")
+    if vocab and "reason" in names:
+        codes, values = cells.coded("reason")
+        unknown = np.array([v != "" and v not in vocab for v in values], dtype=bool)[codes]
+        report_rows(problems, fname, "reason", rows_of(unknown, cells.rownums),
+                    lambda r: f"the reason code '{cells.text('reason', r)}' is not in the vocabulary of study.yml "
+                              "(reasons:); add it there or correct the code.",
+                    "a reason code outside the vocabulary")
+
+
+def _model_tables(w: _Where, meta: dict, read: dict, valid: dict) -> None:
+    models = valid.get("models")
+    if not models:
+        return
+    if "sample" not in read:
+        w.bad(("models",), "models need sample.csv (the sampled households), which this study does not have.")
+        return
+    sample = set(read["sample"][0].columns)
+    hh = read["households"][0]
+    hh_cols = set(hh.columns)
+    regions = set(hh.series("region")) if "region" in hh_cols else set()
+    codes = set(valid.get("reasons") or [])
+    if "reasons" in read and "reason" in read["reasons"][0].columns:
+        codes |= set(read["reasons"][0].series("reason")) - {""}
+    for name, spec in models.items():
+        path = ("models", str(name))
+        by = spec.get("by")
+        if by and by in hh_cols:  # `regions` name the groups the model is fitted on
+            regions = set(hh.series(by))
+        elif not by:
+            from .models import _filter_name
+
+            regions = (set(hh.series("region")) if "region" in hh_cols else set()) | {_filter_name(spec)}
+        oc = _outcome_of(spec)
+        if oc and oc[0] == "column" and oc[1] not in sample:
+            w.bad(path + ("outcome",), f"the outcome '{oc[1]}' is neither a movement category nor a column of sample.csv.")
+        if by and by not in hh_cols:
+            w.bad(path + ("by",), f"by names '{by}', which is not a column of households.csv.")
+        for col in spec.get("filter") or {}:
+            if col not in sample and col not in hh_cols:
+                w.bad(path + ("filter", col), f"filter names '{col}', a column of neither sample.csv nor households.csv.")
+        for r in spec.get("regions") or []:
+            if r not in regions:
+                w.bad(path + ("regions",), f"the region '{r}' does not appear in households.csv"
+                  f"{f' (column {by})' if by and by != 'region' else ''}.")
+        for i, grp in enumerate(spec["groups"]):
+            for j, v in enumerate(grp["variables"]):
+                vp = path + ("groups", i, "variables", j)
+                if v["name"] not in sample and v["name"] not in codes:
+                    close = difflib.get_close_matches(v["name"], sorted(sample | codes), n=1)
+                    hint = f" Is it a misspelling of '{close[0]}'?" if close else ""
+                    w.bad(vp + ("name",), f"the variable '{v['name']}' is neither a reason code (study.yml reasons: "
+                          f"or reasons.csv) nor a column of sample.csv.{hint}")
+                for r in v.get("regions") or []:
+                    if r not in regions:
+                        w.bad(vp + ("regions",), f"the region '{r}' does not appear in households.csv.")
+
+
+def check_tables(meta: dict, lines: dict[tuple, int], read: dict, valid: dict, problems: list[Problem]) -> None:
+    """Check what study.yml and the tables say about each other.
+
+    `read` maps table name -> (Cells, usable columns, schema.Table) for the tables read.
+    """
+    if "households" in read:
+        _reserved(read["households"][0], schema.HOUSEHOLDS.filename, ("region", "community"), problems)
+    if "communities" in read:
+        _reserved(read["communities"][0], schema.TABLES["communities"].filename, ("region", "community"), problems)
+        if "households" in read:
+            _communities(read, problems)
+    _reason_rows(read, valid, problems)
+    if "households" in read:
+        _model_tables(_Where(lines, problems), meta, read, valid)
