@@ -384,7 +384,7 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _bundled_paper(target: Path) -> bool:
-    from .paper import data_dir as paper_dir
+    from .published import bundled_paper_dir as paper_dir
 
     try:
         return os.path.realpath(target) == os.path.realpath(paper_dir()) and not os.path.islink(target)
@@ -445,6 +445,24 @@ def _communities(read: dict, problems: list[Problem]) -> None:
                 lambda r: f"the community '{cm.text('community', r)}' is in region '{cm.text('region', r)}' here but "
                           f"in '{pairs[cm.text('community', r)]}' in households.csv.",
                 "a region different from households.csv")
+
+
+def _holding_years(read: dict, valid: dict, problems: list[Problem]) -> None:
+    """The `year` of every livestock.csv and production.csv row is a time point of study.yml."""
+    years = valid.get("time_points")
+    if not years:
+        return
+    for name in ("livestock", "production"):
+        if name not in read:
+            continue
+        cells, cols, spec = read[name]
+        if "year" not in {c.name for c in cols}:
+            continue
+        v = cells.numbers("year")
+        off = ~np.isnan(v) & ~np.isin(v, years)
+        report_rows(problems, spec.filename, "year", rows_of(off, cells.rownums),
+                    lambda r, cells=cells: f"{cells.text('year', r)} is not a time point of study.yml ({years}).",
+                    "not a time point")
 
 
 def _reason_rows(read: dict, valid: dict, problems: list[Problem]) -> None:
@@ -537,5 +555,6 @@ def check_tables(meta: dict, lines: dict[tuple, int], read: dict, valid: dict, p
         if "households" in read:
             _communities(read, problems)
     _reason_rows(read, valid, problems)
+    _holding_years(read, valid, problems)
     if "households" in read:
         _model_tables(_Where(lines, problems), meta, read, valid)

@@ -17,9 +17,18 @@ import pandas as pd
 
 from .study import Study
 
-__all__ = ["ERRATA_COLUMNS", "errata", "paper_folder", "sample_sizes", "table_file", "text_figures", "wide"]
+__all__ = ["ERRATA_COLUMNS", "bundled_paper_dir", "errata", "paper_folder", "sample_sizes", "table_file", "text_figures", "wide"]
 
 ERRATA_COLUMNS = ["table", "row", "column", "printed", "consistent_value", "explanation"]
+
+
+def bundled_paper_dir() -> Path:
+    """The transcription of Kristjanson et al. (2007) shipped with the compendium (``data/paper``).
+
+    The default study declares it as ``paper: ../paper``; validation accepts that one folder
+    outside a study (any other ``paper:`` must lie inside the study).
+    """
+    return Path(__file__).resolve().parents[2] / "data" / "paper"
 
 
 def paper_folder(study: Study) -> Path | None:
