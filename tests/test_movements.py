@@ -271,9 +271,8 @@ def test_unknown_stages_never_count_as_poor_or_not(study):
     assert sop.movement_categories(study, 2000, 2005)["N4"] == BP
 
 
-def test_a_region_named_all_does_not_break_the_tables(write_study):
-    s = sop.load_study(write_study(META, HOUSEHOLDS.replace(",South,", ",All,")))
-    t = sop.movement_table(s, 2000, 2010)
-    assert t["group"].tolist() == ["North"] * 4 + ["All"] * 8
-    assert t["households"].tolist() == [1, 1, 0, 1, 1, 1, 1, 0, 2, 2, 1, 1]
-    assert t["percent"].iloc[4:8].tolist() == pytest.approx([100 / 3, 100 / 3, 100 / 3, 0])
+def test_a_region_named_all_is_refused(write_study):
+    """`All` is the total's name in every table: a group of that name is refused by the gate."""
+    problems, study = sop.validate(write_study(META, HOUSEHOLDS.replace(",South,", ",All,")))
+    assert study is None
+    assert problems and all(p.column == "region" and "'All' is reserved" in p.message for p in problems)
