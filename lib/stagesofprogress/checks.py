@@ -533,7 +533,10 @@ def _model_tables(w: _Where, meta: dict, read: dict, valid: dict) -> None:
         for i, grp in enumerate(spec["groups"]):
             for j, v in enumerate(grp["variables"]):
                 vp = path + ("groups", i, "variables", j)
-                if v["name"] not in sample and v["name"] not in codes:
+                if v["name"] not in sample and v["name"] in codes and "reasons" not in read:
+                    w.bad(vp + ("name",), f"the variable '{v['name']}' is a reason code, but the study has no "
+                          "reasons.csv to say which households cite it; add reasons.csv or drop the variable.")
+                elif v["name"] not in sample and v["name"] not in codes:
                     close = difflib.get_close_matches(v["name"], sorted(sample | codes), n=1)
                     hint = f" Is it a misspelling of '{close[0]}'?" if close else ""
                     w.bad(vp + ("name",), f"the variable '{v['name']}' is neither a reason code (study.yml reasons: "
