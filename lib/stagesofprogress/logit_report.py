@@ -322,7 +322,7 @@ def forest_plot(
     lines = max([_forest_label(labels.get(v, v)).count("\n") + 1 for v in vars_] or [1])
     with __import__("matplotlib").rc_context(fs.RC):
         if ax is None:
-            fig = fs.figure(height=max(3.0, (0.44 if lines > 1 else 0.3) * n + 2.0))
+            fig = fs.figure(height=max(3.0, (0.47 if lines > 1 else 0.3) * n + 2.0))
             axes = fig.subplots(1, len(results), sharey=True, sharex=True, squeeze=False)[0]
         else:
             axes = np.atleast_1d(np.asarray(ax, dtype=object))
@@ -343,11 +343,12 @@ def forest_plot(
             for cut, end, mark in ((lo < lo_lim, lo_lim, "<"), (hi > hi_lim, hi_lim, ">")):
                 if cut.any():  # an empty unclipped line would collapse constrained layout
                     a.plot(np.full(int(cut.sum()), end), y[cut], mark, color="0.25", markersize=6, clip_on=False)
-            a.plot(orr[sig], y[sig], "o", color="0.1", markersize=6.5)
-            a.plot(orr[~sig], y[~sig], "o", markerfacecolor="white", markeredgecolor="0.1", markersize=6.5)
+            a.plot(orr[sig], y[sig], "o", color="0.1", markersize=6.5, label=f"p < {alpha:g}")
+            a.plot(orr[~sig], y[~sig], "o", markerfacecolor="white", markeredgecolor="0.1", markersize=6.5,
+                   label=f"p \u2265 {alpha:g}")
             a.axvline(1.0, color="0.5", linestyle="--", linewidth=0.9)
             a.set_xscale("log")
-            a.set_title(safetext.mpl(_cut(str(name), 24)), fontsize=fs.BASE)
+            a.set_title(_cut(str(name), 24), fontsize=fs.BASE)
             a.grid(axis="x", color="0.9", linewidth=0.6)
             a.set_axisbelow(True)
         axes[0].set_xlim(lo_lim / 1.8, hi_lim * 1.8)  # room so the end labels of two panels never touch
@@ -378,8 +379,8 @@ def _cut(s: str, limit: int) -> str:
 
 
 def _forest_label(text: str) -> str:
-    """A study's variable label for the forest plot: cut to 60 characters, wrapped at 24."""
-    return textwrap.fill(_cut(text, 60), 24)
+    """A study's variable label for the forest plot: wrapped at 26 characters, at most two lines."""
+    return textwrap.fill(_cut(text, 60), 26, max_lines=2, placeholder=" \u2026")
 
 
 def _or_tick(x: float, pos=None) -> str:

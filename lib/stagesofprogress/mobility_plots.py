@@ -49,7 +49,7 @@ def movement_intervals(table: pd.DataFrame, periods: list[tuple[int, int]] | Non
         ax.set_ylim(-0.6, len(groups) - 0.4)
         ax.set_xlim(0, 100)
         ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
-        ax.set_title(period_label(a, b), loc="left", fontsize=11)
+        ax.set_title(period_label(a, b), loc="left", fontsize=fs.BASE)
         ax.tick_params(axis="y", length=0)
     axes[-1].set_xlabel("Households (%), with 95% community-bootstrap interval")
     handles, labels = axes[0].get_legend_handles_labels()
