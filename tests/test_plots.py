@@ -10,17 +10,24 @@ study; hostile `$`/`<` labels kept literal.
 from __future__ import annotations
 
 import io
+import itertools
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import stagesofprogress as sop
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.text import Text
-
-import stagesofprogress as sop
-from stagesofprogress import book, figstyle, mobility, mobility_plots, plots, uncertainty
+from stagesofprogress import (
+    book,
+    figstyle,
+    mobility,
+    mobility_plots,
+    plots,
+    uncertainty,
+)
 from stagesofprogress import movements as mv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -197,11 +204,11 @@ def test_forest_tick_labels_do_not_overlap(fits):
     boxes = [t.get_window_extent(renderer) for a in fig.axes for t in a.get_xticklabels()
              if t.get_visible() and t.get_text()]
     boxes.sort(key=lambda b: b.x0)
-    for left, right in zip(boxes, boxes[1:]):
+    for left, right in itertools.pairwise(boxes):
         assert left.x1 <= right.x0, "x tick labels overlap"
     ys = [t.get_window_extent(renderer) for t in fig.axes[0].get_yticklabels() if t.get_text()]
     ys.sort(key=lambda b: b.y0)
-    for low, high in zip(ys, ys[1:]):
+    for low, high in itertools.pairwise(ys):
         assert low.y1 <= high.y0 + 0.5, "variable labels overlap"
 
 

@@ -27,9 +27,24 @@ from matplotlib.figure import Figure
 from . import safetext
 
 __all__ = [
-    "WIDTH", "DPI", "COLUMN_PX", "PHONE_COLUMN_PX", "MIN_CSS_PX", "SMALL", "BASE", "TITLE", "RC",
-    "rc", "figure", "css_px", "synthetic_mark", "SYNTHETIC_LABEL", "SYNTHETIC_GID", "SMALL_N",
-    "SMALL_N_HATCH", "small_n_note",
+    "BASE",
+    "COLUMN_PX",
+    "DPI",
+    "MIN_CSS_PX",
+    "PHONE_COLUMN_PX",
+    "RC",
+    "SMALL",
+    "SMALL_N",
+    "SMALL_N_HATCH",
+    "SYNTHETIC_GID",
+    "SYNTHETIC_LABEL",
+    "TITLE",
+    "WIDTH",
+    "css_px",
+    "figure",
+    "rc",
+    "small_n_note",
+    "synthetic_mark",
 ]
 
 WIDTH = 6.0  # inches, every figure

@@ -307,7 +307,6 @@ def forest_plot(
     panel; intervals beyond the axis end in an arrow. Pass `ax` (one Axes per model) to draw
     into an existing figure. Returns the matplotlib Figure (built without pyplot).
     """
-    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.ticker import FixedLocator, LogLocator, NullFormatter
 

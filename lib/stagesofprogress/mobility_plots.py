@@ -15,7 +15,14 @@ from matplotlib.figure import Figure
 from . import figstyle as fs
 from . import movements as mv
 from . import safetext
-from .plots import CATEGORY_COLOURS, REGION_COLOURS, _figure, _rc, _suptitle, period_label
+from .plots import (
+    CATEGORY_COLOURS,
+    REGION_COLOURS,
+    _figure,
+    _rc,
+    _suptitle,
+    period_label,
+)
 from .study import Study
 
 __all__ = ["movement_intervals", "projection_lines"]
