@@ -276,7 +276,7 @@ def escape_descent_figure(lit: pd.DataFrame, own: pd.DataFrame | None = None,
     import matplotlib as mpl
     from matplotlib.figure import Figure
 
-    from .plots import RC
+    from .figstyle import RC, SMALL, TITLE, WIDTH
 
     def drawable(df: pd.DataFrame) -> pd.DataFrame:  # a group with no household known at both dates has no point
         return df[df["escaped"].notna() & df["became_poor"].notna()]
@@ -288,7 +288,7 @@ def escape_descent_figure(lit: pd.DataFrame, own: pd.DataFrame | None = None,
     ys = np.concatenate([d["became_poor"].to_numpy(float) for d, *_ in layers])
     xlim, ylim = _limit(xs), _limit(ys)
     with mpl.rc_context(RC):
-        fig = Figure(figsize=(5.4, 4.6), layout="constrained")
+        fig = Figure(figsize=(WIDTH, 5.6), layout="constrained")
         ax = fig.add_subplot()
         ax.plot([0, min(xlim, ylim)], [0, min(xlim, ylim)], ls="--", lw=0.8, color="#999999", zorder=1,
                 label="Escapes equal descents")
@@ -301,11 +301,11 @@ def escape_descent_figure(lit: pd.DataFrame, own: pd.DataFrame | None = None,
                        label=legend, zorder=3)
             for xi, yi, name, yrs in zip(x, y, df[name_col], df["years"]):
                 ann = ax.annotate(f"{safetext.mpl(name)} ({int(yrs)} y)", (xi, yi), xytext=(4, 3),
-                                  textcoords="offset points", fontsize=7.5, color=colour, zorder=4)
+                                  textcoords="offset points", fontsize=SMALL, color=colour, zorder=4)
                 labels.append((ann, xi > 0.65 * xlim))  # near the right edge, try the left first
         ax.set_xlabel("Escaped poverty (% of households)")
         ax.set_ylabel("Became poor (% of households)")
-        ax.legend(frameon=False, loc="upper right", fontsize=8.5)
-        fig.suptitle("Escapes against descents", fontsize=12, fontweight="bold")
+        ax.legend(frameon=False, loc="upper right", fontsize=SMALL)
+        fig.suptitle("Escapes against descents", fontsize=TITLE, fontweight="bold")
         _place_labels(fig, ax, labels)
     return fig
