@@ -82,7 +82,14 @@ def _all_figures(study, fits, intervals):
         "forest_descent": lambda: sop.forest_plot(d.results, labels=d.labels, groups=d.groups),
         "movement_intervals": lambda: mobility_plots.movement_intervals(intervals, synthetic=study.synthetic),
         "projection_lines": lambda: mobility_plots.projection_lines(study, mobility.chains(study)),
+        "literature": lambda: _literature_figure(study),
     }
+
+
+def _literature_figure(study):
+    from stagesofprogress import literature
+
+    return literature.escape_descent_figure(literature.load_studies(), literature.own_points(study))
 
 
 def _texts(fig) -> list[Text]:

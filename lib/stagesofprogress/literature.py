@@ -233,7 +233,7 @@ _PLACES = [(4, 3, "left"), (-4, 3, "right"), (4, -9, "left"), (-4, -9, "right"),
 
 def _place_labels(fig, ax, labels) -> None:
     """Move each label to the first of `_PLACES` where it overlaps no label placed before it
-    and stays inside the axes (the first place if none is free). Deterministic: labels are
+    and stays inside the axes (if none is free, the first place inside the axes). Deterministic: labels are
     handled in drawing order, with text extents measured by the Agg renderer."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -244,13 +244,20 @@ def _place_labels(fig, ax, labels) -> None:
     done = [legend.get_window_extent(renderer)] if legend is not None else []
     for ann, prefer_left in labels:
         places = _PLACES[1::2] + _PLACES[0::2] if prefer_left else _PLACES
-        for dx, dy, ha in places + [places[0]]:
+        fallback = None  # the first place inside the axes, if no place is also free
+        for dx, dy, ha in places:
             ann.xyann = (dx, dy)
             ann.set_ha(ha)
             box = ann.get_window_extent(renderer)
             inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
             if inside and not any(box.overlaps(other) for other in done):
                 break
+            if inside and fallback is None:
+                fallback = (dx, dy, ha)
+        else:
+            dx, dy, ha = fallback or places[0]
+            ann.xyann = (dx, dy)
+            ann.set_ha(ha)
         done.append(ann.get_window_extent(renderer))
 
 
@@ -273,6 +280,8 @@ def escape_descent_figure(lit: pd.DataFrame, own: pd.DataFrame | None = None,
         Every label is the study or group name passed through `safetext.mpl`, followed by the
         period's length in years; the dashed diagonal marks escapes equal to descents.
     """
+    import textwrap
+
     import matplotlib as mpl
     from matplotlib.figure import Figure
 
@@ -300,7 +309,8 @@ def escape_descent_figure(lit: pd.DataFrame, own: pd.DataFrame | None = None,
             ax.scatter(x, y, s=40, color=colour, marker=marker, edgecolor="white", linewidth=0.6,
                        label=legend, zorder=3)
             for xi, yi, name, yrs in zip(x, y, df[name_col], df["years"]):
-                ann = ax.annotate(f"{safetext.mpl(name)} ({int(yrs)} y)", (xi, yi), xytext=(4, 3),
+                text = textwrap.fill(f"{safetext.mpl(name)} ({int(yrs)} y)", 24)  # two short lines fit beside a point
+                ann = ax.annotate(text, (xi, yi), xytext=(4, 3),
                                   textcoords="offset points", fontsize=SMALL, color=colour, zorder=4)
                 labels.append((ann, xi > 0.65 * xlim))  # near the right edge, try the left first
         ax.set_xlabel("Escaped poverty (% of households)")
