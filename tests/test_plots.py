@@ -1,7 +1,7 @@
 """The book's figures: legible on a phone, deterministic, and saying one thing.
 
 Measured on the figures as drawn: every visible text's rendered size on a 390 px phone
-(column 350 CSS px) from the figure's width, the book's DPI and the font size; the forest
+(a figure is 342 CSS px wide there, measured in Chromium on the built book) from the figure's width, the book's DPI and the font size; the forest
 plot's filled markers against the intervals drawn; the heatmaps' colour limit against the
 data; shared axes; hatched small-n bars; the synthetic mark on the replica and not on a field
 study; hostile `$`/`<` labels kept literal.
@@ -101,8 +101,8 @@ def _texts(fig) -> list[Text]:
 
 
 def test_css_px_formula():
-    # a 6-inch figure at 130 dpi is 780 px: 13 pt text is 23.5 px, scaled by 350/780 on a phone
-    assert figstyle.css_px(13, 6, 130) == pytest.approx(13 / 72 * 130 * 350 / 780)
+    # a 6-inch figure at 130 dpi is 780 px: 13 pt text is 23.5 px, scaled by 342/780 on a phone
+    assert figstyle.css_px(13, 6, 130) == pytest.approx(13 / 72 * 130 * 342 / 780)
     # never scaled up: a 2-inch figure keeps its pixels in a 350 px column
     assert figstyle.css_px(10, 2, 100) == pytest.approx(10 / 72 * 100)
     assert figstyle.DPI == book.DPI

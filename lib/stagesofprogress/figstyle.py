@@ -5,8 +5,8 @@ the size of its text on a phone depends only on the ratio of font size to figure
 
     CSS px of a label = points / 72 * (PHONE_COLUMN_PX / WIDTH inches)
 
-With `WIDTH` = 6 inches and `PHONE_COLUMN_PX` = 350 (the column of a 390 px phone), text of
-`SMALL` = 12.5 points is about 10.1 CSS px there, and the PNG written at `DPI` (130, the book's
+With `WIDTH` = 6 inches and `PHONE_COLUMN_PX` = 342 (a figure's width in the book on a 390 px
+phone, measured in Chromium), text of `SMALL` = 13 points is about 10.3 CSS px there, and the PNG written at `DPI` (130, the book's
 `book.DPI`) is 780 px wide, inside the 784 px desktop column, so it is never scaled up.
 `css_px` computes this for a drawn figure; the tests hold every label to `MIN_CSS_PX`.
 
@@ -50,12 +50,12 @@ __all__ = [
 WIDTH = 6.0  # inches, every figure
 DPI = 130  # pixels per inch of the book's PNGs (book.DPI)
 COLUMN_PX = 784  # content column at 1,400 px (CSS px)
-PHONE_COLUMN_PX = 350  # content column on a 390 px phone (CSS px)
+PHONE_COLUMN_PX = 342  # a figure's width on a 390 px phone (CSS px), measured in Chromium
 MIN_CSS_PX = 10.0  # smallest text on a phone
 
-SMALL = 12.5  # points: the smallest text in any figure (ticks, bar labels, notes)
-BASE = 13.0  # points: axis labels, legends
-TITLE = 14.0  # points: figure titles
+SMALL = 13.0  # points: the smallest text in any figure (ticks, bar labels, notes)
+BASE = 13.5  # points: axis labels, legends
+TITLE = 14.5  # points: figure titles
 
 RC = {
     "font.size": BASE,

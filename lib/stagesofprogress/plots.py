@@ -3,7 +3,7 @@
 Every function takes a `Study` (or a table computed from one), returns a
 `matplotlib.figure.Figure` and nothing else: no pyplot state, no randomness, so the same
 study always gives the same picture. Figures are drawn at the book's column width (six
-inches, 780 px in the book) with text of at least 12.5 points, about 10 CSS px when a 390 px
+inches, 780 px in the book) with text of at least 13 points, about 10 CSS px when a 390 px
 phone scales them down (`figstyle`), with a short title, and with
 colours from the Okabe-Ito palette, which stays distinguishable for colour-blind readers.
 
@@ -40,7 +40,7 @@ CATEGORY_COLOURS = {
 }
 REGION_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
-# sizes, fonts and marks (see `figstyle`): figures are 6 inches wide, text at least 12.5 points
+# sizes, fonts and marks (see `figstyle`): figures are 6 inches wide, text at least 13 points
 WIDTH = fs.WIDTH
 RC = fs.RC
 SMALL, BASE, TITLE = fs.SMALL, fs.BASE, fs.TITLE
