@@ -384,7 +384,7 @@ def poverty_trend(study: Study, by: str | None = "region") -> Figure:
     ax.set_ylabel("Households poor (%)")
     ax.set_xlabel("Year recalled")
     ax.legend(frameon=False)
-    _suptitle(fig, "Share of households below the poverty line")
+    _suptitle(fig, "Poor households over time")
     return fig
 
 
