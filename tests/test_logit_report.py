@@ -196,7 +196,7 @@ def test_to_html(table, results):
 def test_forest_plot(results):
     fig = forest_plot(results, labels=LABELS, groups=GROUPS)
     axes = fig.axes
-    assert len(axes) == 2 and fig.get_size_inches()[0] == 7
+    assert len(axes) == 2 and fig.get_size_inches()[0] == 6
     assert [a.get_title() for a in axes] == ["Puno", "Cajamarca"]
     assert all(a.get_xscale() == "log" for a in axes)
     # reference line at 1 on every panel

@@ -233,7 +233,7 @@ _PLACES = [(4, 3, "left"), (-4, 3, "right"), (4, -9, "left"), (-4, -9, "right"),
 
 def _place_labels(fig, ax, labels) -> None:
     """Move each label to the first of `_PLACES` where it overlaps no label placed before it
-    and stays inside the axes (the first place if none is free). Deterministic: labels are
+    and stays inside the axes (if none is free, the first place inside the axes). Deterministic: labels are
     handled in drawing order, with text extents measured by the Agg renderer."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -244,13 +244,20 @@ def _place_labels(fig, ax, labels) -> None:
     done = [legend.get_window_extent(renderer)] if legend is not None else []
     for ann, prefer_left in labels:
         places = _PLACES[1::2] + _PLACES[0::2] if prefer_left else _PLACES
-        for dx, dy, ha in places + [places[0]]:
+        fallback = None  # the first place inside the axes, if no place is also free
+        for dx, dy, ha in places:
             ann.xyann = (dx, dy)
             ann.set_ha(ha)
             box = ann.get_window_extent(renderer)
             inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
             if inside and not any(box.overlaps(other) for other in done):
                 break
+            if inside and fallback is None:
+                fallback = (dx, dy, ha)
+        else:
+            dx, dy, ha = fallback or places[0]
+            ann.xyann = (dx, dy)
+            ann.set_ha(ha)
         done.append(ann.get_window_extent(renderer))
 
 
@@ -273,10 +280,12 @@ def escape_descent_figure(lit: pd.DataFrame, own: pd.DataFrame | None = None,
         Every label is the study or group name passed through `safetext.mpl`, followed by the
         period's length in years; the dashed diagonal marks escapes equal to descents.
     """
+    import textwrap
+
     import matplotlib as mpl
     from matplotlib.figure import Figure
 
-    from .plots import RC
+    from .figstyle import RC, SMALL, TITLE, WIDTH
 
     def drawable(df: pd.DataFrame) -> pd.DataFrame:  # a group with no household known at both dates has no point
         return df[df["escaped"].notna() & df["became_poor"].notna()]
@@ -288,7 +297,7 @@ def escape_descent_figure(lit: pd.DataFrame, own: pd.DataFrame | None = None,
     ys = np.concatenate([d["became_poor"].to_numpy(float) for d, *_ in layers])
     xlim, ylim = _limit(xs), _limit(ys)
     with mpl.rc_context(RC):
-        fig = Figure(figsize=(5.4, 4.6), layout="constrained")
+        fig = Figure(figsize=(WIDTH, 5.6), layout="constrained")
         ax = fig.add_subplot()
         ax.plot([0, min(xlim, ylim)], [0, min(xlim, ylim)], ls="--", lw=0.8, color="#999999", zorder=1,
                 label="Escapes equal descents")
@@ -300,12 +309,13 @@ def escape_descent_figure(lit: pd.DataFrame, own: pd.DataFrame | None = None,
             ax.scatter(x, y, s=40, color=colour, marker=marker, edgecolor="white", linewidth=0.6,
                        label=legend, zorder=3)
             for xi, yi, name, yrs in zip(x, y, df[name_col], df["years"]):
-                ann = ax.annotate(f"{safetext.mpl(name)} ({int(yrs)} y)", (xi, yi), xytext=(4, 3),
-                                  textcoords="offset points", fontsize=7.5, color=colour, zorder=4)
+                text = textwrap.fill(f"{safetext.mpl(name)} ({int(yrs)} y)", 24)  # two short lines fit beside a point
+                ann = ax.annotate(text, (xi, yi), xytext=(4, 3),
+                                  textcoords="offset points", fontsize=SMALL, color=colour, zorder=4)
                 labels.append((ann, xi > 0.65 * xlim))  # near the right edge, try the left first
         ax.set_xlabel("Escaped poverty (% of households)")
         ax.set_ylabel("Became poor (% of households)")
-        ax.legend(frameon=False, loc="upper right", fontsize=8.5)
-        fig.suptitle("Escapes against descents", fontsize=12, fontweight="bold")
+        ax.legend(frameon=False, loc="upper right", fontsize=SMALL)
+        fig.suptitle("Escapes against descents", fontsize=TITLE, fontweight="bold")
         _place_labels(fig, ax, labels)
     return fig

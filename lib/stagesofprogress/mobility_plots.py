@@ -2,7 +2,8 @@
 share poor projected if a period's movements continued.
 
 Like `plots`, every function returns a `matplotlib.figure.Figure` and keeps no pyplot state;
-study text (region names) reaches matplotlib only through `safetext.mpl`.
+study text (region names) reaches matplotlib only through `safetext.clean`, with mathtext off
+(`safetext.MPL_RC` in the figure rc), so `$` stays literal.
 """
 
 from __future__ import annotations
@@ -11,20 +12,31 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from . import figstyle as fs
 from . import movements as mv
 from . import safetext
-from .plots import CATEGORY_COLOURS, REGION_COLOURS, _figure, _rc, _suptitle, period_label
+from .plots import (
+    CATEGORY_COLOURS,
+    REGION_COLOURS,
+    _figure,
+    _rc,
+    _suptitle,
+    period_label,
+)
 from .study import Study
 
 __all__ = ["movement_intervals", "projection_lines"]
 
 
 @_rc
-def movement_intervals(table: pd.DataFrame, periods: list[tuple[int, int]] | None = None) -> Figure:
+def movement_intervals(table: pd.DataFrame, periods: list[tuple[int, int]] | None = None,
+                       synthetic: bool = False) -> Figure:
     """Movement percentages (dots) with their 95% bootstrap intervals (bars), one panel per period.
 
     `table` is `uncertainty.bootstrap_movements(study).table` (or movements_ci.csv read back).
     Each group (regions, then `All`) is a row of four dots, one per movement category.
+    `synthetic=True` (pass `study.synthetic`) marks the figure "synthetic: not from the paper":
+    the spread between communities of a synthetic replica is the generator's.
     """
     periods = periods or list(dict.fromkeys(zip(table["start"], table["end"])))
     groups = list(dict.fromkeys(table["group"]))
@@ -40,16 +52,18 @@ def movement_intervals(table: pd.DataFrame, periods: list[tuple[int, int]] | Non
             err = np.vstack([est - c["ci_low"].to_numpy(dtype=float), c["ci_high"].to_numpy(dtype=float) - est])
             ax.errorbar(est, y + off, xerr=np.nan_to_num(err), fmt="o", markersize=4.5, capsize=2.5,
                         linewidth=1.2, color=CATEGORY_COLOURS[cat], label=mv.CATEGORY_LABELS[cat])
-        ax.set_yticks(y, [safetext.mpl(g) for g in groups])
+        ax.set_yticks(y, [safetext.clean(g) for g in groups])
         ax.set_ylim(-0.6, len(groups) - 0.4)
         ax.set_xlim(0, 100)
         ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
-        ax.set_title(period_label(a, b), loc="left", fontsize=11)
+        ax.set_title(period_label(a, b), loc="left", fontsize=fs.BASE)
         ax.tick_params(axis="y", length=0)
     axes[-1].set_xlabel("Households (%), with 95% community-bootstrap interval")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
     _suptitle(fig, "Movement percentages and their uncertainty")
+    if synthetic:
+        fs.synthetic_mark(fig, True)
     return fig
 
 
@@ -70,7 +84,7 @@ def projection_lines(study: Study, results: list, chain: str = "stages", period:
         colour = "#000000" if g == mv.ALL else REGION_COLOURS[(i - 1) % len(REGION_COLOURS)]
         r = rates[rates["group"] == g]
         ax.plot(r["year"], r["percent_poor"], color=colour, marker="o", linewidth=1.8 if g == mv.ALL else 1.2,
-                label=safetext.mpl(g))
+                label=safetext.clean(g))
         hits = [x for x in results if x.group == g and x.chain == chain and (x.start, x.end) == period]
         if not hits:
             continue
@@ -85,6 +99,8 @@ def projection_lines(study: Study, results: list, chain: str = "stages", period:
     ax.set_xlim(study.time_points[0] - 2, last + 5)
     ax.set_ylim(0, 100)
     ax.set_ylabel("Households poor (%)")
-    ax.legend(frameon=False, fontsize=9, loc="upper right")
-    _suptitle(fig, f"Share poor, observed and projected if {period[0]}\u2013{period[1]} continued")
+    ax.legend(frameon=False, loc="upper right")
+    _suptitle(fig, f"Share poor: observed, then {period[0]}\u2013{period[1]} projected")
+    if chain == "stages":  # a projection from stage-to-stage transitions the paper does not give
+        fs.synthetic_mark(fig, study)
     return fig

@@ -2,8 +2,9 @@
 
 Every function takes a `Study` (or a table computed from one), returns a
 `matplotlib.figure.Figure` and nothing else: no pyplot state, no randomness, so the same
-study always gives the same picture. Figures are drawn at phone-friendly sizes (about six
-inches wide, eleven-point text) with a descriptive title that doubles as alt text, and with
+study always gives the same picture. Figures are drawn at the book's column width (six
+inches, 780 px in the book) with text of at least 13 points, about 10 CSS px when a 390 px
+phone scales them down (`figstyle`), with a short title, and with
 colours from the Okabe-Ito palette, which stays distinguishable for colour-blind readers.
 
     fig = sop.plots.ladder(study)
@@ -12,16 +13,17 @@ colours from the Okabe-Ito palette, which stays distinguishable for colour-blind
 
 from __future__ import annotations
 
-import functools
 import textwrap
 from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 
+from . import figstyle as fs
 from . import movements as mv
 from . import safetext
 from .study import Study
@@ -38,36 +40,12 @@ CATEGORY_COLOURS = {
 }
 REGION_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
-WIDTH = 5.4  # inches: text stays legible when a phone scales the figure to its width
-RC = {
-    "font.size": 11,
-    "axes.titlesize": 12,
-    "axes.titleweight": "bold",
-    "axes.labelsize": 11,
-    "xtick.labelsize": 10,
-    "ytick.labelsize": 10,
-    "legend.fontsize": 10,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    **safetext.MPL_RC,  # study names may hold "$": never parse text as mathtext
-}
-
-
-def _rc(fn):
-    """Run a figure function inside the book's rc settings (fonts, spines), leaving global state alone."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        import matplotlib as mpl
-
-        with mpl.rc_context(RC):
-            return fn(*args, **kwargs)
-
-    return wrapper
-
-
-def _figure(height: float, width: float = WIDTH, layout: str = "constrained") -> Figure:
-    return Figure(figsize=(width, height), layout=layout)
+# sizes, fonts and marks (see `figstyle`): figures are 6 inches wide, text at least 13 points
+WIDTH = fs.WIDTH
+RC = fs.RC
+SMALL, BASE, TITLE = fs.SMALL, fs.BASE, fs.TITLE
+_rc = fs.rc
+_figure = fs.figure
 
 
 MAX_LABEL = 80  # characters of a study name drawn in a figure; longer names end with an ellipsis
@@ -85,7 +63,7 @@ def _wrap(text: str, width: int = 30) -> str:
 
 
 def _suptitle(fig: Figure, text: str) -> None:
-    fig.suptitle(_wrap(text, 46), fontsize=12, fontweight="bold")
+    fig.suptitle(_wrap(text, 52), fontsize=TITLE, fontweight="bold")
 
 
 def period_label(start: int, end: int) -> str:
@@ -112,21 +90,18 @@ def ladder(study: Study, year: int | None = None, width: int = 34) -> Figure:
     ypos = np.arange(1, n + 1)
     colours = [POOR if k <= study.poverty_cutoff else NOT_POOR for k in ypos]
     ax.barh(ypos, share.to_numpy(), color=colours, height=0.7)
-    ax.set_yticks(ypos, [_wrap(f"{k}. {name}", width) for k, name in zip(ypos, study.stages)], fontsize=9)
+    ax.set_yticks(ypos, [_wrap(f"{k}. {name}", width) for k, name in zip(ypos, study.stages)], fontsize=SMALL)
     ax.set_ylim(0.4, n + 0.6)
     line = study.poverty_cutoff + 0.5
     ax.axhline(line, color="black", linestyle="--", linewidth=1.2)
-    xmax = max(float(share.max()), 1.0) * 1.18
-    ax.set_xlim(0, xmax)
-    ax.text(xmax, line + 0.08, "poverty line", ha="right", va="bottom", fontsize=10, style="italic")
-    ax.set_xlabel(f"Households at this stage in {year} (%)")
-    _suptitle(fig, f"Stages of progress and the poverty line, households in {year}")
-    ax.legend(
-        handles=[Rectangle((0, 0), 1, 1, color=POOR), Rectangle((0, 0), 1, 1, color=NOT_POOR)],
-        labels=["poor stages", "not poor stages"],
-        loc="lower right",
-        frameon=False,
-    )
+    ax.set_xlim(0, max(float(share.max()), 1.0) * 1.08)
+    ax.set_xlabel(f"Households in {year} (%)")
+    _suptitle(fig, f"The ladder in {year}")
+    fig.legend(handles=[Rectangle((0, 0), 1, 1, color=POOR), Rectangle((0, 0), 1, 1, color=NOT_POOR),
+                        Line2D([], [], color="black", linestyle="--", linewidth=1.2)],
+               labels=["poor stages", "not poor stages", "poverty line"],
+               loc="outside lower center", ncols=3, frameon=False)
+    fs.synthetic_mark(fig, study)  # the paper gives no distribution of households over the stages
     return fig
 
 
@@ -147,13 +122,17 @@ def assets_by_stage(study: Study, column: str = "assets", year: int | None = Non
     labels = [lab.replace(" and higher", "+") for lab in t["label"]]
     ax.set_xticks(x, labels)
     cut = np.searchsorted(stage_no, study.poverty_cutoff, side="right") - 0.5
+    year = year or study.survey_year
+    handles = [Rectangle((0, 0), 1, 1, color=POOR), Rectangle((0, 0), 1, 1, color=NOT_POOR)]
+    names = ["poor stages", "not poor stages"]
     if 0 < cut < len(t) - 0.5:
         ax.axvline(cut, color="black", linestyle="--", linewidth=1.2)
-        ax.text(cut + 0.1, ax.get_ylim()[1] * 0.97, "poverty line", va="top", fontsize=10, style="italic")
-    year = year or study.survey_year
+        handles.append(Line2D([], [], color="black", linestyle="--", linewidth=1.2))
+        names.append("poverty line")
     ax.set_xlabel(f"Stage of progress in {year}")
     ax.set_ylabel(f"Mean {column.replace('_', ' ')}")
-    _suptitle(fig, f"Mean {column.replace('_', ' ')} by stage of progress in {year}")
+    _suptitle(fig, f"Mean {column.replace('_', ' ')} by stage")
+    fig.legend(handles, names, loc="outside lower center", ncols=len(names), frameon=False)
     return fig
 
 
@@ -162,40 +141,73 @@ def assets_by_stage(study: Study, column: str = "assets", year: int | None = Non
 
 @_rc
 def movement_bars(
-    study: Study, periods: Sequence[tuple[int, int]] | None = None, by: str | None = "region"
+    study: Study, periods: Sequence[tuple[int, int]] | None = None, by: str | None = "region",
+    intervals: pd.DataFrame | None = None,
 ) -> Figure:
     """Table 3 as bars: each group's households split into the four movement categories.
 
     One panel per period (default: every earlier time point to the survey year); each bar
-    is a region, with all households last, and sums to 100 percent.
+    is a region, with all households last. Without `intervals` the four categories are
+    stacked and sum to 100 percent; with `intervals` (`uncertainty.bootstrap_movements(study)
+    .table`, or movements_ci.csv read back) each category is its own bar with its interval as
+    an error bar, and the figure carries the synthetic mark on a synthetic study (the spread
+    between communities is not in the paper).
     """
     periods = list(periods or [(y, study.survey_year) for y in study.time_points[:-1]])
-    groups = None
-    fig = _figure(height=1.0 + 1.55 * len(periods) + 0.35 * len(study.regions) * len(periods))
+    nreg = len(study.regions) + 1
+    per = (0.45 * nreg + 0.5) if intervals is None else (1.05 * nreg + 0.5)
+    fig = _figure(height=1.6 + per * len(periods))
     axes = fig.subplots(len(periods), 1, sharex=True, squeeze=False)[:, 0]
     for ax, (a, b) in zip(axes, periods):
         t = mv.movement_summary(study, a, b, by=by)
         groups = list(t.index)
-        y = np.arange(len(groups))[::-1]
-        left = np.zeros(len(groups))
-        for cat in mv.CATEGORIES:
-            vals = t[cat].fillna(0).to_numpy()
-            ax.barh(y, vals, left=left, color=CATEGORY_COLOURS[cat], height=0.72, label=mv.CATEGORY_LABELS[cat])
-            for yi, l, v in zip(y, left, vals):
-                if v >= 7:
-                    ax.text(l + v / 2, yi, f"{v:.0f}", ha="center", va="center", fontsize=9,
-                            color="white" if cat in ("remained_poor", "remained_not_poor", "escaped") else "black")
-            left += vals
-        ax.set_yticks(y, [_wrap(g, 24) for g in groups])
+        y = np.arange(len(groups))[::-1].astype(float)
+        if intervals is None:
+            _stacked(ax, t, y)
+        else:
+            ci = intervals[(intervals["start"] == a) & (intervals["end"] == b)]
+            _dodged(ax, t, y, ci)
+        ax.set_yticks(y, [_wrap(g, 20) for g in groups])
         ax.set_xlim(0, 100)
-        ax.set_title(period_label(a, b), loc="left", fontsize=11)
+        ax.set_title(period_label(a, b), loc="left", fontsize=BASE)
         ax.spines["left"].set_visible(False)
         ax.tick_params(axis="y", length=0)
-    axes[-1].set_xlabel("Households (%)")
+    axes[-1].set_xlabel("Households (%)" if intervals is None else "Households (%), 95% community-bootstrap interval")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
-    _suptitle(fig, "Households that remained poor, escaped, became poor or remained not poor")
+    _suptitle(fig, "Movement categories by region" if intervals is None
+              else "Movement categories by region, with intervals")
+    if intervals is not None:
+        fs.synthetic_mark(fig, study)
     return fig
+
+
+def _stacked(ax, t: pd.DataFrame, y: np.ndarray) -> None:
+    left = np.zeros(len(t))
+    for cat in mv.CATEGORIES:
+        vals = t[cat].fillna(0).to_numpy()
+        ax.barh(y, vals, left=left, color=CATEGORY_COLOURS[cat], height=0.72, label=mv.CATEGORY_LABELS[cat])
+        for yi, l, v in zip(y, left, vals):
+            if v >= 8:
+                ax.text(l + v / 2, yi, f"{v:.0f}", ha="center", va="center", fontsize=SMALL,
+                        color="white" if cat in ("remained_poor", "remained_not_poor", "escaped") else "black")
+        left += vals
+
+
+def _dodged(ax, t: pd.DataFrame, y: np.ndarray, ci: pd.DataFrame) -> None:
+    """One thin bar per category inside each group's row, with its interval as an error bar."""
+    h = 0.8 / len(mv.CATEGORIES)
+    groups = list(t.index)
+    for k, cat in enumerate(mv.CATEGORIES):
+        off = 0.4 - h / 2 - k * h
+        est = t[cat].to_numpy(dtype=float)
+        c = ci[ci["category"] == cat].drop_duplicates("group", keep="last").set_index("group").reindex(groups)
+        lo = np.clip(est - c["ci_low"].to_numpy(dtype=float), 0, None)
+        hi = np.clip(c["ci_high"].to_numpy(dtype=float) - est, 0, None)
+        ax.barh(y + off, np.nan_to_num(est), height=h * 0.92, color=CATEGORY_COLOURS[cat], label=mv.CATEGORY_LABELS[cat])
+        ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(est)
+        ax.errorbar(est[ok], (y + off)[ok], xerr=np.vstack([lo[ok], hi[ok]]), fmt="none", ecolor="black",
+                    elinewidth=1.2, capsize=2.5)
 
 
 # --------------------------------------------------------------------------- flows
@@ -248,8 +260,8 @@ def _draw_flow(ax, study: Study, status: np.ndarray, gap: float = 0.04, w: float
                 ax.add_patch(Rectangle((t - w / 2, lo), w, hi - lo, facecolor=colour, edgecolor="white"))
             if hi - lo >= 0.06:
                 ax.text(t, (lo + hi) / 2, f"{(hi - lo) * 100:.0f}%", ha="center", va="center",
-                        color="white", fontsize=10, fontweight="bold")
-        ax.text(t, -0.02, str(year), ha="center", va="top", fontsize=11)
+                        color="white", fontsize=SMALL, fontweight="bold")
+        ax.text(t, -0.02, str(year), ha="center", va="top", fontsize=BASE)
     for t in range(len(years) - 1):
         a, b = status[:, t], status[:, t + 1]
         # outflows stacked bottom-to-top at the source block: to poor, then to not poor;
@@ -287,12 +299,13 @@ def poverty_flow(study: Study, groups: Iterable[str] | None = None) -> Figure:
         status = _flow_status(study, g)
         _draw_flow(ax, study, status)
         name = "All households" if g == mv.ALL else g
-        ax.set_title(f"{_short(name, 60)} (n = {len(status):,})", loc="left", fontsize=11, fontweight="bold")
+        ax.set_title(f"{_short(name, 60)} (n = {len(status):,})", loc="left", fontsize=BASE, fontweight="bold")
     handles = [Rectangle((0, 0), 1, 1, color=c, alpha=a) for c, a in
                ((POOR, 1), (NOT_POOR, 1), (CATEGORY_COLOURS["escaped"], 0.45), (CATEGORY_COLOURS["became_poor"], 0.45))]
     fig.legend(handles, ["poor", "not poor", "escaped poverty", "became poor"], loc="outside lower center",
-               ncols=4, frameon=False, fontsize=9)
-    _suptitle(fig, "Households moving between poor and not poor over time")
+               ncols=2, frameon=False, fontsize=SMALL)
+    _suptitle(fig, "Poor and not poor at each date")
+    fs.synthetic_mark(fig, study)  # the paper gives the shares at each date, not the paths between
     return fig
 
 
@@ -315,16 +328,17 @@ def transition_heatmaps(
     n = study.n_stages
     ncols = min(2, len(periods))
     nrows = int(np.ceil(len(periods) / ncols))
-    fig = _figure(height=1.2 + 2.6 * nrows, layout="compressed")
+    fig = _figure(height=1.7 + 2.9 * nrows, layout="compressed")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     im = None
     cut = study.poverty_cutoff + 0.5
     ticks = np.arange(1, n + 1)
-    ticklabels = [str(t) if (t % 2 == 1 or n <= 8) else "" for t in ticks]
-    for ax, (a, b) in zip(axes, periods):
-        m = mv.transition_matrix(study, a, b, normalize=True, group=group).to_numpy(dtype=float)
+    ticklabels = [str(t) if (t % 2 == 1 or n <= 6) else "" for t in ticks]
+    mats = [mv.transition_matrix(study, a, b, normalize=True, group=group).to_numpy(dtype=float) for a, b in periods]
+    vmax = colour_limit(mats)
+    for ax, (a, b), m in zip(axes, periods, mats):
         ax.set_facecolor("#DDDDDD")
-        im = ax.imshow(np.ma.masked_invalid(m), origin="lower", cmap="YlGnBu", vmin=0, vmax=1,
+        im = ax.imshow(np.ma.masked_invalid(m), origin="lower", cmap="YlGnBu", vmin=0, vmax=vmax,
                        extent=(0.5, n + 0.5, 0.5, n + 0.5), interpolation="nearest")
         ax.plot([0.5, n + 0.5], [0.5, n + 0.5], color="#999999", linewidth=0.6)
         ax.axvline(cut, color=POOR, linestyle="--", linewidth=1.1)
@@ -333,14 +347,22 @@ def transition_heatmaps(
         ax.set_yticks(ticks, ticklabels)
         ax.set_xlabel(f"Stage in {b}")
         ax.set_ylabel(f"Stage in {a}")
-        ax.set_title(period_label(a, b), loc="left", fontsize=11)
-    for ax in axes[len(periods):]:
-        ax.set_visible(False)
+        ax.set_title(period_label(a, b), loc="left", fontsize=BASE)
     cb = fig.colorbar(im, ax=list(axes[: len(periods)]), location="bottom", shrink=0.7, aspect=30)
     cb.set_label("Share of the row's households")
     who = f" ({group[1]})" if group else ""
-    _suptitle(fig, f"Where households at each stage ended up{who}")
+    _suptitle(fig, f"Stage at the start and at the end{who}")
+    fs.synthetic_mark(fig, study)
     return fig
+
+
+def colour_limit(matrices: Sequence[np.ndarray], step: float = 0.1) -> float:
+    """Upper end of a shared colour scale: the largest finite cell rounded up to `step` (at
+    least `step`, at most 1), so the scale fits the data instead of running to 1."""
+    vals = np.concatenate([np.asarray(m, dtype=float).ravel() for m in matrices]) if len(matrices) else np.array([])
+    vals = vals[np.isfinite(vals)]
+    top = float(vals.max()) if len(vals) else 1.0
+    return float(min(1.0, max(step, np.ceil(round(top / step, 9)) * step)))
 
 
 # --------------------------------------------------------------------------- poverty over time
@@ -362,7 +384,7 @@ def poverty_trend(study: Study, by: str | None = "region") -> Figure:
     ax.set_ylabel("Households poor (%)")
     ax.set_xlabel("Year recalled")
     ax.legend(frameon=False)
-    _suptitle(fig, "Share of households below the poverty line")
+    _suptitle(fig, "Poor households over time")
     return fig
 
 
@@ -400,7 +422,8 @@ def community_scatter(study: Study, x: str | None = None, y: str | None = None) 
     ax.set_xlabel(_axis_label(x))
     ax.set_ylabel(_axis_label(y))
     ax.legend(frameon=False, title="Region (communities)")
-    _suptitle(fig, "Communities by altitude and distance to the nearest market")
+    _suptitle(fig, "Communities by altitude and distance to market")
+    fs.synthetic_mark(fig, study)  # the paper gives regional averages, not each community
     return fig
 
 
@@ -454,58 +477,13 @@ def share_bars(
         d = table if g is None else table[table[group] == g]
         d = d.sort_values(value, ascending=False).head(top)[::-1]
         ax.barh(np.arange(len(d)), d[value], color=REGION_COLOURS[i % len(REGION_COLOURS)], height=0.7)
-        ax.set_yticks(np.arange(len(d)), [_wrap(s, 34) for s in d[label]], fontsize=9)
+        ax.set_yticks(np.arange(len(d)), [_wrap(s, 34) for s in d[label]], fontsize=SMALL)
         for yi, v in enumerate(d[value]):
-            ax.text(v + xmax * 0.01, yi, f"{v:.0f}", va="center", fontsize=9)
+            ax.text(v + xmax * 0.01, yi, f"{v:.0f}", va="center", fontsize=SMALL)
         ax.set_xlim(0, xmax * 1.12)
         if g is not None:
-            ax.set_title(_short(g, 60), loc="left", fontsize=11)
+            ax.set_title(_short(g, 60), loc="left", fontsize=BASE)
     axes[-1].set_xlabel(xlabel)
-    if title:
-        _suptitle(fig, title)
-    return fig
-
-
-# --------------------------------------------------------------------------- livestock
-
-
-@_rc
-def paired_bars(
-    table: pd.DataFrame,
-    label: str,
-    before: str,
-    after: str,
-    group: str | None = None,
-    before_name: str = "10 years ago",
-    after_name: str = "now",
-    xlabel: str = "Households (%)",
-    title: str = "",
-) -> Figure:
-    """Two bars per row (e.g. households owning a species 10 years ago and now), one panel per group.
-
-    Used for Tables 6 and 8 (livestock holdings and herd sizes then and now). Rows whose two
-    values are both missing are left out of the panel.
-    """
-    groups = list(pd.unique(table[group])) if group else [None]
-    sizes = []
-    for g in groups:
-        d = table if g is None else table[table[group] == g]
-        sizes.append(int(d[[before, after]].notna().any(axis=1).sum()))
-    fig = _figure(height=1.0 + sum(0.42 * s + 0.8 for s in sizes))
-    axes = fig.subplots(len(groups), 1, squeeze=False, sharex=True,
-                        gridspec_kw={"height_ratios": [max(s, 1) + 1.5 for s in sizes]})[:, 0]
-    for ax, g in zip(axes, groups):
-        d = table if g is None else table[table[group] == g]
-        d = d[d[[before, after]].notna().any(axis=1)][::-1]
-        y = np.arange(len(d))
-        ax.barh(y + 0.19, d[before].fillna(0), height=0.36, color="#999999", label=before_name)
-        ax.barh(y - 0.19, d[after].fillna(0), height=0.36, color=NOT_POOR, label=after_name)
-        ax.set_yticks(y, [_wrap(s, 30) for s in d[label]], fontsize=9)
-        if g is not None:
-            ax.set_title(_short(g, 60), loc="left", fontsize=11)
-    axes[-1].set_xlabel(xlabel)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
     if title:
         _suptitle(fig, title)
     return fig
@@ -531,7 +509,7 @@ def odds_ratio_curve(base: float, ratios: Sequence[float] = (2.0, 0.5)) -> Figur
             p1 = k * base / (1 - base + k * base)
             ax.plot([k], [100 * p1], "o", color=POOR)
             ax.annotate(f"odds ratio {k:g}: {100 * p1:.0f}%", (k, 100 * p1), textcoords="offset points",
-                        xytext=(8, -14) if k > 1 else (-8, 6), ha="left" if k > 1 else "right", fontsize=9)
+                        xytext=(8, -14) if k > 1 else (-8, 6), ha="left" if k > 1 else "right", fontsize=SMALL)
     ax.axvline(1, color="black", linewidth=0.8, linestyle="--")
     ax.set_xscale("log")
     ax.set_xlim(0.01, 100)
@@ -541,3 +519,7 @@ def odds_ratio_curve(base: float, ratios: Sequence[float] = (2.0, 0.5)) -> Figur
     ax.legend(frameon=False, loc="upper left")
     _suptitle(fig, "How an odds ratio changes a probability")
     return fig
+
+
+# livestock figures live in their own module; re-exported so `sop.plots.paired_bars` keeps working
+from .livestock_plots import herd_sizes, paired_bars  # noqa: F401

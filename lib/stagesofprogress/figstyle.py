@@ -1,0 +1,142 @@
+"""Sizes, fonts and marks shared by every figure of the book.
+
+A figure is drawn at the width of the book's content column and scales down on a phone, so
+the size of its text on a phone depends only on the ratio of font size to figure width:
+
+    CSS px of a label = points / 72 * (PHONE_COLUMN_PX / WIDTH inches)
+
+With `WIDTH` = 6 inches and `PHONE_COLUMN_PX` = 342 (a figure's width in the book on a 390 px
+phone, measured in Chromium), text of `SMALL` = 13 points is about 10.3 CSS px there, and the PNG written at `DPI` (130, the book's
+`book.DPI`) is 780 px wide, inside the 784 px desktop column, so it is never scaled up.
+`css_px` computes this for a drawn figure; the tests hold every label to `MIN_CSS_PX`.
+
+Marks drawn in figures:
+
+* `synthetic_mark(fig, study)`: a small "synthetic: not from the paper" label on figures whose
+  shape the paper does not determine, when the study is synthetic (`study.synthetic`);
+* `SMALL_N` and `small_n_note`: cells resting on one to three households are hatched, with a
+  legend note.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from matplotlib.figure import Figure
+
+from . import safetext
+
+__all__ = [
+    "BASE",
+    "COLUMN_PX",
+    "DPI",
+    "MIN_CSS_PX",
+    "PHONE_COLUMN_PX",
+    "RC",
+    "SMALL",
+    "SMALL_N",
+    "SMALL_N_HATCH",
+    "SYNTHETIC_GID",
+    "SYNTHETIC_LABEL",
+    "TITLE",
+    "WIDTH",
+    "css_px",
+    "figure",
+    "rc",
+    "small_n_note",
+    "synthetic_mark",
+]
+
+WIDTH = 6.0  # inches, every figure
+DPI = 130  # pixels per inch of the book's PNGs (book.DPI)
+COLUMN_PX = 784  # content column at 1,400 px (CSS px)
+PHONE_COLUMN_PX = 342  # a figure's width on a 390 px phone (CSS px), measured in Chromium
+MIN_CSS_PX = 10.0  # smallest text on a phone
+
+SMALL = 13.0  # points: the smallest text in any figure (ticks, bar labels, notes)
+BASE = 13.5  # points: axis labels, legends
+TITLE = 14.5  # points: figure titles
+
+RC = {
+    "font.size": BASE,
+    "axes.titlesize": BASE,
+    "axes.titleweight": "bold",
+    "axes.labelsize": BASE,
+    "xtick.labelsize": SMALL,
+    "ytick.labelsize": SMALL,
+    "legend.fontsize": SMALL,
+    "legend.title_fontsize": SMALL,
+    "figure.titlesize": TITLE,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "hatch.linewidth": 1.2,
+    "svg.hashsalt": "stagesofprogress",
+    **safetext.MPL_RC,  # study names may hold "$": never parse text as mathtext
+}
+
+
+def rc(fn):
+    """Run a figure function inside the book's rc settings (fonts, spines), leaving global state alone."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        import matplotlib as mpl
+
+        with mpl.rc_context(RC):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def figure(height: float, width: float = WIDTH, layout: str = "constrained") -> Figure:
+    """A pyplot-free Figure of the book's width."""
+    return Figure(figsize=(width, height), layout=layout)
+
+
+def css_px(points: float, width_in: float, dpi: float = DPI, column_px: float = PHONE_COLUMN_PX) -> float:
+    """CSS pixels of text of `points` in a figure `width_in` inches wide, written at `dpi` and
+    shown in a column `column_px` wide (scaled down to the column, never up)."""
+    width_px = width_in * dpi
+    scale = min(1.0, column_px / width_px)
+    return points / 72.0 * dpi * scale
+
+
+# --------------------------------------------------------------------------- marks
+
+SYNTHETIC_LABEL = "synthetic: not from the paper"
+SYNTHETIC_GID = "sop-synthetic-mark"
+
+
+def synthetic_mark(fig: Figure, study) -> bool:
+    """Label `fig` "synthetic: not from the paper" if `study` is synthetic: the title of the
+    figure's legend when it has one below the axes, else a boxed label at the bottom right.
+    Call it last, after the figure's legend is drawn.
+
+    For figures whose shape the paper does not pin down (individual trajectories, stage-to-stage
+    transitions, bootstrap intervals): on a synthetic replica they show the generator, not
+    evidence. `study` may also be a bool (True: draw). Returns whether the mark was drawn. The text artist has gid `SYNTHETIC_GID`.
+    """
+    flag = study if isinstance(study, bool) else bool(getattr(study, "synthetic", False))
+    if not flag:
+        return False
+    colour = "#8B1A1A"
+    if fig.legends:  # below the figure already: the mark becomes the legend's title
+        lg = fig.legends[-1]
+        lg.set_title(SYNTHETIC_LABEL, prop={"size": SMALL, "style": "italic"})
+        t = lg.get_title()
+        t.set_color(colour)
+    else:  # a figure-level label that constrained layout makes room for
+        t = fig.supxlabel(SYNTHETIC_LABEL, x=0.99, ha="right", fontsize=SMALL, fontweight="normal",
+                          style="italic", color=colour)
+        t.set_bbox({"boxstyle": "round,pad=0.25", "facecolor": "#FFF4E5", "edgecolor": colour, "linewidth": 0.8})
+    t.set_gid(SYNTHETIC_GID)
+    return True
+
+
+SMALL_N = 3  # a mean or share of at most this many households is flagged
+SMALL_N_HATCH = "///"
+
+
+def small_n_note(limit: int = SMALL_N) -> str:
+    """Legend text for hatched (small-n) cells."""
+    return f"hatched: from 1\u2013{limit} households"
