@@ -353,10 +353,12 @@ def reason_trend(study: Study, category: str = "became_poor", reason: str | None
         return "", pd.DataFrame()
     label = str(t["label"].iloc[0])
     t = t.assign(period=[period_name(a, b) for a, b in zip(t["start"], t["end"])])
-    out = t.pivot_table(index="group", columns="period", values="percent", sort=False)
-    out = out.reindex(columns=[period_name(a, b) for a, b in periods])
+    cols = [period_name(a, b) for a, b in periods]
+    out = t.pivot_table(index="group", columns="period", values="percent", sort=False).reindex(columns=cols)
+    base = t.pivot_table(index="group", columns="period", values="base", sort=False).reindex(columns=cols)
     out.columns.name = None
     out.index.name = None
+    out.attrs["base"] = base.reindex(index=out.index)  # sampled households of the category, per period
     return label, out
 
 
@@ -377,11 +379,14 @@ def reason_trend_text(study: Study, category: str = "became_poor", reason: str |
             continue
         ra, rb = round(float(a)), round(float(b))
         verb = "rose" if rb > ra else "fell" if rb < ra else "stayed"
+        base = trend.attrs.get("base")
+        n = md(" (of {x:,} and {y:,} sampled households)", x=int(base.loc[g, first]), y=int(base.loc[g, last])) \
+            if base is not None else MD("")
         if verb == "stayed":
-            bits.append(md("stayed at {a} percent in {g}", a=fmt(a, ".0f"), g=str(g)))
+            bits.append(md("stayed at {a} percent in {g}{n}", a=fmt(a, ".0f"), g=str(g), n=n))
         else:
-            bits.append(md("{verb} from {a} to {b} percent in {g}", verb=MD(verb), a=fmt(a, ".0f"), b=fmt(b, ".0f"),
-                           g=str(g)))
+            bits.append(md("{verb} from {a} to {b} percent in {g}{n}", verb=MD(verb), a=fmt(a, ".0f"),
+                           b=fmt(b, ".0f"), g=str(g), n=n))
     return md("Among {who}, the share citing {what}, the reason most often given, {bits} between {first} and "
               "{last}.", who=MD(CATEGORY_PHRASES.get(category, category)), what=label, bits=md_list(bits),
               first=str(first), last=str(last))
@@ -421,8 +426,8 @@ def model_findings_text(fit, alpha: float = 0.1, outcome: str = "the outcome") -
     lines = []
     for _, f in model_findings(fit, alpha).iterrows():
         if f["status"] != "shown":
-            lines.append(md("- **{g}**: no model is shown. {why}.", g=str(f["group"]),
-                            why=str(f["reason"]).rstrip(".")))
+            why = str(f["reason"]).strip().rstrip(".")
+            lines.append(md("- **{g}**: no model is shown. {why}.", g=str(f["group"]), why=why[:1].upper() + why[1:]))
             continue
         head = md("- **{g}** ({n:,} households):", g=str(f["group"]), n=int(f["nobs"]))
         if not f["raises"] and not f["lowers"]:
