@@ -21,12 +21,13 @@ from .study import Study
 
 __all__ = ["TABLE3_COLUMNS", "TABLE3_LABELS", "period_name", "table3_periods", "table3", "beside",
            "interleave_columns", "table2", "table6", "table6_long", "table8", "table8_long", "table9",
-           "table9_long", "livestock_years", "reason_periods", "reason_periods_table", "reason_long",
+           "table9_long", "livestock_years", "reason_periods", "reason_periods_table", "SAMPLED", "reason_long",
            "reason_trend"]
 
 TABLE3_COLUMNS = [*mv.CATEGORIES, "poor_at_start", "poor_at_end"]
 TABLE3_LABELS = {**mv.CATEGORY_LABELS, "poor_at_start": "Poor at start", "poor_at_end": "Poor at end"}
 N_COLUMN = "Households"
+SAMPLED = "Sampled households (n)"
 
 
 def period_name(start: int, end: int) -> str:
@@ -113,20 +114,20 @@ def table2(study: Study, column: str = "assets") -> pd.DataFrame:
 
 
 def table6(study: Study) -> pd.DataFrame:
-    """Table 6: percent of surveyed households holding each item, by region and year (wide).
+    """Table 6: percent of surveyed households holding each item, one block of rows per region.
 
-    Rows: items; columns: (region, year); the base of each region is in its column name.
+    Rows: (region with its base n, item); columns: the livestock survey's years.
     """
     from . import livestock
 
     t = livestock.holdings(study)
     t = t[t["group"] != mv.ALL]
     base = t.groupby("group", sort=False)["base"].first()
-    t = t.assign(col=[(f"{g} (n = {int(base[g]):,})", str(y)) for g, y in zip(t["group"], t["year"])])
-    wide_ = t.pivot_table(index="item", columns="col", values="percent", sort=False)
-    wide_.columns = pd.MultiIndex.from_tuples(wide_.columns)
-    wide_.index.name = "Percent of households holding"
-    return wide_
+    t = t.assign(block=[f"{g} (n = {int(base[g]):,})" for g in t["group"]], year=t["year"].astype(str))
+    out = t.pivot_table(index=["block", "item"], columns="year", values="percent", sort=False)
+    out.index.names = ["Region", "Percent of households holding"]
+    out.columns.name = None
+    return out
 
 
 def table6_long(study: Study) -> pd.DataFrame:
@@ -141,7 +142,8 @@ def table6_long(study: Study) -> pd.DataFrame:
 
 
 def table8(study: Study, category: str = "escaped") -> pd.DataFrame:
-    """Table 8: mean herd size (and valid n) of one movement category's holders, by region and year."""
+    """Table 8: mean herd size (and valid n) of one movement category's holders, one block of rows
+    per region (with its n); columns (year, "Mean herd" | "Valid n")."""
     from . import livestock
 
     t = livestock.herd_sizes(study, category=category)
@@ -150,11 +152,16 @@ def table8(study: Study, category: str = "escaped") -> pd.DataFrame:
     parts = {}
     for (g, y), d in t.groupby(["group", "year"], sort=False):
         d = d.set_index("item")
-        parts[(f"{g} (n = {int(n[g]):,})", str(y), "Mean herd")] = d["mean"]
-        parts[(f"{g} (n = {int(n[g]):,})", str(y), "Valid n")] = d["valid_n"].astype("Int64")
-    out = pd.DataFrame(parts)
-    out.columns = pd.MultiIndex.from_tuples(out.columns)
-    out.index.name = "Item"
+        block = f"{g} (n = {int(n[g]):,})"
+        for item in d.index:
+            parts.setdefault((block, item), {})[(str(y), "Mean herd")] = d.loc[item, "mean"]
+            parts[(block, item)][(str(y), "Valid n")] = d.loc[item, "valid_n"]
+    out = pd.DataFrame.from_dict(parts, orient="index")
+    if len(out):
+        out.index = pd.MultiIndex.from_tuples(out.index, names=["Region", "Item"])
+        out.columns = pd.MultiIndex.from_tuples(out.columns)
+        for c in [c for c in out.columns if c[1] == "Valid n"]:
+            out[c] = out[c].astype("Int64")
     return out
 
 
@@ -169,20 +176,17 @@ def table8_long(study: Study, category: str = "escaped") -> pd.DataFrame:
 
 
 def table9(study: Study) -> pd.DataFrame:
-    """Table 9: households new to each product (count, percent of producers now, valid n), by region."""
+    """Table 9: households new to each product (count, percent of producers now, producers now),
+    one block of rows per region."""
     from . import livestock
 
     t = livestock.new_activities(study)
     t = t[(t["group"] != mv.ALL) & (t["valid_n"] > 0)]
-    parts = {}
-    for g, d in t.groupby("group", sort=False):
-        d = d.set_index("label")
-        parts[(g, "New producers")] = d["households"].astype("Int64")
-        parts[(g, "Percent")] = d["percent"]
-        parts[(g, "Producing now")] = d["valid_n"].astype("Int64")
-    out = pd.DataFrame(parts)
-    out.columns = pd.MultiIndex.from_tuples(out.columns)
-    out.index.name = "Product"
+    out = pd.DataFrame({
+        "New producers": t["households"].astype("Int64").to_numpy(),
+        "Percent": t["percent"].to_numpy(),
+        "Producing now": t["valid_n"].astype("Int64").to_numpy(),
+    }, index=pd.MultiIndex.from_arrays([t["group"].to_numpy(), t["label"].to_numpy()], names=["Region", "Product"]))
     return out
 
 
@@ -211,8 +215,14 @@ def reason_periods(study: Study) -> list[tuple[int, int]]:
 
 
 def reason_periods_table(study: Study, category: str, top: int = 8) -> pd.DataFrame:
-    """Percent of the sampled `category` households citing each reason, by region and recorded
-    sub-period (columns (region, period)); the `top` reasons most cited overall first."""
+    """Percent of the sampled `category` households citing each reason, one block of rows per
+    recorded period, one column per region (the width grows with neither periods nor reasons).
+
+    Rows are (period, reason): each block opens with `SAMPLED`, the number of sampled households
+    of that category in each region and period (the base of the percentages below it), then the
+    `top` reasons most cited overall, those cited by nobody in that period left out. Cells are
+    formatted strings ("73.3"; counts "15"), blank where a region has no such household.
+    """
     from . import reasons as rs
 
     periods = reason_periods(study)
@@ -221,16 +231,27 @@ def reason_periods_table(study: Study, category: str, top: int = 8) -> pd.DataFr
     if t.empty:
         return pd.DataFrame()
     t = t.assign(period=[period_name(a, b) for a, b in zip(t["start"], t["end"])])
-    order = (t[t["group"] == mv.ALL].groupby("label", sort=False)["households"].sum()
-             .sort_values(ascending=False).head(top).index)
-    t = t[(t["group"] != mv.ALL) & t["label"].isin(order)]
-    w = t.pivot_table(index="label", columns=["group", "period"], values="percent", sort=False)
-    groups = [g for g in study.regions if g in w.columns.get_level_values(0)]
-    cols = [(g, period_name(a, b)) for g in groups for a, b in periods if (g, period_name(a, b)) in w.columns]
-    w = w.reindex(index=list(order), columns=pd.MultiIndex.from_tuples(cols))
-    w = w[(w.fillna(0) > 0).any(axis=1)]
-    w.index.name = None
-    return w
+    order = list(t[t["group"] == mv.ALL].groupby("label", sort=False)["households"].sum()
+                 .sort_values(ascending=False, kind="stable").head(top).index)
+    groups = [g for g in study.regions if g in set(t["group"])]
+    rows, keys = [], []
+    for a, b in periods:
+        per = period_name(a, b)
+        d = t[(t["period"] == per) & (t["group"] != mv.ALL)]
+        if d.empty:
+            continue
+        pct = d.pivot_table(index="label", columns="group", values="percent", sort=False).reindex(
+            index=order, columns=groups)
+        base = d.groupby("group", sort=False)["base"].first().reindex(groups)
+        keys.append((per, SAMPLED))
+        rows.append(["" if pd.isna(n) else f"{int(n):,}" for n in base])
+        for label, r in pct.iterrows():
+            if (r.fillna(0) > 0).any():
+                keys.append((per, label))
+                rows.append(["" if pd.isna(v) else f"{v:.1f}" for v in r])
+    out = pd.DataFrame(rows, columns=groups, index=pd.MultiIndex.from_tuples(keys) if keys else None)
+    out.index.names = ["Period", None] if keys else out.index.names
+    return out
 
 
 def reason_long(study: Study, category: str, start: int | None = None, end: int | None = None) -> pd.DataFrame:
