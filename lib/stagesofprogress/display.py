@@ -197,7 +197,7 @@ def requires(study: Study, table_name: str, enables: str) -> bool:
 
 
 def is_paper_study(study: Study) -> bool:
-    """True for a study that declares a published paper to compare with (the Peru replica)."""
+    """True for a study that declares a published paper to compare with (the replica of the paper's study)."""
     return bool(study.meta.get("paper"))
 
 
