@@ -319,3 +319,19 @@ def test_newuser_book_tells_only_the_truth_about_its_study(tmp_path):
             if tag.startswith("h") and (i + 1 == len(seq) or seq[i + 1].startswith("h")):
                 problems.append(f"{page.name}: heading {i} has nothing under it")
     assert not problems, "\n".join(problems)
+
+
+def test_holdings_text_names_the_largest_changes_with_ties():
+    from stagesofprogress import livestock
+
+    study = sop.load_study(ROOT / "tests" / "studies" / "analyses")
+    out = text(narrative.holdings_text(study)).splitlines()
+    assert [line.split("**")[1] for line in out] == study.regions
+    t = livestock.holdings(study)
+    w = t[t["group"] == "Highland"].pivot_table(index="item", columns="year", values="percent")
+    change = (w[2004] - w[1994]).round(1)
+    fell = sorted(change[change == change.min()].index)
+    assert len(fell) == 2  # the fixture has a tie for the largest decline
+    assert f"{fell[0]} and {fell[1]} declined the most (down {-change.min():.1f} points)" in out[0] or \
+        f"{fell[1]} and {fell[0]} declined the most (down {-change.min():.1f} points)" in out[0]
+    assert f"{change.idxmax()} spread the most (up {change.max():.1f} points)" in out[0]
