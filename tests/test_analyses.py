@@ -313,12 +313,14 @@ def test_fixture_models_fit_per_region_in_declared_order(fixture_study):
     d = esc.data["Valley"]
     direct = sop.logit(d, md.OUTCOME, [c for c in d.columns if c != md.OUTCOME])
     assert np.allclose(direct.coef.to_numpy(), esc.results["Valley"].coef.to_numpy())
-    t = esc.paper_table()
+    from stagesofprogress.logit_report import fit_table
+
+    t = fit_table(esc)
     assert ("Valley", "B") in t.columns and "Business gains" in t.index
     spss = fits["improved_breeds"]
     assert spss.layout == "spss" and list(spss.results) == ["Highland"]
     assert not spss.results["Highland"].robust
-    assert list(spss.paper_table().columns)[:2] == ["B", "S.E."]
+    assert list(fit_table(spss).columns)[:2] == ["B", "S.E."]
 
 
 def test_generic_models_use_reasons_cited_by_five_percent(fixture_study, monkeypatch):

@@ -298,20 +298,21 @@ def test_figures_are_deterministic_titled_and_phone_sized(study_dir):
         assert book.png_bytes(fig) == book.png_bytes(make()), f"{name}: not deterministic"
 
 
-def test_table3_layout_groups_columns_by_category_and_period():
+def test_table3_layout_stacks_one_block_per_period():
     import stagesofprogress as sop
     from stagesofprogress import book
 
     study = sop.load_study(EXAMPLE)
     t = book.table3(study)
-    assert list(t.index) == [*study.regions, sop.ALL]
-    cats = list(dict.fromkeys(c[0] for c in t.columns))
-    assert cats[:4] == [sop.CATEGORY_LABELS[c] for c in sop.CATEGORIES]
-    assert ("Households", "n") in t.columns
-    s = sop.movement_summary(study, study.time_points[0], study.survey_year)
-    period = book.period_name(study.time_points[0], study.survey_year)
-    for g in t.index:
-        assert t.loc[g, ("Escaped poverty", period)] == pytest.approx(s.loc[g, "escaped"])
+    periods = [book.period_name(a, study.survey_year) for a in reversed(study.time_points[:-1])]
+    assert list(t.index) == [(p, g) for p in periods for g in [*study.regions, sop.ALL]]
+    assert list(t.columns)[:4] == [sop.CATEGORY_LABELS[c] for c in sop.CATEGORIES] and "Households" in t.columns
+    for a in study.time_points[:-1]:
+        s = sop.movement_summary(study, a, study.survey_year)
+        for g in s.index:
+            row = t.loc[(book.period_name(a, study.survey_year), g)]
+            assert row["Escaped poverty"] == pytest.approx(s.loc[g, "escaped"])
+            assert row["Households"] == s.loc[g, "households"]  # the n of its own period and group
 
 
 def test_missing_value_formatting_and_tables():

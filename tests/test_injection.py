@@ -149,28 +149,30 @@ def _study_with(tmp_path: Path) -> Path:
 
 def test_sentence_builders_escape_study_text(tmp_path):
     import stagesofprogress as sop
-    from stagesofprogress import book
+    from stagesofprogress import book, datadoc, logit_report, models
 
     study = sop.load_study(_study_with(tmp_path))
-    texts = [book.region_movement_text(study, *book.main_periods(study)["long"]), book.community_text(study),
-             book.provenance_text(study)]
-    fits = book.model_fits(study)
-    texts += [book.significant_text(f) for f in [fits.get("escape"), fits.get("descent")] if f is not None]
-    trend = book.reason_trend(study, "health")
+    long = book.main_periods(study)["long"]
+    texts = [book.region_movement_text(study, *long), book.community_text(study), datadoc.provenance_text(study),
+             book.region_comparison_text(study, *long), book.reason_leaders_text(study, "escaped"),
+             book.reason_leaders_text(study, "became_poor"), *book.conclusions_text(study).values()]
+    fits = models.fits_by_kind(study)
+    texts += [book.model_findings_text(f) for f in [fits.get("escape"), fits.get("descent")] if f is not None]
+    label, trend = book.reason_trend(study, "became_poor", "health")
     assert not trend.empty
-    texts.append(book.trend_text(trend, HOSTILE))
+    texts.append(book.reason_trend_text(study, "became_poor", "health"))
     texts.append(book.scorecard_text(pd.DataFrame({"table": [HOSTILE, HOSTILE], "ok": [True, False]})))
     for t in texts:
         assert isinstance(t, MD), type(t)
         out = _rendered(t)
         assert not any(m in out for m in ["<script", "<img", "href=\"javascript"]), out
     assert "R1" in _visible(_rendered(texts[0]))
-    html = book.logit_table_html(fits["escape"]).data
+    html = logit_report.fit_html(fits["escape"]).data
     assert "<script" not in html and "<img" not in html
 
 
 def test_chapters_pass_study_values_as_keywords_not_fstrings():
-    """Lint: book.markdown / note / paper_says never get an f-string, .format or a concatenation."""
+    """Lint: book.markdown / note / paper_says / subheading never get an f-string, .format or a concatenation."""
     problems = []
     for page in sorted((ROOT / "chapters").glob("*.md")):
         text = page.read_text(encoding="utf-8")
@@ -182,7 +184,7 @@ def test_chapters_pass_study_values_as_keywords_not_fstrings():
                 continue
             for node in ast.walk(tree):
                 if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                        and node.func.attr in ("markdown", "note", "paper_says")
+                        and node.func.attr in ("markdown", "note", "paper_says", "subheading")
                         and isinstance(node.func.value, ast.Name) and node.func.value.id == "book"):
                     for arg in node.args + [k.value for k in node.keywords if k.arg == "title"]:
                         bad = [n for n in ast.walk(arg) if isinstance(n, (ast.JoinedStr, ast.BinOp))

@@ -284,13 +284,15 @@ def test_descent_model_with_only_fallers_citing_is_unsupported_and_says_why(fall
     assert (d[d["kind"] == "perfect_prediction_obs"]["message"].str.match(r"\w+ dropped and \d+ obs not used")).all()
     assert (d.groupby("group", sort=False)["kind"].last() == "unsupported").all()
     # nothing empty is shown: no table, no plot
+    from stagesofprogress.logit_report import fit_long_table, fit_table
+
     with pytest.raises(ValueError, match="could not be fitted"):
-        fit.paper_table()
+        fit_table(fit)
     with pytest.raises(ValueError, match="cannot support"):
         paper_table(fit.all_results)
     with pytest.raises(ValueError, match="cannot support"):
         forest_plot(fit.all_results)
-    assert fit.long_table().empty and fit.margins().empty
+    assert fit_long_table(fit).empty and fit.margins().empty
     # the escape model has no reason at all to work with: unsupported, with the reason
     esc = md.fit_model(fallers, "escape")
     assert not esc.supported and all("no explanatory variable" in e for e in esc.errors.values())

@@ -599,3 +599,39 @@ def margins_wide(
         rows.append(cells)
     out = pd.DataFrame(rows, columns=cols, index=pd.Index([labels.get(v, v) for v in vars_], name=""), dtype=object)
     return out
+
+
+# --------------------------------------------------------------------------- a fitted specification
+
+
+def fit_table(fit) -> pd.DataFrame:
+    """A `models.ModelFit` in its printed layout: `spss_table` for an SPSS-style model (one
+    group), otherwise `paper_table` (a block per group). Raises ValueError when no group of the
+    model can be shown."""
+    if not fit.results:
+        raise ValueError(f"Model '{fit.name}' could not be fitted: {fit.errors}")
+    if fit.layout == "spss":
+        (result,) = list(fit.results.values())[:1]
+        return spss_table(result, labels=fit.labels)
+    return paper_table(fit.results, groups=fit.groups, labels=fit.labels, class_labels=fit.class_labels)
+
+
+def fit_long_table(fit) -> pd.DataFrame:
+    """A `models.ModelFit`'s numbers, tidy: model, group, variable, label, statistic, value."""
+    if not fit.results:
+        return pd.DataFrame(columns=["model", "group", "variable", "label", "statistic", "value"])
+    t = long_table(fit.results)
+    t.insert(2, "label", t["variable"].map(lambda v: fit.labels.get(v, v)))
+    t.insert(0, "model", fit.name)
+    return t
+
+
+def fit_html(fit, caption: str | None = None):
+    """The model in its printed layout (`fit_table`) as displayable HTML, captioned with its
+    table name and title (study text, escaped by `to_html`)."""
+    from IPython.display import HTML
+
+    cap = caption or " ".join(str(fit.spec.get("title") or fit.name).split())
+    if fit.spec.get("table"):
+        cap = f"{fit.spec['table']}. {cap}"
+    return HTML(to_html(fit_table(fit), caption=cap))

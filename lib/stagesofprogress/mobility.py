@@ -577,3 +577,19 @@ def _tables(study: Study) -> dict[str, pd.DataFrame]:
 
 
 from . import uncertainty as _uncertainty  # noqa: E402,F401  (registers movements_ci.csv)
+
+
+def mobility_facts(study: Study) -> dict[str, str]:
+    """Percent of households moving up, staying, moving down over the long period, and the
+    median number of stages climbed by households that escaped poverty."""
+    a, b = study.time_points[0], study.survey_year
+    s0 = mv.stages(study, a).astype("Float64")
+    s1 = mv.stages(study, b).astype("Float64")
+    ok = (s0.notna() & s1.notna()).to_numpy(dtype=bool)
+    d = (s1[ok] - s0[ok]).to_numpy(dtype=float)
+    n = len(d)
+    pct = (lambda m: f"{100 * m.sum() / n:.1f}") if n else (lambda m: "n/a")
+    cut = study.poverty_cutoff
+    esc = (s0[ok].to_numpy(dtype=float) <= cut) & (s1[ok].to_numpy(dtype=float) > cut)
+    med = f"{float(np.median(d[esc])):.0f}" if esc.any() else "n/a"
+    return {"up": pct(d > 0), "same": pct(d == 0), "down": pct(d < 0), "escape_steps": med, "n": f"{n:,}"}

@@ -22,8 +22,8 @@ households as a predictor (rarer reasons cannot be estimated reliably).
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -129,26 +129,6 @@ class ModelFit:
     def layout(self) -> str:
         """"spss" (Table 7: one model, SPSS columns) or "paper" (Tables 4-5: a block per group)."""
         return _layout(self.spec)
-
-    def paper_table(self) -> pd.DataFrame:
-        """The printed layout: `logit_report.paper_table` or, for SPSS models, `spss_table`."""
-        if not self.results:
-            raise ValueError(f"Model '{self.name}' could not be fitted: {self.errors}")
-        if self.layout == "spss":
-            (result,) = list(self.results.values())[:1]
-            return logit_report.spss_table(result, labels=self.labels)
-        return logit_report.paper_table(
-            self.results, groups=self.groups, labels=self.labels, class_labels=self.class_labels
-        )
-
-    def long_table(self) -> pd.DataFrame:
-        """Tidy numbers (group, variable, label, statistic, value)."""
-        if not self.results:
-            return pd.DataFrame(columns=["model", "group", "variable", "label", "statistic", "value"])
-        t = logit_report.long_table(self.results)
-        t.insert(2, "label", t["variable"].map(lambda v: self.labels.get(v, v)))
-        t.insert(0, "model", self.name)
-        return t
 
 
 def _layout(spec: dict) -> str:
@@ -421,19 +401,68 @@ def fit(study: Study, name: str) -> dict[str, LogitResult]:
     return fit_model(study, name).results
 
 
-_FITS: dict[tuple[int, str], tuple[weakref.ref, dict[str, ModelFit]]] = {}
+_FITS: dict[tuple[str, str, str], dict[str, ModelFit]] = {}
+_FITS_MAX = 8  # studies kept: a book build uses one or two
+
+
+def study_digest(study: Study) -> str:
+    """A SHA-256 digest of everything a model reads: study.yml's settings and every table's
+    content (column names, dtypes and values). Equal for equal studies, whatever the object."""
+    import hashlib
+    import json
+
+    h = hashlib.sha256()
+    h.update(json.dumps([study.title, study.time_points, study.stages, study.poverty_cutoff], default=str).encode())
+    h.update(json.dumps(study.meta, sort_keys=True, default=str).encode())
+    for name, df in [("households", study.households), *sorted(study.tables.items())]:
+        h.update(name.encode() + b"\0" + "\0".join(f"{c}:{t}" for c, t in df.dtypes.astype(str).items()).encode())
+        h.update(pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes())
+    return h.hexdigest()
 
 
 def cached_fits(study: Study, cluster: str | None = None) -> dict[str, ModelFit]:
-    """`fit_models(study, cluster)`, computed once per Study object and cluster (the tables,
-    the scorecard and the chapters share it)."""
-    key = (id(study), cluster or "")
+    """`fit_models(study, cluster)`, computed once per study content and cluster (the tables,
+    the scorecard and the chapters share it). The key is the study's folder and a digest of its
+    content (`study_digest`), so a changed study is refitted and an equal one is not."""
+    key = (str(study.path), study_digest(study), cluster or "")
     hit = _FITS.get(key)
-    if hit is not None and hit[0]() is study:
-        return hit[1]
+    if hit is not None:
+        return hit
     fits = fit_models(study, cluster=cluster)
-    _FITS[key] = (weakref.ref(study), fits)
+    if len(_FITS) >= _FITS_MAX:
+        _FITS.pop(next(iter(_FITS)))
+    _FITS[key] = fits
     return fits
+
+
+def _outcome_kind(spec: dict) -> str:
+    out = spec.get("outcome")
+    if isinstance(out, dict):
+        out = out.get(1, out.get("1"))
+    if out in ("escaped", "remained_poor"):
+        return "escape"
+    if out in ("became_poor", "remained_not_poor"):
+        return "descent"
+    return "other"
+
+
+def fits_by_kind(study: Study) -> dict[str, Any]:
+    """The study's fitted models by kind: {"escape": ModelFit, "descent": ..., "other": [...]}.
+
+    Empty when the study has neither `models:` nor sample.csv and reasons.csv.
+    """
+    try:
+        fits = cached_fits(study)
+    except KeyError:
+        return {}
+    out: dict[str, Any] = {"other": []}
+    for fit in fits.values():
+        kind = _outcome_kind(fit.spec)
+        if kind in ("escape", "descent") and kind not in out:
+            out[kind] = fit
+        else:
+            out["other"].append(fit)
+    return out
 
 
 def cluster_comparison(study: Study, name: str, cluster: str = "community") -> pd.DataFrame:
@@ -470,7 +499,7 @@ def margins_table(fit: ModelFit) -> pd.DataFrame:
 
 
 def _flat_paper_table(fit: ModelFit) -> pd.DataFrame:
-    t = fit.paper_table()
+    t = logit_report.fit_table(fit)
     if isinstance(t.columns, pd.MultiIndex):
         t.columns = [f"{m}: {s}" for m, s in t.columns]
     return t.rename_axis("variable").reset_index()
@@ -494,7 +523,7 @@ def _produce(study: Study) -> dict[str, pd.DataFrame]:
     notes = []
     clustered = "community" in study.households.columns
     for name, fit in cached_fits(study).items():
-        out[f"logit_{name}.csv"] = fit.long_table()
+        out[f"logit_{name}.csv"] = logit_report.fit_long_table(fit)
         notes.append(fit.diagnostics()[NOTES_COLUMNS])
         if not fit.results:
             continue

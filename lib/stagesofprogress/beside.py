@@ -1,0 +1,237 @@
+"""A study beside the paper it declares: published tables in the book's layouts, errata, scorecard prose.
+
+A study may declare, with `paper:` in study.yml, a folder of published tables in the layout of
+`data/paper/` (the transcription of Kristjanson et al. 2007). For such a study the chapters set
+each computed table beside the published one, list the paper's errata and summarise the
+scorecard; for any other study every function here returns None or empty Markdown, so the
+chapters show nothing of the paper. The published tables are read with the method's generic
+reader (`published`); nothing here imports the replication of the paper.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import movements as mv
+from .display import fmt
+from .layouts import TABLE3_COLUMNS, TABLE3_LABELS, N_COLUMN, beside, period_name, table2, table3, table3_periods
+from .narrative import md_list
+from .published import paper_folder
+from .safetext import MD, md, md_join
+from .study import Study
+
+__all__ = ["published_table3", "table3_beside", "table3_gaps", "table3_gap_text", "errata_text",
+           "table2_beside", "odds_beside", "scorecard_frame", "scorecard_text"]
+
+_T3_NAMES = {
+    "Remained Poor": "remained_poor", "Escaped Poverty": "escaped", "Became Poor": "became_poor",
+    "Remained Not Poor": "remained_not_poor", "Poor at the Start of the Period": "poor_at_start",
+    "Poor at the End of the Period": "poor_at_end",
+}
+_T3_PUBLISHED_COLUMNS = {v: k for k, v in _T3_NAMES.items()}
+
+
+def published_table3(folder: Path, periods) -> pd.DataFrame:
+    """The paper's Table 3 (table3.csv) in the layout of `layouts.table3`: rows (period, group).
+
+    Rows "Cajamarca, 1994-2004" become the (period, group) rows; "Both Regions" is renamed "All".
+    """
+    from . import published as paper_tables
+
+    w = paper_tables.wide("Table 3", folder)
+    rows: dict[tuple[str, str], dict[str, float]] = {}
+    for _, r in w.iterrows():
+        if "," not in r["row"]:
+            continue
+        group, span = [x.strip() for x in r["row"].rsplit(",", 1)]
+        group = mv.ALL if group.lower().startswith("both") else group
+        a, b = (int(x) for x in span.split("-"))
+        rows[(period_name(a, b), group)] = {TABLE3_LABELS[key]: pd.to_numeric(r.get(col, ""), errors="coerce")
+                                            for col, key in _T3_NAMES.items()}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    if len(out):
+        out.index = pd.MultiIndex.from_tuples(out.index)
+    wanted = [period_name(a, b) for a, b in periods]
+    return out[[p in wanted for p in out.index.get_level_values(0)]] if len(out) else out
+
+
+def table3_beside(study: Study) -> tuple[pd.DataFrame, float | None]:
+    """Table 3 for the study; with the published rows interleaved when the study has a paper.
+
+    Returns (frame, largest absolute difference in percentage points, or None without a paper).
+    """
+    periods = table3_periods(study)
+    t = table3(study, periods)
+    folder = paper_folder(study)
+    if folder is None:
+        return t, None
+    pub = published_table3(folder, periods).reindex(index=t.index)
+    cols = [c for c in t.columns if c in pub.columns]
+    diff = (t[cols] - pub[cols]).abs().max().max()
+    from . import published as paper_tables
+
+    sizes = paper_tables.sample_sizes(folder)
+    sizes = sizes[sizes["table"] == "Table 3"].set_index("group")["n"].astype(int)
+    if len(sizes):
+        sizes[mv.ALL] = int(sizes.sum())
+        pub[N_COLUMN] = [sizes.get(g, np.nan) for _, g in pub.index]
+    return beside(t, pub), float(diff) if pd.notna(diff) else None
+
+
+def table3_gaps(study: Study) -> dict[str, str] | None:
+    """Where this study's Table 3 differs most from the printed one, errata taken into account.
+
+    Returns glue-ready strings: `gap` (largest difference, points), `where` (group, column,
+    period), `printed`, `erratum` (the paper's own consistent value, or "" when the cell is not
+    an erratum) and `gap_other` (largest difference outside erratum cells). None without a paper.
+    """
+    folder = paper_folder(study)
+    if folder is None:
+        return None
+    from . import published as paper_tables
+
+    periods = table3_periods(study)
+    ours = table3(study, periods, with_n=False)
+    pub = published_table3(folder, periods).reindex(index=ours.index, columns=ours.columns)
+    diff = (ours - pub).abs()
+    err = paper_tables.errata(folder)
+    err = err[err["table"] == "Table 3"]
+    label_to_key = {v: k for k, v in TABLE3_LABELS.items()}
+    cells = []
+    for (per, g) in diff.index:
+        for lab in diff.columns:
+            d = diff.loc[(per, g), lab]
+            if pd.isna(d):
+                continue
+            a, b = per.split("\u2013")
+            row = f"{'Both Regions' if g == mv.ALL else g}, {a}-{b}"
+            hit = err[(err["row"] == row) & (err["column"] == _T3_PUBLISHED_COLUMNS[label_to_key[lab]])]
+            cells.append((float(d), g, lab, per, pub.loc[(per, g), lab],
+                          hit["consistent_value"].iloc[0] if len(hit) else ""))
+    if not cells:
+        return None
+    cells.sort(key=lambda c: -c[0])
+    top = cells[0]
+    others = [c[0] for c in cells if not c[5]]
+    return {"gap": fmt(top[0]), "where": f"{top[1]}, {top[2].lower()}, {top[3]}", "printed": fmt(top[4]),
+            "erratum": str(top[5]), "gap_other": fmt(max(others) if others else float("nan"))}
+
+
+def table3_gap_text(study: Study) -> MD:
+    """One computed sentence on how far the study's Table 3 is from the printed one."""
+    g = table3_gaps(study)
+    if g is None:
+        return MD("")
+    text = md("Each region has two rows in every period: the percentages re-computed from this study and, below them, those "
+              "printed in the paper. The largest difference is {gap} percentage points ({where})", **g)
+    if g["erratum"]:
+        return md("{text}, where the paper prints {printed} although its own other figures imply {erratum}: a "
+                  "misprint, listed with the errata in the [scorecard appendix](appendix-scorecard.md). "
+                  "Elsewhere the largest difference is {gap_other} points.", text=text, **g)
+    return md("{text}.", text=text)
+
+
+def errata_text(study: Study, table: str) -> MD:
+    """Markdown listing the paper's errata for `table` (printed value, consistent value), or ''."""
+    folder = paper_folder(study)
+    if folder is None:
+        return MD("")
+    from . import published as paper_tables
+
+    err = paper_tables.errata(folder)
+    err = err[err["table"] == table]
+    if err.empty:
+        return MD("")
+    items = [md("- {row} / {column}: printed {printed}, consistent with the paper's other figures {value}",
+                row=str(r["row"]), column=str(r["column"]), printed=str(r["printed"]),
+                value=str(r["consistent_value"])) for _, r in err.iterrows()]
+    n = len(items)
+    head = md("The paper's own figures disagree in {n} cell{s} of {table} (errata, explained in the "
+              "[scorecard appendix](appendix-scorecard.md)):", n=n, s=MD("s" if n != 1 else ""), table=table)
+    return md("{head}\n\n{items}", head=head, items=md_join("\n", items))
+
+
+def table2_beside(study: Study, column: str = "assets") -> pd.DataFrame:
+    """`layouts.table2` with the published means in a `Published` column when the study has a paper."""
+    t = table2(study, column)
+    folder = paper_folder(study)
+    if folder is not None:
+        from . import published as paper_tables
+
+        pub = paper_tables.wide("Table 2", folder).set_index("row").iloc[:, 0]
+        t["Published"] = pd.to_numeric(pub.reindex(t.index), errors="coerce")
+    return t
+
+
+def odds_beside(fit, study: Study) -> pd.DataFrame | None:
+    """Odds ratios with significance stars, this book beside the published table, per group.
+
+    Rows are the model's variables (printed labels); columns (group, "This book" | "Published").
+    None when the study has no paper or the paper has no table of that name.
+    """
+    from . import published as paper_tables
+
+    folder = paper_folder(study)
+    table = str(fit.spec.get("table") or "")
+    if folder is None or not table.startswith("Table"):
+        return None
+    try:
+        pub = paper_tables.wide(table, folder).set_index("row")
+    except (KeyError, FileNotFoundError):
+        return None
+    rows = {}
+    for g, r in fit.results.items():
+        for term in r.predictors:
+            label = fit.labels.get(term, term)
+            if term in r.dropped:
+                ours = "dropped"
+            else:
+                ours = fmt(float(np.exp(r.coef[term])), ".2f") + r.stars[term]
+            col_or, col_b = f"{g} Odds Ratio", f"{g} B"
+            if col_or not in pub.columns and "Odds Ratio" in pub.columns:
+                col_or, col_b = "Odds Ratio", "B"
+            theirs = ""
+            if label in pub.index and col_or in pub.columns:
+                b = str(pub.loc[label, col_b]) if col_b in pub.columns else ""
+                stars = "*" * b.count("*")
+                if not stars and "Sig." in pub.columns:
+                    from .logit import significance_stars
+
+                    p = pd.to_numeric(pub.loc[label, "Sig."], errors="coerce")
+                    stars = significance_stars(float(p)) if pd.notna(p) else ""
+                theirs = str(pub.loc[label, col_or]) + stars
+            rows.setdefault(label, {})[(g, "This book")] = ours
+            rows[label][(g, "Published")] = theirs
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.columns = pd.MultiIndex.from_tuples(out.columns)
+    return out.fillna("")
+
+
+def scorecard_frame(card: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard for display: reproduced values rounded sensibly, verdicts as words."""
+    out = card.copy()
+    out["reproduced"] = [("" if v is None or (isinstance(v, float) and math.isnan(v)) else
+                          (f"{v:.4g}" if isinstance(v, (float, np.floating)) else str(v))) for v in out["reproduced"]]
+    out["ok"] = np.where(out["ok"].astype(bool), "yes", "no")
+    return out
+
+
+def scorecard_text(card: pd.DataFrame) -> MD:
+    """One computed paragraph: cells judged, share within tolerance, tables fully reproduced."""
+    n = len(card)
+    ok = int(card["ok"].astype(bool).sum())
+    per = card.groupby("table", sort=False)["ok"].agg(["size", "sum"])
+    full = [t for t, r in per.iterrows() if r["sum"] == r["size"]]
+    worst = per.assign(share=per["sum"] / per["size"]).sort_values("share").head(1)
+    parts = [md("Of the {n:,} published cells and quoted figures, {ok:,} ({pct} percent) are reproduced within "
+                "their tolerance.", n=n, ok=ok, pct=fmt(100 * ok / n if n else float("nan")))]
+    if full:
+        parts.append(md("Fully reproduced: {full}.", full=md_list(str(t) for t in full)))
+    if len(worst) and worst["share"].iloc[0] < 1:
+        parts.append(md("The weakest is {t}, with {k:,} of {m:,} cells within tolerance.", t=str(worst.index[0]),
+                        k=int(worst["sum"].iloc[0]), m=int(worst["size"].iloc[0])))
+    return md_join(" ", parts)

@@ -1,0 +1,221 @@
+"""Display plumbing for the book's chapters: glue, tables, figures and notes.
+
+Chapters compute with the library and hand results to MyST-NB through these helpers:
+
+* `glue_text(name, value, spec)` glues a pre-formatted string (never a numpy scalar, whose
+  format specs warn under numpy 2) for `` {glue:text}`name` `` in the prose;
+* `glue_figure(name, fig)` renders a matplotlib figure to PNG once, deterministically, and
+  glues it for a `{glue:figure}` directive; `show_figure(fig)` displays one in place;
+* `table(df, caption)` shows a DataFrame as an HTML table with a caption and a plain-text
+  form (what nbval compares and what a screen reader or terminal shows);
+* `requires(study, "livestock", "Tables 6, 8 and 9")` shows one short note, instead of an
+  error, when a study lacks an optional table, and tells the chapter to skip the section;
+* `markdown(template, **values)` and `note(template, **values)` show Markdown written by the
+  chapter with study values filled in, escaped (`safetext.md`); `paper_says` shows the
+  paper's own findings in a labelled box, only for a study that declares the paper.
+
+Study text is never pasted into Markdown or HTML unescaped: table captions and cells are
+HTML-escaped, glued text is shown by `{glue:text}` as plain text, and chapters pass study
+values as keyword values, never inside an f-string (a test reads the chapters to keep it so).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import safetext
+from .safetext import MD, md
+from .study import Study
+
+__all__ = ["DPI", "fmt", "glue_text", "png_bytes", "glue_figure", "show_figure", "BookTable", "table",
+           "markdown", "note", "subheading", "requires", "is_paper_study", "paper_says"]
+
+DPI = 130  # a 5.4-inch figure is about 700 px wide: sharp on a phone, modest in the built site
+
+
+def fmt(value: Any, spec: str = ".1f", missing: str = "n/a") -> str:
+    """Format a number as text; NaN/None give `missing`. `spec` is a format spec or '{...}' template."""
+    if value is None:
+        return missing
+    try:
+        if isinstance(value, (float, np.floating)) and math.isnan(float(value)):
+            return missing
+        if pd.isna(value):
+            return missing
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, (np.integer,)):
+        value = int(value)
+    elif isinstance(value, (np.floating,)):
+        value = float(value)
+    if "{" in spec:
+        return spec.format(value)
+    return format(value, spec)
+
+
+def glue_text(name: str, value: Any, spec: str = ".1f", missing: str = "n/a") -> str:
+    """Glue `value` formatted as a string (for `{glue:text}` in prose); return the string."""
+    from myst_nb import glue
+
+    text = value if isinstance(value, str) else fmt(value, spec, missing)
+    glue(name, text, display=False)
+    return text
+
+
+def png_bytes(fig, dpi: int = DPI) -> bytes:
+    """The figure as PNG bytes, without a timestamp or software tag (so output is reproducible)."""
+    import warnings
+
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        # long study names can leave constrained layout no room; the figure is still drawn
+        warnings.filterwarnings("ignore", message="constrained_layout not applied")
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def glue_figure(name: str, fig, dpi: int = DPI):
+    """Glue a figure for a `{glue:figure}` directive (display=False: shown only where pasted)."""
+    from IPython.display import Image
+    from myst_nb import glue
+
+    glue(name, Image(data=png_bytes(fig, dpi), format="png"), display=False)
+
+
+def show_figure(fig, dpi: int = DPI):
+    """Display a figure in place (for a code cell whose `mystnb.figure` metadata sets caption and name)."""
+    from IPython.display import Image, display
+
+    display(Image(data=png_bytes(fig, dpi), format="png"))
+
+
+def _isna(v) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+class BookTable:
+    """A DataFrame with a caption: HTML (with <caption>) in the book, aligned text elsewhere."""
+
+    def __init__(self, df: pd.DataFrame, caption: str = "", formats: dict | str | None = "{:.1f}",
+                 uid: str | None = None, index: bool = True, na_rep: str = ""):
+        self.df = df
+        self.caption = caption
+        self.formats = formats
+        self.uid = uid or _slug(caption or "table")
+        self.index = index
+        self.na_rep = na_rep
+
+    def _formatted(self) -> pd.DataFrame:
+        out = self.df.astype(object)
+        for j, col in enumerate(self.df.columns):
+            spec = self.formats.get(col) if isinstance(self.formats, dict) else self.formats
+            s = self.df.iloc[:, j]
+            if spec is None or not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+                out.iloc[:, j] = [self.na_rep if _isna(v) else v for v in s]
+                continue
+            if pd.api.types.is_integer_dtype(s) and (spec == "{:.1f}" or not isinstance(self.formats, dict)):
+                spec = "{:,}"
+            out.iloc[:, j] = [self.na_rep if _isna(v) else spec.format(v) for v in s]
+        return out
+
+    def _repr_html_(self) -> str:
+        f = self._formatted()
+        html = f.to_html(index=self.index, na_rep=self.na_rep, escape=True, border=0,
+                         classes=["sop-table", "table"], table_id=f"tbl-{self.uid}")
+        if self.caption:
+            cap = safetext.html(self.caption)
+            html = html.replace(">\n", f">\n  <caption style=\"text-align: left; caption-side: top;\">{cap}</caption>\n", 1)
+        return html
+
+    def __repr__(self) -> str:
+        body = self._formatted().to_string(index=self.index)
+        return f"{self.caption}\n{body}" if self.caption else body
+
+
+def table(df: pd.DataFrame, caption: str = "", formats: dict | str | None = "{:.1f}", uid: str | None = None,
+          index: bool = True) -> BookTable:
+    """A captioned table for display in a chapter (see `BookTable`)."""
+    return BookTable(df, caption, formats, uid, index)
+
+
+def _slug(text: str) -> str:
+    out = "".join(ch.lower() if ch.isalnum() else "-" for ch in text)[:40]
+    while "--" in out:
+        out = out.replace("--", "-")
+    return out.strip("-") or "table"
+
+
+def markdown(template: str, /, **values: Any) -> None:
+    """Display Markdown written by a chapter, with study `values` escaped (see `safetext.md`).
+
+    The book renders output Markdown as MyST. `template` is library text: with `values` its
+    ``{name}`` fields are filled, every value shown literally; an `MD` from a helper of this
+    module is shown as it is.
+    """
+    from IPython.display import Markdown, display
+
+    text = md(template, **values)
+    if text.strip():
+        display(Markdown(str(text)))
+
+
+_KINDS = frozenset({"note", "tip", "important", "warning", "caution", "attention", "danger", "error", "hint",
+                    "seealso"})
+
+
+def note(template: str, /, kind: str = "note", title: str | None = None, **values: Any) -> None:
+    """Display a MyST admonition (note, tip, important ...): `template` and `title` as in `markdown`."""
+    if kind not in _KINDS:
+        raise ValueError(f"unknown admonition kind {kind!r}")
+    body = md(template, **values)
+    head = f"````{{admonition}} {md(title, **values)}\n:class: {kind}\n" if title else f"````{{{kind}}}\n"
+    markdown(MD(f"{head}{body}\n````"))
+
+
+def requires(study: Study, table_name: str, enables: str) -> bool:
+    """True if the study has the optional table; otherwise show one short note and return False."""
+    if study.has(table_name):
+        return True
+    from . import schema
+
+    spec = schema.TABLES.get(table_name)
+    fname = spec.filename if spec else f"{table_name}.csv"
+    note(
+        "This study has no {fname}, so {enables} cannot be shown here. Add that optional table "
+        "to the study folder (see the data appendix) to enable this section.",
+        kind="note", fname=MD(f"`{fname}`"), enables=enables,
+    )
+    return False
+
+
+def is_paper_study(study: Study) -> bool:
+    """True for a study that declares a published paper to compare with (the replica of the paper's study)."""
+    return bool(study.meta.get("paper"))
+
+
+def paper_says(study: Study, text: str, title: str = "What the paper found") -> None:
+    """Show the paper's own finding (attributed, paraphrased) only when the study is the paper's.
+
+    Chapters run on any study; the paper's findings belong next to the replica of the paper's
+    study, never next to another study's tables.
+    """
+    if is_paper_study(study):
+        note(MD(" ".join(text.split())), kind="tip", title=title)
+
+
+def subheading(title: str, /, **values: Any) -> None:
+    """Show a heading for a section whose content depends on the study's data (a MyST rubric:
+    a heading that is not a section, since Markdown shown by a code cell cannot open one).
+
+    A chapter calls it only when it then shows the section's content, so that a study lacking
+    the data gets no heading over nothing. `title` and `values` as in `markdown`.
+    """
+    markdown(MD(f"```{{rubric}} {md(title, **values)}\n```"))

@@ -1,0 +1,283 @@
+"""The printed tables' layouts: Tables 2, 3, 6, 8 and 9 and the reason tables, shaped for the screen.
+
+Each function takes a study and returns a DataFrame laid out as the book prints it (the chapters
+pass it to `display.table`); the numbers come from the analysis modules (`movements`,
+`reasons`, `livestock`). Wide layouts re-flow for any number of time points and regions: Table 3
+stacks one block of rows per period, so its width does not grow with the number of periods,
+and every block carries the number of households of its own period and group.
+
+`beside` and `interleave_columns` set a computed table beside a published one of the same
+shape (rows or columns interleaved).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import pandas as pd
+
+from . import movements as mv
+from .study import Study
+
+__all__ = ["TABLE3_COLUMNS", "TABLE3_LABELS", "period_name", "table3_periods", "table3", "beside",
+           "interleave_columns", "table2", "table6", "table6_long", "table8", "table8_long", "table9",
+           "table9_long", "livestock_years", "reason_periods", "reason_periods_table", "SAMPLED", "reason_long",
+           "reason_trend"]
+
+TABLE3_COLUMNS = [*mv.CATEGORIES, "poor_at_start", "poor_at_end"]
+TABLE3_LABELS = {**mv.CATEGORY_LABELS, "poor_at_start": "Poor at start", "poor_at_end": "Poor at end"}
+N_COLUMN = "Households"
+SAMPLED = "Sampled households (n)"
+
+
+def period_name(start: int, end: int) -> str:
+    """'1994\u20132004': a period as the tables and prose print it."""
+    return f"{start}\u2013{end}"
+
+
+def table3_periods(study: Study) -> list[tuple[int, int]]:
+    """The periods of Table 3: every earlier time point to the survey, the latest start first."""
+    return sorted([(y, study.survey_year) for y in study.time_points[:-1]], key=lambda p: -p[0])
+
+
+def table3(study: Study, periods: Sequence[tuple[int, int]] | None = None, by: str | None = "region",
+           with_n: bool = True) -> pd.DataFrame:
+    """Movement percentages in the paper's Table 3, one block of rows per period.
+
+    Rows are (period, group): for every period (latest start first, as in the paper) the groups
+    (regions, then "All"); columns are the four categories and the shares poor at the start and
+    at the end, then `Households`, the number of households of that group known at both dates of
+    that period. The width is the same for any number of periods and regions.
+    """
+    periods = list(periods or table3_periods(study))
+    blocks = []
+    for a, b in periods:
+        t = mv.movement_summary(study, a, b, by=by)
+        block = t[TABLE3_COLUMNS].rename(columns=TABLE3_LABELS)
+        if with_n:
+            block[N_COLUMN] = t["households"].astype(int)
+        block.index = pd.MultiIndex.from_tuples([(period_name(a, b), g) for g in t.index])
+        blocks.append(block)
+    out = pd.concat(blocks)
+    out.index.names = ["Period", None]
+    out.columns.name = None
+    return out
+
+
+def beside(computed: pd.DataFrame, published: pd.DataFrame, names: tuple[str, str] = ("This book", "Published")
+           ) -> pd.DataFrame:
+    """Interleave two frames of the same shape row by row: (*row, "This book"), (*row, "Published").
+
+    Columns are aligned by label; rows missing from `published` are shown blank. A row label
+    that is a tuple (a MultiIndex) keeps its levels.
+    """
+    pub = published.reindex(index=computed.index, columns=computed.columns)
+    rows, keys = [], []
+    for i in range(len(computed)):
+        label = computed.index[i]
+        head = label if isinstance(label, tuple) else (label,)
+        for name, frame in zip(names, (computed, pub)):
+            rows.append(frame.iloc[i])
+            keys.append((*head, name))
+    out = pd.DataFrame(rows, columns=computed.columns)
+    out.index = pd.MultiIndex.from_tuples(keys)
+    for c in computed.columns:  # keep each column's dtype (integer counts stay integers)
+        if pd.api.types.is_integer_dtype(computed[c]):
+            out[c] = pd.to_numeric(out[c]).round().astype("Int64")
+    out.index.names = [*(computed.index.names if computed.index.nlevels > 1 else [None]), None]
+    return out
+
+
+def interleave_columns(computed: pd.DataFrame, published: pd.DataFrame,
+                       names: tuple[str, str] = ("This book", "Published")) -> pd.DataFrame:
+    """Columns side by side: for every column c of `computed`, (c, "This book"), (c, "Published").
+
+    Rows of `published` are aligned to `computed` by label; missing cells are blank.
+    """
+    pub = published.reindex(index=computed.index)
+    parts = {}
+    for c in computed.columns:
+        parts[(c, names[0])] = computed[c]
+        parts[(c, names[1])] = pub[c] if c in pub.columns else pd.Series(index=computed.index, dtype=object)
+    out = pd.DataFrame(parts)
+    out.columns = pd.MultiIndex.from_tuples(out.columns)
+    out.index.name = None
+    return out
+
+
+def table2(study: Study, column: str = "assets") -> pd.DataFrame:
+    """Table 2: households and mean `column` by stage (`published.table2_beside` adds the paper's)."""
+    t = mv.mean_by_stage(study, column).set_index("label")
+    t = t.rename(columns={"households": "Households", "mean": "Mean assets"})
+    t.index.name = "Stage"
+    return t
+
+
+def table6(study: Study) -> pd.DataFrame:
+    """Table 6: percent of surveyed households holding each item, one block of rows per region.
+
+    Rows: (region with its base n, item); columns: the livestock survey's years.
+    """
+    from . import livestock
+
+    t = livestock.holdings(study)
+    t = t[t["group"] != mv.ALL]
+    base = t.groupby("group", sort=False)["base"].first()
+    t = t.assign(block=[f"{g} (n = {int(base[g]):,})" for g in t["group"]], year=t["year"].astype(str))
+    out = t.pivot_table(index=["block", "item"], columns="year", values="percent", sort=False)
+    out.index.names = ["Region", "Percent of households holding"]
+    out.columns.name = None
+    return out
+
+
+def table6_long(study: Study) -> pd.DataFrame:
+    """Tidy Table 6 for `plots.paired_bars`: group, item, then, now (percent)."""
+    from . import livestock
+
+    t = livestock.holdings(study)
+    t = t[t["group"] != mv.ALL]
+    years = sorted(t["year"].unique())
+    w = t.pivot_table(index=["group", "item"], columns="year", values="percent", sort=False).reset_index()
+    return w.rename(columns={years[0]: "then", years[-1]: "now"})
+
+
+def table8(study: Study, category: str = "escaped") -> pd.DataFrame:
+    """Table 8: mean herd size (and valid n) of one movement category's holders, one block of rows
+    per region (with its n); columns (year, "Mean herd" | "Valid n")."""
+    from . import livestock
+
+    t = livestock.herd_sizes(study, category=category)
+    t = t[t["group"] != mv.ALL]
+    n = t.groupby("group", sort=False)["n"].first()
+    parts = {}
+    for (g, y), d in t.groupby(["group", "year"], sort=False):
+        d = d.set_index("item")
+        block = f"{g} (n = {int(n[g]):,})"
+        for item in d.index:
+            parts.setdefault((block, item), {})[(str(y), "Mean herd")] = d.loc[item, "mean"]
+            parts[(block, item)][(str(y), "Valid n")] = d.loc[item, "valid_n"]
+    out = pd.DataFrame.from_dict(parts, orient="index")
+    if len(out):
+        out.index = pd.MultiIndex.from_tuples(out.index, names=["Region", "Item"])
+        out.columns = pd.MultiIndex.from_tuples(out.columns)
+        for c in [c for c in out.columns if c[1] == "Valid n"]:
+            out[c] = out[c].astype("Int64")
+    return out
+
+
+def table8_long(study: Study, category: str = "escaped") -> pd.DataFrame:
+    from . import livestock
+
+    t = livestock.herd_sizes(study, category=category)
+    t = t[t["group"] != mv.ALL]
+    years = sorted(t["year"].unique())
+    w = t.pivot_table(index=["group", "item"], columns="year", values="mean", sort=False).reset_index()
+    return w.rename(columns={years[0]: "then", years[-1]: "now"})
+
+
+def table9(study: Study) -> pd.DataFrame:
+    """Table 9: households new to each product (count, percent of producers now, producers now),
+    one block of rows per region."""
+    from . import livestock
+
+    t = livestock.new_activities(study)
+    t = t[(t["group"] != mv.ALL) & (t["valid_n"] > 0)]
+    out = pd.DataFrame({
+        "New producers": t["households"].astype("Int64").to_numpy(),
+        "Percent": t["percent"].to_numpy(),
+        "Producing now": t["valid_n"].astype("Int64").to_numpy(),
+    }, index=pd.MultiIndex.from_arrays([t["group"].to_numpy(), t["label"].to_numpy()], names=["Region", "Product"]))
+    return out
+
+
+def table9_long(study: Study) -> pd.DataFrame:
+    from . import livestock
+
+    t = livestock.new_activities(study)
+    return t[(t["group"] != mv.ALL) & (t["valid_n"] > 0)][["group", "label", "percent"]].reset_index(drop=True)
+
+
+def livestock_years(study: Study) -> tuple[str, str]:
+    from . import livestock
+
+    ys = livestock.settings(study)["years"]
+    return str(ys[0]), str(ys[-1])
+
+
+def reason_periods(study: Study) -> list[tuple[int, int]]:
+    """The recorded periods the reason tables show: the consecutive steps between time points when
+    more than one was recorded, otherwise every recorded period; in time order."""
+    from . import reasons as rs
+
+    periods = list(rs.recorded_periods(study))
+    steps = [p for p in periods if any(p == (a, b) for a, b in zip(study.time_points, study.time_points[1:]))]
+    return sorted(steps if len(steps) > 1 else periods)
+
+
+def reason_periods_table(study: Study, category: str, top: int = 8) -> pd.DataFrame:
+    """Percent of the sampled `category` households citing each reason, one block of rows per
+    recorded period, one column per region (the width grows with neither periods nor reasons).
+
+    Rows are (period, reason): each block opens with `SAMPLED`, the number of sampled households
+    of that category in each region and period (the base of the percentages below it), then the
+    `top` reasons most cited overall, those cited by nobody in that period left out. Cells are
+    formatted strings ("73.3"; counts "15"), blank where a region has no such household.
+    """
+    from . import reasons as rs
+
+    periods = reason_periods(study)
+    t = rs.reason_shares(study, periods)
+    t = t[(t["category"] == category)]
+    if t.empty:
+        return pd.DataFrame()
+    t = t.assign(period=[period_name(a, b) for a, b in zip(t["start"], t["end"])])
+    order = list(t[t["group"] == mv.ALL].groupby("label", sort=False)["households"].sum()
+                 .sort_values(ascending=False, kind="stable").head(top).index)
+    groups = [g for g in study.regions if g in set(t["group"])]
+    rows, keys = [], []
+    for a, b in periods:
+        per = period_name(a, b)
+        d = t[(t["period"] == per) & (t["group"] != mv.ALL)]
+        if d.empty:
+            continue
+        pct = d.pivot_table(index="label", columns="group", values="percent", sort=False).reindex(
+            index=order, columns=groups)
+        base = d.groupby("group", sort=False)["base"].first().reindex(groups)
+        keys.append((per, SAMPLED))
+        rows.append(["" if pd.isna(n) else f"{int(n):,}" for n in base])
+        for label, r in pct.iterrows():
+            if (r.fillna(0) > 0).any():
+                keys.append((per, label))
+                rows.append(["" if pd.isna(v) else f"{v:.1f}" for v in r])
+    out = pd.DataFrame(rows, columns=groups, index=pd.MultiIndex.from_tuples(keys) if keys else None)
+    out.index.names = ["Period", None] if keys else out.index.names
+    return out
+
+
+def reason_long(study: Study, category: str, start: int | None = None, end: int | None = None) -> pd.DataFrame:
+    """Tidy shares for one category and period (group, label, percent), for `plots.share_bars`."""
+    from . import reasons as rs
+
+    periods = rs.recorded_periods(study)
+    if start is None or end is None:
+        ends = [p for p in periods if p[1] == study.survey_year] or periods
+        start, end = max(ends, key=lambda p: p[0])
+    t = rs.reason_shares(study, [(start, end)])
+    t = t[(t["category"] == category) & (t["group"] != mv.ALL) & (t["percent"] > 0)]
+    return t[["group", "label", "percent", "base"]].reset_index(drop=True)
+
+
+def reason_trend(study: Study, reason: str, category: str = "became_poor") -> pd.DataFrame:
+    """Percent of `category` households citing `reason` in each recorded sub-period, by group."""
+    from . import reasons as rs
+
+    periods = reason_periods(study)
+    t = rs.reason_shares(study, periods)
+    t = t[(t["category"] == category) & (t["reason"] == reason)]
+    if t.empty:
+        return pd.DataFrame()
+    t = t.assign(period=[period_name(a, b) for a, b in zip(t["start"], t["end"])])
+    out = t.pivot_table(index="group", columns="period", values="percent", sort=False)
+    out.columns.name = None
+    out.index.name = None
+    return out
