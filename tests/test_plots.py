@@ -29,6 +29,7 @@ from stagesofprogress import (
     uncertainty,
 )
 from stagesofprogress import movements as mv
+from stagesofprogress import models
 
 ROOT = Path(__file__).resolve().parents[1]
 PERU = ROOT / "data" / "peru2004"
@@ -41,7 +42,7 @@ def replica():
 
 @pytest.fixture(scope="module")
 def fits(replica):
-    return book.model_fits(replica)
+    return models.fits_by_kind(replica)
 
 
 @pytest.fixture(scope="module")

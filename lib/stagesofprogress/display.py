@@ -35,7 +35,7 @@ from .study import Study
 __all__ = ["DPI", "fmt", "glue_text", "png_bytes", "glue_figure", "show_figure", "BookTable", "table",
            "markdown", "note", "subheading", "requires", "is_paper_study", "paper_says"]
 
-DPI = 130  # a 5.4-inch figure is about 700 px wide: sharp on a phone, modest in the built site
+from .figstyle import DPI  # one fact: the book's PNG resolution (figstyle sizes the figures for it)
 
 
 def fmt(value: Any, spec: str = ".1f", missing: str = "n/a") -> str:
