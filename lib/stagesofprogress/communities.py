@@ -24,6 +24,9 @@ import pandas as pd
 from . import outputs
 from .study import Study
 
+__all__ = ["BOTH", "TABLE1_ROWS", "ACTIVITIES_SECTION", "OTHER_SECTION", "ACTIVITY_LABELS",
+    "SUMMARY_COLUMNS", "activity_codes", "activity_ranks", "communities_summary", "table1"]
+
 BOTH = "Both regions"
 
 #: Table 1 rows as printed: (section, column, label, statistic).

@@ -25,6 +25,9 @@ import yaml
 
 from . import schema
 
+__all__ = ["EXTRA_DESCRIPTIONS", "LICENCE_PATHS", "datapackage", "from_files", "to_json_bytes",
+    "write_datapackage"]
+
 # Type of each contract kind in Table Schema.
 _TYPES = {"string": "string", "integer": "integer", "number": "number", "flag": "integer", "stage": "integer"}
 

@@ -66,10 +66,11 @@ class LiteratureError(ValueError):
 def data_paths() -> tuple[Path, Path]:
     """Where the literature table and the bibliography are: ``(studies.csv, references.bib)``.
 
-    The one place that knows the layout (the repository root, two levels above this package).
+    Both ship with the library (`stagesofprogress.resources`), in a checkout or a wheel alike.
     """
-    root = Path(__file__).resolve().parents[2]
-    return root / "data" / "literature" / "studies.csv", root / "references.bib"
+    from . import resources
+
+    return resources.path("data/literature/studies.csv"), resources.path("references.bib")
 
 
 _ENTRY = re.compile(r"^\s*@\s*([A-Za-z]+)\s*[{(]\s*([^,\s]+)\s*,", re.MULTILINE)

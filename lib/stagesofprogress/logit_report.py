@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 
 from . import safetext
-from .logit import CONSTANT, LogitResult, significance_stars
+from .logistic import CONSTANT, LogitResult, significance_stars
+
+__all__ = ["PAPER_STATS", "SPSS_COLUMNS", "STARS_NOTE", "OTHER_HEADING", "MODEL", "TERM_STATS",
+    "FIT_STATS", "shown_results", "paper_table", "spss_table", "long_table", "write_logit_csv",
+    "to_html", "forest_plot", "COMPARE_COLUMNS", "compare_errors", "diagnostics_frame",
+    "DiagnosticsBlock", "diagnostics_block", "diagnostics_html", "diagnostics_markdown",
+    "DEFAULT_NOTES_TITLE", "diagnostics_html_text", "diagnostics_markdown_text", "margins_wide"]
 
 PAPER_STATS = ["B", "Odds Ratio", "Robust Std. Err."]
 SPSS_COLUMNS = ["B", "S.E.", "Wald", "Sig.", "Exp(B)", "95% C.I. Lower", "95% C.I. Upper"]

@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import stats
 
 if TYPE_CHECKING:
-    from .logit import LogitResult
+    from .logistic import LogitResult
 
 __all__ = ["MARGINS_COLUMNS", "ame_and_jacobian", "average_marginal_effects", "is_binary"]
 

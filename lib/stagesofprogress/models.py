@@ -28,13 +28,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .logit import LogitError, LogitResult, logit
+from .logistic import LogitError, LogitResult, logit
 from . import logit_report
 from . import movements as mv
 from . import outputs
 from . import reasons as rs
 from . import safetext
 from .study import Study
+
+__all__ = ["COUNTERPART", "GENERIC_MIN_SHARE", "TRANSFORMS", "OUTCOME", "CLUSTER", "NOTES_COLUMNS",
+    "ModelFit", "generic_specs", "model_specs", "term_name", "variables", "design_matrix", "fit_model",
+    "fit_models", "fit", "cached_fits", "cluster_comparison", "margins_table"]
 
 #: A category's counterpart with the same status at the start of the period.
 COUNTERPART = {

@@ -11,6 +11,10 @@ import pandas as pd
 
 from .study import Study
 
+__all__ = ["CATEGORIES", "CATEGORY_LABELS", "ALL", "stages", "poverty_status", "movement_categories",
+    "movement_counts", "movement_table", "all_movements", "movement_summary", "transition_matrix",
+    "poverty_rates", "mean_by_stage"]
+
 #: Movement categories in the paper's order (A, B, C, D).
 CATEGORIES = ["remained_poor", "escaped", "became_poor", "remained_not_poor"]
 CATEGORY_LABELS = {

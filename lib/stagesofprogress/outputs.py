@@ -18,6 +18,9 @@ from . import outdir
 from .safetext import FORMULA_PREFIXES, csv_cell
 from .study import Study
 
+__all__ = ["PRODUCERS", "producer", "to_csv_bytes", "TABLE_PLUGINS", "plugin_tables", "compute_tables",
+    "swap_into", "write_atomically", "write_tables"]
+
 Producer = Callable[[Study], dict[str, pd.DataFrame]]
 PRODUCERS: list[tuple[str, Producer]] = []
 

@@ -25,6 +25,9 @@ from . import movements as mv
 from . import outputs
 from .study import Study
 
+__all__ = ["REASON_COLUMNS", "reason_labels", "sampled_households", "recorded_periods", "reason_flags",
+    "reason_shares", "reason_share"]
+
 REASON_COLUMNS = ["household_id", "start", "end", "reason"]
 
 

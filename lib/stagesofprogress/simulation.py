@@ -28,6 +28,9 @@ import yaml
 
 from .outputs import to_csv_bytes, write_atomically
 
+__all__ = ["LADDER", "REGIONS", "COMMUNITIES", "ESCAPE_REASONS", "DESCENT_REASONS", "SimulationError",
+    "SimulationParams", "simulate_frames", "study_yml_text", "simulate_files", "simulate", "defaults"]
+
 #: Fictional ladder names, lowest first; used for the first stages, "Stage k" beyond.
 LADDER = [
     "Food",

@@ -43,6 +43,8 @@ from .logit_checks import check_columns as _check_columns
 from .logit_checks import outcome_values as _outcome_values
 from .logit_checks import predictor_matrix as _predictor_matrix
 
+__all__ = ["FRAME_COLUMNS", "LinkTest", "significance_stars", "LogitResult", "logit"]
+
 #: Columns of `LogitResult.to_frame()`.
 FRAME_COLUMNS = ["term", "coef", "se", "odds_ratio", "z", "pvalue", "ci_low", "ci_high", "stars", "dropped"]
 
