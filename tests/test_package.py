@@ -236,15 +236,20 @@ def test_wheel_installed_elsewhere_runs_the_three_commands(tmp_path):
                   "_ext/sop_table_numbers.py", "data/literature/studies.csv", "references.bib"):
         assert any(n.startswith(f"stagesofprogress/_resources/{entry}") for n in names), entry
 
-    # 2. a fresh virtual environment; its dependencies are this interpreter's (a path file), so
-    #    pip resolves them without any index, and the wheel's stagesofprogress comes first
+    # 2. a fresh virtual environment; its dependencies are this interpreter's (a path file, whose
+    #    own path files are not processed), so nothing comes from an index, and the wheel's
+    #    stagesofprogress comes first on sys.path
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], env=env)
     py = venv / "bin" / "python"
     purelib = Path(_run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                         env=env).stdout.strip())
     (purelib / "_outer_site.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    _run([str(py), "-m", "pip", "install", "-q", "--no-index", "--find-links", str(dist), "stagesofprogress"], env=env)
+    # --ignore-installed: the outer environment's own stagesofprogress (seen through the path
+    # file) must neither satisfy the request nor be uninstalled; --no-deps: the dependencies are
+    # the outer ones, which the three commands below exercise
+    _run([str(py), "-m", "pip", "install", "-q", "--no-index", "--find-links", str(dist), "--ignore-installed",
+          "--no-deps", "stagesofprogress"], env=env)
     sop_exe = venv / "bin" / "sop"
     assert sop_exe.exists()
 

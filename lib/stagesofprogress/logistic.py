@@ -43,7 +43,7 @@ from .logit_checks import check_columns as _check_columns
 from .logit_checks import outcome_values as _outcome_values
 from .logit_checks import predictor_matrix as _predictor_matrix
 
-__all__ = ["FRAME_COLUMNS", "LinkTest", "significance_stars", "LogitResult", "logit"]
+__all__ = ["FRAME_COLUMNS", "LinkTest", "LogitError", "significance_stars", "LogitResult", "logit"]
 
 #: Columns of `LogitResult.to_frame()`.
 FRAME_COLUMNS = ["term", "coef", "se", "odds_ratio", "z", "pvalue", "ci_low", "ci_high", "stars", "dropped"]
@@ -68,7 +68,19 @@ class LinkTest(NamedTuple):
 
 
 def significance_stars(p: pd.Series | np.ndarray | float) -> pd.Series | str:
-    """Significance marks used in the paper: * p<0.1, ** p<0.05, *** p<0.01."""
+    """The paper's significance marks: one star for p < 0.1, two for p < 0.05, three for p < 0.01.
+
+    Parameters
+    ----------
+    p : float, numpy.ndarray or pandas.Series
+        p-values.
+
+    Returns
+    -------
+    str or pandas.Series
+        ``""`` to ``"***"``: a string for a scalar (blank when not finite), else a Series named
+        ``stars`` (with the index of `p` when it is a Series).
+    """
     if np.isscalar(p):
         return "" if not np.isfinite(p) else "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
     arr = np.asarray(p, dtype=float)

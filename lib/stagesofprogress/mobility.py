@@ -183,7 +183,7 @@ def mobility_indices(p: np.ndarray, ini: np.ndarray) -> dict[str, float]:
     """Shorrocks `P`, `D`, `L2`, Bartholomew `B1`, `B2`, as giddy's `markov_mobility` defines them.
 
     `ini` is the initial distribution used by B1 and B2 (the shares at the start of the period);
-    B2's distance |i - j| counts positions in `p`, as giddy does (on a closed set that leaves out
+    B2's distance ``|i - j|`` counts positions in `p`, as giddy does (on a closed set that leaves out
     some stages, the remaining stages are numbered consecutively).
     """
     p = np.asarray(p, dtype=float)

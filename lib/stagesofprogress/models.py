@@ -200,7 +200,19 @@ def generic_specs(study: Study) -> dict[str, dict]:
 
 
 def model_specs(study: Study) -> dict[str, dict]:
-    """The study's `models:`, or the generic escape/descent models when it has none but could."""
+    """The logit models of a study.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+
+    Returns
+    -------
+    dict of str to dict
+        The study's ``models:`` by name, or the generic escape and descent models when it
+        declares none but its data allow them; empty otherwise.
+    """
     specs = study.meta.get("models")
     if specs:
         if not isinstance(specs, dict):
@@ -263,9 +275,20 @@ def _outcome(spec: dict) -> tuple[str, str | None, str | None]:
 
 
 def design_matrix(study: Study, spec: dict) -> pd.DataFrame:
-    """One row per model household: `group`, the outcome `outcome` (0/1) and one column per term.
+    """The data of one model: one row per household the model covers.
 
-    Incomplete rows are kept (with NaN): `logit` reports the listwise deletion itself.
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    spec : dict
+        One model specification (a value of `model_specs`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``group``, ``outcome`` (0/1) and one per term. Incomplete rows are kept, with
+        NaN: `stagesofprogress.logistic.logit` reports the listwise deletion itself.
     """
     if not study.has("sample"):
         raise KeyError("This study has no sample.csv: the logit models need the sampled households.")
@@ -332,12 +355,25 @@ def _filter_name(spec: dict) -> str:
 
 
 def fit_model(study: Study, name: str, spec: dict | None = None, cluster: str | None = None) -> ModelFit:
-    """Fit one model per group (`by`) or on the filtered subset; a group that cannot be
-    estimated or supported is reported in `errors`, not raised, so the other groups still print.
+    """Fit one model, per group (the specification's ``by``) or on its filtered subset.
 
-    `cluster` (or the specification's `cluster:`) names a column of households.csv or
-    sample.csv, e.g. "community": the standard errors are then Stata's
-    `vce(cluster community)` instead of the specification's robust or model-based ones.
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    name : str
+        The model's name in `model_specs`.
+    spec : dict, optional
+        The specification; by default the study's for `name`.
+    cluster : str, optional
+        A column of households.csv or sample.csv (for example ``"community"``): Stata's
+        ``vce(cluster community)`` errors instead of the specification's (or its ``cluster:``).
+
+    Returns
+    -------
+    ModelFit
+        The fitted groups; a group that cannot be estimated or supported is reported in
+        ``errors`` rather than raised, so the other groups still print.
     """
     spec = spec if spec is not None else model_specs(study)[name]
     cluster = cluster or spec.get("cluster") or None
@@ -415,8 +451,20 @@ def _cluster_column(study: Study, column: str, ids: pd.Index) -> np.ndarray:
 
 
 def fit_models(study: Study, cluster: str | None = None) -> dict[str, ModelFit]:
-    """Every model of the study (declared or generic), in declaration order; `cluster` as in
-    `fit_model`."""
+    """Every model of the study (declared or generic), in declaration order.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    cluster : str, optional
+        As in `fit_model`.
+
+    Returns
+    -------
+    dict of str to ModelFit
+        By model name.
+    """
     return {name: fit_model(study, name, spec, cluster=cluster) for name, spec in model_specs(study).items()}
 
 

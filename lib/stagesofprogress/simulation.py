@@ -414,7 +414,23 @@ def study_yml_text(meta: dict) -> str:
 
 
 def simulate_files(**kwargs) -> dict[str, bytes]:
-    """The study's files as {name: bytes} (deterministic for given parameters)."""
+    """The files of a fictional study, in memory (deterministic for given parameters).
+
+    Parameters
+    ----------
+    **kwargs
+        The fields of `SimulationParams`.
+
+    Returns
+    -------
+    dict of str to bytes
+        File name (``study.yml``, ``households.csv`` ...) to its content.
+
+    Raises
+    ------
+    SimulationError
+        The parameters are impossible (every problem at once).
+    """
     meta, frames = simulate_frames(SimulationParams(**_normalise(kwargs)))
     files = {"study.yml": study_yml_text(meta).encode("utf-8")}
     for name, df in frames.items():
@@ -435,14 +451,29 @@ def _normalise(kwargs: dict) -> dict:
 
 
 def simulate(out: str | Path, **kwargs) -> Path:
-    """Write a fictional study into folder `out` (replaced atomically) and return its path.
+    """Write a fictional study into the folder `out` and return its path.
 
-    `out` must be new, empty or written by sop before (`outdir.check_out`), else
-    `outdir.OutputError` is raised and nothing changes.
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        The folder: new, empty or written by sop before (`outdir.check_out`); it is replaced
+        in one step.
+    **kwargs
+        The fields of `SimulationParams`: households, communities, regions, stages, cutoff,
+        years, escape_rate, descent_rate, poor_start, seed, title, description, with_reasons,
+        sample_share, region_names.
 
-    Keyword arguments are the fields of `SimulationParams`: households, communities, regions,
-    stages, cutoff, years, escape_rate, descent_rate, poor_start, seed, title, description, with_reasons,
-    sample_share, region_names. Raises `SimulationError` for impossible parameters.
+    Returns
+    -------
+    pathlib.Path
+        The folder written.
+
+    Raises
+    ------
+    SimulationError
+        The parameters are impossible.
+    stagesofprogress.outdir.OutputError
+        `out` is a folder sop must not replace; nothing changes.
     """
     files = simulate_files(**kwargs)
     write_atomically(Path(out), files, "simulate")
