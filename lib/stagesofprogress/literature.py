@@ -64,9 +64,16 @@ class LiteratureError(ValueError):
 
 
 def data_paths() -> tuple[Path, Path]:
-    """Where the literature table and the bibliography are: ``(studies.csv, references.bib)``.
+    """Where the literature table and the bibliography are.
 
     Both ship with the library (`stagesofprogress.resources`), in a checkout or a wheel alike.
+
+    Returns
+    -------
+    studies : pathlib.Path
+        ``data/literature/studies.csv``.
+    references : pathlib.Path
+        ``references.bib``.
     """
     from . import resources
 
@@ -77,7 +84,18 @@ _ENTRY = re.compile(r"^\s*@\s*([A-Za-z]+)\s*[{(]\s*([^,\s]+)\s*,", re.MULTILINE)
 
 
 def bib_keys(path: Path | str) -> set[str]:
-    """The citation keys of a BibTeX file (``@comment``, ``@string`` and ``@preamble`` skipped)."""
+    """The citation keys of a BibTeX file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file.
+
+    Returns
+    -------
+    set of str
+        Every entry's key (``@comment``, ``@string`` and ``@preamble`` skipped).
+    """
     text = Path(path).read_text(encoding="utf-8")
     return {key for kind, key in _ENTRY.findall(text) if kind.lower() not in {"comment", "string", "preamble"}}
 

@@ -377,27 +377,12 @@ def forest_plot(
     ax=None,
     groups: Mapping[str, Sequence[str]] | None = None,
 ):
-    """Odds ratios with 95% intervals on a log axis, one panel per model, sharing the variable axis.
+    """Odds ratios with 95% CIs on a log axis, one panel per model, sharing the variable axis.
 
     Dropped or absent variables have no marker (and no row when no panel estimates them); a
-    filled marker means p < 0.1 (starred in the table); results the data cannot support get no
-    panel.
-
-    Parameters
-    ----------
-    results : mapping of str to LogitResult
-        Fitted models by name (for example the region), in the order of the columns.
-    labels : mapping of str to str, optional
-        Row labels for the variables (by default their names).
-    ax : matplotlib.axes.Axes or sequence of them, optional
-        Draw into an existing figure: one Axes, or one per model.
-    groups : mapping of str to sequence of str, optional
-        Headings and their variables, as in `paper_table`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Built without pyplot, so a notebook shows it once.
+    filled marker means p < 0.1 (starred in the table); results the data cannot support get
+    no panel. Pass `ax` (one Axes, or one per model) to draw into an existing figure.
+    Returns the matplotlib Figure (built without pyplot, so notebooks show it once).
     """
     from matplotlib.figure import Figure
 
