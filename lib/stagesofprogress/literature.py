@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,9 @@ import pandas as pd
 from . import movements as mv
 from . import safetext
 from .study import Study
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
 
 __all__ = [
     "COLUMNS",
@@ -274,7 +277,7 @@ def _place_labels(fig, ax, labels) -> None:
 
 
 def escape_descent_figure(lit: pd.DataFrame, own: pd.DataFrame | None = None,
-                          own_label: str = "This study, computed from its data"):
+                          own_label: str = "This study, computed from its data") -> Figure:
     """Escapes (x) against descents (y), in percent of households, one labelled point per study.
 
     Parameters

@@ -270,7 +270,7 @@ def write_logit_csv(
     results: Mapping[str, LogitResult],
     out_dir: str | Path,
     stem: str = "logit",
-    **paper_kwargs,
+    **paper_kwargs: object,
 ) -> list[Path]:
     """Write ``{stem}_long.csv`` (`long_table`) and ``{stem}_paper.csv`` (`paper_table`).
 

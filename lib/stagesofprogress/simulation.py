@@ -21,12 +21,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import yaml
 
 from .outputs import to_csv_bytes, write_atomically
+
+if TYPE_CHECKING:  # pragma: no cover
+    import argparse
 
 __all__ = ["LADDER", "REGIONS", "COMMUNITIES", "ESCAPE_REASONS", "DESCENT_REASONS", "SimulationError",
     "SimulationParams", "simulate_frames", "study_yml_text", "simulate_files", "simulate", "defaults"]
@@ -487,7 +491,7 @@ def defaults() -> dict:
 # --------------------------------------------------------------------------- command line
 
 
-def cmd_simulate(args) -> int:
+def cmd_simulate(args: argparse.Namespace) -> int:
     import sys
 
     kw = {k: getattr(args, k) for k in (
@@ -522,7 +526,7 @@ def cmd_simulate(args) -> int:
     return 0
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register `sop simulate` on the subparsers of the `sop` command."""
     from pathlib import Path
 
