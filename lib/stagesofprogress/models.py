@@ -167,7 +167,18 @@ def _layout(spec: dict) -> str:
 
 
 def generic_specs(study: Study) -> dict[str, dict]:
-    """Escape and descent models for a study with sample.csv and reasons.csv but no `models:`."""
+    """Escape and descent models for a study with sample.csv and reasons.csv but no ``models:``.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+
+    Returns
+    -------
+    dict of str to dict
+        Specifications by model name, in the form of `model_specs`.
+    """
     start, end = study.time_points[0], study.time_points[-1]
     labels = rs.reason_labels(study)
     flags = rs.reason_flags(study, start, end)
@@ -225,7 +236,25 @@ def model_specs(study: Study) -> dict[str, dict]:
 
 
 def term_name(name: str, transform: str | None) -> str:
-    """Column of the design matrix for a variable: `log_land_ha`, `age_head_squared`, or the name."""
+    """The design-matrix column of a variable.
+
+    Parameters
+    ----------
+    name : str
+        The variable.
+    transform : str or None
+        Its transform in the specification, one of `TRANSFORMS` (``"log"`` or ``"square"``), if any.
+
+    Returns
+    -------
+    str
+        For example ``log_land_ha``, ``age_head_squared``, or `name` itself.
+
+    Raises
+    ------
+    ValueError
+        `transform` is not one of `TRANSFORMS`.
+    """
     if not transform:
         return name
     if transform not in TRANSFORMS:
@@ -234,7 +263,18 @@ def term_name(name: str, transform: str | None) -> str:
 
 
 def variables(spec: dict) -> list[dict]:
-    """Every variable of a specification, with its heading and design-matrix `term`."""
+    """Every variable of a specification, with its heading and design-matrix ``term``.
+
+    Parameters
+    ----------
+    spec : dict
+        One model specification (a value of `model_specs`).
+
+    Returns
+    -------
+    list of dict
+        One per variable, in the specification's order.
+    """
     out = []
     for grp in spec.get("groups") or []:
         for v in grp.get("variables") or []:
@@ -469,7 +509,20 @@ def fit_models(study: Study, cluster: str | None = None) -> dict[str, ModelFit]:
 
 
 def fit(study: Study, name: str) -> dict[str, LogitResult]:
-    """`{group: LogitResult}` of one model (the chapters' one-liner)."""
+    """The fitted groups of one model (the chapters' one-liner).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    name : str
+        The model's name in `model_specs`.
+
+    Returns
+    -------
+    dict of str to LogitResult
+        By group.
+    """
     return fit_model(study, name).results
 
 
@@ -489,9 +542,23 @@ def cached_fits(study: Study, cluster: str | None = None) -> dict[str, ModelFit]
 
 
 def cluster_comparison(study: Study, name: str, cluster: str = "community") -> pd.DataFrame:
-    """The model's robust (or model-based) errors beside Stata's `vce(cluster <cluster>)` ones,
-    one row per group and estimated term (`logit_report.compare_errors`), with labels.
-    Groups whose clustered fit fails (e.g. a single community) are left out."""
+    """A model's robust (or model-based) errors beside Stata's ``vce(cluster ...)`` ones.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    name : str
+        The model's name in `model_specs`.
+    cluster : str, default "community"
+        The column that defines the clusters.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group and estimated term (`stagesofprogress.logit_report.compare_errors`),
+        with labels. Groups whose clustered fit fails (for example a single community) are left out.
+    """
     base = cached_fits(study)[name]
     clustered = cached_fits(study, cluster)[name]
     t = logit_report.compare_errors(base.results, clustered.results)
@@ -501,9 +568,20 @@ def cluster_comparison(study: Study, name: str, cluster: str = "community") -> p
 
 
 def margins_table(fit: ModelFit) -> pd.DataFrame:
-    """Both kinds of average marginal effect of every shown group, tidy: model, group, term,
-    label, effect ("dydx": the derivative, every predictor; "discrete": the change from 0 to
-    1, 0/1 predictors only), then dydx, se, z, pvalue, ci_low, ci_high."""
+    """Both kinds of average marginal effect of every shown group, tidy.
+
+    Parameters
+    ----------
+    fit : ModelFit
+        A fitted model (`fit_model`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``model, group, term, label, effect`` (``"dydx"``: the derivative, every
+        predictor; ``"discrete"``: the change from 0 to 1, 0/1 predictors only), then ``dydx,
+        se, z, pvalue, ci_low, ci_high``.
+    """
     parts = []
     for g, r in fit.results.items():
         derivative = r.margins()
