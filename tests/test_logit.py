@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 import stagesofprogress as sop
 import statsmodels.api as sm
-from stagesofprogress.logit import LogitError, LogitResult, logit
+from stagesofprogress.logistic import LogitError, LogitResult, logit
 from stagesofprogress.logit_checks import DIAGNOSTIC_COLUMNS, KINDS
 from statsmodels.discrete.tests.results.results_discrete import Spector
 from statsmodels.discrete.tests.results.results_glm_logit_constrained import (
@@ -507,7 +507,7 @@ def test_combination_separation_diagnostics():
 def test_not_converged_and_completely_determined(monkeypatch, spector):
     import sys
 
-    lg = sys.modules["stagesofprogress.logit"]  # the module (sop.logit is the function)
+    lg = sys.modules["stagesofprogress.logistic"]  # the module (sop.logit is the function)
     x = np.r_[np.linspace(-60, -1, 30), np.linspace(1, 60, 30), [0.5, -0.5]]
     y = np.r_[np.zeros(30), np.ones(30), [0, 1]].astype(int)
     r = _quiet(pd.DataFrame({"y": y, "x": x}), "y", ["x"])

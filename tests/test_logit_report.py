@@ -16,7 +16,7 @@ import statsmodels.api as sm
 import yaml
 from stagesofprogress import logit_report as lr
 from stagesofprogress import models as md
-from stagesofprogress.logit import logit
+from stagesofprogress.logistic import logit
 from stagesofprogress.logit_report import (
     SPSS_COLUMNS,
     forest_plot,

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-from stagesofprogress.logit import logit
+from stagesofprogress.logistic import logit
 from stagesofprogress.margins import MARGINS_COLUMNS
 from statsmodels.discrete.tests.results.results_discrete import Spector
 

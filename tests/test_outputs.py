@@ -390,7 +390,7 @@ def test_formula_cells_are_neutralised_and_numbers_are_not():
 
 
 def test_a_formula_reason_label_lands_neutralised_in_reason_shares(tmp_path, sop_run):
-    from stagesofprogress.simulate import simulate
+    from stagesofprogress.simulation import simulate
 
     study = tmp_path / "s"
     simulate(study, households=200, with_reasons=True, sample_share=0.5)

@@ -16,7 +16,7 @@ import yaml
 
 from stagesofprogress.cli import main
 from stagesofprogress.rebuild import BookError, _is_notebook_md, _resolve, toc_entries, build_book
-from stagesofprogress.simulate import simulate
+from stagesofprogress.simulation import simulate
 
 pytestmark = pytest.mark.slow
 

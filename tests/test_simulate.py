@@ -15,7 +15,7 @@ import yaml
 import stagesofprogress as sop
 from stagesofprogress import reasons as rs
 from stagesofprogress.cli import main
-from stagesofprogress.simulate import SimulationError, SimulationParams, simulate, simulate_files
+from stagesofprogress.simulation import SimulationError, SimulationParams, simulate, simulate_files
 
 ROOT = Path(__file__).resolve().parents[1]
 TEACHING = ROOT / "data" / "teaching"

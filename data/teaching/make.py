@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from stagesofprogress.simulate import simulate_files
+from stagesofprogress.simulation import simulate_files
 
 HERE = Path(__file__).resolve().parent
 

@@ -9,9 +9,7 @@ scipy, statsmodels, matplotlib or the notebook tools (logit, analyses, figures, 
 runner) loads on first use, so `import stagesofprogress` and the `sop` command start fast.
 """
 
-import sys as _sys
-import types as _types
-
+from . import _version
 from .study import Problem, Study, StudyError, load_study, periods, validate
 from .movements import (
     ALL,
@@ -28,18 +26,18 @@ from .movements import (
     transition_matrix,
 )
 from .outputs import compute_tables, write_tables
-from .simulate import SimulationError, simulate, simulate_files
+from .simulation import SimulationError, simulate, simulate_files
 
-__version__ = "0.1.0"
+__version__ = _version.version()
 
 # name -> (module, attribute); attribute None means the module itself
 _LAZY = {
     # logit engine and its tables
-    "LinkTest": ("logit", "LinkTest"),
-    "LogitError": ("logit", "LogitError"),
-    "LogitResult": ("logit", "LogitResult"),
-    "logit": ("logit", "logit"),
-    "significance_stars": ("logit", "significance_stars"),
+    "LinkTest": ("logistic", "LinkTest"),
+    "LogitError": ("logistic", "LogitError"),
+    "LogitResult": ("logistic", "LogitResult"),
+    "logit": ("logistic", "logit"),
+    "significance_stars": ("logistic", "significance_stars"),
     "forest_plot": ("logit_report", "forest_plot"),
     "long_table": ("logit_report", "long_table"),
     "paper_table": ("logit_report", "paper_table"),
@@ -72,20 +70,6 @@ _LAZY = {
 }
 
 
-# Functions named like their module: importing the submodule must not replace the function.
-_FUNCTIONS_NAMED_LIKE_MODULES = {"logit", "simulate"}
-
-
-class _Package(_types.ModuleType):
-    def __setattr__(self, name, value):
-        if name in _FUNCTIONS_NAMED_LIKE_MODULES and isinstance(value, _types.ModuleType):
-            return  # keep sop.logit / sop.simulate the functions
-        super().__setattr__(name, value)
-
-
-_sys.modules[__name__].__class__ = _Package
-
-
 def __getattr__(name):
     import importlib
 
@@ -101,3 +85,20 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = [
+    "__version__",
+    # the study
+    "Problem", "Study", "StudyError", "load_study", "periods", "validate",
+    # movements
+    "ALL", "CATEGORIES", "CATEGORY_LABELS", "all_movements", "mean_by_stage", "movement_categories",
+    "movement_counts", "movement_summary", "movement_table", "poverty_rates", "poverty_status",
+    "transition_matrix",
+    # every table at once
+    "compute_tables", "write_tables",
+    # simulated studies
+    "SimulationError", "simulate", "simulate_files",
+    # loaded on first use
+    *_LAZY,
+]

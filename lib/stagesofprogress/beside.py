@@ -199,7 +199,7 @@ def odds_beside(fit, study: Study) -> pd.DataFrame | None:
                 b = str(pub.loc[label, col_b]) if col_b in pub.columns else ""
                 stars = "*" * b.count("*")
                 if not stars and "Sig." in pub.columns:
-                    from .logit import significance_stars
+                    from .logistic import significance_stars
 
                     p = pd.to_numeric(pub.loc[label, "Sig."], errors="coerce")
                     stars = significance_stars(float(p)) if pd.notna(p) else ""

@@ -7,12 +7,12 @@ import signal
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, resources
 from .outdir import OutputError, check_out, handle_signals, io_message, paper_folder, restore_signals
 from .study import StudyError, validate
 
-# The embedded default study: the synthetic replica of the Peru study.
-DEFAULT_STUDY = Path(__file__).resolve().parents[2] / "data" / "peru2004"
+# The embedded default study: the synthetic replica of the Peru study (shipped in the wheel).
+DEFAULT_STUDY = resources.path("data/peru2004", check=False)
 
 
 def default_study() -> Path:
@@ -81,10 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", type=Path, required=True, help="folder for the CSV files: new, empty or written by sop before (replaced atomically)")
     t.set_defaults(func=cmd_tables)
 
-    # `sop book`, `sop simulate` (their code lives in those modules). `from . import simulate` would
-    # give the function `simulate` that __init__ exports under the module's name, so import from it.
+    # `sop book`, `sop simulate` (their code lives in those modules)
     from .rebuild import add_parser as add_book_parser
-    from .simulate import add_parser as add_simulate_parser
+    from .simulation import add_parser as add_simulate_parser
 
     add_book_parser(sub)
     add_simulate_parser(sub)

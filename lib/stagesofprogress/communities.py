@@ -24,6 +24,9 @@ import pandas as pd
 from . import outputs
 from .study import Study
 
+__all__ = ["BOTH", "TABLE1_ROWS", "ACTIVITIES_SECTION", "OTHER_SECTION", "ACTIVITY_LABELS",
+    "SUMMARY_COLUMNS", "activity_codes", "activity_ranks", "communities_summary", "table1"]
+
 BOTH = "Both regions"
 
 #: Table 1 rows as printed: (section, column, label, statistic).
@@ -90,10 +93,22 @@ def activity_codes(df: pd.DataFrame) -> list[str]:
 
 
 def activity_ranks(study: Study, by: str = "region", both: str = BOTH) -> pd.DataFrame:
-    """Percent of communities citing each activity and its place in the Borda order, per group.
+    """Percent of communities citing each activity, and its place in the Borda order, per group.
 
-    Tidy: group, activity, label, communities, citing, percent, score, rank (blank when no
-    community of the group cites the activity).
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    by : str, default "region"
+        The community column to group by.
+    both : str, default "Both regions"
+        The name of the row for every community together.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy: ``group, activity, label, communities, citing, percent, score, rank`` (rank blank
+        when no community of the group cites the activity).
     """
     df = _communities(study)
     codes = activity_codes(df)
@@ -140,11 +155,24 @@ def activity_ranks(study: Study, by: str = "region", both: str = BOTH) -> pd.Dat
 
 
 def communities_summary(study: Study, by: str = "region", both: str = BOTH) -> pd.DataFrame:
-    """Table 1 as a tidy frame: one row per characteristic and group (regions, then `both`).
+    """The paper's Table 1 as a tidy frame: one row per characteristic and group.
 
-    Columns: section, variable, label, group, communities (with a value), value (mean or
-    percent), rank (activities only), printed (as Table 1 shows it: "100 (1)").
-    Characteristics the study does not record are left out.
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    by : str, default "region"
+        The community column to group by (groups first, then `both`).
+    both : str, default "Both regions"
+        The name of the column for every community together.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``section, variable, label, group, communities, value, rank, printed``: the
+        number of communities with a value, the mean or percent, the rank (activities only) and
+        the cell as Table 1 prints it (``"100 (1)"``). Characteristics the study does not
+        record are left out.
     """
     df = _communities(study)
     groups = _groups(study, df, by) + [both]

@@ -27,7 +27,18 @@ __all__ = ["study_labels", "movements_side_by_side", "mobility_side_by_side", "s
 
 
 def study_labels(paths: list[Path]) -> list[str]:
-    """A short unique label per study: its folder name, numbered when two folders share a name."""
+    """A short unique label per study folder.
+
+    Parameters
+    ----------
+    paths : list of pathlib.Path
+        The study folders.
+
+    Returns
+    -------
+    list of str
+        Each folder's name, numbered when two folders share a name.
+    """
     names = [Path(p).resolve().name or str(p) for p in paths]
     out, seen = [], {}
     for n in names:
@@ -43,17 +54,36 @@ def _with_study(df: pd.DataFrame, label: str) -> pd.DataFrame:
 
 
 def movements_side_by_side(studies: dict[str, Study]) -> pd.DataFrame:
-    """movements.csv of every study, stacked, with a `study` column."""
+    """``movements.csv`` of every study, stacked.
+
+    Parameters
+    ----------
+    studies : dict of str to Study
+        Loaded studies by label (`study_labels`), in the order to show them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of `stagesofprogress.movements.all_movements` after a ``study`` column.
+    """
     return pd.concat([_with_study(mv.all_movements(s), k) for k, s in studies.items()], ignore_index=True)
 
 
 def mobility_side_by_side(studies: dict[str, Study]) -> pd.DataFrame:
     """Headline mobility of every study, period and group (one row each).
 
-    Columns: study, start, end, group, households, escape (share of the poor at the start who
-    escaped), descent (share of the non-poor who became poor), steady_share_poor (poor / not
-    poor chain), steady_share_poor_stages (stage chain), years_to_escape, years_to_descent,
-    shorrocks_P (stage chain).
+    Parameters
+    ----------
+    studies : dict of str to Study
+        Loaded studies by label (`study_labels`), in the order to show them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``study, start, end, group, households, escape`` (share of the poor at the start
+        who escaped), ``descent`` (share of the non-poor who became poor), ``steady_share_poor``
+        (poor / not poor chain), ``steady_share_poor_stages`` (stage chain),
+        ``years_to_escape, years_to_descent, shorrocks_P`` (stage chain).
     """
     from . import mobility as mb
 
@@ -78,9 +108,17 @@ def mobility_side_by_side(studies: dict[str, Study]) -> pd.DataFrame:
 
 
 def shared_reasons(studies: dict[str, Study]) -> pd.DataFrame:
-    """Reason shares (all households) for the reason codes every study with reasons.csv uses.
+    """Reason shares (all households) for the reason codes that every study with reasons uses.
 
-    Empty when fewer than two studies have reasons.
+    Parameters
+    ----------
+    studies : dict of str to Study
+        Loaded studies by label (`study_labels`), in the order to show them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy shares; empty when fewer than two studies have ``reasons.csv``.
     """
     from . import reasons
 
@@ -94,7 +132,18 @@ def shared_reasons(studies: dict[str, Study]) -> pd.DataFrame:
 
 
 def compare_tables(studies: dict[str, Study]) -> dict[str, pd.DataFrame]:
-    """The CSV tables of `sop compare`: {file name: DataFrame}."""
+    """The CSV tables of ``sop compare``.
+
+    Parameters
+    ----------
+    studies : dict of str to Study
+        Loaded studies by label (`study_labels`), in the order to show them.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        By file name.
+    """
     out = {"movements.csv": movements_side_by_side(studies), "mobility.csv": mobility_side_by_side(studies)}
     r = shared_reasons(studies)
     if len(r):
@@ -119,7 +168,20 @@ def _html_table(df: pd.DataFrame, caption: str) -> str:
 
 
 def compare_html(studies: dict[str, Study], tables: dict[str, pd.DataFrame]) -> str:
-    """One self-contained HTML page with the studies and their tables (study text escaped)."""
+    """One self-contained HTML page with the studies and their tables (study text escaped).
+
+    Parameters
+    ----------
+    studies : dict of str to Study
+        Loaded studies by label (`study_labels`), in the order to show them.
+    tables : dict of str to pandas.DataFrame
+        As `compare_tables` returns them.
+
+    Returns
+    -------
+    str
+        The page.
+    """
     items = "\n".join(f"<li><b>{safetext.html(k)}</b>: {safetext.html(s.title)} ({len(s.households):,} households, "
                       f"time points {safetext.html(', '.join(map(str, s.time_points)))}, {s.n_stages} stages, "
                       f"poor up to stage {s.poverty_cutoff})</li>" for k, s in studies.items())
@@ -146,7 +208,7 @@ def compare_html(studies: dict[str, Study], tables: dict[str, pd.DataFrame]) -> 
             f"<ul>\n{items}\n</ul>\n" + "\n".join(parts) + "\n</body>\n</html>\n")
 
 
-def cmd_compare(args) -> int:
+def cmd_compare(args: argparse.Namespace) -> int:
     from .cli import _print_problems
     from .outdir import check_out, paper_folder, write_folder
     from .outputs import to_csv_bytes
@@ -177,7 +239,7 @@ def cmd_compare(args) -> int:
     return 0
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register `sop compare` on the CLI's subparsers."""
     p = sub.add_parser("compare", help="several studies side by side (movements, mobility, shared reasons)")
     p.add_argument("--data", type=Path, action="append", required=True, help="a study folder (repeat for each study)")

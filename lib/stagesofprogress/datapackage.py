@@ -19,11 +19,18 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import yaml
 
 from . import schema
+
+if TYPE_CHECKING:  # pragma: no cover
+    import argparse
+
+__all__ = ["EXTRA_DESCRIPTIONS", "LICENCE_PATHS", "datapackage", "from_files", "to_json_bytes",
+    "write_datapackage"]
 
 # Type of each contract kind in Table Schema.
 _TYPES = {"string": "string", "integer": "integer", "number": "number", "flag": "integer", "stage": "integer"}
@@ -84,7 +91,18 @@ def _infer(name: str, cells: pd.Series) -> dict:
 
 
 def datapackage(study_folder: str | Path) -> dict:
-    """The Data Package descriptor of a study folder (does not validate the study; see `sop validate`)."""
+    """The Data Package descriptor of a valid study folder (raises `StudyError` otherwise).
+
+    Parameters
+    ----------
+    study_folder : str or pathlib.Path
+        The study.
+
+    Returns
+    -------
+    dict
+        The descriptor, ready for `to_json_bytes`.
+    """
     from .problem import StudyError
     from .study import validate
     from .studyfile import MAX_CSV_BYTES, MAX_YAML_BYTES, read_bytes
@@ -105,7 +123,20 @@ def datapackage(study_folder: str | Path) -> dict:
 
 
 def from_files(files: dict[str, bytes], name: str) -> dict:
-    """The descriptor of a study given as {file name: bytes} (what a generator is about to write)."""
+    """The descriptor of a study given as its files (what a generator is about to write).
+
+    Parameters
+    ----------
+    files : dict of str to bytes
+        File name to content.
+    name : str
+        The package's name.
+
+    Returns
+    -------
+    dict
+        The descriptor.
+    """
     meta = yaml.safe_load(files["study.yml"].decode("utf-8-sig")) or {}
     years = meta.get("time_points") or []
     n_stages = len(meta.get("stages") or []) or None
@@ -170,6 +201,18 @@ def from_files(files: dict[str, bytes], name: str) -> dict:
 
 
 def to_json_bytes(pkg: dict) -> bytes:
+    """A descriptor as ``datapackage.json`` bytes.
+
+    Parameters
+    ----------
+    pkg : dict
+        A descriptor.
+
+    Returns
+    -------
+    bytes
+        Indented UTF-8 JSON ending in a newline; the same descriptor gives the same bytes.
+    """
     return (json.dumps(pkg, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
@@ -185,10 +228,23 @@ def _written_by_sop(path: Path) -> bool:
 
 
 def write_datapackage(study_folder: str | Path) -> Path:
-    """Write `datapackage.json` into the study folder (atomically: temp file then rename).
+    """Write ``datapackage.json`` into the study folder (a temporary file, then a rename).
 
-    Raises `outdir.OutputError` when a datapackage.json is there that sop did not write (or a
-    symlink), and leaves the folder unchanged on any I/O error.
+    Parameters
+    ----------
+    study_folder : str or pathlib.Path
+        The study.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    stagesofprogress.outdir.OutputError
+        A ``datapackage.json`` is there that sop did not write (or it is a symbolic link); the
+        folder is left unchanged, as on any I/O error.
     """
     import tempfile
 
@@ -216,7 +272,7 @@ def write_datapackage(study_folder: str | Path) -> Path:
     return out
 
 
-def cmd_datapackage(args) -> int:
+def cmd_datapackage(args: argparse.Namespace) -> int:
     import sys
 
     from .problem import StudyError
@@ -240,7 +296,7 @@ def cmd_datapackage(args) -> int:
     return 0
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register `sop datapackage` on the subparsers of the `sop` command."""
     d = sub.add_parser(
         "datapackage",

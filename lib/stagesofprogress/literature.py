@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,9 @@ import pandas as pd
 from . import movements as mv
 from . import safetext
 from .study import Study
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
 
 __all__ = [
     "COLUMNS",
@@ -64,19 +67,38 @@ class LiteratureError(ValueError):
 
 
 def data_paths() -> tuple[Path, Path]:
-    """Where the literature table and the bibliography are: ``(studies.csv, references.bib)``.
+    """Where the literature table and the bibliography are.
 
-    The one place that knows the layout (the repository root, two levels above this package).
+    Both ship with the library (`stagesofprogress.resources`), in a checkout or a wheel alike.
+
+    Returns
+    -------
+    studies : pathlib.Path
+        ``data/literature/studies.csv``.
+    references : pathlib.Path
+        ``references.bib``.
     """
-    root = Path(__file__).resolve().parents[2]
-    return root / "data" / "literature" / "studies.csv", root / "references.bib"
+    from . import resources
+
+    return resources.path("data/literature/studies.csv"), resources.path("references.bib")
 
 
 _ENTRY = re.compile(r"^\s*@\s*([A-Za-z]+)\s*[{(]\s*([^,\s]+)\s*,", re.MULTILINE)
 
 
 def bib_keys(path: Path | str) -> set[str]:
-    """The citation keys of a BibTeX file (``@comment``, ``@string`` and ``@preamble`` skipped)."""
+    """The citation keys of a BibTeX file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file.
+
+    Returns
+    -------
+    set of str
+        Every entry's key (``@comment``, ``@string`` and ``@preamble`` skipped).
+    """
     text = Path(path).read_text(encoding="utf-8")
     return {key for kind, key in _ENTRY.findall(text) if kind.lower() not in {"comment", "string", "preamble"}}
 
@@ -262,7 +284,7 @@ def _place_labels(fig, ax, labels) -> None:
 
 
 def escape_descent_figure(lit: pd.DataFrame, own: pd.DataFrame | None = None,
-                          own_label: str = "This study, computed from its data"):
+                          own_label: str = "This study, computed from its data") -> Figure:
     """Escapes (x) against descents (y), in percent of households, one labelled point per study.
 
     Parameters

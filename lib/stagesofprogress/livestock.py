@@ -28,6 +28,9 @@ from . import movements as mv
 from . import outputs
 from .study import Study
 
+__all__ = ["display", "settings", "livestock_long", "production_long", "holdings", "item_order",
+    "product_order", "herd_sizes", "new_activities", "production_shares"]
+
 
 def _need(study: Study, name: str) -> pd.DataFrame:
     if not study.has(name):
@@ -164,11 +167,25 @@ def holdings(
     category: str | None = None,
     period: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
-    """Table 6: households holding each item in each survey year, and percent of those surveyed.
+    """The paper's Table 6: households holding each item in each survey year.
 
-    `category` restricts to one movement category over `period` (the text's "58 percent of
-    escapers owned indigenous dairy cows"). Tidy: group, item, species, breed, year,
-    households, base, percent.
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    by : str or None, default "region"
+        A household column to group by; ``None`` gives only the row for all households.
+    category : str, optional
+        Restrict to one movement category (for example ``"escaped"``) over `period`.
+    period : (int, int), optional
+        The period of `category`; by default the first to the last year of the livestock survey
+        (else the study's first period).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy: ``group, item, species, breed, year, households, base, percent`` (percent of the
+        surveyed households).
     """
     lv = livestock_long(study)
     surveyed = _surveyed(study, lv["household_id"], by, category, period)
@@ -219,10 +236,25 @@ def herd_sizes(
     period: tuple[int, int] | None = None,
     by: str | None = "region",
 ) -> pd.DataFrame:
-    """Table 8: mean head per item and year among holding households of a movement category.
+    """The paper's Table 8: mean head per item and year among the holding households.
 
-    `category=None` takes every surveyed household. Tidy: group, item, year, mean,
-    valid_n (households holding the item that year), n (surveyed households of the category).
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    category : str or None, default "escaped"
+        The movement category; ``None`` takes every surveyed household.
+    period : (int, int), optional
+        The period of `category`; by default the first to the last year of the livestock survey
+        (else the study's first period).
+    by : str or None, default "region"
+        A household column to group by; ``None`` gives only the row for all households.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy: ``group, item, year, mean, valid_n`` (households holding the item that year),
+        ``n`` (surveyed households of the category).
     """
     lv = livestock_long(study)
     years = settings(study)["years"]
@@ -245,10 +277,20 @@ def herd_sizes(
 
 
 def new_activities(study: Study, by: str | None = "region") -> pd.DataFrame:
-    """Table 9: households producing something now that they did not produce in the first year.
+    """The paper's Table 9: households producing something now that they did not produce at first.
 
-    Tidy: group, product, unit, label, households (new producers), valid_n (producing
-    now), percent (of valid_n).
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    by : str or None, default "region"
+        A household column to group by; ``None`` gives only the row for all households.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy: ``group, product, unit, label, households`` (new producers), ``valid_n``
+        (producing now), ``percent`` (of ``valid_n``).
     """
     pr = production_long(study)
     years = settings(study)["years"]
@@ -281,11 +323,25 @@ def production_shares(
     category: str | None = None,
     period: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
-    """Households producing each product in each survey year (quantity > 0), percent of the
-    surveyed households, and the total quantity: the text's "milk producers rose from 47 to
-    73 percent of escapers" and "milk production doubled".
+    """Households producing each product in each survey year, and the total quantity.
 
-    Tidy: group, product, unit, label, year, households, base, percent, quantity.
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    by : str or None, default "region"
+        A household column to group by; ``None`` gives only the row for all households.
+    category : str, optional
+        Restrict to one movement category (for example ``"escaped"``) over `period`.
+    period : (int, int), optional
+        The period of `category`; by default the first to the last year of the livestock survey
+        (else the study's first period).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy: ``group, product, unit, label, year, households`` (quantity above 0), ``base``,
+        ``percent`` (of the surveyed households), ``quantity``.
     """
     pr = production_long(study)
     years = settings(study)["years"]

@@ -3,7 +3,7 @@ region), Table 7 (SPSS), a tidy long CSV, self-contained HTML for the book and a
 
 Tables are DataFrames of pre-formatted strings: blanks, stars and "97.80 (27)" are part of the
 layout, and formatting once here keeps the book, the CSV and the HTML identical. The numbers
-themselves stay available, unformatted, from `long_table()` and the `LogitResult`s.
+themselves stay available, unformatted, from `long_table()` and the `LogitResult` objects.
 """
 
 from __future__ import annotations
@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 
 from . import safetext
-from .logit import CONSTANT, LogitResult, significance_stars
+from .logistic import CONSTANT, LogitResult, significance_stars
+
+__all__ = ["PAPER_STATS", "SPSS_COLUMNS", "STARS_NOTE", "OTHER_HEADING", "MODEL", "TERM_STATS",
+    "FIT_STATS", "shown_results", "paper_table", "spss_table", "long_table", "write_logit_csv",
+    "to_html", "forest_plot", "COMPARE_COLUMNS", "compare_errors", "diagnostics_frame",
+    "DiagnosticsBlock", "diagnostics_block", "diagnostics_html", "diagnostics_markdown",
+    "DEFAULT_NOTES_TITLE", "diagnostics_html_text", "diagnostics_markdown_text", "margins_wide"]
 
 PAPER_STATS = ["B", "Odds Ratio", "Robust Std. Err."]
 SPSS_COLUMNS = ["B", "S.E.", "Wald", "Sig.", "Exp(B)", "95% C.I. Lower", "95% C.I. Upper"]
@@ -80,14 +86,37 @@ def paper_table(
     class_labels: Mapping[int, str] | None = None,
     decimals: int = 2,
 ) -> pd.DataFrame:
-    """The paper's Table 4/5 layout: columns (model -> B, Odds Ratio, Robust Std. Err.),
-    Constant first, variables under `groups` headings, fit statistics at the bottom.
+    """The layout of the paper's Tables 4 and 5: a column block (B, Odds Ratio, Robust Std. Err.) per model.
 
-    B carries the significance stars. A cell is blank when the variable is not in that model
-    or was dropped from it; a variable estimated in no model, and a heading left without
-    variables, get no row. Results the data cannot support (`LogitResult.supported` False)
-    get no block: `diagnostics_html` says why; if none is left this raises ValueError. `class_labels` names the outcome classes in the "% Correctly
-    Predicted" rows, e.g. {1: "Escaping poverty", 0: "Staying poor"}.
+    The constant comes first, then the variables under the `groups` headings, then the fit
+    statistics. B carries the significance stars. A cell is blank when the variable is not in that
+    model or was dropped from it; a variable estimated in no model, and a heading left without
+    variables, get no row. Results the data cannot support (``LogitResult.supported`` false) get
+    no block (`diagnostics_html` says why).
+
+    Parameters
+    ----------
+    results : mapping of str to LogitResult
+        Fitted models by name (for example the region), in the order of the columns.
+    groups : mapping of str to sequence of str, optional
+        Headings and the variables under each.
+    labels : mapping of str to str, optional
+        Row labels for the variables (by default their names).
+    class_labels : mapping of int to str, optional
+        Names of the outcome classes in the "% Correctly Predicted" rows, for example
+        ``{1: "Escaping poverty", 0: "Staying poor"}``.
+    decimals : int, default 2
+        Decimals shown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Pre-formatted strings, one row per printed line.
+
+    Raises
+    ------
+    ValueError
+        No result is left that the data can support.
     """
     if not results:
         raise ValueError("paper_table needs at least one LogitResult.")
@@ -139,10 +168,26 @@ def spss_table(
     r2: str = "nagelkerke",
     decimals: int = 2,
 ) -> pd.DataFrame:
-    """Table 7 the way SPSS prints it: model-based SE, Wald = (B/SE)^2, Sig., Exp(B) with its
-    95% C.I. (none for the constant, as in SPSS), then -2LL, a pseudo R^2 and N.
+    """The paper's Table 7 the way SPSS prints it.
 
-    `r2` is "nagelkerke" (what the paper's 0.084 matches) or "cox_snell"; the row label says which.
+    Model-based SE, Wald = (B/SE)², Sig., Exp(B) with its 95% C.I. (none for the constant, as in
+    SPSS), then -2LL, a pseudo R² and N.
+
+    Parameters
+    ----------
+    result : LogitResult
+        One fitted model.
+    labels : mapping of str to str, optional
+        Row labels for the variables (by default their names).
+    r2 : {"nagelkerke", "cox_snell"}, default "nagelkerke"
+        The pseudo R² shown; the row label says which.
+    decimals : int, default 2
+        Decimals shown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Pre-formatted strings, one row per printed line.
     """
     if r2 not in ("nagelkerke", "cox_snell"):
         raise ValueError('r2 must be "nagelkerke" or "cox_snell".')
@@ -187,10 +232,18 @@ def spss_table(
 
 
 def long_table(results: Mapping[str, LogitResult]) -> pd.DataFrame:
-    """Tidy numbers, unformatted: one row per (group, variable, statistic).
+    """The numbers of several models, unformatted and tidy.
 
-    `group` is the model's key (e.g. the region); model-level statistics have variable
-    "(model)". Dropped predictors keep their rows, with NaN values.
+    Parameters
+    ----------
+    results : mapping of str to LogitResult
+        Fitted models by name (for example the region), in the order of the columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (group, variable, statistic); ``group`` is the model's key, model-level
+        statistics have the variable ``"(model)"``, and dropped predictors keep their rows with NaN.
     """
     parts = []
     for group, r in results.items():
@@ -217,11 +270,29 @@ def write_logit_csv(
     results: Mapping[str, LogitResult],
     out_dir: str | Path,
     stem: str = "logit",
-    **paper_kwargs,
+    **paper_kwargs: object,
 ) -> list[Path]:
-    """Write `{stem}_long.csv` (tidy numbers) and `{stem}_paper.csv` (the paper layout with one
-    header row "model: statistic" and a `row_kind` column telling headings from variables).
-    LF line ends, UTF-8, deterministic. Returns the two paths."""
+    """Write ``{stem}_long.csv`` (`long_table`) and ``{stem}_paper.csv`` (`paper_table`).
+
+    The paper layout gets one header row ``"model: statistic"`` and a ``row_kind`` column telling
+    headings from variables. LF line ends, UTF-8, the same bytes for the same results.
+
+    Parameters
+    ----------
+    results : mapping of str to LogitResult
+        Fitted models by name (for example the region), in the order of the columns.
+    out_dir : str or pathlib.Path
+        An existing folder.
+    stem : str, default "logit"
+        The start of both file names.
+    **paper_kwargs
+        Passed to `paper_table`.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The two files written.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     long_path, wide_path = out_dir / f"{stem}_long.csv", out_dir / f"{stem}_paper.csv"
@@ -251,8 +322,22 @@ table.sop-logit tfoot td{text-align:left;font-size:0.9em;white-space:normal;}
 
 
 def to_html(table: pd.DataFrame, caption: str | None = None, footnote: str | None = STARS_NOTE) -> str:
-    """Self-contained HTML (inline CSS, no scripts or fonts) for a `paper_table` or
-    `spss_table`; the same table always gives the same bytes."""
+    """Self-contained HTML (inline CSS, no scripts or fonts) for a `paper_table` or `spss_table`.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table made by `paper_table` or `spss_table`.
+    caption : str, optional
+        Shown above the table (escaped).
+    footnote : str or None, default STARS_NOTE
+        Shown below it; ``None`` for none.
+
+    Returns
+    -------
+    str
+        The HTML; the same table always gives the same bytes.
+    """
     esc = html.escape
     kinds = table.attrs.get("row_kinds", ["variable"] * len(table))
     ncol = table.shape[1] + 1

@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import stats
 
 if TYPE_CHECKING:
-    from .logit import LogitResult
+    from .logistic import LogitResult
 
 __all__ = ["MARGINS_COLUMNS", "ame_and_jacobian", "average_marginal_effects", "is_binary"]
 
@@ -81,6 +81,11 @@ def average_marginal_effects(result: LogitResult, discrete: bool = False, level:
         from 0 to 1 for predictors whose estimation-sample values are all 0 or 1.
     level : float
         Confidence level of `ci_low`, `ci_high`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of `MARGINS_COLUMNS`, one row per predictor.
     """
     X = result._X
     est = result.estimated

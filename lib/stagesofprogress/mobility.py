@@ -127,8 +127,16 @@ def recurrent_classes(p: np.ndarray) -> list[np.ndarray]:
 def stationary(p: np.ndarray) -> np.ndarray:
     """The stationary distribution of a stochastic matrix with one recurrent class.
 
-    NaN everywhere when the chain has several recurrent classes (the long run then depends on
-    where households start, and no single steady state exists).
+    Parameters
+    ----------
+    p : numpy.ndarray
+        A square row-stochastic matrix.
+
+    Returns
+    -------
+    numpy.ndarray
+        One share per state; NaN everywhere when the chain has several recurrent classes (the
+        long run then depends on where households start, and no single steady state exists).
     """
     p = np.asarray(p, dtype=float)
     k = len(p)
@@ -180,11 +188,21 @@ def passage_steps(p: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 
 def mobility_indices(p: np.ndarray, ini: np.ndarray) -> dict[str, float]:
-    """Shorrocks `P`, `D`, `L2`, Bartholomew `B1`, `B2`, as giddy's `markov_mobility` defines them.
+    """Shorrocks `P`, `D`, `L2` and Bartholomew `B1`, `B2`, as giddy's ``markov_mobility`` defines them.
 
-    `ini` is the initial distribution used by B1 and B2 (the shares at the start of the period);
-    B2's distance |i - j| counts positions in `p`, as giddy does (on a closed set that leaves out
-    some stages, the remaining stages are numbered consecutively).
+    Parameters
+    ----------
+    p : numpy.ndarray
+        A square row-stochastic matrix.
+    ini : numpy.ndarray
+        The initial distribution that B1 and B2 weight by (the shares at the start of the period).
+
+    Returns
+    -------
+    dict of str to float
+        By measure name; NaN for a chain of fewer than two states. B2's distance ``|i - j|``
+        counts positions in `p`, as giddy does (on a closed set that leaves out some stages, the
+        remaining stages are numbered consecutively).
     """
     p = np.asarray(p, dtype=float)
     ini = np.asarray(ini, dtype=float)
@@ -327,9 +345,22 @@ def _stage_array(study: Study, year: int) -> np.ndarray:
 def transition_counts(study: Study, start: int, end: int, by: str | None = "region") -> tuple[list[str], np.ndarray]:
     """Households by stage at `start` and at `end`, for every group at once.
 
-    Returns the group names (regions in order of appearance, then `All`) and an array of
-    shape (groups, stages, stages): the `movements.transition_matrix` of each group, from one
-    `np.bincount` (households with an unknown stage in either year are left out).
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    start, end : int
+        The period.
+    by : str or None, default "region"
+        A household column to group by.
+
+    Returns
+    -------
+    groups : list of str
+        Group names (in order of appearance, then ``All``).
+    counts : numpy.ndarray
+        Shape (groups, stages, stages): `stagesofprogress.movements.transition_matrix` of each
+        group, from one ``np.bincount`` (households with an unknown stage are left out).
     """
     return _counts(study, _stage_array(study, start), _stage_array(study, end), mv._group_values(study, by))
 
@@ -350,7 +381,22 @@ def _counts(study: Study, s0: np.ndarray, s1: np.ndarray, groups) -> tuple[list[
 
 def chains(study: Study, by: str | None = "region",
            periods: list[tuple[int, int]] | None = None) -> list[ChainResult]:
-    """Every period x group x chain (stage chain first) of a study, as `ChainResult` objects."""
+    """Every period, group and chain (the stage chain first) of a study.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    by : str or None, default "region"
+        A household column to group by.
+    periods : list of (int, int), optional
+        By default every period of the study.
+
+    Returns
+    -------
+    list of ChainResult
+        In the order period, group, chain.
+    """
     out = []
     cut, n = study.poverty_cutoff, study.n_stages
     poor_s = np.arange(1, n + 1) <= cut
@@ -415,7 +461,18 @@ class HomogeneityResult:
 
 
 def homogeneity_test(matrices: np.ndarray) -> dict[str, float]:
-    """Q and LR homogeneity statistics of m count matrices (m x r x k), as giddy computes them."""
+    """The Q and LR homogeneity statistics of m count matrices, as giddy computes them.
+
+    Parameters
+    ----------
+    matrices : numpy.ndarray
+        Counts of shape (m, r, k).
+
+    Returns
+    -------
+    dict of str to float
+        The statistics, their degrees of freedom and p-values.
+    """
     from scipy.special import chdtrc  # chi-squared survival function (scipy.stats is slow to import)
 
     m = np.asarray(matrices, dtype=float)
@@ -455,13 +512,26 @@ def _statistics(m: np.ndarray, p0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def permutation_test(matrices: np.ndarray, permutations: int = PERMUTATIONS, seed: int = PERMUTATION_SEED
                      ) -> dict[str, float]:
-    """Permutation p-values of the Q and LR homogeneity statistics (`Q_p_perm`, `LR_p_perm`).
+    """Permutation p-values of the Q and LR homogeneity statistics.
 
     Each replicate is a random table with the observed margins: for every starting stage, the
-    households' end stages are dealt out to the regions at random, each region keeping its
-    number of households at that stage (drawn cell by cell from hypergeometric distributions,
-    so the cost depends on the ladder and the regions, not on the number of households).
-    p = (1 + replicates at least as extreme) / (1 + permutations).
+    households' end stages are dealt out to the regions at random, each region keeping its number
+    of households at that stage (drawn cell by cell from hypergeometric distributions, so the
+    cost depends on the ladder and the regions, not on the number of households).
+
+    Parameters
+    ----------
+    matrices : numpy.ndarray
+        Counts of shape (m, r, k).
+    permutations : int
+        Number of replicates.
+    seed : int
+        Seed of the random generator (the result is deterministic).
+
+    Returns
+    -------
+    dict of str to float
+        ``Q_p_perm`` and ``LR_p_perm``: (1 + replicates at least as extreme) / (1 + permutations).
     """
     m = np.asarray(matrices, dtype=np.int64)
     g, r, k = m.shape
@@ -500,8 +570,27 @@ def permutation_test(matrices: np.ndarray, permutations: int = PERMUTATIONS, see
 
 def homogeneity(study: Study, by: str = "region", periods: list[tuple[int, int]] | None = None,
                 permutations: int = PERMUTATIONS, seed: int = PERMUTATION_SEED) -> list[HomogeneityResult]:
-    """Homogeneity tests of the regions' stage and poverty chains for every period (two or more
-    regions): giddy's chi-squared and LR tests, a sparseness flag, and permutation p-values."""
+    """Homogeneity tests of the regions' stage and poverty chains for every period.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    by : str, default "region"
+        The household column whose groups are compared (two or more groups needed).
+    periods : list of (int, int), optional
+        By default every period of the study.
+    permutations : int
+        Replicates of `permutation_test`.
+    seed : int
+        Its seed.
+
+    Returns
+    -------
+    list of HomogeneityResult
+        giddy's chi-squared and LR tests, a sparseness flag and permutation p-values, per period
+        and chain.
+    """
     groups = mv._group_values(study, by)
     regions = groups[1]
     if len(regions) < 2:
@@ -522,13 +611,24 @@ def homogeneity(study: Study, by: str = "region", periods: list[tuple[int, int]]
 
 
 def mobility_table(results: list[ChainResult], tests: list[HomogeneityResult] | None = None) -> pd.DataFrame:
-    """Long table `start,end,group,chain,measure,value` of every measure (the content of mobility.csv).
+    """Every mobility measure as a long table (the content of ``mobility.csv``).
 
-    Measures: `households`, `empty_states`, `P`, `D`, `L2`, `B1`, `B2`, `steady_share_poor`,
-    `prais_<state>`, `years_to_cross_<state>`; and, with group `All`, the regions' homogeneity
-    test: `homogeneity_Q`, `homogeneity_Q_p`, `homogeneity_LR`, `homogeneity_LR_p`,
-    `homogeneity_dof`, `homogeneity_sparse` (1 when the chi-squared approximation is doubtful),
-    `homogeneity_Q_p_perm`, `homogeneity_LR_p_perm`, `homogeneity_permutations`.
+    Parameters
+    ----------
+    results : list of ChainResult
+        As `chains` returns them.
+    tests : list of HomogeneityResult, optional
+        As `homogeneity` returns them; added with group ``All``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``start, end, group, chain, measure, value``. Measures: ``households``,
+        ``empty_states``, ``P``, ``D``, ``L2``, ``B1``, ``B2``, ``steady_share_poor``,
+        ``prais_<state>``, ``years_to_cross_<state>`` and, from `tests`, ``homogeneity_Q``,
+        ``homogeneity_Q_p``, ``homogeneity_LR``, ``homogeneity_LR_p``, ``homogeneity_dof``,
+        ``homogeneity_sparse`` (1 when the chi-squared approximation is doubtful),
+        ``homogeneity_Q_p_perm``, ``homogeneity_LR_p_perm``, ``homogeneity_permutations``.
     """
     rows = []
     for r in results:
@@ -548,7 +648,18 @@ def mobility_table(results: list[ChainResult], tests: list[HomogeneityResult] | 
 
 
 def steady_state_table(results: list[ChainResult]) -> pd.DataFrame:
-    """Long table `start,end,group,chain,stage,share` (the content of steady_state.csv)."""
+    """The steady states as a long table (the content of ``steady_state.csv``).
+
+    Parameters
+    ----------
+    results : list of ChainResult
+        As `chains` returns them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``start, end, group, chain, stage, share``.
+    """
     parts = [pd.DataFrame({"start": r.start, "end": r.end, "group": r.group, "chain": r.chain,
                            "stage": [str(s) for s in r.states], "share": r.steady_state.to_numpy()})
              for r in results]
@@ -556,7 +667,18 @@ def steady_state_table(results: list[ChainResult]) -> pd.DataFrame:
 
 
 def projection_table(results: list[ChainResult]) -> pd.DataFrame:
-    """Long table `start,end,group,chain,year,share_poor` (the content of projection.csv)."""
+    """The projected share of poor households as a long table (the content of ``projection.csv``).
+
+    Parameters
+    ----------
+    results : list of ChainResult
+        As `chains` returns them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``start, end, group, chain, year, share_poor``.
+    """
     parts = []
     for r in results:
         p = r.projection.copy()

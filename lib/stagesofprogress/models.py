@@ -28,13 +28,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .logit import LogitError, LogitResult, logit
+from .logistic import LogitError, LogitResult, logit
 from . import logit_report
 from . import movements as mv
 from . import outputs
 from . import reasons as rs
 from . import safetext
 from .study import Study
+
+__all__ = ["COUNTERPART", "GENERIC_MIN_SHARE", "TRANSFORMS", "OUTCOME", "CLUSTER", "NOTES_COLUMNS",
+    "ModelFit", "generic_specs", "model_specs", "term_name", "variables", "design_matrix", "fit_model",
+    "fit_models", "fit", "cached_fits", "cluster_comparison", "margins_table"]
 
 #: A category's counterpart with the same status at the start of the period.
 COUNTERPART = {
@@ -143,7 +147,18 @@ def _layout(spec: dict) -> str:
 
 
 def generic_specs(study: Study) -> dict[str, dict]:
-    """Escape and descent models for a study with sample.csv and reasons.csv but no `models:`."""
+    """Escape and descent models for a study with sample.csv and reasons.csv but no ``models:``.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+
+    Returns
+    -------
+    dict of str to dict
+        Specifications by model name, in the form of `model_specs`.
+    """
     start, end = study.time_points[0], study.time_points[-1]
     labels = rs.reason_labels(study)
     flags = rs.reason_flags(study, start, end)
@@ -176,7 +191,19 @@ def generic_specs(study: Study) -> dict[str, dict]:
 
 
 def model_specs(study: Study) -> dict[str, dict]:
-    """The study's `models:`, or the generic escape/descent models when it has none but could."""
+    """The logit models of a study.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+
+    Returns
+    -------
+    dict of str to dict
+        The study's ``models:`` by name, or the generic escape and descent models when it
+        declares none but its data allow them; empty otherwise.
+    """
     specs = study.meta.get("models")
     if specs:
         if not isinstance(specs, dict):
@@ -189,7 +216,25 @@ def model_specs(study: Study) -> dict[str, dict]:
 
 
 def term_name(name: str, transform: str | None) -> str:
-    """Column of the design matrix for a variable: `log_land_ha`, `age_head_squared`, or the name."""
+    """The design-matrix column of a variable.
+
+    Parameters
+    ----------
+    name : str
+        The variable.
+    transform : str or None
+        Its transform in the specification, one of `TRANSFORMS` (``"log"`` or ``"square"``), if any.
+
+    Returns
+    -------
+    str
+        For example ``log_land_ha``, ``age_head_squared``, or `name` itself.
+
+    Raises
+    ------
+    ValueError
+        `transform` is not one of `TRANSFORMS`.
+    """
     if not transform:
         return name
     if transform not in TRANSFORMS:
@@ -198,7 +243,18 @@ def term_name(name: str, transform: str | None) -> str:
 
 
 def variables(spec: dict) -> list[dict]:
-    """Every variable of a specification, with its heading and design-matrix `term`."""
+    """Every variable of a specification, with its heading and design-matrix ``term``.
+
+    Parameters
+    ----------
+    spec : dict
+        One model specification (a value of `model_specs`).
+
+    Returns
+    -------
+    list of dict
+        One per variable, in the specification's order.
+    """
     out = []
     for grp in spec.get("groups") or []:
         for v in grp.get("variables") or []:
@@ -239,9 +295,20 @@ def _outcome(spec: dict) -> tuple[str, str | None, str | None]:
 
 
 def design_matrix(study: Study, spec: dict) -> pd.DataFrame:
-    """One row per model household: `group`, the outcome `outcome` (0/1) and one column per term.
+    """The data of one model: one row per household the model covers.
 
-    Incomplete rows are kept (with NaN): `logit` reports the listwise deletion itself.
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    spec : dict
+        One model specification (a value of `model_specs`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``group``, ``outcome`` (0/1) and one per term. Incomplete rows are kept, with
+        NaN: `stagesofprogress.logistic.logit` reports the listwise deletion itself.
     """
     if not study.has("sample"):
         raise KeyError("This study has no sample.csv: the logit models need the sampled households.")
@@ -308,12 +375,25 @@ def _filter_name(spec: dict) -> str:
 
 
 def fit_model(study: Study, name: str, spec: dict | None = None, cluster: str | None = None) -> ModelFit:
-    """Fit one model per group (`by`) or on the filtered subset; a group that cannot be
-    estimated or supported is reported in `errors`, not raised, so the other groups still print.
+    """Fit one model, per group (the specification's ``by``) or on its filtered subset.
 
-    `cluster` (or the specification's `cluster:`) names a column of households.csv or
-    sample.csv, e.g. "community": the standard errors are then Stata's
-    `vce(cluster community)` instead of the specification's robust or model-based ones.
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    name : str
+        The model's name in `model_specs`.
+    spec : dict, optional
+        The specification; by default the study's for `name`.
+    cluster : str, optional
+        A column of households.csv or sample.csv (for example ``"community"``): Stata's
+        ``vce(cluster community)`` errors instead of the specification's (or its ``cluster:``).
+
+    Returns
+    -------
+    ModelFit
+        The fitted groups; a group that cannot be estimated or supported is reported in
+        ``errors`` rather than raised, so the other groups still print.
     """
     spec = spec if spec is not None else model_specs(study)[name]
     cluster = cluster or spec.get("cluster") or None
@@ -391,13 +471,38 @@ def _cluster_column(study: Study, column: str, ids: pd.Index) -> np.ndarray:
 
 
 def fit_models(study: Study, cluster: str | None = None) -> dict[str, ModelFit]:
-    """Every model of the study (declared or generic), in declaration order; `cluster` as in
-    `fit_model`."""
+    """Every model of the study (declared or generic), in declaration order.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    cluster : str, optional
+        As in `fit_model`.
+
+    Returns
+    -------
+    dict of str to ModelFit
+        By model name.
+    """
     return {name: fit_model(study, name, spec, cluster=cluster) for name, spec in model_specs(study).items()}
 
 
 def fit(study: Study, name: str) -> dict[str, LogitResult]:
-    """`{group: LogitResult}` of one model (the chapters' one-liner)."""
+    """The fitted groups of one model (the chapters' one-liner).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    name : str
+        The model's name in `model_specs`.
+
+    Returns
+    -------
+    dict of str to LogitResult
+        By group.
+    """
     return fit_model(study, name).results
 
 
@@ -466,9 +571,23 @@ def fits_by_kind(study: Study) -> dict[str, Any]:
 
 
 def cluster_comparison(study: Study, name: str, cluster: str = "community") -> pd.DataFrame:
-    """The model's robust (or model-based) errors beside Stata's `vce(cluster <cluster>)` ones,
-    one row per group and estimated term (`logit_report.compare_errors`), with labels.
-    Groups whose clustered fit fails (e.g. a single community) are left out."""
+    """A model's robust (or model-based) errors beside Stata's ``vce(cluster ...)`` ones.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    name : str
+        The model's name in `model_specs`.
+    cluster : str, default "community"
+        The column that defines the clusters.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group and estimated term (`stagesofprogress.logit_report.compare_errors`),
+        with labels. Groups whose clustered fit fails (for example a single community) are left out.
+    """
     base = cached_fits(study)[name]
     clustered = cached_fits(study, cluster)[name]
     t = logit_report.compare_errors(base.results, clustered.results)
@@ -478,9 +597,20 @@ def cluster_comparison(study: Study, name: str, cluster: str = "community") -> p
 
 
 def margins_table(fit: ModelFit) -> pd.DataFrame:
-    """Both kinds of average marginal effect of every shown group, tidy: model, group, term,
-    label, effect ("dydx": the derivative, every predictor; "discrete": the change from 0 to
-    1, 0/1 predictors only), then dydx, se, z, pvalue, ci_low, ci_high."""
+    """Both kinds of average marginal effect of every shown group, tidy.
+
+    Parameters
+    ----------
+    fit : ModelFit
+        A fitted model (`fit_model`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``model, group, term, label, effect`` (``"dydx"``: the derivative, every
+        predictor; ``"discrete"``: the change from 0 to 1, 0/1 predictors only), then ``dydx,
+        se, z, pvalue, ci_low, ci_high``.
+    """
     parts = []
     for g, r in fit.results.items():
         derivative = r.margins()

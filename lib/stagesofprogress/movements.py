@@ -11,6 +11,10 @@ import pandas as pd
 
 from .study import Study
 
+__all__ = ["CATEGORIES", "CATEGORY_LABELS", "ALL", "stages", "poverty_status", "movement_categories",
+    "movement_counts", "movement_table", "all_movements", "movement_summary", "transition_matrix",
+    "poverty_rates", "mean_by_stage"]
+
 #: Movement categories in the paper's order (A, B, C, D).
 CATEGORIES = ["remained_poor", "escaped", "became_poor", "remained_not_poor"]
 CATEGORY_LABELS = {
@@ -26,12 +30,37 @@ _CODE_TO_CAT = np.array([3, 2, 1, 0])  # (0,0) not->not, (0,1) became, (1,0) esc
 
 
 def stages(study: Study, year: int) -> pd.Series:
-    """Stage of every household in `year` (nullable integer)."""
+    """Stage of every household in one year.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    year : int
+        One of the study's time points.
+
+    Returns
+    -------
+    pandas.Series
+        Nullable integers (``<NA>`` where the stage is unknown), in the order of the households.
+    """
     return study.households[study.stage_column(year)]
 
 
 def poverty_status(study: Study) -> pd.DataFrame:
-    """Poor (True) / not poor (False) / unknown (<NA>) for every household and time point."""
+    """Whether each household was poor at each time point.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``household_id``, one boolean column per year: ``True`` when the stage is at or
+        below the study's poverty cutoff, ``False`` above it, ``<NA>`` when unknown.
+    """
     out = {}
     for y in study.time_points:
         s = stages(study, y)
@@ -55,7 +84,21 @@ def _codes(study: Study, start: int, end: int) -> np.ndarray:
 
 
 def movement_categories(study: Study, start: int, end: int) -> pd.Series:
-    """Each household's movement category over start -> end (<NA> where a stage is unknown)."""
+    """Each household's movement category over one period.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    start, end : int
+        Two time points of the study, the earlier first.
+
+    Returns
+    -------
+    pandas.Series
+        Categorical with the categories of `CATEGORIES`, indexed by ``household_id``; ``<NA>``
+        where the stage is unknown in either year.
+    """
     codes = _codes(study, start, end)
     cat = pd.Categorical.from_codes(codes, categories=CATEGORIES)
     return pd.Series(cat, index=study.households["household_id"].to_numpy(), name=f"movement_{start}_{end}")
@@ -70,10 +113,22 @@ def _group_values(study: Study, by: str | None) -> tuple[np.ndarray, list[str]]:
 
 
 def movement_counts(study: Study, start: int, end: int, by: str | None = "region") -> pd.DataFrame:
-    """Households per group and category; groups in order of appearance, then `All`.
+    """Households per group and movement category.
 
-    Returns a frame indexed by group with one column per category plus `unknown`
-    (households left out because a stage is missing in either year).
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    start, end : int
+        Two time points of the study, the earlier first.
+    by : str or None, default "region"
+        A household column to group by; ``None`` gives only the row for all households.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by group (in order of appearance, then `ALL`), one column per category of
+        `CATEGORIES` plus ``unknown`` (households left out because a stage is missing in either year).
     """
     return _counts(study, start, end, _group_values(study, by))
 
@@ -94,7 +149,23 @@ def _counts(study: Study, start: int, end: int, groups: tuple[np.ndarray, list[s
 
 
 def movement_table(study: Study, start: int, end: int, by: str | None = "region") -> pd.DataFrame:
-    """Tidy table: start, end, group, category, households, percent (of households known in both years)."""
+    """The movement categories of one period as a tidy table.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    start, end : int
+        Two time points of the study, the earlier first.
+    by : str or None, default "region"
+        A household column to group by; ``None`` gives only the row for all households.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``start, end, group, category, households, percent``; the percent is of the
+        households whose stage is known in both years.
+    """
     return _table(movement_counts(study, start, end, by), start, end)
 
 
@@ -112,13 +183,44 @@ def _table(counts: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
 
 
 def all_movements(study: Study, by: str | None = "region", periods: list[tuple[int, int]] | None = None) -> pd.DataFrame:
-    """`movement_table` for every period of the study, stacked (the content of movements.csv)."""
+    """`movement_table` for several periods, stacked (the content of ``movements.csv``).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    by : str or None, default "region"
+        A household column to group by; ``None`` gives only the row for all households.
+    periods : list of (int, int), optional
+        The periods; by default every period of the study (`Study.periods`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of `movement_table` for each period, in the order of `periods`.
+    """
     periods = periods or study.periods()
     return pd.concat([movement_table(study, a, b, by) for a, b in periods], ignore_index=True)
 
 
 def movement_summary(study: Study, start: int, end: int, by: str | None = "region") -> pd.DataFrame:
-    """The shape of the paper's Table 3: percents per category, poor at start and end, n per group."""
+    """One period in the shape of the paper's Table 3.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    start, end : int
+        Two time points of the study, the earlier first.
+    by : str or None, default "region"
+        A household column to group by; ``None`` gives only the row for all households.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: the percent in each category, ``poor_at_start``, ``poor_at_end``,
+        ``households`` (known in both years) and ``unknown``.
+    """
     return _summary(movement_counts(study, start, end, by), start, end)
 
 
@@ -138,9 +240,23 @@ def _summary(counts: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
 def transition_matrix(
     study: Study, start: int, end: int, normalize: bool = False, group: tuple[str, str] | None = None
 ) -> pd.DataFrame:
-    """Stage at `start` (rows) by stage at `end` (columns): counts, or row shares with normalize=True.
+    """Stage at `start` (rows) by stage at `end` (columns).
 
-    `group=("region", "Puno")` restricts to one group. Households with an unknown stage are left out.
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    start, end : int
+        Two time points of the study, the earlier first.
+    normalize : bool, default False
+        Give row shares (each row sums to 1; rows without households are NaN) instead of counts.
+    group : (str, str), optional
+        ``(column, value)``, for example ``("region", "Puno")``, to count one group only.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A square frame over stages ``1 .. n_stages``. Households with an unknown stage are left out.
     """
     hh = study.households
     s0 = stages(study, start).to_numpy(dtype=float, na_value=np.nan)
@@ -160,7 +276,20 @@ def transition_matrix(
 
 
 def poverty_rates(study: Study, by: str | None = "region") -> pd.DataFrame:
-    """Percent poor at each time point, per group and for all (households with a known stage)."""
+    """Percent poor at each time point, per group and for all households.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    by : str or None, default "region"
+        A household column to group by; ``None`` gives only the row for all households.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``year, group, households, percent_poor``; only households with a known stage count.
+    """
     gcodes, names = _group_values(study, by)
     ng = len(names)
     valid = gcodes >= 0
@@ -181,7 +310,30 @@ def poverty_rates(study: Study, by: str | None = "region") -> pd.DataFrame:
 
 
 def mean_by_stage(study: Study, column: str, year: int | None = None, top: int | None = None) -> pd.DataFrame:
-    """Mean of a numeric household column by stage (Table 2), stages >= `top` pooled ("12 and higher")."""
+    """Mean of a numeric household column by stage (the shape of the paper's Table 2).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    column : str
+        A column of ``households.csv``; values that are not numbers are left out.
+    year : int, optional
+        Whose stages; by default the survey year.
+    top : int, optional
+        Stages at or above it are pooled into one row (for example "12 and higher"); by default
+        the study's ``top_stage`` or its number of stages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per stage with ``households`` and ``mean``.
+
+    Raises
+    ------
+    KeyError
+        `column` is not a column of the households table.
+    """
     year = year or study.survey_year
     if column not in study.households.columns:
         raise KeyError(f"households.csv has no column '{column}'.")

@@ -142,9 +142,22 @@ def check_out(out: str | Path, command: str | None, *, study: str | Path | None 
 
     Parameters
     ----------
-    out : the folder the user named with ``--out``.
-    command : the `sop` subcommand writing it (for the messages and the marker).
-    study, paper : the study folder being read and its ``paper:`` folder, if any.
+    out : str or pathlib.Path
+        The folder the user named with ``--out``.
+    command : str or None
+        The `sop` subcommand writing it (for the messages and the marker).
+    study, paper : str or pathlib.Path, optional
+        The study folder being read and its ``paper:`` folder, if any.
+
+    Returns
+    -------
+    pathlib.Path
+        `out` made absolute.
+
+    Raises
+    ------
+    OutputError
+        `out` is a folder sop must not replace (the message says why).
     """
     out = Path(out)
     absolute = Path(os.path.abspath(out))

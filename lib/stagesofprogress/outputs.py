@@ -18,6 +18,9 @@ from . import outdir
 from .safetext import FORMULA_PREFIXES, csv_cell
 from .study import Study
 
+__all__ = ["PRODUCERS", "producer", "to_csv_bytes", "TABLE_PLUGINS", "plugin_tables", "compute_tables",
+    "swap_into", "write_atomically", "write_tables"]
+
 Producer = Callable[[Study], dict[str, pd.DataFrame]]
 PRODUCERS: list[tuple[str, Producer]] = []
 
@@ -145,6 +148,20 @@ def plugin_tables(study: Study) -> dict[str, pd.DataFrame]:
 
 
 def compute_tables(study: Study) -> dict[str, pd.DataFrame]:
+    """Every table the study allows, computed in memory (what `write_tables` writes).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Tidy tables by file stem (``"movements"``, ``"table3"``, ...), in a stable order: the
+        library's own, then those of installed plug-ins (entry point group
+        ``stagesofprogress.tables``).
+    """
     _register_analyses(study)
     tables: dict[str, pd.DataFrame] = {}
     for _name, fn in PRODUCERS:
@@ -170,7 +187,27 @@ def write_atomically(out: Path, files: dict[str, bytes], command: str | None = N
 
 
 def write_tables(study: Study, out: str | Path, *, checked: bool = False) -> dict[str, pd.DataFrame]:
-    """Compute every table of `study` and write them as CSV into the folder `out` (atomically)."""
+    """Compute every table of `study` and write them as CSV files into the folder `out`.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    out : str or pathlib.Path
+        The folder: new, empty or written by sop before; it is replaced in one step.
+    checked : bool, default False
+        `out` has already been checked by the caller (`outdir.check_out`).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        The tables written, as `compute_tables` returns them.
+
+    Raises
+    ------
+    stagesofprogress.outdir.OutputError
+        `out` is a folder sop must not replace; nothing is written.
+    """
     tables = compute_tables(study)
     write_atomically(Path(out), {name: to_csv_bytes(df) for name, df in tables.items()}, "tables",
                      study=study.path, checked=checked)

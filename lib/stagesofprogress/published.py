@@ -53,7 +53,20 @@ def paper_folder(study: Study) -> Path | None:
 
 
 def table_file(table: str | int, folder: Path) -> Path:
-    """Path of a printed table's CSV in `folder`: ``"Table 4"`` or ``4`` -> ``table4.csv``."""
+    """The CSV file of one printed table in `folder`.
+
+    Parameters
+    ----------
+    table : str or int
+        ``"Table 4"``, ``"table4"``, ``"4"`` or ``4``.
+    folder : pathlib.Path
+        A folder of published tables (a study's ``paper:`` folder, `paper_folder`).
+
+    Returns
+    -------
+    pathlib.Path
+        For example ``folder / "table4.csv"``.
+    """
     m = re.fullmatch(r"(?i)\s*(?:table\s*)?(\d+)\s*", str(table))
     if not m:
         raise KeyError(f"not a table name: {table!r} (expected 'Table N' or N)")
@@ -61,29 +74,73 @@ def table_file(table: str | int, folder: Path) -> Path:
 
 
 def wide(table: str | int, folder: Path) -> pd.DataFrame:
-    """A published table in its printed layout: `row` plus one string column per printed column.
+    """A published table in its printed layout.
 
-    Heading rows are kept (all cells empty) so the table can be shown as printed.
+    Parameters
+    ----------
+    table : str or int
+        ``"Table 4"``, ``"table4"``, ``"4"`` or ``4``.
+    folder : pathlib.Path
+        A folder of published tables (a study's ``paper:`` folder, `paper_folder`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``row`` plus one string column per printed column; heading rows are kept (every cell
+        empty) so the table can be shown as printed.
     """
     return pd.read_csv(table_file(table, folder), dtype=str, keep_default_na=False, encoding="utf-8")
 
 
 def sample_sizes(folder: Path) -> pd.DataFrame:
-    """Group sizes printed in table headers or row labels (`sample_sizes.csv`), `n` as int."""
+    """Group sizes printed in table headers or row labels (``sample_sizes.csv``).
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        A folder of published tables (a study's ``paper:`` folder, `paper_folder`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of the file, ``n`` as integers.
+    """
     df = pd.read_csv(Path(folder) / "sample_sizes.csv", dtype=str, keep_default_na=False)
     df["n"] = df["n"].astype(int)
     return df
 
 
 def text_figures(folder: Path) -> pd.DataFrame:
-    """Numbers quoted in the published prose (`text_figures.csv`), `value` as float."""
+    """Numbers quoted in the published prose (``text_figures.csv``).
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        A folder of published tables (a study's ``paper:`` folder, `paper_folder`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of the file, ``value`` as floats.
+    """
     df = pd.read_csv(Path(folder) / "text_figures.csv", dtype=str, keep_default_na=False)
     df["value"] = df["value"].astype(float)
     return df
 
 
 def errata(folder: Path | None) -> pd.DataFrame:
-    """The published misprints (`errata.csv`), or an empty frame with its columns."""
+    """The published misprints (``errata.csv``).
+
+    Parameters
+    ----------
+    folder : pathlib.Path or None
+        A folder of published tables, or None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of the file, or an empty frame with the columns of `ERRATA_COLUMNS`.
+    """
     if folder is None or not (Path(folder) / "errata.csv").exists():
         return pd.DataFrame(columns=ERRATA_COLUMNS)
     return pd.read_csv(Path(folder) / "errata.csv", dtype=str, keep_default_na=False)

@@ -25,6 +25,9 @@ from . import movements as mv
 from . import outputs
 from .study import Study
 
+__all__ = ["REASON_COLUMNS", "reason_labels", "sampled_households", "recorded_periods", "reason_flags",
+    "reason_shares", "reason_share"]
+
 REASON_COLUMNS = ["household_id", "start", "end", "reason"]
 
 
@@ -79,10 +82,20 @@ def _rows_for(r: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
 
 
 def reason_flags(study: Study, start: int, end: int) -> pd.DataFrame:
-    """0/1 flag per sampled household (rows) and reason (columns) for the period start -> end.
+    """A 0/1 flag per sampled household and reason, for one period.
 
-    Columns are every reason of the study (study.yml order, then order of appearance), so
-    the frame has the same shape whichever period is asked for.
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    start, end : int
+        The period.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sampled households as rows, every reason of the study as columns (study.yml order, then
+        order of appearance), so the shape is the same whichever period is asked for.
     """
     r = _reasons_table(study)
     ids = sampled_households(study)
@@ -102,10 +115,22 @@ def reason_shares(
 ) -> pd.DataFrame:
     """Share of the sampled households of each movement category citing each reason.
 
-    Tidy: start, end, group, category, reason, label, households (citing), base
-    (sampled households of that category and group), percent. Groups are in order of
-    appearance, then `All`; categories in the paper's order (A, B, C, D); reasons in the
-    study's order. Categories with no sampled household are left out.
+    Parameters
+    ----------
+    study : Study
+        A loaded study (`stagesofprogress.study.load_study`).
+    periods : list of (int, int), optional
+        By default every period with recorded reasons.
+    by : str or None, default "region"
+        A household column to group by; ``None`` gives only the row for all households.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy: ``start, end, group, category, reason, label, households`` (citing), ``base``
+        (sampled households of that category and group), ``percent``. Groups in order of
+        appearance, then ``All``; categories in the paper's order; reasons in the study's order.
+        Categories without a sampled household are left out.
     """
     labels = reason_labels(study)
     periods = periods or recorded_periods(study)

@@ -33,12 +33,12 @@ from pathlib import Path
 
 import yaml
 
-from . import outdir
+from . import outdir, resources
 from .study import StudyError, validate
 
-BOOK_ROOT = Path(__file__).resolve().parents[2]
+BOOK_ROOT = resources.path("_toc.yml", check=False).parent  # the book sources, in a checkout or a wheel
 BOOK_FILES = ("_config.yml", "_toc.yml", "references.bib")
-BOOK_DIRS = ("chapters", "_static", "images", "figures")
+BOOK_DIRS = ("chapters", "_static", "_ext", "images", "figures")
 _IGNORE = shutil.ignore_patterns("_build", ".ipynb_checkpoints", "__pycache__", ".jupyter_cache", ".*")
 
 
@@ -474,7 +474,8 @@ def _jupyter_book() -> list[str]:
     found = shutil.which("jupyter-book")
     if found:
         return [found]
-    return [sys.executable, "-m", "jupyter_book"]
+    # jupyter_book has no __main__ module: call its command line from this interpreter
+    return [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; sys.argv[0] = 'jupyter-book'; sys.exit(main())"]
 
 
 def build_html(book: Path) -> Path:

@@ -72,10 +72,24 @@ def _clusters(study: Study) -> tuple[np.ndarray, np.ndarray, list[str]]:
 
 
 def community_weights(rng: np.random.Generator, n_communities: int, replicates: int) -> np.ndarray:
-    """How often each of `n_communities` is drawn in each replicate (replicates x communities).
+    """How often each community is drawn in each bootstrap replicate.
 
-    A replicate draws `n_communities` indices uniformly with replacement; row sums equal
+    A replicate draws `n_communities` indices uniformly with replacement, so every row sums to
     `n_communities`.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The random generator (seeded by the caller).
+    n_communities : int
+        Communities to draw from.
+    replicates : int
+        Number of replicates.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer counts of shape (replicates, communities).
     """
     draws = rng.integers(0, n_communities, size=(replicates, n_communities))
     offsets = np.arange(replicates)[:, None] * n_communities
@@ -88,15 +102,21 @@ def bootstrap_movements(study: Study, replicates: int = REPLICATES, seed: int = 
 
     Parameters
     ----------
-    study : the study.
-    replicates : number of bootstrap replicates (default 2,000).
-    seed : seed of `numpy.random.default_rng` (default `SEED`).
-    level : coverage of the percentile intervals.
-    periods : the periods (default: every period of the study, as movements.csv).
+    study : Study
+        A loaded study.
+    replicates : int, default REPLICATES
+        Number of bootstrap replicates (2,000).
+    seed : int, default SEED
+        Seed of `numpy.random.default_rng`; the same seed gives the same intervals.
+    level : float, default 0.95
+        Coverage of the percentile intervals.
+    periods : list of (int, int), optional
+        By default every period of the study, as in ``movements.csv``.
 
     Returns
     -------
     MovementIntervals
+        The intervals of every period, group and category.
     """
     periods = periods or study.periods()
     ccode, region_of, regions = _clusters(study)

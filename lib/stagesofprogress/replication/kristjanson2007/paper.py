@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from stagesofprogress import published as _published
-from stagesofprogress.logit import significance_stars
+from stagesofprogress.logistic import significance_stars
 from stagesofprogress.published import ERRATA_COLUMNS
 
 __all__ = [
@@ -64,8 +64,10 @@ _CELL = re.compile(r"^(-?\d+(?:\.(\d+))?)(\*{0,3})(?:\s*\(\d+\))?$")
 
 
 def data_dir() -> Path:
-    """Folder with the transcription (``data/paper`` at the repository root)."""
-    return Path(__file__).resolve().parents[4] / "data" / "paper"
+    """Folder with the transcription (``data/paper``, shipped with the library)."""
+    from stagesofprogress import resources
+
+    return resources.path("data/paper")
 
 
 def _table_name(table: str | int) -> str:

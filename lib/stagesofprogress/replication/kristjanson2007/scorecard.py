@@ -56,7 +56,7 @@ from scipy import stats
 
 from stagesofprogress import movements as mv
 from stagesofprogress import published as paper_tables
-from stagesofprogress.logit import significance_stars
+from stagesofprogress.logistic import significance_stars
 from stagesofprogress.study import Study
 
 COLUMNS = ["table", "row", "column", "paper", "reproduced", "tolerance", "ok"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from stagesofprogress.logit import significance_stars
+from stagesofprogress.logistic import significance_stars
 
 from .fit import _expit, fit_logit
 from .windows import se_windows

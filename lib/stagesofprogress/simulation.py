@@ -21,12 +21,19 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import yaml
 
 from .outputs import to_csv_bytes, write_atomically
+
+if TYPE_CHECKING:  # pragma: no cover
+    import argparse
+
+__all__ = ["LADDER", "REGIONS", "COMMUNITIES", "ESCAPE_REASONS", "DESCENT_REASONS", "SimulationError",
+    "SimulationParams", "simulate_frames", "study_yml_text", "simulate_files", "simulate", "defaults"]
 
 #: Fictional ladder names, lowest first; used for the first stages, "Stage k" beyond.
 LADDER = [
@@ -411,7 +418,23 @@ def study_yml_text(meta: dict) -> str:
 
 
 def simulate_files(**kwargs) -> dict[str, bytes]:
-    """The study's files as {name: bytes} (deterministic for given parameters)."""
+    """The files of a fictional study, in memory (deterministic for given parameters).
+
+    Parameters
+    ----------
+    **kwargs
+        The fields of `SimulationParams`.
+
+    Returns
+    -------
+    dict of str to bytes
+        File name (``study.yml``, ``households.csv`` ...) to its content.
+
+    Raises
+    ------
+    SimulationError
+        The parameters are impossible (every problem at once).
+    """
     meta, frames = simulate_frames(SimulationParams(**_normalise(kwargs)))
     files = {"study.yml": study_yml_text(meta).encode("utf-8")}
     for name, df in frames.items():
@@ -432,14 +455,29 @@ def _normalise(kwargs: dict) -> dict:
 
 
 def simulate(out: str | Path, **kwargs) -> Path:
-    """Write a fictional study into folder `out` (replaced atomically) and return its path.
+    """Write a fictional study into the folder `out` and return its path.
 
-    `out` must be new, empty or written by sop before (`outdir.check_out`), else
-    `outdir.OutputError` is raised and nothing changes.
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        The folder: new, empty or written by sop before (`outdir.check_out`); it is replaced
+        in one step.
+    **kwargs
+        The fields of `SimulationParams`: households, communities, regions, stages, cutoff,
+        years, escape_rate, descent_rate, poor_start, seed, title, description, with_reasons,
+        sample_share, region_names.
 
-    Keyword arguments are the fields of `SimulationParams`: households, communities, regions,
-    stages, cutoff, years, escape_rate, descent_rate, poor_start, seed, title, description, with_reasons,
-    sample_share, region_names. Raises `SimulationError` for impossible parameters.
+    Returns
+    -------
+    pathlib.Path
+        The folder written.
+
+    Raises
+    ------
+    SimulationError
+        The parameters are impossible.
+    stagesofprogress.outdir.OutputError
+        `out` is a folder sop must not replace; nothing changes.
     """
     files = simulate_files(**kwargs)
     write_atomically(Path(out), files, "simulate")
@@ -453,7 +491,7 @@ def defaults() -> dict:
 # --------------------------------------------------------------------------- command line
 
 
-def cmd_simulate(args) -> int:
+def cmd_simulate(args: argparse.Namespace) -> int:
     import sys
 
     kw = {k: getattr(args, k) for k in (
@@ -488,7 +526,7 @@ def cmd_simulate(args) -> int:
     return 0
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register `sop simulate` on the subparsers of the `sop` command."""
     from pathlib import Path
 

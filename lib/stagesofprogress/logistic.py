@@ -43,6 +43,8 @@ from .logit_checks import check_columns as _check_columns
 from .logit_checks import outcome_values as _outcome_values
 from .logit_checks import predictor_matrix as _predictor_matrix
 
+__all__ = ["FRAME_COLUMNS", "LinkTest", "LogitError", "significance_stars", "LogitResult", "logit"]
+
 #: Columns of `LogitResult.to_frame()`.
 FRAME_COLUMNS = ["term", "coef", "se", "odds_ratio", "z", "pvalue", "ci_low", "ci_high", "stars", "dropped"]
 
@@ -66,7 +68,19 @@ class LinkTest(NamedTuple):
 
 
 def significance_stars(p: pd.Series | np.ndarray | float) -> pd.Series | str:
-    """Significance marks used in the paper: * p<0.1, ** p<0.05, *** p<0.01."""
+    """The paper's significance marks: one star for p < 0.1, two for p < 0.05, three for p < 0.01.
+
+    Parameters
+    ----------
+    p : float, numpy.ndarray or pandas.Series
+        p-values.
+
+    Returns
+    -------
+    str or pandas.Series
+        ``""`` to ``"***"``: a string for a scalar (blank when not finite), else a Series named
+        ``stars`` (with the index of `p` when it is a Series).
+    """
     if np.isscalar(p):
         return "" if not np.isfinite(p) else "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
     arr = np.asarray(p, dtype=float)
@@ -117,6 +131,7 @@ class LogitResult:
     # -- per-term figures ---------------------------------------------------------------
     @property
     def terms(self) -> list[str]:
+        """Every term: ``Constant`` first, then the predictors in the order given."""
         return [CONSTANT, *self.predictors]
 
     @property
@@ -126,18 +141,22 @@ class LogitResult:
 
     @property
     def odds_ratio(self) -> pd.Series:
+        """exp(B) per term."""
         return np.exp(self.coef).rename("odds_ratio")
 
     @property
     def z(self) -> pd.Series:
+        """B / SE per term (with the standard errors of `se`)."""
         return (self.coef / self.se).rename("z")
 
     @property
     def pvalue(self) -> pd.Series:
+        """Two-sided normal p-value of `z` per term."""
         return pd.Series(2 * stats.norm.sf(np.abs(self.z.to_numpy())), index=self.coef.index, name="pvalue")
 
     @property
     def stars(self) -> pd.Series:
+        """The paper's significance marks of `pvalue` (`significance_stars`)."""
         return significance_stars(self.pvalue)
 
     def conf_int_or(self, alpha: float = 0.05, which: str = "robust") -> pd.DataFrame:
@@ -148,10 +167,12 @@ class LogitResult:
 
     @property
     def ci_low(self) -> pd.Series:
+        """Lower end of the 95% odds-ratio interval (`conf_int_or`)."""
         return self.conf_int_or()["ci_low"]
 
     @property
     def ci_high(self) -> pd.Series:
+        """Upper end of the 95% odds-ratio interval (`conf_int_or`)."""
         return self.conf_int_or()["ci_high"]
 
     # -- SPSS figures -------------------------------------------------------------------
@@ -167,14 +188,17 @@ class LogitResult:
 
     @property
     def minus2ll(self) -> float:
+        """-2 log likelihood, as SPSS prints it."""
         return -2.0 * self.loglik
 
     @property
     def cox_snell_r2(self) -> float:
+        """Cox and Snell's pseudo R², as SPSS prints it."""
         return float(1.0 - np.exp(2.0 / self.nobs * (self.loglik_null - self.loglik)))
 
     @property
     def nagelkerke_r2(self) -> float:
+        """Nagelkerke's pseudo R² (Cox and Snell's rescaled to a maximum of 1), as SPSS prints it."""
         return float(self.cox_snell_r2 / (1.0 - np.exp(2.0 * self.loglik_null / self.nobs)))
 
     # -- Stata figures ------------------------------------------------------------------
@@ -185,6 +209,7 @@ class LogitResult:
 
     @property
     def wald_p(self) -> float:
+        """p-value of the model's Wald chi2 (`wald_chi2` on `wald_df` degrees of freedom)."""
         return float(stats.chi2.sf(self.wald_chi2, self.wald_df)) if self.wald_df > 0 else float("nan")
 
     @property
@@ -200,6 +225,7 @@ class LogitResult:
 
     @property
     def lr_pvalue(self) -> float:
+        """p-value of `lr_chi2` on `lr_df` degrees of freedom."""
         return float(stats.chi2.sf(self.lr_chi2, self.lr_df)) if self.lr_df > 0 else float("nan")
 
     def margins(self, discrete: bool = False) -> pd.DataFrame:
