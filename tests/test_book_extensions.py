@@ -151,7 +151,9 @@ def test_bibliography_labels_are_author_year(tmp_path):
                  status=None, warning=warnings, freshenv=True)
     app.build()
     html = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
-    assert warnings.getvalue() == "", warnings.getvalue()
+    # a second Sphinx application in one process re-registers docutils nodes: not this extension's
+    ours = [w for w in warnings.getvalue().splitlines() if w.strip() and "is already registered" not in w]
+    assert ours == [], ours
     labels = re.findall(r'role="doc-backlink" href="#[^"]+">([^<]+)</a>', html)
     assert labels == ["Krishna, 2004a", "Krishna, 2004b", "Kristjanson et al., 2007", "Swinton and Quiroz, 2001"]
     # the text cites in the same author-year form

@@ -57,6 +57,7 @@ def field_study(tmp_path_factory):
     shutil.copytree(PERU, folder)
     meta = folder / "study.yml"
     text = meta.read_text(encoding="utf-8").replace("synthetic: true", "synthetic: false")
+    text = text.replace("paper: ../paper\n", "")  # a field study declares no paper outside itself
     meta.write_text(text, encoding="utf-8")
     study = sop.load_study(folder)
     assert not study.synthetic

@@ -24,7 +24,7 @@ from .published import paper_folder
 from .safetext import MD, md, md_join
 from .study import Study
 
-__all__ = ["published_table3", "table3_beside", "table3_gaps", "table3_gap_text", "errata_text",
+__all__ = ["paper_folder", "published_table3", "table3_beside", "table3_gaps", "table3_gap_text", "errata_text",
            "table2_beside", "odds_beside", "scorecard_frame", "scorecard_text"]
 
 _T3_NAMES = {

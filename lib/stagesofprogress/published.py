@@ -28,7 +28,9 @@ def bundled_paper_dir() -> Path:
     The default study declares it as ``paper: ../paper``; validation accepts that one folder
     outside a study (any other ``paper:`` must lie inside the study).
     """
-    return Path(__file__).resolve().parents[2] / "data" / "paper"
+    from .resources import path
+
+    return path("data/paper")
 
 
 def paper_folder(study: Study) -> Path | None:
