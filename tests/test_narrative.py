@@ -335,3 +335,25 @@ def test_holdings_text_names_the_largest_changes_with_ties():
     assert f"{fell[0]} and {fell[1]} declined the most (down {-change.min():.1f} points)" in out[0] or \
         f"{fell[1]} and {fell[0]} declined the most (down {-change.min():.1f} points)" in out[0]
     assert f"{change.idxmax()} spread the most (up {change.max():.1f} points)" in out[0]
+
+
+def test_clustering_text_names_what_keeps_and_loses_significance():
+    """Computed from the comparison table: kept, lost and gained findings per group."""
+    import pandas as pd
+
+    from stagesofprogress import narrative
+
+    t = pd.DataFrame({
+        "group": ["North"] * 4 + ["South"] * 2,
+        "variable": ["Constant", "a", "b", "c", "Constant", "a"],
+        "label": ["Constant", "Alpha", "Beta", "Gamma", "Constant", "Alpha"],
+        "pvalue": [0.01, 0.02, 0.05, 0.5, 0.3, 0.4],
+        "pvalue_cluster": [0.2, 0.03, 0.2, 0.08, 0.3, 0.5],
+        "n_clusters": [6, 6, 6, 6, 5, 5],
+    })
+    text = str(narrative.clustering_text(t))
+    north, south = text.splitlines()
+    assert "**North** (6 communities): 1 of 2 variables" in north
+    assert "beta does not" in north and "gamma becomes significant only with clustered errors" in north
+    assert "constant" not in north.lower().replace("**north**", "")
+    assert "**South** (5 communities): no variable is significant" in south

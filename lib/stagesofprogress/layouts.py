@@ -22,7 +22,7 @@ from .study import Study
 __all__ = ["TABLE3_COLUMNS", "TABLE3_LABELS", "period_name", "table3_periods", "table3", "beside",
            "interleave_columns", "table2", "table6", "table6_long", "table8", "table8_long", "table9",
            "table9_long", "livestock_years", "reason_periods", "reason_periods_table", "SAMPLED", "reason_long",
-           "reason_trend"]
+           "reason_trend", "cluster_table"]
 
 TABLE3_COLUMNS = [*mv.CATEGORIES, "poor_at_start", "poor_at_end"]
 TABLE3_LABELS = {**mv.CATEGORY_LABELS, "poor_at_start": "Poor at start", "poor_at_end": "Poor at end"}
@@ -281,3 +281,35 @@ def reason_trend(study: Study, reason: str, category: str = "became_poor") -> pd
     out.columns.name = None
     out.index.name = None
     return out
+
+
+def cluster_table(comparison: pd.DataFrame) -> pd.DataFrame:
+    """A model's standard errors, its own beside those clustered by community, with stars.
+
+    Parameters
+    ----------
+    comparison : pandas.DataFrame
+        `models.cluster_comparison` for one model.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows: the variables' labels (constant last); columns: (group, "Robust S.E." |
+        "Clustered S.E.") as printed text, e.g. ``0.63**``.
+    """
+    def fmt_se(se, stars):
+        return "" if pd.isna(se) else f"{se:.2f}{stars}"
+
+    t = comparison.copy()
+    own = "Robust S.E." if (t["vce"] == "robust").all() else "S.E."
+    t[own] = [fmt_se(a, b) for a, b in zip(t["se"], t["stars"])]
+    t["Clustered S.E."] = [fmt_se(a, b) for a, b in zip(t["se_cluster"], t["stars_cluster"])]
+    wide = t.pivot_table(index="label", columns="group", values=[own, "Clustered S.E."], aggfunc="first",
+                         sort=False)
+    wide = wide.swaplevel(axis=1)
+    groups = list(pd.unique(t["group"]))
+    wide = wide.reindex(columns=pd.MultiIndex.from_product([groups, [own, "Clustered S.E."]]))
+    order = list(pd.unique(t["label"]))
+    wide = wide.reindex(order).fillna("")
+    wide.index.name = None
+    return wide

@@ -32,7 +32,7 @@ __all__ = ["join", "md_list", "study_summary", "glue_study", "main_periods", "mo
            "glue_movement_facts", "region_movement_text", "region_comparison_text", "reason_leaders",
            "reason_leaders_text", "reason_trend", "reason_trend_text", "model_findings", "model_findings_text",
            "odds_shift", "escape_rate", "logit_example", "community_text", "assets_facts", "holdings_text",
-           "conclusions_text", "CATEGORY_PHRASES"]
+           "conclusions_text", "clustering_text", "CATEGORY_PHRASES"]
 
 #: How a sentence names the households of each movement category.
 CATEGORY_PHRASES = {
@@ -510,3 +510,45 @@ def conclusions_text(study: Study) -> dict[str, MD]:
                       "({p} percent of {n:,}{tie}).", who=MD(CATEGORY_PHRASES[cat]), rs=md_list(reasons),
                       p=fmt(pct, ".0f"), n=base, tie=MD(", tied" if len(reasons) > 1 else ""))
     return out
+
+
+def clustering_text(table: pd.DataFrame, alpha: float = 0.1) -> MD:
+    """Which findings keep their significance when the errors are clustered by community.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        `models.cluster_comparison` for one model (columns ``group, label, pvalue,
+        pvalue_cluster, n_clusters``; constant rows are ignored).
+    alpha : float, default 0.1
+        The significance level of the comparison.
+
+    Returns
+    -------
+    MD
+        One sentence per group, computed; empty when no group could be fitted with clusters.
+    """
+    from .logistic import CONSTANT
+
+    lines = []
+    for group, t in table[table["variable"] != CONSTANT].groupby("group", sort=False):
+        before = t[t["pvalue"] < alpha]
+        kept = before[before["pvalue_cluster"] < alpha]
+        lost = before[~(before["pvalue_cluster"] < alpha)]
+        gained = t[~(t["pvalue"] < alpha) & (t["pvalue_cluster"] < alpha)]
+        head = md("- **{g}** ({k} communities): ", g=group, k=int(t["n_clusters"].iloc[0]))
+        if before.empty:
+            body = md("no variable is significant at the {lv} percent level with the model's own errors",
+                      lv=f"{100 * alpha:.0f}")
+        elif lost.empty:
+            body = md("all {n} variables significant at the {lv} percent level stay significant ({names})",
+                      n=len(before), lv=f"{100 * alpha:.0f}", names=md_list(kept["label"].str.lower()))
+        else:
+            body = md("{k} of {n} variables significant at the {lv} percent level stay significant; "
+                      "{names} {verb} not", k=len(kept), n=len(before), lv=f"{100 * alpha:.0f}",
+                      names=md_list(lost["label"].str.lower()), verb=MD("does" if len(lost) == 1 else "do"))
+        tail = MD("") if gained.empty else md("; {names} {verb} significant only with clustered errors",
+                                               names=md_list(gained["label"].str.lower()),
+                                               verb=MD("becomes" if len(gained) == 1 else "become"))
+        lines.append(md("{head}{body}{tail}.", head=head, body=body, tail=tail))
+    return md_join("\n", lines)
