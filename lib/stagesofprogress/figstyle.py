@@ -126,8 +126,9 @@ def synthetic_mark(fig: Figure, study) -> bool:
         t = lg.get_title()
         t.set_color(colour)
     else:  # a figure-level label that constrained layout makes room for
-        t = fig.supxlabel(SYNTHETIC_LABEL, x=0.99, ha="right", fontsize=SMALL, fontweight="normal",
-                          style="italic", color=colour)
+        t = fig.supxlabel(
+            SYNTHETIC_LABEL, x=0.99, ha="right", fontsize=SMALL, fontweight="normal", style="italic", color=colour
+        )
         t.set_bbox({"boxstyle": "round,pad=0.25", "facecolor": "#FFF4E5", "edgecolor": colour, "linewidth": 0.8})
     t.set_gid(SYNTHETIC_GID)
     return True

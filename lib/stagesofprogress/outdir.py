@@ -25,8 +25,20 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["MARKER", "OutputError", "Interrupted", "check_out", "staging", "write_folder", "swap_into",
-           "umask_mode", "paper_folder", "handle_signals", "restore_signals", "io_message"]
+__all__ = [
+    "MARKER",
+    "OutputError",
+    "Interrupted",
+    "check_out",
+    "staging",
+    "write_folder",
+    "swap_into",
+    "umask_mode",
+    "paper_folder",
+    "handle_signals",
+    "restore_signals",
+    "io_message",
+]
 
 MARKER = ".sop-output"
 # markers left by earlier versions of `sop book`
@@ -109,8 +121,17 @@ def _forbidden(p: Path, out: Path, study: Path | None, paper: Path | None) -> st
     if study is not None:
         s = study.resolve()
         if _inside(p, s) or _inside(s, p):
-            return f"--out {out} is " + ("the study folder" if p == s else "inside the study folder" if _inside(p, s)
-                                        else "a folder holding the study") + f" {study}"
+            return (
+                f"--out {out} is "
+                + (
+                    "the study folder"
+                    if p == s
+                    else "inside the study folder"
+                    if _inside(p, s)
+                    else "a folder holding the study"
+                )
+                + f" {study}"
+            )
     if paper is not None:
         q = paper.resolve()
         if _inside(p, q) or _inside(q, p):
@@ -132,12 +153,15 @@ def _existing(p: Path, out: Path, command: str | None) -> str | None:
         return f"--out {out} cannot be read ({e.strerror})"
     if empty or _marked(p):
         return None
-    return (f"--out {out} already holds files that sop did not write (it has no {MARKER} marker), "
-            f"and {f'`sop {command}`' if command else 'sop'} replaces the folder as a whole")
+    return (
+        f"--out {out} already holds files that sop did not write (it has no {MARKER} marker), "
+        f"and {f'`sop {command}`' if command else 'sop'} replaces the folder as a whole"
+    )
 
 
-def check_out(out: str | Path, command: str | None, *, study: str | Path | None = None,
-              paper: str | Path | None = None) -> Path:
+def check_out(
+    out: str | Path, command: str | None, *, study: str | Path | None = None, paper: str | Path | None = None
+) -> Path:
     """Return the absolute path of a safe output folder, or raise `OutputError` saying why not.
 
     Parameters
@@ -174,8 +198,10 @@ def check_out(out: str | Path, command: str | None, *, study: str | Path | None 
 
 # The same bytes whichever command wrote the folder (and whatever sop version): outputs stay
 # byte-identical for the same input.
-MARKER_TEXT = (b"Written by sop (stagesofprogress). sop replaces this folder as a whole when asked to write "
-               b"here again; delete this file to protect the folder from that.\n")
+MARKER_TEXT = (
+    b"Written by sop (stagesofprogress). sop replaces this folder as a whole when asked to write "
+    b"here again; delete this file to protect the folder from that.\n"
+)
 
 
 @contextlib.contextmanager
@@ -231,8 +257,14 @@ def _make_parents(folder: Path) -> list[Path]:
 
 
 @contextlib.contextmanager
-def staging(out: str | Path, command: str | None, *, study: str | Path | None = None,
-            paper: str | Path | None = None, checked: bool = False) -> Iterator[Path]:
+def staging(
+    out: str | Path,
+    command: str | None,
+    *,
+    study: str | Path | None = None,
+    paper: str | Path | None = None,
+    checked: bool = False,
+) -> Iterator[Path]:
     """Yield an empty temporary folder beside `out`; when the block succeeds, mark it and swap it
     into place as `out`. On any exception (I/O error, interrupt) the temporary folder and any
     parent folders made for it are removed and `out` is left as it was.
@@ -256,8 +288,15 @@ def staging(out: str | Path, command: str | None, *, study: str | Path | None = 
                     c.rmdir()
 
 
-def write_folder(out: str | Path, files: dict[str, bytes], command: str | None, *, study: str | Path | None = None,
-                 paper: str | Path | None = None, checked: bool = False) -> Path:
+def write_folder(
+    out: str | Path,
+    files: dict[str, bytes],
+    command: str | None,
+    *,
+    study: str | Path | None = None,
+    paper: str | Path | None = None,
+    checked: bool = False,
+) -> Path:
     """Write {relative name: bytes} as the folder `out` (checked, staged, swapped); return its path."""
     with staging(out, command, study=study, paper=paper, checked=checked) as tmp:
         for name, data in sorted(files.items()):

@@ -30,12 +30,26 @@ import re
 import string
 import unicodedata
 
-__all__ = ["clean", "markdown", "html", "mpl", "latex", "csv_cell", "FORMULA_PREFIXES", "MD", "md", "md_join",
-           "MPL_RC", "plain_mpl"]
+__all__ = [
+    "clean",
+    "markdown",
+    "html",
+    "mpl",
+    "latex",
+    "csv_cell",
+    "FORMULA_PREFIXES",
+    "MD",
+    "md",
+    "md_join",
+    "MPL_RC",
+    "plain_mpl",
+]
 
 # Characters that are never part of a name a person meant to write: C0/C1 controls (tab and
 # line breaks aside, which are folded to spaces), zero-width and bidirectional controls.
-_INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_INVISIBLE = re.compile(
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 _PUNCT = frozenset(string.punctuation)
 _MD_ESCAPE = {ord(c): "\\" + c for c in string.punctuation}
 
