@@ -122,27 +122,29 @@ def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
     wb.save(path)
 
 
-def main() -> None:
+def main(out: Path = HERE) -> None:
+    """Write the five folders under `out` (default: beside this script)."""
+    out = Path(out)
     typed = frames()
     for sub in ("csv", "xlsx", "sav", "dta", "workbook"):
-        d = HERE / sub
+        d = out / sub
         if d.exists():
             shutil.rmtree(d)
         d.mkdir()
         (d / "study.yml").write_text(STUDY_YML, encoding="utf-8")
     for name, text in TABLES.items():
-        (HERE / "csv" / f"{name}.csv").write_text(text, encoding="utf-8")
-        write_xlsx(HERE / "xlsx" / f"{name}.xlsx", {name: typed[name]})
+        (out / "csv" / f"{name}.csv").write_text(text, encoding="utf-8")
+        write_xlsx(out / "xlsx" / f"{name}.xlsx", {name: typed[name]})
         df, labels = coded(typed[name])
         spss_labels = dict(labels)
         if name == "households":
             spss_labels.update({c: {i + 1: s for i, s in enumerate(STAGES)} for c in df.columns if c.startswith("stage_")})
-        pyreadstat.write_sav(df, HERE / "sav" / f"{name}.sav", variable_value_labels=spss_labels)
-        pyreadstat.write_dta(df, HERE / "dta" / f"{name}.dta", variable_value_labels=labels)
+        pyreadstat.write_sav(df, out / "sav" / f"{name}.sav", variable_value_labels=spss_labels)
+        pyreadstat.write_dta(df, out / "dta" / f"{name}.dta", variable_value_labels=labels)
     hh = typed["households"]
     sheets = {f"households_{v}": hh[hh["community"] == v] for v in pd.unique(hh["community"])}
     sheets.update({"sample": typed["sample"], "reasons": typed["reasons"]})
-    write_xlsx(HERE / "workbook" / "study.xlsx", sheets)
+    write_xlsx(out / "workbook" / "study.xlsx", sheets)
 
 
 if __name__ == "__main__":
