@@ -377,3 +377,14 @@ def test_a_name_two_stages_share_is_not_accepted():
 def test_column_letters():
     assert [ff.column_letter(i) for i in (0, 25, 26, 51, 52, 701, 702, 16383)] == \
            ["A", "Z", "AA", "AZ", "BA", "ZZ", "AAA", "XFD"]
+
+
+def test_read_tables_reads_every_table_given_and_lists_the_workbook_once(tmp_path, monkeypatch):
+    calls = []
+    real = ff._workbook_sheets
+    monkeypatch.setattr(ff, "_workbook_sheets", lambda *a: calls.append(a) or real(*a))
+    tables, issues = ff.read_tables(FORMATS / "workbook")
+    assert issues == [] and list(tables) == ["households", "sample", "reasons"] and len(calls) == 1
+    (tmp_path / "study.xlsx").write_bytes(b"broken")
+    tables, issues = ff.read_tables(tmp_path)
+    assert tables == {} and len(issues) == 1  # one problem with the workbook, not one per table
