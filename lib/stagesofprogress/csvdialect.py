@@ -108,7 +108,7 @@ def detect_dialect(text: str, label: str, dialect: CsvDialect = CsvDialect()) ->
                 delimiter = best
     if dialect.decimal is None:
         frame = _parse_csv(text, delimiter)
-        if frame is not None:
+        if isinstance(frame, pd.DataFrame):
             for column in frame.columns:
                 row = _decimal_comma_row(frame[column])
                 if row is not None:
@@ -132,12 +132,25 @@ def _decimal_comma_row(cells: pd.Series) -> int | None:
     return int(cells.index[np.argmax(comma[codes])])
 
 
-def _parse_csv(text: str, delimiter: str, nrows: int | None = None) -> pd.DataFrame | None:
+def _parse_csv(text: str, delimiter: str, nrows: int | None = None) -> pd.DataFrame | tuple[int | None, str]:
+    """The records after the header as text, index = spreadsheet row; or what stops pandas."""
     try:
         df = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_filter=False,
                          skip_blank_lines=False, index_col=False, nrows=nrows, engine="c")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
-        return None
+    except pd.errors.EmptyDataError:
+        df = pd.DataFrame()
+    except (pd.errors.ParserError, ValueError) as e:
+        msg = str(e)
+        if m := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", msg):
+            return int(m.group(2)), f"has {m.group(3)} cells but the header has {m.group(1)} columns."
+        if m := re.search(r"EOF inside string starting at row (\d+)", msg):
+            return (int(m.group(1)) + 1, "a quotation mark (\") opens a cell here that is never closed, "
+                    "so the rest of the file reads as one cell.")
+        return None, f"cannot be read as CSV: {msg.strip().splitlines()[0][:200] if msg.strip() else type(e).__name__}."
+    if len(df.columns) == 0 or not any(str(c).strip() and not str(c).startswith("Unnamed:") for c in df.columns):
+        # a blank header row: keep the records (without columns) so that the header is what is reported
+        n = sum(1 for _ in csv.reader(io.StringIO(text), delimiter=delimiter)) - 1
+        return pd.DataFrame(index=pd.RangeIndex(2, max(n, 0) + 2, name="row"))
     df.columns = [f"{i}" for i in range(len(df.columns))] if df.columns.duplicated().any() else df.columns
     df.index = pd.RangeIndex(2, len(df) + 2, name="row")
     return df
@@ -178,6 +191,8 @@ def read_csv_table(path: str | Path, name: str, dialect: CsvDialect = CsvDialect
     path = Path(path)
     label = label or path.name
     issues: list[Issue] = []
+    if not path.is_file():
+        return None, [Issue(label, None, None, "is not a file.")]
     if not size_ok(path, label, issues, limits):
         return None, issues
     raw = path.read_bytes()
@@ -195,10 +210,8 @@ def read_csv_table(path: str | Path, name: str, dialect: CsvDialect = CsvDialect
     delimiter = dialect.delimiter or ","
     header = [h.strip() for h in _first_record(text, delimiter)]
     frame = _parse_csv(text, delimiter, nrows=limits.rows + 1)
-    if frame is None:
-        issues.append(Issue(label, None, None, "cannot be read as CSV: a row has more cells than the header, "
-                            "or a quotation mark is never closed."))
-        return None, issues
+    if isinstance(frame, tuple):
+        return None, issues + [Issue(label, frame[0], None, frame[1])]
     big = too_big(label, len(frame), max(len(frame.columns), len(header)), limits)
     if big:
         return None, issues + [big]

@@ -151,6 +151,7 @@ def column_letter(i: int) -> str:
 
 
 def size_ok(path: Path, label: str, issues: list[Issue], limits: Limits) -> bool:
+    """False (and an issue) for a file larger than `limits.file_bytes`."""
     size = path.stat().st_size
     if size > limits.file_bytes:
         issues.append(Issue(label, None, None, f"is {size / 2**20:,.1f} MB, more than the {limits.file_bytes / 2**20:,.0f} MB "
@@ -160,6 +161,7 @@ def size_ok(path: Path, label: str, issues: list[Issue], limits: Limits) -> bool
 
 
 def zip_ok(path: Path, label: str, issues: list[Issue], limits: Limits) -> bool:
+    """False (and an issue) for a workbook that is not a zip or expands past `limits.unzipped_bytes`."""
     try:
         with zipfile.ZipFile(path) as z:
             total = sum(i.file_size for i in z.infolist())
@@ -175,6 +177,7 @@ def zip_ok(path: Path, label: str, issues: list[Issue], limits: Limits) -> bool:
 
 
 def too_big(label: str, rows: int, cols: int, limits: Limits) -> Issue | None:
+    """The issue for a table past the row or column limit, else None."""
     if rows > limits.rows:
         return Issue(label, None, None, f"has more than {limits.rows:,} rows, more than a table may have.")
     if cols > limits.columns:
@@ -183,6 +186,7 @@ def too_big(label: str, rows: int, cols: int, limits: Limits) -> Issue | None:
 
 
 def unreadable(what: str, e: Exception) -> str:
+    """A one-line message for a file a reader failed on (the reader's first line, bounded)."""
     detail = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
     return f"cannot be read as {what}: {detail}."
 
@@ -191,6 +195,7 @@ def unreadable(what: str, e: Exception) -> str:
 
 
 def number_text(x: float) -> str:
+    """A number as the CSV holds it: whole numbers without ``.0``, others by `repr` (round-trip)."""
     if x != x:  # NaN
         return ""
     if x in (float("inf"), float("-inf")):
@@ -229,7 +234,10 @@ def column_text(values: np.ndarray, float32: bool = False) -> np.ndarray:
     if values.dtype.kind == "f":
         codes, uniq = pd.factorize(values, use_na_sentinel=False)
         if float32:
-            text = [("" if u != u else number_text(float(u)) if u == int(u) else str(np.float32(u))) for u in uniq]
+            # the shortest text of the 32-bit value: Stata shows a float 0.28 as 0.28, not 0.2800000011920929
+            text = [number_text(float(u)) if not np.isfinite(u) or (u == np.floor(u) and abs(u) < 2**24)
+                    else str(np.float32(u))
+                    for u in uniq]
         else:
             text = [number_text(float(u)) for u in uniq]
         return np.asarray(text, dtype=object)[codes]
@@ -240,6 +248,7 @@ def column_text(values: np.ndarray, float32: bool = False) -> np.ndarray:
 
 
 def text_frame(rows_by_column: list[np.ndarray], header: list[str], index: np.ndarray) -> pd.DataFrame:
+    """The frame of a `TableText`: text columns named after `header` (repeats and blanks renamed)."""
     names: list[str] = []
     for i, h in enumerate(header):
         c = h if h else f"Unnamed: {i}"
@@ -256,7 +265,7 @@ def text_frame(rows_by_column: list[np.ndarray], header: list[str], index: np.nd
 
 def drop_empty(cols: list[np.ndarray], header: list[str], index: np.ndarray):
     """Drop nameless columns with no value and rows whose every cell is blank (as for CSV)."""
-    keep = [i for i, (h, c) in enumerate(zip(header, cols)) if h != "" or (c != "").any()]
+    keep = [i for i, (h, c) in enumerate(zip(header, cols)) if h != "" or (np.strings.strip(c.astype(str)) != "").any()]
     cols, header = [cols[i] for i in keep], [header[i] for i in keep]
     if cols and len(index):
         filled = np.logical_or.reduce([np.strings.strip(c.astype(str)) != "" for c in cols])
