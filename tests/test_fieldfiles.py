@@ -388,3 +388,27 @@ def test_read_tables_reads_every_table_given_and_lists_the_workbook_once(tmp_pat
     (tmp_path / "study.xlsx").write_bytes(b"broken")
     tables, issues = ff.read_tables(tmp_path)
     assert tables == {} and len(issues) == 1  # one problem with the workbook, not one per table
+
+
+def test_formatted_empty_cells_far_out_are_not_columns(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["household_id", "start", "end", "reason"])
+    ws.append(["K01", 1990, 2010, "health"])
+    ws.cell(row=2, column=5000).number_format = "0.00"  # styled, no value
+    ws.cell(row=900, column=3).number_format = "0.00"
+    wb.save(tmp_path / "reasons.xlsx")
+    t = _read(tmp_path, "reasons", limits=ff.Limits(columns=10, rows=5))
+    assert t.frame.shape == (1, 4)
+
+
+def test_stage_labels_that_disagree_with_the_ladder_are_named():
+    t = _read(FORMATS / "sav", "households")
+    stages = ["Food", "Clothes", "Roof", "Small animals", "Land", "Cattle"]
+    assert ff.stage_label_mismatches(t, stages) == []
+    assert ff.stage_label_mismatches(t, [" food", "CLOTHES"] + stages[2:]) == []
+    swapped = ["Food", "Roof", "Clothes"] + stages[3:]
+    issues = ff.stage_label_mismatches(t, swapped)
+    assert [i.column for i in issues] == ["stage_1990", "stage_2000", "stage_2010"]
+    assert "2 = 'Clothes' (the ladder's stage 2 is 'Roof'); 3 = 'Roof'" in issues[0].message
+    assert ff.stage_label_mismatches(_read(FORMATS / "csv", "households"), swapped) == []

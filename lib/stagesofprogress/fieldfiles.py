@@ -59,6 +59,7 @@ __all__ = [
     "dialect_from_meta",
     "detect_dialect",
     "stage_codes",
+    "stage_label_mismatches",
     "column_letter",
 ]
 
@@ -206,11 +207,14 @@ def _sheet_cells(ws, label: str, limits: Limits, issues: list[Issue]):
         if header is None:
             header = [cell_text(v).strip() for v in row]
             continue
-        if not any(v is not None and v != "" for v in row):
+        k = len(row)  # formatted but empty cells at the end of a row are not columns
+        while k and (row[k - 1] is None or row[k - 1] == ""):
+            k -= 1
+        if not k:
             continue
-        rows.append(row)
+        rows.append(row[:k])
         numbers.append(n)
-        width = max(width, len(row))
+        width = max(width, k)
         if len(rows) > limits.rows or width > limits.columns:
             issues.append(too_big(label, len(rows), width, limits))
             return None
@@ -484,3 +488,46 @@ def stage_codes(cells: pd.Series, stages: list[str]) -> tuple[pd.Series, pd.Seri
     bad = ~blank & np.isnan(value)
     numbers = pd.Series(value[codes] if len(uniq) else np.empty(0), index=cells.index, dtype=float)
     return numbers, pd.Series(bad[codes] if len(uniq) else np.empty(0, bool), index=cells.index, dtype=bool)
+
+
+def stage_label_mismatches(table: TableText, stages: list[str], pattern: str = r"stage_\d+") -> list[Issue]:
+    """Value labels of stage columns (SPSS/Stata) that name another stage than the ladder does.
+
+    A stage column keeps its codes (the stage numbers); when the file also labels them, a label
+    that differs from the ladder's name of that stage (NFC, case and surrounding spaces ignored)
+    suggests the file and study.yml number the stages differently.
+
+    Parameters
+    ----------
+    table : TableText
+        A table read from a `.sav` or `.dta` file (others have no value labels).
+    stages : list of str
+        The ladder, lowest stage first.
+    pattern : str
+        Regular expression of the stage columns' names.
+
+    Returns
+    -------
+    list of Issue
+        One per column with such labels (file and column; no row), naming the first few.
+    """
+    issues = []
+    rx = re.compile(pattern)
+    for column, labels in table.value_labels.items():
+        if not rx.fullmatch(str(column).strip()):
+            continue
+        wrong = []
+        for code, label in sorted(labels.items(), key=lambda kv: str(kv[0])):
+            try:
+                n = float(code)
+            except (TypeError, ValueError):
+                continue
+            if n == int(n) and 1 <= n <= len(stages) and _stage_key(str(label)) != _stage_key(stages[int(n) - 1]):
+                wrong.append(f"{int(n)} = '{label}' (the ladder's stage {int(n)} is '{stages[int(n) - 1]}')")
+        if wrong:
+            shown = "; ".join(wrong[:3]) + ("; ..." if len(wrong) > 3 else "")
+            loc = table.locate(None, str(column).strip())
+            issues.append(Issue(loc.file_label, None, loc.column_label,
+                                f"the value labels of this column name other stages than study.yml: {shown}. "
+                                "The stage numbers are read; check that the file and study.yml number the stages alike."))
+    return issues

@@ -104,6 +104,9 @@ class TableText:
     locate : callable
         ``locate(row, column=None) -> Location`` for a row of `frame`'s index and a column of
         `frame`.
+    value_labels : dict
+        SPSS/Stata value labels by column (code -> label), as the file declares them; empty for
+        CSV and workbooks.
     """
 
     name: str
