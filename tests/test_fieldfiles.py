@@ -211,12 +211,12 @@ def test_a_table_given_twice_is_a_problem(tmp_path):
 
 
 @pytest.mark.parametrize("fname, words", [
-    ("households.xls", "households.xls is an Excel 97-2003 workbook"),
-    ("households.ods", "households.ods is an OpenDocument spreadsheet"),
-    ("households.json", "households.json is a JSON file"),
-    ("households.parquet", "households.parquet is a file of a kind that is not read"),
-    ("Households.csv", "rename Households.csv to households.csv"),
-    ("households.XLSX", "rename households.XLSX to households.xlsx"),
+    ("households.xls", "this file: it is an Excel 97-2003 workbook, which is not read; save it as households.xlsx"),
+    ("households.ods", "it is an OpenDocument spreadsheet"),
+    ("households.json", "it is a JSON file"),
+    ("households.parquet", "it is a file of a kind that is not read"),
+    ("Households.csv", "read from households.csv: rename this file households.csv"),
+    ("households.XLSX", "rename this file households.xlsx"),
 ])
 def test_a_table_under_another_extension_is_named(tmp_path, fname, words):
     (tmp_path / fname).write_bytes(b"x")
@@ -412,3 +412,18 @@ def test_stage_labels_that_disagree_with_the_ladder_are_named():
     assert [i.column for i in issues] == ["stage_1990", "stage_2000", "stage_2010"]
     assert "2 = 'Clothes' (the ladder's stage 2 is 'Roof'); 3 = 'Roof'" in issues[0].message
     assert ff.stage_label_mismatches(_read(FORMATS / "csv", "households"), swapped) == []
+
+
+def test_a_required_table_given_nowhere_is_reported_once(tmp_path):
+    shutil.copy(FORMATS / "csv" / "sample.csv", tmp_path)
+    tables, issues = ff.read_tables(tmp_path)
+    assert list(tables) == ["sample"]
+    assert [(i.file, i.message) for i in issues] == [(
+        "households.csv", "the file is missing: every study folder needs households.csv, or the households table "
+        "as households.xlsx, households.sav, households.dta or a sheet named households in study.xlsx.")]
+    _xlsx(tmp_path / "study.xlsx", [["x"]], title="Hogares")
+    tables, issues = ff.read_tables(tmp_path)
+    assert issues[0].message.endswith("study.xlsx has the sheets Hogares, none named households.")
+    (tmp_path / "households.xls").write_bytes(b"x")  # the file that is there is named instead
+    tables, issues = ff.read_tables(tmp_path)
+    assert [i.file for i in issues] == ["households.xls"]

@@ -54,6 +54,7 @@ __all__ = [
     "read_source",
     "read_table",
     "read_tables",
+    "missing_issue",
     "workbook_sheets",
     "read_csv_table",
     "dialect_from_meta",
@@ -181,11 +182,11 @@ def find_table(folder: str | Path, name: str, limits: Limits = Limits(),
         if not dot or stem.casefold().strip() != name.casefold() or entry in wanted:
             continue
         if f".{ext.casefold()}" in FORMATS:
-            msg = f"the {name} table is read from {name}.{ext.casefold()}: rename {entry} to {name}.{ext.casefold()}."
+            msg = f"the {name} table is read from {name}.{ext.casefold()}: rename this file {name}.{ext.casefold()}."
         else:
             what = _OTHER_FORMATS.get(f".{ext.casefold()}", "a file of a kind that is not read").replace("NAME", name)
-            msg = (f"{entry} is {what}; save the table as {name}.xlsx (Excel Workbook), {name}.csv "
-                   f"(CSV UTF-8), {name}.sav or {name}.dta.")
+            msg = (f"the {name} table cannot be read from this file: it is {what}; save it as {name}.xlsx "
+                   f"(Excel Workbook), {name}.csv (CSV UTF-8), {name}.sav or {name}.dta.")
         issues.append(Issue(entry, None, None, msg))
     return None, issues
 
@@ -411,6 +412,16 @@ def read_table(folder: str | Path, name: str, dialect: CsvDialect = CsvDialect()
     return table, issues + more
 
 
+def missing_issue(name: str, sheets: list[str] | None = None) -> Issue:
+    """The issue for a required table given in no form (`sheets`: those of study.xlsx, if any)."""
+    msg = (f"the file is missing: every study folder needs {name}.csv, or the {name} table as {name}.xlsx, "
+           f"{name}.sav, {name}.dta or a sheet named {name} in {WORKBOOK}.")
+    if sheets is not None:
+        shown = ", ".join(sheets[:8]) + (", ..." if len(sheets) > 8 else "")
+        msg += f" {WORKBOOK} has {'no sheet' if not sheets else 'the sheets ' + shown}, none named {name}."
+    return Issue(f"{name}.csv", None, None, msg)
+
+
 def read_tables(folder: str | Path, names=None, dialect: CsvDialect = CsvDialect(),
                 limits: Limits = Limits()) -> tuple[dict[str, TableText], list[Issue]]:
     """Every table of a study folder that is given, as text; study.xlsx is listed once.
@@ -429,14 +440,19 @@ def read_tables(folder: str | Path, names=None, dialect: CsvDialect = CsvDialect
     Returns
     -------
     (dict of name -> TableText, list of Issue)
-        The tables read (absent ones are not in the dict), and every issue found.
+        The tables read (absent ones are not in the dict), and every issue found, including
+        `missing_issue` for a required table given nowhere.
     """
     names = list(schema.TABLES) if names is None else list(names)
     sheets, issues = workbook_sheets(folder, limits)
+    book_unread = bool(issues)  # a table may be in a study.xlsx that cannot be read: not "missing"
     tables: dict[str, TableText] = {}
     for name in names:
         source, more = find_table(folder, name, limits, sheets=sheets)
         issues += more
+        spec = schema.TABLES.get(name)
+        if source is None and not more and not book_unread and spec is not None and spec.required:
+            issues.append(missing_issue(name, sheets))
         if source is not None:
             table, more = read_source(source, dialect, limits)
             issues += more
