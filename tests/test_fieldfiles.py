@@ -229,7 +229,7 @@ def test_an_absent_table_gives_no_issue_and_a_folder_is_not_a_file(tmp_path):
     assert ff.read_table(tmp_path, "livestock") == (None, [])
     (tmp_path / "livestock.csv").mkdir()
     table, issues = ff.read_table(tmp_path, "livestock")
-    assert table is None and issues == [ff.Issue("livestock.csv", None, None, "is a folder, not a file.")]
+    assert table is None and issues == [ff.Issue("livestock.csv", None, None, "is not a file.")]
 
 
 def test_village_sheets_with_different_headers_are_reported(tmp_path):
@@ -305,10 +305,10 @@ def test_undeclared_semicolons_get_a_precise_hint(tmp_path):
     table, issues = ff.read_table(tmp_path, "households")
     assert table is None
     assert issues == [ff.Issue("households.csv", 1, None,
-                               "the columns are separated by semicolons; add `csv: {delimiter: \";\"}` to study.yml "
-                               "or save the file as 'CSV UTF-8 (comma delimited)'.")]
+                               "the columns are separated by semicolons, not commas; add `csv: {delimiter: \";\"}` "
+                               "to study.yml, or save the spreadsheet as 'CSV UTF-8 (comma delimited)'.")]
     (tmp_path / "households.csv").write_text("household_id\tcommunity\nH1\tA\n", encoding="utf-8")
-    assert "separated by tabs; add `csv: {delimiter: \"\\t\"}`" in ff.read_table(tmp_path, "households")[1][0].message
+    assert "separated by tabs, not commas; add `csv: {delimiter: \"\\t\"}`" in ff.read_table(tmp_path, "households")[1][0].message
     (tmp_path / "households.csv").write_text("household_id\nH1;2\n", encoding="utf-8")
     assert ff.read_table(tmp_path, "households")[1] == []  # a one-column table is not a semicolon file
 
@@ -419,8 +419,8 @@ def test_a_required_table_given_nowhere_is_reported_once(tmp_path):
     tables, issues = ff.read_tables(tmp_path)
     assert list(tables) == ["sample"]
     assert [(i.file, i.message) for i in issues] == [(
-        "households.csv", "the file is missing: every study folder needs households.csv, or the households table "
-        "as households.xlsx, households.sav, households.dta or a sheet named households in study.xlsx.")]
+        "households.csv", "the file is missing: every study folder needs households.csv. It may also be given as "
+        "households.xlsx, households.sav, households.dta or a sheet named households in study.xlsx.")]
     _xlsx(tmp_path / "study.xlsx", [["x"]], title="Hogares")
     tables, issues = ff.read_tables(tmp_path)
     assert issues[0].message.endswith("study.xlsx has the sheets Hogares, none named households.")

@@ -103,8 +103,8 @@ def detect_dialect(text: str, label: str, dialect: CsvDialect = CsvDialect()) ->
             if counts[best] > 1:
                 shown = "\\t" if best == "\t" else best
                 issues.append(Issue(label, 1, None,
-                                    f"the columns are separated by {_DELIMITERS[best]}; add `csv: {{delimiter: \"{shown}\"}}` "
-                                    "to study.yml or save the file as 'CSV UTF-8 (comma delimited)'."))
+                                    f"the columns are separated by {_DELIMITERS[best]}, not commas; add `csv: {{delimiter: \"{shown}\"}}` "
+                                    "to study.yml, or save the spreadsheet as 'CSV UTF-8 (comma delimited)'."))
                 delimiter = best
     if dialect.decimal is None:
         frame = _parse_csv(text, delimiter)

@@ -158,7 +158,7 @@ def find_table(folder: str | Path, name: str, limits: Limits = Limits(),
     for ext in FORMATS:
         p = folder / f"{name}{ext}"
         if p.is_dir():
-            issues.append(Issue(p.name, None, None, "is a folder, not a file."))
+            issues.append(Issue(p.name, None, None, "is not a file."))
         elif p.is_file():
             found.append(Source(name, p, ext[1:]))
     if sheets is ...:
@@ -414,7 +414,7 @@ def read_table(folder: str | Path, name: str, dialect: CsvDialect = CsvDialect()
 
 def missing_issue(name: str, sheets: list[str] | None = None) -> Issue:
     """The issue for a required table given in no form (`sheets`: those of study.xlsx, if any)."""
-    msg = (f"the file is missing: every study folder needs {name}.csv, or the {name} table as {name}.xlsx, "
+    msg = (f"the file is missing: every study folder needs {name}.csv. It may also be given as {name}.xlsx, "
            f"{name}.sav, {name}.dta or a sheet named {name} in {WORKBOOK}.")
     if sheets is not None:
         shown = ", ".join(sheets[:8]) + (", ..." if len(sheets) > 8 else "")
