@@ -14,12 +14,13 @@ import openpyxl
 import pandas as pd
 import pyreadstat
 import pytest
+import yaml
 
 from stagesofprogress import fieldfiles as ff
 
 FORMATS = Path(__file__).resolve().parent / "studies" / "formats"
 TABLES = ("households", "sample", "reasons")
-SUBS = ("xlsx", "sav", "dta", "workbook")
+SUBS = ("semicolon", "xlsx", "sav", "dta", "workbook")
 
 
 def _maker():
@@ -29,7 +30,15 @@ def _maker():
     return mod
 
 
+def _dialect(folder: Path) -> ff.CsvDialect:
+    dialect, issues = ff.dialect_from_meta(yaml.safe_load((Path(folder) / "study.yml").read_text(encoding="utf-8")))
+    assert issues == []
+    return dialect
+
+
 def _read(folder, name, **kw) -> ff.TableText:
+    if "dialect" not in kw and (Path(folder) / "study.yml").exists():
+        kw["dialect"] = _dialect(folder)
     table, issues = ff.read_table(folder, name, **kw)
     assert issues == [], issues
     assert table is not None
@@ -55,6 +64,7 @@ def test_committed_formats_read_to_the_csv_cells(sub, name):
     ref = _read(FORMATS / "csv", name)
     got = _read(FORMATS / sub, name)
     pd.testing.assert_frame_equal(got.frame, ref.frame)
+    assert (FORMATS / sub / "study.yml").read_text().startswith((FORMATS / "csv" / "study.yml").read_text())
     assert got.header == ref.header
     assert got.name == name
     assert all(str(t) == "str" for t in got.frame.dtypes)
@@ -64,7 +74,8 @@ def test_formats_written_afresh_read_to_the_committed_csv_cells(tmp_path):
     _maker().main(tmp_path)
     for name in TABLES:
         ref = _read(FORMATS / "csv", name)
-        assert (tmp_path / "csv" / f"{name}.csv").read_bytes() == (FORMATS / "csv" / f"{name}.csv").read_bytes()
+        for sub in ("csv", "semicolon"):
+            assert (tmp_path / sub / f"{name}.csv").read_bytes() == (FORMATS / sub / f"{name}.csv").read_bytes()
         for sub in SUBS:
             pd.testing.assert_frame_equal(_read(tmp_path / sub, name).frame, ref.frame, obj=f"{sub}/{name}")
 

@@ -2,7 +2,8 @@
 
     python tests/studies/formats/make_formats.py
 
-`csv/` is the study as CSV; `xlsx/` has one workbook per table, `sav/` SPSS files and `dta/`
+`csv/` is the study as CSV; `semicolon/` the same CSV with semicolons and decimal commas (and
+`csv: {delimiter: ";", decimal: ","}` in its study.yml); `xlsx/` has one workbook per table, `sav/` SPSS files and `dta/`
 Stata files (community, region and reason as value-labelled codes; in SPSS the stage columns
 carry the ladder's names as value labels); `workbook/` holds every table in one `study.xlsx`,
 the households on one sheet per village. Every folder reads to the same text cells, so the
@@ -13,6 +14,7 @@ openpyxl writes floats with `%.16g`, so a 17-digit value would change in `xlsx/`
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -77,6 +79,8 @@ L05,2000,2010,health
 """
 
 TABLES = {"households": HOUSEHOLDS, "sample": SAMPLE, "reasons": REASONS}
+SUBFOLDERS = ("csv", "semicolon", "xlsx", "sav", "dta", "workbook")
+SEMICOLON_YML = 'csv: {delimiter: ";", decimal: ","}\n'
 STAGES = ["Food", "Clothes", "Roof", "Small animals", "Land", "Cattle"]
 LABELLED = ("community", "region", "reason")  # text columns stored as value-labelled codes
 
@@ -122,18 +126,26 @@ def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
     wb.save(path)
 
 
+def semicolon_csv(text: str) -> str:
+    """The CSV as a spreadsheet in a decimal-comma locale saves it: semicolons, decimal commas."""
+    number = re.compile(r"[+-]?\d+\.\d+(?:[eE][+-]?\d+)?")
+    return "\n".join(";".join(c.replace(".", ",") if number.fullmatch(c) else c for c in line.split(","))
+                     for line in text.split("\n"))
+
+
 def main(out: Path = HERE) -> None:
-    """Write the five folders under `out` (default: beside this script)."""
+    """Write the six folders under `out` (default: beside this script)."""
     out = Path(out)
     typed = frames()
-    for sub in ("csv", "xlsx", "sav", "dta", "workbook"):
+    for sub in SUBFOLDERS:
         d = out / sub
         if d.exists():
             shutil.rmtree(d)
         d.mkdir()
-        (d / "study.yml").write_text(STUDY_YML, encoding="utf-8")
+        (d / "study.yml").write_text(STUDY_YML + (SEMICOLON_YML if sub == "semicolon" else ""), encoding="utf-8")
     for name, text in TABLES.items():
         (out / "csv" / f"{name}.csv").write_text(text, encoding="utf-8")
+        (out / "semicolon" / f"{name}.csv").write_text(semicolon_csv(text), encoding="utf-8")
         write_xlsx(out / "xlsx" / f"{name}.xlsx", {name: typed[name]})
         df, labels = coded(typed[name])
         spss_labels = dict(labels)
