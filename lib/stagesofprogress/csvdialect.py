@@ -96,26 +96,39 @@ def detect_dialect(text: str, label: str, dialect: CsvDialect = CsvDialect()) ->
     issues: list[Issue] = []
     delimiter = dialect.delimiter
     if delimiter is None:
-        delimiter = ","
-        if len(_first_record(text, ",")) <= 1:
-            counts = {d: len(_first_record(text, d)) for d in _DELIMITERS if d != ","}
-            best = max(counts, key=lambda d: counts[d])
-            if counts[best] > 1:
-                shown = "\\t" if best == "\t" else best
-                issues.append(Issue(label, 1, None,
-                                    f"the columns are separated by {_DELIMITERS[best]}, not commas; add `csv: {{delimiter: \"{shown}\"}}` "
-                                    "to study.yml, or save the spreadsheet as 'CSV UTF-8 (comma delimited)'."))
-                delimiter = best
+        delimiter, hint = _delimiter_hint(text, label)
+        issues += hint
     if dialect.decimal is None:
         frame = _parse_csv(text, delimiter)
         if isinstance(frame, pd.DataFrame):
-            for column in frame.columns:
-                row = _decimal_comma_row(frame[column])
-                if row is not None:
-                    issues.append(Issue(label, row, str(column),
-                                        f"decimal commas in column {column} (row {row}): add `decimal: \",\"` under "
-                                        "`csv:` in study.yml (e.g. `csv: {delimiter: \";\", decimal: \",\"}`) or save "
-                                        "the numbers with decimal points."))
+            issues += _decimal_hints(frame, label)
+    return issues
+
+
+def _delimiter_hint(text: str, label: str) -> tuple[str, list[Issue]]:
+    """The delimiter the header uses, and a hint when it is not a comma."""
+    if len(_first_record(text, ",")) > 1:
+        return ",", []
+    counts = {d: len(_first_record(text, d)) for d in _DELIMITERS if d != ","}
+    best = max(counts, key=lambda d: counts[d])
+    if counts[best] <= 1:
+        return ",", []
+    shown = "\\t" if best == "\t" else best
+    return best, [Issue(label, 1, None,
+                        f"the columns are separated by {_DELIMITERS[best]}, not commas; add `csv: {{delimiter: \"{shown}\"}}` "
+                        "to study.yml, or save the spreadsheet as 'CSV UTF-8 (comma delimited)'.")]
+
+
+def _decimal_hints(frame: pd.DataFrame, label: str) -> list[Issue]:
+    """One hint per column whose numbers are written with decimal commas."""
+    issues = []
+    for column in frame.columns:
+        row = _decimal_comma_row(frame[column])
+        if row is not None:
+            issues.append(Issue(label, row, str(column),
+                                f"decimal commas in column {column} (row {row}): add `decimal: \",\"` under "
+                                "`csv:` in study.yml (e.g. `csv: {delimiter: \";\", decimal: \",\"}`) or save "
+                                "the numbers with decimal points."))
     return issues
 
 
@@ -203,15 +216,17 @@ def read_csv_table(path: str | Path, name: str, dialect: CsvDialect = CsvDialect
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         return None, [Issue(label, line, None, "is not UTF-8 text; export the spreadsheet as 'CSV UTF-8'.")]
-    hints = detect_dialect(text, label, dialect)
-    if dialect.delimiter is None and any(h.row == 1 and h.column is None for h in hints):
-        return None, hints
-    issues += hints
-    delimiter = dialect.delimiter or ","
-    header = [h.strip() for h in _first_record(text, delimiter)]
+    delimiter, issues = dialect.delimiter, []
+    if delimiter is None:
+        delimiter, issues = _delimiter_hint(text, label)
     frame = _parse_csv(text, delimiter, nrows=limits.rows + 1)
     if isinstance(frame, tuple):
         return None, issues + [Issue(label, frame[0], None, frame[1])]
+    if dialect.decimal is None:
+        issues += _decimal_hints(frame, label)
+    if dialect.delimiter is None and delimiter != ",":
+        return None, issues  # every column would be wrong: the hints are the answer
+    header = [h.strip() for h in _first_record(text, delimiter)]
     big = too_big(label, len(frame), max(len(frame.columns), len(header)), limits)
     if big:
         return None, issues + [big]
