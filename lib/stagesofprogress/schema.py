@@ -150,6 +150,14 @@ def register(table: Table) -> Table:
 
 STUDY_KEYS = STUDY_KEYS + (
     StudyKey(
+        "csv",
+        "How the CSV tables are written (optional): `csv: {delimiter: \";\", decimal: \",\"}` for spreadsheets that "
+        "save semicolon-separated CSV with decimal commas. `delimiter` is one of `,` `;` `|` or a tab (`\"\\t\"`); "
+        "`decimal` is `.` or `,` (a decimal comma is read only in cells that are numbers written so). Default: "
+        "commas and decimal points.",
+        required=False,
+    ),
+    StudyKey(
         "reasons",
         "Vocabulary of reasons.csv (optional): a mapping reason code (snake_case) -> label as a reader "
         "should see it, e.g. `health: Health`. Codes are snake_case (a-z, 0-9, _; a letter first); when the "
@@ -257,33 +265,35 @@ SAMPLE = register(
         ),
         columns=(
             Column("household_id", "string", "Household (as in households.csv).", unique=True, references="households.household_id"),
-            Column("male_head", "flag", "1 if the head of household is a man (the paper's 'Gender').", blank_ok=True),
-            Column("age_head", "integer", "Age of the head of household, years (models use its square).", blank_ok=True, minimum=14, maximum=110),
+            Column("male_head", "flag", "1 if the head of household is a man (the paper's 'Gender').", required=False, blank_ok=True),
+            Column("age_head", "integer", "Age of the head of household, years (models use its square).", required=False, blank_ok=True, minimum=14, maximum=110),
             Column(
                 "education_level", "integer",
                 "Schooling of the head: 0 none, 1 primary, 2 secondary, 3 higher (Tables 4-5 'Level of education').",
-                blank_ok=True, minimum=0, maximum=3,
+                required=False, blank_ok=True, minimum=0, maximum=3,
             ),
-            Column("above_primary", "flag", "1 if education_level >= 2, i.e. above primary level (Table 7).", blank_ok=True),
-            Column("prop_children_school", "number", "Proportion of the household's school-age children attending school (0-1).", blank_ok=True, minimum=0, maximum=1),
-            Column("relatives_outside", "flag", "1 if relatives working outside the community support the household.", blank_ok=True),
-            Column("land_ha", "number", "Land owned, hectares, 2004 (models use its natural log; > 0).", blank_ok=True, minimum=0),
-            Column("beef_cattle", "integer", "Beef cattle owned in 2004, head (all breeds).", blank_ok=True, minimum=0),
-            Column("dairy_cattle", "integer", "Dairy cattle owned in 2004, head (all breeds).", blank_ok=True, minimum=0),
-            Column("sheep", "integer", "Sheep owned in 2004, head (all breeds).", blank_ok=True, minimum=0),
-            Column("camelids", "integer", "Alpacas and llamas owned in 2004, head.", blank_ok=True, minimum=0),
-            Column("livestock_income_share", "number", "Proportion of household income from livestock (0-1).", blank_ok=True, minimum=0, maximum=1),
-            Column("dependency_ratio", "number", "Dependants (under 15 or over 64) per household member (0-1).", blank_ok=True, minimum=0, maximum=1),
-            Column("multiple_activities", "flag", "1 if the household is involved in more than one income-generating activity.", blank_ok=True),
-            Column("family_size", "integer", "Number of household members.", blank_ok=True, minimum=1),
+            Column("above_primary", "flag", "1 if education_level >= 2, i.e. above primary level (Table 7).", required=False, blank_ok=True),
+            Column("prop_children_school", "number", "Proportion of the household's school-age children attending school (0-1).", required=False, blank_ok=True, minimum=0, maximum=1),
+            Column("relatives_outside", "flag", "1 if relatives working outside the community support the household.", required=False, blank_ok=True),
+            Column("land_ha", "number", "Land owned, hectares, 2004 (models use its natural log; > 0).", required=False, blank_ok=True, minimum=0),
+            Column("beef_cattle", "integer", "Beef cattle owned in 2004, head (all breeds).", required=False, blank_ok=True, minimum=0),
+            Column("dairy_cattle", "integer", "Dairy cattle owned in 2004, head (all breeds).", required=False, blank_ok=True, minimum=0),
+            Column("sheep", "integer", "Sheep owned in 2004, head (all breeds).", required=False, blank_ok=True, minimum=0),
+            Column("camelids", "integer", "Alpacas and llamas owned in 2004, head.", required=False, blank_ok=True, minimum=0),
+            Column("livestock_income_share", "number", "Proportion of household income from livestock (0-1).", required=False, blank_ok=True, minimum=0, maximum=1),
+            Column("dependency_ratio", "number", "Dependants (under 15 or over 64) per household member (0-1).", required=False, blank_ok=True, minimum=0, maximum=1),
+            Column("multiple_activities", "flag", "1 if the household is involved in more than one income-generating activity.", required=False, blank_ok=True),
+            Column("family_size", "integer", "Number of household members.", required=False, blank_ok=True, minimum=1),
             Column(
                 "improved_breed", "flag",
                 "1 if the household owns any improved dairy cattle, beef cattle or sheep now (Table 7's outcome); "
                 "equals what livestock.csv says for the survey year when the study has livestock.csv.",
-                blank_ok=True,
+                required=False, blank_ok=True,
             ),
         ),
-        notes="Columns other than household_id are optional for a study's own chapters; extra columns are kept.",
+        notes=("Only household_id is required: every other column is optional, and a model uses the columns its "
+               "specification in study.yml names. The columns listed are those the Peru replication uses; any other "
+               "characteristic a team records is kept as an extra column and may be named by a model."),
     )
 )
 

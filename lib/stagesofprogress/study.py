@@ -23,7 +23,9 @@ import pandas as pd
 
 from . import schema
 from .checks import check_keys, check_tables
-from .csvfile import Cells, check_text, read_table
+from .csvfile import Cells, check_text
+from .fieldfiles import stage_codes
+from .studytables import dialect_problems, read_tables, relocate
 from .problem import MAX_ROWS_PER_CHECK, Problem, StudyError, report_rows, rows_of
 from .studyfile import MAX_YAML_BYTES, read_bytes
 from .yamlfile import YamlRefused, load as load_yaml
@@ -105,7 +107,8 @@ def periods(time_points: list[int]) -> list[tuple[int, int]]:
 
 def _check_study_yml(folder: Path, problems: list[Problem], valid: dict) -> tuple[dict | None, dict]:
     """(settings, lines) of study.yml: settings are None unless every key is valid;
-    `valid` receives the keys that are, so the tables can still be checked."""
+    `valid` receives the keys that are, so the tables can still be checked (and the mapping
+    as read, under "_raw", for the settings the readers of the tables need)."""
     f = "study.yml"
     p = folder / f
     if not p.exists() and not p.is_symlink():
@@ -134,6 +137,7 @@ def _check_study_yml(folder: Path, problems: list[Problem], valid: dict) -> tupl
     if not isinstance(meta, dict):
         problems.append(Problem(f, None, None, "must be a mapping of keys (title, time_points, stages, poverty_cutoff)."))
         return None, {}
+    valid["_raw"] = meta
     ok = check_keys(meta, lines, folder, problems, valid)
     return (meta if ok else None), lines
 
@@ -152,8 +156,10 @@ def _check_columns(cells: Cells, table: schema.Table, years, fname, problems) ->
         # rather than reporting every column as missing
         for sep, name in ((";", "semicolons"), ("\t", "tabs")):
             if header[0].count(sep) >= 1 and header[0] not in [c.name for c in table.columns]:
-                problems.append(Problem(fname, 1, None, f"the columns are separated by {name}, not commas; "
-                                        "save the spreadsheet as 'CSV UTF-8 (comma delimited)'."))
+                shown = "\\t" if sep == "\t" else sep
+                problems.append(Problem(fname, 1, None, f"the columns are separated by {name}, not commas; add "
+                                        f"`csv: {{delimiter: \"{shown}\"}}` to study.yml, or save the spreadsheet "
+                                        "as 'CSV UTF-8 (comma delimited)'."))
                 return []
     seen: set[str] = set()
     dups = []
@@ -192,8 +198,10 @@ def _check_columns(cells: Cells, table: schema.Table, years, fname, problems) ->
     return usable
 
 
-def _check_values(cells: Cells, col: schema.Column, fname, problems, n_stages=None, stages_label=""):
+def _check_values(cells: Cells, col: schema.Column, fname, problems, n_stages=None, stages=None):
     rownums = cells.rownums
+    if col.kind == "stage" and stages:  # a stage cell may hold the stage's name as the ladder writes it
+        cells._numbers[col.name] = stage_codes(cells.series(col.name), stages)[0].to_numpy()
     blank = cells.blank(col.name)
     if not col.blank_ok and blank.any():
         report_rows(problems, fname, col.name, rows_of(blank, rownums), lambda r: "this cell is empty; a value is required.", "empty cell")
@@ -210,8 +218,9 @@ def _check_values(cells: Cells, col: schema.Column, fname, problems, n_stages=No
 
         notnum = filled & np.isnan(num)
         if notnum.any():
-            what = {"stage": "a stage number", "flag": "0 or 1", "integer": "a whole number", "number": "a number"}[col.kind]
-            report_rows(problems, fname, col.name, rows_of(notnum, rownums), lambda r: f"'{val(r)}' is not {what}.", f"not {what}")
+            what = {"stage": "a stage number" if not stages else "neither a stage number nor a stage name", "flag": "0 or 1", "integer": "a whole number", "number": "a number"}[col.kind]
+            say = (lambda r: f"'{val(r)}' is {what}.") if col.kind == "stage" and stages else (lambda r: f"'{val(r)}' is not {what}.")
+            report_rows(problems, fname, col.name, rows_of(notnum, rownums), say, what if col.kind == "stage" and stages else f"not {what}")
         isnum = filled & ~np.isnan(num)
         if col.kind in ("integer", "flag", "stage"):
             with np.errstate(invalid="ignore"):
@@ -319,16 +328,16 @@ def _name_columns() -> dict[str, set[str]]:
     return {t.name: {c.name for c in t.columns if c.kind == "string"} for t in schema.TABLES.values()}
 
 
-def _read_tables(folder: Path, years, n_stages, problems) -> dict:
+def _read_tables(folder: Path, years, stages, valid: dict, lines: dict, problems) -> tuple[dict, dict]:
+    """Every table given, checked column by column: (name -> (Cells, columns, spec), located)."""
     read: dict[str, tuple[Cells, list[schema.Column], schema.Table]] = {}
     names = _name_columns()
+    dialect, bad = dialect_problems(valid.get("_raw"), lines)
+    problems += bad
+    cells_of, located = read_tables(folder, dialect, problems)
+    n_stages = len(stages) if stages else None
     for spec in schema.TABLES.values():
-        p = folder / spec.filename
-        if not p.exists() and not p.is_symlink():
-            if spec.required:
-                problems.append(Problem(spec.filename, None, None, f"the file is missing: every study folder needs {spec.filename}."))
-            continue
-        df = read_table(folder, spec.filename, problems)
+        df = cells_of.get(spec.name)
         if df is None:
             continue
         if len(df) < spec.min_rows:
@@ -341,9 +350,9 @@ def _read_tables(folder: Path, years, n_stages, problems) -> dict:
         else:
             cols = _check_columns(df, spec, years, spec.filename, problems)
         for col in cols:
-            _check_values(df, col, spec.filename, problems, n_stages=n_stages)
+            _check_values(df, col, spec.filename, problems, n_stages=n_stages, stages=stages)
         read[spec.name] = (df, cols, spec)
-    return read
+    return read, located
 
 
 def check(path: str | Path) -> Report:
@@ -360,10 +369,11 @@ def check(path: str | Path) -> Report:
         meta, lines = _check_study_yml(folder, found, valid)
         # stage columns are checked whenever time_points (and stages) are valid, even if other keys are not
         years = valid.get("time_points", [])
-        n_stages = len(valid["stages"]) if "stages" in valid else None
-        read = _read_tables(folder, years, n_stages, found)
+        stages = [str(x) for x in valid["stages"]] if "stages" in valid else None
+        read, located = _read_tables(folder, years, stages, valid, lines, found)
         _check_references(read, found)
         check_tables(meta or {}, lines, read, valid, found)
+        found = relocate(found, located)
     except OSError as e:  # a folder that cannot be listed, a disk that fails while reading
         found.append(Problem(str(folder), None, None, f"cannot be read: {e.strerror or e}."))
         meta = None

@@ -335,7 +335,7 @@ case("empty_sample", 1, ["sample.csv: the file is empty"], {"sample.csv": ""})
 case("header_only_reasons", 1, ["reasons.csv: has a header but no rows"], {"reasons.csv": "household_id,start,end,reason\n"})
 case("stage_infinity", 1, ["households.csv, row 2, column stage_1979: stage inf is above the ladder"],
      {"households.csv": hh_row(2, "H01,Alto,North,inf,1,1")})
-case("stage_hex", 1, ["households.csv, row 2, column stage_1979: '0x3' is not a stage number."],
+case("stage_hex", 1, ["households.csv, row 2, column stage_1979: '0x3' is neither a stage number nor a stage name."],
      {"households.csv": hh_row(2, "H01,Alto,North,0x3,1,1")})
 case("long_cell_extra_column", 0, ["valid"],
      {"households.csv": "\n".join(l + (",notes" if i == 0 else "," + "x" * 200_000 if i == 1 else ",")
