@@ -360,3 +360,37 @@ PRODUCTION = register(
         ),
     )
 )
+
+STUDY_KEYS = STUDY_KEYS + (
+    StudyKey(
+        "prosperity_cutoff",
+        "Integer (optional): stages from this one up are prosperous, a third status above not poor "
+        "(poverty_cutoff < prosperity_cutoff <= number of stages). `sop tables` then writes status_movements.csv.",
+        required=False,
+    ),
+)
+
+LADDERS = register(
+    Table(
+        name="ladders",
+        filename="ladders.csv",
+        description=(
+            "Ladders of communities whose meeting defined its own stages and lines: one row per community and "
+            "stage. A community not listed here uses the ladder of study.yml (stages, poverty_cutoff, "
+            "prosperity_cutoff)."
+        ),
+        columns=(
+            Column("community", "string", "Community (as in households.csv) the ladder belongs to."),
+            Column("stage", "integer", "Stage number on the community's ladder: 1, 2, 3 ... without gaps.", minimum=1, maximum=100),
+            Column("name", "string", "The stage's name as the community's meeting gave it (stage cells of households.csv may hold it)."),
+            Column("poor", "flag", "1 for the stages at or below the community's poverty line, 0 above (at least one of each)."),
+            Column("prosperous", "flag", "1 for the stages at or above the community's prosperity line, 0 below (optional; the line is above the poverty line).", required=False, blank_ok=True),
+        ),
+        notes=(
+            "Stage numbers of households.csv are checked against each community's own ladder; poverty status, "
+            "movements and status movements use each community's own lines. Tables of stages (transition matrices, "
+            "assets by stage, the stage chain) compare stage numbers, so they cover only households on study.yml's "
+            "ladder when communities have their own."
+        ),
+    )
+)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import schema
+from . import ladders, schema
 from .checks import check_keys, check_tables
 from .csvfile import Cells, check_text
 from .fieldfiles import stage_codes
@@ -49,6 +49,46 @@ class Study:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    #: Communities with a ladder of their own (ladders.csv): community -> `ladders.Ladder`.
+    ladders: dict = field(default_factory=dict)
+    #: study.yml's prosperity line (stages from it up are prosperous), or None.
+    prosperity_cutoff: int | None = None
+
+    @property
+    def ladder(self) -> ladders.Ladder:
+        """The ladder of study.yml, which every community without its own uses."""
+        return ladders.Ladder(tuple(self.stages), self.poverty_cutoff, self.prosperity_cutoff)
+
+    def cutoffs(self) -> np.ndarray:
+        """Each household's poverty cutoff (its community's, else study.yml's), as floats."""
+        if not self.ladders:
+            return np.full(len(self.households), float(self.poverty_cutoff))
+        return ladders.per_household(self.households["community"], self.ladders, self.ladder, "poverty_cutoff")
+
+    def prosperity_lines(self) -> np.ndarray:
+        """Each household's prosperity line (NaN where its ladder has none)."""
+        if not self.ladders:
+            line = np.nan if self.prosperity_cutoff is None else float(self.prosperity_cutoff)
+            return np.full(len(self.households), line)
+        return ladders.per_household(self.households["community"], self.ladders, self.ladder, "prosperity_cutoff")
+
+    @property
+    def has_prosperity(self) -> bool:
+        """True when study.yml or a community's ladder draws a prosperity line."""
+        return self.prosperity_cutoff is not None or any(l.prosperity_cutoff for l in self.ladders.values())
+
+    @property
+    def one_ladder(self) -> bool:
+        """True when every household is placed on the same ladder (stage numbers compare across communities)."""
+        used = set(pd.unique(self.households["community"])) if self.ladders else set()
+        return all(self.ladders[c] == self.ladder for c in used if c in self.ladders)
+
+    def on_study_ladder(self) -> np.ndarray:
+        """Households whose community uses study.yml's ladder (a bool per household)."""
+        if not self.ladders:
+            return np.ones(len(self.households), dtype=bool)
+        other = [c for c, l in self.ladders.items() if l != self.ladder]
+        return ~self.households["community"].isin(other).to_numpy()
 
     @property
     def survey_year(self) -> int:
@@ -198,10 +238,17 @@ def _check_columns(cells: Cells, table: schema.Table, years, fname, problems) ->
     return usable
 
 
-def _check_values(cells: Cells, col: schema.Column, fname, problems, n_stages=None, stages=None):
+def _check_values(cells: Cells, col: schema.Column, fname, problems, n_stages=None, stages=None, own=None):
+    """Check every cell of a column; `own` = (community per row, ladders) when communities have their own."""
     rownums = cells.rownums
+    row_max = None
     if col.kind == "stage" and stages:  # a stage cell may hold the stage's name as the ladder writes it
-        cells._numbers[col.name] = stage_codes(cells.series(col.name), stages)[0].to_numpy()
+        if own:
+            community, lads = own
+            cells._numbers[col.name] = ladders.stage_numbers(cells, col.name, community, lads, stages)
+            row_max = ladders.per_household(community, lads, ladders.Ladder(tuple(stages), 1), "n_stages")
+        else:
+            cells._numbers[col.name] = stage_codes(cells.series(col.name), stages)[0].to_numpy()
     blank = cells.blank(col.name)
     if not col.blank_ok and blank.any():
         report_rows(problems, fname, col.name, rows_of(blank, rownums), lambda r: "this cell is empty; a value is required.", "empty cell")
@@ -240,7 +287,16 @@ def _check_values(cells: Cells, col: schema.Column, fname, problems, n_stages=No
                 msg = (lambda r: f"stage {nval(r):g} is below the ladder: stages run from 1 to {n_stages}.") if col.kind == "stage" else \
                       (lambda r: f"{nval(r):g} is below the smallest allowed value, {lo:g}.")
                 report_rows(problems, fname, col.name, rows_of(below, rownums), msg, f"below {lo:g}")
-        if hi is not None:
+        if row_max is not None:
+            above = isnum & (num > row_max)
+            if above.any():
+                def msg(r):
+                    i = np.searchsorted(rownums, r)
+                    c = str(own[0][i])
+                    whose = f"the ladder of community '{c}'" if c in own[1] else "the ladder of study.yml"
+                    return f"stage {num[i]:g} is above {whose}: it has only {row_max[i]:g} stages."
+                report_rows(problems, fname, col.name, rows_of(above, rownums), msg, "above the community's ladder")
+        elif hi is not None:
             above = isnum & (num > hi)
             if above.any():
                 msg = (lambda r: f"stage {nval(r):g} is above the ladder: it has only {n_stages} stages.") if col.kind == "stage" else \
@@ -336,7 +392,16 @@ def _read_tables(folder: Path, years, stages, valid: dict, lines: dict, problems
     problems += bad
     cells_of, located = read_tables(folder, dialect, problems)
     n_stages = len(stages) if stages else None
-    for spec in schema.TABLES.values():
+    own = None
+    order = sorted(schema.TABLES.values(), key=lambda t: t.name != "ladders")  # ladders first: stages need them
+    for spec in order:
+        if spec.name == "households" and "ladders" in read and stages:
+            hh = cells_of.get("households")
+            comms = set(hh.series("community")) if hh is not None and "community" in hh.columns else None
+            lads = ladders.parse(read["ladders"][0], comms, problems)
+            valid["ladders"] = lads
+            if lads and comms is not None:
+                own = (hh.series("community").to_numpy(dtype=object), lads)
         df = cells_of.get(spec.name)
         if df is None:
             continue
@@ -350,8 +415,10 @@ def _read_tables(folder: Path, years, stages, valid: dict, lines: dict, problems
         else:
             cols = _check_columns(df, spec, years, spec.filename, problems)
         for col in cols:
-            _check_values(df, col, spec.filename, problems, n_stages=n_stages, stages=stages)
+            _check_values(df, col, spec.filename, problems, n_stages=n_stages, stages=stages,
+                          own=own if spec.name == "households" else None)
         read[spec.name] = (df, cols, spec)
+    read = {name: read[name] for name in schema.TABLES if name in read}
     return read, located
 
 
@@ -393,6 +460,8 @@ def check(path: str | Path) -> Report:
         tables=frames,
         meta=meta,
         warnings=warnings,
+        ladders=valid.get("ladders") or {},
+        prosperity_cutoff=meta.get("prosperity_cutoff"),
     )
     return Report([], warnings, study)
 
