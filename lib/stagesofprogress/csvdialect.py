@@ -26,7 +26,7 @@ __all__ = ["dialect_from_meta", "detect_dialect", "read_csv_table"]
 _DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 _DECIMAL_COMMA = re.compile(r"\s*[+-]?(?:\d+,\d*|,\d+)(?:[eE][+-]?\d+)?\s*")
 _COMMA_NUMBER = re.compile(r"\s*[+-]?\d+,\d+\s*")
-_PLAIN_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
+_PLAIN_INTEGER = re.compile(r"\s*[+-]?(?:\d+|\d+\.?\d*[eE][+-]?\d+)\s*")  # 2, 1e-05: no decimal mark
 
 
 def dialect_from_meta(meta: dict) -> tuple[CsvDialect, list[Issue]]:

@@ -125,6 +125,14 @@ def _cell_ref(table: TableText, row: int) -> str:
     return f"{file}, row {r}" if ", sheet " in file else f"{file} (row {r})"
 
 
+def _file_ref(table: TableText) -> str:
+    """How a message names another table: its file, and its sheets when it is part of study.xlsx."""
+    if table.source_file != fieldfiles.WORKBOOK or not table.sheet:
+        return table.source_file
+    many = ", " in table.sheet
+    return f"{table.source_file} (sheet{'s' if many else ''} {table.sheet})"
+
+
 def relocate(problems: list[Problem], located: dict[str, TableText]) -> list[Problem]:
     """Problems with the file, sheet, row and column of the file each table was read from."""
     if not located:
@@ -143,7 +151,7 @@ def relocate(problems: list[Problem], located: dict[str, TableText]) -> list[Pro
         msg = _FILE_ROW.sub(file_row, msg)
         for fname, t in located.items():
             if fname in msg:
-                msg = re.sub(rf"\b{re.escape(fname)}\b", t.locate(None).file_label, msg)
+                msg = re.sub(rf"\b{re.escape(fname)}\b", lambda m, t=t: _file_ref(t), msg)
         if table is not None:
             file, row, column = _where(table, p.row, p.column)
             out.append(Problem(file, row, column, msg, p.severity))
