@@ -182,3 +182,89 @@ def test_names_that_differ_otherwise_are_not_look_alikes(tmp_path):
     folder = copy(tmp_path)
     r = check(folder)
     assert r.valid and not [w for w in messages(r, warnings=True) if "differ only" in w]
+
+
+# --------------------------------------------------------------------------- templates
+
+TEMPLATES = STUDIES.parent.parent / "chapters" / "templates"
+
+
+def test_the_classroom_templates_are_a_valid_study(tmp_path):
+    csvs = tmp_path / "csv"
+    book = tmp_path / "xlsx"
+    csvs.mkdir()
+    book.mkdir()
+    for f in ("study.yml", "households.csv", "sample.csv", "reasons.csv"):
+        shutil.copy(TEMPLATES / f, csvs / f)
+    for f in ("study.yml", "study.xlsx"):
+        shutil.copy(TEMPLATES / f, book / f)
+    for folder in (csvs, book):
+        r = check(folder)
+        assert r.valid and not r.warnings, (folder.name, messages(r), messages(r, warnings=True))
+    a, b = check(csvs).study, check(book).study
+    pd.testing.assert_frame_equal(a.households, b.households)
+    assert "- ..." not in (TEMPLATES / "study.yml").read_text(encoding="utf-8")
+
+
+def test_the_workbook_template_holds_the_csv_templates():
+    wb = openpyxl.load_workbook(TEMPLATES / "study.xlsx", read_only=True)
+    for name in ("households", "sample", "reasons", "ladder"):
+        rows = [["" if v is None else str(v) for v in row] for row in wb[name].iter_rows(values_only=True)]
+        csv_rows = pd.read_csv(TEMPLATES / f"{name}.csv", dtype=str, keep_default_na=False).values.tolist()
+        header = (TEMPLATES / f"{name}.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+        assert rows[0] == header and rows[1:] == csv_rows, name
+    stages = [r[1] for r in pd.read_csv(TEMPLATES / "ladder.csv").itertuples(index=False)]
+    assert check_template_stages(stages)
+
+
+def check_template_stages(stages) -> bool:
+    import yaml
+
+    meta = yaml.safe_load((TEMPLATES / "study.yml").read_text(encoding="utf-8"))
+    ladder = pd.read_csv(TEMPLATES / "ladder.csv")
+    return meta["stages"] == list(stages) and meta["poverty_cutoff"] == int(ladder["poor"].sum())
+
+
+def _class_study(folder):
+    """A small class study typed into the workbook template: 3 villages, 36 households, names and numbers."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    shutil.copy(TEMPLATES / "study.yml", folder / "study.yml")
+    yml = (folder / "study.yml").read_text(encoding="utf-8")
+    (folder / "study.yml").write_text(yml.replace("Name of the study, place and years", "Class study: three villages")
+                                      .replace("# reasons:", "reasons:").replace("#   ", "  "), encoding="utf-8")
+    stages = pd.read_csv(TEMPLATES / "ladder.csv")["name"].tolist()
+    wb = openpyxl.load_workbook(TEMPLATES / "study.xlsx")
+    hh, sample, reasons = wb["households"], wb["sample"], wb["reasons"]
+    for ws in (hh, sample, reasons):
+        ws.delete_rows(2, ws.max_row)
+    n = 0
+    for village, region in (("Amani", "Hill"), ("Baraka", "Hill"), ("Chemchem", "Valley")):
+        for _ in range(12):
+            n += 1
+            a, b = (int(x) for x in rng.integers(1, 9, size=2))
+            first = stages[a - 1] if n % 5 == 0 else a  # some cells hold the stage's name
+            hh.append([f"H{n:03d}", village, region, first, b, ""])
+            if n % 3 == 0:
+                sample.append([f"H{n:03d}", int(rng.integers(0, 2)), int(rng.integers(25, 70)),
+                               int(rng.integers(0, 4)), int(rng.integers(2, 9)), round(float(rng.uniform(0.2, 3)), 2)])
+                code = ("business_gains" if b > a else "poor_health") if a != b else "poor_health"
+                reasons.append([f"H{n:03d}", 2014, 2024, code])
+    wb.save(folder / "study.xlsx")
+
+
+@pytest.mark.slow
+def test_a_book_is_built_from_a_filled_workbook_template(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    _class_study(folder)
+    r = check(folder)
+    assert r.valid, messages(r)
+    out = tmp_path / "book"
+    run = subprocess.run([str(SOP), "book", "--data", str(folder), "--out", str(out), "--quiet"],
+                         capture_output=True, text=True, timeout=1500)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert (out / "index.html").is_file()
+    assert (out / "tables" / "movements.csv").is_file()
+    assert "Class study: three villages" in (out / "index.html").read_text(encoding="utf-8")
