@@ -83,6 +83,19 @@ def test_problems_in_a_table_workbook_name_its_sheet(tmp_path):
                        "sample.xlsx (household_id)."), msgs
 
 
+def test_only_the_first_sheet_of_a_table_workbook_is_read_with_a_warning(tmp_path):
+    folder = copy(tmp_path, "xlsx")
+    wb = openpyxl.load_workbook(folder / "households.xlsx")
+    first = wb.worksheets[0].title
+    wb.create_sheet("notes")["A1"] = "written by the team"
+    wb.save(folder / "households.xlsx")
+    r = check(folder)
+    assert r.valid, messages(r)
+    assert messages(r, warnings=True) == [f"warning: households.xlsx: has 2 sheets; only the first, {first}, is read as "
+                                          "the households table (not notes). Put each table in its own file, or in a "
+                                          "sheet named after it in study.xlsx."]
+
+
 def test_problems_in_spss_and_stata_files_name_the_case(tmp_path):
     import pyreadstat
 

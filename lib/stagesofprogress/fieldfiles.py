@@ -250,6 +250,11 @@ def _read_workbook(source: Source, label: str, limits: Limits, issues: list[Issu
         if not sheets:
             issues.append(Issue(label, None, None, "the workbook has no sheet."))
             return None
+        if not source.sheets and len(wb.worksheets) > 1:
+            others = ", ".join(ws.title for ws in wb.worksheets[1:4]) + (", ..." if len(wb.worksheets) > 4 else "")
+            issues.append(Issue(label, None, None, f"has {len(wb.worksheets)} sheets; only the first, {sheets[0]}, is "
+                                f"read as the {source.name} table (not {others}). Put each table in its own file, "
+                                "or in a sheet named after it in study.xlsx.", "warning"))
         parts = []
         for title in sheets:
             where = f"{label}, sheet {title}"

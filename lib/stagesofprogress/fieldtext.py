@@ -42,6 +42,7 @@ class Issue:
     row: int | None
     column: str | None
     message: str
+    severity: str = "error"  # or "warning": reported, the table is still read
 
 
 @dataclass(frozen=True)

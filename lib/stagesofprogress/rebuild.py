@@ -38,7 +38,7 @@ from .study import StudyError, validate
 
 BOOK_ROOT = Path(__file__).resolve().parents[2]
 BOOK_FILES = ("_config.yml", "_toc.yml", "references.bib")
-BOOK_DIRS = ("chapters", "_static", "images", "figures")
+BOOK_DIRS = ("chapters", "_static", "_ext", "images", "figures")
 _IGNORE = shutil.ignore_patterns("_build", ".ipynb_checkpoints", "__pycache__", ".jupyter_cache", ".*")
 
 

@@ -24,8 +24,8 @@ from .studyfile import inside
 __all__ = ["dialect_problems", "read_tables", "relocate"]
 
 
-def _problem(i: Issue, severity: str = "error") -> Problem:
-    return Problem(i.file, i.row, i.column, i.message, severity)
+def _problem(i: Issue) -> Problem:
+    return Problem(i.file, i.row, i.column, i.message, i.severity)
 
 
 def dialect_problems(raw: dict | None, lines: dict) -> tuple[CsvDialect, list[Problem]]:
