@@ -19,7 +19,7 @@ from . import fieldfiles, schema
 from .csvfile import Cells, read_table
 from .fieldtext import CsvDialect, Issue, TableText
 from .problem import Problem
-from .studyfile import inside
+from .studyfile import _kind, inside
 
 __all__ = ["dialect_problems", "read_tables", "relocate"]
 
@@ -50,8 +50,9 @@ def _safe(folder: Path, path: Path, problems: list[Problem]) -> bool:
     except OSError as e:
         problems.append(Problem(path.name, None, None, f"cannot be read: {e.strerror or e}."))
         return False
-    if not stat.S_ISREG(st.st_mode):
-        problems.append(Problem(path.name, None, None, "is not a file, and it was not read."))
+    what = _kind(st.st_mode)
+    if what:
+        problems.append(Problem(path.name, None, None, f"{what}."))
         return False
     return True
 
@@ -79,6 +80,14 @@ def read_tables(folder: Path, dialect: CsvDialect, problems: list[Problem]) -> t
             if got is not None:
                 cells[spec.name] = got
             continue
+        odd = [folder / f"{spec.name}{ext}" for ext in fieldfiles.FORMATS[1:]]
+        odd = [q for q in odd if os.path.lexists(q) and not (q.is_file() and not q.is_symlink())]
+        if odd:  # a FIFO, a device or a symbolic link where a table file is expected: never opened
+            for q in odd:
+                if _safe(folder, q, problems):
+                    odd.remove(q)
+            if odd:
+                continue
         problems += [_problem(i) for i in issues]
         if source is None:
             if spec.required and not issues and not book_unread:
