@@ -280,4 +280,5 @@ def test_a_book_is_built_from_a_filled_workbook_template(tmp_path):
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert (out / "index.html").is_file()
     assert (out / "tables" / "movements.csv").is_file()
-    assert "Class study: three villages" in (out / "index.html").read_text(encoding="utf-8")
+    pages = [p.read_text(encoding="utf-8") for p in (out / "chapters").glob("*.html")]
+    assert pages and all("Class study: three villages" in page for page in pages)
