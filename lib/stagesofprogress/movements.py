@@ -142,13 +142,13 @@ def transition_matrix(
 ) -> pd.DataFrame:
     """Stage at `start` (rows) by stage at `end` (columns): counts, or row shares with normalize=True.
 
-    `group=("region", "Puno")` restricts to one group. Households with an unknown stage are left out,
-    and so are households of communities with a ladder of their own (ladders.csv) unlike study.yml's:
-    stage numbers of different ladders do not compare.
+    `group=("region", "Puno")` restricts to one group. Households with an unknown stage are left out.
     """
     hh = study.households
     s0 = stages(study, start).to_numpy(dtype=float, na_value=np.nan)
     s1 = stages(study, end).to_numpy(dtype=float, na_value=np.nan)
+    # households of a community with its own ladder (ladders.csv) are left out: stage numbers of
+    # different ladders do not compare
     keep = ~(np.isnan(s0) | np.isnan(s1)) & study.on_study_ladder()
     if group is not None:
         keep &= (hh[group[0]] == group[1]).to_numpy()
