@@ -238,17 +238,23 @@ def _check_columns(cells: Cells, table: schema.Table, years, fname, problems) ->
     return usable
 
 
+def _stage_numbers(cells: Cells, name: str, stages: list[str], own) -> np.ndarray | None:
+    """Read a stage column's names as numbers (each community's ladder when `own`); the
+    number of stages of each row's ladder when communities have their own, else None."""
+    if not own:
+        cells._numbers[name] = stage_codes(cells.series(name), stages)[0].to_numpy()
+        return None
+    community, lads = own
+    cells._numbers[name] = ladders.stage_numbers(cells, name, community, lads, stages)
+    return ladders.per_household(community, lads, ladders.Ladder(tuple(stages), 1), "n_stages")
+
+
 def _check_values(cells: Cells, col: schema.Column, fname, problems, n_stages=None, stages=None, own=None):
     """Check every cell of a column; `own` = (community per row, ladders) when communities have their own."""
     rownums = cells.rownums
     row_max = None
     if col.kind == "stage" and stages:  # a stage cell may hold the stage's name as the ladder writes it
-        if own:
-            community, lads = own
-            cells._numbers[col.name] = ladders.stage_numbers(cells, col.name, community, lads, stages)
-            row_max = ladders.per_household(community, lads, ladders.Ladder(tuple(stages), 1), "n_stages")
-        else:
-            cells._numbers[col.name] = stage_codes(cells.series(col.name), stages)[0].to_numpy()
+        row_max = _stage_numbers(cells, col.name, stages, own)
     blank = cells.blank(col.name)
     if not col.blank_ok and blank.any():
         report_rows(problems, fname, col.name, rows_of(blank, rownums), lambda r: "this cell is empty; a value is required.", "empty cell")
