@@ -8,7 +8,12 @@ households.csv   the placement sheet: one row per household, one stage column pe
 reasons.csv      reasons cited for sampled households, one row per reason (-> reasons.csv)
 sample.csv       the sampled households (-> sample.csv); only household_id is needed to start
 study.yml        the study settings, to fill in
-stages-of-progress-templates.xlsx   the same sheets in one workbook, with a "Read me" sheet
+study.xlsx       the same sheets in one workbook, with a "Read me" sheet: a study folder may hold it
+                 instead of the CSV files (sheets households, sample, reasons; `ladder` and `Read me`
+                 are not tables of the contract and are not read)
+
+Every file is written from the rows below (one source), and the templates form a valid study
+as they are (`tests/test_contract.py` checks it, and builds a book from a filled study.xlsx).
 
 The column names are those of the data contract (lib/stagesofprogress/schema.py), so a sheet
 exported as "CSV UTF-8" is already in the contract's shape. The example years are 2014 and
@@ -23,9 +28,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 YEARS = (2014, 2024)
 
+# An example ladder (replace it with the one the meeting agrees on): poor up to stage 4.
+STAGES = ["Food", "Some clothes", "Repairs to the house", "School for the children", "Small animals",
+          "A bicycle", "Cattle", "A better house"]
+CUTOFF = 4
 LADDER = [
     ["stage", "name", "poor"],
-    *[[i, "", ""] for i in range(1, 13)],
+    *[[i, name, 1 if i <= CUTOFF else 0] for i, name in enumerate(STAGES, start=1)],
 ]
 HOUSEHOLDS = [
     ["household_id", "community", "region", *[f"stage_{y}" for y in YEARS], "notes"],
@@ -35,16 +44,16 @@ REASONS = [["household_id", "start", "end", "reason"], ["H001", YEARS[0], YEARS[
 SAMPLE = [["household_id", "male_head", "age_head", "education_level", "family_size", "land_ha"],
           ["H001", 1, 45, 1, 5, 0.8]]
 
+STAGE_LINES = "\n".join(f"  - {name}" for name in STAGES)
 STUDY_YML = f"""\
 # study.yml: the settings of your study (see the data contract in data/README.md).
 title: "Name of the study, place and years"
 time_points: [{YEARS[0]}, {YEARS[1]}]      # every year the meeting recalled, ascending; the last is now
 stages:                              # the ladder, lowest stage first, as the meeting named it
-  - Food
-  - Some clothes
-  - ...
-poverty_cutoff: 5                    # stages 1..5 are poor (the line the meeting drew)
-country: ""
+{STAGE_LINES}
+poverty_cutoff: {CUTOFF}                    # stages 1..{CUTOFF} are poor (the line the meeting drew)
+# prosperity_cutoff: 7               # optional: stages from 7 up are prosperous (a third status)
+country: "Example country"
 description: >
   Who met where and when, how households were listed, what was sampled.
 # reasons:                           # only with reasons.csv: code -> label
@@ -56,15 +65,18 @@ README_ROWS = [
     ["Stages-of-Progress field templates"],
     [""],
     ["Sheet", "What goes in it", "Becomes, in the study folder"],
-    ["Ladder", "One row per stage named by the community meeting, lowest first; poor = 1 up to the "
+    ["ladder", "One row per stage named by the community meeting, lowest first; poor = 1 up to the "
                "poverty line, 0 above it.", "study.yml: stages (the names in order) and poverty_cutoff (the last stage with poor = 1)"],
-    ["Households", "One row per household of today; the stage the meeting places it at, for each year. "
+    ["households", "One row per household of today; the stage the meeting places it at, for each year. "
                    "Leave a cell empty when the meeting cannot place the household.", "households.csv"],
-    ["Sample", "The randomly sampled households (about a quarter of each movement category).", "sample.csv"],
-    ["Reasons", "One row per reason cited for a sampled household's trajectory over a period.", "reasons.csv"],
+    ["sample", "The randomly sampled households (about a quarter of each movement category).", "sample.csv"],
+    ["reasons", "One row per reason cited for a sampled household's trajectory over a period.", "reasons.csv"],
     [""],
     ["Rename the stage_2014 / stage_2024 columns to your own years (stage_<year>, one per time point)."],
-    ["Save each sheet as 'CSV UTF-8 (comma delimited)' with the file name above; write study.yml by hand."],
+    ["Either save each sheet as 'CSV UTF-8 (comma delimited)' with the file name above, or put this workbook,"
+     " named study.xlsx, in the study folder as it is; write study.yml by hand (stages and poverty_cutoff from"
+     " the ladder sheet)."],
+    ["A stage cell may hold the stage's number or its name as the ladder writes it."],
     ["Then run:  sop validate --data my_study   and   sop book --data my_study --out my_book"],
 ]
 
@@ -104,7 +116,7 @@ def _xlsx(path: Path) -> None:
         for c in row:
             c.alignment = Alignment(wrap_text=True, vertical="top")
 
-    def sheet(title, rows, widths, stage_cols=(), flag_cols=()):
+    def sheet(title, rows, widths, flag_cols=()):
         s = wb.create_sheet(title)
         for r in rows:
             s.append(r)
@@ -114,13 +126,6 @@ def _xlsx(path: Path) -> None:
         for col, w in widths.items():
             s.column_dimensions[col].width = w
         n = len(rows) + 200
-        if stage_cols:
-            dv = DataValidation(type="whole", operator="between", formula1="1", formula2="30", allow_blank=True,
-                                error="A stage is a whole number from 1 (lowest) up; leave empty if unknown.",
-                                errorTitle="Stage")
-            s.add_data_validation(dv)
-            for col in stage_cols:
-                dv.add(f"{col}2:{col}{n}")
         if flag_cols:
             dv = DataValidation(type="list", formula1='"0,1"', allow_blank=True)
             s.add_data_validation(dv)
@@ -128,10 +133,10 @@ def _xlsx(path: Path) -> None:
                 dv.add(f"{col}2:{col}{n}")
         return s
 
-    sheet("Ladder", LADDER, {"A": 8, "B": 50, "C": 8}, flag_cols=("C",))
-    sheet("Households", HOUSEHOLDS, {"A": 14, "B": 22, "C": 18, "D": 12, "E": 12, "F": 40}, stage_cols=("D", "E"))
-    sheet("Sample", SAMPLE, {"A": 14, "B": 11, "C": 10, "D": 16, "E": 12, "F": 10}, flag_cols=("B",))
-    sheet("Reasons", REASONS, {"A": 14, "B": 8, "C": 8, "D": 30})
+    sheet("ladder", LADDER, {"A": 8, "B": 50, "C": 8}, flag_cols=("C",))
+    sheet("households", HOUSEHOLDS, {"A": 14, "B": 22, "C": 18, "D": 12, "E": 12, "F": 40})
+    sheet("sample", SAMPLE, {"A": 14, "B": 11, "C": 10, "D": 16, "E": 12, "F": 10}, flag_cols=("B",))
+    sheet("reasons", REASONS, {"A": 14, "B": 8, "C": 8, "D": 30})
     wb.save(path)
 
 
@@ -141,7 +146,7 @@ def main() -> None:
     (HERE / "sample.csv").write_bytes(_csv(SAMPLE))
     (HERE / "reasons.csv").write_bytes(_csv(REASONS))
     (HERE / "study.yml").write_text(STUDY_YML, encoding="utf-8")
-    _xlsx(HERE / "stages-of-progress-templates.xlsx")
+    _xlsx(HERE / "study.xlsx")
     print(f"Wrote the templates to {HERE}")
 
 

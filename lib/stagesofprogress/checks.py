@@ -22,7 +22,7 @@ from . import schema
 from .csvfile import invisible
 from .problem import Problem, report_rows, rows_of, warning
 
-__all__ = ["RESERVED_NAMES", "check_keys", "check_tables"]
+__all__ = ["RESERVED_NAMES", "check_keys", "check_tables", "look_alikes"]
 
 F = "study.yml"
 #: Group names the tables use for themselves (the total row); no region or community may take one.
@@ -131,6 +131,14 @@ def _basic(w: _Where, meta: dict, valid: dict) -> None:
             w.bad(("poverty_cutoff",),
                   f"poverty_cutoff is {cutoff}, but with {len(stages)} stages it must be between 1 and "
                   f"{len(stages) - 1} (at least one poor and one non-poor stage).")
+    line = meta.get("prosperity_cutoff")
+    if line is not None:
+        if not _is_int(line):
+            w.bad(("prosperity_cutoff",), f"prosperity_cutoff must be a whole number; got {line!r}."[:200])
+        elif "stages" in valid and _is_int(cutoff) and not (cutoff < line <= len(stages)):
+            w.bad(("prosperity_cutoff",),
+                  f"prosperity_cutoff is {line}, but it must be above poverty_cutoff ({cutoff}) and at most the "
+                  f"number of stages ({len(stages)}).")
     top = meta.get("top_stage")
     if top is not None and isinstance(stages, list) and (not _is_int(top) or not 1 <= top <= len(stages)):
         w.bad(("top_stage",), f"top_stage must be a stage number between 1 and {len(stages)}; got {top!r}."[:200])
@@ -422,6 +430,47 @@ def _reserved(cells, fname: str, columns, problems: list[Problem]) -> None:
                         "a reserved name")
 
 
+def _fold(name: str) -> str:
+    """A name without case, spacing or accents: 'Bungoma (Kusini)' and 'bungoma(kusini)' fold alike."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(bare.casefold().split())
+
+
+def look_alikes(cells, fname: str, column: str, problems: list[Problem]) -> None:
+    """Warn about names of `column` that differ only in case, spacing or accents (likely typos).
+
+    One warning per set of look-alike spellings, at the first row of the rarer spelling(s),
+    naming every spelling with its number of rows and first rows.
+    """
+    if column not in cells.columns:
+        return
+    codes, values = cells.coded(column)
+    if len(values) < 2:
+        return
+    folded = np.array([_fold(str(v)) for v in values], dtype=object)
+    fvalues, _fu = np.unique(folded, return_inverse=True)
+    counts = np.bincount(_fu, minlength=len(fvalues))
+    filled = np.array([str(v) != "" for v in values], dtype=bool)
+    n_rows = np.bincount(codes, minlength=len(values))
+    for g in np.flatnonzero(counts > 1):
+        members = [i for i in np.flatnonzero(_fu == g) if filled[i]]
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda i: (-n_rows[i], int(cells.rownums[np.argmax(codes == i)])))
+        parts = []
+        for i in members:
+            rows = cells.rownums[codes == i]
+            shown = ", ".join(str(int(r)) for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
+            parts.append(f"'{values[i]}' ({len(rows):,} row{'s' if len(rows) != 1 else ''}: {shown})")
+        first = int(cells.rownums[np.argmax(codes == members[1])])
+        plural = {"community": "communities"}.get(column, f"{column}s")
+        listed = ", ".join(parts[:-1]) + " and " + parts[-1]
+        problems.append(warning(fname, first, column,
+                                f"{listed} differ only in case, spacing or accents, so they are counted as "
+                                f"different {plural}: is one a typo? If they are one {column}, write it one way everywhere."))
+
+
 def _communities(read: dict, problems: list[Problem]) -> None:
     if "communities" not in read:
         return
@@ -553,6 +602,8 @@ def check_tables(meta: dict, lines: dict[tuple, int], read: dict, valid: dict, p
     """
     if "households" in read:
         _reserved(read["households"][0], schema.HOUSEHOLDS.filename, ("region", "community"), problems)
+        for column in ("region", "community"):
+            look_alikes(read["households"][0], schema.HOUSEHOLDS.filename, column, problems)
     if "communities" in read:
         _reserved(read["communities"][0], schema.TABLES["communities"].filename, ("region", "community"), problems)
         if "households" in read:

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .csvdialect import _decimal_hints
 from .problem import Problem, report_rows, rows_of
 from .studyfile import MAX_CSV_BYTES, read_bytes
 
@@ -39,6 +40,7 @@ FORBIDDEN = re.compile(f"[{_INVISIBLE}]")
 FORBIDDEN_IN_NAMES = re.compile(f"[{_INVISIBLE}\t\n\r]")
 
 _TEXT = np.dtypes.StringDType()
+_DECIMAL_COMMA = re.compile(r"\s*[+-]?(?:\d+,\d*|,\d+)(?:[eE][+-]?\d+)?\s*")
 _IS_NFC = np.frompyfunc(unicodedata.is_normalized, 2, 1)
 
 # The csv module refuses cells above 128 KiB by default; the file size bound is the limit here.
@@ -154,17 +156,17 @@ class Cells:
         return self._series[name]
 
 
-def header_of(text: str) -> list[str]:
+def header_of(text: str, delimiter: str = ",") -> list[str]:
     """Column names exactly as written in the header (pandas renames duplicates to 'x.1')."""
     try:
-        return [c.strip() for c in next(csv.reader(io.StringIO(text[: 1 << 16])))]
+        return [c.strip() for c in next(csv.reader(io.StringIO(text[: 1 << 16]), delimiter=delimiter))]
     except (StopIteration, csv.Error):
         return []
 
 
-def _cell_counts(text: str, fname: str, problems: list[Problem]) -> np.ndarray | None:
+def _cell_counts(text: str, fname: str, problems: list[Problem], delimiter: str = ",") -> np.ndarray | None:
     """Number of cells of every record (record 0 = the header), or None after a problem."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         return np.fromiter(map(len, reader), dtype=np.int64)
     except csv.Error as e:
@@ -206,18 +208,18 @@ def _short_rows(counts: np.ndarray, cells: Cells, fname: str, problems: list[Pro
                     "fewer cells than the header has columns", severity="warning")
 
 
-def _parse(raw: bytes, text: str, fname: str, problems: list[Problem]) -> pd.DataFrame | None:
+def _parse(raw: bytes, text: str, fname: str, problems: list[Problem], delimiter: str = ",") -> pd.DataFrame | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
             return pd.read_csv(
-                io.BytesIO(raw), encoding="utf-8-sig", dtype=str, keep_default_na=False,
+                io.BytesIO(raw), sep=delimiter, encoding="utf-8-sig", dtype=str, keep_default_na=False,
                 na_filter=False, skip_blank_lines=False, index_col=False,
             )
     except pd.errors.ParserError as e:
         msg = str(e)
         if re.search(r"Expected (\d+) fields", msg):
-            counts = _cell_counts(text, fname, problems)
+            counts = _cell_counts(text, fname, problems, delimiter)
             if counts is not None and not _ragged(counts, fname, problems):
                 problems.append(Problem(fname, None, None, f"cannot be read as CSV: {msg}"))
         elif m2 := re.search(r"EOF inside string starting at row (\d+)", msg):
@@ -245,8 +247,25 @@ def _decode(raw: bytes, fname: str, problems: list[Problem]) -> str | None:
         return None
 
 
-def read_table(folder: Path, fname: str, problems: list[Problem]) -> Cells | None:
-    """The table `folder/fname` as `Cells` (spreadsheet row numbers), or None after its problems."""
+def _decimal_points(column: pd.Series) -> pd.Series:
+    """Decimal commas turned into points in cells that are numbers written so (once per value)."""
+    codes, uniq = pd.factorize(column.to_numpy(dtype=object))
+    if not len(uniq):
+        return column
+    fixed = np.asarray([_DECIMAL_COMMA.fullmatch(u) and u.replace(",", ".") or u for u in uniq], dtype=object)
+    return pd.Series(fixed[codes], index=column.index, name=column.name, dtype=column.dtype)
+
+
+def read_table(folder: Path, fname: str, problems: list[Problem], delimiter: str | None = None,
+               decimal: str | None = None) -> Cells | None:
+    """The table `folder/fname` as `Cells` (spreadsheet row numbers), or None after its problems.
+
+    `delimiter` and `decimal` are study.yml's ``csv:`` settings (None: not declared, a comma
+    and a decimal point). With ``decimal=","`` cells that are numbers written with a decimal
+    comma read as numbers; when the decimal mark is not declared, a column of such numbers
+    gets a warning saying what to declare.
+    """
+    delimiter = delimiter or ","
     raw = read_bytes(folder, fname, MAX_CSV_BYTES, problems)
     if raw is None:
         return None
@@ -256,16 +275,21 @@ def read_table(folder: Path, fname: str, problems: list[Problem]) -> Cells | Non
     text = _decode(raw, fname, problems)
     if text is None:
         return None
-    counts = _cell_counts(text, fname, problems)
+    counts = _cell_counts(text, fname, problems, delimiter)
     if counts is None:
         return None
-    if not len(counts) or counts[0] == 0 or not any(header_of(text)):
+    if not len(counts) or counts[0] == 0 or not any(header_of(text, delimiter)):
         problems.append(Problem(fname, 1, None, "the first row is empty; it must hold the column names (the header)."))
         return None
-    df = _parse(raw, text, fname, problems)
+    df = _parse(raw, text, fname, problems, delimiter)
     if df is None or _ragged(counts, fname, problems):
         return None
-    header = header_of(text)
+    header = header_of(text, delimiter)
+    if decimal == ",":
+        df = df.apply(_decimal_points)
+    elif decimal is None and len(header) > 1:
+        for i in _decimal_hints(df, fname):
+            problems.append(Problem(i.file, i.row, i.column, i.message, "warning"))
     names: list[str] = []
     for c in (str(c).strip() for c in df.columns):
         base, k = c, 0

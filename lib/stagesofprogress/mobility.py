@@ -368,7 +368,7 @@ def transition_counts(study: Study, start: int, end: int, by: str | None = "regi
 def _counts(study: Study, s0: np.ndarray, s1: np.ndarray, groups) -> tuple[list[str], np.ndarray]:
     gcodes, names = groups
     n, ng = study.n_stages, len(names)
-    keep = ~(np.isnan(s0) | np.isnan(s1))
+    keep = ~(np.isnan(s0) | np.isnan(s1)) & study.on_study_ladder()  # stage numbers of one ladder
     idx = (s0[keep].astype(np.int64) - 1) * n + (s1[keep].astype(np.int64) - 1)
     out = np.zeros((ng + 1, n, n), dtype=np.int64)
     g = gcodes[keep]

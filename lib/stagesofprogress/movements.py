@@ -62,9 +62,10 @@ def poverty_status(study: Study) -> pd.DataFrame:
         below the study's poverty cutoff, ``False`` above it, ``<NA>`` when unknown.
     """
     out = {}
+    cut = study.cutoffs()
     for y in study.time_points:
         s = stages(study, y)
-        out[y] = (s <= study.poverty_cutoff).astype("boolean")
+        out[y] = (s <= cut).astype("boolean")
     df = pd.DataFrame(out, index=study.households.index)
     df.index = study.households["household_id"].to_numpy()
     df.index.name = "household_id"
@@ -77,7 +78,8 @@ def _codes(study: Study, start: int, end: int) -> np.ndarray:
     s0 = stages(study, start).to_numpy(dtype=float, na_value=np.nan)
     s1 = stages(study, end).to_numpy(dtype=float, na_value=np.nan)
     known = ~(np.isnan(s0) | np.isnan(s1))
-    code = 2 * (s0 <= study.poverty_cutoff).astype(np.int8) + (s1 <= study.poverty_cutoff).astype(np.int8)
+    cut = study.cutoffs()  # each community's own poverty line (ladders.csv), else study.yml's
+    code = 2 * (s0 <= cut).astype(np.int8) + (s1 <= cut).astype(np.int8)
     cat = _CODE_TO_CAT[code]
     cat[~known] = -1
     return cat
@@ -261,7 +263,9 @@ def transition_matrix(
     hh = study.households
     s0 = stages(study, start).to_numpy(dtype=float, na_value=np.nan)
     s1 = stages(study, end).to_numpy(dtype=float, na_value=np.nan)
-    keep = ~(np.isnan(s0) | np.isnan(s1))
+    # households of a community with its own ladder (ladders.csv) are left out: stage numbers of
+    # different ladders do not compare
+    keep = ~(np.isnan(s0) | np.isnan(s1)) & study.on_study_ladder()
     if group is not None:
         keep &= (hh[group[0]] == group[1]).to_numpy()
     n = study.n_stages
@@ -294,10 +298,11 @@ def poverty_rates(study: Study, by: str | None = "region") -> pd.DataFrame:
     ng = len(names)
     valid = gcodes >= 0
     rows = []
+    cut = study.cutoffs()
     for y in study.time_points:
         s = stages(study, y).to_numpy(dtype=float, na_value=np.nan)
         known = ~np.isnan(s)
-        poor = known & (s <= study.poverty_cutoff)
+        poor = known & (s <= cut)
         # households known / poor per group in one pass each (no loop over groups x households)
         k_g = np.bincount(gcodes[valid & known], minlength=ng)
         p_g = np.bincount(gcodes[valid & poor], minlength=ng)
@@ -340,7 +345,7 @@ def mean_by_stage(study: Study, column: str, year: int | None = None, top: int |
     values = pd.to_numeric(study.households[column], errors="coerce").astype(float)
     top = top or int(study.meta.get("top_stage") or study.n_stages)
     s = stages(study, year).astype("Float64").clip(upper=top)
-    ok = s.notna() & values.notna()
+    ok = s.notna() & values.notna() & study.on_study_ladder()  # stage numbers of one ladder only
     g = pd.DataFrame({"stage": s[ok].astype(int), "v": values[ok]}).groupby("stage")["v"]
     out = pd.DataFrame({"households": g.size(), "mean": g.mean()}).reindex(range(1, top + 1))
     out["households"] = out["households"].fillna(0).astype(int)

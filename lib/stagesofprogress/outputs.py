@@ -121,7 +121,8 @@ _ANALYSES = (
     ("reasons", lambda s: s.has("sample") or s.has("reasons")),
     ("models", lambda s: s.has("sample") or s.has("reasons")),
     ("livestock", lambda s: s.has("livestock") or s.has("production")),
-    ("mobility", lambda s: True),  # mobility.csv, steady_state.csv, projection.csv, movements_ci.csv
+    ("mobility", lambda s: True),
+    ("status", lambda s: s.has_prosperity),  # status_movements.csv (poor, not poor, prosperous)  # mobility.csv, steady_state.csv, projection.csv, movements_ci.csv
 )
 
 

@@ -150,6 +150,14 @@ def register(table: Table) -> Table:
 
 STUDY_KEYS = STUDY_KEYS + (
     StudyKey(
+        "csv",
+        "How the CSV tables are written (optional): `csv: {delimiter: \";\", decimal: \",\"}` for spreadsheets that "
+        "save semicolon-separated CSV with decimal commas. `delimiter` is one of `,` `;` `|` or a tab (`\"\\t\"`); "
+        "`decimal` is `.` or `,` (a decimal comma is read only in cells that are numbers written so). Default: "
+        "commas and decimal points.",
+        required=False,
+    ),
+    StudyKey(
         "reasons",
         "Vocabulary of reasons.csv (optional): a mapping reason code (snake_case) -> label as a reader "
         "should see it, e.g. `health: Health`. Codes are snake_case (a-z, 0-9, _; a letter first); when the "
@@ -257,33 +265,35 @@ SAMPLE = register(
         ),
         columns=(
             Column("household_id", "string", "Household (as in households.csv).", unique=True, references="households.household_id"),
-            Column("male_head", "flag", "1 if the head of household is a man (the paper's 'Gender').", blank_ok=True),
-            Column("age_head", "integer", "Age of the head of household, years (models use its square).", blank_ok=True, minimum=14, maximum=110),
+            Column("male_head", "flag", "1 if the head of household is a man (the paper's 'Gender').", required=False, blank_ok=True),
+            Column("age_head", "integer", "Age of the head of household, years (models use its square).", required=False, blank_ok=True, minimum=14, maximum=110),
             Column(
                 "education_level", "integer",
                 "Schooling of the head: 0 none, 1 primary, 2 secondary, 3 higher (Tables 4-5 'Level of education').",
-                blank_ok=True, minimum=0, maximum=3,
+                required=False, blank_ok=True, minimum=0, maximum=3,
             ),
-            Column("above_primary", "flag", "1 if education_level >= 2, i.e. above primary level (Table 7).", blank_ok=True),
-            Column("prop_children_school", "number", "Proportion of the household's school-age children attending school (0-1).", blank_ok=True, minimum=0, maximum=1),
-            Column("relatives_outside", "flag", "1 if relatives working outside the community support the household.", blank_ok=True),
-            Column("land_ha", "number", "Land owned, hectares, 2004 (models use its natural log; > 0).", blank_ok=True, minimum=0),
-            Column("beef_cattle", "integer", "Beef cattle owned in 2004, head (all breeds).", blank_ok=True, minimum=0),
-            Column("dairy_cattle", "integer", "Dairy cattle owned in 2004, head (all breeds).", blank_ok=True, minimum=0),
-            Column("sheep", "integer", "Sheep owned in 2004, head (all breeds).", blank_ok=True, minimum=0),
-            Column("camelids", "integer", "Alpacas and llamas owned in 2004, head.", blank_ok=True, minimum=0),
-            Column("livestock_income_share", "number", "Proportion of household income from livestock (0-1).", blank_ok=True, minimum=0, maximum=1),
-            Column("dependency_ratio", "number", "Dependants (under 15 or over 64) per household member (0-1).", blank_ok=True, minimum=0, maximum=1),
-            Column("multiple_activities", "flag", "1 if the household is involved in more than one income-generating activity.", blank_ok=True),
-            Column("family_size", "integer", "Number of household members.", blank_ok=True, minimum=1),
+            Column("above_primary", "flag", "1 if education_level >= 2, i.e. above primary level (Table 7).", required=False, blank_ok=True),
+            Column("prop_children_school", "number", "Proportion of the household's school-age children attending school (0-1).", required=False, blank_ok=True, minimum=0, maximum=1),
+            Column("relatives_outside", "flag", "1 if relatives working outside the community support the household.", required=False, blank_ok=True),
+            Column("land_ha", "number", "Land owned, hectares, 2004 (models use its natural log; > 0).", required=False, blank_ok=True, minimum=0),
+            Column("beef_cattle", "integer", "Beef cattle owned in 2004, head (all breeds).", required=False, blank_ok=True, minimum=0),
+            Column("dairy_cattle", "integer", "Dairy cattle owned in 2004, head (all breeds).", required=False, blank_ok=True, minimum=0),
+            Column("sheep", "integer", "Sheep owned in 2004, head (all breeds).", required=False, blank_ok=True, minimum=0),
+            Column("camelids", "integer", "Alpacas and llamas owned in 2004, head.", required=False, blank_ok=True, minimum=0),
+            Column("livestock_income_share", "number", "Proportion of household income from livestock (0-1).", required=False, blank_ok=True, minimum=0, maximum=1),
+            Column("dependency_ratio", "number", "Dependants (under 15 or over 64) per household member (0-1).", required=False, blank_ok=True, minimum=0, maximum=1),
+            Column("multiple_activities", "flag", "1 if the household is involved in more than one income-generating activity.", required=False, blank_ok=True),
+            Column("family_size", "integer", "Number of household members.", required=False, blank_ok=True, minimum=1),
             Column(
                 "improved_breed", "flag",
                 "1 if the household owns any improved dairy cattle, beef cattle or sheep now (Table 7's outcome); "
                 "equals what livestock.csv says for the survey year when the study has livestock.csv.",
-                blank_ok=True,
+                required=False, blank_ok=True,
             ),
         ),
-        notes="Columns other than household_id are optional for a study's own chapters; extra columns are kept.",
+        notes=("Only household_id is required: every other column is optional, and a model uses the columns its "
+               "specification in study.yml names. The columns listed are those the Peru replication uses; any other "
+               "characteristic a team records is kept as an extra column and may be named by a model."),
     )
 )
 
@@ -347,6 +357,40 @@ PRODUCTION = register(
             "Table 9: a household is new to a product when it produces it now (quantity > 0 in the last year) and "
             "did not then (0 or no row in the first year). 'Valid N' = the region's sampled households producing "
             "it now; the percent is of Valid N."
+        ),
+    )
+)
+
+STUDY_KEYS = STUDY_KEYS + (
+    StudyKey(
+        "prosperity_cutoff",
+        "Integer (optional): stages from this one up are prosperous, a third status above not poor "
+        "(poverty_cutoff < prosperity_cutoff <= number of stages). `sop tables` then writes status_movements.csv.",
+        required=False,
+    ),
+)
+
+LADDERS = register(
+    Table(
+        name="ladders",
+        filename="ladders.csv",
+        description=(
+            "Ladders of communities whose meeting defined its own stages and lines: one row per community and "
+            "stage. A community not listed here uses the ladder of study.yml (stages, poverty_cutoff, "
+            "prosperity_cutoff)."
+        ),
+        columns=(
+            Column("community", "string", "Community (as in households.csv) the ladder belongs to."),
+            Column("stage", "integer", "Stage number on the community's ladder: 1, 2, 3 ... without gaps.", minimum=1, maximum=100),
+            Column("name", "string", "The stage's name as the community's meeting gave it (stage cells of households.csv may hold it)."),
+            Column("poor", "flag", "1 for the stages at or below the community's poverty line, 0 above (at least one of each)."),
+            Column("prosperous", "flag", "1 for the stages at or above the community's prosperity line, 0 below (optional; the line is above the poverty line).", required=False, blank_ok=True),
+        ),
+        notes=(
+            "Stage numbers of households.csv are checked against each community's own ladder; poverty status, "
+            "movements and status movements use each community's own lines. Tables of stages (transition matrices, "
+            "assets by stage, the stage chain) compare stage numbers, so they cover only households on study.yml's "
+            "ladder when communities have their own."
         ),
     )
 )

@@ -21,9 +21,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import schema
+from . import ladders, schema
 from .checks import check_keys, check_tables
-from .csvfile import Cells, check_text, read_table
+from .csvfile import Cells, check_text
+from .fieldfiles import stage_codes
+from .studytables import dialect_problems, read_tables, relocate
 from .problem import MAX_ROWS_PER_CHECK, Problem, StudyError, report_rows, rows_of
 from .studyfile import MAX_YAML_BYTES, read_bytes
 from .yamlfile import YamlRefused, load as load_yaml
@@ -47,6 +49,46 @@ class Study:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    #: Communities with a ladder of their own (ladders.csv): community -> `ladders.Ladder`.
+    ladders: dict = field(default_factory=dict)
+    #: study.yml's prosperity line (stages from it up are prosperous), or None.
+    prosperity_cutoff: int | None = None
+
+    @property
+    def ladder(self) -> ladders.Ladder:
+        """The ladder of study.yml, which every community without its own uses."""
+        return ladders.Ladder(tuple(self.stages), self.poverty_cutoff, self.prosperity_cutoff)
+
+    def cutoffs(self) -> np.ndarray:
+        """Each household's poverty cutoff (its community's, else study.yml's), as floats."""
+        if not self.ladders:
+            return np.full(len(self.households), float(self.poverty_cutoff))
+        return ladders.per_household(self.households["community"], self.ladders, self.ladder, "poverty_cutoff")
+
+    def prosperity_lines(self) -> np.ndarray:
+        """Each household's prosperity line (NaN where its ladder has none)."""
+        if not self.ladders:
+            line = np.nan if self.prosperity_cutoff is None else float(self.prosperity_cutoff)
+            return np.full(len(self.households), line)
+        return ladders.per_household(self.households["community"], self.ladders, self.ladder, "prosperity_cutoff")
+
+    @property
+    def has_prosperity(self) -> bool:
+        """True when study.yml or a community's ladder draws a prosperity line."""
+        return self.prosperity_cutoff is not None or any(l.prosperity_cutoff for l in self.ladders.values())
+
+    @property
+    def one_ladder(self) -> bool:
+        """True when every household is placed on the same ladder (stage numbers compare across communities)."""
+        used = set(pd.unique(self.households["community"])) if self.ladders else set()
+        return all(self.ladders[c] == self.ladder for c in used if c in self.ladders)
+
+    def on_study_ladder(self) -> np.ndarray:
+        """Households whose community uses study.yml's ladder (a bool per household)."""
+        if not self.ladders:
+            return np.ones(len(self.households), dtype=bool)
+        other = [c for c, l in self.ladders.items() if l != self.ladder]
+        return ~self.households["community"].isin(other).to_numpy()
 
     @property
     def survey_year(self) -> int:
@@ -105,7 +147,8 @@ def periods(time_points: list[int]) -> list[tuple[int, int]]:
 
 def _check_study_yml(folder: Path, problems: list[Problem], valid: dict) -> tuple[dict | None, dict]:
     """(settings, lines) of study.yml: settings are None unless every key is valid;
-    `valid` receives the keys that are, so the tables can still be checked."""
+    `valid` receives the keys that are, so the tables can still be checked (and the mapping
+    as read, under "_raw", for the settings the readers of the tables need)."""
     f = "study.yml"
     p = folder / f
     if not p.exists() and not p.is_symlink():
@@ -134,6 +177,7 @@ def _check_study_yml(folder: Path, problems: list[Problem], valid: dict) -> tupl
     if not isinstance(meta, dict):
         problems.append(Problem(f, None, None, "must be a mapping of keys (title, time_points, stages, poverty_cutoff)."))
         return None, {}
+    valid["_raw"] = meta
     ok = check_keys(meta, lines, folder, problems, valid)
     return (meta if ok else None), lines
 
@@ -152,8 +196,10 @@ def _check_columns(cells: Cells, table: schema.Table, years, fname, problems) ->
         # rather than reporting every column as missing
         for sep, name in ((";", "semicolons"), ("\t", "tabs")):
             if header[0].count(sep) >= 1 and header[0] not in [c.name for c in table.columns]:
-                problems.append(Problem(fname, 1, None, f"the columns are separated by {name}, not commas; "
-                                        "save the spreadsheet as 'CSV UTF-8 (comma delimited)'."))
+                shown = "\\t" if sep == "\t" else sep
+                problems.append(Problem(fname, 1, None, f"the columns are separated by {name}, not commas; add "
+                                        f"`csv: {{delimiter: \"{shown}\"}}` to study.yml, or save the spreadsheet "
+                                        "as 'CSV UTF-8 (comma delimited)'."))
                 return []
     seen: set[str] = set()
     dups = []
@@ -192,8 +238,23 @@ def _check_columns(cells: Cells, table: schema.Table, years, fname, problems) ->
     return usable
 
 
-def _check_values(cells: Cells, col: schema.Column, fname, problems, n_stages=None, stages_label=""):
+def _stage_numbers(cells: Cells, name: str, stages: list[str], own) -> np.ndarray | None:
+    """Read a stage column's names as numbers (each community's ladder when `own`); the
+    number of stages of each row's ladder when communities have their own, else None."""
+    if not own:
+        cells._numbers[name] = stage_codes(cells.series(name), stages)[0].to_numpy()
+        return None
+    community, lads = own
+    cells._numbers[name] = ladders.stage_numbers(cells, name, community, lads, stages)
+    return ladders.per_household(community, lads, ladders.Ladder(tuple(stages), 1), "n_stages")
+
+
+def _check_values(cells: Cells, col: schema.Column, fname, problems, n_stages=None, stages=None, own=None):
+    """Check every cell of a column; `own` = (community per row, ladders) when communities have their own."""
     rownums = cells.rownums
+    row_max = None
+    if col.kind == "stage" and stages:  # a stage cell may hold the stage's name as the ladder writes it
+        row_max = _stage_numbers(cells, col.name, stages, own)
     blank = cells.blank(col.name)
     if not col.blank_ok and blank.any():
         report_rows(problems, fname, col.name, rows_of(blank, rownums), lambda r: "this cell is empty; a value is required.", "empty cell")
@@ -210,8 +271,9 @@ def _check_values(cells: Cells, col: schema.Column, fname, problems, n_stages=No
 
         notnum = filled & np.isnan(num)
         if notnum.any():
-            what = {"stage": "a stage number", "flag": "0 or 1", "integer": "a whole number", "number": "a number"}[col.kind]
-            report_rows(problems, fname, col.name, rows_of(notnum, rownums), lambda r: f"'{val(r)}' is not {what}.", f"not {what}")
+            what = {"stage": "a stage number" if not stages else "neither a stage number nor a stage name", "flag": "0 or 1", "integer": "a whole number", "number": "a number"}[col.kind]
+            say = (lambda r: f"'{val(r)}' is {what}.") if col.kind == "stage" and stages else (lambda r: f"'{val(r)}' is not {what}.")
+            report_rows(problems, fname, col.name, rows_of(notnum, rownums), say, what if col.kind == "stage" and stages else f"not {what}")
         isnum = filled & ~np.isnan(num)
         if col.kind in ("integer", "flag", "stage"):
             with np.errstate(invalid="ignore"):
@@ -231,7 +293,16 @@ def _check_values(cells: Cells, col: schema.Column, fname, problems, n_stages=No
                 msg = (lambda r: f"stage {nval(r):g} is below the ladder: stages run from 1 to {n_stages}.") if col.kind == "stage" else \
                       (lambda r: f"{nval(r):g} is below the smallest allowed value, {lo:g}.")
                 report_rows(problems, fname, col.name, rows_of(below, rownums), msg, f"below {lo:g}")
-        if hi is not None:
+        if row_max is not None:
+            above = isnum & (num > row_max)
+            if above.any():
+                def msg(r):
+                    i = np.searchsorted(rownums, r)
+                    c = str(own[0][i])
+                    whose = f"the ladder of community '{c}'" if c in own[1] else "the ladder of study.yml"
+                    return f"stage {num[i]:g} is above {whose}: it has only {row_max[i]:g} stages."
+                report_rows(problems, fname, col.name, rows_of(above, rownums), msg, "above the community's ladder")
+        elif hi is not None:
             above = isnum & (num > hi)
             if above.any():
                 msg = (lambda r: f"stage {nval(r):g} is above the ladder: it has only {n_stages} stages.") if col.kind == "stage" else \
@@ -319,16 +390,25 @@ def _name_columns() -> dict[str, set[str]]:
     return {t.name: {c.name for c in t.columns if c.kind == "string"} for t in schema.TABLES.values()}
 
 
-def _read_tables(folder: Path, years, n_stages, problems) -> dict:
+def _read_tables(folder: Path, years, stages, valid: dict, lines: dict, problems) -> tuple[dict, dict]:
+    """Every table given, checked column by column: (name -> (Cells, columns, spec), located)."""
     read: dict[str, tuple[Cells, list[schema.Column], schema.Table]] = {}
     names = _name_columns()
-    for spec in schema.TABLES.values():
-        p = folder / spec.filename
-        if not p.exists() and not p.is_symlink():
-            if spec.required:
-                problems.append(Problem(spec.filename, None, None, f"the file is missing: every study folder needs {spec.filename}."))
-            continue
-        df = read_table(folder, spec.filename, problems)
+    dialect, bad = dialect_problems(valid.get("_raw"), lines)
+    problems += bad
+    cells_of, located = read_tables(folder, dialect, problems)
+    n_stages = len(stages) if stages else None
+    own = None
+    order = sorted(schema.TABLES.values(), key=lambda t: t.name != "ladders")  # ladders first: stages need them
+    for spec in order:
+        if spec.name == "households" and "ladders" in read and stages:
+            hh = cells_of.get("households")
+            comms = set(hh.series("community")) if hh is not None and "community" in hh.columns else None
+            lads = ladders.parse(read["ladders"][0], comms, problems)
+            valid["ladders"] = lads
+            if lads and comms is not None:
+                own = (hh.series("community").to_numpy(dtype=object), lads)
+        df = cells_of.get(spec.name)
         if df is None:
             continue
         if len(df) < spec.min_rows:
@@ -341,9 +421,11 @@ def _read_tables(folder: Path, years, n_stages, problems) -> dict:
         else:
             cols = _check_columns(df, spec, years, spec.filename, problems)
         for col in cols:
-            _check_values(df, col, spec.filename, problems, n_stages=n_stages)
+            _check_values(df, col, spec.filename, problems, n_stages=n_stages, stages=stages,
+                          own=own if spec.name == "households" else None)
         read[spec.name] = (df, cols, spec)
-    return read
+    read = {name: read[name] for name in schema.TABLES if name in read}
+    return read, located
 
 
 def check(path: str | Path) -> Report:
@@ -360,10 +442,11 @@ def check(path: str | Path) -> Report:
         meta, lines = _check_study_yml(folder, found, valid)
         # stage columns are checked whenever time_points (and stages) are valid, even if other keys are not
         years = valid.get("time_points", [])
-        n_stages = len(valid["stages"]) if "stages" in valid else None
-        read = _read_tables(folder, years, n_stages, found)
+        stages = [str(x) for x in valid["stages"]] if "stages" in valid else None
+        read, located = _read_tables(folder, years, stages, valid, lines, found)
         _check_references(read, found)
         check_tables(meta or {}, lines, read, valid, found)
+        found = relocate(found, located)
     except OSError as e:  # a folder that cannot be listed, a disk that fails while reading
         found.append(Problem(str(folder), None, None, f"cannot be read: {e.strerror or e}."))
         meta = None
@@ -383,6 +466,8 @@ def check(path: str | Path) -> Report:
         tables=frames,
         meta=meta,
         warnings=warnings,
+        ladders=valid.get("ladders") or {},
+        prosperity_cutoff=meta.get("prosperity_cutoff"),
     )
     return Report([], warnings, study)
 

@@ -148,7 +148,7 @@ bad("column_without_name", {"study.yml": YML, "households.csv": csv(HEADER + ","
     ["households.csv, row 1: the header has a column without a name."])
 
 bad("semicolon_separated", {"study.yml": YML, "households.csv": csv(HEADER.replace(",", ";"), [r.replace(",", ";") for r in ROWS])},
-    ["households.csv, row 1: the columns are separated by semicolons, not commas; save the spreadsheet as 'CSV UTF-8 (comma delimited)'.",
+    ["households.csv, row 1: the columns are separated by semicolons, not commas; add `csv: {delimiter: \";\"}` to study.yml, or save the spreadsheet as 'CSV UTF-8 (comma delimited)'.",
      "1 problem found."])
 bad("tab_separated", {"study.yml": YML, "households.csv": csv(HEADER.replace(",", "\t"), [r.replace(",", "\t") for r in ROWS])},
     ["households.csv, row 1: the columns are separated by tabs, not commas"])
@@ -189,9 +189,9 @@ bad("stage_above_ladder", {"study.yml": YML, "households.csv": csv(rows=with_row
 bad("stage_not_whole", {"study.yml": YML, "households.csv": csv(rows=with_row(4, "H3,Bajo,South,3,3.5"))},
     ["households.csv, row 4, column stage_2004: 3.5 is not a whole number."])
 bad("stage_word", {"study.yml": YML, "households.csv": csv(rows=with_row(4, "H3,Bajo,South,3,three"))},
-    ["households.csv, row 4, column stage_2004: 'three' is not a stage number."])
+    ["households.csv, row 4, column stage_2004: 'three' is neither a stage number nor a stage name."])
 bad("stage_nan_text", {"study.yml": YML, "households.csv": csv(rows=with_row(4, "H3,Bajo,South,NA,3"))},
-    ["households.csv, row 4, column stage_1994: 'NA' is not a stage number."])
+    ["households.csv, row 4, column stage_1994: 'NA' is neither a stage number nor a stage name."])
 bad("blank_line_before_bad_row",
     {"study.yml": YML, "households.csv": csv(rows=["H1,Alto,North,1,2", "", "H2,Alto,North,2,9", "H3,Bajo,South,3,3"])},
     ["households.csv, row 4, column stage_2004: stage 9 is above the ladder"])
@@ -222,7 +222,7 @@ bad("several_problems",
      "households.csv, row 3, column region: this cell is empty; a value is required.",
      "households.csv, row 4, column household_id: 'H1' is a duplicate: it already appears in row 2.",
      "households.csv, row 3, column stage_2004: stage 9 is above the ladder: it has only 5 stages.",
-     "households.csv, row 4, column stage_1994: 'x' is not a stage number.",
+     "households.csv, row 4, column stage_1994: 'x' is neither a stage number nor a stage name.",
      "6 problems found."])
 bad("several_problems_stage_checks",
     {"study.yml": YML,
@@ -230,7 +230,7 @@ bad("several_problems_stage_checks",
     ["households.csv, row 2, column stage_1994: stage 0 is below the ladder",
      "households.csv, row 3, column stage_2004: 4.5 is not a whole number.",
      "households.csv, row 4, column stage_2004: stage 6 is above the ladder",
-     "households.csv, row 5, column stage_1994: 'tres' is not a stage number.",
+     "households.csv, row 5, column stage_1994: 'tres' is neither a stage number nor a stage name.",
      "4 problems found."])
 
 # ---- valid studies: name -> files

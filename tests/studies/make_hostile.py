@@ -335,7 +335,7 @@ case("empty_sample", 1, ["sample.csv: the file is empty"], {"sample.csv": ""})
 case("header_only_reasons", 1, ["reasons.csv: has a header but no rows"], {"reasons.csv": "household_id,start,end,reason\n"})
 case("stage_infinity", 1, ["households.csv, row 2, column stage_1979: stage inf is above the ladder"],
      {"households.csv": hh_row(2, "H01,Alto,North,inf,1,1")})
-case("stage_hex", 1, ["households.csv, row 2, column stage_1979: '0x3' is not a stage number."],
+case("stage_hex", 1, ["households.csv, row 2, column stage_1979: '0x3' is neither a stage number nor a stage name."],
      {"households.csv": hh_row(2, "H01,Alto,North,0x3,1,1")})
 case("long_cell_extra_column", 0, ["valid"],
      {"households.csv": "\n".join(l + (",notes" if i == 0 else "," + "x" * 200_000 if i == 1 else ",")
@@ -409,6 +409,22 @@ case("communities_missing_one", 1, ["communities.csv, row 5, column community: t
      {"communities.csv": "\n".join(BASE["communities.csv"].splitlines()[:-1]) + "\n"})
 case("communities_region_mismatch", 1, ["communities.csv, row 2, column region: the community 'Alto' is in region 'South' here but in 'North'"],
      {"communities.csv": hh_replace("Alto,North,", "Alto,South,", 1, name="communities.csv")})
+
+
+# Field files (NAME.xlsx, .sav, .dta, study.xlsx): the same care as for a CSV.
+XLSX = (HERE / "formats" / "xlsx" / "households.xlsx").read_bytes()
+case("xlsx_symlink_out", 1, ["households.xlsx: is a symbolic link to a file outside the study folder"],
+     {"households.xlsx": XLSX}, setup={"symlink_out": "households.xlsx"}, drop=("households.csv",))
+case("xlsx_fifo", 1, ["households.xlsx: is not a file: it is a named pipe (FIFO), and it was not read"],
+     {"households.xlsx": XLSX}, setup={"fifo": "households.xlsx"}, drop=("households.csv",))
+case("workbook_not_a_zip", 1, ["study.xlsx: is not an Excel workbook (.xlsx)"], {"study.xlsx": b"PK not really a zip"})
+case("sav_garbage", 1, ["households.sav: cannot be read as an SPSS data file (.sav)"],
+     {"households.sav": b"$FL2 this is not SPSS data"}, drop=("households.csv",))
+case("households_as_xls", 1, ["households.xls: the households table cannot be read from this file: it is an Excel "
+                              "97-2003 workbook, which is not read; save it as households.xlsx"],
+     {"households.xls": b"\xd0\xcf\x11\xe0 an old workbook"}, drop=("households.csv",))
+case("table_given_twice", 1, ["the households table is given more than once: in households.csv and households.xlsx"],
+     {"households.xlsx": XLSX})
 
 
 def write_all(root: Path = HERE) -> Path:

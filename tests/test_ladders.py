@@ -1,0 +1,166 @@
+"""Ladders per community (ladders.csv) and a prosperity line: validation, status, movements."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SOP, STUDIES
+
+import stagesofprogress.movements as mv
+from stagesofprogress import status
+from stagesofprogress.study import check
+
+BASE = STUDIES / "formats" / "csv"
+# Lugarí's meeting drew its own 7-stage ladder: poor up to stage 2, prosperous from stage 6.
+LUGARI = """community,stage,name,poor,prosperous
+Lugarí,1,Chakula,1,0
+Lugarí,2,Nguo,1,0
+Lugarí,3,Paa,0,0
+Lugarí,4,Kuku,0,0
+Lugarí,5,Shamba,0,0
+Lugarí,6,Ng'ombe,0,1
+Lugarí,7,Gari,0,1
+"""
+
+
+def study_with(tmp_path, ladders: str | None = LUGARI, yml_extra: str = "", edit=None):
+    folder = tmp_path / "study"
+    shutil.copytree(BASE, folder)
+    if ladders is not None:
+        (folder / "ladders.csv").write_text(ladders, encoding="utf-8")
+    if yml_extra:
+        with open(folder / "study.yml", "a", encoding="utf-8") as f:
+            f.write(yml_extra)
+    if edit:
+        hh = (folder / "households.csv").read_text(encoding="utf-8")
+        (folder / "households.csv").write_text(edit(hh), encoding="utf-8")
+    return folder
+
+
+def messages(report) -> list[str]:
+    return [str(p) for p in report.problems]
+
+
+def test_each_community_uses_its_own_poverty_line(tmp_path):
+    r = check(study_with(tmp_path))
+    assert r.valid, messages(r)
+    s = r.study
+    assert s.cutoffs().tolist() == [3.0] * 6 + [2.0] * 6
+    cat = mv.movement_categories(s, 1990, 2010)
+    # Lugarí (cutoff 2): L03 6 -> 3 stays not poor (with study.yml's cutoff 3 it would become poor)
+    assert cat["L03"] == "remained_not_poor"
+    assert cat["L02"] == "escaped" and cat["L01"] == "remained_poor" and pd.isna(cat["L04"])
+    # Kabuchai keeps study.yml's cutoff 3: K03 4 -> 2 became poor
+    assert cat["K03"] == "became_poor"
+    rates = mv.poverty_rates(s)
+    lug = rates[(rates["year"] == 1990) & (rates["group"] == "Kakamega (Magharibi)")].iloc[0]
+    assert lug["percent_poor"] == pytest.approx(100 * 3 / 6)  # stages 1, 2, 1 of 1,2,6,3,1,4
+
+
+def test_stages_are_checked_against_each_communitys_ladder(tmp_path):
+    def edit(hh):
+        hh = hh.replace("L06,Lugarí,Kakamega (Magharibi),4,5,5", "L06,Lugarí,Kakamega (Magharibi),4,5,7")
+        return hh.replace("K04,Kabuchai,Bungoma,5,5,6", "K04,Kabuchai,Bungoma,5,5,7")
+    r = check(study_with(tmp_path, edit=edit))
+    msgs = messages(r)
+    assert msgs == ["households.csv, row 5, column stage_2010: stage 7 is above the ladder of study.yml: "
+                    "it has only 6 stages."], msgs
+
+
+def test_stage_cells_may_hold_names_of_the_communitys_own_ladder(tmp_path):
+    def edit(hh):
+        return hh.replace("L02,Lugarí,Kakamega (Magharibi),2,4,4", "L02,Lugarí,Kakamega (Magharibi), nguo ,Kuku,4") \
+                 .replace("K02,Kabuchai,Bungoma,2,2,2", "K02,Kabuchai,Bungoma,Clothes,2,2")
+    r = check(study_with(tmp_path, edit=edit))
+    assert r.valid, messages(r)
+    hh = r.study.households.set_index("household_id")
+    assert hh.loc["L02", "stage_1990"] == 2 and hh.loc["L02", "stage_2000"] == 4 and hh.loc["K02", "stage_1990"] == 2
+    # a name of Lugarí's ladder is not a stage of Kabuchai's
+    r = check(study_with(tmp_path / "b", edit=lambda hh: hh.replace("K02,Kabuchai,Bungoma,2,", "K02,Kabuchai,Bungoma,Nguo,")))
+    assert messages(r) == ["households.csv, row 3, column stage_1990: 'Nguo' is neither a stage number nor a stage name."]
+
+
+@pytest.mark.parametrize("rows, words", [
+    (LUGARI.replace("Lugarí,3,Paa", "Lugarí,9,Paa"), "must number its stages 1, 2, 3 ... without gaps; stages 3, 8 are missing"),
+    (LUGARI.replace("Lugarí,3,Paa,0", "Lugarí,3,Paa,1").replace("Lugarí,2,Nguo,1", "Lugarí,2,Nguo,0"),
+     "poor must be 1 for the stages of community 'Lugarí' at or below its poverty line"),
+    (LUGARI.replace("Lugarí,2,Nguo,1,0", "Lugarí,2,Nguo,1,1").replace("Lugarí,3,Paa,0,0", "Lugarí,3,Paa,0,1")
+     .replace("Lugarí,4,Kuku,0,0", "Lugarí,4,Kuku,0,1").replace("Lugarí,5,Shamba,0,0", "Lugarí,5,Shamba,0,1"),
+     "the line must be above the poverty line (stage 2)"),
+    (LUGARI.replace("Lugarí", "Lugari"), "the community 'Lugari' does not appear in households.csv"),
+    (LUGARI + "Lugarí,7,Gari,0,1\n", "stage 7 of community 'Lugarí' is listed twice"),
+])
+def test_a_community_ladder_that_is_not_a_ladder_is_refused(tmp_path, rows, words):
+    r = check(study_with(tmp_path, ladders=rows))
+    assert not r.valid
+    assert any(words in m and m.startswith("ladders.csv, row") for m in messages(r)), messages(r)
+
+
+def test_stage_tables_keep_to_one_ladder(tmp_path):
+    s = check(study_with(tmp_path)).study
+    assert not s.one_ladder
+    m = mv.transition_matrix(s, 1990, 2010)
+    assert int(m.to_numpy().sum()) == 5  # Kabuchai's households known at both dates; Lugarí's ladder differs
+    same = check(study_with(tmp_path / "same", ladders=None)).study
+    assert same.one_ladder and int(mv.transition_matrix(same, 1990, 2010).to_numpy().sum()) == 10
+
+
+def test_prosperity_line_of_study_yml_gives_three_statuses(tmp_path):
+    s = check(study_with(tmp_path, ladders=None, yml_extra="prosperity_cutoff: 5\n")).study
+    assert s.has_prosperity
+    codes = status.status_codes(s, 2010)
+    # stages 2010: 4 2 2 6 3 5 | 1 4 3 . 5 5  with poor <= 3, prosperous >= 5
+    assert codes.tolist() == [1, 0, 0, 2, 0, 2, 0, 1, 0, -1, 2, 2]
+    t = status.status_movements(s, [(1990, 2010)])
+    assert list(t.columns) == ["start", "end", "group", "from_status", "to_status", "households", "percent"]
+    assert len(t) == 9 * 3  # two regions and All
+    allt = t[t["group"] == "All"].set_index(["from_status", "to_status"])
+    # 1990 -> 2010 (10 households known at both): poor->poor K02 K03? K03 is 4 (not poor) in 1990
+    assert allt["households"].sum() == 10
+    assert allt.loc[("poor", "prosperous"), "households"] == 2  # K06 3->5, L05 1->5
+    assert allt.loc[("prosperous", "prosperous"), "households"] == 1  # K04 5->6
+    assert allt.loc[("prosperous", "poor"), "households"] == 1  # L03 6->3
+    assert allt["percent"].sum() == pytest.approx(100)
+    nine = status.nine_cell_table(s, 1990, 2010)
+    assert nine.shape == (3, 3) and nine.loc["Poor", "Prosperous"] == pytest.approx(20)
+
+
+def test_prosperity_line_of_a_community_ladder_only(tmp_path):
+    s = check(study_with(tmp_path)).study
+    assert s.has_prosperity and s.prosperity_cutoff is None
+    codes = status.status_codes(s, 1990)
+    # Kabuchai has no prosperity line: never prosperous; Lugarí's L03 (stage 6) is
+    assert codes.tolist() == [0, 0, 1, 1, -1, 0, 0, 0, 2, 1, 0, 1]
+
+
+def test_no_prosperity_line_no_status_table(tmp_path):
+    s = check(study_with(tmp_path, ladders=None)).study
+    assert not s.has_prosperity
+    with pytest.raises(ValueError, match="no prosperity line"):
+        status.status_movements(s)
+
+
+@pytest.mark.parametrize("value, words", [("3", "must be above poverty_cutoff (3)"), ("7", "at most the number of stages (6)"),
+                                          ("high", "must be a whole number")])
+def test_prosperity_cutoff_is_checked(tmp_path, value, words):
+    r = check(study_with(tmp_path, ladders=None, yml_extra=f"prosperity_cutoff: {value}\n"))
+    assert any(words in m and "prosperity_cutoff" in m for m in messages(r)), messages(r)
+
+
+def test_sop_tables_writes_status_movements(tmp_path):
+    folder = study_with(tmp_path, yml_extra="prosperity_cutoff: 5\n")
+    out = tmp_path / "out"
+    run = subprocess.run([str(SOP), "tables", "--data", str(folder), "--out", str(out)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    t = pd.read_csv(out / "status_movements.csv")
+    assert set(t["from_status"]) == {"poor", "not_poor", "prosperous"}
+    sums = t.groupby(["start", "end", "group"])["percent"].sum()
+    assert np.allclose(sums.dropna(), 100)
+    plain = tmp_path / "plain"
+    subprocess.run([str(SOP), "tables", "--data", str(study_with(tmp_path / "p", ladders=None)), "--out", str(plain)],
+                   check=True, capture_output=True)
+    assert not (plain / "status_movements.csv").exists()
