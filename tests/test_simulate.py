@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -184,11 +183,11 @@ def test_out_is_replaced_atomically(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["s"]  # no temporary leftovers
 
 
-def test_a_million_households_is_fast():
-    t = time.perf_counter()
+@pytest.mark.slow
+def test_a_million_households():
+    """A million households are generated whole (their speed is measured in benchmarks/, not here)."""
     files = simulate_files(households=1_000_000, communities=400, regions=6, stages=13, cutoff=7,
                            years=(1979, 1994, 2004))
-    assert time.perf_counter() - t < 15
     assert files["households.csv"].count(b"\n") == 1_000_001
 
 
