@@ -175,9 +175,11 @@ def book_env(tmp_path_factory) -> dict:
 def repo_book(tmp_path_factory, book_env) -> Book:
     """The repository's book on its default study (data/peru2004) as `tasks.py book` builds it:
     scripts/build_book.py --force (every chapter executed), `-W -n --keep-going`, built into a
-    temporary --path-output. `out` is the HTML; `extra["build"]` the build folder, whose
-    `jupyter_execute/` holds the executed chapters (with a `data` link beside them, so that they
-    re-run there under nbval with their own relative study paths)."""
+    temporary --path-output. `out` is the HTML; `extra["build"]` the build folder, and
+    `extra["executed"]` a folder with the executed chapters exactly as the executor stored them in
+    the build's jupyter-cache (`chapters/*.ipynb`, with a `data` link beside them, so that they
+    re-run there under nbval with their own relative study paths; MyST-NB's copies in
+    `jupyter_execute/` lack the glue outputs)."""
     if str(ROOT / "scripts") not in sys.path:
         sys.path.insert(0, str(ROOT / "scripts"))
     import build_book
@@ -186,10 +188,19 @@ def repo_book(tmp_path_factory, book_env) -> Book:
     t0 = time.perf_counter()
     proc = build_book.build(force=True, path_output=str(out), env=book_env, capture=True)
     build = out / "_build"
-    if (build / "jupyter_execute").is_dir():
-        (build / "jupyter_execute" / "data").symlink_to(DATA, target_is_directory=True)
+    executed = out / "executed"
+    if (build / ".jupyter_cache").is_dir():
+        import nbformat
+        from jupyter_cache import get_cache
+
+        cache = get_cache(str(build / ".jupyter_cache"))
+        for record in cache.list_cache_records():
+            target = executed / Path(record.uri).relative_to(ROOT).with_suffix(".ipynb")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(cache.get_cache_bundle(record.pk).nb, target)
+        (executed / "data").symlink_to(DATA, target_is_directory=True)
     return Book(DATA / "peru2004", build / "html", proc.returncode, proc.stdout or "",
-                seconds=time.perf_counter() - t0, extra={"build": build})
+                seconds=time.perf_counter() - t0, extra={"build": build, "executed": executed})
 
 
 @pytest.fixture(scope="session")
