@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,14 +166,175 @@ class Book:
     extra: dict = field(default_factory=dict)
 
 
+class Prebuilds:
+    """The session's whole books (and the replica), built in the background while other tests run.
+
+    When the first test starts, the builds the selected tests need are queued in the order those
+    tests come, and a thread runs them one after the other (each a subprocess: `sop book`,
+    scripts/build_book.py, `sop replica`), so the single-core work of the fast tests and of the
+    HTML builds overlaps with chapter execution on the second core. A fixture asks for its build
+    with `get(name)`: it waits for the queued build, or makes an unqueued one itself. At the end
+    of the session any build still running is stopped (its own process group only).
+    """
+
+    def __init__(self, jobs: dict, queued: list[str]):
+        self.jobs, self.results, self.procs = jobs, {}, []
+        self.ready = {name: threading.Event() for name in queued}
+        self.stopping = False
+        self.thread = threading.Thread(target=self._work, args=(queued,), name="sop-prebuilds", daemon=True)
+        self.thread.start()
+
+    def _work(self, queued: list[str]) -> None:
+        for name in queued:
+            try:
+                self.results[name] = (None, RuntimeError("the test session ended")) if self.stopping else \
+                    (self.jobs[name](self), None)
+            except BaseException as e:  # handed to the fixture that asks for it
+                self.results[name] = (None, e)
+            self.ready[name].set()
+
+    def run(self, cmd: list[str], **kw) -> subprocess.Popen:
+        """Start `cmd` in a process group of its own (so it can be stopped with its children)."""
+        proc = subprocess.Popen([str(c) for c in cmd], text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True, **kw)
+        self.procs.append(proc)
+        return proc
+
+    def get(self, name: str):
+        if name in self.ready:
+            self.ready[name].wait()
+        elif name not in self.results:
+            self.results[name] = (self.jobs[name](self), None)
+        value, error = self.results[name]
+        if error is not None:
+            raise error
+        return value
+
+    def stop(self) -> None:
+        self.stopping = True
+        for proc in self.procs:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+        self.thread.join(timeout=60)
+
+
+def _communicate(proc: subprocess.Popen, timeout: float = 3600) -> tuple[int, str, str]:
+    out, err = proc.communicate(timeout=timeout)
+    return proc.returncode, out, err
+
+
+def _job_repo_book(base: Path, env: dict):
+    """The repository's book as `tasks.py book` builds it (scripts/build_book.py --force)."""
+
+    def job(pb: Prebuilds) -> Book:
+        t0 = time.perf_counter()
+        rc, out, err = _communicate(pb.run([sys.executable, ROOT / "scripts" / "build_book.py", "--force",
+                                            "--path-output", base], cwd=ROOT, env=env))
+        build = base / "_build"
+        executed = base / "executed"
+        if (build / ".jupyter_cache").is_dir():
+            import nbformat
+            from jupyter_cache import get_cache
+
+            cache = get_cache(str(build / ".jupyter_cache"))
+            for record in cache.list_cache_records():
+                target = executed / Path(record.uri).relative_to(ROOT).with_suffix(".ipynb")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                nbformat.write(cache.get_cache_bundle(record.pk).nb, target)
+            (executed / "data").symlink_to(DATA, target_is_directory=True)
+        return Book(DATA / "peru2004", build / "html", rc, out + err, err, time.perf_counter() - t0,
+                    extra={"build": build, "executed": executed})
+
+    return job
+
+
+def _job_sop_book(study: Path | str, out: Path, env: dict, *options, cwd: Path | None = None, make=None):
+    """`sop book --data STUDY --out OUT OPTIONS` as a user runs it from `cwd`."""
+
+    def job(pb: Prebuilds) -> Book:
+        extra = {"files_before": make()} if make is not None else {}
+        t0 = time.perf_counter()
+        rc, so, se = _communicate(pb.run([SOP, "book", "--data", study, "--out", out, *options], cwd=cwd or out.parent,
+                                         env=env))
+        return Book(Path(cwd or ".") / study, out, rc, so, se, time.perf_counter() - t0, extra=extra)
+
+    return job
+
+
+def _job_hostile(tmp: Path, env: dict):
+    """test_injection's hostile study (a payload in every text field), its book built twice by the
+    installed `sop book`, as two concurrent processes of one chapter at a time each."""
+
+    def job(pb: Prebuilds) -> dict:
+        from test_injection import make_hostile
+
+        canary, study = tmp / "PWNED", tmp / "S"
+        payloads = make_hostile(study, str(canary))
+        procs = [pb.run(["nice", "-n", "10", SOP, "book", "--data", study, "--out", tmp / name, "--jobs", "1"],
+                        cwd=tmp, env=env) for name in ("B1", "B2")]
+        runs = [subprocess.CompletedProcess(p.args, *_communicate(p)) for p in procs]
+        return {"tmp": tmp, "canary": canary, "study": study, "payloads": payloads, "runs": runs,
+                "out": [tmp / "B1", tmp / "B2"]}
+
+    return job
+
+
+def _job_replica(out: Path, env: dict):
+    def job(pb: Prebuilds) -> Path:
+        rc, so, se = _communicate(pb.run([SOP, "replica", "--out", out], cwd=out.parent, env=env))
+        assert rc == 0, se[-3000:]
+        return out
+
+    return job
+
+
 @pytest.fixture(scope="session")
 def book_env(tmp_path_factory) -> dict:
     """The environment every book of the session is built in (a temporary home)."""
     return isolated_env(tmp_path_factory.mktemp("book-home"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def prebuilds(request, tmp_path_factory, book_env):
+    """Queue, at the first test, the builds the selected tests need (see Prebuilds)."""
+    from stagesofprogress.simulate import simulate
+
+    def tmp(name: str) -> Path:
+        return tmp_path_factory.mktemp(name)
+
+    small = tmp("small")
+
+    def make_small() -> list[str]:
+        simulate(small / "study", **SMALL_SIM)
+        return sorted(p.name for p in (small / "study").iterdir())
+
+    hostile = tmp("sop-hostile-")
+    jobs = {
+        "repo_book": _job_repo_book(tmp("repo-book"), book_env),
+        "teaching_book": _job_sop_book("data/teaching", tmp("teaching") / "book", book_env, "--quiet", cwd=ROOT),
+        "small_book": _job_sop_book(small / "study", small / "out", book_env, make=make_small),
+        "eleven_book": _job_sop_book(STUDIES / "good" / "eleven_stages_accented", tmp("eleven") / "out", book_env,
+                                     "--quiet"),
+        "hostile_books": _job_hostile(hostile, isolated_env(hostile / "home")),
+        "replica_regenerated": _job_replica(tmp("replica") / "peru2004", book_env),
+    }
+    queued = []
+    for item in request.session.items:
+        queued += [name for name in getattr(item, "fixturenames", ()) if name in jobs and name not in queued]
+    pb = Prebuilds(jobs, queued)
+    yield pb
+    pb.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slow tests last (stable order otherwise): the fast ones run while the books are built."""
+    items[:] = [i for i in items if i.get_closest_marker("slow") is None] + \
+               [i for i in items if i.get_closest_marker("slow") is not None]
+
+
 @pytest.fixture(scope="session")
-def repo_book(tmp_path_factory, book_env) -> Book:
+def repo_book(prebuilds) -> Book:
     """The repository's book on its default study (data/peru2004) as `tasks.py book` builds it:
     scripts/build_book.py --force (every chapter executed), `-W -n --keep-going`, built into a
     temporary --path-output. `out` is the HTML; `extra["build"]` the build folder, and
@@ -180,34 +342,45 @@ def repo_book(tmp_path_factory, book_env) -> Book:
     the build's jupyter-cache (`chapters/*.ipynb`, with a `data` link beside them, so that they
     re-run there under nbval with their own relative study paths; MyST-NB's copies in
     `jupyter_execute/` lack the glue outputs)."""
-    if str(ROOT / "scripts") not in sys.path:
-        sys.path.insert(0, str(ROOT / "scripts"))
-    import build_book
+    return prebuilds.get("repo_book")
 
-    out = tmp_path_factory.mktemp("repo-book")
-    t0 = time.perf_counter()
-    proc = build_book.build(force=True, path_output=str(out), env=book_env, capture=True)
-    build = out / "_build"
-    executed = out / "executed"
-    if (build / ".jupyter_cache").is_dir():
-        import nbformat
-        from jupyter_cache import get_cache
 
-        cache = get_cache(str(build / ".jupyter_cache"))
-        for record in cache.list_cache_records():
-            target = executed / Path(record.uri).relative_to(ROOT).with_suffix(".ipynb")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(cache.get_cache_bundle(record.pk).nb, target)
-        (executed / "data").symlink_to(DATA, target_is_directory=True)
-    return Book(DATA / "peru2004", build / "html", proc.returncode, proc.stdout or "",
-                seconds=time.perf_counter() - t0, extra={"build": build, "executed": executed})
+@pytest.fixture(scope="session")
+def teaching_book(prebuilds) -> Book:
+    """`sop book --data data/teaching` (typed relative to the repository root): 10 stages, 2 time points."""
+    return prebuilds.get("teaching_book")
+
+
+@pytest.fixture(scope="session")
+def small_book(prebuilds) -> Book:
+    """`sop book` (with its progress bar) on a simulated study that has only the two required
+    files, four time points and 8 stages (cutoff 4); `extra["files_before"]` lists the study."""
+    return prebuilds.get("small_book")
+
+
+@pytest.fixture(scope="session")
+def eleven_book(prebuilds) -> Book:
+    """`sop book` on the hand-written study tests/studies/good/eleven_stages_accented."""
+    return prebuilds.get("eleven_book")
+
+
+@pytest.fixture(scope="session")
+def hostile_books(prebuilds) -> dict:
+    """The hostile study's two books: tmp, canary, study, payloads, runs, out (see _job_hostile)."""
+    return prebuilds.get("hostile_books")
+
+
+@pytest.fixture(scope="session")
+def replica_regenerated(prebuilds) -> Path:
+    """`sop replica --out DIR` once per session (about 40 s): the folder it wrote."""
+    return prebuilds.get("replica_regenerated")
 
 
 @pytest.fixture(scope="session")
 def example_chapters(tmp_path_factory, book_env) -> Book:
     """Every chapter executed (not built into HTML) on data/example, a study without optional
-    tables, by the one executor, `study_dir` injected; `out` holds the tidied notebooks and
-    `extra["runs"]` the ChapterRun of each."""
+    tables, by the one executor in this process, `study_dir` injected; `out` holds the tidied
+    notebooks and `extra["runs"]` the ChapterRun of each."""
     from stagesofprogress.execute import Chapter, execute
 
     out = tmp_path_factory.mktemp("example-chapters")
@@ -217,84 +390,3 @@ def example_chapters(tmp_path_factory, book_env) -> Book:
         runs = execute(todo, jobs=2, timeout=600)
     return Book(EXAMPLE, out, int(any(r.error for r in runs)), seconds=time.perf_counter() - t0,
                 extra={"runs": {r.name: r for r in runs}})
-
-
-def _sop_book(args: list[str], env: dict, cwd: Path | None = None) -> tuple[int, str, str, float]:
-    """`sop book ARGS` in-process (as a user runs it from `cwd`): (exit code, stdout, stderr, seconds)."""
-    from stagesofprogress import cli
-
-    out, err = io.StringIO(), io.StringIO()
-    here = os.getcwd()
-    t0 = time.perf_counter()
-    with environ(env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            if cwd is not None:
-                os.chdir(cwd)
-            rc = cli.main(["book", *map(str, args)])
-        finally:
-            os.chdir(here)
-    return rc, out.getvalue(), err.getvalue(), time.perf_counter() - t0
-
-
-@pytest.fixture(scope="session")
-def teaching_book(tmp_path_factory, book_env) -> Book:
-    """`sop book --data data/teaching` (typed relative to the repository root): 10 stages, 2 time points."""
-    out = tmp_path_factory.mktemp("teaching") / "book"
-    rc, so, se, secs = _sop_book(["--data", "data/teaching", "--out", out, "--quiet"], book_env, cwd=ROOT)
-    return Book(TEACHING, out, rc, so, se, secs)
-
-
-@pytest.fixture(scope="session")
-def small_book(tmp_path_factory, book_env) -> Book:
-    """`sop book` (with its progress bar) on a simulated study that has only the two required
-    files, four time points and 8 stages (cutoff 4)."""
-    from stagesofprogress.simulate import simulate
-
-    base = tmp_path_factory.mktemp("small")
-    study, out = base / "study", base / "out"
-    simulate(study, **SMALL_SIM)
-    files = sorted(p.name for p in study.iterdir())
-    rc, so, se, secs = _sop_book(["--data", study, "--out", out], book_env)
-    return Book(study, out, rc, so, se, secs, extra={"files_before": files})
-
-
-@pytest.fixture(scope="session")
-def eleven_book(tmp_path_factory, book_env) -> Book:
-    """`sop book` on the hand-written study tests/studies/good/eleven_stages_accented."""
-    study = STUDIES / "good" / "eleven_stages_accented"
-    out = tmp_path_factory.mktemp("eleven") / "out"
-    rc, so, se, secs = _sop_book(["--data", study, "--out", out, "--quiet"], book_env)
-    return Book(study, out, rc, so, se, secs)
-
-
-@pytest.fixture(scope="session")
-def hostile_books(tmp_path_factory) -> dict:
-    """The book of test_injection's hostile study (a payload in every text field), built twice by
-    the installed `sop book` as two concurrent processes (one chapter at a time each: both cores
-    stay busy through the HTML builds too). Returns tmp, canary, study, payloads, runs, out."""
-    from test_injection import make_hostile
-
-    tmp = tmp_path_factory.mktemp("sop-hostile-")
-    canary = tmp / "PWNED"
-    study = tmp / "S"
-    payloads = make_hostile(study, str(canary))
-    env = isolated_env(tmp / "home")
-    procs = [subprocess.Popen(["nice", "-n", "10", str(SOP), "book", "--data", str(study), "--out", str(tmp / name),
-                               "--jobs", "1"], cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for name in ("B1", "B2")]
-    runs = []
-    for p in procs:
-        so, se = p.communicate(timeout=3600)
-        runs.append(subprocess.CompletedProcess(p.args, p.returncode, so, se))
-    return {"tmp": tmp, "canary": canary, "study": study, "payloads": payloads, "runs": runs,
-            "out": [tmp / "B1", tmp / "B2"]}
-
-
-@pytest.fixture(scope="session")
-def replica_regenerated(tmp_path_factory) -> Path:
-    """`sop replica --out DIR` once per session (about 40 s): the folder it wrote."""
-    from stagesofprogress.cli import main
-
-    out = tmp_path_factory.mktemp("replica") / "peru2004"
-    assert main(["replica", "--out", str(out)]) == 0
-    return out
