@@ -394,6 +394,7 @@ def test_polish_affine_lands_on_b_and_leaves_the_rest():
     np.testing.assert_allclose(se, se0, rtol=0.1)
 
 
+@pytest.mark.slow  # a calibration step of the replica generator on a full model design (about 30 s)
 def test_raise_correct_never_loses_a_cell():
     """It raises the hard count of outcome-1 households above the cut, and keeps every cell it met."""
     d = replica.design_model("descent", "Cajamarca", replica.SEED)
