@@ -15,6 +15,7 @@ times: the load average is written beside the figures.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import re
@@ -22,7 +23,7 @@ import resource
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -38,6 +39,7 @@ class Run:
     outcome: str
     load: str
     slowest: list[str]
+    failed: list[str] = field(default_factory=list)
 
 
 def load_average() -> str:
@@ -63,7 +65,8 @@ def run_lane(args: list[str]) -> Run:
                    f"exit {proc.returncode}")
     outcome = re.sub(r" in [\d.]+s.*$", "", outcome)
     slowest = [line.strip() for line in lines if re.match(r"^\d+\.\d+s (call|setup|teardown) ", line)]
-    return Run(wall, cpu, outcome, load, slowest)
+    failed = [line.split()[1] for line in lines if line.startswith(("FAILED ", "ERROR "))]
+    return Run(wall, cpu, outcome, load, slowest, failed)
 
 
 def report(results: dict[str, list[Run]]) -> str:
@@ -91,7 +94,21 @@ def report(results: dict[str, list[Run]]) -> str:
         best = min(runs, key=lambda r: r.wall)
         if best.slowest:
             lines += [f"Slowest steps of the best {lane} run:", "", *[f"- `{s}`" for s in best.slowest], ""]
+        if best.failed:
+            lines += [f"Tests that failed in the best {lane} run:", "", *[f"- `{s}`" for s in best.failed], ""]
+    data = {lane: [asdict(r) for r in runs] for lane, runs in results.items()}
+    lines += [f"<!-- bench_tests data: {json.dumps(data)} -->", ""]
     return "\n".join(lines)
+
+
+def earlier(path: Path) -> dict[str, list[Run]]:
+    """The runs stored in an earlier report at `path` ({} if none)."""
+    if not path.exists():
+        return {}
+    m = re.search(r"<!-- bench_tests data: (.*) -->", path.read_text(encoding="utf-8"))
+    if not m:
+        return {}
+    return {lane: [Run(**r) for r in runs] for lane, runs in json.loads(m.group(1)).items() if lane in LANES}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,14 +121,14 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [name for name in lanes if name not in LANES]
     if unknown:
         ap.error(f"unknown lane(s) {', '.join(unknown)}: choose from {', '.join(LANES)}")
-    results: dict[str, list[Run]] = {}
+    results: dict[str, list[Run]] = {lane: runs for lane, runs in earlier(args.out).items() if lane not in lanes}
     for lane in lanes:
         for i in range(max(1, args.repeat)):
             run = run_lane(LANES[lane][0])
             print(f"{lane} run {i + 1}: {run.wall:.1f} s wall, {run.cpu:.1f} s CPU, load {run.load}: {run.outcome}",
                   file=sys.stderr, flush=True)
             results.setdefault(lane, []).append(run)
-    text = report(results)
+    text = report({lane: results[lane] for lane in LANES if lane in results})
     args.out.write_text(text, encoding="utf-8")
     print(text)
     return 0
