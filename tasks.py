@@ -4,6 +4,8 @@
     python3 tasks.py book    # set everything up, build the book into _build/html
                              # (chapters re-run when their code, lib/ or data/ changed)
     python3 tasks.py test    # set everything up, run the whole test suite
+    python3 tasks.py test --fast   # everything but the book builds and the replica regeneration
+                                   # (pytest -m "not slow"); other arguments go to pytest
 
 Setting up means: a virtual environment in .venv with every pinned requirement and the
 stagesofprogress library installed (editable). It is redone only when requirements.txt
@@ -88,6 +90,8 @@ def book(extra: list[str]) -> int:
 
 def test(extra: list[str]) -> int:
     setup()
+    if "--fast" in extra:  # the tests marked slow build books or regenerate the replica
+        extra = ["-m", "not slow", *(a for a in extra if a != "--fast")]
     cmd = [str(PY), "-m", "pytest", *extra]
     print("$", " ".join(cmd), flush=True)
     return subprocess.run(cmd, cwd=ROOT, env=_env()).returncode

@@ -9,9 +9,10 @@
 How it works. `_config.yml` sets `execute_notebooks: cache`, and MyST-NB executes the
 chapters one after the other, keyed in jupyter-cache by their code cells only. This script
 first executes, two at a time, every chapter of `_toc.yml` that the cache does not hold yet
-(reading each page exactly as MyST-NB does, so the cache keys match), then runs jupyter-book,
-which finds them all cached. If a chapter fails here it is simply not cached: jupyter-book
-then executes it itself and reports the error the usual way.
+with the library's one executor (`stagesofprogress.execute`, the same that `sop book` and the
+tests use; each page read exactly as MyST-NB reads it, so the cache keys match), then runs
+jupyter-book, which finds them all cached. If a chapter fails here it is simply not cached:
+jupyter-book then executes it itself and reports the error the usual way.
 
 `--force` removes the build's jupyter-cache and Sphinx environment first, so nothing computed
 before a change in lib/ or data/ (which the cache key cannot see) survives. The configuration
@@ -28,31 +29,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT / "lib") not in sys.path:  # the library of this checkout, installed or not
+    sys.path.insert(0, str(ROOT / "lib"))
 
-KERNEL_CONFIG = (
-    "# Written by scripts/build_book.py: keep the kernels' start-up log quiet, so the build log\n"
-    "# shows only what chapters and Sphinx report (ipykernel 7 warns about its local TCP\n"
-    "# transport every time a kernel starts).\n"
-    "c.IPKernelApp.log_level = 'ERROR'\n"
-)
-
+from stagesofprogress.execute import quiet_kernels  # noqa: E402
 
 def jupyter_book() -> str:
     exe = Path(sys.executable).with_name("jupyter-book")
     return str(exe) if exe.exists() else "jupyter-book"
-
-
-def quiet_kernels(ipythondir: str | Path) -> None:
-    """Write an ipython_kernel_config.py that silences kernel start-up warnings into `ipythondir`."""
-    prof = Path(ipythondir) / "profile_default"
-    prof.mkdir(parents=True, exist_ok=True)
-    (prof / "ipython_kernel_config.py").write_text(KERNEL_CONFIG, encoding="utf-8")
 
 
 def toc_pages(root: Path = ROOT) -> list[Path]:
@@ -70,68 +59,48 @@ def toc_pages(root: Path = ROOT) -> list[Path]:
     return out
 
 
-def _read(path: Path):
-    """Read a page the way MyST-NB does (same notebook, hence the same jupyter-cache key)."""
-    from myst_nb.core.config import NbParserConfig
-    from myst_nb.core.read import create_nb_reader
-    from myst_parser.config.main import MdParserConfig
-
-    text = path.read_text(encoding="utf-8")
-    reader = create_nb_reader(str(path), MdParserConfig(), NbParserConfig(), text)
-    if reader is None:
-        return None
-    return reader.read(text)
-
-
-def _execute(path_str: str, timeout: int) -> tuple[str, str | None, float, str | None]:
-    """Execute one page in its folder; return (path, executed notebook JSON or None, seconds, error)."""
-    import nbformat
-    from jupyter_cache.executors.utils import single_nb_execution
-
-    path = Path(path_str)
-    nb = _read(path)
-    result = single_nb_execution(nb, cwd=str(path.parent), allow_errors=False, timeout=timeout, meta_override=True)
-    if result.err is not None:
-        return path_str, None, result.time, f"{type(result.err).__name__}: {result.err}"
-    return path_str, nbformat.writes(nb), result.time, None
-
-
 def prime_cache(cache_dir: Path, jobs: int = 2, timeout: int = 120) -> dict[str, float]:
-    """Execute, `jobs` at a time, every toc notebook the jupyter-cache at `cache_dir` lacks."""
+    """Execute, `jobs` at a time, every toc notebook the jupyter-cache at `cache_dir` lacks.
+
+    The chapters run through the library's one executor (`stagesofprogress.execute`), read the
+    way MyST-NB reads them ("myst-nb" reader: same notebook, same cache key) and on their own
+    default study; each executed notebook is stored in the cache. A chapter that fails here is
+    simply not cached: jupyter-book then executes it itself and reports the error the usual way.
+    """
     import nbformat
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
+    from stagesofprogress.execute import Chapter, execute, read_chapter
+
     cache = get_cache(str(cache_dir))
     todo = []
-    for page in toc_pages():
-        nb = _read(page)
-        if nb is None or not any(c.cell_type == "code" for c in nb.cells):
-            continue
-        try:
-            cache.match_cache_notebook(nb)
-        except KeyError:
-            todo.append(page)
-    times: dict[str, float] = {}
-    if not todo:
-        return times
-    # longest chapters first keeps both workers busy until the end
-    todo.sort(key=lambda p: -p.stat().st_size)
-    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(_execute, str(p), timeout) for p in todo]
-        for fut in futures:
-            path_str, nb_json, seconds, err = fut.result()
-            times[path_str] = seconds
-            print(f"[build_book] executed {Path(path_str).name} in {seconds:.2f} s", file=sys.stderr)
-            if err is None:
-                cache.cache_notebook_bundle(
-                    CacheBundleIn(nbformat.reads(nb_json, as_version=4), path_str,
-                                  data={"execution_seconds": seconds}),
-                    check_validity=False, overwrite=True)
-            else:
-                print(f"[build_book] {Path(path_str).name} failed here; jupyter-book will report it: {err}",
+    with tempfile.TemporaryDirectory(prefix="sop-book-prime-") as tmp:
+        for page in toc_pages():
+            nb = read_chapter(page, "myst-nb")
+            if nb is None or not any(c.cell_type == "code" for c in nb.cells):
+                continue
+            try:
+                cache.match_cache_notebook(nb)
+            except KeyError:
+                rel = page.relative_to(ROOT)
+                todo.append(Chapter(str(rel.with_suffix("")), page, Path(tmp) / rel.with_suffix(".ipynb"),
+                                    reader="myst-nb"))
+
+        def done(run) -> None:
+            print(f"[build_book] executed {Path(run.name).name} in {run.seconds:.2f} s", file=sys.stderr)
+            if run.error is not None:
+                print(f"[build_book] {Path(run.name).name} failed here; jupyter-book will report it: {run.error}",
                       file=sys.stderr)
-    return times
+
+        runs = execute(todo, jobs=jobs, timeout=timeout, on_done=done)
+        for chapter, run in zip(todo, runs):
+            if run.error is None:
+                cache.cache_notebook_bundle(
+                    CacheBundleIn(nbformat.read(chapter.output, as_version=4), str(chapter.source),
+                                  data={"execution_seconds": run.seconds}),
+                    check_validity=False, overwrite=True)
+    return {str(c.source): r.seconds for c, r in zip(todo, runs)}
 
 
 def build(force: bool = False, path_output: str | None = None, env: dict | None = None,

@@ -1,10 +1,18 @@
-"""Shared test helpers: where the fixture studies live, writing a small study, running `sop`."""
+"""Shared test helpers: where the fixture studies live, writing a small study, running `sop`,
+and the books of the session (one fixture per study, built once)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import re
+import signal
 import subprocess
 import sys
+import threading
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -67,3 +75,318 @@ def sop_run():
         return subprocess.run([str(SOP), *map(str, args)], capture_output=True, text=True, encoding="utf-8", **kw)
 
     return run
+
+
+# =========================================================================== books, once per session
+#
+# Every whole book the suite needs is made once per test session by one fixture per study
+# below, with the library's one executor (`stagesofprogress.execute`, through
+# scripts/build_book.py or `sop book`), kernels, Jupyter and matplotlib pointed at a temporary
+# home, and everything under pytest's temporary folder (no module-level state, no atexit).
+# The tests that use them are marked `slow` (`tasks.py test --fast` leaves them out).
+
+ROOT = TESTS.parent
+DATA = ROOT / "data"
+EXAMPLE = DATA / "example"
+TEACHING = DATA / "teaching"
+SMALL_TITLE = "Tiny fictional study for a summary: only study.yml and households.csv"
+SMALL_SIM = dict(households=300, communities=4, regions=2, years=(1984, 1994, 2004, 2014), stages=8, cutoff=4,
+                 title=SMALL_TITLE)
+
+
+def isolated_env(base: Path) -> dict:
+    """A copy of os.environ with Jupyter, IPython, matplotlib and XDG folders under `base`."""
+    from stagesofprogress.execute import quiet_kernels
+
+    env = os.environ.copy()
+    for var, sub in [
+        ("IPYTHONDIR", "ipython"),
+        ("JUPYTER_CONFIG_DIR", "jupyter-config"),
+        ("JUPYTER_DATA_DIR", "jupyter-data"),
+        ("JUPYTER_RUNTIME_DIR", "jupyter-runtime"),
+        ("MPLCONFIGDIR", "matplotlib"),
+        ("XDG_CONFIG_HOME", "xdg-config"),
+        ("XDG_CACHE_HOME", "xdg-cache"),
+    ]:
+        path = Path(base) / sub
+        path.mkdir(parents=True, exist_ok=True)
+        env[var] = str(path)
+    quiet_kernels(env["IPYTHONDIR"])
+    env["PYTHONHASHSEED"] = "0"
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    env.pop("JUPYTER_PLATFORM_DIRS", None)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+@contextlib.contextmanager
+def environ(env: dict):
+    """os.environ = `env` inside the block (for builds run in-process: their workers inherit it)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for key in set(os.environ) - set(env):
+            mp.delenv(key)
+        for key, value in env.items():
+            mp.setenv(key, value)
+        yield
+
+
+def toc_files() -> list[str]:
+    """Every page of _toc.yml (root first), as paths relative to the book root, no extension."""
+    from stagesofprogress.rebuild import toc_entries
+
+    return toc_entries(yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8")))
+
+
+def notebook_pages() -> list[Path]:
+    """Toc pages that are MyST notebooks (they have code cells)."""
+    pages = []
+    for f in toc_files():
+        p = ROOT / f"{f}.md"
+        if p.exists() and "```{code-cell}" in p.read_text(encoding="utf-8"):
+            pages.append(p)
+    return pages
+
+
+def default_study_dir(chapter: Path) -> str:
+    """The study folder a chapter's parameters cell names (relative to the chapter)."""
+    m = re.search(r'^study_dir\s*=\s*"([^"]+)"', chapter.read_text(encoding="utf-8"), re.M)
+    return m.group(1) if m else ""
+
+
+@dataclass
+class Book:
+    """A book built for the tests: where it is, and what its build said."""
+
+    study: Path
+    out: Path  # the folder the HTML pages are in
+    returncode: int
+    stdout: str = ""
+    stderr: str = ""
+    seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+
+class Prebuilds:
+    """The session's whole books (and the replica), built in the background while other tests run.
+
+    When the first test starts, the builds the selected tests need are queued in the order those
+    tests come, and a thread runs them one after the other (each a subprocess: `sop book`,
+    scripts/build_book.py, `sop replica`), so the single-core work of the fast tests and of the
+    HTML builds overlaps with chapter execution on the second core. A fixture asks for its build
+    with `get(name)`: it waits for the queued build, or makes an unqueued one itself. At the end
+    of the session any build still running is stopped (its own process group only).
+    """
+
+    def __init__(self, jobs: dict, queued: list[str]):
+        self.jobs, self.results, self.procs = jobs, {}, []
+        self.ready = {name: threading.Event() for name in queued}
+        self.stopping = False
+        self.thread = threading.Thread(target=self._work, args=(queued,), name="sop-prebuilds", daemon=True)
+        self.thread.start()
+
+    def _work(self, queued: list[str]) -> None:
+        for name in queued:
+            try:
+                self.results[name] = (None, RuntimeError("the test session ended")) if self.stopping else \
+                    (self.jobs[name](self), None)
+            except BaseException as e:  # handed to the fixture that asks for it
+                self.results[name] = (None, e)
+            self.ready[name].set()
+
+    def run(self, cmd: list[str], **kw) -> subprocess.Popen:
+        """Start `cmd` in a process group of its own (so it can be stopped with its children)."""
+        proc = subprocess.Popen([str(c) for c in cmd], text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True, **kw)
+        self.procs.append(proc)
+        return proc
+
+    def get(self, name: str):
+        if name in self.ready:
+            self.ready[name].wait()
+        elif name not in self.results:
+            self.results[name] = (self.jobs[name](self), None)
+        value, error = self.results[name]
+        if error is not None:
+            raise error
+        return value
+
+    def stop(self) -> None:
+        self.stopping = True
+        for proc in self.procs:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+        self.thread.join(timeout=60)
+
+
+def _communicate(proc: subprocess.Popen, timeout: float = 3600) -> tuple[int, str, str]:
+    out, err = proc.communicate(timeout=timeout)
+    return proc.returncode, out, err
+
+
+def _job_repo_book(base: Path, env: dict):
+    """The repository's book as `tasks.py book` builds it (scripts/build_book.py --force)."""
+
+    def job(pb: Prebuilds) -> Book:
+        t0 = time.perf_counter()
+        rc, out, err = _communicate(pb.run([sys.executable, ROOT / "scripts" / "build_book.py", "--force",
+                                            "--path-output", base], cwd=ROOT, env=env))
+        build = base / "_build"
+        executed = base / "executed"
+        if (build / ".jupyter_cache").is_dir():
+            import nbformat
+            from jupyter_cache import get_cache
+
+            cache = get_cache(str(build / ".jupyter_cache"))
+            for record in cache.list_cache_records():
+                target = executed / Path(record.uri).relative_to(ROOT).with_suffix(".ipynb")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                nbformat.write(cache.get_cache_bundle(record.pk).nb, target)
+            (executed / "data").symlink_to(DATA, target_is_directory=True)
+        return Book(DATA / "peru2004", build / "html", rc, out + err, err, time.perf_counter() - t0,
+                    extra={"build": build, "executed": executed})
+
+    return job
+
+
+def _job_sop_book(study: Path | str, out: Path, env: dict, *options, cwd: Path | None = None, make=None):
+    """`sop book --data STUDY --out OUT OPTIONS` as a user runs it from `cwd`."""
+
+    def job(pb: Prebuilds) -> Book:
+        extra = {"files_before": make()} if make is not None else {}
+        t0 = time.perf_counter()
+        rc, so, se = _communicate(pb.run([SOP, "book", "--data", study, "--out", out, *options], cwd=cwd or out.parent,
+                                         env=env))
+        return Book(Path(cwd or ".") / study, out, rc, so, se, time.perf_counter() - t0, extra=extra)
+
+    return job
+
+
+def _job_hostile(tmp: Path, env: dict):
+    """test_injection's hostile study (a payload in every text field), its book built twice by the
+    installed `sop book`, as two concurrent processes of one chapter at a time each."""
+
+    def job(pb: Prebuilds) -> dict:
+        from test_injection import make_hostile
+
+        canary, study = tmp / "PWNED", tmp / "S"
+        payloads = make_hostile(study, str(canary))
+        procs = [pb.run(["nice", "-n", "10", SOP, "book", "--data", study, "--out", tmp / name, "--jobs", "1"],
+                        cwd=tmp, env=env) for name in ("B1", "B2")]
+        runs = [subprocess.CompletedProcess(p.args, *_communicate(p)) for p in procs]
+        return {"tmp": tmp, "canary": canary, "study": study, "payloads": payloads, "runs": runs,
+                "out": [tmp / "B1", tmp / "B2"]}
+
+    return job
+
+
+def _job_replica(out: Path, env: dict):
+    def job(pb: Prebuilds) -> Path:
+        rc, so, se = _communicate(pb.run([SOP, "replica", "--out", out], cwd=out.parent, env=env))
+        assert rc == 0, se[-3000:]
+        return out
+
+    return job
+
+
+@pytest.fixture(scope="session")
+def book_env(tmp_path_factory) -> dict:
+    """The environment every book of the session is built in (a temporary home)."""
+    return isolated_env(tmp_path_factory.mktemp("book-home"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prebuilds(request, tmp_path_factory, book_env):
+    """Queue, at the first test, the builds the selected tests need (see Prebuilds)."""
+    from stagesofprogress.simulate import simulate
+
+    def tmp(name: str) -> Path:
+        return tmp_path_factory.mktemp(name)
+
+    small = tmp("small")
+
+    def make_small() -> list[str]:
+        simulate(small / "study", **SMALL_SIM)
+        return sorted(p.name for p in (small / "study").iterdir())
+
+    hostile = tmp("sop-hostile-")
+    jobs = {
+        "repo_book": _job_repo_book(tmp("repo-book"), book_env),
+        "teaching_book": _job_sop_book("data/teaching", tmp("teaching") / "book", book_env, "--quiet", cwd=ROOT),
+        "small_book": _job_sop_book(small / "study", small / "out", book_env, make=make_small),
+        "eleven_book": _job_sop_book(STUDIES / "good" / "eleven_stages_accented", tmp("eleven") / "out", book_env,
+                                     "--quiet"),
+        "hostile_books": _job_hostile(hostile, isolated_env(hostile / "home")),
+        "replica_regenerated": _job_replica(tmp("replica") / "peru2004", book_env),
+    }
+    queued = []
+    for item in request.session.items:
+        queued += [name for name in getattr(item, "fixturenames", ()) if name in jobs and name not in queued]
+    pb = Prebuilds(jobs, queued)
+    yield pb
+    pb.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slow tests last (stable order otherwise): the fast ones run while the books are built."""
+    items[:] = [i for i in items if i.get_closest_marker("slow") is None] + \
+               [i for i in items if i.get_closest_marker("slow") is not None]
+
+
+@pytest.fixture(scope="session")
+def repo_book(prebuilds) -> Book:
+    """The repository's book on its default study (data/peru2004) as `tasks.py book` builds it:
+    scripts/build_book.py --force (every chapter executed), `-W -n --keep-going`, built into a
+    temporary --path-output. `out` is the HTML; `extra["build"]` the build folder, and
+    `extra["executed"]` a folder with the executed chapters exactly as the executor stored them in
+    the build's jupyter-cache (`chapters/*.ipynb`, with a `data` link beside them, so that they
+    re-run there under nbval with their own relative study paths; MyST-NB's copies in
+    `jupyter_execute/` lack the glue outputs)."""
+    return prebuilds.get("repo_book")
+
+
+@pytest.fixture(scope="session")
+def teaching_book(prebuilds) -> Book:
+    """`sop book --data data/teaching` (typed relative to the repository root): 10 stages, 2 time points."""
+    return prebuilds.get("teaching_book")
+
+
+@pytest.fixture(scope="session")
+def small_book(prebuilds) -> Book:
+    """`sop book` (with its progress bar) on a simulated study that has only the two required
+    files, four time points and 8 stages (cutoff 4); `extra["files_before"]` lists the study."""
+    return prebuilds.get("small_book")
+
+
+@pytest.fixture(scope="session")
+def eleven_book(prebuilds) -> Book:
+    """`sop book` on the hand-written study tests/studies/good/eleven_stages_accented."""
+    return prebuilds.get("eleven_book")
+
+
+@pytest.fixture(scope="session")
+def hostile_books(prebuilds) -> dict:
+    """The hostile study's two books: tmp, canary, study, payloads, runs, out (see _job_hostile)."""
+    return prebuilds.get("hostile_books")
+
+
+@pytest.fixture(scope="session")
+def replica_regenerated(prebuilds) -> Path:
+    """`sop replica --out DIR` once per session (about 40 s): the folder it wrote."""
+    return prebuilds.get("replica_regenerated")
+
+
+@pytest.fixture(scope="session")
+def example_chapters(tmp_path_factory, book_env) -> Book:
+    """Every chapter executed (not built into HTML) on data/example, a study without optional
+    tables, by the one executor in this process, `study_dir` injected; `out` holds the tidied
+    notebooks and `extra["runs"]` the ChapterRun of each."""
+    from stagesofprogress.execute import Chapter, execute
+
+    out = tmp_path_factory.mktemp("example-chapters")
+    todo = [Chapter(p.stem, p, out / f"{p.stem}.ipynb", {"study_dir": str(EXAMPLE)}) for p in notebook_pages()]
+    t0 = time.perf_counter()
+    with environ(book_env):
+        runs = execute(todo, jobs=2, timeout=600)
+    return Book(EXAMPLE, out, int(any(r.error for r in runs)), seconds=time.perf_counter() - t0,
+                extra={"runs": {r.name: r for r in runs}})

@@ -1,128 +1,49 @@
 """The book builds cleanly, every page of the table of contents exists, executed chapters
-re-run identically (nbval), and every chapter runs on another study (papermill).
+re-run identically (nbval), and every chapter runs on another study.
 
-The book is built once per test session (`built_book()`, shared with test_browser.py) with
-forced execution into a temporary --path-output, with `-W -n --keep-going`, and with
-kernels, Jupyter and matplotlib pointed at temporary folders so the home folder stays clean.
+The books come from the session fixtures of conftest.py: `repo_book` (the repository's book
+on data/peru2004, built as `tasks.py book` builds it: scripts/build_book.py --force into a
+temporary --path-output, `-W -n --keep-going`) and `example_chapters` (every chapter executed on
+data/example by the same executor). Kernels, Jupyter and matplotlib write into a temporary home.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import build_book  # noqa: E402  (scripts/build_book.py)
+from conftest import EXAMPLE, ROOT, default_study_dir, notebook_pages, toc_files
 
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
-EXAMPLE = ROOT / "data" / "example"
-
-_STATE: dict = {}
-
-
-# --------------------------------------------------------------------------- shared build
-
-
-def isolated_env(base: Path) -> dict:
-    """Environment with Jupyter, IPython, matplotlib and XDG folders under `base`."""
-    env = os.environ.copy()
-    for var, sub in [
-        ("IPYTHONDIR", "ipython"),
-        ("JUPYTER_CONFIG_DIR", "jupyter-config"),
-        ("JUPYTER_DATA_DIR", "jupyter-data"),
-        ("JUPYTER_RUNTIME_DIR", "jupyter-runtime"),
-        ("MPLCONFIGDIR", "matplotlib"),
-        ("XDG_CONFIG_HOME", "xdg-config"),
-        ("XDG_CACHE_HOME", "xdg-cache"),
-    ]:
-        path = base / sub
-        path.mkdir(parents=True, exist_ok=True)
-        env[var] = str(path)
-    build_book.quiet_kernels(env["IPYTHONDIR"])
-    env["PYTHONHASHSEED"] = "0"
-    env.pop("JUPYTER_PLATFORM_DIRS", None)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    return env
-
-
-def toc_files() -> list[str]:
-    """Every page of _toc.yml (root first), as paths relative to the book root, no extension."""
-    from stagesofprogress.rebuild import toc_entries
-
-    return toc_entries(yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8")))
-
-
-def notebook_pages() -> list[Path]:
-    """Toc pages that are MyST notebooks (they have code cells)."""
-    pages = []
-    for f in toc_files():
-        p = ROOT / f"{f}.md"
-        if p.exists() and "```{code-cell}" in p.read_text(encoding="utf-8"):
-            pages.append(p)
-    return pages
-
-
-def default_study_dir(chapter: Path) -> str:
-    m = re.search(r'^study_dir\s*=\s*"([^"]+)"', chapter.read_text(encoding="utf-8"), re.M)
-    return m.group(1) if m else ""
-
-
-def built_book() -> dict:
-    """Build the book once per session; return {out, html, log, returncode, seconds, env, tmp}."""
-    if "book" in _STATE:
-        return _STATE["book"]
-    tmp = Path(tempfile.mkdtemp(prefix="sop-book-test-"))
-    env = isolated_env(tmp / "home")
-    out = tmp / "out"
-    t0 = time.perf_counter()
-    proc = build_book.build(force=True, path_output=str(out), env=env, capture=True)
-    seconds = time.perf_counter() - t0
-    html = out / "_build" / "html"
-    _STATE["book"] = {"out": out, "html": html, "log": proc.stdout or "", "returncode": proc.returncode,
-                      "seconds": seconds, "env": env, "tmp": tmp}
-    return _STATE["book"]
-
-
-@pytest.fixture(scope="session")
-def book():
-    info = built_book()
-    yield info
-
-
-def _cleanup():
-    info = _STATE.get("book")
-    if info:
-        shutil.rmtree(info["tmp"], ignore_errors=True)
-
-
-import atexit  # noqa: E402
-
-atexit.register(_cleanup)
 
 
 # --------------------------------------------------------------------------- build
 
 
+@pytest.fixture(scope="module")
+def book(repo_book):
+    return {"html": repo_book.out, "log": repo_book.stdout, "returncode": repo_book.returncode}
+
+
+@pytest.mark.slow
 def test_book_builds_without_warnings(book):
     log = book["log"]
     assert book["returncode"] == 0, log[-6000:]
     warnings = [line for line in log.splitlines() if "WARNING" in line]
     assert not warnings, "\n".join(warnings[:30])
     assert "build succeeded" in log
+    # every chapter was executed by the library's executor (scripts/build_book.py primes the
+    # jupyter-cache with it); none was left for jupyter-book to execute
+    executed = set(re.findall(r"\[build_book\] executed (\S+) in [\d.]+ s", log))
+    assert executed == {p.stem for p in notebook_pages()} and "failed here" not in log, log[-3000:]
 
 
+@pytest.mark.slow
 def test_every_toc_page_is_built(book):
     missing = [f for f in toc_files() if not (book["html"] / f"{f}.html").is_file()]
     assert not missing, f"pages of _toc.yml without HTML: {missing}"
@@ -143,6 +64,7 @@ def test_every_chapter_declares_parameters_and_kernel():
         assert "sop.load_study(study_dir)" in text, page.name
 
 
+@pytest.mark.slow
 def test_glued_numbers_reach_the_html(book):
     """The movements page carries the computed percentages of the default study."""
     import stagesofprogress as sop
@@ -157,72 +79,54 @@ def test_glued_numbers_reach_the_html(book):
     assert "glue" not in re.sub(r"<[^>]+>", "", html).split("Net change", 1)[-1][:200].lower()
 
 
+@pytest.mark.slow
 def test_licence_in_footer(book):
     html = (book["html"] / "chapters" / "preface.html").read_text(encoding="utf-8")
     assert "CC-BY-4.0" in html and "MIT" in html
 
 
-# --------------------------------------------------------------------------- papermill runs
-
-
-def _run_papermill(page: Path, study_dir: str | None, out: Path, env: dict) -> str | None:
-    """Execute one chapter with papermill (cwd = chapters/); inject study_dir unless None."""
-    code = (
-        "import sys, jupytext, papermill\n"
-        "nb = jupytext.read(sys.argv[1])\n"
-        "params = {'study_dir': sys.argv[3]} if sys.argv[3] else {}\n"
-        "papermill.execute_notebook(nb, sys.argv[2], parameters=params,\n"
-        "    cwd=sys.argv[4], kernel_name='python3', progress_bar=False)\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code, str(page), str(out), study_dir or "", str(page.parent)],
-                          env=env, text=True, capture_output=True, timeout=600)
-    return None if proc.returncode == 0 else proc.stderr[-4000:]
-
-
-def papermill_run(tag: str, study_dir: str | None) -> tuple[Path, list[Path], dict[str, str | None]]:
-    """Every chapter executed with papermill into <tmp>/<tag>/chapters (once per session and tag)."""
-    key = ("papermill", tag)
-    if key in _STATE:
-        return _STATE[key]
-    base = Path(tempfile.mkdtemp(prefix=f"sop-book-{tag}-"))
-    out_dir = base / "chapters"
-    out_dir.mkdir()
-    (base / "data").symlink_to(ROOT / "data", target_is_directory=True)
-    env = isolated_env(base / "home")
-    pages = notebook_pages()
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        errors = list(pool.map(lambda p: _run_papermill(p, study_dir, out_dir / f"{p.stem}.ipynb", env), pages))
-    _STATE[key] = (out_dir, pages, {p.stem: e for p, e in zip(pages, errors)}, env)
-    atexit.register(shutil.rmtree, base, True)
-    return _STATE[key]
-
-
 # --------------------------------------------------------------------------- nbval
 
 
-def test_nbval_chapters_reproduce_on_the_default_study():
-    """Execute every chapter on its default study, then re-run it under nbval: tables, text and
-    glued values (papermill keeps the glue outputs) must come out identical."""
-    out_dir, pages, errors, env = papermill_run("default", None)
-    failed = {k: v for k, v in errors.items() if v}
-    assert not failed, "\n\n".join(f"{k}:\n{v}" for k, v in failed.items())
-    cmd = [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env",
-           "--nbval-sanitize-with", str(SANITIZE), "-p", "no:cacheprovider", "-q",
-           "--rootdir", str(out_dir.parent), "-o", "addopts=", str(out_dir)]
-    proc = subprocess.run(cmd, cwd=out_dir.parent, env=env, text=True, capture_output=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-8000:] + proc.stderr[-2000:]
+@pytest.mark.slow
+def test_nbval_chapters_reproduce_on_the_default_study(repo_book, book_env):
+    """Every chapter as executed for the book on its default study, re-run under nbval: tables,
+    text and glued values (the executed notebooks keep the glue outputs) come out identical.
+
+    nbval runs a notebook at a time: the chapters are shared between two nbval processes run
+    side by side (largest first, each to the less loaded one), so both cores are used."""
+    assert repo_book.returncode == 0, repo_book.stdout[-6000:]
+    executed = repo_book.extra["executed"]
+    notebooks = {p.stem: executed / "chapters" / f"{p.stem}.ipynb" for p in notebook_pages()}
+    missing = [name for name, path in notebooks.items() if not path.is_file()]
+    assert not missing, f"chapters not executed for the book: {missing}"
+    shares: list[list[Path]] = [[], []]
+    for path in sorted(notebooks.values(), key=lambda p: -p.stat().st_size):
+        min(shares, key=lambda s: sum(p.stat().st_size for p in s)).append(path)
+    procs = [subprocess.Popen([sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env",
+                               "--nbval-sanitize-with", str(SANITIZE), "-p", "no:cacheprovider", "-q",
+                               "--rootdir", str(executed), "-o", "addopts=", *map(str, share)],
+                              cwd=executed, env=book_env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+             for share in shares if share]
+    results = [(p.communicate(timeout=900)[0], p.returncode) for p in procs]
+    for out, rc in results:
+        assert rc == 0, out[-8000:]
+    passed = sum(int(m) for out, _rc in results for m in re.findall(r"(\d+) passed", out))
+    assert passed >= len(notebooks), [out[-500:] for out, _rc in results]  # every chapter's cells ran
 
 
-# --------------------------------------------------------------------------- papermill on the example study
+# --------------------------------------------------------------------------- every chapter on the example study
 
 
-@pytest.fixture(scope="session")
-def papermill_example():
-    """Every chapter executed with papermill on the small example study (no optional tables)."""
-    out_dir, pages, errors, _env = papermill_run("example", str(EXAMPLE))
-    return out_dir, [p for p in pages if "study_dir" in p.read_text(encoding="utf-8")], errors
+@pytest.fixture(scope="module")
+def papermill_example(example_chapters):
+    """Every chapter executed on the small example study (no optional tables)."""
+    pages = [p for p in notebook_pages() if "study_dir" in p.read_text(encoding="utf-8")]
+    errors = {name: run.error for name, run in example_chapters.extra["runs"].items()}
+    return example_chapters.out, pages, errors
 
 
+@pytest.mark.slow
 def test_papermill_runs_every_chapter_on_the_example_study(papermill_example):
     out_dir, pages, errors = papermill_example
     failed = {k: v for k, v in errors.items() if v}
@@ -231,10 +135,13 @@ def test_papermill_runs_every_chapter_on_the_example_study(papermill_example):
 
     for page in pages:
         nb = nbformat.read(out_dir / f"{page.stem}.ipynb", as_version=4)
-        tags = [c.metadata.get("tags", []) for c in nb.cells if c.cell_type == "code"]
-        assert any("injected-parameters" in t for t in tags), f"{page.stem}: parameters not injected"
-        injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
-        assert str(EXAMPLE) in injected.source
+        # the injected study replaced the chapter's default in its parameters cell (the machine
+        # path papermill injected is tidied away: the folder is named as `example`)
+        params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(params) == 1, f"{page.stem}: no parameters cell"
+        assert f"study_dir = {EXAMPLE.name!r}" in params[0].source, f"{page.stem}: parameters not injected"
+        assert default_study_dir(page) not in params[0].source
+        assert not any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
         for cell in nb.cells:
             for o in cell.get("outputs", []):
                 assert o.get("output_type") != "error", f"{page.stem}: {o.get('ename')}"
@@ -242,6 +149,7 @@ def test_papermill_runs_every_chapter_on_the_example_study(papermill_example):
                     assert o.get("name") != "stderr", f"{page.stem}: stderr output {o.get('text', '')[:300]}"
 
 
+@pytest.mark.slow
 def test_missing_optional_tables_give_one_note(papermill_example):
     """The example study has no communities.csv: the study-area chapter says so in a note, once."""
     import stagesofprogress as sop
@@ -254,7 +162,7 @@ def test_missing_optional_tables_give_one_note(papermill_example):
     nb = nbformat.read(out_dir / "study-area.ipynb", as_version=4)
     texts = [o.get("data", {}).get("text/markdown", "") for c in nb.cells for o in c.get("outputs", [])]
     notes = [t for t in texts if "communities.csv" in t]
-    assert len(notes) == 1 and notes[0].startswith("````{note}"), notes
+    assert len(notes) == 1 and re.match(r"`{3,}\{note\}", notes[0]), notes  # a note directive (any fence)
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert not images, "a figure was drawn although the study has no communities.csv"
 

@@ -24,7 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from test_book import ROOT, built_book, default_study_dir, toc_files
+from conftest import ROOT, default_study_dir, toc_files
+
+pytestmark = pytest.mark.slow  # every test here opens a built book
 
 CHROMIUM = os.environ.get("SOP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -61,12 +63,11 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def site():
-    """The built HTML served on localhost in a background thread."""
+def site(repo_book):
+    """The repository's book (conftest's `repo_book`) served on localhost in a background thread."""
     _chromium_or_skip()
-    info = built_book()
-    assert info["returncode"] == 0, "the book did not build; see test_book.py"
-    html = info["html"]
+    assert repo_book.returncode == 0, "the book did not build; see test_book.py"
+    html = repo_book.out
     handler = functools.partial(_Quiet, directory=str(html))
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
@@ -181,12 +182,10 @@ def test_screenshots_of_key_pages(site, browser):
 
 
 @pytest.fixture(scope="module")
-def hostile_site():
+def hostile_site(hostile_books):
     """The book of the hostile study of test_injection.py (payloads in every text field), served."""
     _chromium_or_skip()
-    from test_injection import hostile_books
-
-    info = hostile_books()
+    info = hostile_books
     assert info["runs"][0].returncode == 0, info["runs"][0].stderr[-3000:]
     out = info["out"][0]
     handler = functools.partial(_Quiet, directory=str(out))
@@ -200,7 +199,6 @@ def hostile_site():
         server.server_close()
 
 
-@pytest.mark.slow
 def test_no_payload_of_a_hostile_study_executes(hostile_site, browser):
     """Every page of the hostile book: no script from the data runs, no dialog opens, and the
     payload text is on the page as text."""

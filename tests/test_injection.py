@@ -14,10 +14,8 @@ from __future__ import annotations
 import ast
 import html as _html
 import json
-import os
 import re
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -25,7 +23,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import SOP, STUDIES
+from conftest import STUDIES
 from stagesofprogress import safetext
 from stagesofprogress.safetext import MD, md, md_join
 
@@ -244,43 +242,9 @@ def make_hostile(folder: Path, canary: str) -> dict[str, str]:
     return p
 
 
-_BUILDS: dict = {}
-
-
-def hostile_books() -> dict:
-    """Build the hostile study's book twice (one session-wide state); return what the tests need."""
-    if _BUILDS:
-        return _BUILDS
-    from test_book import isolated_env
-
-    tmp = Path(tempfile.mkdtemp(prefix="sop-hostile-"))
-    canary = tmp / "PWNED"
-    study = tmp / "S"
-    payloads = make_hostile(study, str(canary))
-    env = isolated_env(tmp / "home")
-    runs = []
-    for name in ("B1", "B2"):
-        proc = subprocess.run(["nice", "-n", "10", str(SOP), "book", "--data", str(study), "--out", str(tmp / name)],
-                              cwd=tmp, env=env, capture_output=True, text=True, timeout=3600)
-        runs.append(proc)
-    _BUILDS.update(tmp=tmp, canary=canary, study=study, payloads=payloads, runs=runs,
-                   out=[tmp / "B1", tmp / "B2"])
-    return _BUILDS
-
-
-def _cleanup():
-    if _BUILDS and not os.environ.get("SOP_KEEP_HOSTILE"):  # set it to look at the books after a failure
-        shutil.rmtree(_BUILDS["tmp"], ignore_errors=True)
-
-
-import atexit  # noqa: E402
-
-atexit.register(_cleanup)
-
-
 @pytest.fixture(scope="module")
-def hostile():
-    info = hostile_books()
+def hostile(hostile_books):  # conftest.py: built once per session, shared with test_browser.py
+    info = hostile_books
     for proc in info["runs"]:
         assert proc.returncode == 0, proc.stderr[-3000:]
     return info

@@ -1,13 +1,14 @@
 """`sop book`: every chapter re-runs on other studies, and the book lands in OUT in one piece.
 
-Slow (each test executes chapters in Jupyter kernels), marked `slow`; they still run in CI:
-the README's test command runs everything. Kernels write into a temporary home, never ~.
+The whole books come from the session fixtures of conftest.py (`teaching_book`, `small_book`,
+`eleven_book`: each built once). Tests that build a book (or a toy one) are marked `slow`; they
+still run in CI: the README's test command runs everything. Kernels write into a temporary
+home, never ~.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from pathlib import Path
 
@@ -18,12 +19,10 @@ from stagesofprogress.cli import main
 from stagesofprogress.rebuild import BookError, _is_notebook_md, _resolve, toc_entries, build_book
 from stagesofprogress.simulation import simulate
 
-pytestmark = pytest.mark.slow
+from conftest import ROOT, SMALL_SIM, SMALL_TITLE, TEACHING
 
-ROOT = Path(__file__).resolve().parents[1]
-TEACHING = ROOT / "data" / "teaching"
-GOOD = ROOT / "tests" / "studies" / "good"
 BAD = ROOT / "tests" / "studies" / "bad"
+slow = pytest.mark.slow
 
 
 def _chapters() -> list[str]:
@@ -76,41 +75,30 @@ def _title(study_dir: Path) -> str:
 # --------------------------------------------------------------------------- every chapter
 
 
+@slow
 @pytest.mark.skipif(not CHAPTERS, reason="the book has no executable chapters yet")
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_runs_on_the_teaching_study(tmp_path, chapter):
-    import jupytext
-    import papermill as pm
+def test_chapter_runs_on_the_teaching_study(teaching_book, chapter):
+    """Each chapter executed on the teaching study (by `sop book`, which stops on any failing
+    chapter and names it): it ran without error and became a page of the book."""
+    stem = chapter.removesuffix(".md")
+    assert stem not in teaching_book.stderr, teaching_book.stderr[-4000:]
+    assert teaching_book.returncode == 0, teaching_book.stderr[-4000:]
+    assert (teaching_book.out / f"{stem}.html").is_file()
+    import nbformat
 
-    md = ROOT / chapter
-    pm.execute_notebook(
-        jupytext.read(md),
-        str(tmp_path / (md.stem + ".ipynb")),
-        parameters={"study_dir": str(TEACHING)},
-        cwd=str(md.parent),
-        kernel_name="python3",
-        progress_bar=False,
-    )
+    nb = nbformat.read(teaching_book.out / "_sources" / f"{stem}.ipynb", as_version=4)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors, errors[:1]
 
 
 # --------------------------------------------------------------------------- sop book end to end
 
 
-@pytest.fixture(scope="module")
-def teaching_book(tmp_path_factory):
-    out = tmp_path_factory.mktemp("teaching") / "book"
-    here = os.getcwd()
-    os.chdir(ROOT)  # --data as a user types it, relative to where they are
-    try:
-        rc = main(["book", "--data", "data/teaching", "--out", str(out), "--quiet"])
-    finally:
-        os.chdir(here)
-    return rc, out
-
-
-def test_sop_book_on_the_teaching_study(teaching_book, capsys):
-    rc, out = teaching_book
-    assert rc == 0
+@slow
+def test_sop_book_on_the_teaching_study(teaching_book):
+    rc, out = teaching_book.returncode, teaching_book.out
+    assert rc == 0, teaching_book.stderr[-4000:]
     assert (out / "index.html").exists()
     first = _first_page(out)
     assert first.exists()
@@ -127,43 +115,39 @@ def test_sop_book_on_the_teaching_study(teaching_book, capsys):
     assert not list(out.parent.glob(".book.*"))  # no temporary leftovers
 
 
-def test_sop_book_summary(tmp_path, capsys):
-    study = tmp_path / "study"
-    simulate(study, households=150, communities=4, regions=2, title="Tiny fictional study for a summary")
-    out = tmp_path / "out"
-    assert main(["book", "--data", str(study), "--out", str(out)]) == 0
-    cap = capsys.readouterr()
-    assert "Book: Tiny fictional study for a summary" in cap.out
-    assert re.search(r"\d+ pages from \d+ executed chapters, built in [\d.]+ s", cap.out)
-    assert f"tables: {out.resolve() / 'tables'}" in cap.out
+@slow
+def test_sop_book_summary(small_book):
+    assert small_book.returncode == 0, small_book.stderr[-4000:]
+    out = small_book.out
+    assert f"Book: {SMALL_TITLE}" in small_book.stdout
+    assert re.search(r"\d+ pages from \d+ executed chapters, built in [\d.]+ s", small_book.stdout)
+    assert f"tables: {out.resolve() / 'tables'}" in small_book.stdout
     if CHAPTERS:
-        assert Path(CHAPTERS[0]).stem in cap.err  # the progress bar names chapters
-    assert "Traceback" not in cap.err
+        assert Path(CHAPTERS[0]).stem in small_book.stderr  # the progress bar names chapters
+    assert "Traceback" not in small_book.stderr
 
 
-def test_a_study_with_only_the_two_required_files_builds_a_complete_book(tmp_path):
-    study = tmp_path / "study"
-    simulate(study, households=200, communities=5, regions=2, stages=8, cutoff=4,
-             title="Only study.yml and households.csv (fictional)")
-    assert sorted(p.name for p in study.iterdir()) == [".sop-output", "households.csv", "study.yml"]  # + the marker
-    res = build_book(study, tmp_path / "out", progress=False)
-    assert res.pages >= len(CHAPTERS)
-    assert "Only study.yml and households.csv" in _first_page(res.out).read_text(encoding="utf-8")
-    assert (res.out / "tables" / "movements.csv").exists()
+@slow
+def test_a_study_with_only_the_two_required_files_builds_a_complete_book(small_book):
+    assert small_book.extra["files_before"] == [".sop-output", "households.csv", "study.yml"]  # + the marker
+    assert small_book.returncode == 0, small_book.stderr[-4000:]
+    m = re.search(r"(\d+) pages from", small_book.stdout)
+    assert int(m.group(1)) >= len(CHAPTERS)
+    assert SMALL_TITLE in _first_page(small_book.out).read_text(encoding="utf-8")
+    assert (small_book.out / "tables" / "movements.csv").exists()
 
 
-def test_the_hand_written_eleven_stage_study_builds(tmp_path):
-    src = GOOD / "eleven_stages_accented"
-    res = build_book(src, tmp_path / "out", progress=False)
-    assert "Estudio de Ñuñoa y Cajamarca-Baños" in _first_page(res.out).read_text(encoding="utf-8")
+@slow
+def test_the_hand_written_eleven_stage_study_builds(eleven_book):
+    assert eleven_book.returncode == 0, eleven_book.stderr[-4000:]
+    assert "Estudio de Ñuñoa y Cajamarca-Baños" in _first_page(eleven_book.out).read_text(encoding="utf-8")
 
 
-def test_a_study_with_four_time_points_builds(tmp_path):
-    study = tmp_path / "study"
-    simulate(study, households=300, years=(1984, 1994, 2004, 2014), stages=12, cutoff=6,
-             title="Four time points (fictional)")
-    res = build_book(study, tmp_path / "out", progress=False)
-    tables = {p.name for p in (res.out / "tables").iterdir()}
+@slow
+def test_a_study_with_four_time_points_builds(small_book):
+    assert SMALL_SIM["years"] == (1984, 1994, 2004, 2014)
+    assert small_book.returncode == 0, small_book.stderr[-4000:]
+    tables = {p.name for p in (small_book.out / "tables").iterdir()}
     assert {"transitions_1984_2014.csv", "transitions_2004_2014.csv", "movements.csv"} <= tables
 
 
@@ -263,6 +247,7 @@ def _toy_book(root: Path, chapters: dict[str, str]) -> Path:
     return root
 
 
+@slow
 def test_glue_works_with_execution_off_and_parameters_are_hidden(tmp_path):
     book = _toy_book(tmp_path / "src", {"counts": GOOD_CHAPTER, "again.md": GOOD_CHAPTER.replace("# Counts", "# Again")})
     study = tmp_path / "study"
@@ -301,6 +286,7 @@ def test_a_folder_sop_book_did_not_write_is_not_replaced(tmp_path, capsys):
     assert _tree_hash(out) == before
 
 
+@slow
 def test_a_failing_chapter_is_named_and_out_is_untouched(tmp_path, capsys):
     book = _toy_book(tmp_path / "src", {"counts": GOOD_CHAPTER, "broken": BAD_CHAPTER})
     out = tmp_path / "out"

@@ -53,15 +53,12 @@ def study():
     return sop.load_study(PERU)
 
 
-def test_regeneration_is_byte_identical(tmp_path):
-    """`sop replica` twice into fresh folders: both byte-identical to the committed data/peru2004."""
-    from stagesofprogress.cli import main
-
-    a, b = tmp_path / "a", tmp_path / "b"
-    assert main(["replica", "--out", str(a)]) == 0
-    replica.generate(b)
+@pytest.mark.slow
+def test_regeneration_is_byte_identical(replica_regenerated):
+    """A fresh `sop replica` (conftest's `replica_regenerated`, once per session) is byte-identical
+    to the committed data/peru2004, itself written by an earlier run of the same generator."""
     committed = {p.name: p.read_bytes() for p in PERU.iterdir() if p.is_file()}
-    for out in (a, b):
+    for out in (replica_regenerated,):
         made = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
         assert sorted(made) == sorted(committed), "the generator writes exactly the committed files"
         for name, data in made.items():
@@ -409,6 +406,7 @@ def test_polish_affine_lands_on_b_and_leaves_the_rest():
     np.testing.assert_allclose(se, se0, rtol=0.1)
 
 
+@pytest.mark.slow  # a calibration step of the replica generator on a full model design (about 30 s)
 def test_raise_correct_never_loses_a_cell():
     """It raises the hard count of outcome-1 households above the cut, and keeps every cell it met."""
     d = rmodels.design_model("descent", "Cajamarca", replica.SEED)

@@ -3,9 +3,9 @@
 1. The study is validated first; a broken study stops everything before anything is written.
 2. The book sources (`_config.yml`, `_toc.yml`, `references.bib`, `chapters/` and any other
    page the table of contents names) are copied into a temporary folder.
-3. Every MyST notebook page of the table of contents is read with jupytext and executed with
-   papermill, `study_dir` injected as a parameter, cwd = the page's folder; the executed
-   `.ipynb` replaces the `.md`. Chapters run in parallel across `jobs` processes.
+3. Every MyST notebook page of the table of contents is executed by `execute.execute` (the
+   book's one executor: jupytext, papermill, `study_dir` injected as a parameter, cwd = the
+   page's folder, `jobs` chapters in parallel); the executed, tidied `.ipynb` replaces the `.md`.
 4. The copied `_config.yml` gets the study's title and `execute_notebooks: "off"` (the notebooks
    already hold their outputs, glued values included), then `jupyter-book build -W -n
    --keep-going` turns them into HTML.
@@ -26,14 +26,21 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from . import outdir, resources
+from .execute import (  # noqa: F401  (_hide_injected, _merge_streams, neutral_study_name: also used by the tests)
+    Chapter,
+    ChapterRun,
+    ExecutionError,
+    _merge_streams,
+    execute,
+    neutral_study_name,
+)
+from .execute import tidy_notebook as _hide_injected  # noqa: F401
 from .study import StudyError, validate
 
 BOOK_ROOT = resources.path("_toc.yml", check=False).parent  # the book sources, in a checkout or a wheel
@@ -44,13 +51,6 @@ _IGNORE = shutil.ignore_patterns("_build", ".ipynb_checkpoints", "__pycache__", 
 
 class BookError(RuntimeError):
     """The book could not be built; the message says which step failed and why."""
-
-
-@dataclass
-class ChapterRun:
-    name: str  # path relative to the book root, without extension (as in _toc.yml)
-    seconds: float
-    error: str | None = None
 
 
 @dataclass
@@ -186,235 +186,50 @@ def configure(dst: Path, title: str) -> None:
 # --------------------------------------------------------------------------- execution
 
 
-def _execute_one(md: str, ipynb: str, study_dir: str, timeout: int | None, shown_dir: str | None = None
-                 ) -> tuple[float, str | None]:
-    """Run one chapter (in a worker process). Returns (seconds, error message or None)."""
-    import warnings
-
-    warnings.filterwarnings("ignore")
-    # The kernel inherits this worker's stderr and chats there (e.g. IPKernelApp's TCP notice):
-    # keep the user's terminal for the progress bar and our own messages.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    import jupytext
-    import papermill as pm
-
-    t0 = time.perf_counter()
-    nb = jupytext.read(md)
-    try:
-        pm.execute_notebook(
-            nb,
-            ipynb,
-            parameters={"study_dir": study_dir},
-            cwd=str(Path(md).parent),
-            kernel_name="python3",
-            progress_bar=False,
-            log_output=False,
-            execution_timeout=timeout,
-        )
-    except pm.PapermillExecutionError as e:
-        where = f"cell {e.exec_count}" if e.exec_count else f"cell #{e.cell_index + 1}"
-        src = _cell_source(ipynb, e.cell_index)
-        msg = f"{where} raised {e.ename}: {e.evalue}"
-        if src:
-            msg += "\n    cell begins: " + src
-        return time.perf_counter() - t0, msg
-    except Exception as e:  # kernel died, timeout, missing kernel ...
-        return time.perf_counter() - t0, f"{type(e).__name__}: {e}"
-    _hide_injected(ipynb, shown_dir, study_dir=study_dir, cwd=str(Path(md).parent))
-    return time.perf_counter() - t0, None
-
-
-def _cell_source(ipynb: str, index: int) -> str:
-    try:
-        import nbformat
-
-        nb = nbformat.read(ipynb, as_version=4)
-        lines = [l for l in nb.cells[index].source.splitlines() if l.strip() and not l.startswith("#")]
-        return lines[0][:120] if lines else ""
-    except Exception:
-        return ""
-
-
-def neutral_study_name(shown_dir: str | None, study_dir: str | None = None) -> str:
-    """How the book's sources name the study folder: as typed when relative, by its name when absolute."""
-    shown = shown_dir if shown_dir is not None else (study_dir or "")
-    p = Path(shown)
-    if not shown or p.is_absolute() or p.as_posix().startswith("~"):
-        return Path(shown or study_dir or "study").name or "study"
-    return p.as_posix()
-
-
-def _scrub_paths(text: str, replacements: list[tuple[str, str]]) -> str:
-    for old, new in replacements:
-        if old and old not in ("/", "."):
-            text = text.replace(old, new)
-    return text
-
-
-def _merge_streams(outputs: list) -> list:
-    """Consecutive stdout (or stderr) outputs as one: how a print is split depends on timing."""
-    merged: list = []
-    for out in outputs:
-        prev = merged[-1] if merged else None
-        if (out.get("output_type") == "stream" and prev is not None and prev.get("output_type") == "stream"
-                and prev.get("name") == out.get("name")):
-            prev["text"] = prev["text"] + out["text"]
-        else:
-            merged.append(out)
-    return merged
-
-
-def _hide_injected(ipynb: str, shown_dir: str | None = None, *, study_dir: str | None = None,
-                   cwd: str | None = None) -> None:
-    """Make an executed chapter relocatable and identical on every build of the same inputs.
-
-    papermill's `injected-parameters` cell holds a machine path: it is dropped, and the chapter's
-    own parameters cell names the study folder as the user typed it (or, for an absolute path,
-    by the folder's name). Execution timestamps, durations and papermill's record of the run
-    (paths, environment) are removed, cell ids are numbered, and any remaining mention of the
-    study's absolute path or of the temporary build folder is replaced by a neutral one.
-    """
-    import json
-
-    import nbformat
-
-    nb = nbformat.read(ipynb, as_version=4)
-    shown = neutral_study_name(shown_dir, study_dir)
-    cells = []
-    for cell in nb.cells:
-        tags = cell.get("metadata", {}).get("tags", [])
-        if "injected-parameters" in tags:
-            continue
-        if "parameters" in tags and cell.cell_type == "code":
-            cell.source = re.sub(r"(?m)^(study_dir\s*=\s*).*$", lambda m: m.group(1) + repr(shown), cell.source)
-        for key in ("papermill", "execution"):
-            cell.get("metadata", {}).pop(key, None)
-        if cell.cell_type == "code":
-            cell.outputs = _merge_streams(cell.outputs)
-        cells.append(cell)
-    for i, cell in enumerate(cells):
-        cell["id"] = f"cell-{i:03d}"
-    nb.cells = cells
-    nb.metadata.pop("papermill", None)
-    nbformat.validate(nb)
-    text = json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
-    reps = []
-    for folder, name in ((study_dir, shown), (cwd, ".")):
-        if folder:
-            for variant in {str(Path(folder).resolve()), str(Path(folder).absolute()), str(folder)}:
-                if Path(variant).is_absolute():
-                    # inside a JSON string: a path is written with "/" unchanged
-                    reps.append((json.dumps(variant)[1:-1], json.dumps(name)[1:-1]))
-    tmp = json.dumps(str(Path(tempfile.gettempdir()).resolve()))[1:-1]
-    text = _scrub_paths(text, sorted(reps, key=lambda r: -len(r[0])))
-    text = re.sub(re.escape(tmp) + r"/sop-book-[A-Za-z0-9_]+", ".", text)
-    Path(ipynb).write_text(text, encoding="utf-8")
-
-
-def _worker_init(scratch: str) -> None:
-    """In a chapter worker: Ctrl-C is the parent's to handle (it stops the workers itself), and
-    temporary files (the kernels' connection files) go into the build folder, which is removed
-    whatever happens, even when a killed kernel cannot remove its own."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ["TMPDIR"] = scratch
-    tempfile.tempdir = scratch
-
-
-def stop_pool(pool: ProcessPoolExecutor, grace: float = 5.0) -> None:
-    """Stop a process pool at once: cancel what has not started, terminate every worker and
-    every process a worker started (the Jupyter kernels, which run in sessions of their own),
-    kill what is still alive after `grace` seconds."""
-    import psutil
-
-    procs: list[psutil.Process] = []
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
-        try:
-            p = psutil.Process(proc.pid)
-            procs += [*p.children(recursive=True), p]
-        except psutil.Error:
-            continue
-    pool.shutdown(wait=False, cancel_futures=True)
-    for p in procs:
-        try:
-            p.terminate()
-        except psutil.Error:
-            pass
-    _gone, alive = psutil.wait_procs(procs, timeout=grace)
-    for p in alive:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
-    psutil.wait_procs(alive, timeout=grace)
-
-
 def execute_chapters(
     book: Path, entries: list[str], study_dir: Path, jobs: int = 2, progress: bool = True, timeout: int | None = 600,
     shown_dir: str | None = None,
 ) -> tuple[list[ChapterRun], dict[str, str]]:
-    """Execute every MyST-notebook page of the toc in `book`; return runs and toc renames."""
+    """Execute every MyST-notebook page of the toc in `book` on the study (`execute.execute`,
+    `study_dir` injected); replace each page by its executed notebook; return runs and toc renames."""
     todo = []
+    sd = str(Path(study_dir).resolve())
     for entry in entries:
         p = _resolve(book, entry)
         if p is not None and _is_notebook_md(p):
-            todo.append((entry, p, p.with_suffix(".ipynb")))
-    runs: dict[str, ChapterRun] = {}
+            todo.append(Chapter(entry, p, p.with_suffix(".ipynb"), {"study_dir": sd}, shown_dir))
     bar = None
-    if progress:
+    if progress and todo:
         from tqdm import tqdm
 
         bar = tqdm(total=len(todo), desc="Running chapters", unit="chapter", file=sys.stderr, leave=True,
                    bar_format="{desc:<44} {n_fmt}/{total_fmt} |{bar:20}| {elapsed}")
 
-    def done(entry, secs, err):
-        runs[entry] = ChapterRun(entry, secs, err)
+    def done(run: ChapterRun) -> None:
         if bar is not None:
-            bar.set_description_str(f"{Path(entry).name}: {'FAILED' if err else 'done'} in {secs:.1f} s")
+            bar.set_description_str(f"{Path(run.name).name}: {'FAILED' if run.error else 'done'} in {run.seconds:.1f} s")
             bar.update(1)
 
-    sd = str(Path(study_dir).resolve())
     try:
-        if todo:
-            import multiprocessing as mp
-
-            # worker processes even for jobs=1: each silences its own stderr (see _execute_one);
-            # spawn, not fork: no inherited zmq/asyncio state
-            ctx = mp.get_context("spawn")
-            scratch = Path(book) / ".scratch"  # hidden: Sphinx excludes ".*"
-            scratch.mkdir(exist_ok=True)
-            pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), mp_context=ctx,
-                                       initializer=_worker_init, initargs=(str(scratch),))
-            try:
-                futs = {pool.submit(_execute_one, str(md), str(nbp), sd, timeout, shown_dir): entry for entry, md, nbp in todo}
-                for f in as_completed(futs):
-                    done(futs[f], *f.result())
-            except BaseException as e:  # an interrupt, or a worker that died: stop every worker and kernel now
-                stop_pool(pool)
-                if isinstance(e, BrokenProcessPool):
-                    raise BookError("A chapter worker process died (killed, or out of memory); no chapter "
-                                    "result was kept.") from None
-                raise
-            pool.shutdown(wait=True)
+        runs = execute(todo, jobs=jobs, timeout=timeout, scratch=book, on_done=done)
+    except ExecutionError as e:
+        raise BookError(str(e)) from None
     finally:
         if bar is not None:
             bar.close()
-    ordered = [runs[e] for e, _m, _n in todo]
-    failed = [r for r in ordered if r.error]
+    failed = [r for r in runs if r.error]
     if failed:
         lines = [f"{len(failed)} chapter{'s' if len(failed) != 1 else ''} failed on this study:"]
         for r in failed:
             lines.append(f"  - {r.name}: {r.error}")
         raise BookError("\n".join(lines))
     renamed = {}
-    relink(book, {md for _e, md, _n in todo})
-    for entry, md, nbp in todo:
-        md.unlink()
-        if entry.endswith(".md"):
-            renamed[entry] = entry[:-3]
-    return ordered, renamed
+    relink(book, {c.source for c in todo})
+    for c in todo:
+        c.source.unlink()
+        if c.name.endswith(".md"):
+            renamed[c.name] = c.name[:-3]
+    return runs, renamed
 
 
 _MD_LINK = re.compile(r"(\]\()([^)\s#]+?)\.md((?:#[^)\s]*)?\))")
