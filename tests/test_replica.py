@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -53,16 +54,40 @@ def study():
     return sop.load_study(PERU)
 
 
+# sample.csv, reasons.csv and livestock.csv come out of a numerical calibration (logit fits, a
+# Gauss-Newton polish, a local search that compares floating-point objectives). Its path depends on
+# the machine's floating-point arithmetic (BLAS kernels, SIMD maths): on the machine that wrote
+# data/peru2004 they regenerate byte for byte, on another (seen: an AVX-512 AMD EPYC) they differ
+# while still reproducing the published tables. Every other file depends on counts and draws only.
+CALIBRATED = {"sample.csv", "reasons.csv", "livestock.csv"}
+# Tables the calibration reaches exactly on any machine; the logit tables only to within a few cells.
+EXACT_TABLES = {"Table 1", "Table 2", "Table 3", "Table 6", "Table 8", "Table 9"}
+
+
 @pytest.mark.slow
-def test_regeneration_is_byte_identical(replica_regenerated):
-    """A fresh `sop replica` (conftest's `replica_regenerated`, once per session) is byte-identical
-    to the committed data/peru2004, itself written by an earlier run of the same generator."""
+def test_regeneration_is_byte_identical(replica_regenerated, tmp_path):
+    """A fresh `sop replica` (conftest's `replica_regenerated`, once per session): every file that
+    does not come from the calibration is byte-identical to the committed data/peru2004; the
+    calibrated ones are too, or (another machine's arithmetic) they still reproduce every cell of
+    the count tables and all but a few of the 837 published cells."""
     committed = {p.name: p.read_bytes() for p in PERU.iterdir() if p.is_file()}
-    for out in (replica_regenerated,):
-        made = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
-        assert sorted(made) == sorted(committed), "the generator writes exactly the committed files"
-        for name, data in made.items():
+    made = {p.name: p.read_bytes() for p in replica_regenerated.iterdir() if p.is_file()}
+    assert sorted(made) == sorted(committed), "the generator writes exactly the committed files"
+    for name, data in made.items():
+        if name not in CALIBRATED:
             assert data == committed[name], f"{name} differs from a fresh `sop replica --out data/peru2004`"
+    if all(made[n] == committed[n] for n in CALIBRATED):
+        return
+    from stagesofprogress.replication.kristjanson2007 import scorecard
+
+    copy = tmp_path / "regenerated"
+    shutil.copytree(replica_regenerated, copy)
+    meta = copy / "study.yml"  # `paper: ../paper` names the transcription beside data/peru2004 only
+    meta.write_text(meta.read_text(encoding="utf-8").replace("paper: ../paper\n", ""), encoding="utf-8")
+    card = scorecard.scorecard(sop.load_study(copy), folder=PERU.parent / "paper")
+    missed = card[~card["ok"].astype(bool)]
+    assert not set(missed["table"]) & EXACT_TABLES, missed.to_string()
+    assert len(missed) <= 8, missed.to_string()
 
 
 def test_replica_validates(study):
