@@ -298,7 +298,7 @@ def book_env(tmp_path_factory) -> dict:
 @pytest.fixture(scope="session", autouse=True)
 def prebuilds(request, tmp_path_factory, book_env):
     """Queue, at the first test, the builds the selected tests need (see Prebuilds)."""
-    from stagesofprogress.simulate import simulate
+    from stagesofprogress.simulation import simulate
 
     def tmp(name: str) -> Path:
         return tmp_path_factory.mktemp(name)
