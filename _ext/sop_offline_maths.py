@@ -48,8 +48,10 @@ def mathjax_source() -> Path:
         es5 = Path(root) / "static" / "mathjax" / "es5"
         if (es5 / ENTRY).is_file():
             return es5
-    raise ConfigError("offline maths: MathJax 3 not found; install the pinned `django-static-mathjax` "
-                      "from requirements.txt (it ships MathJax's es5 build)")
+    raise ConfigError(
+        "offline maths: MathJax 3 not found; install the pinned `django-static-mathjax` "
+        "from requirements.txt (it ships MathJax's es5 build)"
+    )
 
 
 def copy_mathjax(dest: Path, src: Path | None = None) -> list[Path]:

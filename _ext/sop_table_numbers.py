@@ -184,8 +184,11 @@ def _doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> Non
             if not m or m.group(1) not in ids or "sop-table-number" in text[start:end]:
                 continue
             num = html.escape(ids[m.group(1)])
-            frag = _CAPTION.sub(lambda c: f'{c.group(1)}<span class="sop-table-number">Table {num}.</span> '
-                                          f"{c.group(2)}{c.group(3)}", text[start:end], count=1)
+            frag = _CAPTION.sub(
+                lambda c: f'{c.group(1)}<span class="sop-table-number">Table {num}.</span> {c.group(2)}{c.group(3)}',
+                text[start:end],
+                count=1,
+            )
             pieces += [text[last:start], frag]
             last = end
         if pieces:

@@ -32,8 +32,15 @@ OUT = ROOT / "benchmarks" / "book_results.md"
 
 def env_for(base: Path) -> dict:
     env = os.environ.copy()
-    for var in ("IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "MPLCONFIGDIR",
-                "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+    for var in (
+        "IPYTHONDIR",
+        "JUPYTER_CONFIG_DIR",
+        "JUPYTER_DATA_DIR",
+        "JUPYTER_RUNTIME_DIR",
+        "MPLCONFIGDIR",
+        "XDG_CONFIG_HOME",
+        "XDG_CACHE_HOME",
+    ):
         (base / var.lower()).mkdir(parents=True, exist_ok=True)
         env[var] = str(base / var.lower())
     build_book.quiet_kernels(env["IPYTHONDIR"])

@@ -41,7 +41,8 @@ def run_once(out: Path) -> dict:
     committed = ROOT / "data" / "peru2004"
     names = sorted(p.name for p in committed.iterdir() if p.is_file())
     same = sorted(p.name for p in out.iterdir()) == names and all(
-        filecmp.cmp(out / n, committed / n, shallow=False) for n in names)
+        filecmp.cmp(out / n, committed / n, shallow=False) for n in names
+    )
     # ru_maxrss of children is the largest single process (KiB on Linux)
     return {"wall": wall, "cpu": cpu, "peak_mib": after.ru_maxrss / 1024, "load": load, "identical": same}
 
@@ -56,8 +57,11 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.runs):
             r = run_once(Path(tmp) / f"run{i}")
             rows.append(r)
-            print(f"run {i + 1}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, peak {r['peak_mib']:.0f} MiB, "
-                  f"load {r['load']:.2f}, identical to data/peru2004: {r['identical']}", flush=True)
+            print(
+                f"run {i + 1}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, peak {r['peak_mib']:.0f} MiB, "
+                f"load {r['load']:.2f}, identical to data/peru2004: {r['identical']}",
+                flush=True,
+            )
     best = min(r["wall"] for r in rows)
     lines = [
         "# `sop replica` benchmark",
@@ -68,8 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         "| run | wall (s) | CPU (s) | peak memory of one process (MiB) | load average before | identical to data/peru2004 |",
         "|---:|---:|---:|---:|---:|:---|",
     ]
-    lines += [f"| {i + 1} | {r['wall']:.1f} | {r['cpu']:.1f} | {r['peak_mib']:.0f} | {r['load']:.2f} | "
-              f"{'yes' if r['identical'] else 'NO'} |" for i, r in enumerate(rows)]
+    lines += [
+        f"| {i + 1} | {r['wall']:.1f} | {r['cpu']:.1f} | {r['peak_mib']:.0f} | {r['load']:.2f} | "
+        f"{'yes' if r['identical'] else 'NO'} |"
+        for i, r in enumerate(rows)
+    ]
     lines += ["", f"Fastest run: {best:.1f} s ({'within' if best < TARGET_SECONDS else 'OVER'} the target).", ""]
     args.out.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {args.out}")

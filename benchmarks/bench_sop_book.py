@@ -58,8 +58,10 @@ def _describe(folder: Path) -> str:
     with open(folder / "households.csv", encoding="utf-8-sig") as f:
         n = sum(1 for line in f if line.strip()) - 1
     optional = sorted(p.stem for p in folder.glob("*.csv") if p.name != "households.csv")
-    return (f"{n:,} households, {len(meta['stages'])} stages (cutoff {meta['poverty_cutoff']}), "
-            f"{len(meta['time_points'])} time points" + (f"; {', '.join(optional)}" if optional else ""))
+    return (
+        f"{n:,} households, {len(meta['stages'])} stages (cutoff {meta['poverty_cutoff']}), "
+        f"{len(meta['time_points'])} time points" + (f"; {', '.join(optional)}" if optional else "")
+    )
 
 
 def run(study: Path, jobs: int, env: dict) -> dict:
@@ -67,14 +69,21 @@ def run(study: Path, jobs: int, env: dict) -> dict:
     load = os.getloadavg()[0]
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    proc = subprocess.run([str(SOP), "book", "--data", str(study), "--out", str(out), "--quiet", "--jobs", str(jobs)],
-                          capture_output=True, text=True, env=env, cwd=ROOT)
+    proc = subprocess.run(
+        [str(SOP), "book", "--data", str(study), "--out", str(out), "--quiet", "--jobs", str(jobs)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     wall = time.perf_counter() - t
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     shutil.rmtree(out.parent, ignore_errors=True)
     row = {"wall": wall, "cpu": cpu, "load": load, "ok": proc.returncode == 0, "jobs": jobs}
-    m = re.search(r"(\d+) pages from (\d+) executed chapters, built in (.+?) \(chapters (.+?), HTML (.+?)\)", proc.stdout)
+    m = re.search(
+        r"(\d+) pages from (\d+) executed chapters, built in (.+?) \(chapters (.+?), HTML (.+?)\)", proc.stdout
+    )
     if m:
         row.update(pages=int(m.group(1)), chapters=int(m.group(2)), execute=_secs(m.group(4)), html=_secs(m.group(5)))
     else:
@@ -93,8 +102,15 @@ def main(argv: list[str]) -> int:
 
     home = Path(tempfile.mkdtemp(prefix="bench-home-"))
     env = dict(os.environ)
-    for var in ("IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "MPLCONFIGDIR",
-                "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+    for var in (
+        "IPYTHONDIR",
+        "JUPYTER_CONFIG_DIR",
+        "JUPYTER_DATA_DIR",
+        "JUPYTER_RUNTIME_DIR",
+        "MPLCONFIGDIR",
+        "XDG_CONFIG_HOME",
+        "XDG_CACHE_HOME",
+    ):
         (home / var).mkdir()
         env[var] = str(home / var)
 
@@ -135,14 +151,25 @@ def main(argv: list[str]) -> int:
             lines.append(
                 f"| `{r['study']}` | {r['describe']} | {r['jobs']} | {r['chapters']} | {r['pages']} | "
                 f"{r['wall']:.1f} s | {r['execute']:.1f} s | {r['html']:.1f} s | {r['cpu']:.1f} s | {r['load']:.1f} | "
-                f"{'yes' if r['wall'] < TARGET_SECONDS else 'no'} |")
+                f"{'yes' if r['wall'] < TARGET_SECONDS else 'no'} |"
+            )
         else:
             err = " / ".join(r.get("error", ["failed"])).replace("|", "\\|")
-            lines.append(f"| `{r['study']}` | {r['describe']} | {r['jobs']} | | | failed | | | {r['cpu']:.1f} s | {r['load']:.1f} | no: {err} |")
+            lines.append(
+                f"| `{r['study']}` | {r['describe']} | {r['jobs']} | | | failed | | | {r['cpu']:.1f} s | {r['load']:.1f} | no: {err} |"
+            )
     ok = [r for r in rows if r["ok"]]
-    lines += ["", f"Target (each study < {TARGET_SECONDS:.0f} s on 2 cores): "
-              + ("met." if ok and len(ok) == len(rows) and all(r["wall"] < TARGET_SECONDS for r in ok) else "not met for every run; see the table."), "",
-              NOTES]
+    lines += [
+        "",
+        f"Target (each study < {TARGET_SECONDS:.0f} s on 2 cores): "
+        + (
+            "met."
+            if ok and len(ok) == len(rows) and all(r["wall"] < TARGET_SECONDS for r in ok)
+            else "not met for every run; see the table."
+        ),
+        "",
+        NOTES,
+    ]
     text = "\n".join(lines)
     print(text)
     if not args.no_write:

@@ -140,9 +140,11 @@ def main(argv: list[str]) -> int:
             walls, cpu, peak = best_of([str(SOP), "tables", "--data", str(data), "--out", str(tmp / f"out_{n}")])
             rows.append((f"{n:,}", f"{size_mb:.1f} MB", min(walls), cpu, peak))
             mem = f"{peak / 2**20:.0f} MiB" if peak else "n/a"
-            print(f"{n:>9,} households ({size_mb:.1f} MB, generated in {gen:.1f} s): best "
-                  f"{min(walls):.2f} s of {', '.join(f'{w:.2f}' for w in walls)}; CPU {cpu:.2f} s; peak {mem}",
-                  flush=True)
+            print(
+                f"{n:>9,} households ({size_mb:.1f} MB, generated in {gen:.1f} s): best "
+                f"{min(walls):.2f} s of {', '.join(f'{w:.2f}' for w in walls)}; CPU {cpu:.2f} s; peak {mem}",
+                flush=True,
+            )
     table = [
         "| households | households.csv | wall time (best of 3) | CPU time, user+sys (best of 3) | peak memory |",
         "|---:|---:|---:|---:|---:|",
@@ -159,9 +161,11 @@ def main(argv: list[str]) -> int:
     if big:
         _n, _mb, wall, cpu, peak = big[0]
         ok = wall < TARGET_SECONDS and (peak is None or peak < TARGET_BYTES)
-        verdict = (f"\nTarget (1M households < {TARGET_SECONDS:g} s wall, peak < 2 GB): "
-                   f"{'met' if ok else 'NOT met'} (wall {wall:.2f} s, CPU {cpu:.2f} s, "
-                   f"load average {load:.1f} on {os.cpu_count()} CPUs).\n")
+        verdict = (
+            f"\nTarget (1M households < {TARGET_SECONDS:g} s wall, peak < 2 GB): "
+            f"{'met' if ok else 'NOT met'} (wall {wall:.2f} s, CPU {cpu:.2f} s, "
+            f"load average {load:.1f} on {os.cpu_count()} CPUs).\n"
+        )
         print(verdict)
     if sorted(sizes) == SIZES:
         cpu_name = platform.processor() or platform.machine()

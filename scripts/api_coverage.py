@@ -51,15 +51,22 @@ def public_functions(lib: Path = LIB):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         items = [(n, False, "") for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
         for cls in (n for n in tree.body if isinstance(n, ast.ClassDef) and not n.name.startswith("_")):
-            items += [(n, True, cls.name + ".") for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            items += [
+                (n, True, cls.name + ".") for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+            ]
         for fn, method, prefix in items:
             if fn.name.startswith("_"):
                 continue
             params = _params(fn, method)
             doc = ast.get_docstring(fn) or ""
-            documented = bool(doc) and (not params or _section(doc, "Parameters")) and (
-                not _returns_value(fn) or _section(doc, "Returns") or _section(doc, "Yields"))
-            is_property = any(isinstance(d, ast.Name) and d.id in ("property", "cached_property") for d in fn.decorator_list)
+            documented = (
+                bool(doc)
+                and (not params or _section(doc, "Parameters"))
+                and (not _returns_value(fn) or _section(doc, "Returns") or _section(doc, "Yields"))
+            )
+            is_property = any(
+                isinstance(d, ast.Name) and d.id in ("property", "cached_property") for d in fn.decorator_list
+            )
             if is_property:  # a property: a one-line docstring and a return annotation
                 documented = bool(doc)
             typed = all(p.annotation is not None for p in params) and fn.returns is not None
@@ -72,7 +79,9 @@ def main(argv: list[str]) -> int:
     doc = sum(d for _, d, _ in rows)
     typ = sum(t for _, _, t in rows)
     both = sum(d and t for _, d, t in rows)
-    print(f"{n} public functions: numpydoc {doc} ({doc / n:.0%}), typed {typ} ({typ / n:.0%}), both {both} ({both / n:.0%})")
+    print(
+        f"{n} public functions: numpydoc {doc} ({doc / n:.0%}), typed {typ} ({typ / n:.0%}), both {both} ({both / n:.0%})"
+    )
     if "--list" in argv:
         for name, d, t in rows:
             if not (d and t):

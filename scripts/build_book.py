@@ -39,6 +39,7 @@ if str(ROOT / "lib") not in sys.path:  # the library of this checkout, installed
 
 from stagesofprogress.execute import quiet_kernels  # noqa: E402
 
+
 def jupyter_book() -> str:
     exe = Path(sys.executable).with_name("jupyter-book")
     return str(exe) if exe.exists() else "jupyter-book"
@@ -70,7 +71,6 @@ def prime_cache(cache_dir: Path, jobs: int = 2, timeout: int = 120) -> dict[str,
     import nbformat
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
-
     from stagesofprogress.execute import Chapter, execute, read_chapter
 
     cache = get_cache(str(cache_dir))
@@ -84,27 +84,36 @@ def prime_cache(cache_dir: Path, jobs: int = 2, timeout: int = 120) -> dict[str,
                 cache.match_cache_notebook(nb)
             except KeyError:
                 rel = page.relative_to(ROOT)
-                todo.append(Chapter(str(rel.with_suffix("")), page, Path(tmp) / rel.with_suffix(".ipynb"),
-                                    reader="myst-nb"))
+                todo.append(
+                    Chapter(str(rel.with_suffix("")), page, Path(tmp) / rel.with_suffix(".ipynb"), reader="myst-nb")
+                )
 
         def done(run) -> None:
             print(f"[build_book] executed {Path(run.name).name} in {run.seconds:.2f} s", file=sys.stderr)
             if run.error is not None:
-                print(f"[build_book] {Path(run.name).name} failed here; jupyter-book will report it: {run.error}",
-                      file=sys.stderr)
+                print(
+                    f"[build_book] {Path(run.name).name} failed here; jupyter-book will report it: {run.error}",
+                    file=sys.stderr,
+                )
 
         runs = execute(todo, jobs=jobs, timeout=timeout, on_done=done)
         for chapter, run in zip(todo, runs):
             if run.error is None:
                 cache.cache_notebook_bundle(
-                    CacheBundleIn(nbformat.read(chapter.output, as_version=4), str(chapter.source),
-                                  data={"execution_seconds": run.seconds}),
-                    check_validity=False, overwrite=True)
+                    CacheBundleIn(
+                        nbformat.read(chapter.output, as_version=4),
+                        str(chapter.source),
+                        data={"execution_seconds": run.seconds},
+                    ),
+                    check_validity=False,
+                    overwrite=True,
+                )
     return {str(c.source): r.seconds for c, r in zip(todo, runs)}
 
 
-def build(force: bool = False, path_output: str | None = None, env: dict | None = None,
-          capture: bool = False, jobs: int = 2) -> subprocess.CompletedProcess:
+def build(
+    force: bool = False, path_output: str | None = None, env: dict | None = None, capture: bool = False, jobs: int = 2
+) -> subprocess.CompletedProcess:
     """Prime the cache in parallel, then run `jupyter-book build . -W -n --keep-going`.
 
     Without IPYTHONDIR in `env`, kernels get a temporary IPython folder whose only content is a
@@ -123,8 +132,14 @@ def build(force: bool = False, path_output: str | None = None, env: dict | None 
         build_dir.mkdir(parents=True, exist_ok=True)
         out = subprocess.PIPE if capture else None
         err = subprocess.STDOUT if capture else None
-        prime = subprocess.run([sys.executable, __file__, "--prime-only", str(build_dir / ".jupyter_cache"),
-                                "--jobs", str(jobs)], cwd=ROOT, env=env, text=True, stdout=out, stderr=err)
+        prime = subprocess.run(
+            [sys.executable, __file__, "--prime-only", str(build_dir / ".jupyter_cache"), "--jobs", str(jobs)],
+            cwd=ROOT,
+            env=env,
+            text=True,
+            stdout=out,
+            stderr=err,
+        )
         cmd = [jupyter_book(), "build", str(ROOT), "-W", "-n", "--keep-going"]
         if path_output:
             cmd += ["--path-output", str(path_output)]
@@ -168,12 +183,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.prime_only:
         times = prime_cache(Path(args.prime_only), jobs=args.jobs)
         if times:
-            print(f"[build_book] executed {len(times)} chapters in parallel ({args.jobs} at a time) in "
-                  f"{time.perf_counter() - t0:.1f} s", file=sys.stderr)
+            print(
+                f"[build_book] executed {len(times)} chapters in parallel ({args.jobs} at a time) in "
+                f"{time.perf_counter() - t0:.1f} s",
+                file=sys.stderr,
+            )
         return 0
     proc = build(args.force, args.path_output, jobs=args.jobs)
-    print(f"[build_book] jupyter-book exited with {proc.returncode} after {time.perf_counter() - t0:.1f} s",
-          file=sys.stderr)
+    print(
+        f"[build_book] jupyter-book exited with {proc.returncode} after {time.perf_counter() - t0:.1f} s",
+        file=sys.stderr,
+    )
     return proc.returncode
 
 

@@ -1,6 +1,6 @@
 """Draw the README's picture from the default study (the synthetic Peru replica).
 
-    .venv/bin/python scripts/make_readme_figure.py
+.venv/bin/python scripts/make_readme_figure.py
 """
 
 from pathlib import Path

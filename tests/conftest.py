@@ -90,8 +90,9 @@ DATA = ROOT / "data"
 EXAMPLE = DATA / "example"
 TEACHING = DATA / "teaching"
 SMALL_TITLE = "Tiny fictional study for a summary: only study.yml and households.csv"
-SMALL_SIM = dict(households=300, communities=4, regions=2, years=(1984, 1994, 2004, 2014), stages=8, cutoff=4,
-                 title=SMALL_TITLE)
+SMALL_SIM = dict(
+    households=300, communities=4, regions=2, years=(1984, 1994, 2004, 2014), stages=8, cutoff=4, title=SMALL_TITLE
+)
 
 
 def isolated_env(base: Path) -> dict:
@@ -187,16 +188,23 @@ class Prebuilds:
     def _work(self, queued: list[str]) -> None:
         for name in queued:
             try:
-                self.results[name] = (None, RuntimeError("the test session ended")) if self.stopping else \
-                    (self.jobs[name](self), None)
+                self.results[name] = (
+                    (None, RuntimeError("the test session ended")) if self.stopping else (self.jobs[name](self), None)
+                )
             except BaseException as e:  # handed to the fixture that asks for it
                 self.results[name] = (None, e)
             self.ready[name].set()
 
     def run(self, cmd: list[str], **kw) -> subprocess.Popen:
         """Start `cmd` in a process group of its own (so it can be stopped with its children)."""
-        proc = subprocess.Popen([str(c) for c in cmd], text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                start_new_session=True, **kw)
+        proc = subprocess.Popen(
+            [str(c) for c in cmd],
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            **kw,
+        )
         self.procs.append(proc)
         return proc
 
@@ -229,8 +237,13 @@ def _job_repo_book(base: Path, env: dict):
 
     def job(pb: Prebuilds) -> Book:
         t0 = time.perf_counter()
-        rc, out, err = _communicate(pb.run([sys.executable, ROOT / "scripts" / "build_book.py", "--force",
-                                            "--path-output", base], cwd=ROOT, env=env))
+        rc, out, err = _communicate(
+            pb.run(
+                [sys.executable, ROOT / "scripts" / "build_book.py", "--force", "--path-output", base],
+                cwd=ROOT,
+                env=env,
+            )
+        )
         build = base / "_build"
         executed = base / "executed"
         if (build / ".jupyter_cache").is_dir():
@@ -243,8 +256,15 @@ def _job_repo_book(base: Path, env: dict):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 nbformat.write(cache.get_cache_bundle(record.pk).nb, target)
             (executed / "data").symlink_to(DATA, target_is_directory=True)
-        return Book(DATA / "peru2004", build / "html", rc, out + err, err, time.perf_counter() - t0,
-                    extra={"build": build, "executed": executed})
+        return Book(
+            DATA / "peru2004",
+            build / "html",
+            rc,
+            out + err,
+            err,
+            time.perf_counter() - t0,
+            extra={"build": build, "executed": executed},
+        )
 
     return job
 
@@ -255,8 +275,9 @@ def _job_sop_book(study: Path | str, out: Path, env: dict, *options, cwd: Path |
     def job(pb: Prebuilds) -> Book:
         extra = {"files_before": make()} if make is not None else {}
         t0 = time.perf_counter()
-        rc, so, se = _communicate(pb.run([SOP, "book", "--data", study, "--out", out, *options], cwd=cwd or out.parent,
-                                         env=env))
+        rc, so, se = _communicate(
+            pb.run([SOP, "book", "--data", study, "--out", out, *options], cwd=cwd or out.parent, env=env)
+        )
         return Book(Path(cwd or ".") / study, out, rc, so, se, time.perf_counter() - t0, extra=extra)
 
     return job
@@ -271,11 +292,21 @@ def _job_hostile(tmp: Path, env: dict):
 
         canary, study = tmp / "PWNED", tmp / "S"
         payloads = make_hostile(study, str(canary))
-        procs = [pb.run(["nice", "-n", "10", SOP, "book", "--data", study, "--out", tmp / name, "--jobs", "1"],
-                        cwd=tmp, env=env) for name in ("B1", "B2")]
+        procs = [
+            pb.run(
+                ["nice", "-n", "10", SOP, "book", "--data", study, "--out", tmp / name, "--jobs", "1"], cwd=tmp, env=env
+            )
+            for name in ("B1", "B2")
+        ]
         runs = [subprocess.CompletedProcess(p.args, *_communicate(p)) for p in procs]
-        return {"tmp": tmp, "canary": canary, "study": study, "payloads": payloads, "runs": runs,
-                "out": [tmp / "B1", tmp / "B2"]}
+        return {
+            "tmp": tmp,
+            "canary": canary,
+            "study": study,
+            "payloads": payloads,
+            "runs": runs,
+            "out": [tmp / "B1", tmp / "B2"],
+        }
 
     return job
 
@@ -314,8 +345,9 @@ def prebuilds(request, tmp_path_factory, book_env):
         "repo_book": _job_repo_book(tmp("repo-book"), book_env),
         "teaching_book": _job_sop_book("data/teaching", tmp("teaching") / "book", book_env, "--quiet", cwd=ROOT),
         "small_book": _job_sop_book(small / "study", small / "out", book_env, make=make_small),
-        "eleven_book": _job_sop_book(STUDIES / "good" / "eleven_stages_accented", tmp("eleven") / "out", book_env,
-                                     "--quiet"),
+        "eleven_book": _job_sop_book(
+            STUDIES / "good" / "eleven_stages_accented", tmp("eleven") / "out", book_env, "--quiet"
+        ),
         "hostile_books": _job_hostile(hostile, isolated_env(hostile / "home")),
         "replica_regenerated": _job_replica(tmp("replica") / "peru2004", book_env),
     }
@@ -329,8 +361,9 @@ def prebuilds(request, tmp_path_factory, book_env):
 
 def pytest_collection_modifyitems(config, items):
     """Slow tests last (stable order otherwise): the fast ones run while the books are built."""
-    items[:] = [i for i in items if i.get_closest_marker("slow") is None] + \
-               [i for i in items if i.get_closest_marker("slow") is not None]
+    items[:] = [i for i in items if i.get_closest_marker("slow") is None] + [
+        i for i in items if i.get_closest_marker("slow") is not None
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -388,5 +421,10 @@ def example_chapters(tmp_path_factory, book_env) -> Book:
     t0 = time.perf_counter()
     with environ(book_env):
         runs = execute(todo, jobs=2, timeout=600)
-    return Book(EXAMPLE, out, int(any(r.error for r in runs)), seconds=time.perf_counter() - t0,
-                extra={"runs": {r.name: r for r in runs}})
+    return Book(
+        EXAMPLE,
+        out,
+        int(any(r.error for r in runs)),
+        seconds=time.perf_counter() - t0,
+        extra={"runs": {r.name: r for r in runs}},
+    )

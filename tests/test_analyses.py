@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 import stagesofprogress as sop
 import stagesofprogress.schema  # noqa: F401  (sop.schema)
 from stagesofprogress import communities as cm
@@ -88,24 +87,49 @@ H3,milk,litres/day,2004,1
 H5,wool,lbs/yr,2004,8
 H6,wool,lbs/yr,1994,4
 """
-_ACTS = ["livestock_production", "crop_agriculture", "trade_livestock_products", "casual_labor",
-         "handicrafts", "business", "livestock_trade"]
+_ACTS = [
+    "livestock_production",
+    "crop_agriculture",
+    "trade_livestock_products",
+    "casual_labor",
+    "handicrafts",
+    "business",
+    "livestock_trade",
+]
 
 
 def _communities() -> str:
     # ranks: Alpha cites livestock (1), crops (2); Beta crops (1); Gamma livestock (1), business (2);
     # Delta nothing but livestock (1)
-    ranks = {"Alpha": {"livestock_production": 1, "crop_agriculture": 2},
-             "Beta": {"crop_agriculture": 1},
-             "Gamma": {"livestock_production": 1, "business": 2},
-             "Delta": {"livestock_production": 1}}
+    ranks = {
+        "Alpha": {"livestock_production": 1, "crop_agriculture": 2},
+        "Beta": {"crop_agriculture": 1},
+        "Gamma": {"livestock_production": 1, "business": 2},
+        "Delta": {"livestock_production": 1},
+    }
     region = {"Alpha": "North", "Beta": "North", "Gamma": "South", "Delta": "East"}
     alt = {"Alpha": 3000, "Beta": 4000, "Gamma": 2000, "Delta": 3500}
     water = {"Alpha": 1, "Beta": 0, "Gamma": 1, "Delta": 0}
-    head = ["community", "region", "altitude_m", "households_reported", "households_with_land",
-            "households_without_land", "primary_schools", "dist_secondary_school_km", "dist_health_facility_km",
-            "dist_trading_center_km", "area", "pct_income_livestock", "clean_water", "telephone", "electricity",
-            "regular_transport", "veterinary", "road_months"]
+    head = [
+        "community",
+        "region",
+        "altitude_m",
+        "households_reported",
+        "households_with_land",
+        "households_without_land",
+        "primary_schools",
+        "dist_secondary_school_km",
+        "dist_health_facility_km",
+        "dist_trading_center_km",
+        "area",
+        "pct_income_livestock",
+        "clean_water",
+        "telephone",
+        "electricity",
+        "regular_transport",
+        "veterinary",
+        "road_months",
+    ]
     head += [f"act_{a}" for a in _ACTS] + [f"rank_{a}" for a in _ACTS]
     lines = [",".join(head)]
     for c in ranks:
@@ -125,8 +149,15 @@ def _complete(text: str, table: str) -> str:
 
 
 def tiny(tmp_path: Path, **overrides) -> sop.Study:
-    files = {"study.yml": STUDY_YML, "households.csv": HOUSEHOLDS, "sample.csv": _complete(SAMPLE, "sample"), "reasons.csv": REASONS,
-             "livestock.csv": LIVESTOCK, "production.csv": PRODUCTION, "communities.csv": _communities()}
+    files = {
+        "study.yml": STUDY_YML,
+        "households.csv": HOUSEHOLDS,
+        "sample.csv": _complete(SAMPLE, "sample"),
+        "reasons.csv": REASONS,
+        "livestock.csv": LIVESTOCK,
+        "production.csv": PRODUCTION,
+        "communities.csv": _communities(),
+    }
     files.update(overrides)
     for name, text in files.items():
         if text is not None:
@@ -200,7 +231,9 @@ def test_herd_sizes_of_escaped_households(study):
     assert t.loc[("North", "Beef indigenous", 1994), ["mean", "valid_n", "n"]].tolist() == [2.0, 1, 1]
     assert t.loc[("North", "Beef indigenous", 2004), "mean"] == 4.0
     assert t.loc[("All", "Beef indigenous", 2004), "mean"] == pytest.approx(2.5)  # H1 4, H9 1
-    assert np.isnan(t.loc[("East", "Guinea pigs", 2004), "mean"]) and t.loc[("East", "Guinea pigs", 2004), "valid_n"] == 0
+    assert (
+        np.isnan(t.loc[("East", "Guinea pigs", 2004), "mean"]) and t.loc[("East", "Guinea pigs", 2004), "valid_n"] == 0
+    )
 
 
 def test_new_activities_hand_computed(study):
@@ -214,7 +247,10 @@ def test_new_activities_hand_computed(study):
 
 
 def test_livestock_tables_follow_the_study_order(tmp_path):
-    yml = STUDY_YML + "livestock:\n  years: [1994, 2004]\n  items: [[guinea_pigs, ''], beef improved]\n  products: [wool]\n"
+    yml = (
+        STUDY_YML
+        + "livestock:\n  years: [1994, 2004]\n  items: [[guinea_pigs, ''], beef improved]\n  products: [wool]\n"
+    )
     s = tiny(tmp_path, **{"study.yml": yml})
     h = lv.holdings(s)
     assert list(pd.unique(h["item"])) == ["Guinea pigs", "Beef improved", "Beef indigenous"]
@@ -255,7 +291,9 @@ def test_activity_rank_ties_break_on_citing_then_column_order(tmp_path):
 # ---------------------------------------------------------------------------- models
 
 
-MODELS_YML = STUDY_YML + """\
+MODELS_YML = (
+    STUDY_YML
+    + """\
 models:
   escape:
     table: Table 4
@@ -272,6 +310,7 @@ models:
           - {name: age_head, label: Age (squared), transform: square}
           - {name: land_ha, label: Land (log), transform: log}
 """
+)
 
 
 def test_design_matrix_outcome_transforms_and_regions(tmp_path):
@@ -288,7 +327,11 @@ def test_design_matrix_outcome_transforms_and_regions(tmp_path):
 
 def test_outcome_forms():
     assert md._outcome({"outcome": "escaped"}) == ("category", "escaped", "remained_poor")
-    assert md._outcome({"outcome": {1: "became_poor", 0: "remained_not_poor"}}) == ("category", "became_poor", "remained_not_poor")
+    assert md._outcome({"outcome": {1: "became_poor", 0: "remained_not_poor"}}) == (
+        "category",
+        "became_poor",
+        "remained_not_poor",
+    )
     assert md._outcome({"outcome": "improved_breed"}) == ("column", "improved_breed", None)
     with pytest.raises(ValueError, match="transform"):
         md.term_name("x", "cube")
@@ -350,8 +393,15 @@ def test_models_without_sample_raise(tmp_path):
 
 def test_producers_write_every_analysis_table(fixture_study):
     tables = compute_tables(fixture_study)
-    for name in ["communities_summary.csv", "reason_shares.csv", "livestock_holdings.csv", "herd_sizes.csv",
-                 "new_activities.csv", "scorecard.csv", "scorecard_summary.csv"]:
+    for name in [
+        "communities_summary.csv",
+        "reason_shares.csv",
+        "livestock_holdings.csv",
+        "herd_sizes.csv",
+        "new_activities.csv",
+        "scorecard.csv",
+        "scorecard_summary.csv",
+    ]:
         assert name in tables, name
     for m in ["escape", "descent", "improved_breeds"]:
         assert f"logit_{m}.csv" in tables and f"logit_{m}_paper.csv" in tables
@@ -361,7 +411,9 @@ def test_producers_write_every_analysis_table(fixture_study):
 def test_producers_give_nothing_without_the_optional_tables():
     s = sop.load_study(Path(__file__).parents[1] / "data" / "example")
     tables = compute_tables(s)
-    assert not any(n.startswith(("communities", "reason", "logit_", "livestock", "herd", "new_", "scorecard")) for n in tables)
+    assert not any(
+        n.startswith(("communities", "reason", "logit_", "livestock", "herd", "new_", "scorecard")) for n in tables
+    )
 
 
 # ---------------------------------------------------------------------------- vectorized = naive
@@ -385,13 +437,17 @@ def test_holdings_and_herds_match_a_naive_count(fixture_study):
     region = s.households.set_index("household_id")["region"]
     sampled = set(s.table("sample")["household_id"])
     h = lv.holdings(s).set_index(["group", "item", "year"])
-    for (g, sp, br, y) in [("Valley", "sheep", "indigenous", 1994), ("Highland", "alpacas", "", 2004)]:
+    for g, sp, br, y in [("Valley", "sheep", "indigenous", 1994), ("Highland", "alpacas", "", 2004)]:
         rows = raw[(raw["species"] == sp) & (raw["breed"].fillna("") == br) & (raw["year"] == y)]
         owners = {i for i in rows["household_id"] if i in sampled and region[i] == g}
         item = lv.display(sp) + (f" {br}" if br else "")
         assert h.loc[(g, item, y), "households"] == len(owners)
     cat = sop.movement_categories(s, 1994, 2004)
-    esc = raw[raw["household_id"].map(lambda i: cat[i] == "escaped") & (raw["species"] == "beef") & (raw["breed"] == "improved")]
+    esc = raw[
+        raw["household_id"].map(lambda i: cat[i] == "escaped")
+        & (raw["species"] == "beef")
+        & (raw["breed"] == "improved")
+    ]
     esc = esc[esc["household_id"].map(region) == "Valley"]
     t = lv.herd_sizes(s).set_index(["group", "item", "year"])
     for y in (1994, 2004):

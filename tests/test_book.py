@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import EXAMPLE, ROOT, default_study_dir, notebook_pages, toc_files
 
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
@@ -103,11 +102,34 @@ def test_nbval_chapters_reproduce_on_the_default_study(repo_book, book_env):
     shares: list[list[Path]] = [[], []]
     for path in sorted(notebooks.values(), key=lambda p: -p.stat().st_size):
         min(shares, key=lambda s: sum(p.stat().st_size for p in s)).append(path)
-    procs = [subprocess.Popen([sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env",
-                               "--nbval-sanitize-with", str(SANITIZE), "-p", "no:cacheprovider", "-q",
-                               "--rootdir", str(executed), "-o", "addopts=", *map(str, share)],
-                              cwd=executed, env=book_env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-             for share in shares if share]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "--nbval",
+                "--nbval-current-env",
+                "--nbval-sanitize-with",
+                str(SANITIZE),
+                "-p",
+                "no:cacheprovider",
+                "-q",
+                "--rootdir",
+                str(executed),
+                "-o",
+                "addopts=",
+                *map(str, share),
+            ],
+            cwd=executed,
+            env=book_env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for share in shares
+        if share
+    ]
     results = [(p.communicate(timeout=900)[0], p.returncode) for p in procs]
     for out, rc in results:
         assert rc == 0, out[-8000:]
@@ -191,7 +213,6 @@ def _figures(study):
 def test_figures_are_deterministic_titled_and_phone_sized(study_dir):
     import stagesofprogress as sop
     from matplotlib.figure import Figure
-
     from stagesofprogress import book
 
     if not (study_dir / "study.yml").exists():
@@ -239,8 +260,21 @@ def test_missing_value_formatting_and_tables():
 
 # --------------------------------------------------------------------------- computed prose
 
-BOOK_CHAPTERS = ["preface", "intro", "study-area", "approach", "logit-model", "movements", "mobility", "escape-descent",
-                 "livestock", "conclusions", "appendix-data", "appendix-scorecard", "bibliography"]
+BOOK_CHAPTERS = [
+    "preface",
+    "intro",
+    "study-area",
+    "approach",
+    "logit-model",
+    "movements",
+    "mobility",
+    "escape-descent",
+    "livestock",
+    "conclusions",
+    "appendix-data",
+    "appendix-scorecard",
+    "bibliography",
+]
 
 
 def _prose_lines(text: str):

@@ -78,11 +78,24 @@ def built(tmp_path_factory):
         (src / name).write_text(textwrap.dedent(text), encoding="utf-8")
     out = src / "_build" / "html"
     warnings = io.StringIO()
-    app = Sphinx(str(src), str(src), str(out), str(src / "_build" / "doctrees"), "html",
-                 status=None, warning=warnings, freshenv=True, confoverrides={"nitpicky": True})
+    app = Sphinx(
+        str(src),
+        str(src),
+        str(out),
+        str(src / "_build" / "doctrees"),
+        "html",
+        status=None,
+        warning=warnings,
+        freshenv=True,
+        confoverrides={"nitpicky": True},
+    )
     app.build()
-    return {"out": out, "warnings": warnings.getvalue(), "one": (out / "one.html").read_text(encoding="utf-8"),
-            "two": (out / "two.html").read_text(encoding="utf-8")}
+    return {
+        "out": out,
+        "warnings": warnings.getvalue(),
+        "one": (out / "one.html").read_text(encoding="utf-8"),
+        "two": (out / "two.html").read_text(encoding="utf-8"),
+    }
 
 
 def test_tables_numbered_by_chapter_and_paper_numbers_kept(built):
@@ -97,8 +110,11 @@ def test_tables_numbered_by_chapter_and_paper_numbers_kept(built):
 
 def test_tables_referable_from_any_page(built):
     one, two = built["one"], built["two"]
-    assert re.search(r'<a class="reference internal" href="two.html#tbl-second"><span class="std std-ref">'
-                     r"Table 2\.1</span></a>", one)
+    assert re.search(
+        r'<a class="reference internal" href="two.html#tbl-second"><span class="std std-ref">'
+        r"Table 2\.1</span></a>",
+        one,
+    )
     assert re.search(r'href="#tbl-table4"><span class="std std-ref">Table 4</span>', one)
     assert re.search(r'href="one.html#tbl-first"><span class="std std-ref">Table 1\.1</span>', two)
     # a paper table with another id is still reachable by its number
@@ -139,16 +155,27 @@ def test_bibliography_labels_are_author_year(tmp_path):
 
     from sphinx.application import Sphinx
 
-    conf = ('extensions = ["sphinxcontrib.bibtex", "sop_bibstyle"]\nroot_doc = "index"\n'
-            'bibtex_bibfiles = ["refs.bib"]\nbibtex_reference_style = "author_year"\n'
-            'bibtex_default_style = "sopauthoryear"\n')
-    index = ("Book\n====\n\n:cite:t:`kristjanson2007x`, :cite:p:`krishna2004a,krishna2004b,swinton`.\n\n"
-             ".. bibliography::\n")
+    conf = (
+        'extensions = ["sphinxcontrib.bibtex", "sop_bibstyle"]\nroot_doc = "index"\n'
+        'bibtex_bibfiles = ["refs.bib"]\nbibtex_reference_style = "author_year"\n'
+        'bibtex_default_style = "sopauthoryear"\n'
+    )
+    index = (
+        "Book\n====\n\n:cite:t:`kristjanson2007x`, :cite:p:`krishna2004a,krishna2004b,swinton`.\n\n.. bibliography::\n"
+    )
     for name, text in {"conf.py": conf, "index.rst": index, "refs.bib": BIB}.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     warnings = io.StringIO()
-    app = Sphinx(str(tmp_path), str(tmp_path), str(tmp_path / "out"), str(tmp_path / "dt"), "html",
-                 status=None, warning=warnings, freshenv=True)
+    app = Sphinx(
+        str(tmp_path),
+        str(tmp_path),
+        str(tmp_path / "out"),
+        str(tmp_path / "dt"),
+        "html",
+        status=None,
+        warning=warnings,
+        freshenv=True,
+    )
     app.build()
     html = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     # a second Sphinx application in one process re-registers docutils nodes: not this extension's

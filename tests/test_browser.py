@@ -23,7 +23,6 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, default_study_dir, toc_files
 
 pytestmark = pytest.mark.slow  # every test here opens a built book
@@ -105,7 +104,7 @@ def _internal_targets(page, base: str) -> list[str]:
 
 def _target_exists(url: str, base: str, html: Path, ids_cache: dict) -> tuple[bool, str]:
     parts = urllib.parse.urlsplit(url)
-    rel = urllib.parse.unquote(parts.path[len(urllib.parse.urlsplit(base).path):])
+    rel = urllib.parse.unquote(parts.path[len(urllib.parse.urlsplit(base).path) :])
     target = html / rel
     if rel == "" or rel.endswith("/"):
         target = target / "index.html"
@@ -132,13 +131,16 @@ def test_pages_links_and_images(site, browser):
         assert resp is not None and resp.ok, f"{url}: HTTP {resp.status if resp else 'none'}"
         page.wait_for_load_state("load")
         broken = page.eval_on_selector_all(
-            "img", "els => els.filter(e => !(e.complete && e.naturalWidth > 0)).map(e => e.getAttribute('src'))")
+            "img", "els => els.filter(e => !(e.complete && e.naturalWidth > 0)).map(e => e.getAttribute('src'))"
+        )
         problems += [f"{f}: image not loaded: {src}" for src in broken]
         for target in _internal_targets(page, base):
             ok, why = _target_exists(target, base, html, ids_cache)
             if not ok:
                 problems.append(f"{f}: broken link {target} ({why})")
-        alts = page.eval_on_selector_all("main img", "els => els.filter(e => !e.getAttribute('alt')).map(e => e.getAttribute('src'))")
+        alts = page.eval_on_selector_all(
+            "main img", "els => els.filter(e => !e.getAttribute('alt')).map(e => e.getAttribute('src'))"
+        )
         problems += [f"{f}: image without alt text: {src}" for src in alts]
     page.close()
     assert not problems, "\n".join(sorted(set(problems))[:50])
@@ -203,8 +205,11 @@ def test_no_payload_of_a_hostile_study_executes(hostile_site, browser):
     """Every page of the hostile book: no script from the data runs, no dialog opens, and the
     payload text is on the page as text."""
     base, out = hostile_site["base"], hostile_site["out"]
-    pages = sorted(str(p.relative_to(out)) for p in out.rglob("*.html")  # index.html only redirects
-                   if "_static" not in p.parts and "_sources" not in p.parts and p.name != "index.html")
+    pages = sorted(
+        str(p.relative_to(out))
+        for p in out.rglob("*.html")  # index.html only redirects
+        if "_static" not in p.parts and "_sources" not in p.parts and p.name != "index.html"
+    )
     assert any(p.startswith("chapters/") for p in pages)
     dialogs: list[str] = []
     page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -217,7 +222,9 @@ def test_no_payload_of_a_hostile_study_executes(hostile_site, browser):
             problems.append(f"{rel}: window.__pwned = {page.evaluate('window.__pwned')}")
         if page.locator("script:has-text('__pwned'), img[onerror]").count():
             problems.append(f"{rel}: a script or onerror element from the data is in the page")
-        shown += page.locator("main").inner_text().count("onerror=window.__pwned=1") if page.locator("main").count() else 0
+        shown += (
+            page.locator("main").inner_text().count("onerror=window.__pwned=1") if page.locator("main").count() else 0
+        )
     page.close()
     assert not dialogs, dialogs
     assert not problems, "\n".join(problems)

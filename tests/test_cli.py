@@ -9,10 +9,8 @@ import os
 
 import pandas as pd
 import pytest
-
-from stagesofprogress import movements as mv
-
 from conftest import STUDIES, tree_digest
+from stagesofprogress import movements as mv
 
 HEADER = b"start,end,group,category,households,percent\n"
 GOOD = STUDIES / "good"
@@ -54,7 +52,13 @@ def test_periods_in_movements_csv(tmp_path, sop_main):
     out = tmp_path / "out"
     assert sop_main("tables", "--data", GOOD / "four_time_points", "--out", out)[0] == 0
     t = read_movements(out)
-    assert list(dict.fromkeys(zip(t.start, t.end))) == [(1984, 2014), (1994, 2014), (2004, 2014), (1984, 1994), (1994, 2004)]
+    assert list(dict.fromkeys(zip(t.start, t.end))) == [
+        (1984, 2014),
+        (1994, 2014),
+        (2004, 2014),
+        (1984, 1994),
+        (1994, 2004),
+    ]
 
 
 def test_accented_study_counts(tmp_path, sop_main):
@@ -165,8 +169,13 @@ def test_tables_refuses_an_out_it_would_destroy(where, tmp_path, sop_main, monke
     shutil.copytree(GOOD / "bom", other)
     (tmp_path / "proj" / "notes.txt").write_text("mine\n")
     monkeypatch.chdir(tmp_path / "proj")
-    out = {"study": data, "parent": data.parent, "cwd": tmp_path / "proj", "other_study": other,
-           "file": tmp_path / "proj" / "notes.txt"}[where]
+    out = {
+        "study": data,
+        "parent": data.parent,
+        "cwd": tmp_path / "proj",
+        "other_study": other,
+        "file": tmp_path / "proj" / "notes.txt",
+    }[where]
     before = tree_digest(tmp_path)
     code, _, err = sop_main("tables", "--data", data, "--out", out)
     assert code == 1

@@ -48,8 +48,10 @@ def test_refuses_existing_folder_and_bad_study(tmp_path, sop_main, write_study):
     code, _o, err = sop_main("compare", "--data", DATA / "teaching", "--data", DATA / "example", "--out", out)
     assert code == 1 and "sop did not write" in err
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
-    bad = write_study({"title": "bad", "time_points": [2000, 2010], "stages": ["a", "b"], "poverty_cutoff": 1},
-                      "household_id,community,region,stage_2000,stage_2010\nH1,A,R,1,9\n")
+    bad = write_study(
+        {"title": "bad", "time_points": [2000, 2010], "stages": ["a", "b"], "poverty_cutoff": 1},
+        "household_id,community,region,stage_2000,stage_2010\nH1,A,R,1,9\n",
+    )
     new = tmp_path / "new"
     code, _o, err = sop_main("compare", "--data", DATA / "teaching", "--data", bad, "--out", new)
     assert code == 1 and "households.csv" in err and "Traceback" not in err
@@ -57,8 +59,12 @@ def test_refuses_existing_folder_and_bad_study(tmp_path, sop_main, write_study):
 
 
 def test_study_text_is_escaped_in_the_page(tmp_path, sop_main, write_study):
-    meta = {"title": "<script>alert(1)</script> & {{ 7*7 }}", "time_points": [2000, 2010], "stages": ["a", "b"],
-            "poverty_cutoff": 1}
+    meta = {
+        "title": "<script>alert(1)</script> & {{ 7*7 }}",
+        "time_points": [2000, 2010],
+        "stages": ["a", "b"],
+        "poverty_cutoff": 1,
+    }
     rows = "household_id,community,region,stage_2000,stage_2010\nH1,A,<img src=x onerror=alert(2)>,1,2\nH2,A,R,2,1\n"
     one = write_study(meta, rows, name="one")
     two = write_study(meta, rows, name="two")

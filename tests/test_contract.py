@@ -10,7 +10,6 @@ import openpyxl
 import pandas as pd
 import pytest
 from conftest import SOP, STUDIES
-
 from stagesofprogress import reasons as rs
 from stagesofprogress.study import check
 
@@ -59,8 +58,8 @@ def _workbook_cell(folder, sheet, cell, value):
 
 def test_problems_in_stacked_village_sheets_name_sheet_row_and_column_letter(tmp_path):
     folder = copy(tmp_path, "workbook")
-    _workbook_cell(folder, "households_Lugarí", "E3", 9)        # stage_2000 of the second village's L02
-    _workbook_cell(folder, "households_Lugarí", "A7", "K02")    # a household id of the first village
+    _workbook_cell(folder, "households_Lugarí", "E3", 9)  # stage_2000 of the second village's L02
+    _workbook_cell(folder, "households_Lugarí", "A7", "K02")  # a household id of the first village
     r = check(folder)
     assert messages(r) == [
         "study.xlsx, sheet households_Lugarí, row 7, column A (household_id): 'K02' is a duplicate: it already "
@@ -77,10 +76,14 @@ def test_problems_in_a_table_workbook_name_its_sheet(tmp_path):
     ws["A3"] = "Z99"
     wb.save(folder / "sample.xlsx")
     msgs = messages(check(folder))
-    assert msgs[0] == (f"sample.xlsx, sheet {ws.title}, row 3, column A (household_id): 'Z99' does not appear in "
-                       "households.xlsx (household_id)."), msgs
-    assert msgs[1] == ("reasons.xlsx, sheet reasons, row 3, column A (household_id): 'K03' does not appear in "
-                       "sample.xlsx (household_id)."), msgs
+    assert msgs[0] == (
+        f"sample.xlsx, sheet {ws.title}, row 3, column A (household_id): 'Z99' does not appear in "
+        "households.xlsx (household_id)."
+    ), msgs
+    assert msgs[1] == (
+        "reasons.xlsx, sheet reasons, row 3, column A (household_id): 'K03' does not appear in "
+        "sample.xlsx (household_id)."
+    ), msgs
 
 
 def test_only_the_first_sheet_of_a_table_workbook_is_read_with_a_warning(tmp_path):
@@ -91,9 +94,11 @@ def test_only_the_first_sheet_of_a_table_workbook_is_read_with_a_warning(tmp_pat
     wb.save(folder / "households.xlsx")
     r = check(folder)
     assert r.valid, messages(r)
-    assert messages(r, warnings=True) == [f"warning: households.xlsx: has 2 sheets; only the first, {first}, is read as "
-                                          "the households table (not notes). Put each table in its own file, or in a "
-                                          "sheet named after it in study.xlsx."]
+    assert messages(r, warnings=True) == [
+        f"warning: households.xlsx: has 2 sheets; only the first, {first}, is read as "
+        "the households table (not notes). Put each table in its own file, or in a "
+        "sheet named after it in study.xlsx."
+    ]
 
 
 def test_problems_in_spss_and_stata_files_name_the_case(tmp_path):
@@ -104,8 +109,9 @@ def test_problems_in_spss_and_stata_files_name_the_case(tmp_path):
         df = pd.read_csv(FORMATS / "csv" / "households.csv")
         df.loc[2, "stage_2010"] = 8
         write(df, str(folder / f"households.{ext}"))
-        assert messages(check(folder)) == [f"households.{ext}, row 3, column stage_2010: stage 8 is above the ladder: "
-                                           "it has only 6 stages."]
+        assert messages(check(folder)) == [
+            f"households.{ext}, row 3, column stage_2010: stage 8 is above the ladder: it has only 6 stages."
+        ]
 
 
 def test_a_table_saved_in_a_format_that_is_not_read_is_named(tmp_path):
@@ -113,8 +119,10 @@ def test_a_table_saved_in_a_format_that_is_not_read_is_named(tmp_path):
     (folder / "households.csv").rename(folder / "households.xls")
     run = sop("validate", "--data", folder)
     assert run.returncode == 1 and "Traceback" not in run.stderr + run.stdout
-    assert "households.xls: the households table cannot be read from this file: it is an Excel 97-2003 workbook" \
+    assert (
+        "households.xls: the households table cannot be read from this file: it is an Excel 97-2003 workbook"
         in run.stdout + run.stderr
+    )
 
 
 def test_decimal_commas_get_a_hint_or_are_read_when_declared(tmp_path):
@@ -123,8 +131,9 @@ def test_decimal_commas_get_a_hint_or_are_read_when_declared(tmp_path):
     sample["land_ha"] = sample["land_ha"].str.replace(".", ",")
     sample.to_csv(folder / "sample.csv", index=False)
     r = check(folder)
-    assert any("decimal commas in column land_ha" in w and "csv:" in w for w in messages(r, warnings=True)), \
-        messages(r, warnings=True)
+    assert any("decimal commas in column land_ha" in w and "csv:" in w for w in messages(r, warnings=True)), messages(
+        r, warnings=True
+    )
     assert any("'1,25' is not a number" in m for m in messages(r))
     with open(folder / "study.yml", "a", encoding="utf-8") as f:
         f.write('csv: {decimal: ","}\n')
@@ -159,7 +168,9 @@ def test_sample_needs_only_household_id(tmp_path):
 def test_reasons_of_every_category_are_shared(tmp_path):
     folder = copy(tmp_path)
     sample = (folder / "sample.csv").read_text(encoding="utf-8").splitlines()
-    (folder / "sample.csv").write_text("\n".join(sample + [sample[1].replace("K01", "L01", 1)]) + "\n", encoding="utf-8")
+    (folder / "sample.csv").write_text(
+        "\n".join(sample + [sample[1].replace("K01", "L01", 1)]) + "\n", encoding="utf-8"
+    )
     with open(folder / "reasons.csv", "a", encoding="utf-8") as f:
         f.write("L01,2000,2010,health\nL01,2000,2010,land_division\n")  # L01 stayed at stage 1
     r = check(folder).study
@@ -183,8 +194,10 @@ def test_look_alike_names_are_a_warning_with_their_rows(tmp_path):
     run = sop("validate", "--data", folder)
     assert run.returncode == 0, run.stdout + run.stderr
     out = run.stdout + run.stderr
-    assert ("warning: households.csv, row 4, column community: 'Kabuchai' (5 rows: 2, 3, 5, 6, 7) and 'kabuchai' "
-            "(1 row: 4) differ only in case, spacing or accents") in out, out
+    assert (
+        "warning: households.csv, row 4, column community: 'Kabuchai' (5 rows: 2, 3, 5, 6, 7) and 'kabuchai' "
+        "(1 row: 4) differ only in case, spacing or accents"
+    ) in out, out
     assert "'Lugarí' (5 rows: 8, 10, 11, 12, 13) and 'Lugari' (1 row: 9)" in out
     assert "'Kakamega (Magharibi)' (5 rows: 8, 10, 11, 12, 13) and 'kakamega  (magharibi)' (1 row: 9)" in out
     r = check(folder)
@@ -245,8 +258,12 @@ def _class_study(folder):
     rng = np.random.default_rng(7)
     shutil.copy(TEMPLATES / "study.yml", folder / "study.yml")
     yml = (folder / "study.yml").read_text(encoding="utf-8")
-    (folder / "study.yml").write_text(yml.replace("Name of the study, place and years", "Class study: three villages")
-                                      .replace("# reasons:", "reasons:").replace("#   ", "  "), encoding="utf-8")
+    (folder / "study.yml").write_text(
+        yml.replace("Name of the study, place and years", "Class study: three villages")
+        .replace("# reasons:", "reasons:")
+        .replace("#   ", "  "),
+        encoding="utf-8",
+    )
     stages = pd.read_csv(TEMPLATES / "ladder.csv")["name"].tolist()
     wb = openpyxl.load_workbook(TEMPLATES / "study.xlsx")
     hh, sample, reasons = wb["households"], wb["sample"], wb["reasons"]
@@ -260,8 +277,16 @@ def _class_study(folder):
             first = stages[a - 1] if n % 5 == 0 else a  # some cells hold the stage's name
             hh.append([f"H{n:03d}", village, region, first, b, ""])
             if n % 3 == 0:
-                sample.append([f"H{n:03d}", int(rng.integers(0, 2)), int(rng.integers(25, 70)),
-                               int(rng.integers(0, 4)), int(rng.integers(2, 9)), round(float(rng.uniform(0.2, 3)), 2)])
+                sample.append(
+                    [
+                        f"H{n:03d}",
+                        int(rng.integers(0, 2)),
+                        int(rng.integers(25, 70)),
+                        int(rng.integers(0, 4)),
+                        int(rng.integers(2, 9)),
+                        round(float(rng.uniform(0.2, 3)), 2),
+                    ]
+                )
                 code = ("business_gains" if b > a else "poor_health") if a != b else "poor_health"
                 reasons.append([f"H{n:03d}", 2014, 2024, code])
     wb.save(folder / "study.xlsx")
@@ -275,8 +300,12 @@ def test_a_book_is_built_from_a_filled_workbook_template(tmp_path):
     r = check(folder)
     assert r.valid, messages(r)
     out = tmp_path / "book"
-    run = subprocess.run([str(SOP), "book", "--data", str(folder), "--out", str(out), "--quiet"],
-                         capture_output=True, text=True, timeout=1500)
+    run = subprocess.run(
+        [str(SOP), "book", "--data", str(folder), "--out", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert (out / "index.html").is_file()
     assert (out / "tables" / "movements.csv").is_file()

@@ -15,7 +15,6 @@ import pandas as pd
 import pyreadstat
 import pytest
 import yaml
-
 from stagesofprogress import fieldfiles as ff
 
 FORMATS = Path(__file__).resolve().parent / "studies" / "formats"
@@ -128,13 +127,16 @@ def test_stacked_village_sheets_are_numbered_as_one_sheet_and_located_in_their_o
 
 
 def test_blank_rows_keep_the_row_numbers_and_empty_columns_go(tmp_path):
-    _xlsx(tmp_path / "reasons.xlsx", [
-        ["household_id", "start", "end", "reason", None],
-        ["K01", 1990, 2010, "business", None],
-        [None, None, None, None, None],
-        ["   ", None, None, None],
-        ["K03", 1990.0, 2010, " health ", None],
-    ])
+    _xlsx(
+        tmp_path / "reasons.xlsx",
+        [
+            ["household_id", "start", "end", "reason", None],
+            ["K01", 1990, 2010, "business", None],
+            [None, None, None, None, None],
+            ["   ", None, None, None],
+            ["K03", 1990.0, 2010, " health ", None],
+        ],
+    )
     t = _read(tmp_path, "reasons")
     assert t.frame.index.tolist() == [2, 5]
     assert list(t.frame.columns) == ["household_id", "start", "end", "reason"]
@@ -143,8 +145,10 @@ def test_blank_rows_keep_the_row_numbers_and_empty_columns_go(tmp_path):
 
 
 def test_a_wrong_dimension_tag_does_not_cut_the_sheet(tmp_path):
-    p = _xlsx(tmp_path / "reasons.xlsx", [["household_id", "start", "end", "reason"]] +
-              [[f"H{i}", 1990, 2010, "health"] for i in range(5)])
+    p = _xlsx(
+        tmp_path / "reasons.xlsx",
+        [["household_id", "start", "end", "reason"]] + [[f"H{i}", 1990, 2010, "health"] for i in range(5)],
+    )
     with zipfile.ZipFile(p) as z:
         parts = {n: z.read(n) for n in z.namelist()}
     sheet = "xl/worksheets/sheet1.xml"
@@ -158,12 +162,15 @@ def test_a_wrong_dimension_tag_does_not_cut_the_sheet(tmp_path):
 
 
 def test_workbook_numbers_dates_and_booleans(tmp_path):
-    p = _xlsx(tmp_path / "sample.xlsx", [
-        ["household_id", "land_ha", "visit", "male_head", "code"],
-        ["H1", 0.5, dt.datetime(2024, 3, 1), True, "007"],
-        ["H2", 2.0, dt.datetime(2024, 3, 1, 12, 30), False, 7],
-        ["H3", 1e-5, dt.date(2024, 3, 2), None, -3],
-    ])
+    p = _xlsx(
+        tmp_path / "sample.xlsx",
+        [
+            ["household_id", "land_ha", "visit", "male_head", "code"],
+            ["H1", 0.5, dt.datetime(2024, 3, 1), True, "007"],
+            ["H2", 2.0, dt.datetime(2024, 3, 1, 12, 30), False, 7],
+            ["H3", 1e-5, dt.date(2024, 3, 2), None, -3],
+        ],
+    )
     with zipfile.ZipFile(p) as z:  # as Excel writes it: 17 significant digits
         parts = {n: z.read(n) for n in z.namelist()}
     sheet = "xl/worksheets/sheet1.xml"
@@ -179,16 +186,17 @@ def test_workbook_numbers_dates_and_booleans(tmp_path):
 
 
 def test_spss_and_stata_missing_values_dates_float_storage_and_labels_of_numbers(tmp_path):
-    df = pd.DataFrame({
-        "household_id": ["H1", "H2", "H3"],
-        "male_head": [0, 1, 1],
-        "age_head": [40.0, 99.0, np.nan],
-        "visit": [dt.date(2024, 3, 1), dt.date(2024, 3, 2), None],
-        "tribe": [1.0, 2.0, 3.0],
-    })
+    df = pd.DataFrame(
+        {
+            "household_id": ["H1", "H2", "H3"],
+            "male_head": [0, 1, 1],
+            "age_head": [40.0, 99.0, np.nan],
+            "visit": [dt.date(2024, 3, 1), dt.date(2024, 3, 2), None],
+            "tribe": [1.0, 2.0, 3.0],
+        }
+    )
     labels = {"male_head": {0: "female", 1: "male"}, "tribe": {1: "Bukusu", 2: "Tachoni"}}
-    pyreadstat.write_sav(df, tmp_path / "sample.sav", variable_value_labels=labels,
-                         missing_ranges={"age_head": [99]})
+    pyreadstat.write_sav(df, tmp_path / "sample.sav", variable_value_labels=labels, missing_ranges={"age_head": [99]})
     f = _read(tmp_path, "sample").frame
     assert f["male_head"].tolist() == ["0", "1", "1"]  # a 0/1 flag keeps its codes
     assert f["age_head"].tolist() == ["40", "", ""]  # user-missing 99 and system-missing are blank
@@ -197,7 +205,9 @@ def test_spss_and_stata_missing_values_dates_float_storage_and_labels_of_numbers
     (tmp_path / "sample.sav").unlink()
     d2 = pd.DataFrame({"household_id": ["H1", "H2"], "land_ha": np.array([0.28, 1.5], dtype=np.float32)})
     d2.to_stata(tmp_path / "sample.dta", write_index=False)  # pandas keeps float32 as Stata's float
-    assert pyreadstat.read_dta(tmp_path / "sample.dta", metadataonly=True)[1].readstat_variable_types["land_ha"] == "float"
+    assert (
+        pyreadstat.read_dta(tmp_path / "sample.dta", metadataonly=True)[1].readstat_variable_types["land_ha"] == "float"
+    )
     assert _read(tmp_path, "sample").frame["land_ha"].tolist() == ["0.28", "1.5"]
 
 
@@ -211,7 +221,8 @@ def test_a_table_given_twice_is_a_problem(tmp_path):
     assert table is None
     assert [i.message for i in issues] == [
         "the households table is given more than once: in households.csv and households.xlsx; "
-        "keep one and remove or rename the others."]
+        "keep one and remove or rename the others."
+    ]
     (tmp_path / "households.xlsx").unlink()
     shutil.copy(FORMATS / "workbook" / "study.xlsx", tmp_path)
     table, issues = ff.read_table(tmp_path, "households")
@@ -221,14 +232,17 @@ def test_a_table_given_twice_is_a_problem(tmp_path):
     assert issues == [] and table.sheet == "sample"
 
 
-@pytest.mark.parametrize("fname, words", [
-    ("households.xls", "this file: it is an Excel 97-2003 workbook, which is not read; save it as households.xlsx"),
-    ("households.ods", "it is an OpenDocument spreadsheet"),
-    ("households.json", "it is a JSON file"),
-    ("households.parquet", "it is a file of a kind that is not read"),
-    ("Households.csv", "read from households.csv: rename this file households.csv"),
-    ("households.XLSX", "rename this file households.xlsx"),
-])
+@pytest.mark.parametrize(
+    "fname, words",
+    [
+        ("households.xls", "this file: it is an Excel 97-2003 workbook, which is not read; save it as households.xlsx"),
+        ("households.ods", "it is an OpenDocument spreadsheet"),
+        ("households.json", "it is a JSON file"),
+        ("households.parquet", "it is a file of a kind that is not read"),
+        ("Households.csv", "read from households.csv: rename this file households.csv"),
+        ("households.XLSX", "rename this file households.xlsx"),
+    ],
+)
 def test_a_table_under_another_extension_is_named(tmp_path, fname, words):
     (tmp_path / fname).write_bytes(b"x")
     table, issues = ff.read_table(tmp_path, "households")
@@ -257,7 +271,10 @@ def test_village_sheets_with_different_headers_are_reported(tmp_path):
     wb.save(tmp_path / "study.xlsx")
     table, issues = ff.read_table(tmp_path, "households")
     assert table is None
-    assert [(i.file, i.row) for i in issues] == [("study.xlsx, sheet Households B", 1), ("study.xlsx, sheet households_c", 1)]
+    assert [(i.file, i.row) for i in issues] == [
+        ("study.xlsx, sheet Households B", 1),
+        ("study.xlsx, sheet households_c", 1),
+    ]
     assert "the same columns in another order" in issues[0].message
     assert "lacks 'region' and has 'assets' in addition" in issues[1].message
 
@@ -280,9 +297,11 @@ def test_broken_files_are_reported_not_raised(tmp_path):
 @pytest.mark.parametrize("sub", ("csv", "xlsx", "sav", "dta", "workbook"))
 def test_files_past_the_limits_are_refused(sub):
     folder = FORMATS / sub
-    for limits, words in ((ff.Limits(file_bytes=100), "MB, more than"),
-                          (ff.Limits(rows=5), "more than 5 rows"),
-                          (ff.Limits(columns=3), "columns, more than the 3")):
+    for limits, words in (
+        (ff.Limits(file_bytes=100), "MB, more than"),
+        (ff.Limits(rows=5), "more than 5 rows"),
+        (ff.Limits(columns=3), "columns, more than the 3"),
+    ):
         table, issues = ff.read_table(folder, "households", limits=limits)
         assert table is None, (sub, limits)
         assert len(issues) == 1 and words in issues[0].message, issues
@@ -300,8 +319,13 @@ def test_a_workbook_that_expands_past_the_limit_is_refused():
 def test_semicolons_and_decimal_commas_read_when_declared(tmp_path):
     for name in TABLES:
         text = (FORMATS / "csv" / f"{name}.csv").read_text(encoding="utf-8")
-        rows = [";".join(c.replace(".", ",") if c.replace(".", "").replace("-", "").replace("e", "").isdigit() else c
-                         for c in line.split(",")) for line in text.split("\n")]
+        rows = [
+            ";".join(
+                c.replace(".", ",") if c.replace(".", "").replace("-", "").replace("e", "").isdigit() else c
+                for c in line.split(",")
+            )
+            for line in text.split("\n")
+        ]
         (tmp_path / f"{name}.csv").write_text("\n".join(rows), encoding="utf-8")
     assert "0,3333333333333333" in (tmp_path / "sample.csv").read_text()
     dialect, issues = ff.dialect_from_meta({"csv": {"delimiter": ";", "decimal": ","}})
@@ -315,22 +339,32 @@ def test_undeclared_semicolons_get_a_precise_hint(tmp_path):
     (tmp_path / "households.csv").write_text("household_id;community;region\nH1;A;R\n", encoding="utf-8")
     table, issues = ff.read_table(tmp_path, "households")
     assert table is None
-    assert issues == [ff.Issue("households.csv", 1, None,
-                               "the columns are separated by semicolons, not commas; add `csv: {delimiter: \";\"}` "
-                               "to study.yml, or save the spreadsheet as 'CSV UTF-8 (comma delimited)'.")]
+    assert issues == [
+        ff.Issue(
+            "households.csv",
+            1,
+            None,
+            'the columns are separated by semicolons, not commas; add `csv: {delimiter: ";"}` '
+            "to study.yml, or save the spreadsheet as 'CSV UTF-8 (comma delimited)'.",
+        )
+    ]
     (tmp_path / "households.csv").write_text("household_id\tcommunity\nH1\tA\n", encoding="utf-8")
-    assert "separated by tabs, not commas; add `csv: {delimiter: \"\\t\"}`" in ff.read_table(tmp_path, "households")[1][0].message
+    assert (
+        'separated by tabs, not commas; add `csv: {delimiter: "\\t"}`'
+        in ff.read_table(tmp_path, "households")[1][0].message
+    )
     (tmp_path / "households.csv").write_text("household_id\nH1;2\n", encoding="utf-8")
     assert ff.read_table(tmp_path, "households")[1] == []  # a one-column table is not a semicolon file
 
 
 def test_undeclared_decimal_commas_get_a_hint_naming_column_and_row(tmp_path):
     (tmp_path / "sample.csv").write_text(
-        "household_id;land_ha;family_size;note\nH1;2;5;a,b\nH2;0,5;6;x\nH3;;4,5;1,5\n", encoding="utf-8")
+        "household_id;land_ha;family_size;note\nH1;2;5;a,b\nH2;0,5;6;x\nH3;;4,5;1,5\n", encoding="utf-8"
+    )
     table, issues = ff.read_table(tmp_path, "sample", dialect=ff.CsvDialect(delimiter=";"))
     assert table is not None and table.frame.loc[3, "land_ha"] == "0,5"  # read as written
     assert [(i.row, i.column) for i in issues] == [(3, "land_ha"), (4, "family_size")]
-    assert issues[0].message.startswith("decimal commas in column land_ha (row 3): add `decimal: \",\"`")
+    assert issues[0].message.startswith('decimal commas in column land_ha (row 3): add `decimal: ","`')
     # a comma file with quoted decimal commas
     (tmp_path / "sample.csv").write_text('household_id,land_ha\nH1,"1,25"\n', encoding="utf-8")
     issues = ff.read_table(tmp_path, "sample")[1]
@@ -342,20 +376,24 @@ def test_undeclared_decimal_commas_get_a_hint_naming_column_and_row(tmp_path):
 
 def test_declared_decimal_commas_convert_numbers_only(tmp_path):
     (tmp_path / "sample.csv").write_text(
-        "household_id;land_ha;note\nH1; 0,5 ;a,b\nH2;-3,25e2;1,2,3\nH3;,5;Kabuchai, Bungoma\n", encoding="utf-8")
+        "household_id;land_ha;note\nH1; 0,5 ;a,b\nH2;-3,25e2;1,2,3\nH3;,5;Kabuchai, Bungoma\n", encoding="utf-8"
+    )
     t, issues = ff.read_table(tmp_path, "sample", dialect=ff.CsvDialect(";", ","))
     assert issues == []
     assert t.frame["land_ha"].tolist() == [" 0.5 ", "-3.25e2", ".5"]
     assert t.frame["note"].tolist() == ["a,b", "1,2,3", "Kabuchai, Bungoma"]
 
 
-@pytest.mark.parametrize("spec, words", [
-    ("x", "csv must be a mapping"),
-    ({"delimiter": ":"}, "csv delimiter ':' is not one of"),
-    ({"decimal": ";"}, "csv decimal ';' must be"),
-    ({"delimiter": ",", "decimal": ","}, "cannot be the same character"),
-    ({"sep": ";"}, "unknown keys sep"),
-])
+@pytest.mark.parametrize(
+    "spec, words",
+    [
+        ("x", "csv must be a mapping"),
+        ({"delimiter": ":"}, "csv delimiter ':' is not one of"),
+        ({"decimal": ";"}, "csv decimal ';' must be"),
+        ({"delimiter": ",", "decimal": ","}, "cannot be the same character"),
+        ({"sep": ";"}, "unknown keys sep"),
+    ],
+)
 def test_dialect_settings_are_checked(spec, words):
     _dialect, issues = ff.dialect_from_meta({"csv": spec})
     assert len(issues) == 1 and issues[0].file == "study.yml" and words in issues[0].message
@@ -372,8 +410,11 @@ def test_no_dialect_declared_is_comma_and_point():
 def test_stage_cells_hold_numbers_or_the_ladders_names():
     ladder = ["Food", "Clothes", "Roof", "Small animals", "Lugarí cattle"]
     decomposed = unicodedata.normalize("NFD", "LUGARÍ CATTLE")
-    cells = pd.Series(["1", " food ", "ROOF", "small animals", decomposed, "", "  ", "7", "2.0", "Land", "1.5"],
-                      index=range(2, 13), dtype="str")
+    cells = pd.Series(
+        ["1", " food ", "ROOF", "small animals", decomposed, "", "  ", "7", "2.0", "Land", "1.5"],
+        index=range(2, 13),
+        dtype="str",
+    )
     numbers, bad = ff.stage_codes(cells, ladder)
     assert numbers.index.equals(cells.index) and bad.index.equals(cells.index)
     np.testing.assert_array_equal(numbers.to_numpy(), [1, 1, 3, 4, 5, np.nan, np.nan, 7, 2, np.nan, 1.5])
@@ -386,8 +427,16 @@ def test_a_name_two_stages_share_is_not_accepted():
 
 
 def test_column_letters():
-    assert [ff.column_letter(i) for i in (0, 25, 26, 51, 52, 701, 702, 16383)] == \
-           ["A", "Z", "AA", "AZ", "BA", "ZZ", "AAA", "XFD"]
+    assert [ff.column_letter(i) for i in (0, 25, 26, 51, 52, 701, 702, 16383)] == [
+        "A",
+        "Z",
+        "AA",
+        "AZ",
+        "BA",
+        "ZZ",
+        "AAA",
+        "XFD",
+    ]
 
 
 def test_read_tables_reads_every_table_given_and_lists_the_workbook_once(tmp_path, monkeypatch):
@@ -429,9 +478,13 @@ def test_a_required_table_given_nowhere_is_reported_once(tmp_path):
     shutil.copy(FORMATS / "csv" / "sample.csv", tmp_path)
     tables, issues = ff.read_tables(tmp_path)
     assert list(tables) == ["sample"]
-    assert [(i.file, i.message) for i in issues] == [(
-        "households.csv", "the file is missing: every study folder needs households.csv. It may also be given as "
-        "households.xlsx, households.sav, households.dta or a sheet named households in study.xlsx.")]
+    assert [(i.file, i.message) for i in issues] == [
+        (
+            "households.csv",
+            "the file is missing: every study folder needs households.csv. It may also be given as "
+            "households.xlsx, households.sav, households.dta or a sheet named households in study.xlsx.",
+        )
+    ]
     _xlsx(tmp_path / "study.xlsx", [["x"]], title="Hogares")
     tables, issues = ff.read_tables(tmp_path)
     assert issues[0].message.endswith("study.xlsx has the sheets Hogares, none named households.")

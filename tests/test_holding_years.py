@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from stagesofprogress.study import validate
 
 ANALYSES = Path(__file__).resolve().parent / "studies" / "analyses"

@@ -70,15 +70,31 @@ def _setup(folder: Path, setup: dict, outside: Path) -> None:
 
 def _env(home: Path) -> dict:
     env = dict(os.environ)
-    for k in ("HOME", "IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "MPLCONFIGDIR", "XDG_CONFIG_HOME",
-              "XDG_CACHE_HOME"):
+    for k in (
+        "HOME",
+        "IPYTHONDIR",
+        "JUPYTER_CONFIG_DIR",
+        "JUPYTER_DATA_DIR",
+        "MPLCONFIGDIR",
+        "XDG_CONFIG_HOME",
+        "XDG_CACHE_HOME",
+    ):
         env[k] = str(home)
     return env
 
 
 def _sop(*args, env, user=None) -> subprocess.CompletedProcess:
-    return subprocess.run([str(SOP), *map(str, args)], capture_output=True, text=True, encoding="utf-8",
-                          errors="replace", env=env, user=user, timeout=600, check=False)
+    return subprocess.run(
+        [str(SOP), *map(str, args)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        env=env,
+        user=user,
+        timeout=600,
+        check=False,
+    )
 
 
 def _run_case(case: Path, work: Path) -> dict:
@@ -115,8 +131,11 @@ def _run_case(case: Path, work: Path) -> dict:
 @pytest.fixture(scope="module")
 def results(request):
     """{case name: results} of the selected cases, run three at a time (each `sop` pays its import time)."""
-    wanted = [item.callspec.params["case"] for item in request.session.items
-              if getattr(item, "originalname", "") == "test_hostile_case" and hasattr(item, "callspec")]
+    wanted = [
+        item.callspec.params["case"]
+        for item in request.session.items
+        if getattr(item, "originalname", "") == "test_hostile_case" and hasattr(item, "callspec")
+    ]
     PWNED.unlink(missing_ok=True)
     work = Path(tempfile.mkdtemp(prefix="sop-hostile-"))
     work.chmod(0o755)  # a case run as another user must reach its folder
@@ -138,7 +157,8 @@ def test_corpus_is_large_and_up_to_date(tmp_path):
     spec.loader.exec_module(mod)
     mod.write_all(tmp_path)
     assert tree_digest(tmp_path / "hostile") == tree_digest(HOSTILE), (
-        "tests/studies/hostile differs from make_hostile.py: run it and commit the result")
+        "tests/studies/hostile differs from make_hostile.py: run it and commit the result"
+    )
     kinds = {expect(c)["exit"] for c in CASES}
     assert kinds == {0, 1}
 

@@ -22,7 +22,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import STUDIES
 from stagesofprogress import safetext
 from stagesofprogress.safetext import MD, md, md_join
@@ -34,9 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def payload(tag: str, canary: str = "/tmp/PWNED") -> str:
     """One hostile text: Jinja2, HTML, script, MyST roles and directives, TeX, Markdown."""
-    return (f"{tag} {{{{ cycler.__init__.__globals__.os.system('touch {canary}') }}}} "
-            "<img src=x onerror=window.__pwned=1> <script>window.__pwned=2</script> "
-            "{glue:text}`x` {eval-rst} $\\x$ [link](javascript:window.__pwned=3) *em* `tick` | a")
+    return (
+        f"{tag} {{{{ cycler.__init__.__globals__.os.system('touch {canary}') }}}} "
+        "<img src=x onerror=window.__pwned=1> <script>window.__pwned=2</script> "
+        "{glue:text}`x` {eval-rst} $\\x$ [link](javascript:window.__pwned=3) *em* `tick` | a"
+    )
 
 
 HOSTILE = payload("P")
@@ -67,8 +68,19 @@ def test_markdown_escape_renders_literally():
 
 
 def test_markdown_escape_at_line_start_and_controls():
-    for text in ["# heading", "1. item", "- item", "> quote", "    code", "```fence", "---", "=== x",
-                 "a\nb", "a\u200bb\x00c", "\\*not em\\*"]:
+    for text in [
+        "# heading",
+        "1. item",
+        "- item",
+        "> quote",
+        "    code",
+        "```fence",
+        "---",
+        "=== x",
+        "a\nb",
+        "a\u200bb\x00c",
+        "\\*not em\\*",
+    ]:
         out = _rendered("x " + safetext.markdown(text)) if text.startswith(" ") else _rendered(safetext.markdown(text))
         assert not re.search(r"<(h\d|ol|ul|blockquote|pre|hr|code|em)\b", out), (text, out)
     assert safetext.clean("a\u200bb\x00c\nd") == "abc d"
@@ -151,9 +163,15 @@ def test_sentence_builders_escape_study_text(tmp_path):
 
     study = sop.load_study(_study_with(tmp_path))
     long = book.main_periods(study)["long"]
-    texts = [book.region_movement_text(study, *long), book.community_text(study), datadoc.provenance_text(study),
-             book.region_comparison_text(study, *long), book.reason_leaders_text(study, "escaped"),
-             book.reason_leaders_text(study, "became_poor"), *book.conclusions_text(study).values()]
+    texts = [
+        book.region_movement_text(study, *long),
+        book.community_text(study),
+        datadoc.provenance_text(study),
+        book.region_comparison_text(study, *long),
+        book.reason_leaders_text(study, "escaped"),
+        book.reason_leaders_text(study, "became_poor"),
+        *book.conclusions_text(study).values(),
+    ]
     fits = models.fits_by_kind(study)
     texts += [book.model_findings_text(f) for f in [fits.get("escape"), fits.get("descent")] if f is not None]
     label, trend = book.reason_trend(study, "became_poor", "health")
@@ -163,7 +181,7 @@ def test_sentence_builders_escape_study_text(tmp_path):
     for t in texts:
         assert isinstance(t, MD), type(t)
         out = _rendered(t)
-        assert not any(m in out for m in ["<script", "<img", "href=\"javascript"]), out
+        assert not any(m in out for m in ["<script", "<img", 'href="javascript']), out
     assert "R1" in _visible(_rendered(texts[0]))
     html = logit_report.fit_html(fits["escape"]).data
     assert "<script" not in html and "<img" not in html
@@ -175,18 +193,28 @@ def test_chapters_pass_study_values_as_keywords_not_fstrings():
     for page in sorted((ROOT / "chapters").glob("*.md")):
         text = page.read_text(encoding="utf-8")
         for i, src in enumerate(re.findall(r"```\{code-cell\}[^\n]*\n(.*?)```", text, flags=re.S)):
-            src = "\n".join(l for l in src.splitlines() if not l.startswith((":", "---")) and not re.match(r"^\w+:$", l))
+            src = "\n".join(
+                l for l in src.splitlines() if not l.startswith((":", "---")) and not re.match(r"^\w+:$", l)
+            )
             try:
                 tree = ast.parse(src)
             except SyntaxError:
                 continue
             for node in ast.walk(tree):
-                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                        and node.func.attr in ("markdown", "note", "paper_says", "subheading")
-                        and isinstance(node.func.value, ast.Name) and node.func.value.id == "book"):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("markdown", "note", "paper_says", "subheading")
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "book"
+                ):
                     for arg in node.args + [k.value for k in node.keywords if k.arg == "title"]:
-                        bad = [n for n in ast.walk(arg) if isinstance(n, (ast.JoinedStr, ast.BinOp))
-                               or (isinstance(n, ast.Attribute) and n.attr == "format")]
+                        bad = [
+                            n
+                            for n in ast.walk(arg)
+                            if isinstance(n, (ast.JoinedStr, ast.BinOp))
+                            or (isinstance(n, ast.Attribute) and n.attr == "format")
+                        ]
                         if bad:
                             problems.append(f"{page.name} cell {i}: {ast.unparse(node)[:80]}")
     assert not problems, "\n".join(problems)
@@ -206,8 +234,10 @@ def make_hostile(folder: Path, canary: str) -> dict[str, str]:
     """Copy tests/studies/analyses to `folder` with a payload in every text field; return them."""
     shutil.copytree(STUDIES / "analyses", folder)
     (folder / "make_study.py").unlink()
-    p = {k: payload(k, canary) for k in ["T", "D", "SRC", "LIC", "C", "R1", "R2", "V1", "V2", "ST", "RL",
-                                          "MT", "VL", "H", "CL", "PR", "UN"]}
+    p = {
+        k: payload(k, canary)
+        for k in ["T", "D", "SRC", "LIC", "C", "R1", "R2", "V1", "V2", "ST", "RL", "MT", "VL", "H", "CL", "PR", "UN"]
+    }
     meta = yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8"))
     meta["title"], meta["description"], meta["source"] = p["T"], p["D"], p["SRC"]
     meta["licence"], meta["country"] = p["LIC"], p["C"]
@@ -259,8 +289,11 @@ def test_hostile_book_builds_and_nothing_runs(hostile):
 
 
 def _pages(out: Path) -> dict[str, str]:
-    return {str(p.relative_to(out)): p.read_text(encoding="utf-8") for p in sorted(out.rglob("*.html"))
-            if "_static" not in p.parts}
+    return {
+        str(p.relative_to(out)): p.read_text(encoding="utf-8")
+        for p in sorted(out.rglob("*.html"))
+        if "_static" not in p.parts
+    }
 
 
 @pytest.mark.slow
@@ -333,7 +366,6 @@ def test_configure_writes_an_inert_title(tmp_path):
 def test_executed_notebook_is_tidied(tmp_path):
     """The injected cell, papermill's record, timings and machine paths leave the notebook."""
     import nbformat
-
     from stagesofprogress.rebuild import _hide_injected
 
     study, cwd = tmp_path / "studies" / "peru", tmp_path / "sop-book-abc" / "chapters"
@@ -341,8 +373,9 @@ def test_executed_notebook_is_tidied(tmp_path):
     nb.metadata["papermill"] = {"input_path": str(cwd / "x.md"), "start_time": "2026-12-01T10:00:00"}
     params = nbformat.v4.new_code_cell("study_dir = '../data/peru'", metadata={"tags": ["parameters"]})
     injected = nbformat.v4.new_code_cell(f"study_dir = {str(study)!r}", metadata={"tags": ["injected-parameters"]})
-    work = nbformat.v4.new_code_cell("print(study_dir)", metadata={"execution": {"iopub.status.busy": "2026"},
-                                                                   "papermill": {"duration": 1.5}})
+    work = nbformat.v4.new_code_cell(
+        "print(study_dir)", metadata={"execution": {"iopub.status.busy": "2026"}, "papermill": {"duration": 1.5}}
+    )
     work.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"{study}/households.csv in {cwd}\n")]
     nb.cells = [params, injected, work]
     path = tmp_path / "x.ipynb"
@@ -362,11 +395,13 @@ def test_executed_notebook_is_tidied(tmp_path):
 def test_stream_outputs_are_merged():
     from stagesofprogress.rebuild import _merge_streams
 
-    outs = [{"output_type": "stream", "name": "stdout", "text": "a\n"},
-            {"output_type": "stream", "name": "stdout", "text": "b\n"},
-            {"output_type": "stream", "name": "stderr", "text": "c\n"},
-            {"output_type": "display_data", "data": {}, "metadata": {}},
-            {"output_type": "stream", "name": "stdout", "text": "d\n"}]
+    outs = [
+        {"output_type": "stream", "name": "stdout", "text": "a\n"},
+        {"output_type": "stream", "name": "stdout", "text": "b\n"},
+        {"output_type": "stream", "name": "stderr", "text": "c\n"},
+        {"output_type": "display_data", "data": {}, "metadata": {}},
+        {"output_type": "stream", "name": "stdout", "text": "d\n"},
+    ]
     assert [o.get("text") for o in _merge_streams(outs)] == ["a\nb\n", "c\n", None, "d\n"]
 
 

@@ -8,9 +8,8 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SOP, STUDIES
-
 import stagesofprogress.movements as mv
+from conftest import SOP, STUDIES
 from stagesofprogress import status
 from stagesofprogress.study import check
 
@@ -65,35 +64,55 @@ def test_stages_are_checked_against_each_communitys_ladder(tmp_path):
     def edit(hh):
         hh = hh.replace("L06,Lugarí,Kakamega (Magharibi),4,5,5", "L06,Lugarí,Kakamega (Magharibi),4,5,7")
         return hh.replace("K04,Kabuchai,Bungoma,5,5,6", "K04,Kabuchai,Bungoma,5,5,7")
+
     r = check(study_with(tmp_path, edit=edit))
     msgs = messages(r)
-    assert msgs == ["households.csv, row 5, column stage_2010: stage 7 is above the ladder of study.yml: "
-                    "it has only 6 stages."], msgs
+    assert msgs == [
+        "households.csv, row 5, column stage_2010: stage 7 is above the ladder of study.yml: it has only 6 stages."
+    ], msgs
 
 
 def test_stage_cells_may_hold_names_of_the_communitys_own_ladder(tmp_path):
     def edit(hh):
-        return hh.replace("L02,Lugarí,Kakamega (Magharibi),2,4,4", "L02,Lugarí,Kakamega (Magharibi), nguo ,Kuku,4") \
-                 .replace("K02,Kabuchai,Bungoma,2,2,2", "K02,Kabuchai,Bungoma,Clothes,2,2")
+        return hh.replace(
+            "L02,Lugarí,Kakamega (Magharibi),2,4,4", "L02,Lugarí,Kakamega (Magharibi), nguo ,Kuku,4"
+        ).replace("K02,Kabuchai,Bungoma,2,2,2", "K02,Kabuchai,Bungoma,Clothes,2,2")
+
     r = check(study_with(tmp_path, edit=edit))
     assert r.valid, messages(r)
     hh = r.study.households.set_index("household_id")
     assert hh.loc["L02", "stage_1990"] == 2 and hh.loc["L02", "stage_2000"] == 4 and hh.loc["K02", "stage_1990"] == 2
     # a name of Lugarí's ladder is not a stage of Kabuchai's
-    r = check(study_with(tmp_path / "b", edit=lambda hh: hh.replace("K02,Kabuchai,Bungoma,2,", "K02,Kabuchai,Bungoma,Nguo,")))
-    assert messages(r) == ["households.csv, row 3, column stage_1990: 'Nguo' is neither a stage number nor a stage name."]
+    r = check(
+        study_with(tmp_path / "b", edit=lambda hh: hh.replace("K02,Kabuchai,Bungoma,2,", "K02,Kabuchai,Bungoma,Nguo,"))
+    )
+    assert messages(r) == [
+        "households.csv, row 3, column stage_1990: 'Nguo' is neither a stage number nor a stage name."
+    ]
 
 
-@pytest.mark.parametrize("rows, words", [
-    (LUGARI.replace("Lugarí,3,Paa", "Lugarí,9,Paa"), "must number its stages 1, 2, 3 ... without gaps; stages 3, 8 are missing"),
-    (LUGARI.replace("Lugarí,3,Paa,0", "Lugarí,3,Paa,1").replace("Lugarí,2,Nguo,1", "Lugarí,2,Nguo,0"),
-     "poor must be 1 for the stages of community 'Lugarí' at or below its poverty line"),
-    (LUGARI.replace("Lugarí,2,Nguo,1,0", "Lugarí,2,Nguo,1,1").replace("Lugarí,3,Paa,0,0", "Lugarí,3,Paa,0,1")
-     .replace("Lugarí,4,Kuku,0,0", "Lugarí,4,Kuku,0,1").replace("Lugarí,5,Shamba,0,0", "Lugarí,5,Shamba,0,1"),
-     "the line must be above the poverty line (stage 2)"),
-    (LUGARI.replace("Lugarí", "Lugari"), "the community 'Lugari' does not appear in households.csv"),
-    (LUGARI + "Lugarí,7,Gari,0,1\n", "stage 7 of community 'Lugarí' is listed twice"),
-])
+@pytest.mark.parametrize(
+    "rows, words",
+    [
+        (
+            LUGARI.replace("Lugarí,3,Paa", "Lugarí,9,Paa"),
+            "must number its stages 1, 2, 3 ... without gaps; stages 3, 8 are missing",
+        ),
+        (
+            LUGARI.replace("Lugarí,3,Paa,0", "Lugarí,3,Paa,1").replace("Lugarí,2,Nguo,1", "Lugarí,2,Nguo,0"),
+            "poor must be 1 for the stages of community 'Lugarí' at or below its poverty line",
+        ),
+        (
+            LUGARI.replace("Lugarí,2,Nguo,1,0", "Lugarí,2,Nguo,1,1")
+            .replace("Lugarí,3,Paa,0,0", "Lugarí,3,Paa,0,1")
+            .replace("Lugarí,4,Kuku,0,0", "Lugarí,4,Kuku,0,1")
+            .replace("Lugarí,5,Shamba,0,0", "Lugarí,5,Shamba,0,1"),
+            "the line must be above the poverty line (stage 2)",
+        ),
+        (LUGARI.replace("Lugarí", "Lugari"), "the community 'Lugari' does not appear in households.csv"),
+        (LUGARI + "Lugarí,7,Gari,0,1\n", "stage 7 of community 'Lugarí' is listed twice"),
+    ],
+)
 def test_a_community_ladder_that_is_not_a_ladder_is_refused(tmp_path, rows, words):
     r = check(study_with(tmp_path, ladders=rows))
     assert not r.valid
@@ -144,8 +163,14 @@ def test_no_prosperity_line_no_status_table(tmp_path):
         status.status_movements(s)
 
 
-@pytest.mark.parametrize("value, words", [("3", "must be above poverty_cutoff (3)"), ("7", "at most the number of stages (6)"),
-                                          ("high", "must be a whole number")])
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ("3", "must be above poverty_cutoff (3)"),
+        ("7", "at most the number of stages (6)"),
+        ("high", "must be a whole number"),
+    ],
+)
 def test_prosperity_cutoff_is_checked(tmp_path, value, words):
     r = check(study_with(tmp_path, ladders=None, yml_extra=f"prosperity_cutoff: {value}\n"))
     assert any(words in m and "prosperity_cutoff" in m for m in messages(r)), messages(r)
@@ -161,6 +186,9 @@ def test_sop_tables_writes_status_movements(tmp_path):
     sums = t.groupby(["start", "end", "group"])["percent"].sum()
     assert np.allclose(sums.dropna(), 100)
     plain = tmp_path / "plain"
-    subprocess.run([str(SOP), "tables", "--data", str(study_with(tmp_path / "p", ladders=None)), "--out", str(plain)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [str(SOP), "tables", "--data", str(study_with(tmp_path / "p", ladders=None)), "--out", str(plain)],
+        check=True,
+        capture_output=True,
+    )
     assert not (plain / "status_movements.csv").exists()

@@ -29,8 +29,14 @@ def imports_of(text: str, package: list[str]) -> list[tuple[int, str]]:
             mod = ".".join([*base, *([node.module] if node.module else [])])
             found.append((node.lineno, mod))
             found += [(node.lineno, f"{mod}.{a.name}") for a in node.names]
-        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "import_module":
-            found += [(node.lineno, a.value) for a in node.args[:1] if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        elif (
+            isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "import_module"
+        ):
+            found += [
+                (node.lineno, a.value)
+                for a in node.args[:1]
+                if isinstance(a, ast.Constant) and isinstance(a.value, str)
+            ]
     return found
 
 
@@ -54,14 +60,17 @@ def test_no_method_module_imports_the_replication(path):
     assert not bad, f"{path.relative_to(LIB)} imports the replication: {bad}"
 
 
-@pytest.mark.parametrize("text", [
-    "from .replication.kristjanson2007 import scorecard",
-    "from . import replication",
-    "import stagesofprogress.replication.kristjanson2007.paper as paper",
-    "from stagesofprogress.replication import kristjanson2007",
-    "def f():\n    from ..replication import x",
-    "import importlib\nm = importlib.import_module('stagesofprogress.replication.kristjanson2007.replica')",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "from .replication.kristjanson2007 import scorecard",
+        "from . import replication",
+        "import stagesofprogress.replication.kristjanson2007.paper as paper",
+        "from stagesofprogress.replication import kristjanson2007",
+        "def f():\n    from ..replication import x",
+        "import importlib\nm = importlib.import_module('stagesofprogress.replication.kristjanson2007.replica')",
+    ],
+)
 def test_the_check_catches_every_form_of_import(text):
     assert any(is_replication(n) for _line, n in imports_of(text, ["stagesofprogress", "sub"]))
 

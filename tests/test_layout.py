@@ -14,15 +14,19 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from test_book import ROOT, toc_files
 from test_browser import ARGS, CHROMIUM, SCREENSHOTS, browser, site  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.slow
 
 WIDTHS = {"desktop": 1400, "phone": 390}
-KEY_PAGES = ["chapters/movements", "chapters/escape-descent", "chapters/livestock",
-             "chapters/appendix-scorecard", "chapters/intro"]
+KEY_PAGES = [
+    "chapters/movements",
+    "chapters/escape-descent",
+    "chapters/livestock",
+    "chapters/appendix-scorecard",
+    "chapters/intro",
+]
 
 # Every element that must stay inside the column. An element inside a box that scrolls or
 # clips sideways is measured by that box (the nearest such ancestor inside the article).
@@ -175,8 +179,9 @@ def test_tables_legible_in_dark_mode(site, browser):  # noqa: F811
     problems, seen = [], 0
     for f in ["chapters/movements", "chapters/escape-descent", "chapters/livestock", "chapters/appendix-scorecard"]:
         page.goto(site["base"] + f + ".html", wait_until="load")
-        page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; "
-                      "document.documentElement.dataset.mode = 'dark'; }")
+        page.evaluate(
+            "() => { document.documentElement.dataset.theme = 'dark'; document.documentElement.dataset.mode = 'dark'; }"
+        )
         page.wait_for_timeout(100)
         for c in page.evaluate(_DARK_JS):
             seen += 1
@@ -193,8 +198,11 @@ def test_maths_served_with_the_book_renders_offline(site, browser):  # noqa: F81
     """No page loads MathJax from the network; with every outside host unreachable, the
     equations of the logit chapter are typeset (no raw TeX left on the page)."""
     html = site["html"]
-    remote = [p.relative_to(html).as_posix() for p in html.rglob("*.html")
-              if re.search(r"<script[^>]+src=\"https?://[^\"]*mathjax", p.read_text(encoding="utf-8"), re.I)]
+    remote = [
+        p.relative_to(html).as_posix()
+        for p in html.rglob("*.html")
+        if re.search(r"<script[^>]+src=\"https?://[^\"]*mathjax", p.read_text(encoding="utf-8"), re.I)
+    ]
     assert not remote, f"pages loading MathJax from the network: {remote}"
     local = html / "_static" / "mathjax" / "tex-mml-chtml.js"
     assert local.is_file() and local.stat().st_size > 100_000, local

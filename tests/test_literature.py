@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 import stagesofprogress as sop
 from stagesofprogress import literature as lit_mod
 
@@ -89,9 +88,22 @@ def _write(tmp_path: Path, rows: list[dict]) -> Path:
     return p
 
 
-GOOD = dict(study="X", country="Y", communities="3", households="100", start="1990", end="2000", years="10",
-            escaped="10", became_poor="5", remained_poor="20", remained_not_poor="65",
-            source="krishna2004escaping", where="Table 1", note="")
+GOOD = dict(
+    study="X",
+    country="Y",
+    communities="3",
+    households="100",
+    start="1990",
+    end="2000",
+    years="10",
+    escaped="10",
+    became_poor="5",
+    remained_poor="20",
+    remained_not_poor="65",
+    source="krishna2004escaping",
+    where="Table 1",
+    note="",
+)
 
 
 def test_a_valid_file_loads(tmp_path):
@@ -127,7 +139,7 @@ def test_every_problem_is_reported_at_once_with_row_and_column(tmp_path):
     ]:
         assert expected in text, expected
     assert len(err.value.problems) == 11
-    rows = [int(p.split(',')[0].split()[1]) for p in err.value.problems]
+    rows = [int(p.split(",")[0].split()[1]) for p in err.value.problems]
     assert rows == sorted(rows)
 
 
@@ -142,8 +154,11 @@ def test_missing_and_unknown_columns_are_named(tmp_path):
 
 def test_bib_keys_skips_comments_and_strings(tmp_path):
     b = tmp_path / "x.bib"
-    b.write_text("@string{wd = {World Development}}\n@comment{not a key}\n@Article{ key1 ,\n title={T}}\n"
-                 "@misc(key2, title={U})\n", encoding="utf-8")
+    b.write_text(
+        "@string{wd = {World Development}}\n@comment{not a key}\n@Article{ key1 ,\n title={T}}\n"
+        "@misc(key2, title={U})\n",
+        encoding="utf-8",
+    )
     assert lit_mod.bib_keys(b) == {"key1", "key2"}
 
 
@@ -159,9 +174,19 @@ def test_own_points_match_the_movement_summary():
 
 
 def test_figure_labels_study_text_safely(lit):
-    own = pd.DataFrame({"group": ["$x^2$ region"], "start": [1990], "end": [2000], "years": [10],
-                        "households": [5], "escaped": [10.0], "became_poor": [5.0],
-                        "remained_poor": [20.0], "remained_not_poor": [65.0]})
+    own = pd.DataFrame(
+        {
+            "group": ["$x^2$ region"],
+            "start": [1990],
+            "end": [2000],
+            "years": [10],
+            "households": [5],
+            "escaped": [10.0],
+            "became_poor": [5.0],
+            "remained_poor": [20.0],
+            "remained_not_poor": [65.0],
+        }
+    )
     fig = lit_mod.escape_descent_figure(lit, own)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert r"\$x^2\$ region (10 y)" in texts
@@ -192,5 +217,7 @@ def test_ragged_rows_are_reported_not_shifted(tmp_path):
     p.write_text(f"{header}\n{good}\n{good},extra\n{good.rsplit(',', 2)[0]}\n", encoding="utf-8")
     with pytest.raises(lit_mod.LiteratureError) as err:
         lit_mod.load_studies(p, BIB)
-    assert err.value.problems == [f"row 3: {len(lit_mod.COLUMNS) + 1} cells, the header has {len(lit_mod.COLUMNS)}",
-                                  f"row 4: {len(lit_mod.COLUMNS) - 2} cells, the header has {len(lit_mod.COLUMNS)}"]
+    assert err.value.problems == [
+        f"row 3: {len(lit_mod.COLUMNS) + 1} cells, the header has {len(lit_mod.COLUMNS)}",
+        f"row 4: {len(lit_mod.COLUMNS) - 2} cells, the header has {len(lit_mod.COLUMNS)}",
+    ]

@@ -137,9 +137,7 @@ def test_linktest_matches_manual_refit(spector, fit):
     xb = X @ fit.coef.to_numpy()
     Z = np.column_stack([np.ones_like(xb), xb, xb**2])
     n = len(xb)
-    ref = sm.Logit(spector["GRADE"].to_numpy(), Z).fit(
-        disp=0, cov_type="HC0", cov_kwds={"scaling_factor": n / (n - 1)}
-    )
+    ref = sm.Logit(spector["GRADE"].to_numpy(), Z).fit(disp=0, cov_type="HC0", cov_kwds={"scaling_factor": n / (n - 1)})
     lt = fit.linktest()
     assert lt.hatsq_coef == pytest.approx(ref.params[2], abs=1e-6)
     assert lt.hatsq_se == pytest.approx(ref.bse[2], abs=1e-6)
@@ -151,7 +149,18 @@ def test_linktest_matches_manual_refit(spector, fit):
 
 def test_tidy_frame_and_summary(fit):
     df = fit.to_frame()
-    assert list(df.columns) == ["term", "coef", "se", "odds_ratio", "z", "pvalue", "ci_low", "ci_high", "stars", "dropped"]
+    assert list(df.columns) == [
+        "term",
+        "coef",
+        "se",
+        "odds_ratio",
+        "z",
+        "pvalue",
+        "ci_low",
+        "ci_high",
+        "stars",
+        "dropped",
+    ]
     assert df["term"].tolist() == TERMS
     assert df["stars"].tolist() == ["**", "**", "", "**"]
     np.testing.assert_allclose(df["odds_ratio"], np.exp(df["coef"]))
@@ -325,7 +334,12 @@ def test_pct_correct_hand_case():
             ["a", "b"],
             r"Only 3 usable observations for 3 parameters",
         ),
-        (pd.DataFrame({"y": [0, 1, np.nan, np.nan], "x": [1, np.nan, 3, 4]}), "y", ["x"], r"only the value 0 after listwise"),
+        (
+            pd.DataFrame({"y": [0, 1, np.nan, np.nan], "x": [1, np.nan, 3, 4]}),
+            "y",
+            ["x"],
+            r"only the value 0 after listwise",
+        ),
         (pd.DataFrame({"y": [0, 1, 0, 1], "x": [1, np.inf, 3, 4]}), "y", ["x"], r"infinite"),
     ],
 )
@@ -447,7 +461,9 @@ def test_every_predictor_dropped_is_unsupported():
     b = np.array([0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0])
     r = _quiet(pd.DataFrame({"y": y, "a": a, "b": b}), "y", ["a", "b"])
     assert not r.supported and r.estimated == ["Constant"] and r.nobs == 8
-    assert r.unsupported_reason == "every one of the 2 predictors was dropped, leaving only the constant on 8 observations"
+    assert (
+        r.unsupported_reason == "every one of the 2 predictors was dropped, leaving only the constant on 8 observations"
+    )
     kinds = r.diagnostics["kind"].tolist()
     assert kinds.count("dropped_perfect_prediction") == 2 and kinds[-1] == "unsupported"
     assert "<LogitResult" in repr(r) and "UNSUPPORTED" in repr(r)
@@ -466,13 +482,19 @@ def test_fewer_events_than_parameters_is_unsupported():
     assert r.unsupported_reason.startswith("only 4 observations have outcome = 1, fewer than the model's 5 parameters")
     assert _rows(r, "events_per_parameter").iloc[0]["value"] == pytest.approx(4 / 5)
     ok = _quiet(d, "y", ["a", "b"])  # 4 events for 3 parameters: supported (if thin)
-    assert ok.supported and "fewer than the 10 often recommended" in _rows(ok, "events_per_parameter").iloc[0]["message"]
+    assert (
+        ok.supported and "fewer than the 10 often recommended" in _rows(ok, "events_per_parameter").iloc[0]["message"]
+    )
 
 
 @pytest.mark.parametrize(
     "frame, predictors, kind",
     [
-        (pd.DataFrame({"y": [0, 1, 1], "a": [1.0, 3.0, 2.0], "b": [2.0, 1.0, 5.0]}), ["a", "b"], "too_few_observations"),
+        (
+            pd.DataFrame({"y": [0, 1, 1], "a": [1.0, 3.0, 2.0], "b": [2.0, 1.0, 5.0]}),
+            ["a", "b"],
+            "too_few_observations",
+        ),
         (pd.DataFrame({"y": [1, 1, 1, 1], "x": [1, 2, 3, 4]}), ["x"], "outcome_constant"),
         (pd.DataFrame({"y": [0, 0, 1, 1, 0, 1], "x": [1, 2, 7, 8, 3, 9.0]}), ["x"], "separation"),
     ],

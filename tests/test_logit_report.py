@@ -241,11 +241,13 @@ def _fallers_only_study(folder, region_b="Kaskazini"):
             hid = f"{comms[0]}{i:02d}"
             cat = i % 4  # escaped, remained_poor, became_poor, remained_not_poor
             s0, s1 = {0: (1, 3), 1: (1, 1), 2: (3, 1), 3: (3, 4)}[cat]
-            rows.append({"household_id": hid, "community": comms[i % 3], "region": region,
-                         "stage_2000": s0, "stage_2024": s1})
+            rows.append(
+                {"household_id": hid, "community": comms[i % 3], "region": region, "stage_2000": s0, "stage_2024": s1}
+            )
             if cat == 2 and i < 20:  # three of the region's six fallers cite nothing
-                reasons.append({"household_id": hid, "start": 2000, "end": 2024,
-                                "reason": "illness" if i % 8 == 2 else "drought"})
+                reasons.append(
+                    {"household_id": hid, "start": 2000, "end": 2024, "reason": "illness" if i % 8 == 2 else "drought"}
+                )
                 if i % 3 == 0:
                     reasons.append({"household_id": hid, "start": 2000, "end": 2024, "reason": "funeral"})
     folder.mkdir(parents=True, exist_ok=True)
@@ -257,8 +259,13 @@ def _fallers_only_study(folder, region_b="Kaskazini"):
             sample[c.name] = ""
     sample.to_csv(folder / "sample.csv", index=False)
     pd.DataFrame(reasons).to_csv(folder / "reasons.csv", index=False)
-    meta = {"title": "Fallers only", "time_points": [2000, 2024], "stages": ["a", "b", "c", "d"],
-            "poverty_cutoff": 2, "reasons": {"illness": "Ill <i>health</i>", "drought": "Drought", "funeral": "Funeral costs"}}
+    meta = {
+        "title": "Fallers only",
+        "time_points": [2000, 2024],
+        "stages": ["a", "b", "c", "d"],
+        "poverty_cutoff": 2,
+        "reasons": {"illness": "Ill <i>health</i>", "drought": "Drought", "funeral": "Funeral costs"},
+    }
     (folder / "study.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
     return folder
 
@@ -401,7 +408,19 @@ def test_margins_table_and_outputs(fixture_study):
 
     fit = md.fit_model(fixture_study, "escape")
     m = md.margins_table(fit)
-    assert m.columns.tolist() == ["model", "group", "term", "label", "effect", "dydx", "se", "z", "pvalue", "ci_low", "ci_high"]
+    assert m.columns.tolist() == [
+        "model",
+        "group",
+        "term",
+        "label",
+        "effect",
+        "dydx",
+        "se",
+        "z",
+        "pvalue",
+        "ci_low",
+        "ci_high",
+    ]
     g0 = next(iter(fit.results))
     dydx = m[(m["group"] == g0) & (m["effect"] == "dydx")]
     np.testing.assert_allclose(dydx["dydx"].to_numpy(), fit.results[g0].margins()["dydx"].to_numpy())

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 import stagesofprogress as sop
 from stagesofprogress import mobility as mb
 from stagesofprogress import movements as mv
@@ -74,8 +73,9 @@ def test_indices_equal_giddy(shipped):
             ref = markov_mobility(pc, measure=measure, ini=ini if measure in ("B1", "B2") else None)
             assert r.indices[measure] == pytest.approx(float(np.real(ref)), abs=TOL), (r.group, r.chain, measure)
         observed = ~np.isnan(r.P.to_numpy()).all(axis=1)
-        np.testing.assert_allclose(r.prais.to_numpy()[observed], markov.prais(np.nan_to_num(r.P.to_numpy()))[observed],
-                                   atol=TOL)
+        np.testing.assert_allclose(
+            r.prais.to_numpy()[observed], markov.prais(np.nan_to_num(r.P.to_numpy()))[observed], atol=TOL
+        )
         assert np.isnan(r.prais.to_numpy()[~observed]).all()
         checked += 1
     assert checked
@@ -134,7 +134,11 @@ def test_projection_is_survey_distribution_times_matrix(shipped):
     study, results = shipped
     for r in results:
         proj = r.projection
-        assert proj["year"].tolist() == [study.survey_year, study.survey_year + r.years, study.survey_year + 2 * r.years]
+        assert proj["year"].tolist() == [
+            study.survey_year,
+            study.survey_year + r.years,
+            study.survey_year + 2 * r.years,
+        ]
         x = r.survey_share.to_numpy()
         assert proj["share_poor"].iloc[0] == pytest.approx(float(x[r.poor].sum()), abs=TOL)
         p = r.P.to_numpy()
@@ -180,8 +184,12 @@ def _households(rows, years=(2000, 2010)):
 
 
 def _meta(n_stages, cutoff, years=(2000, 2010)):
-    return {"title": "hand case", "time_points": list(years),
-            "stages": [f"S{i}" for i in range(1, n_stages + 1)], "poverty_cutoff": cutoff}
+    return {
+        "title": "hand case",
+        "time_points": list(years),
+        "stages": [f"S{i}" for i in range(1, n_stages + 1)],
+        "poverty_cutoff": cutoff,
+    }
 
 
 def _result(results, group=mv.ALL, chain=mb.POVERTY):
@@ -222,8 +230,13 @@ def test_nobody_escapes_gives_infinite_passage(write_study):
 
 def test_stage_nobody_started_from_is_nan_not_zero(write_study):
     # 3 stages, cutoff 1; nobody at stage 3 in 2000, but households reach it by 2010
-    rows = ([("A", "R", 1, 1)] * 3 + [("A", "R", 1, 2)] * 1 + [("A", "R", 2, 2)] * 2
-            + [("A", "R", 2, 3)] * 2 + [("A", "R", 2, 1)] * 1)
+    rows = (
+        [("A", "R", 1, 1)] * 3
+        + [("A", "R", 1, 2)] * 1
+        + [("A", "R", 2, 2)] * 2
+        + [("A", "R", 2, 3)] * 2
+        + [("A", "R", 2, 1)] * 1
+    )
     study = sop.load_study(write_study(_meta(3, 1), _households(rows)))
     r = _result(mb.chains(study), chain=mb.STAGES)
     p = r.P.to_numpy()
@@ -247,8 +260,13 @@ def test_stage_nobody_started_from_is_nan_not_zero(write_study):
 
 def test_closed_subset_is_used_when_one_remains(write_study):
     # stage 1 <-> 2 closed; stage 3 observed but moves to empty stage 4
-    rows = ([("A", "R", 1, 2)] * 1 + [("A", "R", 1, 1)] * 1 + [("A", "R", 2, 1)] * 1 + [("A", "R", 2, 2)] * 3
-            + [("A", "R", 3, 4)] * 2)
+    rows = (
+        [("A", "R", 1, 2)] * 1
+        + [("A", "R", 1, 1)] * 1
+        + [("A", "R", 2, 1)] * 1
+        + [("A", "R", 2, 2)] * 3
+        + [("A", "R", 3, 4)] * 2
+    )
     study = sop.load_study(write_study(_meta(4, 2), _households(rows)))
     r = _result(mb.chains(study), chain=mb.STAGES)
     assert r.empty == [4] and r.closed == [1, 2]

@@ -29,10 +29,8 @@ remained not poor (RNP).
 
 from __future__ import annotations
 
-
 import pandas as pd
 import pytest
-
 import stagesofprogress as sop
 from stagesofprogress import movements as mv
 
@@ -48,8 +46,12 @@ S2,Rio,South,1,1,1,0
 S3,Mar,South,5,3,2,5
 S4,Mar,South,2,5,4,6
 """
-META = {"title": "Hand study", "time_points": [2000, 2005, 2010], "stages": ["a", "b", "c", "d", "e"],
-        "poverty_cutoff": 2}
+META = {
+    "title": "Hand study",
+    "time_points": [2000, 2005, 2010],
+    "stages": ["a", "b", "c", "d", "e"],
+    "poverty_cutoff": 2,
+}
 
 
 @pytest.fixture
@@ -74,8 +76,14 @@ def test_poverty_status_with_unknown_stages(study):
     assert all(str(t) == "boolean" for t in st.dtypes)
     P, N, U = True, False, None
     expected = {
-        "N1": [P, P, N], "N2": [P, P, P], "N3": [N, N, N], "N4": [N, P, U],
-        "S1": [U, N, P], "S2": [P, P, P], "S3": [N, N, P], "S4": [P, N, N],
+        "N1": [P, P, N],
+        "N2": [P, P, P],
+        "N3": [N, N, N],
+        "N4": [N, P, U],
+        "S1": [U, N, P],
+        "S2": [P, P, P],
+        "S3": [N, N, P],
+        "S4": [P, N, N],
     }
     for hid, row in expected.items():
         got = [None if pd.isna(v) else bool(v) for v in st.loc[hid]]
@@ -167,7 +175,15 @@ def test_all_movements(study):
 def test_movement_summary(study):
     s = sop.movement_summary(study, 2000, 2010)
     assert s.index.tolist() == ["North", "South", "All"]
-    assert s.columns.tolist() == ["start", "end", *mv.CATEGORIES, "poor_at_start", "poor_at_end", "households", "unknown"]
+    assert s.columns.tolist() == [
+        "start",
+        "end",
+        *mv.CATEGORIES,
+        "poor_at_start",
+        "poor_at_end",
+        "households",
+        "unknown",
+    ]
     a = s.loc["All"]
     assert a[mv.CATEGORIES].tolist() == pytest.approx([100 * 2 / 6, 100 * 2 / 6, 100 / 6, 100 / 6])
     assert a["poor_at_start"] == pytest.approx(100 * 4 / 6)  # N1 N2 S2 S4 of 6 known
@@ -220,9 +236,7 @@ def test_poverty_rates(study):
     # 2000: North 2/4 poor, South 2/3 (S1 unknown), All 4/7
     # 2005: North 3/4, South 1/4, All 4/8;   2010: North 1/3 (N4 unknown), South 3/4, All 4/7
     assert r.households.tolist() == [4, 3, 7, 4, 4, 8, 3, 4, 7]
-    assert r.percent_poor.tolist() == pytest.approx(
-        [50, 200 / 3, 400 / 7, 75, 25, 50, 100 / 3, 75, 400 / 7]
-    )
+    assert r.percent_poor.tolist() == pytest.approx([50, 200 / 3, 400 / 7, 75, 25, 50, 100 / 3, 75, 400 / 7])
 
 
 def test_mean_by_stage(study):
@@ -246,11 +260,17 @@ def test_mean_by_stage(study):
 
 def test_mean_by_stage_top_coded_at_twelve(write_study):
     """The paper's Table 2 pools the top of a 13-stage ladder as '12 and higher'."""
-    meta = {"title": "t", "time_points": [1994, 2004], "stages": [f"s{i}" for i in range(1, 14)],
-            "poverty_cutoff": 7, "top_stage": 12}
+    meta = {
+        "title": "t",
+        "time_points": [1994, 2004],
+        "stages": [f"s{i}" for i in range(1, 14)],
+        "poverty_cutoff": 7,
+        "top_stage": 12,
+    }
     rows = ["A,c,r,1,11,2", "B,c,r,1,12,4", "C,c,r,1,13,6", "D,c,r,1,13,8", "E,c,r,1,1,1", "F,c,r,1,,9"]
-    s = sop.load_study(write_study(meta, "household_id,community,region,stage_1994,stage_2004,assets\n"
-                                   + "\n".join(rows) + "\n"))
+    s = sop.load_study(
+        write_study(meta, "household_id,community,region,stage_1994,stage_2004,assets\n" + "\n".join(rows) + "\n")
+    )
     t = sop.mean_by_stage(s, "assets")
     assert len(t) == 12
     assert t.label.iloc[-1] == "12 and higher" and t.label.iloc[-2] == "11"

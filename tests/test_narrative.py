@@ -17,7 +17,6 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-
 import stagesofprogress as sop
 from stagesofprogress import book, layouts, models, narrative
 from stagesofprogress.safetext import MD
@@ -26,8 +25,21 @@ ROOT = Path(__file__).resolve().parents[1]
 NEWUSER = ROOT / "tests" / "studies" / "newuser"
 
 #: Places, species, landscapes and findings of the paper's study that must not reach another study's book.
-PERU_WORDS = ["Puno", "Cajamarca", "Andes", "Andean", "Altiplano", "Titicaca", "camelid", "alpaca", "llama",
-              "criollo", "communal rangeland", "ill health dominates", "Peruvian highlands"]
+PERU_WORDS = [
+    "Puno",
+    "Cajamarca",
+    "Andes",
+    "Andean",
+    "Altiplano",
+    "Titicaca",
+    "camelid",
+    "alpaca",
+    "llama",
+    "criollo",
+    "communal rangeland",
+    "ill health dominates",
+    "Peruvian highlands",
+]
 #: Pages about the published literature (they cite the paper's regions among other studies).
 LITERATURE_PAGES = {"other-studies.html", "bibliography.html"}
 #: The API reference documents the library (its docstrings use the paper's study as their example);
@@ -35,15 +47,22 @@ LITERATURE_PAGES = {"other-studies.html", "bibliography.html"}
 REFERENCE_PAGES = {"api.html"}
 #: The data contract's own tables in the data appendix: `schema.py` still names the paper's species
 #: among the optional columns it documents (making the contract generic is another part of issue 13).
-CONTRACT_CAPTION = re.compile(r"<caption[^>]*>\s*(?:<span class=\"sop-table-number\">[^<]*</span>\s*)?"
-                              r"(Keys of study\.yml|\w+\.csv \((required|optional)\))")
+CONTRACT_CAPTION = re.compile(
+    r"<caption[^>]*>\s*(?:<span class=\"sop-table-number\">[^<]*</span>\s*)?"
+    r"(Keys of study\.yml|\w+\.csv \((required|optional)\))"
+)
 
 
 # --------------------------------------------------------------------------- hand-written studies
 
 
-def write_study(folder: Path, rows: list[tuple], years=(2000, 2010, 2020), reasons: list[tuple] | None = None,
-                sample: list[str] | None = None) -> sop.Study:
+def write_study(
+    folder: Path,
+    rows: list[tuple],
+    years=(2000, 2010, 2020),
+    reasons: list[tuple] | None = None,
+    sample: list[str] | None = None,
+) -> sop.Study:
     """A study of `rows` (household_id, community, region, stage per year); ladder of 4 stages, cutoff 2."""
     folder.mkdir(parents=True)
     (folder / "study.yml").write_text(
@@ -52,7 +71,8 @@ def write_study(folder: Path, rows: list[tuple], years=(2000, 2010, 2020), reaso
         "stages: [Food, Clothes, Roof, Cow]\n"
         "poverty_cutoff: 2\n"
         "reasons:\n  job: Job\n  crop: New crop\n  sick: Illness\n  fire: Fire\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     head = "household_id,community,region," + ",".join(f"stage_{y}" for y in years)
     body = [",".join(map(str, r)) for r in rows]
     (folder / "households.csv").write_text("\n".join([head, *body]) + "\n", encoding="utf-8")
@@ -62,11 +82,13 @@ def write_study(folder: Path, rows: list[tuple], years=(2000, 2010, 2020), reaso
 
         cols = [c.name for c in schema.TABLES["sample"].columns]  # every column the contract names, left blank
         blank = "," * (len(cols) - 1)
-        (folder / "sample.csv").write_text(",".join(cols) + "\n" + "".join(f"{i}{blank}\n" for i in ids),
-                                           encoding="utf-8")
+        (folder / "sample.csv").write_text(
+            ",".join(cols) + "\n" + "".join(f"{i}{blank}\n" for i in ids), encoding="utf-8"
+        )
         (folder / "reasons.csv").write_text(
             "household_id,start,end,reason\n" + "\n".join(",".join(map(str, r)) for r in reasons) + "\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     return sop.load_study(folder)
 
 
@@ -77,9 +99,16 @@ def text(md: MD) -> str:
 
 
 # Two regions: North has 2 escapes of 4 households, South 1 of 4; nobody falls in North.
-TWO = [("N1", "a", "North", 1, 2, 3), ("N2", "a", "North", 1, 1, 4), ("N3", "a", "North", 3, 3, 3),
-       ("N4", "a", "North", 2, 2, 2), ("S1", "b", "South", 1, 1, 3), ("S2", "b", "South", 3, 3, 1),
-       ("S3", "b", "South", 2, 2, 2), ("S4", "b", "South", 4, 4, 4)]
+TWO = [
+    ("N1", "a", "North", 1, 2, 3),
+    ("N2", "a", "North", 1, 1, 4),
+    ("N3", "a", "North", 3, 3, 3),
+    ("N4", "a", "North", 2, 2, 2),
+    ("S1", "b", "South", 1, 1, 3),
+    ("S2", "b", "South", 3, 3, 1),
+    ("S3", "b", "South", 2, 2, 2),
+    ("S4", "b", "South", 4, 4, 4),
+]
 
 
 def test_region_comparison_names_the_region_that_did_better_on_every_count(tmp_path):
@@ -90,17 +119,25 @@ def test_region_comparison_names_the_region_that_did_better_on_every_count(tmp_p
 
 
 def test_region_comparison_with_a_tie_and_with_three_regions(tmp_path):
-    tie = [("N1", "a", "North", 1, 1, 3), ("N2", "a", "North", 3, 3, 3), ("S1", "b", "South", 1, 1, 3),
-           ("S2", "b", "South", 3, 3, 1)]
+    tie = [
+        ("N1", "a", "North", 1, 1, 3),
+        ("N2", "a", "North", 3, 3, 3),
+        ("S1", "b", "South", 1, 1, 3),
+        ("S2", "b", "South", 3, 3, 1),
+    ]
     out = text(narrative.region_comparison_text(write_study(tmp_path / "t", tie), 2000, 2020))
-    assert out == ("Over 2000\u20132020, every region escaping poverty the same share (50.0 percent); North had "
-                   "the lowest share becoming poor (0.0 percent); North had the lowest share poor at the end "
-                   "(0.0 percent).")
+    assert out == (
+        "Over 2000\u20132020, every region escaping poverty the same share (50.0 percent); North had "
+        "the lowest share becoming poor (0.0 percent); North had the lowest share poor at the end "
+        "(0.0 percent)."
+    )
     three = TWO + [("E1", "c", "East", 1, 1, 1), ("E2", "c", "East", 2, 2, 1)]
     out = text(narrative.region_comparison_text(write_study(tmp_path / "3", three), 2000, 2020))
-    assert out == ("Over 2000\u20132020, North had the highest share escaping poverty (50.0 percent); North and "
-                   "East tie for the lowest share becoming poor (0.0 percent each); North had the lowest share poor "
-                   "at the end (25.0 percent).")
+    assert out == (
+        "Over 2000\u20132020, North had the highest share escaping poverty (50.0 percent); North and "
+        "East tie for the lowest share becoming poor (0.0 percent each); North had the lowest share poor "
+        "at the end (25.0 percent)."
+    )
 
 
 def test_single_region_is_not_compared(tmp_path):
@@ -113,20 +150,36 @@ def test_single_region_is_not_compared(tmp_path):
 
 
 def test_movement_facts_name_tied_regions_together(tmp_path):
-    tie = [("N1", "a", "North", 1, 1, 3), ("N2", "a", "North", 3, 3, 3), ("S1", "b", "South", 1, 1, 3),
-           ("S2", "b", "South", 3, 3, 3)]
+    tie = [
+        ("N1", "a", "North", 1, 1, 3),
+        ("N2", "a", "North", 3, 3, 3),
+        ("S1", "b", "South", 1, 1, 3),
+        ("S2", "b", "South", 3, 3, 3),
+    ]
     facts = narrative.movement_facts(write_study(tmp_path / "t", tie))
     assert facts["long_top_escape_region"] == "North and South"
 
 
 # Reasons: in North, job and crop are tied among the two escapers of 2000-2010; illness rises.
-REASONS = [("N1", 2000, 2010, "job"), ("N1", 2010, 2020, "job"), ("N2", 2010, 2020, "crop"),
-           ("N2", 2000, 2010, "crop"), ("S1", 2010, 2020, "job"), ("S2", 2010, 2020, "sick")]
+REASONS = [
+    ("N1", 2000, 2010, "job"),
+    ("N1", 2010, 2020, "job"),
+    ("N2", 2010, 2020, "crop"),
+    ("N2", 2000, 2010, "crop"),
+    ("S1", 2010, 2020, "job"),
+    ("S2", 2010, 2020, "sick"),
+]
 
 
 def _reason_study(tmp_path):
-    rows = [("N1", "a", "North", 1, 3, 3), ("N2", "a", "North", 1, 3, 4), ("N3", "a", "North", 3, 3, 1),
-            ("S1", "b", "South", 1, 1, 3), ("S2", "b", "South", 3, 3, 1), ("S3", "b", "South", 3, 1, 1)]
+    rows = [
+        ("N1", "a", "North", 1, 3, 3),
+        ("N2", "a", "North", 1, 3, 4),
+        ("N3", "a", "North", 3, 3, 1),
+        ("S1", "b", "South", 1, 1, 3),
+        ("S2", "b", "South", 3, 3, 1),
+        ("S3", "b", "South", 3, 1, 1),
+    ]
     return write_study(tmp_path / "r", rows, reasons=REASONS, sample=["N1", "N2", "N3", "S1", "S2", "S3"])
 
 
@@ -175,18 +228,24 @@ def _fake_fit(results: dict, errors: dict | None = None):
     for g, terms in results.items():
         coef = pd.Series({t: c for t, (c, p) in terms.items()})
         pv = pd.Series({t: p for t, (c, p) in terms.items()})
-        stars = pv.map(lambda p: "***" if p < .01 else "**" if p < .05 else "*" if p < .1 else "")
+        stars = pv.map(lambda p: "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else "")
         res[g] = SimpleNamespace(predictors=list(terms), dropped={}, coef=coef, pvalue=pv, stars=stars, nobs=50)
     errors = errors or {}
-    return SimpleNamespace(results=res, errors=errors, group_order=[*results, *errors],
-                           labels={"job": "Job", "sick": "Illness", "crop": "New crop"})
+    return SimpleNamespace(
+        results=res,
+        errors=errors,
+        group_order=[*results, *errors],
+        labels={"job": "Job", "sick": "Illness", "crop": "New crop"},
+    )
 
 
 def test_model_findings_split_raising_and_lowering_variables():
     fit = _fake_fit({"North": {"job": (1.2, 0.005), "sick": (-0.9, 0.04), "crop": (0.3, 0.5)}})
     out = text(narrative.model_findings_text(fit, outcome="escaping poverty"))
-    assert out == ("- **North** (50 households): job (odds ratio 3.32***) raises the odds of escaping poverty; "
-                   "illness (odds ratio 0.41**) lowers the odds of escaping poverty.")
+    assert out == (
+        "- **North** (50 households): job (odds ratio 3.32***) raises the odds of escaping poverty; "
+        "illness (odds ratio 0.41**) lowers the odds of escaping poverty."
+    )
 
 
 def test_model_findings_with_no_significant_variable_and_an_unsupported_group():
@@ -282,8 +341,11 @@ def test_newuser_study_is_made_by_its_script_and_valid(tmp_path):
 def _page_text(html: str) -> str:
     """The prose of a page: no code cells, no scripts or styles, no table of the data contract, tags removed."""
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    html = "".join(part for part in re.split(r"(<table\b.*?</table>)", html, flags=re.S)
-                   if not (part.startswith("<table") and CONTRACT_CAPTION.search(part)))
+    html = "".join(
+        part
+        for part in re.split(r"(<table\b.*?</table>)", html, flags=re.S)
+        if not (part.startswith("<table") and CONTRACT_CAPTION.search(part))
+    )
     html = re.sub(r'<div class="cell_input.*?</div>\s*</div>', " ", html, flags=re.S)
     html = re.sub(r"<pre\b.*?</pre>", " ", html, flags=re.S)
     return re.sub(r"<[^>]+>", " ", html)
@@ -298,8 +360,12 @@ def _main_article(html: str) -> str:
 def test_newuser_book_tells_only_the_truth_about_its_study(tmp_path):
     out = tmp_path / "book"
     sop_cmd = Path(sys.executable).with_name("sop")
-    r = subprocess.run([str(sop_cmd), "book", "--data", str(NEWUSER), "--out", str(out), "--quiet"],
-                       capture_output=True, text=True, timeout=1800)
+    r = subprocess.run(
+        [str(sop_cmd), "book", "--data", str(NEWUSER), "--out", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert r.returncode == 0, r.stderr[-4000:]
     assert "WARNING" not in r.stderr and "warning:" not in r.stderr.lower(), r.stderr[-4000:]
     pages = sorted((out / "chapters").glob("*.html"))
@@ -336,25 +402,28 @@ def test_holdings_text_names_the_largest_changes_with_ties():
     change = (w[2004] - w[1994]).round(1)
     fell = sorted(change[change == change.min()].index)
     assert len(fell) == 2  # the fixture has a tie for the largest decline
-    assert f"{fell[0]} and {fell[1]} declined the most (down {-change.min():.1f} points)" in out[0] or \
-        f"{fell[1]} and {fell[0]} declined the most (down {-change.min():.1f} points)" in out[0]
+    assert (
+        f"{fell[0]} and {fell[1]} declined the most (down {-change.min():.1f} points)" in out[0]
+        or f"{fell[1]} and {fell[0]} declined the most (down {-change.min():.1f} points)" in out[0]
+    )
     assert f"{change.idxmax()} spread the most (up {change.max():.1f} points)" in out[0]
 
 
 def test_clustering_text_names_what_keeps_and_loses_significance():
     """Computed from the comparison table: kept, lost and gained findings per group."""
     import pandas as pd
-
     from stagesofprogress import narrative
 
-    t = pd.DataFrame({
-        "group": ["North"] * 4 + ["South"] * 2,
-        "variable": ["Constant", "a", "b", "c", "Constant", "a"],
-        "label": ["Constant", "Alpha", "Beta", "Gamma", "Constant", "Alpha"],
-        "pvalue": [0.01, 0.02, 0.05, 0.5, 0.3, 0.4],
-        "pvalue_cluster": [0.2, 0.03, 0.2, 0.08, 0.3, 0.5],
-        "n_clusters": [6, 6, 6, 6, 5, 5],
-    })
+    t = pd.DataFrame(
+        {
+            "group": ["North"] * 4 + ["South"] * 2,
+            "variable": ["Constant", "a", "b", "c", "Constant", "a"],
+            "label": ["Constant", "Alpha", "Beta", "Gamma", "Constant", "Alpha"],
+            "pvalue": [0.01, 0.02, 0.05, 0.5, 0.3, 0.4],
+            "pvalue_cluster": [0.2, 0.03, 0.2, 0.08, 0.3, 0.5],
+            "n_clusters": [6, 6, 6, 6, 5, 5],
+        }
+    )
     text = str(narrative.clustering_text(t))
     north, south = text.splitlines()
     assert "**North** (6 communities): 1 of 2 variables" in north

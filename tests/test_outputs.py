@@ -16,14 +16,12 @@ import pathlib
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import SOP, tree_digest
 from stagesofprogress import outdir
 from stagesofprogress.outputs import to_csv_bytes
@@ -36,7 +34,9 @@ MARK = outdir.MARKER
 
 def _stray(folder: Path) -> list[str]:
     """Temporary or old copies left anywhere under `folder`."""
-    return [str(p) for p in folder.rglob("*") if ".tmp-" in p.name or ".old-" in p.name or p.name.startswith("sop-book-")]
+    return [
+        str(p) for p in folder.rglob("*") if ".tmp-" in p.name or ".old-" in p.name or p.name.startswith("sop-book-")
+    ]
 
 
 @pytest.fixture
@@ -57,8 +57,9 @@ def scene(tmp_path):
     env = {**os.environ, "HOME": str(home)}
 
     def run(*args, cwd=work, **kw):
-        return subprocess.run([str(SOP), *map(str, args)], capture_output=True, text=True, encoding="utf-8",
-                              cwd=cwd, env=env, **kw)
+        return subprocess.run(
+            [str(SOP), *map(str, args)], capture_output=True, text=True, encoding="utf-8", cwd=cwd, env=env, **kw
+        )
 
     return {"tmp": tmp_path, "home": home, "work": work, "proj": proj, "study": proj / "study", "run": run, "env": env}
 
@@ -132,8 +133,12 @@ def test_paper_folder_is_refused_even_with_a_marker(tmp_path):
 @pytest.mark.parametrize("case", ["empty", "marked", "nested", "old_book_marker"])
 def test_tables_writes_where_it_may(scene, case):
     work = scene["work"]
-    out = {"empty": work / "empty", "marked": work / "prev", "nested": work / "a" / "b" / "c",
-           "old_book_marker": work / "oldbook"}[case]
+    out = {
+        "empty": work / "empty",
+        "marked": work / "prev",
+        "nested": work / "a" / "b" / "c",
+        "old_book_marker": work / "oldbook",
+    }[case]
     if case == "marked":
         assert scene["run"]("tables", "--data", scene["study"], "--out", out).returncode == 0
         (out / "stale.csv").write_text("from before\n")
@@ -213,15 +218,25 @@ def test_concurrent_runs_on_one_out_all_finish_with_one_complete_output(scene):
     assert scene["run"]("tables", "--data", study, "--out", ref).returncode == 0
     expected = tree_digest(ref)
     for _round in range(2):
-        procs = [subprocess.Popen([str(SOP), "tables", "--data", str(study), "--out", str(out)], cwd=scene["work"],
-                                  env=scene["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for _ in range(5)]
+        procs = [
+            subprocess.Popen(
+                [str(SOP), "tables", "--data", str(study), "--out", str(out)],
+                cwd=scene["work"],
+                env=scene["env"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(5)
+        ]
         results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
         for rc, _stdout, err in results:
             assert rc == 0 and "Traceback" not in err, err
         assert tree_digest(out) == expected
         assert _stray(scene["work"]) == []
-        assert sorted(os.listdir(scene["work"])) == sorted(["shared", "ref", "thesis", "notes.txt", "empty", "mine", "proj"])
+        assert sorted(os.listdir(scene["work"])) == sorted(
+            ["shared", "ref", "thesis", "notes.txt", "empty", "mine", "proj"]
+        )
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o027, 0o002])
@@ -340,9 +355,14 @@ def test_interrupting_sop_book_cleans_up(tmp_path, sig):
     env = {**os.environ, "TMPDIR": str(scratch), "HOME": str(home), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     for var in ("IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "MPLCONFIGDIR"):
         env[var] = str(home / var.lower())
-    proc = subprocess.Popen([str(SOP), "book", "--data", str(STUDY), "--out", str(out), "--book", str(book),
-                             "--jobs", "2", "--quiet"], cwd=work, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [str(SOP), "book", "--data", str(STUDY), "--out", str(out), "--book", str(book), "--jobs", "2", "--quiet"],
+        cwd=work,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 240
         kids, kernels = [], []
@@ -373,16 +393,26 @@ def test_interrupting_sop_book_cleans_up(tmp_path, sig):
 
 
 def test_formula_cells_are_neutralised_and_numbers_are_not():
-    df = pd.DataFrame({
-        "label": ['=HYPERLINK("x")', "+SUM(A1)", "-2+3+cmd|' /C calc'!A0", "@x", "\tt", "\rr", "plain", "-1.5"],
-        "value": [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
-        "count": [-1, 2, 3, 4, 5, 6, 7, 8],
-    })
+    df = pd.DataFrame(
+        {
+            "label": ['=HYPERLINK("x")', "+SUM(A1)", "-2+3+cmd|' /C calc'!A0", "@x", "\tt", "\rr", "plain", "-1.5"],
+            "value": [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+            "count": [-1, 2, 3, 4, 5, 6, 7, 8],
+        }
+    )
     raw = to_csv_bytes(df).decode("utf-8")
     assert "\n'\rr," in raw  # (a bare CR is not quoted by the csv module; csv.reader would split there)
     rows = list(csv.reader(io.StringIO(raw.replace("\r", "<CR>"), newline="")))
-    assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"x\")", "'+SUM(A1)", "'-2+3+cmd|' /C calc'!A0", "'@x", "'\tt",
-                                        "'<CR>r", "plain", "-1.5"]
+    assert [r[0] for r in rows[1:]] == [
+        '\'=HYPERLINK("x")',
+        "'+SUM(A1)",
+        "'-2+3+cmd|' /C calc'!A0",
+        "'@x",
+        "'\tt",
+        "'<CR>r",
+        "plain",
+        "-1.5",
+    ]
     assert [r[1] for r in rows[1:3]] == ["-1.5", "2.0"] and rows[1][2] == "-1"
     assert to_csv_bytes(pd.DataFrame({"=x": [1]})).startswith(b"'=x\n")  # a header too
     safe = pd.DataFrame({"a": ["x", "y"], "b": [-1.0, 1.0]})
@@ -405,7 +435,7 @@ def test_a_formula_reason_label_lands_neutralised_in_reason_shares(tmp_path, sop
     text = [c for c in t.columns if t[c].astype(str).str.contains("HYPERLINK").any()]
     assert text, t.head()
     cells = set(t[text[0]][t[text[0]].astype(str).str.contains("HYPERLINK")])
-    assert cells == {"'=HYPERLINK(\"x\")"}
+    assert cells == {'\'=HYPERLINK("x")'}
     numeric = t.select_dtypes("number")
     assert len(numeric.columns) >= 1  # the shares are still numbers
     assert not any(str(v).startswith("'") for v in t.drop(columns=text).astype(str).to_numpy().ravel())

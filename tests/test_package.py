@@ -24,9 +24,8 @@ from importlib.metadata import version as metadata_version
 from pathlib import Path
 
 import pytest
-import yaml
-
 import stagesofprogress as sop
+import yaml
 from stagesofprogress import resources
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,8 +69,14 @@ def test_package_all_lists_only_what_exists():
 
 
 # Modules other work is reorganising (issue 12, items 3 and 6): they get `__all__` there.
-PENDING_ALL = {"stagesofprogress.book", "stagesofprogress.cli", "stagesofprogress.plots",
-               "stagesofprogress.rebuild", "stagesofprogress.schema", "stagesofprogress.study"}
+PENDING_ALL = {
+    "stagesofprogress.book",
+    "stagesofprogress.cli",
+    "stagesofprogress.plots",
+    "stagesofprogress.rebuild",
+    "stagesofprogress.schema",
+    "stagesofprogress.study",
+}
 
 
 @pytest.mark.parametrize("name", [m for m in _public_modules() if "replication" not in m])
@@ -93,15 +98,18 @@ def test_version_single_sourced():
     citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
     assert str(citation["version"]) == declared, "CITATION.cff's version differs from pyproject.toml's"
     # nowhere else in the library is a version typed
-    typed = [p.name for p in LIB.rglob("*.py")
-             if re.search(r'__version__\s*=\s*["\']\d', p.read_text(encoding="utf-8"))]
+    typed = [
+        p.name for p in LIB.rglob("*.py") if re.search(r'__version__\s*=\s*["\']\d', p.read_text(encoding="utf-8"))
+    ]
     assert typed == []
 
 
 def test_version_fallback_reads_pyproject(tmp_path):
     from stagesofprogress import _version
 
-    (tmp_path / "pyproject.toml").write_text('[build-system]\nrequires = []\n\n[project]\nname = "x"\nversion = "9.8.7"\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\n\n[project]\nname = "x"\nversion = "9.8.7"\n'
+    )
     assert _version._from_pyproject(tmp_path / "pyproject.toml") == "9.8.7"
     assert _version._from_pyproject(tmp_path / "missing.toml") is None
 
@@ -110,8 +118,11 @@ def test_version_fallback_reads_pyproject(tmp_path):
 
 
 def test_no_module_finds_files_by_climbing_folders():
-    offenders = [str(p.relative_to(LIB)) for p in LIB.rglob("*.py")
-                 if p.name != "resources.py" and re.search(r"parents\[\d\]", p.read_text(encoding="utf-8"))]
+    offenders = [
+        str(p.relative_to(LIB))
+        for p in LIB.rglob("*.py")
+        if p.name != "resources.py" and re.search(r"parents\[\d\]", p.read_text(encoding="utf-8"))
+    ]
     assert offenders == []
 
 
@@ -161,15 +172,31 @@ def test_setup_copies_exactly_the_shipped_entries():
 # --------------------------------------------------------------------------- declared dependencies
 
 # distribution name -> module it is imported as
-IMPORT_NAMES = {"pyyaml": "yaml", "jupyter-book": "jupyter_book", "myst-nb": "myst_nb", "beautifulsoup4": "bs4",
-                "sphinx-exercise": "sphinx_exercise", "sphinxcontrib-bibtex": "sphinxcontrib.bibtex",
-                "django-static-mathjax": "mathjax", "jupyter-cache": "jupyter_cache", "pre-commit": None,
-                "ruff": None, "nbval": None, "ipykernel": None}
+IMPORT_NAMES = {
+    "pyyaml": "yaml",
+    "jupyter-book": "jupyter_book",
+    "myst-nb": "myst_nb",
+    "beautifulsoup4": "bs4",
+    "sphinx-exercise": "sphinx_exercise",
+    "sphinxcontrib-bibtex": "sphinxcontrib.bibtex",
+    "django-static-mathjax": "mathjax",
+    "jupyter-cache": "jupyter_cache",
+    "pre-commit": None,
+    "ruff": None,
+    "nbval": None,
+    "ipykernel": None,
+}
 # what is used without an import statement: a tool on the command line, a pytest plug-in, the kernel
-USED_OTHERWISE = {"jupyter-book": "rebuild.py runs its command line", "nbval": "pytest --nbval", "ipykernel": "the chapters' kernel", "ruff": "ruff check",
-                  "pre-commit": ".pre-commit-config.yaml", "sphinx-exercise": "_config.yml",
-                  "sphinxcontrib-bibtex": "_config.yml (bibtex_bibfiles)",
-                  "django-static-mathjax": "_ext/sop_offline_maths.py (importlib.util.find_spec)"}
+USED_OTHERWISE = {
+    "jupyter-book": "rebuild.py runs its command line",
+    "nbval": "pytest --nbval",
+    "ipykernel": "the chapters' kernel",
+    "ruff": "ruff check",
+    "pre-commit": ".pre-commit-config.yaml",
+    "sphinx-exercise": "_config.yml",
+    "sphinxcontrib-bibtex": "_config.yml (bibtex_bibfiles)",
+    "django-static-mathjax": "_ext/sop_offline_maths.py (importlib.util.find_spec)",
+}
 # seaborn: the design card names it; the figures work (plots.py) draws the statistical figures with it
 PENDING_USE = {"seaborn"}
 
@@ -209,8 +236,9 @@ def test_great_tables_is_gone():
 
 # --------------------------------------------------------------------------- the wheel
 
-_COPY_IGNORE = shutil.ignore_patterns(".*", "_build", "build", "dist", "*.egg-info", "__pycache__", "out",
-                                      "_resources", "node_modules")
+_COPY_IGNORE = shutil.ignore_patterns(
+    ".*", "_build", "build", "dist", "*.egg-info", "__pycache__", "out", "_resources", "node_modules"
+)
 
 
 def _run(cmd, **kw) -> subprocess.CompletedProcess:
@@ -226,14 +254,24 @@ def test_wheel_installed_elsewhere_runs_the_three_commands(tmp_path):
     shutil.copytree(ROOT, src, ignore=_COPY_IGNORE)
     dist = tmp_path / "dist"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(src)],
-         env=env)
+    _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(src)],
+        env=env,
+    )
     wheels = list(dist.glob("stagesofprogress-*.whl"))
     assert len(wheels) == 1
     with zipfile.ZipFile(wheels[0]) as z:
         names = set(z.namelist())
-    for entry in ("data/peru2004/study.yml", "data/paper", "_toc.yml", "_config.yml", "chapters/intro.md",
-                  "_ext/sop_table_numbers.py", "data/literature/studies.csv", "references.bib"):
+    for entry in (
+        "data/peru2004/study.yml",
+        "data/paper",
+        "_toc.yml",
+        "_config.yml",
+        "chapters/intro.md",
+        "_ext/sop_table_numbers.py",
+        "data/literature/studies.csv",
+        "references.bib",
+    ):
         assert any(n.startswith(f"stagesofprogress/_resources/{entry}") for n in names), entry
 
     # 2. a fresh virtual environment; its dependencies are this interpreter's (a path file, whose
@@ -242,14 +280,29 @@ def test_wheel_installed_elsewhere_runs_the_three_commands(tmp_path):
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], env=env)
     py = venv / "bin" / "python"
-    purelib = Path(_run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                        env=env).stdout.strip())
+    purelib = Path(
+        _run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], env=env).stdout.strip()
+    )
     (purelib / "_outer_site.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     # --ignore-installed: the outer environment's own stagesofprogress (seen through the path
     # file) must neither satisfy the request nor be uninstalled; --no-deps: the dependencies are
     # the outer ones, which the three commands below exercise
-    _run([str(py), "-m", "pip", "install", "-q", "--no-index", "--find-links", str(dist), "--ignore-installed",
-          "--no-deps", "stagesofprogress"], env=env)
+    _run(
+        [
+            str(py),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-index",
+            "--find-links",
+            str(dist),
+            "--ignore-installed",
+            "--no-deps",
+            "stagesofprogress",
+        ],
+        env=env,
+    )
     sop_exe = venv / "bin" / "sop"
     assert sop_exe.exists()
 
@@ -257,12 +310,27 @@ def test_wheel_installed_elsewhere_runs_the_three_commands(tmp_path):
     work = tmp_path / "empty"
     work.mkdir()
     home = tmp_path / "home"
-    env_run = dict(env, PATH=f"{venv / 'bin'}{os.pathsep}/usr/bin{os.pathsep}/bin", HOME=str(home),
-                   IPYTHONDIR=str(home / "ipython"), JUPYTER_CONFIG_DIR=str(home / "jupyter"),
-                   JUPYTER_DATA_DIR=str(home / "jupyter-data"), MPLCONFIGDIR=str(home / "mpl"),
-                   XDG_CACHE_HOME=str(home / "cache"), PYTHONHASHSEED="0")
-    where = _run([str(py), "-c", "import stagesofprogress as s, stagesofprogress.resources as r; "
-                  "print(s.__file__); print(r.root()); print(s.__version__)"], cwd=work, env=env_run).stdout.split()
+    env_run = dict(
+        env,
+        PATH=f"{venv / 'bin'}{os.pathsep}/usr/bin{os.pathsep}/bin",
+        HOME=str(home),
+        IPYTHONDIR=str(home / "ipython"),
+        JUPYTER_CONFIG_DIR=str(home / "jupyter"),
+        JUPYTER_DATA_DIR=str(home / "jupyter-data"),
+        MPLCONFIGDIR=str(home / "mpl"),
+        XDG_CACHE_HOME=str(home / "cache"),
+        PYTHONHASHSEED="0",
+    )
+    where = _run(
+        [
+            str(py),
+            "-c",
+            "import stagesofprogress as s, stagesofprogress.resources as r; "
+            "print(s.__file__); print(r.root()); print(s.__version__)",
+        ],
+        cwd=work,
+        env=env_run,
+    ).stdout.split()
     assert str(venv) in where[0] and str(venv) in where[1] and where[1].endswith("_resources")
     assert where[2] == PYPROJECT["project"]["version"]
 

@@ -6,7 +6,6 @@ import math
 
 import pandas as pd
 import pytest
-
 from stagesofprogress.replication.kristjanson2007 import paper
 
 
@@ -85,10 +84,25 @@ def _nonblank(table):
 
 def test_table_columns_fixed_names():
     assert list(paper.wide("Table 4").columns) == [
-        "row", "Puno B", "Puno Odds Ratio", "Puno SE", "Cajamarca B", "Cajamarca Odds Ratio", "Cajamarca SE"]
+        "row",
+        "Puno B",
+        "Puno Odds Ratio",
+        "Puno SE",
+        "Cajamarca B",
+        "Cajamarca Odds Ratio",
+        "Cajamarca SE",
+    ]
     assert list(paper.wide("Table 5").columns) == list(paper.wide("Table 4").columns)
     assert list(paper.wide("Table 7").columns) == [
-        "row", "B", "S.E.", "Wald", "Sig.", "Odds Ratio", "CI Lower", "CI Upper"]
+        "row",
+        "B",
+        "S.E.",
+        "Wald",
+        "Sig.",
+        "Odds Ratio",
+        "CI Lower",
+        "CI Upper",
+    ]
     assert "Puno 10 years ago No. of hhs" in paper.wide("Table 6").columns
     assert "Cajamarca Now Valid n" in paper.wide("Table 8").columns
 
@@ -96,8 +110,9 @@ def test_table_columns_fixed_names():
 def test_table3_cells():
     w = paper.wide("Table 3")
     data = w[w.iloc[:, 1:].ne("").any(axis=1)]
-    assert list(data["row"]) == [f"{g}, {p}" for p in ("1994-2004", "1979-2004")
-                                 for g in ("Cajamarca", "Puno", "Both Regions")]
+    assert list(data["row"]) == [
+        f"{g}, {p}" for p in ("1994-2004", "1979-2004") for g in ("Cajamarca", "Puno", "Both Regions")
+    ]
     assert len(_nonblank("Table 3")) == 36
 
 
@@ -110,9 +125,17 @@ def test_table4_cells():
     assert len(variables) - len(headings) == 29  # Constant + 28 explanatory variables
     # Puno lacks 'Lack of/no inheritance'; Cajamarca lacks private job, health and camelids.
     assert len(_nonblank("Table 4")) == 28 * 3 + 26 * 3 + 8 * 2
-    assert rows[rows.index("Wald chi2"):] == [
-        "Wald chi2", "Wald df", "Prob >chi2", "Log pseudolikelihood", "Pseudo R-square (McFadden's)", "N",
-        "% Correctly Predicted:", "% Correctly Predicted: Escaping poverty", "% Correctly Predicted: Staying poor"]
+    assert rows[rows.index("Wald chi2") :] == [
+        "Wald chi2",
+        "Wald df",
+        "Prob >chi2",
+        "Log pseudolikelihood",
+        "Pseudo R-square (McFadden's)",
+        "N",
+        "% Correctly Predicted:",
+        "% Correctly Predicted: Escaping poverty",
+        "% Correctly Predicted: Staying poor",
+    ]
 
 
 def test_table5_cells():
@@ -158,18 +181,27 @@ def test_text_figures():
 # --- checks on hand-built inputs --------------------------------------------------------
 
 
-T3COLS = ["Remained Poor", "Escaped Poverty", "Became Poor", "Remained Not Poor",
-          "Poor at the Start of the Period", "Poor at the End of the Period"]
+T3COLS = [
+    "Remained Poor",
+    "Escaped Poverty",
+    "Became Poor",
+    "Remained Not Poor",
+    "Poor at the Start of the Period",
+    "Poor at the End of the Period",
+]
 
 
 def t3(caj, puno, both):
-    return frame(T3COLS, [["Cajamarca, 1994-2004", *caj], ["Puno, 1994-2004", *puno],
-                          ["Both Regions, 1994-2004", *both]])
+    return frame(
+        T3COLS, [["Cajamarca, 1994-2004", *caj], ["Puno, 1994-2004", *puno], ["Both Regions, 1994-2004", *both]]
+    )
 
 
-GOOD3 = (["22.9", "12.8", "10.9", "53.4", "35.7", "33.8"],
-         ["16.1", "24.5", "5.4", "54.0", "40.6", "21.5"],
-         ["19.5", "18.6", "8.1", "53.7", "38.1", "27.6"])
+GOOD3 = (
+    ["22.9", "12.8", "10.9", "53.4", "35.7", "33.8"],
+    ["16.1", "24.5", "5.4", "54.0", "40.6", "21.5"],
+    ["19.5", "18.6", "8.1", "53.7", "38.1", "27.6"],
+)
 
 
 def test_table3_consistent_input_not_flagged():
@@ -196,8 +228,11 @@ def test_table3_sum_and_end_flagged():
 
 def test_table3_sum_within_rounding_not_flagged():
     caj = ["18.7", "17.1", "15.1", "49.2", "35.8", "33.8"]  # sums to 100.1: rounding
-    assert not [f for f in paper.check_table3(t3(caj, *GOOD3[1:]), {"Cajamarca": 1948, "Puno": 1920})
-                if f["row"].startswith("Cajamarca")]
+    assert not [
+        f
+        for f in paper.check_table3(t3(caj, *GOOD3[1:]), {"Cajamarca": 1948, "Puno": 1920})
+        if f["row"].startswith("Cajamarca")
+    ]
 
 
 def test_table3_counts_row_needing_fractional_households_flagged():
@@ -216,13 +251,16 @@ def test_table3_counts_pooled_cell_flagged_and_achievable_one_not():
     n = {"Cajamarca": 1948, "Puno": 1920}
     flags = paper.check_table3_counts(t3(*GOOD3), n)
     assert [(f["row"], f["column"], f["consistent_value"]) for f in flags] == [
-        ("Both Regions, 1994-2004", "Poor at the End of the Period", "27.66")]
+        ("Both Regions, 1994-2004", "Poor at the End of the Period", "27.66")
+    ]
     both = list(GOOD3[2])
     both[5] = "27.7"
     assert paper.check_table3_counts(t3(GOOD3[0], GOOD3[1], both), n) == []
     # a cell check_table3 already flagged is not flagged twice
-    assert paper.check_table3_counts(t3(*GOOD3), n, already={("Both Regions, 1994-2004",
-                                                               "Poor at the End of the Period")}) == []
+    assert (
+        paper.check_table3_counts(t3(*GOOD3), n, already={("Both Regions, 1994-2004", "Poor at the End of the Period")})
+        == []
+    )
 
 
 def test_table3_total():
@@ -235,8 +273,11 @@ LOGIT_COLS = ["Puno B", "Puno Odds Ratio", "Puno SE", "Cajamarca B", "Cajamarca 
 
 
 def logit(rows, df=("1", "1")):
-    fit = [["Wald chi2", "9.00", "", "", "9.00", "", ""], ["Wald df", df[0], "", "", df[1], "", ""],
-           ["Prob >chi2", "0.003", "", "", "0.003", "", ""]]
+    fit = [
+        ["Wald chi2", "9.00", "", "", "9.00", "", ""],
+        ["Wald df", df[0], "", "", df[1], "", ""],
+        ["Prob >chi2", "0.003", "", "", "0.003", "", ""],
+    ]
     return frame(LOGIT_COLS, [["Constant", "0.10", "1.11", "1.00", "0.10", "1.11", "1.00"], *rows, *fit])
 
 
@@ -249,7 +290,9 @@ def test_logit_stars_flagged():
     t = logit([["x", "1.57***", "4.81", "0.73", "-1.16**", "0.31", "0.62"]])
     flags = paper.check_logit(t, "Table X")
     assert {(f["row"], f["column"], f["consistent_value"]) for f in flags} == {
-        ("x", "Puno B", "1.57**"), ("x", "Cajamarca B", "-1.16*")}
+        ("x", "Puno B", "1.57**"),
+        ("x", "Cajamarca B", "-1.16*"),
+    }
 
 
 def test_logit_stars_borderline_not_flagged():
@@ -275,24 +318,36 @@ def test_logit_df_and_p():
 
 def test_logit_correctly_predicted_and_mcfadden():
     t = logit([["x", "0.38", "1.47", "0.79", "-1.33**", "0.27", "0.59"]])
-    extra = frame(LOGIT_COLS, [["Log pseudolikelihood", "-85.80", "", "", "-85.80", "", ""],
-                               ["Pseudo R-square (McFadden's)", "0.50", "", "", "0.70", "", ""],
-                               ["N", "290", "", "", "100", "", ""],
-                               ["% Correctly Predicted: Escaping poverty", "90.5", "", "", "70.0", "", ""]])
+    extra = frame(
+        LOGIT_COLS,
+        [
+            ["Log pseudolikelihood", "-85.80", "", "", "-85.80", "", ""],
+            ["Pseudo R-square (McFadden's)", "0.50", "", "", "0.70", "", ""],
+            ["N", "290", "", "", "100", "", ""],
+            ["% Correctly Predicted: Escaping poverty", "90.5", "", "", "70.0", "", ""],
+        ],
+    )
     flags = paper.check_logit(pd.concat([t, extra], ignore_index=True), "Table X")
     got = {(f["row"], f["column"]) for f in flags}
     # Cajamarca: |LL0| >= 85.8 / 0.305 = 281 > 100 ln 2; and 70 percent is not over 75.
-    assert got == {("Pseudo R-square (McFadden's)", "Cajamarca B"),
-                   ("% Correctly Predicted: Escaping poverty", "Cajamarca B")}
+    assert got == {
+        ("Pseudo R-square (McFadden's)", "Cajamarca B"),
+        ("% Correctly Predicted: Escaping poverty", "Cajamarca B"),
+    }
 
 
 T7COLS = ["B", "S.E.", "Wald", "Sig.", "Odds Ratio", "CI Lower", "CI Upper"]
 
 
 def test_table7_consistent_not_flagged():
-    t = frame(T7COLS, [["Constant", "-0.86", "0.74", "1.32", "0.2500", "0.42", "", ""],
-                       ["Gender", "0.46", "0.24", "3.58", "0.0584", "1.59", "0.98", "2.56"],
-                       ["Age squared", "0.00", "0.00", "0.07", "0.7935", "1.00", "1.00", "1.00"]])
+    t = frame(
+        T7COLS,
+        [
+            ["Constant", "-0.86", "0.74", "1.32", "0.2500", "0.42", "", ""],
+            ["Gender", "0.46", "0.24", "3.58", "0.0584", "1.59", "0.98", "2.56"],
+            ["Age squared", "0.00", "0.00", "0.07", "0.7935", "1.00", "1.00", "1.00"],
+        ],
+    )
     assert paper.check_table7(t) == []
 
 
@@ -314,14 +369,18 @@ def test_percent_of_n():
 
 
 def test_table1_checks():
-    t = frame(["Cajamarca", "Puno", "Both regions"],
-              [["No. of households", "100", "106", "103"],
-               ["No. of households with land", "90", "101", "96"],
-               ["No. of households without land", "11", "6", "8"],
-               ["Percent of communities with:", "", "", ""],
-               ["Access to electricity", "15", "10", "12.5"],
-               ["Access to clean water", "90", "35", "67.5"],
-               ["Livestock trade", "", "25 (6)", "12.5"]])
+    t = frame(
+        ["Cajamarca", "Puno", "Both regions"],
+        [
+            ["No. of households", "100", "106", "103"],
+            ["No. of households with land", "90", "101", "96"],
+            ["No. of households without land", "11", "6", "8"],
+            ["Percent of communities with:", "", "", ""],
+            ["Access to electricity", "15", "10", "12.5"],
+            ["Access to clean water", "90", "35", "67.5"],
+            ["Livestock trade", "", "25 (6)", "12.5"],
+        ],
+    )
     assert [f["row"] for f in paper.check_table1_both_regions(t)] == ["Access to clean water"]
     assert paper.check_table1_land(t) == []
     t.loc[2, "Both regions"] = "9"
@@ -352,10 +411,13 @@ def test_sample_sizes_checks():
 
 def test_text_vs_tables():
     tables = {"Table 3": frame(T3COLS, [["Puno, 1994-2004", "16.1", "24.5", "5.4", "54.0", "40.6", "21.5"]])}
-    links = [("a", "Table 3", "Puno, 1994-2004", "Poor at the Start of the Period", None),
-             ("b", "Table 3", "Puno, 1994-2004", "Escaped Poverty", None)]
-    text = pd.DataFrame({"id": ["a", "b"], "quote_location": ["x", "y"], "value": [41.0, 24.0],
-                         "unit": ["percent", "percent"]})
+    links = [
+        ("a", "Table 3", "Puno, 1994-2004", "Poor at the Start of the Period", None),
+        ("b", "Table 3", "Puno, 1994-2004", "Escaped Poverty", None),
+    ]
+    text = pd.DataFrame(
+        {"id": ["a", "b"], "quote_location": ["x", "y"], "value": [41.0, 24.0], "unit": ["percent", "percent"]}
+    )
     assert paper.check_text_vs_tables(tables, text, links=links) == []  # 24.5 may be 24.45
     text.loc[0, "value"] = 40.0
     assert [f["consistent_value"] for f in paper.check_text_vs_tables(tables, text, links=links)] == ["40"]
@@ -375,8 +437,11 @@ def test_errata_columns(errata):
 
 
 def test_known_erratum_cajamarca_start(errata):
-    hit = errata[(errata["table"] == "Table 3") & (errata["row"] == "Cajamarca, 1994-2004")
-                 & (errata["column"] == "Poor at the Start of the Period")]
+    hit = errata[
+        (errata["table"] == "Table 3")
+        & (errata["row"] == "Cajamarca, 1994-2004")
+        & (errata["column"] == "Poor at the Start of the Period")
+    ]
     assert "25.7" in set(hit["printed"]) and "35.7" in set(hit["consistent_value"])
 
 
@@ -408,13 +473,26 @@ def test_committed_errata_up_to_date(errata, tmp_path):
 
 
 def test_text_derived():
-    t = frame(T3COLS, [["Both Regions, 1994-2004", "19.5", "18.6", "8.1", "53.7", "38.1", "27.6"],
-                       ["Both Regions, 1979-2004", "17.8", "29.4", "9.8", "43.1", "47.2", "27.6"]])
-    text = pd.DataFrame({"id": ["poverty_fall_10y_both", "poverty_fall_25y_both", "newly_poor_share_of_poor_min"],
-                         "quote_location": ["x"] * 3, "value": [10.0, 19.0, 33.3], "unit": ["points"] * 3})
+    t = frame(
+        T3COLS,
+        [
+            ["Both Regions, 1994-2004", "19.5", "18.6", "8.1", "53.7", "38.1", "27.6"],
+            ["Both Regions, 1979-2004", "17.8", "29.4", "9.8", "43.1", "47.2", "27.6"],
+        ],
+    )
+    text = pd.DataFrame(
+        {
+            "id": ["poverty_fall_10y_both", "poverty_fall_25y_both", "newly_poor_share_of_poor_min"],
+            "quote_location": ["x"] * 3,
+            "value": [10.0, 19.0, 33.3],
+            "unit": ["points"] * 3,
+        }
+    )
     assert paper.check_text_derived(t, text) == []
     text.loc[1, "value"] = 21.0
     text.loc[2, "value"] = 40.0
     got = {(f["row"], f["column"]) for f in paper.check_text_derived(t, text)}
-    assert got == {("Both Regions, 1979-2004", "Poor at the Start of the Period"),
-                   ("Both Regions, 1979-2004", "Became Poor")}
+    assert got == {
+        ("Both Regions, 1979-2004", "Poor at the Start of the Period"),
+        ("Both Regions, 1979-2004", "Became Poor"),
+    }

@@ -25,11 +25,11 @@ from stagesofprogress import (
     figstyle,
     mobility,
     mobility_plots,
+    models,
     plots,
     uncertainty,
 )
 from stagesofprogress import movements as mv
-from stagesofprogress import models
 
 ROOT = Path(__file__).resolve().parents[1]
 PERU = ROOT / "data" / "peru2004"
@@ -76,8 +76,9 @@ def _all_figures(study, fits, intervals):
         "poverty_trend": lambda: plots.poverty_trend(study),
         "community_scatter": lambda: plots.community_scatter(study),
         "odds_ratio_curve": lambda: plots.odds_ratio_curve(0.3),
-        "reasons": lambda: plots.share_bars(book.reason_long(study, "escaped"), "label", "percent", "group",
-                                            title="Reasons"),
+        "reasons": lambda: plots.share_bars(
+            book.reason_long(study, "escaped"), "label", "percent", "group", title="Reasons"
+        ),
         "holdings": lambda: plots.paired_bars(book.table6_long(study), "item", "then", "now", group="group"),
         "herd_sizes": lambda: plots.herd_sizes(study),
         "forest_escape": lambda: sop.forest_plot(e.results, labels=e.labels, groups=e.groups),
@@ -177,7 +178,9 @@ def test_forest_markers_agree_with_the_intervals_drawn(fits, model):
             assert lo <= x <= hi or np.isclose(x, lo) or np.isclose(x, hi)
             if filled:
                 n_filled += 1
-                assert lo > 1 or hi < 1, f"{ax.get_title()}: filled marker at {x:.3g} with interval ({lo:.3g}, {hi:.3g})"
+                assert lo > 1 or hi < 1, (
+                    f"{ax.get_title()}: filled marker at {x:.3g} with interval ({lo:.3g}, {hi:.3g})"
+                )
             else:
                 n_hollow += 1
                 assert lo <= 1 <= hi, f"{ax.get_title()}: hollow marker at {x:.3g} with interval ({lo:.3g}, {hi:.3g})"
@@ -210,8 +213,9 @@ def test_forest_tick_labels_do_not_overlap(fits):
     fig = sop.forest_plot(fit.results, labels=fit.labels, groups=fit.groups)
     renderer = FigureCanvasAgg(fig).get_renderer()
     FigureCanvasAgg(fig).draw()
-    boxes = [t.get_window_extent(renderer) for a in fig.axes for t in a.get_xticklabels()
-             if t.get_visible() and t.get_text()]
+    boxes = [
+        t.get_window_extent(renderer) for a in fig.axes for t in a.get_xticklabels() if t.get_visible() and t.get_text()
+    ]
     boxes.sort(key=lambda b: b.x0)
     for left, right in itertools.pairwise(boxes):
         assert left.x1 <= right.x0, "x tick labels overlap"
@@ -290,8 +294,10 @@ def test_movement_bars_draw_the_bootstrap_intervals(replica, intervals):
 
 
 def _marked(fig) -> bool:
-    return any(t.get_gid() == figstyle.SYNTHETIC_GID and t.get_text() == figstyle.SYNTHETIC_LABEL
-               and t.get_visible() for t in fig.findobj(Text))
+    return any(
+        t.get_gid() == figstyle.SYNTHETIC_GID and t.get_text() == figstyle.SYNTHETIC_LABEL and t.get_visible()
+        for t in fig.findobj(Text)
+    )
 
 
 def test_synthetic_mark_on_the_replica_only(replica, field_study, intervals):

@@ -9,10 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import stagesofprogress as sop
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import stagesofprogress as sop
 from stagesofprogress import movements as mv
 from stagesofprogress.study import Study
 
@@ -36,8 +35,13 @@ def studies(draw, max_households: int = 40) -> Study:
         cols[f"stage_{y}"] = pd.array(draw(st.lists(stage, min_size=n, max_size=n)), dtype="Int64")
     hh = pd.DataFrame(cols, index=pd.RangeIndex(2, n + 2, name="row"))
     return Study(
-        path=None, title="random", time_points=years, stages=[f"s{i}" for i in range(1, n_stages + 1)],
-        poverty_cutoff=cutoff, households=hh, meta={},
+        path=None,
+        title="random",
+        time_points=years,
+        stages=[f"s{i}" for i in range(1, n_stages + 1)],
+        poverty_cutoff=cutoff,
+        households=hh,
+        meta={},
     )
 
 
@@ -48,8 +52,12 @@ def known_both(study: Study, a: int, b: int) -> np.ndarray:
 def naive_category(s0, s1, cutoff):
     if pd.isna(s0) or pd.isna(s1):
         return None
-    return {(True, True): "remained_poor", (True, False): "escaped",
-            (False, True): "became_poor", (False, False): "remained_not_poor"}[(s0 <= cutoff, s1 <= cutoff)]
+    return {
+        (True, True): "remained_poor",
+        (True, False): "escaped",
+        (False, True): "became_poor",
+        (False, False): "remained_not_poor",
+    }[(s0 <= cutoff, s1 <= cutoff)]
 
 
 @SETTINGS
@@ -59,8 +67,10 @@ def test_categories_partition_the_known_households(study):
         cat = sop.movement_categories(study, a, b)
         known = known_both(study, a, b)
         assert (cat.notna().to_numpy() == known).all()
-        naive = [naive_category(x, y, study.poverty_cutoff)
-                 for x, y in zip(study.households[f"stage_{a}"], study.households[f"stage_{b}"])]
+        naive = [
+            naive_category(x, y, study.poverty_cutoff)
+            for x, y in zip(study.households[f"stage_{a}"], study.households[f"stage_{b}"])
+        ]
         assert [None if pd.isna(v) else v for v in cat] == naive
         counts = sop.movement_counts(study, a, b)
         regions = study.households["region"]
@@ -144,14 +154,20 @@ def test_summary_and_rates_agree_with_the_counts(study):
             assert r.percent_poor == pytest.approx(100.0 * col.sum() / col.notna().sum())
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(study=studies(max_households=15))
 def test_csv_round_trip_loads_the_same_study(study, tmp_path_factory):
     """A random study written as the contract's files loads back to the same frame."""
     folder = tmp_path_factory.mktemp("rt")
     hh = study.households
-    meta = {"title": "random", "time_points": study.time_points, "stages": study.stages,
-            "poverty_cutoff": study.poverty_cutoff}
+    meta = {
+        "title": "random",
+        "time_points": study.time_points,
+        "stages": study.stages,
+        "poverty_cutoff": study.poverty_cutoff,
+    }
     import yaml
 
     (folder / "study.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
@@ -165,13 +181,48 @@ def test_csv_round_trip_loads_the_same_study(study, tmp_path_factory):
 
 _YML = "title: t\ntime_points: [1994, 2004]\nstages: [a, b, c]\npoverty_cutoff: 1\n"
 _CELL = st.one_of(
-    st.sampled_from(["", " ", "1", "2", "3", "4", "0", "-1", "3.5", "x", "nan", "inf", "1e3", '"', '""',
-                     "\r", "Ñ", "\ufeff", '"a,b"', "H1", "\t"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "1",
+            "2",
+            "3",
+            "4",
+            "0",
+            "-1",
+            "3.5",
+            "x",
+            "nan",
+            "inf",
+            "1e3",
+            '"',
+            '""',
+            "\r",
+            "Ñ",
+            "\ufeff",
+            '"a,b"',
+            "H1",
+            "\t",
+        ]
+    ),
     st.text(max_size=4),
 )
 _HEADER = st.one_of(
-    st.sampled_from(["household_id", "community", "region", "stage_1994", "stage_2004", "", " region",
-                     "Unnamed: 2", "x.1", "household_id.1"]),
+    st.sampled_from(
+        [
+            "household_id",
+            "community",
+            "region",
+            "stage_1994",
+            "stage_2004",
+            "",
+            " region",
+            "Unnamed: 2",
+            "x.1",
+            "household_id.1",
+        ]
+    ),
     st.text(max_size=5),
 )
 
@@ -188,8 +239,11 @@ def messy_csv(draw) -> bytes:
 _MESSY_YML = st.one_of(
     st.just(_YML),
     st.text(max_size=60),
-    st.builds(lambda a, b: _YML.replace(a, b),
-              st.sampled_from(["1994", "[a, b, c]", "1\n", "t\n", "title", ": "]), st.text(max_size=8)),
+    st.builds(
+        lambda a, b: _YML.replace(a, b),
+        st.sampled_from(["1994", "[a, b, c]", "1\n", "t\n", "title", ": "]),
+        st.text(max_size=8),
+    ),
 )
 
 
@@ -214,12 +268,10 @@ def test_validation_reports_instead_of_crashing(raw, yml, tmp_path_factory):
 # `sop tables` refuses it too (exit 1), printing the same problems and writing nothing.
 
 import contextlib
-
 import importlib.util
 import io
 
 import yaml as _yaml
-
 from conftest import STUDIES
 
 
@@ -234,13 +286,43 @@ _HOSTILE = _load_hostile()
 _BASE = _HOSTILE.BASE
 _CSV_FILES = [f for f in _BASE if f.endswith(".csv")]
 _GARBAGE = st.one_of(
-    st.sampled_from(["", " ", "All", "all", "0", "-1", "1.5", "99", "1979", "2004", "1980", "nan", "x", "Ba\u0301nos",
-                     "Ba\u00f1os", "H01", "North", "\u200b", "a\x00b", "=1+1", '"', "improved", "beef", "health"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "All",
+            "all",
+            "0",
+            "-1",
+            "1.5",
+            "99",
+            "1979",
+            "2004",
+            "1980",
+            "nan",
+            "x",
+            "Ba\u0301nos",
+            "Ba\u00f1os",
+            "H01",
+            "North",
+            "\u200b",
+            "a\x00b",
+            "=1+1",
+            '"',
+            "improved",
+            "beef",
+            "health",
+        ]
+    ),
     st.text(max_size=5),
 )
 _YAML_VALUES = st.one_of(
-    st.none(), st.booleans(), st.integers(-3, 2010), st.sampled_from(["false", "escaped", "log", "cube", "North", ""]),
-    st.lists(st.integers(1975, 2010), max_size=3), st.lists(st.sampled_from(["a", "b", "Food"]), max_size=3),
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 2010),
+    st.sampled_from(["false", "escaped", "log", "cube", "North", ""]),
+    st.lists(st.integers(1975, 2010), max_size=3),
+    st.lists(st.sampled_from(["a", "b", "Food"]), max_size=3),
     st.dictionaries(st.sampled_from(["x", "name", "1", "years"]), st.integers(0, 3), max_size=2),
 )
 
@@ -382,12 +464,21 @@ def test_the_gate_sees_both_sides():
     from hypothesis import find
 
     with tempfile.TemporaryDirectory() as d:
+
         def verdict(files, tag):
             folder = _write(Path(d) / f"{tag}{len(list(Path(d).iterdir()))}", files)
             return bool(sop.validate(folder)[0])
 
-        find(mutated_studies(), lambda f: verdict(f, "bad"), settings=settings(derandomize=True, database=None, deadline=None))
-        find(mutated_studies(), lambda f: not verdict(f, "ok"), settings=settings(derandomize=True, database=None, deadline=None))
+        find(
+            mutated_studies(),
+            lambda f: verdict(f, "bad"),
+            settings=settings(derandomize=True, database=None, deadline=None),
+        )
+        find(
+            mutated_studies(),
+            lambda f: not verdict(f, "ok"),
+            settings=settings(derandomize=True, database=None, deadline=None),
+        )
 
 
 @pytest.mark.slow
@@ -409,8 +500,12 @@ def test_book_builds_when_validate_accepts(change, tmp_path):
     problems, study = sop.validate(folder)
     assert not problems
     sop_cmd = Path(sys.executable).with_name("sop")
-    r = subprocess.run([str(sop_cmd), "book", "--data", str(folder), "--out", str(tmp_path / "book")],
-                       capture_output=True, text=True, timeout=1200)
+    r = subprocess.run(
+        [str(sop_cmd), "book", "--data", str(folder), "--out", str(tmp_path / "book")],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "Traceback" not in r.stderr
 
@@ -427,8 +522,12 @@ def test_book_refuses_with_the_validate_report(tmp_path):
     problems, _ = sop.validate(folder)
     assert problems
     sop_cmd = Path(sys.executable).with_name("sop")
-    r = subprocess.run([str(sop_cmd), "book", "--data", str(folder), "--out", str(tmp_path / "book")],
-                       capture_output=True, text=True, timeout=600)
+    r = subprocess.run(
+        [str(sop_cmd), "book", "--data", str(folder), "--out", str(tmp_path / "book")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert r.returncode == 1
     for p in problems:
         assert str(p) in r.stderr

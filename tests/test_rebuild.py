@@ -14,12 +14,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from stagesofprogress.cli import main
-from stagesofprogress.rebuild import BookError, _is_notebook_md, _resolve, toc_entries, build_book
-from stagesofprogress.simulation import simulate
-
 from conftest import ROOT, SMALL_SIM, SMALL_TITLE, TEACHING
+from stagesofprogress.cli import main
+from stagesofprogress.rebuild import BookError, _is_notebook_md, _resolve, build_book, toc_entries
+from stagesofprogress.simulation import simulate
 
 BAD = ROOT / "tests" / "studies" / "bad"
 slow = pytest.mark.slow
@@ -55,9 +53,15 @@ def _tree_hash(folder: Path) -> str:
 @pytest.fixture(autouse=True)
 def _quiet_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.getbasetemp() / "home"
-    for var, sub in [("IPYTHONDIR", "ipython"), ("JUPYTER_CONFIG_DIR", "jupyter"), ("JUPYTER_DATA_DIR", "jdata"),
-                     ("JUPYTER_RUNTIME_DIR", "jruntime"), ("MPLCONFIGDIR", "mpl"), ("XDG_CONFIG_HOME", "config"),
-                     ("XDG_CACHE_HOME", "cache")]:
+    for var, sub in [
+        ("IPYTHONDIR", "ipython"),
+        ("JUPYTER_CONFIG_DIR", "jupyter"),
+        ("JUPYTER_DATA_DIR", "jdata"),
+        ("JUPYTER_RUNTIME_DIR", "jruntime"),
+        ("MPLCONFIGDIR", "mpl"),
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_CACHE_HOME", "cache"),
+    ]:
         (home / sub).mkdir(parents=True, exist_ok=True)
         monkeypatch.setenv(var, str(home / sub))
     monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
@@ -198,7 +202,9 @@ jupytext:
 kernelspec: {display_name: Python 3, language: python, name: python3}
 ---
 """
-GOOD_CHAPTER = NB_HEAD + """
+GOOD_CHAPTER = (
+    NB_HEAD
+    + """
 # Counts
 
 ```{code-cell} ipython3
@@ -220,7 +226,10 @@ from IPython.display import Markdown
 Markdown("Computed prose may link to [another chapter](again.md) too.")
 ```
 """
-BAD_CHAPTER = NB_HEAD + """
+)
+BAD_CHAPTER = (
+    NB_HEAD
+    + """
 # Broken
 
 ```{code-cell} ipython3
@@ -234,6 +243,7 @@ study = sop.load_study(study_dir)
 study.households["no_such_column"]
 ```
 """
+)
 
 
 def _toy_book(root: Path, chapters: dict[str, str]) -> Path:
@@ -249,7 +259,9 @@ def _toy_book(root: Path, chapters: dict[str, str]) -> Path:
 
 @slow
 def test_glue_works_with_execution_off_and_parameters_are_hidden(tmp_path):
-    book = _toy_book(tmp_path / "src", {"counts": GOOD_CHAPTER, "again.md": GOOD_CHAPTER.replace("# Counts", "# Again")})
+    book = _toy_book(
+        tmp_path / "src", {"counts": GOOD_CHAPTER, "again.md": GOOD_CHAPTER.replace("# Counts", "# Again")}
+    )
     study = tmp_path / "study"
     simulate(study, households=123, title="Glue check (fictional)")
     res = build_book(study, tmp_path / "out", book=book, jobs=2, progress=False)

@@ -9,21 +9,40 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 import stagesofprogress as sop
 from stagesofprogress import datapackage as dp
 from stagesofprogress.replication.kristjanson2007 import paper, replica
 from stagesofprogress.replication.kristjanson2007.replica import (
     check as rcheck,
+)
+from stagesofprogress.replication.kristjanson2007.replica import (
     communities as rcommunities,
+)
+from stagesofprogress.replication.kristjanson2007.replica import (
     design as rdesign,
+)
+from stagesofprogress.replication.kristjanson2007.replica import (
     draws as rdraws,
+)
+from stagesofprogress.replication.kristjanson2007.replica import (
     fit as rfit,
+)
+from stagesofprogress.replication.kristjanson2007.replica import (
     households as rhouseholds,
+)
+from stagesofprogress.replication.kristjanson2007.replica import (
     models as rmodels,
+)
+from stagesofprogress.replication.kristjanson2007.replica import (
     sample as rsample,
+)
+from stagesofprogress.replication.kristjanson2007.replica import (
     search as rsearch,
+)
+from stagesofprogress.replication.kristjanson2007.replica import (
     targets as rtargets,
+)
+from stagesofprogress.replication.kristjanson2007.replica import (
     windows as rwindows,
 )
 
@@ -112,10 +131,14 @@ def test_table3_reproduced(study):
         s = sop.movement_summary(study, a, b)
         for group in s.index:
             label = "Both Regions" if group == sop.ALL else group
-            for col, name in [("remained_poor", "Remained Poor"), ("escaped", "Escaped Poverty"),
-                              ("became_poor", "Became Poor"), ("remained_not_poor", "Remained Not Poor"),
-                              ("poor_at_start", "Poor at the Start of the Period"),
-                              ("poor_at_end", "Poor at the End of the Period")]:
+            for col, name in [
+                ("remained_poor", "Remained Poor"),
+                ("escaped", "Escaped Poverty"),
+                ("became_poor", "Became Poor"),
+                ("remained_not_poor", "Remained Not Poor"),
+                ("poor_at_start", "Poor at the Start of the Period"),
+                ("poor_at_end", "Poor at the End of the Period"),
+            ]:
                 rows.append((f"{label}, {a}-{b}", name, float(s.loc[group, col])))
     got = pd.DataFrame(rows, columns=["row", "column", "got"])
     m = got.merge(pub, on=["row", "column"])
@@ -139,8 +162,10 @@ def test_table3_counts_chosen_jointly():
         for y in (1994, 1979):
             assert sum(c[r][y]) == n
             best = rhouseholds._table3_candidates(n, rtargets.TABLE3_PCT[(r, y)])
-            assert rhouseholds._table3_misses(np.array([c[r][y]]), rtargets.TABLE3_PCT[(r, y)], n)[0][0] == \
-                rhouseholds._table3_misses(best, rtargets.TABLE3_PCT[(r, y)], n)[0][0]
+            assert (
+                rhouseholds._table3_misses(np.array([c[r][y]]), rtargets.TABLE3_PCT[(r, y)], n)[0][0]
+                == rhouseholds._table3_misses(best, rtargets.TABLE3_PCT[(r, y)], n)[0][0]
+            )
     both = {y: np.add(c["Cajamarca"][y], c["Puno"][y]) for y in (1994, 1979)}
     # only the cells no counts can print miss (data/paper/errata.csv): poor at the end (both periods),
     # and 1979-2004's became poor and remained not poor; they meet the errata's consistent values
@@ -158,10 +183,12 @@ def test_mover_split_gives_bases_the_quoted_shares_fit():
     bp_poor94 = np.arange(90) < 22  # expected 7.3 of 30: 9 + 30 - 7 = 32 fallers, and 67% of 32 cannot show
     x, y = rsample._mover_split("Puno", tot, k10, rp_not94, bp_poor94)
     assert abs(x - 81 * 35 / 323) <= 2 and abs(y - 30 * 22 / 90) <= 2
-    bases = {((1979, 1994), "escaped"): tot["escaped"] - k10["escaped"] + x,
-             ((1994, 2004), "escaped"): sum(k10.values()),
-             ((1979, 1994), "became_poor"): y + k10["remained_not_poor"],
-             ((1994, 2004), "became_poor"): x + tot["became_poor"] - y}
+    bases = {
+        ((1979, 1994), "escaped"): tot["escaped"] - k10["escaped"] + x,
+        ((1994, 2004), "escaped"): sum(k10.values()),
+        ((1979, 1994), "became_poor"): y + k10["remained_not_poor"],
+        ((1994, 2004), "became_poor"): x + tot["became_poor"] - y,
+    }
     assert not rsample._shares_met(np.array([32]), rsample.PERIOD_SHARES[("Puno", (1994, 2004), "became_poor")])[0]
     for (period, move), n in bases.items():
         for sh in rsample.PERIOD_SHARES[("Puno", period, move)].values():
@@ -181,18 +208,22 @@ def test_table1_reproduced(study):
     com = study.table("communities")
     assert len(com) == 40 and set(com["community"]) == set(study.households["community"])
     cols = {
-        "Altitude (m)": ("altitude_m", 0), "No. of households": ("households_reported", 0),
+        "Altitude (m)": ("altitude_m", 0),
+        "No. of households": ("households_reported", 0),
         "No. of households with land": ("households_with_land", 0),
         "No. of households without land": ("households_without_land", 0),
         "No. of primary schools": ("primary_schools", 0),
         "Distance to secondary school (km)": ("dist_secondary_school_km", 1),
         "Distance to health facility (km)": ("dist_health_facility_km", 1),
         "Distance to the nearest trading center (km)": ("dist_trading_center_km", 1),
-        "Area of community": ("area", 0), "Percent of income from livestock": ("pct_income_livestock", 0),
+        "Area of community": ("area", 0),
+        "Percent of income from livestock": ("pct_income_livestock", 0),
     }
     flags = {
-        "Access to clean water": "clean_water", "Telephone services available": "telephone",
-        "Access to electricity": "electricity", "Regular transport services available": "regular_transport",
+        "Access to clean water": "clean_water",
+        "Telephone services available": "telephone",
+        "Access to electricity": "electricity",
+        "Regular transport services available": "regular_transport",
         "Veterinary services available": "veterinary",
     }
     pubi = pub.set_index(["row", "column"])["value"]
@@ -213,12 +244,22 @@ def test_table1_reproduced(study):
             continue
         assert rdraws.round_half_up(com[col].mean(), d) == pytest.approx(pubi[(row, "Both regions")]), row
     road = "Accessible village link road (number of months in a yr)"
-    acts = {"Livestock production": "livestock_production", "Crop agriculture": "crop_agriculture",
-            "Trade in livestock products": "trade_livestock_products", "Casual labor": "casual_labor",
-            "Handicrafts": "handicrafts", "Business": "business", "Livestock trade": "livestock_trade"}
+    acts = {
+        "Livestock production": "livestock_production",
+        "Crop agriculture": "crop_agriculture",
+        "Trade in livestock products": "trade_livestock_products",
+        "Casual labor": "casual_labor",
+        "Handicrafts": "handicrafts",
+        "Business": "business",
+        "Livestock trade": "livestock_trade",
+    }
     groups = {"Cajamarca": com[com["region"] == "Cajamarca"], "Puno": com[com["region"] == "Puno"], "Both regions": com}
     # printed 98, 33 and 8 for Both regions cannot come from 40 communities with 100/90, 25/35 and 0/25 percent
-    inconsistent = {("Livestock production", "Both regions"), ("Business", "Both regions"), ("Livestock trade", "Both regions")}
+    inconsistent = {
+        ("Livestock production", "Both regions"),
+        ("Business", "Both regions"),
+        ("Livestock trade", "Both regions"),
+    }
     for g, c in groups.items():
         assert rdraws.round_half_up(c["road_months"].mean()) == pubi[(road, g)], g
         for row, a in acts.items():
@@ -227,13 +268,20 @@ def test_table1_reproduced(study):
             assert rdraws.round_half_up(100 * c[f"act_{a}"].mean()) == pubi[(row, g)], (row, g)
     both = com[[f"rank_{a}" for a in rtargets.ACTIVITIES]].astype(float)
     both.columns = list(rtargets.ACTIVITIES)
-    assert [a for a, _r in sorted(rcommunities.activity_ranks_order(both).items(), key=lambda kv: kv[1])][:7] == list(acts.values())
+    assert [a for a, _r in sorted(rcommunities.activity_ranks_order(both).items(), key=lambda kv: kv[1])][:7] == list(
+        acts.values()
+    )
 
 
 # --------------------------------------------------------------------------- models (Tables 4, 5, 7)
 
-MODEL_N = {("escape", "Puno"): 290, ("escape", "Cajamarca"): 202, ("descent", "Puno"): 239,
-           ("descent", "Cajamarca"): 276, ("improved_breeds", "Puno"): 529}
+MODEL_N = {
+    ("escape", "Puno"): 290,
+    ("escape", "Cajamarca"): 202,
+    ("descent", "Puno"): 239,
+    ("descent", "Cajamarca"): 276,
+    ("improved_breeds", "Puno"): 529,
+}
 
 
 @pytest.fixture(scope="module")
@@ -282,7 +330,9 @@ def test_livestock_tables_reproduced(study):
     n = smp.assign(region=hh.loc[smp["household_id"], "region"].to_numpy()).groupby("region").size()
     assert n.to_dict() == {"Puno": 538, "Cajamarca": 505}
     owners = lv.groupby(["region", "species", "breed", "year"])["household_id"].nunique()
-    esc = set(sop.movement_categories(study, 1994, 2004).pipe(lambda s: s[s == "escaped"]).index) & set(smp["household_id"])
+    esc = set(sop.movement_categories(study, 1994, 2004).pipe(lambda s: s[s == "escaped"]).index) & set(
+        smp["household_id"]
+    )
     le = lv[lv["household_id"].isin(esc)]
     e_stats = le.groupby(["region", "species", "breed", "year"])["head"].agg(["mean", "size"])
     for region in ("Puno", "Cajamarca"):
@@ -307,8 +357,12 @@ def test_sample_head_counts_are_livestock_totals(study):
     smp = study.table("sample").set_index("household_id")
     lv = study.table("livestock")
     lv = lv[lv["year"] == 2004].assign(breed=lambda d: d["breed"].fillna(""))
-    for col, species in (("beef_cattle", ["beef"]), ("dairy_cattle", ["dairy"]), ("sheep", ["sheep"]),
-                         ("camelids", ["alpacas", "llamas"])):
+    for col, species in (
+        ("beef_cattle", ["beef"]),
+        ("dairy_cattle", ["dairy"]),
+        ("sheep", ["sheep"]),
+        ("camelids", ["alpacas", "llamas"]),
+    ):
         tot = lv[lv["species"].isin(species)].groupby("household_id")["head"].sum()
         tot = tot.reindex(smp.index, fill_value=0)
         bad = smp.index[smp[col].to_numpy() != tot.to_numpy()]
@@ -348,17 +402,28 @@ def _share(study, region, start, end, cat, reason):
     return 100 * np.isin(ids, rs["household_id"]).mean()
 
 
-@pytest.mark.parametrize("region,start,end,cat,reason,pct", [
-    ("Cajamarca", 1979, 2004, "escaped", "business_gains", 27), ("Puno", 1979, 2004, "escaped", "business_gains", 22),
-    ("Puno", 1979, 2004, "escaped", "livestock_diversification", 57),
-    ("Cajamarca", 1979, 1994, "became_poor", "health", 30), ("Puno", 1979, 1994, "became_poor", "health", 23),
-    ("Cajamarca", 1994, 2004, "became_poor", "health", 52), ("Puno", 1994, 2004, "became_poor", "health", 67),
-    ("Puno", 1979, 1994, "escaped", "livestock_diversification", 55), ("Puno", 1994, 2004, "escaped", "livestock_diversification", 52),
-    ("Cajamarca", 1979, 1994, "escaped", "crop_diversification", 45), ("Cajamarca", 1994, 2004, "escaped", "crop_diversification", 36),
-    ("Cajamarca", 1979, 1994, "escaped", "remittances", 25), ("Cajamarca", 1994, 2004, "escaped", "remittances", 29),
-    ("Cajamarca", 1979, 2004, "remained_poor", "health", 39), ("Puno", 1979, 2004, "remained_poor", "health", 45),
-    ("Cajamarca", 1979, 2004, "remained_poor", "disability", 17), ("Puno", 1979, 2004, "remained_poor", "asset_loss", 17),
-])
+@pytest.mark.parametrize(
+    "region,start,end,cat,reason,pct",
+    [
+        ("Cajamarca", 1979, 2004, "escaped", "business_gains", 27),
+        ("Puno", 1979, 2004, "escaped", "business_gains", 22),
+        ("Puno", 1979, 2004, "escaped", "livestock_diversification", 57),
+        ("Cajamarca", 1979, 1994, "became_poor", "health", 30),
+        ("Puno", 1979, 1994, "became_poor", "health", 23),
+        ("Cajamarca", 1994, 2004, "became_poor", "health", 52),
+        ("Puno", 1994, 2004, "became_poor", "health", 67),
+        ("Puno", 1979, 1994, "escaped", "livestock_diversification", 55),
+        ("Puno", 1994, 2004, "escaped", "livestock_diversification", 52),
+        ("Cajamarca", 1979, 1994, "escaped", "crop_diversification", 45),
+        ("Cajamarca", 1994, 2004, "escaped", "crop_diversification", 36),
+        ("Cajamarca", 1979, 1994, "escaped", "remittances", 25),
+        ("Cajamarca", 1994, 2004, "escaped", "remittances", 29),
+        ("Cajamarca", 1979, 2004, "remained_poor", "health", 39),
+        ("Puno", 1979, 2004, "remained_poor", "health", 45),
+        ("Cajamarca", 1979, 2004, "remained_poor", "disability", 17),
+        ("Puno", 1979, 2004, "remained_poor", "asset_loss", 17),
+    ],
+)
 def test_text_shares(study, region, start, end, cat, reason, pct):
     assert abs(_share(study, region, start, end, cat, reason) - pct) <= 1.0
 
@@ -374,8 +439,9 @@ def _t7_like(se, seed=3, n1=200, n0=200, mix=None):
     names = ["male_head", "land_ha", "dependency_ratio", "multiple_activities"]
     kinds = ["flag", "logland", "prop", "flag"]
     beta = [-0.3, 0.4, 0.12, -0.5, 0.6]
-    d = rdesign.Design(np.random.default_rng(seed + 1), names, kinds, beta, se, n1, n0, "Puno", robust=False,
-                       fixed=fixed)
+    d = rdesign.Design(
+        np.random.default_rng(seed + 1), names, kinds, beta, se, n1, n0, "Puno", robust=False, fixed=fixed
+    )
     d.free_flags = {"multiple_activities"}
     if mix is not None:  # a known construction: the dependency ratio loads on the fixed columns
         d.mix[2] = np.asarray(mix, float)

@@ -6,10 +6,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
-
 import stagesofprogress as sop
 from stagesofprogress.outputs import compute_tables
 from stagesofprogress.replication.kristjanson2007 import scorecard as sc
@@ -62,11 +60,17 @@ def test_exact_columns_and_one_row_per_published_cell(card):
 
 
 def test_paper_is_the_printed_text_and_reproduced_is_computed(card, study):
-    cell = card[(card["table"] == "Table 4") & (card["row"] == "Business gains") & (card["column"] == "Highland B")].iloc[0]
+    cell = card[
+        (card["table"] == "Table 4") & (card["row"] == "Business gains") & (card["column"] == "Highland B")
+    ].iloc[0]
     assert cell["paper"].endswith("**") and cell["paper"].startswith("1.7")
     fit = sop.fit_model(study, "escape")
     assert cell["reproduced"] == pytest.approx(fit.results["Highland"].coef["business"])
-    t3 = card[(card["table"] == "Table 3") & (card["row"] == "Both Regions, 1979-2004") & (card["column"] == "Escaped Poverty")]
+    t3 = card[
+        (card["table"] == "Table 3")
+        & (card["row"] == "Both Regions, 1979-2004")
+        & (card["column"] == "Escaped Poverty")
+    ]
     assert t3["reproduced"].iloc[0] == pytest.approx(sop.movement_summary(study, 1979, 2004).loc["All", "escaped"])
 
 
@@ -202,7 +206,9 @@ def test_relative_rules_and_their_floor():
 
 def test_fit_statistic_rules():
     cell = lambda row, v, target, d=2: judge_logit_cell(row, "Puno B", {"value": v}, target, "", d, None)  # noqa: E731
-    assert cell("Pseudo R-square (McFadden's)", 0.53, 0.50).ok and not cell("Pseudo R-square (McFadden's)", 0.54, 0.50).ok
+    assert (
+        cell("Pseudo R-square (McFadden's)", 0.53, 0.50).ok and not cell("Pseudo R-square (McFadden's)", 0.54, 0.50).ok
+    )
     assert cell("% Correctly Predicted: Escaping poverty", 87.6, 90.5, 1).ok
     assert not cell("% Correctly Predicted: Escaping poverty", 87.4, 90.5, 1).ok
     assert cell("Wald chi2", 88.1, 97.80).ok and not cell("Wald chi2", 87.9, 97.80).ok

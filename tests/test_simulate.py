@@ -9,9 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
-
 import stagesofprogress as sop
+import yaml
 from stagesofprogress import reasons as rs
 from stagesofprogress.cli import main
 from stagesofprogress.simulation import SimulationError, SimulationParams, simulate, simulate_files
@@ -54,7 +53,17 @@ def test_same_seed_same_bytes_other_seed_other_bytes():
 
 def test_cli_is_byte_identical_across_processes(tmp_path):
     # a fresh interpreter each time: no hidden state (hash seeds, dict order) leaks into the files
-    cmd = [sys.executable, "-m", "stagesofprogress.cli", "simulate", "--households", "250", "--with-reasons", "--seed", "3"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "stagesofprogress.cli",
+        "simulate",
+        "--households",
+        "250",
+        "--with-reasons",
+        "--seed",
+        "3",
+    ]
     for name in ("a", "b"):
         subprocess.run([*cmd, "--out", str(tmp_path / name)], check=True, capture_output=True)
     assert _tree_hash(tmp_path / "a") == _tree_hash(tmp_path / "b")
@@ -63,10 +72,28 @@ def test_cli_is_byte_identical_across_processes(tmp_path):
 CASES = [
     dict(),
     dict(households=120, communities=4, regions=2, stages=6, cutoff=3, escape_rate=0.1, descent_rate=0.05),
-    dict(households=3817, communities=40, regions=2, stages=13, cutoff=7, years=(1979, 1994, 2004),
-         escape_rate=0.294, descent_rate=0.098, poor_start=0.472),
-    dict(households=2000, regions=5, communities=25, stages=11, cutoff=6, years=(1984, 1994, 2004, 2014),
-         escape_rate=0.0, descent_rate=0.3, poor_start=0.2),
+    dict(
+        households=3817,
+        communities=40,
+        regions=2,
+        stages=13,
+        cutoff=7,
+        years=(1979, 1994, 2004),
+        escape_rate=0.294,
+        descent_rate=0.098,
+        poor_start=0.472,
+    ),
+    dict(
+        households=2000,
+        regions=5,
+        communities=25,
+        stages=11,
+        cutoff=6,
+        years=(1984, 1994, 2004, 2014),
+        escape_rate=0.0,
+        descent_rate=0.3,
+        poor_start=0.2,
+    ),
     dict(households=60, communities=3, regions=3, escape_rate=0.5, descent_rate=0.5, poor_start=0.5),
     dict(households=1000, stages=2, cutoff=1, escape_rate=0.33, descent_rate=0.01, with_reasons=True),
 ]
@@ -186,8 +213,9 @@ def test_out_is_replaced_atomically(tmp_path):
 @pytest.mark.slow
 def test_a_million_households():
     """A million households are generated whole (their speed is measured in benchmarks/, not here)."""
-    files = simulate_files(households=1_000_000, communities=400, regions=6, stages=13, cutoff=7,
-                           years=(1979, 1994, 2004))
+    files = simulate_files(
+        households=1_000_000, communities=400, regions=6, stages=13, cutoff=7, years=(1979, 1994, 2004)
+    )
     assert files["households.csv"].count(b"\n") == 1_000_001
 
 

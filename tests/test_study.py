@@ -12,11 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
+from conftest import STUDIES, tree_digest
 from stagesofprogress import Problem, StudyError, load_study, periods, validate
 from stagesofprogress.study import MAX_ROWS_PER_CHECK
-
-from conftest import STUDIES, tree_digest
 
 BAD = sorted(p for p in (STUDIES / "bad").iterdir() if p.is_dir())
 GOOD = sorted(p for p in (STUDIES / "good").iterdir() if p.is_dir())
@@ -84,8 +82,9 @@ def subprocess_results():
     before = {c.name: tree_digest(c) for c in cases}
 
     def run(case):
-        return subprocess.run([str(SOP), "validate", "--data", str(data_path(case))],
-                              capture_output=True, text=True, encoding="utf-8")
+        return subprocess.run(
+            [str(SOP), "validate", "--data", str(data_path(case))], capture_output=True, text=True, encoding="utf-8"
+        )
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = dict(zip([c.name for c in cases], pool.map(run, cases)))
@@ -272,12 +271,16 @@ def test_large_file_many_problems_is_quick(write_study):
     n = 20_000
     ids = np.arange(n) % 1000
     body = "\n".join(f"H{i},c,r,{'x' if i % 2 else 9},1" for i in ids)
-    folder = write_study({"title": "t", "time_points": [1, 2], "stages": ["a", "b"], "poverty_cutoff": 1},
-                         "household_id,community,region,stage_1,stage_2\n" + body + "\n")
+    folder = write_study(
+        {"title": "t", "time_points": [1, 2], "stages": ["a", "b"], "poverty_cutoff": 1},
+        "household_id,community,region,stage_1,stage_2\n" + body + "\n",
+    )
     problems, study = validate(folder)
     assert study is None
     dup = [p for p in problems if p.column == "household_id"]
-    assert dup[0] == Problem("households.csv", 1002, "household_id", "'H0' is a duplicate: it already appears in row 2.")
+    assert dup[0] == Problem(
+        "households.csv", 1002, "household_id", "'H0' is a duplicate: it already appears in row 2."
+    )
     assert "18,980 more rows (up to row 20001)" in dup[-1].message
 
 
@@ -303,7 +306,8 @@ def test_short_rows_are_warnings_and_long_rows_errors(write_study):
     r = check(write_study(_YML4, head + "H1,C,R,1,2\nH2,C,R,1\n"))
     assert r.valid and [str(w) for w in r.warnings] == [
         "warning: households.csv, row 3: has 4 cells but the header has 5 columns; the missing cells at the end "
-        "are read as blank."]
+        "are read as blank."
+    ]
     assert r.study.warnings == r.warnings
     r = check(write_study(_YML4, head + "".join(f"H{i},C,R,1,2,9\n" for i in range(30)), name="long"))
     assert not r.valid and r.study is None
@@ -317,7 +321,9 @@ def test_file_size_bound(write_study, monkeypatch):
     folder = write_study(_YML4, "household_id,community,region,stage_1994,stage_2004\nH1,C,R,1,2\n")
     monkeypatch.setattr(csvfile, "MAX_CSV_BYTES", 20)
     problems, _ = validate(folder)
-    assert [str(p) for p in problems] == ["households.csv: is too large (63 bytes); the limit for this file is 20 bytes."]
+    assert [str(p) for p in problems] == [
+        "households.csv: is too large (63 bytes); the limit for this file is 20 bytes."
+    ]
 
 
 def test_fifo_is_never_opened(write_study):
@@ -356,7 +362,10 @@ def test_yaml_refuses_aliases_and_duplicate_keys(write_study):
     problems, _ = validate(write_study("a0: &a0 [x]\n" + bomb, head))
     assert [str(p) for p in problems] == [
         "study.yml, line 1: defines an anchor (&a0); write the values out in full (anchors and aliases are not "
-        "accepted in study.yml)."]
+        "accepted in study.yml)."
+    ]
     text = "title: t\ntime_points: [1994, 2004]\nstages: [a, b, c]\npoverty_cutoff: 1\ntitle: u\n"
     problems, _ = validate(write_study(text, head, name="dup"))
-    assert [str(p) for p in problems] == ["study.yml, line 5: the key 'title' is given twice (lines 1 and 5); keep one of them."]
+    assert [str(p) for p in problems] == [
+        "study.yml, line 5: the key 'title' is given twice (lines 1 and 5); keep one of them."
+    ]

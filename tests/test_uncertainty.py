@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 import stagesofprogress as sop
 from stagesofprogress import movements as mv
 from stagesofprogress import uncertainty as un
@@ -23,12 +22,23 @@ def test_intervals_byte_identical_and_contain_the_estimate(name):
     second = un.bootstrap_movements(study)
     assert to_csv_bytes(first.table) == to_csv_bytes(second.table)
     t = first.table
-    assert list(t.columns) == ["start", "end", "group", "category", "percent", "ci_low", "ci_high", "replicates", "seed"]
+    assert list(t.columns) == [
+        "start",
+        "end",
+        "group",
+        "category",
+        "percent",
+        "ci_low",
+        "ci_high",
+        "replicates",
+        "seed",
+    ]
     assert (t["replicates"] == un.REPLICATES).all() and (t["seed"] == un.SEED).all()
     # same rows, same order and same point estimates as movements.csv
     ref = mv.all_movements(study)
-    pd.testing.assert_frame_equal(t[["start", "end", "group", "category", "percent"]],
-                                  ref[["start", "end", "group", "category", "percent"]])
+    pd.testing.assert_frame_equal(
+        t[["start", "end", "group", "category", "percent"]], ref[["start", "end", "group", "category", "percent"]]
+    )
     ok = t["percent"].notna()
     assert (t.loc[ok, "ci_low"] <= t.loc[ok, "percent"] + 1e-9).all()
     assert (t.loc[ok, "ci_high"] >= t.loc[ok, "percent"] - 1e-9).all()
@@ -71,8 +81,14 @@ def test_two_communities_by_hand(write_study):
 def test_stratified_by_region_and_equal_to_a_plain_loop(write_study):
     # region R1 has three communities of different sizes, R2 one community: R2's interval has
     # zero width (it always draws its only community), and All mixes both.
-    rows = ([("A", "R1", 1, 2)] * 3 + [("A", "R1", 1, 1)] + [("B", "R1", 1, 1)] * 2 + [("C", "R1", 2, 1)]
-            + [("C", "R1", 2, 2)] + [("D", "R2", 1, 2), ("D", "R2", 2, 2)])
+    rows = (
+        [("A", "R1", 1, 2)] * 3
+        + [("A", "R1", 1, 1)]
+        + [("B", "R1", 1, 1)] * 2
+        + [("C", "R1", 2, 1)]
+        + [("C", "R1", 2, 2)]
+        + [("D", "R2", 1, 2), ("D", "R2", 2, 2)]
+    )
     study = sop.load_study(write_study(META, _households(rows)))
     reps, seed = 50, 11
     res = un.bootstrap_movements(study, replicates=reps, seed=seed)

@@ -10,7 +10,6 @@ runner) loads on first use, so `import stagesofprogress` and the `sop` command s
 """
 
 from . import _version
-from .study import Problem, Study, StudyError, load_study, periods, validate
 from .movements import (
     ALL,
     CATEGORIES,
@@ -27,6 +26,7 @@ from .movements import (
 )
 from .outputs import compute_tables, write_tables
 from .simulation import SimulationError, simulate, simulate_files
+from .study import Problem, Study, StudyError, load_study, periods, validate
 
 __version__ = _version.version()
 
@@ -90,15 +90,32 @@ def __dir__():
 __all__ = [
     "__version__",
     # the study
-    "Problem", "Study", "StudyError", "load_study", "periods", "validate",
+    "Problem",
+    "Study",
+    "StudyError",
+    "load_study",
+    "periods",
+    "validate",
     # movements
-    "ALL", "CATEGORIES", "CATEGORY_LABELS", "all_movements", "mean_by_stage", "movement_categories",
-    "movement_counts", "movement_summary", "movement_table", "poverty_rates", "poverty_status",
+    "ALL",
+    "CATEGORIES",
+    "CATEGORY_LABELS",
+    "all_movements",
+    "mean_by_stage",
+    "movement_categories",
+    "movement_counts",
+    "movement_summary",
+    "movement_table",
+    "poverty_rates",
+    "poverty_status",
     "transition_matrix",
     # every table at once
-    "compute_tables", "write_tables",
+    "compute_tables",
+    "write_tables",
     # simulated studies
-    "SimulationError", "simulate", "simulate_files",
+    "SimulationError",
+    "simulate",
+    "simulate_files",
     # loaded on first use
     *_LAZY,
 ]

@@ -18,18 +18,31 @@ import pandas as pd
 
 from . import movements as mv
 from .display import fmt
-from .layouts import TABLE3_COLUMNS, TABLE3_LABELS, N_COLUMN, beside, period_name, table2, table3, table3_periods
+from .layouts import N_COLUMN, TABLE3_LABELS, beside, period_name, table2, table3, table3_periods
 from .narrative import md_list
 from .published import paper_folder
 from .safetext import MD, md, md_join
 from .study import Study
 
-__all__ = ["paper_folder", "published_table3", "table3_beside", "table3_gaps", "table3_gap_text", "errata_text",
-           "table2_beside", "odds_beside", "scorecard_frame", "scorecard_text"]
+__all__ = [
+    "paper_folder",
+    "published_table3",
+    "table3_beside",
+    "table3_gaps",
+    "table3_gap_text",
+    "errata_text",
+    "table2_beside",
+    "odds_beside",
+    "scorecard_frame",
+    "scorecard_text",
+]
 
 _T3_NAMES = {
-    "Remained Poor": "remained_poor", "Escaped Poverty": "escaped", "Became Poor": "became_poor",
-    "Remained Not Poor": "remained_not_poor", "Poor at the Start of the Period": "poor_at_start",
+    "Remained Poor": "remained_poor",
+    "Escaped Poverty": "escaped",
+    "Became Poor": "became_poor",
+    "Remained Not Poor": "remained_not_poor",
+    "Poor at the Start of the Period": "poor_at_start",
     "Poor at the End of the Period": "poor_at_end",
 }
 _T3_PUBLISHED_COLUMNS = {v: k for k, v in _T3_NAMES.items()}
@@ -50,8 +63,9 @@ def published_table3(folder: Path, periods) -> pd.DataFrame:
         group, span = [x.strip() for x in r["row"].rsplit(",", 1)]
         group = mv.ALL if group.lower().startswith("both") else group
         a, b = (int(x) for x in span.split("-"))
-        rows[(period_name(a, b), group)] = {TABLE3_LABELS[key]: pd.to_numeric(r.get(col, ""), errors="coerce")
-                                            for col, key in _T3_NAMES.items()}
+        rows[(period_name(a, b), group)] = {
+            TABLE3_LABELS[key]: pd.to_numeric(r.get(col, ""), errors="coerce") for col, key in _T3_NAMES.items()
+        }
     out = pd.DataFrame.from_dict(rows, orient="index")
     if len(out):
         out.index = pd.MultiIndex.from_tuples(out.index)
@@ -102,7 +116,7 @@ def table3_gaps(study: Study) -> dict[str, str] | None:
     err = err[err["table"] == "Table 3"]
     label_to_key = {v: k for k, v in TABLE3_LABELS.items()}
     cells = []
-    for (per, g) in diff.index:
+    for per, g in diff.index:
         for lab in diff.columns:
             d = diff.loc[(per, g), lab]
             if pd.isna(d):
@@ -110,15 +124,21 @@ def table3_gaps(study: Study) -> dict[str, str] | None:
             a, b = per.split("\u2013")
             row = f"{'Both Regions' if g == mv.ALL else g}, {a}-{b}"
             hit = err[(err["row"] == row) & (err["column"] == _T3_PUBLISHED_COLUMNS[label_to_key[lab]])]
-            cells.append((float(d), g, lab, per, pub.loc[(per, g), lab],
-                          hit["consistent_value"].iloc[0] if len(hit) else ""))
+            cells.append(
+                (float(d), g, lab, per, pub.loc[(per, g), lab], hit["consistent_value"].iloc[0] if len(hit) else "")
+            )
     if not cells:
         return None
     cells.sort(key=lambda c: -c[0])
     top = cells[0]
     others = [c[0] for c in cells if not c[5]]
-    return {"gap": fmt(top[0]), "where": f"{top[1]}, {top[2].lower()}, {top[3]}", "printed": fmt(top[4]),
-            "erratum": str(top[5]), "gap_other": fmt(max(others) if others else float("nan"))}
+    return {
+        "gap": fmt(top[0]),
+        "where": f"{top[1]}, {top[2].lower()}, {top[3]}",
+        "printed": fmt(top[4]),
+        "erratum": str(top[5]),
+        "gap_other": fmt(max(others) if others else float("nan")),
+    }
 
 
 def table3_gap_text(study: Study) -> MD:
@@ -126,12 +146,19 @@ def table3_gap_text(study: Study) -> MD:
     g = table3_gaps(study)
     if g is None:
         return MD("")
-    text = md("Each region has two rows in every period: the percentages re-computed from this study and, below them, those "
-              "printed in the paper. The largest difference is {gap} percentage points ({where})", **g)
+    text = md(
+        "Each region has two rows in every period: the percentages re-computed from this study and, below them, those "
+        "printed in the paper. The largest difference is {gap} percentage points ({where})",
+        **g,
+    )
     if g["erratum"]:
-        return md("{text}, where the paper prints {printed} although its own other figures imply {erratum}: a "
-                  "misprint, listed with the errata in the [scorecard appendix](appendix-scorecard.md). "
-                  "Elsewhere the largest difference is {gap_other} points.", text=text, **g)
+        return md(
+            "{text}, where the paper prints {printed} although its own other figures imply {erratum}: a "
+            "misprint, listed with the errata in the [scorecard appendix](appendix-scorecard.md). "
+            "Elsewhere the largest difference is {gap_other} points.",
+            text=text,
+            **g,
+        )
     return md("{text}.", text=text)
 
 
@@ -146,12 +173,24 @@ def errata_text(study: Study, table: str) -> MD:
     err = err[err["table"] == table]
     if err.empty:
         return MD("")
-    items = [md("- {row} / {column}: printed {printed}, consistent with the paper's other figures {value}",
-                row=str(r["row"]), column=str(r["column"]), printed=str(r["printed"]),
-                value=str(r["consistent_value"])) for _, r in err.iterrows()]
+    items = [
+        md(
+            "- {row} / {column}: printed {printed}, consistent with the paper's other figures {value}",
+            row=str(r["row"]),
+            column=str(r["column"]),
+            printed=str(r["printed"]),
+            value=str(r["consistent_value"]),
+        )
+        for _, r in err.iterrows()
+    ]
     n = len(items)
-    head = md("The paper's own figures disagree in {n} cell{s} of {table} (errata, explained in the "
-              "[scorecard appendix](appendix-scorecard.md)):", n=n, s=MD("s" if n != 1 else ""), table=table)
+    head = md(
+        "The paper's own figures disagree in {n} cell{s} of {table} (errata, explained in the "
+        "[scorecard appendix](appendix-scorecard.md)):",
+        n=n,
+        s=MD("s" if n != 1 else ""),
+        table=table,
+    )
     return md("{head}\n\n{items}", head=head, items=md_join("\n", items))
 
 
@@ -214,8 +253,14 @@ def odds_beside(fit, study: Study) -> pd.DataFrame | None:
 def scorecard_frame(card: pd.DataFrame) -> pd.DataFrame:
     """The scorecard for display: reproduced values rounded sensibly, verdicts as words."""
     out = card.copy()
-    out["reproduced"] = [("" if v is None or (isinstance(v, float) and math.isnan(v)) else
-                          (f"{v:.4g}" if isinstance(v, (float, np.floating)) else str(v))) for v in out["reproduced"]]
+    out["reproduced"] = [
+        (
+            ""
+            if v is None or (isinstance(v, float) and math.isnan(v))
+            else (f"{v:.4g}" if isinstance(v, (float, np.floating)) else str(v))
+        )
+        for v in out["reproduced"]
+    ]
     out["ok"] = np.where(out["ok"].astype(bool), "yes", "no")
     return out
 
@@ -227,11 +272,24 @@ def scorecard_text(card: pd.DataFrame) -> MD:
     per = card.groupby("table", sort=False)["ok"].agg(["size", "sum"])
     full = [t for t, r in per.iterrows() if r["sum"] == r["size"]]
     worst = per.assign(share=per["sum"] / per["size"]).sort_values("share").head(1)
-    parts = [md("Of the {n:,} published cells and quoted figures, {ok:,} ({pct} percent) are reproduced within "
-                "their tolerance.", n=n, ok=ok, pct=fmt(100 * ok / n if n else float("nan")))]
+    parts = [
+        md(
+            "Of the {n:,} published cells and quoted figures, {ok:,} ({pct} percent) are reproduced within "
+            "their tolerance.",
+            n=n,
+            ok=ok,
+            pct=fmt(100 * ok / n if n else float("nan")),
+        )
+    ]
     if full:
         parts.append(md("Fully reproduced: {full}.", full=md_list(str(t) for t in full)))
     if len(worst) and worst["share"].iloc[0] < 1:
-        parts.append(md("The weakest is {t}, with {k:,} of {m:,} cells within tolerance.", t=str(worst.index[0]),
-                        k=int(worst["sum"].iloc[0]), m=int(worst["size"].iloc[0])))
+        parts.append(
+            md(
+                "The weakest is {t}, with {k:,} of {m:,} cells within tolerance.",
+                t=str(worst.index[0]),
+                k=int(worst["sum"].iloc[0]),
+                m=int(worst["size"].iloc[0]),
+            )
+        )
     return md_join(" ", parts)

@@ -14,13 +14,13 @@ One-chapter helpers live with their concern: `mobility.mobility_facts`,
 
 from __future__ import annotations
 
+from .beside import *  # noqa: F401,F403
+from .beside import __all__ as _beside
 from .display import *  # noqa: F401,F403
 from .display import __all__ as _display
 from .layouts import *  # noqa: F401,F403
 from .layouts import __all__ as _layouts
 from .narrative import *  # noqa: F401,F403
 from .narrative import __all__ as _narrative
-from .beside import *  # noqa: F401,F403
-from .beside import __all__ as _beside
 
 __all__ = [*_display, *_layouts, *_narrative, *_beside]

@@ -28,8 +28,21 @@ F = "study.yml"
 #: Group names the tables use for themselves (the total row); no region or community may take one.
 RESERVED_NAMES = ("All",)
 REASON_CODE = re.compile(r"[a-z][a-z0-9_]*\Z")
-MODEL_KEYS = ("table", "title", "period", "outcome", "by", "regions", "filter", "robust", "layout", "style",
-              "software", "class_labels", "groups")
+MODEL_KEYS = (
+    "table",
+    "title",
+    "period",
+    "outcome",
+    "by",
+    "regions",
+    "filter",
+    "robust",
+    "layout",
+    "style",
+    "software",
+    "class_labels",
+    "groups",
+)
 GROUP_KEYS = ("heading", "variables")
 VARIABLE_KEYS = ("name", "label", "transform", "regions")
 LIVESTOCK_KEYS = ("years", "items", "products")
@@ -128,26 +141,36 @@ def _basic(w: _Where, meta: dict, valid: dict) -> None:
         if not _is_int(cutoff):
             w.bad(("poverty_cutoff",), f"poverty_cutoff must be a whole number; got {cutoff!r}."[:200])
         elif "stages" in valid and not (1 <= cutoff < len(stages)):
-            w.bad(("poverty_cutoff",),
-                  f"poverty_cutoff is {cutoff}, but with {len(stages)} stages it must be between 1 and "
-                  f"{len(stages) - 1} (at least one poor and one non-poor stage).")
+            w.bad(
+                ("poverty_cutoff",),
+                f"poverty_cutoff is {cutoff}, but with {len(stages)} stages it must be between 1 and "
+                f"{len(stages) - 1} (at least one poor and one non-poor stage).",
+            )
     line = meta.get("prosperity_cutoff")
     if line is not None:
         if not _is_int(line):
             w.bad(("prosperity_cutoff",), f"prosperity_cutoff must be a whole number; got {line!r}."[:200])
         elif "stages" in valid and _is_int(cutoff) and not (cutoff < line <= len(stages)):
-            w.bad(("prosperity_cutoff",),
-                  f"prosperity_cutoff is {line}, but it must be above poverty_cutoff ({cutoff}) and at most the "
-                  f"number of stages ({len(stages)}).")
+            w.bad(
+                ("prosperity_cutoff",),
+                f"prosperity_cutoff is {line}, but it must be above poverty_cutoff ({cutoff}) and at most the "
+                f"number of stages ({len(stages)}).",
+            )
     top = meta.get("top_stage")
     if top is not None and isinstance(stages, list) and (not _is_int(top) or not 1 <= top <= len(stages)):
         w.bad(("top_stage",), f"top_stage must be a stage number between 1 and {len(stages)}; got {top!r}."[:200])
     for k in TEXT_KEYS[1:]:
         if meta.get(k) is not None and not isinstance(meta[k], str):
-            hint = " Put it in quotes: YAML reads yes, no, on and off as true or false." if isinstance(meta[k], bool) else ""
+            hint = (
+                " Put it in quotes: YAML reads yes, no, on and off as true or false."
+                if isinstance(meta[k], bool)
+                else ""
+            )
             w.bad((k,), f"{k} must be a text; got {meta[k]!r}.{hint}"[:300])
     if "synthetic" in meta and not isinstance(meta["synthetic"], bool):
-        w.bad(("synthetic",), f"synthetic must be true or false, written without quotes; got {meta['synthetic']!r}."[:200])
+        w.bad(
+            ("synthetic",), f"synthetic must be true or false, written without quotes; got {meta['synthetic']!r}."[:200]
+        )
     w.unknown((), meta, known)
 
 
@@ -163,8 +186,10 @@ def _period(w: _Where, value, path: tuple, years: list[int] | None, what: str) -
     if years:
         out = [y for y in (a, b) if y not in years]
         if out:
-            w.bad(path, f"{what} [{a}, {b}] uses {', '.join(map(str, out))}, which is not a time point "
-                  f"(time_points: {years}).")
+            w.bad(
+                path,
+                f"{what} [{a}, {b}] uses {', '.join(map(str, out))}, which is not a time point (time_points: {years}).",
+            )
             return None
     return a, b
 
@@ -174,14 +199,20 @@ def _reasons(w: _Where, meta: dict, valid: dict) -> None:
     if r is None:
         return
     if not isinstance(r, dict):
-        w.bad(("reasons",), "reasons must map each reason code to its label, e.g. 'health: Health' on its own line; "
-              f"got a {type(r).__name__}.")
+        w.bad(
+            ("reasons",),
+            "reasons must map each reason code to its label, e.g. 'health: Health' on its own line; "
+            f"got a {type(r).__name__}.",
+        )
         return
     ok = True
     for code, label in r.items():
         if not isinstance(code, str) or not REASON_CODE.match(code):
-            w.bad(("reasons", code), f"the reason code '{code}' must be snake_case: lower-case letters, digits and _, "
-                  "starting with a letter.")
+            w.bad(
+                ("reasons", code),
+                f"the reason code '{code}' must be snake_case: lower-case letters, digits and _, "
+                "starting with a letter.",
+            )
             ok = False
         if not _is_text(label):
             w.bad(("reasons", code), f"the label of reason '{code}' must be a non-empty text; got {label!r}."[:200])
@@ -227,11 +258,16 @@ def _livestock(w: _Where, meta: dict, valid: dict) -> None:
             for i, entry in enumerate(items):
                 it = _item(entry)
                 if it is None:
-                    w.bad(("livestock", "items", i), f"a livestock item must be [species, breed], "
-                          f"{{species: ..., breed: ...}} or a text; got {entry!r}."[:200])
+                    w.bad(
+                        ("livestock", "items", i),
+                        f"a livestock item must be [species, breed], "
+                        f"{{species: ..., breed: ...}} or a text; got {entry!r}."[:200],
+                    )
                 elif it[0] not in schema.LIVESTOCK_SPECIES:
-                    w.bad(("livestock", "items", i), f"the species '{it[0]}' is not one of: "
-                          f"{', '.join(schema.LIVESTOCK_SPECIES)}.")
+                    w.bad(
+                        ("livestock", "items", i),
+                        f"the species '{it[0]}' is not one of: {', '.join(schema.LIVESTOCK_SPECIES)}.",
+                    )
                 elif it[1] not in ("", "indigenous", "improved"):
                     w.bad(("livestock", "items", i), f"the breed '{it[1]}' is not indigenous, improved or blank.")
     products = cfg.get("products")
@@ -243,8 +279,11 @@ def _livestock(w: _Where, meta: dict, valid: dict) -> None:
         else:
             bad = [products]
         if bad:
-            w.bad(("livestock", "products"), "livestock products must be a list of product codes, or a mapping "
-                  f"product code -> label (texts); {bad[0]!r} is not."[:200])
+            w.bad(
+                ("livestock", "products"),
+                "livestock products must be a list of product codes, or a mapping "
+                f"product code -> label (texts); {bad[0]!r} is not."[:200],
+            )
 
 
 def _outcome_of(spec: dict):
@@ -275,7 +314,9 @@ def _model(w: _Where, name: str, spec, valid: dict) -> None:
 
     path = ("models", name)
     if not isinstance(spec, dict):
-        w.bad(path, f"the model '{name}' must be a mapping (period, outcome, groups, ...); got a {type(spec).__name__}.")
+        w.bad(
+            path, f"the model '{name}' must be a mapping (period, outcome, groups, ...); got a {type(spec).__name__}."
+        )
         return
     w.unknown(path, spec, MODEL_KEYS)
     for k in ("table", "title", "layout", "style", "software", "by"):
@@ -284,13 +325,18 @@ def _model(w: _Where, name: str, spec, valid: dict) -> None:
     if spec.get("layout") is not None and str(spec["layout"]).lower() not in ("spss", "paper"):
         w.bad(path + ("layout",), f"layout must be spss or paper; got {spec['layout']!r}."[:200])
     if "robust" in spec and not isinstance(spec["robust"], bool):
-        w.bad(path + ("robust",), f"robust must be true or false, written without quotes; got {spec['robust']!r}."[:200])
+        w.bad(
+            path + ("robust",), f"robust must be true or false, written without quotes; got {spec['robust']!r}."[:200]
+        )
     if spec.get("period") is not None:
         _period(w, spec["period"], path + ("period",), valid.get("time_points"), "the period")
     oc = _outcome_of(spec)
     if oc is None:
-        w.bad(path + ("outcome",), "outcome must be a movement category (escaped, became_poor, ...), "
-              "'A vs B', {1: category, 0: category} or a 0/1 column of sample.csv.")
+        w.bad(
+            path + ("outcome",),
+            "outcome must be a movement category (escaped, became_poor, ...), "
+            "'A vs B', {1: category, 0: category} or a 0/1 column of sample.csv.",
+        )
     elif oc[0] == "category":
         for c in oc[1:]:
             if c not in CATEGORIES:
@@ -301,19 +347,38 @@ def _model(w: _Where, name: str, spec, valid: dict) -> None:
             w.bad(path + (k,), f"{k} must be a list of region names; got {v!r}."[:200])
     f = spec.get("filter")
     if f is not None:
-        ok_f = isinstance(f, dict) and f and all(
-            isinstance(k, str) and (isinstance(v, (str, int)) and not isinstance(v, bool)
-                                    or isinstance(v, list) and all(isinstance(x, (str, int)) for x in v))
-            for k, v in f.items())
+        ok_f = (
+            isinstance(f, dict)
+            and f
+            and all(
+                isinstance(k, str)
+                and (
+                    isinstance(v, (str, int))
+                    and not isinstance(v, bool)
+                    or isinstance(v, list)
+                    and all(isinstance(x, (str, int)) for x in v)
+                )
+                for k, v in f.items()
+            )
+        )
         if not ok_f:
             w.bad(path + ("filter",), "filter must map a column to a value or a list of values, e.g. {region: Puno}.")
     cl = spec.get("class_labels")
     if cl is not None:
-        if not isinstance(cl, dict) or not {str(k) for k in cl} <= {"0", "1"} or not all(_is_text(v) for v in cl.values()):
-            w.bad(path + ("class_labels",), "class_labels must map 1 and 0 to texts, e.g. {1: Escaping poverty, 0: Staying poor}.")
+        if (
+            not isinstance(cl, dict)
+            or not {str(k) for k in cl} <= {"0", "1"}
+            or not all(_is_text(v) for v in cl.values())
+        ):
+            w.bad(
+                path + ("class_labels",),
+                "class_labels must map 1 and 0 to texts, e.g. {1: Escaping poverty, 0: Staying poor}.",
+            )
     groups = spec.get("groups")
     if not isinstance(groups, list) or not groups:
-        w.bad(path + ("groups",), "groups must be a list of {heading, variables}; the model needs at least one variable.")
+        w.bad(
+            path + ("groups",), "groups must be a list of {heading, variables}; the model needs at least one variable."
+        )
         return
     for i, grp in enumerate(groups):
         gp = path + ("groups", i)
@@ -373,11 +438,17 @@ def _paper(w: _Where, meta: dict, folder: Path, valid: dict) -> None:
         return
     p, pw = PurePosixPath(rel), PureWindowsPath(rel)
     if p.is_absolute() or pw.is_absolute() or pw.drive or ".." in p.parts or ".." in pw.parts:
-        w.bad(("paper",), f"paper must be a folder inside the study, written relative to it (no '..', not an "
-              f"absolute path); got '{rel}'.")
+        w.bad(
+            ("paper",),
+            f"paper must be a folder inside the study, written relative to it (no '..', not an "
+            f"absolute path); got '{rel}'.",
+        )
         return
     if os.path.lexists(target) and not _inside(target, folder):
-        w.bad(("paper",), f"paper '{rel}' is a symbolic link to a folder outside the study; copy the folder into the study.")
+        w.bad(
+            ("paper",),
+            f"paper '{rel}' is a symbolic link to a folder outside the study; copy the folder into the study.",
+        )
         return
     if not target.is_dir():
         w.bad(("paper",), f"paper names the folder '{rel}', which does not exist in the study.")
@@ -424,10 +495,17 @@ def _reserved(cells, fname: str, columns, problems: list[Problem]) -> None:
         codes, values = cells.coded(col)
         low = np.array([str(v).casefold() in reserved for v in values], dtype=bool)
         if low.any():
-            report_rows(problems, fname, col, rows_of(low[codes], cells.rownums),
-                        lambda r, col=col: f"'{cells.text(col, r)}' is reserved: the tables use it for the total "
-                                           "of all groups. Rename the group.",
-                        "a reserved name")
+            report_rows(
+                problems,
+                fname,
+                col,
+                rows_of(low[codes], cells.rownums),
+                lambda r, col=col: (
+                    f"'{cells.text(col, r)}' is reserved: the tables use it for the total "
+                    "of all groups. Rename the group."
+                ),
+                "a reserved name",
+            )
 
 
 def _fold(name: str) -> str:
@@ -466,9 +544,15 @@ def look_alikes(cells, fname: str, column: str, problems: list[Problem]) -> None
         first = int(cells.rownums[np.argmax(codes == members[1])])
         plural = {"community": "communities"}.get(column, f"{column}s")
         listed = ", ".join(parts[:-1]) + " and " + parts[-1]
-        problems.append(warning(fname, first, column,
-                                f"{listed} differ only in case, spacing or accents, so they are counted as "
-                                f"different {plural}: is one a typo? If they are one {column}, write it one way everywhere."))
+        problems.append(
+            warning(
+                fname,
+                first,
+                column,
+                f"{listed} differ only in case, spacing or accents, so they are counted as "
+                f"different {plural}: is one a typo? If they are one {column}, write it one way everywhere.",
+            )
+        )
 
 
 def _communities(read: dict, problems: list[Problem]) -> None:
@@ -482,18 +566,32 @@ def _communities(read: dict, problems: list[Problem]) -> None:
     s = hh.series("community")
     first = ~s.duplicated().to_numpy()
     missing = first & ~s.isin(known).to_numpy() & ~hh.blank("community")
-    report_rows(problems, fname, "community", rows_of(missing, hh.rownums),
-                lambda r: f"the community '{hh.text('community', r)}' of households.csv (row {r}) has no row here; "
-                          "communities.csv must describe every community of households.csv.",
-                "communities missing from communities.csv")
+    report_rows(
+        problems,
+        fname,
+        "community",
+        rows_of(missing, hh.rownums),
+        lambda r: (
+            f"the community '{hh.text('community', r)}' of households.csv (row {r}) has no row here; "
+            "communities.csv must describe every community of households.csv."
+        ),
+        "communities missing from communities.csv",
+    )
     pairs = dict(zip(hh.series("community"), hh.series("region")))
     regions = cm.series("region").to_numpy()
     comm = cm.series("community").to_numpy()
     other = np.array([c in pairs and pairs[c] != r for c, r in zip(comm, regions)], dtype=bool)
-    report_rows(problems, fname, "region", rows_of(other, cm.rownums),
-                lambda r: f"the community '{cm.text('community', r)}' is in region '{cm.text('region', r)}' here but "
-                          f"in '{pairs[cm.text('community', r)]}' in households.csv.",
-                "a region different from households.csv")
+    report_rows(
+        problems,
+        fname,
+        "region",
+        rows_of(other, cm.rownums),
+        lambda r: (
+            f"the community '{cm.text('community', r)}' is in region '{cm.text('region', r)}' here but "
+            f"in '{pairs[cm.text('community', r)]}' in households.csv."
+        ),
+        "a region different from households.csv",
+    )
 
 
 def _holding_years(read: dict, valid: dict, problems: list[Problem]) -> None:
@@ -509,9 +607,14 @@ def _holding_years(read: dict, valid: dict, problems: list[Problem]) -> None:
             continue
         v = cells.numbers("year")
         off = ~np.isnan(v) & ~np.isin(v, years)
-        report_rows(problems, spec.filename, "year", rows_of(off, cells.rownums),
-                    lambda r, cells=cells: f"{cells.text('year', r)} is not a time point of study.yml ({years}).",
-                    "not a time point")
+        report_rows(
+            problems,
+            spec.filename,
+            "year",
+            rows_of(off, cells.rownums),
+            lambda r, cells=cells: f"{cells.text('year', r)} is not a time point of study.yml ({years}).",
+            "not a time point",
+        )
 
 
 def _reason_rows(read: dict, valid: dict, problems: list[Problem]) -> None:
@@ -526,22 +629,41 @@ def _reason_rows(read: dict, valid: dict, problems: list[Problem]) -> None:
         ok = ~np.isnan(a) & ~np.isnan(b)
         for col, v in (("start", a), ("end", b)):
             off = ok & ~np.isin(v, years)
-            report_rows(problems, fname, col, rows_of(off, cells.rownums),
-                        lambda r, col=col: f"{cells.text(col, r)} is not a time point of study.yml ({years}).",
-                        "not a time point")
+            report_rows(
+                problems,
+                fname,
+                col,
+                rows_of(off, cells.rownums),
+                lambda r, col=col: f"{cells.text(col, r)} is not a time point of study.yml ({years}).",
+                "not a time point",
+            )
         rev = ok & np.isin(a, years) & np.isin(b, years) & (a >= b)
-        report_rows(problems, fname, "start", rows_of(rev, cells.rownums),
-                    lambda r: f"the period {cells.text('start', r)}-{cells.text('end', r)} is reversed or empty: "
-                              "start must be before end.",
-                    "a reversed period")
+        report_rows(
+            problems,
+            fname,
+            "start",
+            rows_of(rev, cells.rownums),
+            lambda r: (
+                f"the period {cells.text('start', r)}-{cells.text('end', r)} is reversed or empty: "
+                "start must be before end."
+            ),
+            "a reversed period",
+        )
     vocab = valid.get("reasons")
     if vocab and "reason" in names:
         codes, values = cells.coded("reason")
         unknown = np.array([v != "" and v not in vocab for v in values], dtype=bool)[codes]
-        report_rows(problems, fname, "reason", rows_of(unknown, cells.rownums),
-                    lambda r: f"the reason code '{cells.text('reason', r)}' is not in the vocabulary of study.yml "
-                              "(reasons:); add it there or correct the code.",
-                    "a reason code outside the vocabulary")
+        report_rows(
+            problems,
+            fname,
+            "reason",
+            rows_of(unknown, cells.rownums),
+            lambda r: (
+                f"the reason code '{cells.text('reason', r)}' is not in the vocabulary of study.yml "
+                "(reasons:); add it there or correct the code."
+            ),
+            "a reason code outside the vocabulary",
+        )
 
 
 def _model_tables(w: _Where, meta: dict, read: dict, valid: dict) -> None:
@@ -569,27 +691,40 @@ def _model_tables(w: _Where, meta: dict, read: dict, valid: dict) -> None:
             regions = (set(hh.series("region")) if "region" in hh_cols else set()) | {_filter_name(spec)}
         oc = _outcome_of(spec)
         if oc and oc[0] == "column" and oc[1] not in sample:
-            w.bad(path + ("outcome",), f"the outcome '{oc[1]}' is neither a movement category nor a column of sample.csv.")
+            w.bad(
+                path + ("outcome",), f"the outcome '{oc[1]}' is neither a movement category nor a column of sample.csv."
+            )
         if by and by not in hh_cols:
             w.bad(path + ("by",), f"by names '{by}', which is not a column of households.csv.")
         for col in spec.get("filter") or {}:
             if col not in sample and col not in hh_cols:
-                w.bad(path + ("filter", col), f"filter names '{col}', a column of neither sample.csv nor households.csv.")
+                w.bad(
+                    path + ("filter", col), f"filter names '{col}', a column of neither sample.csv nor households.csv."
+                )
         for r in spec.get("regions") or []:
             if r not in regions:
-                w.bad(path + ("regions",), f"the region '{r}' does not appear in households.csv"
-                  f"{f' (column {by})' if by and by != 'region' else ''}.")
+                w.bad(
+                    path + ("regions",),
+                    f"the region '{r}' does not appear in households.csv"
+                    f"{f' (column {by})' if by and by != 'region' else ''}.",
+                )
         for i, grp in enumerate(spec["groups"]):
             for j, v in enumerate(grp["variables"]):
                 vp = path + ("groups", i, "variables", j)
                 if v["name"] not in sample and v["name"] in codes and "reasons" not in read:
-                    w.bad(vp + ("name",), f"the variable '{v['name']}' is a reason code, but the study has no "
-                          "reasons.csv to say which households cite it; add reasons.csv or drop the variable.")
+                    w.bad(
+                        vp + ("name",),
+                        f"the variable '{v['name']}' is a reason code, but the study has no "
+                        "reasons.csv to say which households cite it; add reasons.csv or drop the variable.",
+                    )
                 elif v["name"] not in sample and v["name"] not in codes:
                     close = difflib.get_close_matches(v["name"], sorted(sample | codes), n=1)
                     hint = f" Is it a misspelling of '{close[0]}'?" if close else ""
-                    w.bad(vp + ("name",), f"the variable '{v['name']}' is neither a reason code (study.yml reasons: "
-                          f"or reasons.csv) nor a column of sample.csv.{hint}")
+                    w.bad(
+                        vp + ("name",),
+                        f"the variable '{v['name']}' is neither a reason code (study.yml reasons: "
+                        f"or reasons.csv) nor a column of sample.csv.{hint}",
+                    )
                 for r in v.get("regions") or []:
                     if r not in regions:
                         w.bad(vp + ("regions",), f"the region '{r}' does not appear in households.csv.")

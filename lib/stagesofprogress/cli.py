@@ -54,7 +54,9 @@ def cmd_tables(args) -> int:
     for a, b in study.periods():
         unknown = int(mv.movement_counts(study, a, b, by=None).loc[mv.ALL, "unknown"])
         if unknown:
-            print(f"{a}-{b}: {unknown:,} household{'s' if unknown != 1 else ''} left out (stage unknown in {a} or {b}).")
+            print(
+                f"{a}-{b}: {unknown:,} household{'s' if unknown != 1 else ''} left out (stage unknown in {a} or {b})."
+            )
     print(f"Wrote {len(tables)} tables to {args.out}")
     return 0
 
@@ -68,7 +70,10 @@ def add_plugin_parsers(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="sop", description="Stages-of-Progress poverty dynamics: validate a study, compute its tables, build its book.")
+    p = argparse.ArgumentParser(
+        prog="sop",
+        description="Stages-of-Progress poverty dynamics: validate a study, compute its tables, build its book.",
+    )
     p.add_argument("--version", action="version", version=f"sop {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -78,7 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("tables", help="write every table the study allows as CSV")
     t.add_argument("--data", type=Path, default=None, help="study folder (default: the embedded default study)")
-    t.add_argument("--out", type=Path, required=True, help="folder for the CSV files: new, empty or written by sop before (replaced atomically)")
+    t.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="folder for the CSV files: new, empty or written by sop before (replaced atomically)",
+    )
     t.set_defaults(func=cmd_tables)
 
     # `sop book`, `sop simulate` (their code lives in those modules)

@@ -24,8 +24,18 @@ import pandas as pd
 from . import outputs
 from .study import Study
 
-__all__ = ["BOTH", "TABLE1_ROWS", "ACTIVITIES_SECTION", "OTHER_SECTION", "ACTIVITY_LABELS",
-    "SUMMARY_COLUMNS", "activity_codes", "activity_ranks", "communities_summary", "table1"]
+__all__ = [
+    "BOTH",
+    "TABLE1_ROWS",
+    "ACTIVITIES_SECTION",
+    "OTHER_SECTION",
+    "ACTIVITY_LABELS",
+    "SUMMARY_COLUMNS",
+    "activity_codes",
+    "activity_ranks",
+    "communities_summary",
+    "table1",
+]
 
 BOTH = "Both regions"
 
@@ -38,7 +48,12 @@ TABLE1_ROWS: list[tuple[str, str, str, str]] = [
     ("Average for communities surveyed", "primary_schools", "No. of primary schools", "mean"),
     ("Average for communities surveyed", "dist_secondary_school_km", "Distance to secondary school (km)", "mean"),
     ("Average for communities surveyed", "dist_health_facility_km", "Distance to health facility (km)", "mean"),
-    ("Average for communities surveyed", "dist_trading_center_km", "Distance to the nearest trading center (km)", "mean"),
+    (
+        "Average for communities surveyed",
+        "dist_trading_center_km",
+        "Distance to the nearest trading center (km)",
+        "mean",
+    ),
     ("Average for communities surveyed", "area", "Area of community", "mean"),
     ("Average for communities surveyed", "pct_income_livestock", "Percent of income from livestock", "mean"),
     ("Percent of communities with:", "clean_water", "Access to clean water", "percent"),
@@ -87,8 +102,8 @@ def activity_codes(df: pd.DataFrame) -> list[str]:
     codes: list[str] = []
     for c in df.columns:
         for prefix in ("act_", "rank_"):
-            if c.startswith(prefix) and c[len(prefix):] not in codes:
-                codes.append(c[len(prefix):])
+            if c.startswith(prefix) and c[len(prefix) :] not in codes:
+                codes.append(c[len(prefix) :])
     return codes
 
 
@@ -128,7 +143,14 @@ def activity_ranks(study: Study, by: str = "region", both: str = BOTH) -> pd.Dat
         index=df.index,
     ).astype(int)
     score = (k + 1 - ranks).where(ranks.notna(), 0.0)
-    base = pd.concat([df[[by]].reset_index(drop=True), cites.add_prefix("c:").reset_index(drop=True), score.add_prefix("s:").reset_index(drop=True)], axis=1)
+    base = pd.concat(
+        [
+            df[[by]].reset_index(drop=True),
+            cites.add_prefix("c:").reset_index(drop=True),
+            score.add_prefix("s:").reset_index(drop=True),
+        ],
+        axis=1,
+    )
     data = _with_both(base, by, both)
     groups = _groups(study, df, by) + [both]
     g = data.groupby("group", sort=False)
@@ -145,7 +167,9 @@ def activity_ranks(study: Study, by: str = "region", both: str = BOTH) -> pd.Dat
         }
     )
     long["order"] = np.tile(np.arange(k), len(groups))
-    ranked = long.sort_values(["group", "score", "citing", "order"], ascending=[True, False, False, True], kind="stable")
+    ranked = long.sort_values(
+        ["group", "score", "citing", "order"], ascending=[True, False, False, True], kind="stable"
+    )
     ranked["rank"] = ranked.groupby("group", sort=False).cumcount() + 1
     long["rank"] = ranked["rank"].reindex(long.index).astype("Int64")
     long.loc[long["citing"] == 0, "rank"] = pd.NA
@@ -218,7 +242,9 @@ def communities_summary(study: Study, by: str = "region", both: str = BOTH) -> p
     out = out.sort_values(["_row", "group"], kind="stable").reset_index(drop=True)
     out["group"] = out["group"].astype(str)
     out["communities"] = out["communities"].astype(int)
-    out["printed"] = [_printed(v, r, k, lab) for v, r, k, lab in zip(out["value"], out["rank"], out["kind"], out["label"])]
+    out["printed"] = [
+        _printed(v, r, k, lab) for v, r, k, lab in zip(out["value"], out["rank"], out["kind"], out["label"])
+    ]
     return out[SUMMARY_COLUMNS]
 
 

@@ -22,8 +22,15 @@ from . import movements as mv
 from . import safetext
 from .study import Study
 
-__all__ = ["study_labels", "movements_side_by_side", "mobility_side_by_side", "shared_reasons",
-           "compare_tables", "compare_html", "add_parser"]
+__all__ = [
+    "study_labels",
+    "movements_side_by_side",
+    "mobility_side_by_side",
+    "shared_reasons",
+    "compare_tables",
+    "compare_html",
+    "add_parser",
+]
 
 
 def study_labels(paths: list[Path]) -> list[str]:
@@ -95,15 +102,22 @@ def mobility_side_by_side(studies: dict[str, Study]) -> pd.DataFrame:
             if r.chain != mb.POVERTY:
                 continue
             s = stages[(r.start, r.end, r.group)]
-            rows.append({
-                "study": label, "start": r.start, "end": r.end, "group": r.group,
-                "households": int(r.counts.to_numpy().sum()),
-                "escape": float(r.P.loc[mb.POOR, mb.NOT_POOR]), "descent": float(r.P.loc[mb.NOT_POOR, mb.POOR]),
-                "steady_share_poor": r.steady_share_poor, "steady_share_poor_stages": s.steady_share_poor,
-                "years_to_escape": float(r.years_to_cross.loc[mb.POOR]),
-                "years_to_descent": float(r.years_to_cross.loc[mb.NOT_POOR]),
-                "shorrocks_P": float(s.indices["P"]),
-            })
+            rows.append(
+                {
+                    "study": label,
+                    "start": r.start,
+                    "end": r.end,
+                    "group": r.group,
+                    "households": int(r.counts.to_numpy().sum()),
+                    "escape": float(r.P.loc[mb.POOR, mb.NOT_POOR]),
+                    "descent": float(r.P.loc[mb.NOT_POOR, mb.POOR]),
+                    "steady_share_poor": r.steady_share_poor,
+                    "steady_share_poor_stages": s.steady_share_poor,
+                    "years_to_escape": float(r.years_to_cross.loc[mb.POOR]),
+                    "years_to_descent": float(r.years_to_cross.loc[mb.NOT_POOR]),
+                    "shorrocks_P": float(s.indices["P"]),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -161,10 +175,13 @@ def _cell(v) -> str:
 
 def _html_table(df: pd.DataFrame, caption: str) -> str:
     head = "".join(f"<th>{safetext.html(c)}</th>" for c in df.columns)
-    body = "\n".join("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>"
-                     for row in df.itertuples(index=False))
-    return (f"<table>\n<caption>{safetext.html(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n"
-            f"<tbody>\n{body}\n</tbody>\n</table>")
+    body = "\n".join(
+        "<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>" for row in df.itertuples(index=False)
+    )
+    return (
+        f"<table>\n<caption>{safetext.html(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n"
+        f"<tbody>\n{body}\n</tbody>\n</table>"
+    )
 
 
 def compare_html(studies: dict[str, Study], tables: dict[str, pd.DataFrame]) -> str:
@@ -182,30 +199,45 @@ def compare_html(studies: dict[str, Study], tables: dict[str, pd.DataFrame]) -> 
     str
         The page.
     """
-    items = "\n".join(f"<li><b>{safetext.html(k)}</b>: {safetext.html(s.title)} ({len(s.households):,} households, "
-                      f"time points {safetext.html(', '.join(map(str, s.time_points)))}, {s.n_stages} stages, "
-                      f"poor up to stage {s.poverty_cutoff})</li>" for k, s in studies.items())
+    items = "\n".join(
+        f"<li><b>{safetext.html(k)}</b>: {safetext.html(s.title)} ({len(s.households):,} households, "
+        f"time points {safetext.html(', '.join(map(str, s.time_points)))}, {s.n_stages} stages, "
+        f"poor up to stage {s.poverty_cutoff})</li>"
+        for k, s in studies.items()
+    )
     mov = tables["movements.csv"]
-    wide = mov.pivot_table(index=["study", "start", "end", "group"], columns="category", values="percent",
-                           sort=False).reindex(columns=mv.CATEGORIES).reset_index()
+    wide = (
+        mov.pivot_table(index=["study", "start", "end", "group"], columns="category", values="percent", sort=False)
+        .reindex(columns=mv.CATEGORIES)
+        .reset_index()
+    )
     wide.columns = ["study", "start", "end", "group", *[mv.CATEGORY_LABELS[c] + " (%)" for c in mv.CATEGORIES]]
     mob = tables["mobility.csv"].copy()
     for c in ("escape", "descent", "steady_share_poor", "steady_share_poor_stages"):
         mob[c] = 100 * mob[c]
-    parts = [_html_table(wide, "Households by movement category (percent of households known at both dates)"),
-             _html_table(mob, "Mobility: escape and descent (percent per period), steady-state percent poor, "
-                              "mean years to cross the poverty line, Shorrocks index")]
+    parts = [
+        _html_table(wide, "Households by movement category (percent of households known at both dates)"),
+        _html_table(
+            mob,
+            "Mobility: escape and descent (percent per period), steady-state percent poor, "
+            "mean years to cross the poverty line, Shorrocks index",
+        ),
+    ]
     if "reasons.csv" in tables:
         r = tables["reasons.csv"][["study", "start", "end", "category", "label", "households", "base", "percent"]]
         parts.append(_html_table(r, "Shared reasons: percent of the sampled households of each category citing them"))
-    style = ("body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em}"
-             "table{border-collapse:collapse;margin:1.5em 0;font-size:0.9em}"
-             "td,th{border-bottom:1px solid #ccc;padding:0.2em 0.6em;text-align:right}"
-             "td:first-child,th:first-child{text-align:left}caption{text-align:left;font-weight:bold;padding:0.4em 0}")
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<title>Stages-of-Progress studies side by side</title>\n"
-            f"<style>{style}</style>\n</head>\n<body>\n<h1>Stages-of-Progress studies side by side</h1>\n"
-            f"<ul>\n{items}\n</ul>\n" + "\n".join(parts) + "\n</body>\n</html>\n")
+    style = (
+        "body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em}"
+        "table{border-collapse:collapse;margin:1.5em 0;font-size:0.9em}"
+        "td,th{border-bottom:1px solid #ccc;padding:0.2em 0.6em;text-align:right}"
+        "td:first-child,th:first-child{text-align:left}caption{text-align:left;font-weight:bold;padding:0.4em 0}"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        "<title>Stages-of-Progress studies side by side</title>\n"
+        f"<style>{style}</style>\n</head>\n<body>\n<h1>Stages-of-Progress studies side by side</h1>\n"
+        f"<ul>\n{items}\n</ul>\n" + "\n".join(parts) + "\n</body>\n</html>\n"
+    )
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

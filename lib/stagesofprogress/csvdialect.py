@@ -17,8 +17,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .fieldtext import (CsvDialect, Issue, Limits, TableText, drop_empty, size_ok, spreadsheet_locate,
-                        text_frame, too_big)
+from .fieldtext import (
+    CsvDialect,
+    Issue,
+    Limits,
+    TableText,
+    drop_empty,
+    size_ok,
+    spreadsheet_locate,
+    text_frame,
+    too_big,
+)
 
 __all__ = ["dialect_from_meta", "detect_dialect", "read_csv_table"]
 
@@ -47,16 +56,20 @@ def dialect_from_meta(meta: dict) -> tuple[CsvDialect, list[Issue]]:
         return CsvDialect(), []
     issues: list[Issue] = []
     if not isinstance(spec, dict):
-        return CsvDialect(), [Issue("study.yml", None, "csv", 'csv must be a mapping, e.g. csv: {delimiter: ";", decimal: ","}.')]
+        return CsvDialect(), [
+            Issue("study.yml", None, "csv", 'csv must be a mapping, e.g. csv: {delimiter: ";", decimal: ","}.')
+        ]
     unknown = [str(k) for k in spec if k not in ("delimiter", "decimal")]
     if unknown:
-        issues.append(Issue("study.yml", None, "csv", f"csv has unknown keys {', '.join(unknown)}: only delimiter and decimal."))
+        issues.append(
+            Issue("study.yml", None, "csv", f"csv has unknown keys {', '.join(unknown)}: only delimiter and decimal.")
+        )
     delim, dec = spec.get("delimiter"), spec.get("decimal")
     if delim is not None and delim not in _DELIMITERS:
-        issues.append(Issue("study.yml", None, "csv", f"csv delimiter {delim!r} is not one of , ; | or a tab (\"\\t\")."))
+        issues.append(Issue("study.yml", None, "csv", f'csv delimiter {delim!r} is not one of , ; | or a tab ("\\t").'))
         delim = None
     if dec is not None and dec not in (".", ","):
-        issues.append(Issue("study.yml", None, "csv", f"csv decimal {dec!r} must be \".\" or \",\"."))
+        issues.append(Issue("study.yml", None, "csv", f'csv decimal {dec!r} must be "." or ",".'))
         dec = None
     if delim is not None and delim == dec:
         issues.append(Issue("study.yml", None, "csv", "csv delimiter and decimal cannot be the same character."))
@@ -114,9 +127,15 @@ def _delimiter_hint(text: str, label: str) -> tuple[str, list[Issue]]:
     if counts[best] <= 1:
         return ",", []
     shown = "\\t" if best == "\t" else best
-    return best, [Issue(label, 1, None,
-                        f"the columns are separated by {_DELIMITERS[best]}, not commas; add `csv: {{delimiter: \"{shown}\"}}` "
-                        "to study.yml, or save the spreadsheet as 'CSV UTF-8 (comma delimited)'.")]
+    return best, [
+        Issue(
+            label,
+            1,
+            None,
+            f'the columns are separated by {_DELIMITERS[best]}, not commas; add `csv: {{delimiter: "{shown}"}}` '
+            "to study.yml, or save the spreadsheet as 'CSV UTF-8 (comma delimited)'.",
+        )
+    ]
 
 
 def _decimal_hints(frame: pd.DataFrame, label: str) -> list[Issue]:
@@ -125,10 +144,16 @@ def _decimal_hints(frame: pd.DataFrame, label: str) -> list[Issue]:
     for column in frame.columns:
         row = _decimal_comma_row(frame[column])
         if row is not None:
-            issues.append(Issue(label, row, str(column),
-                                f"decimal commas in column {column} (row {row}): add `decimal: \",\"` under "
-                                "`csv:` in study.yml (e.g. `csv: {delimiter: \";\", decimal: \",\"}`) or save "
-                                "the numbers with decimal points."))
+            issues.append(
+                Issue(
+                    label,
+                    row,
+                    str(column),
+                    f'decimal commas in column {column} (row {row}): add `decimal: ","` under '
+                    '`csv:` in study.yml (e.g. `csv: {delimiter: ";", decimal: ","}`) or save '
+                    "the numbers with decimal points.",
+                )
+            )
     return issues
 
 
@@ -148,8 +173,17 @@ def _decimal_comma_row(cells: pd.Series) -> int | None:
 def _parse_csv(text: str, delimiter: str, nrows: int | None = None) -> pd.DataFrame | tuple[int | None, str]:
     """The records after the header as text, index = spreadsheet row; or what stops pandas."""
     try:
-        df = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_filter=False,
-                         skip_blank_lines=False, index_col=False, nrows=nrows, engine="c")
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            index_col=False,
+            nrows=nrows,
+            engine="c",
+        )
     except pd.errors.EmptyDataError:
         df = pd.DataFrame()
     except (pd.errors.ParserError, ValueError) as e:
@@ -157,8 +191,11 @@ def _parse_csv(text: str, delimiter: str, nrows: int | None = None) -> pd.DataFr
         if m := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", msg):
             return int(m.group(2)), f"has {m.group(3)} cells but the header has {m.group(1)} columns."
         if m := re.search(r"EOF inside string starting at row (\d+)", msg):
-            return (int(m.group(1)) + 1, "a quotation mark (\") opens a cell here that is never closed, "
-                    "so the rest of the file reads as one cell.")
+            return (
+                int(m.group(1)) + 1,
+                'a quotation mark (") opens a cell here that is never closed, '
+                "so the rest of the file reads as one cell.",
+            )
         return None, f"cannot be read as CSV: {msg.strip().splitlines()[0][:200] if msg.strip() else type(e).__name__}."
     if len(df.columns) == 0 or not any(str(c).strip() and not str(c).startswith("Unnamed:") for c in df.columns):
         # a blank header row: keep the records (without columns) so that the header is what is reported
@@ -176,8 +213,9 @@ def _decimal_points(cells: np.ndarray) -> np.ndarray:
     return fixed[codes] if len(uniq) else cells
 
 
-def read_csv_table(path: str | Path, name: str, dialect: CsvDialect = CsvDialect(), label: str | None = None,
-                   limits: Limits = Limits()) -> tuple[TableText | None, list[Issue]]:
+def read_csv_table(
+    path: str | Path, name: str, dialect: CsvDialect = CsvDialect(), label: str | None = None, limits: Limits = Limits()
+) -> tuple[TableText | None, list[Issue]]:
     """Read a CSV file with the dialect study.yml declares (comma and point when it declares none).
 
     When the dialect is not declared, `detect_dialect` hints are added: with a delimiter hint

@@ -183,9 +183,14 @@ def _ragged(counts: np.ndarray, fname: str, problems: list[Problem]) -> bool:
     long = counts > n
     long[0] = False
     if long.any():
-        report_rows(problems, fname, None, rows_of(long, rownums),
-                    lambda r: f"has {counts[r - 1]} cells but the header has {n} columns.",
-                    "more cells than the header has columns (is a column name missing from the header?)")
+        report_rows(
+            problems,
+            fname,
+            None,
+            rows_of(long, rownums),
+            lambda r: f"has {counts[r - 1]} cells but the header has {n} columns.",
+            "more cells than the header has columns (is a column name missing from the header?)",
+        )
     return bool(long.any())
 
 
@@ -202,10 +207,18 @@ def _short_rows(counts: np.ndarray, cells: Cells, fname: str, problems: list[Pro
     rownums = np.arange(1, len(counts) + 1)
     short &= kept[1:]
     if short.any():
-        report_rows(problems, fname, None, rows_of(short, rownums),
-                    lambda r: f"has {counts[r - 1]} cells but the header has {n} columns; the missing cells at "
-                              "the end are read as blank.",
-                    "fewer cells than the header has columns", severity="warning")
+        report_rows(
+            problems,
+            fname,
+            None,
+            rows_of(short, rownums),
+            lambda r: (
+                f"has {counts[r - 1]} cells but the header has {n} columns; the missing cells at "
+                "the end are read as blank."
+            ),
+            "fewer cells than the header has columns",
+            severity="warning",
+        )
 
 
 def _parse(raw: bytes, text: str, fname: str, problems: list[Problem], delimiter: str = ",") -> pd.DataFrame | None:
@@ -213,8 +226,14 @@ def _parse(raw: bytes, text: str, fname: str, problems: list[Problem], delimiter
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
             return pd.read_csv(
-                io.BytesIO(raw), sep=delimiter, encoding="utf-8-sig", dtype=str, keep_default_na=False,
-                na_filter=False, skip_blank_lines=False, index_col=False,
+                io.BytesIO(raw),
+                sep=delimiter,
+                encoding="utf-8-sig",
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=False,
+                index_col=False,
             )
     except pd.errors.ParserError as e:
         msg = str(e)
@@ -223,9 +242,15 @@ def _parse(raw: bytes, text: str, fname: str, problems: list[Problem], delimiter
             if counts is not None and not _ragged(counts, fname, problems):
                 problems.append(Problem(fname, None, None, f"cannot be read as CSV: {msg}"))
         elif m2 := re.search(r"EOF inside string starting at row (\d+)", msg):
-            problems.append(Problem(fname, int(m2.group(1)) + 1, None,
-                                    "a quotation mark (\") opens a cell here that is never closed, "
-                                    "so the rest of the file reads as one cell."))
+            problems.append(
+                Problem(
+                    fname,
+                    int(m2.group(1)) + 1,
+                    None,
+                    'a quotation mark (") opens a cell here that is never closed, '
+                    "so the rest of the file reads as one cell.",
+                )
+            )
         else:
             problems.append(Problem(fname, None, None, f"cannot be read as CSV: {msg.strip()}"))
     except pd.errors.EmptyDataError:
@@ -256,8 +281,9 @@ def _decimal_points(column: pd.Series) -> pd.Series:
     return pd.Series(fixed[codes], index=column.index, name=column.name, dtype=column.dtype)
 
 
-def read_table(folder: Path, fname: str, problems: list[Problem], delimiter: str | None = None,
-               decimal: str | None = None) -> Cells | None:
+def read_table(
+    folder: Path, fname: str, problems: list[Problem], delimiter: str | None = None, decimal: str | None = None
+) -> Cells | None:
     """The table `folder/fname` as `Cells` (spreadsheet row numbers), or None after its problems.
 
     `delimiter` and `decimal` are study.yml's ``csv:`` settings (None: not declared, a comma
@@ -321,8 +347,15 @@ def check_text(cells: Cells, fname: str, name_columns: set[str], problems: list[
     for i, h in enumerate(cells.header):
         what = invisible(h, names=True)
         if what:
-            problems.append(Problem(fname, 1, None, f"the name of column {i + 1} contains an invisible or control "
-                                    f"character ({what}); retype the column name."))
+            problems.append(
+                Problem(
+                    fname,
+                    1,
+                    None,
+                    f"the name of column {i + 1} contains an invisible or control "
+                    f"character ({what}); retype the column name.",
+                )
+            )
     for name in cells.columns:
         codes, uniq = cells.raw(name)
         if not len(uniq):
@@ -333,8 +366,14 @@ def check_text(cells: Cells, fname: str, name_columns: set[str], problems: list[
             continue
         what = {i: invisible(str(uniq[i]), names=name in name_columns) for i in np.flatnonzero(hit)}
         mask = hit[codes]
-        report_rows(problems, fname, name, rows_of(mask, cells.rownums),
-                    lambda r, codes=codes, what=what, name=name: (
-                        f"the cell contains an invisible or control character ({what[codes[np.searchsorted(cells.rownums, r)]]}); "
-                        "delete it and retype the text."),
-                    "an invisible or control character")
+        report_rows(
+            problems,
+            fname,
+            name,
+            rows_of(mask, cells.rownums),
+            lambda r, codes=codes, what=what, name=name: (
+                f"the cell contains an invisible or control character ({what[codes[np.searchsorted(cells.rownums, r)]]}); "
+                "delete it and retype the text."
+            ),
+            "an invisible or control character",
+        )

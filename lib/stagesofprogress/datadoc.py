@@ -55,8 +55,13 @@ def table_frame(table: schema.Table) -> pd.DataFrame:
         rows.append((f"`{c.name}`", _KIND_TEXT[c.kind], "yes" if c.required else "no", _constraints(c), c.description))
     for c in table.per_year:
         rows.append(
-            (f"`{c.name.format(year='<year>')}`", _KIND_TEXT[c.kind], "one per year", _constraints(c),
-             c.description.format(year="that year"))
+            (
+                f"`{c.name.format(year='<year>')}`",
+                _KIND_TEXT[c.kind],
+                "one per year",
+                _constraints(c),
+                c.description.format(year="that year"),
+            )
         )
     return pd.DataFrame(rows, columns=["column", "type", "required", "constraints", "meaning"])
 

@@ -29,8 +29,7 @@ from . import schema
 if TYPE_CHECKING:  # pragma: no cover
     import argparse
 
-__all__ = ["EXTRA_DESCRIPTIONS", "LICENCE_PATHS", "datapackage", "from_files", "to_json_bytes",
-    "write_datapackage"]
+__all__ = ["EXTRA_DESCRIPTIONS", "LICENCE_PATHS", "datapackage", "from_files", "to_json_bytes", "write_datapackage"]
 
 # Type of each contract kind in Table Schema.
 _TYPES = {"string": "string", "integer": "integer", "number": "number", "flag": "integer", "stage": "integer"}
@@ -188,14 +187,17 @@ def from_files(files: dict[str, bytes], name: str) -> dict:
             "schema": tschema,
         }
         resources.append(res)
-    resources.append({
-        "name": "study",
-        "path": "study.yml",
-        "format": "yaml",
-        "mediatype": "application/yaml",
-        "encoding": "utf-8",
-        "description": "Settings of the study: " + "; ".join(f"{k.name}: {k.description}" for k in schema.STUDY_KEYS if k.name in meta),
-    })
+    resources.append(
+        {
+            "name": "study",
+            "path": "study.yml",
+            "format": "yaml",
+            "mediatype": "application/yaml",
+            "encoding": "utf-8",
+            "description": "Settings of the study: "
+            + "; ".join(f"{k.name}: {k.description}" for k in schema.STUDY_KEYS if k.name in meta),
+        }
+    )
     pkg["resources"] = resources
     return pkg
 
@@ -223,8 +225,11 @@ def _written_by_sop(path: Path) -> bool:
     except (OSError, ValueError):
         return False
     resources = pkg.get("resources") if isinstance(pkg, dict) else None
-    return (pkg.get("profile") == "tabular-data-package" and isinstance(resources, list)
-            and any(isinstance(r, dict) and r.get("name") == "study" and r.get("path") == "study.yml" for r in resources))
+    return (
+        pkg.get("profile") == "tabular-data-package"
+        and isinstance(resources, list)
+        and any(isinstance(r, dict) and r.get("name") == "study" and r.get("path") == "study.yml" for r in resources)
+    )
 
 
 def write_datapackage(study_folder: str | Path) -> Path:
@@ -253,11 +258,15 @@ def write_datapackage(study_folder: str | Path) -> Path:
     folder = Path(study_folder)
     out = folder / "datapackage.json"
     if out.is_symlink() or (out.exists() and not out.is_file()):
-        raise OutputError(f"{out} is a symbolic link or not a file; sop replaces only a datapackage.json it wrote. "
-                          "Nothing was written.")
+        raise OutputError(
+            f"{out} is a symbolic link or not a file; sop replaces only a datapackage.json it wrote. "
+            "Nothing was written."
+        )
     if out.exists() and not _written_by_sop(out):
-        raise OutputError(f"{out} was not written by sop (it is not a data package with the study.yml resource), "
-                          "so it is not replaced; move it away first. Nothing was written.")
+        raise OutputError(
+            f"{out} was not written by sop (it is not a data package with the study.yml resource), "
+            "so it is not replaced; move it away first. Nothing was written."
+        )
     data = to_json_bytes(datapackage(folder))
     fd, tmp = tempfile.mkstemp(prefix=".datapackage.json.tmp-", dir=folder)
     try:

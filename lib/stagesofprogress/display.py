@@ -32,8 +32,22 @@ from . import safetext
 from .safetext import MD, md
 from .study import Study
 
-__all__ = ["DPI", "fmt", "glue_text", "png_bytes", "glue_figure", "show_figure", "BookTable", "table",
-           "markdown", "note", "subheading", "requires", "is_paper_study", "paper_says"]
+__all__ = [
+    "DPI",
+    "fmt",
+    "glue_text",
+    "png_bytes",
+    "glue_figure",
+    "show_figure",
+    "BookTable",
+    "table",
+    "markdown",
+    "note",
+    "subheading",
+    "requires",
+    "is_paper_study",
+    "paper_says",
+]
 
 from .figstyle import DPI  # one fact: the book's PNG resolution (figstyle sizes the figures for it)
 
@@ -104,8 +118,15 @@ def _isna(v) -> bool:
 class BookTable:
     """A DataFrame with a caption: HTML (with <caption>) in the book, aligned text elsewhere."""
 
-    def __init__(self, df: pd.DataFrame, caption: str = "", formats: dict | str | None = "{:.1f}",
-                 uid: str | None = None, index: bool = True, na_rep: str = ""):
+    def __init__(
+        self,
+        df: pd.DataFrame,
+        caption: str = "",
+        formats: dict | str | None = "{:.1f}",
+        uid: str | None = None,
+        index: bool = True,
+        na_rep: str = "",
+    ):
         self.df = df
         self.caption = caption
         self.formats = formats
@@ -128,11 +149,19 @@ class BookTable:
 
     def _repr_html_(self) -> str:
         f = self._formatted()
-        html = f.to_html(index=self.index, na_rep=self.na_rep, escape=True, border=0,
-                         classes=["sop-table", "table"], table_id=f"tbl-{self.uid}")
+        html = f.to_html(
+            index=self.index,
+            na_rep=self.na_rep,
+            escape=True,
+            border=0,
+            classes=["sop-table", "table"],
+            table_id=f"tbl-{self.uid}",
+        )
         if self.caption:
             cap = safetext.html(self.caption)
-            html = html.replace(">\n", f">\n  <caption style=\"text-align: left; caption-side: top;\">{cap}</caption>\n", 1)
+            html = html.replace(
+                ">\n", f'>\n  <caption style="text-align: left; caption-side: top;">{cap}</caption>\n', 1
+            )
         return html
 
     def __repr__(self) -> str:
@@ -140,8 +169,13 @@ class BookTable:
         return f"{self.caption}\n{body}" if self.caption else body
 
 
-def table(df: pd.DataFrame, caption: str = "", formats: dict | str | None = "{:.1f}", uid: str | None = None,
-          index: bool = True) -> BookTable:
+def table(
+    df: pd.DataFrame,
+    caption: str = "",
+    formats: dict | str | None = "{:.1f}",
+    uid: str | None = None,
+    index: bool = True,
+) -> BookTable:
     """A captioned table for display in a chapter (see `BookTable`)."""
     return BookTable(df, caption, formats, uid, index)
 
@@ -167,8 +201,9 @@ def markdown(template: str, /, **values: Any) -> None:
         display(Markdown(str(text)))
 
 
-_KINDS = frozenset({"note", "tip", "important", "warning", "caution", "attention", "danger", "error", "hint",
-                    "seealso"})
+_KINDS = frozenset(
+    {"note", "tip", "important", "warning", "caution", "attention", "danger", "error", "hint", "seealso"}
+)
 
 
 def note(template: str, /, kind: str = "note", title: str | None = None, **values: Any) -> None:
@@ -191,7 +226,9 @@ def requires(study: Study, table_name: str, enables: str) -> bool:
     note(
         "This study has no {fname}, so {enables} cannot be shown here. Add that optional table "
         "to the study folder (see the data appendix) to enable this section.",
-        kind="note", fname=MD(f"`{fname}`"), enables=enables,
+        kind="note",
+        fname=MD(f"`{fname}`"),
+        enables=enables,
     )
     return False
 

@@ -149,16 +149,21 @@ def _merge_streams(outputs: list) -> list:
     merged: list = []
     for out in outputs:
         prev = merged[-1] if merged else None
-        if (out.get("output_type") == "stream" and prev is not None and prev.get("output_type") == "stream"
-                and prev.get("name") == out.get("name")):
+        if (
+            out.get("output_type") == "stream"
+            and prev is not None
+            and prev.get("output_type") == "stream"
+            and prev.get("name") == out.get("name")
+        ):
             prev["text"] = prev["text"] + out["text"]
         else:
             merged.append(out)
     return merged
 
 
-def tidy_notebook(ipynb: str | Path, shown_dir: str | None = None, *, study_dir: str | None = None,
-                  cwd: str | None = None) -> None:
+def tidy_notebook(
+    ipynb: str | Path, shown_dir: str | None = None, *, study_dir: str | None = None, cwd: str | None = None
+) -> None:
     """Make an executed chapter relocatable and identical on every run of the same inputs.
 
     papermill's ``injected-parameters`` cell holds a machine path: it is dropped, and, when a
@@ -234,8 +239,16 @@ def _execute_one(chapter: Chapter, timeout: int | None) -> tuple[float, str | No
         nb = read_chapter(src, chapter.reader)
         kernel = (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-        pm.execute_notebook(nb, out, parameters=chapter.parameters, cwd=str(src.parent), kernel_name=kernel,
-                            progress_bar=False, log_output=False, execution_timeout=timeout)
+        pm.execute_notebook(
+            nb,
+            out,
+            parameters=chapter.parameters,
+            cwd=str(src.parent),
+            kernel_name=kernel,
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout,
+        )
     except pm.PapermillExecutionError as e:
         where = f"cell {e.exec_count}" if e.exec_count else f"cell #{e.cell_index + 1}"
         msg = f"{where} raised {e.ename}: {e.evalue}"
@@ -246,8 +259,7 @@ def _execute_one(chapter: Chapter, timeout: int | None) -> tuple[float, str | No
     except Exception as e:  # kernel died, timeout, missing kernel, unreadable page ...
         return time.perf_counter() - t0, f"{type(e).__name__}: {e}"
     study_dir = (chapter.parameters or {}).get("study_dir")
-    tidy_notebook(out, chapter.shown_dir, study_dir=None if study_dir is None else str(study_dir),
-                  cwd=str(src.parent))
+    tidy_notebook(out, chapter.shown_dir, study_dir=None if study_dir is None else str(study_dir), cwd=str(src.parent))
     return time.perf_counter() - t0, None
 
 
@@ -335,8 +347,12 @@ def execute(
     runs: dict[int, ChapterRun] = {}
     order = sorted(range(len(chapters)), key=lambda i: -Path(chapters[i].source).stat().st_size)
     with tempfile.TemporaryDirectory(prefix=".sop-execute-", dir=scratch, ignore_cleanup_errors=True) as tmp:
-        pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(chapters))), mp_context=mp.get_context("spawn"),
-                                   initializer=_worker_init, initargs=(tmp,))
+        pool = ProcessPoolExecutor(
+            max_workers=max(1, min(jobs, len(chapters))),
+            mp_context=mp.get_context("spawn"),
+            initializer=_worker_init,
+            initargs=(tmp,),
+        )
         try:
             futs = {pool.submit(_execute_one, chapters[i], timeout): i for i in order}
             for f in as_completed(futs):
@@ -347,9 +363,9 @@ def execute(
         except BaseException as e:  # an interrupt, or a worker that died: stop every worker and kernel now
             stop_pool(pool)
             if isinstance(e, BrokenProcessPool):
-                raise ExecutionError("A chapter worker process died (killed, or out of memory); no chapter "
-                                     "result was kept.") from None
+                raise ExecutionError(
+                    "A chapter worker process died (killed, or out of memory); no chapter result was kept."
+                ) from None
             raise
         pool.shutdown(wait=True)
     return [runs[i] for i in range(len(chapters))]
-

@@ -29,17 +29,33 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from . import schema
 from .csvdialect import detect_dialect, dialect_from_meta, read_csv_table
-from .fieldtext import (CsvDialect, Issue, Limits, Location, Source, TableText, cell_text, column_letter,
-                        column_text, drop_empty, number_text, size_ok, spreadsheet_locate, text_frame,
-                        too_big, unreadable, zip_ok)
+from .fieldtext import (
+    CsvDialect,
+    Issue,
+    Limits,
+    Location,
+    Source,
+    TableText,
+    cell_text,
+    column_letter,
+    column_text,
+    drop_empty,
+    number_text,
+    size_ok,
+    spreadsheet_locate,
+    text_frame,
+    too_big,
+    unreadable,
+    zip_ok,
+)
 
 __all__ = [
     "FORMATS",
@@ -78,7 +94,7 @@ _OTHER_FORMATS = {
     ".ods": "an OpenDocument spreadsheet, which is not read",
     ".numbers": "a Numbers spreadsheet, which is not read",
     ".json": "a JSON file, which is not read as a table",
-    ".tsv": "a tab-separated file, which is read only as NAME.csv with `csv: {delimiter: \"\\t\"}`",
+    ".tsv": 'a tab-separated file, which is read only as NAME.csv with `csv: {delimiter: "\\t"}`',
     ".txt": "a text file, which is read only as NAME.csv",
     ".zsav": "a compressed SPSS file, which is not read",
     ".por": "an SPSS portable file, which is not read",
@@ -128,8 +144,9 @@ def workbook_sheets(folder: str | Path, limits: Limits = Limits()) -> tuple[list
     return _workbook_sheets(book, issues, limits), issues
 
 
-def find_table(folder: str | Path, name: str, limits: Limits = Limits(),
-               sheets: list[str] | None | object = ...) -> tuple[Source | None, list[Issue]]:
+def find_table(
+    folder: str | Path, name: str, limits: Limits = Limits(), sheets: list[str] | None | object = ...
+) -> tuple[Source | None, list[Issue]]:
     """Find where table `name` of a study folder is given.
 
     Parameters
@@ -168,11 +185,21 @@ def find_table(folder: str | Path, name: str, limits: Limits = Limits(),
     if held:
         found.append(Source(name, folder / WORKBOOK, "xlsx", tuple(held)))
     if len(found) > 1:
-        where = [f"{s.path.name} (sheet{'s' if len(s.sheets) > 1 else ''} {', '.join(s.sheets)})"
-                 if s.sheets else s.path.name for s in found]
-        issues.append(Issue(found[0].path.name if not found[0].sheets else WORKBOOK, None, None,
-                            f"the {name} table is given more than once: in {' and '.join(where)}; "
-                            "keep one and remove or rename the others."))
+        where = [
+            f"{s.path.name} (sheet{'s' if len(s.sheets) > 1 else ''} {', '.join(s.sheets)})"
+            if s.sheets
+            else s.path.name
+            for s in found
+        ]
+        issues.append(
+            Issue(
+                found[0].path.name if not found[0].sheets else WORKBOOK,
+                None,
+                None,
+                f"the {name} table is given more than once: in {' and '.join(where)}; "
+                "keep one and remove or rename the others.",
+            )
+        )
         return None, issues
     if found:
         return found[0], issues
@@ -185,8 +212,10 @@ def find_table(folder: str | Path, name: str, limits: Limits = Limits(),
             msg = f"the {name} table is read from {name}.{ext.casefold()}: rename this file {name}.{ext.casefold()}."
         else:
             what = _OTHER_FORMATS.get(f".{ext.casefold()}", "a file of a kind that is not read").replace("NAME", name)
-            msg = (f"the {name} table cannot be read from this file: it is {what}; save it as {name}.xlsx "
-                   f"(Excel Workbook), {name}.csv (CSV UTF-8), {name}.sav or {name}.dta.")
+            msg = (
+                f"the {name} table cannot be read from this file: it is {what}; save it as {name}.xlsx "
+                f"(Excel Workbook), {name}.csv (CSV UTF-8), {name}.sav or {name}.dta."
+            )
         issues.append(Issue(entry, None, None, msg))
     return None, issues
 
@@ -252,9 +281,17 @@ def _read_workbook(source: Source, label: str, limits: Limits, issues: list[Issu
             return None
         if not source.sheets and len(wb.worksheets) > 1:
             others = ", ".join(ws.title for ws in wb.worksheets[1:4]) + (", ..." if len(wb.worksheets) > 4 else "")
-            issues.append(Issue(label, None, None, f"has {len(wb.worksheets)} sheets; only the first, {sheets[0]}, is "
-                                f"read as the {source.name} table (not {others}). Put each table in its own file, "
-                                "or in a sheet named after it in study.xlsx.", "warning"))
+            issues.append(
+                Issue(
+                    label,
+                    None,
+                    None,
+                    f"has {len(wb.worksheets)} sheets; only the first, {sheets[0]}, is "
+                    f"read as the {source.name} table (not {others}). Put each table in its own file, "
+                    "or in a sheet named after it in study.xlsx.",
+                    "warning",
+                )
+            )
         parts = []
         for title in sheets:
             where = f"{label}, sheet {title}"
@@ -287,9 +324,15 @@ def _stack(source: Source, label: str, parts: list, issues: list[Issue]) -> Tabl
                 what.append("has " + ", ".join(f"'{h}'" for h in extra) + " in addition")
             if not what:
                 what.append("has the same columns in another order")
-            issues.append(Issue(f"{label}, sheet {title}", 1, None,
-                                f"its header differs from sheet {title0}'s: it {' and '.join(what)}. "
-                                "Stacked village sheets need the same header."))
+            issues.append(
+                Issue(
+                    f"{label}, sheet {title}",
+                    1,
+                    None,
+                    f"its header differs from sheet {title0}'s: it {' and '.join(what)}. "
+                    "Stacked village sheets need the same header.",
+                )
+            )
     if not ok:
         return None
     bounds, cols_all, index_all = [], None, []
@@ -304,8 +347,7 @@ def _stack(source: Source, label: str, parts: list, issues: list[Issue]) -> Tabl
     frame = text_frame(cols, header, index)
     positions = {c: kept[i] for i, c in enumerate(frame.columns)}
     sheet_names = ", ".join(p[0] for p in parts)
-    return TableText(source.name, label, sheet_names, frame, header,
-                     spreadsheet_locate(label, bounds, positions))
+    return TableText(source.name, label, sheet_names, frame, header, spreadsheet_locate(label, bounds, positions))
 
 
 # --------------------------------------------------------------------------- SPSS and Stata
@@ -317,8 +359,9 @@ def _numeric_kind(name: str) -> Callable[[str], bool]:
     if spec is None:
         return lambda column: False
     fixed = {c.name for c in spec.columns if c.kind != "string"}
-    patterns = [re.compile(re.escape(c.name).replace(re.escape("{year}"), r"\d+"))
-                for c in spec.per_year if c.kind != "string"]
+    patterns = [
+        re.compile(re.escape(c.name).replace(re.escape("{year}"), r"\d+")) for c in spec.per_year if c.kind != "string"
+    ]
     return lambda column: column in fixed or any(p.fullmatch(column) for p in patterns)
 
 
@@ -373,8 +416,9 @@ def _read_stats(source: Source, label: str, limits: Limits, issues: list[Issue])
 # --------------------------------------------------------------------------- reading a table
 
 
-def read_source(source: Source, dialect: CsvDialect = CsvDialect(),
-                limits: Limits = Limits()) -> tuple[TableText | None, list[Issue]]:
+def read_source(
+    source: Source, dialect: CsvDialect = CsvDialect(), limits: Limits = Limits()
+) -> tuple[TableText | None, list[Issue]]:
     """Read a table where `find_table` found it.
 
     Parameters
@@ -401,8 +445,9 @@ def read_source(source: Source, dialect: CsvDialect = CsvDialect(),
     return table, issues
 
 
-def read_table(folder: str | Path, name: str, dialect: CsvDialect = CsvDialect(),
-               limits: Limits = Limits()) -> tuple[TableText | None, list[Issue]]:
+def read_table(
+    folder: str | Path, name: str, dialect: CsvDialect = CsvDialect(), limits: Limits = Limits()
+) -> tuple[TableText | None, list[Issue]]:
     """Find table `name` in a study folder and read it as text (`find_table`, then `read_source`).
 
     Returns
@@ -419,16 +464,19 @@ def read_table(folder: str | Path, name: str, dialect: CsvDialect = CsvDialect()
 
 def missing_issue(name: str, sheets: list[str] | None = None) -> Issue:
     """The issue for a required table given in no form (`sheets`: those of study.xlsx, if any)."""
-    msg = (f"the file is missing: every study folder needs {name}.csv. It may also be given as {name}.xlsx, "
-           f"{name}.sav, {name}.dta or a sheet named {name} in {WORKBOOK}.")
+    msg = (
+        f"the file is missing: every study folder needs {name}.csv. It may also be given as {name}.xlsx, "
+        f"{name}.sav, {name}.dta or a sheet named {name} in {WORKBOOK}."
+    )
     if sheets is not None:
         shown = ", ".join(sheets[:8]) + (", ..." if len(sheets) > 8 else "")
         msg += f" {WORKBOOK} has {'no sheet' if not sheets else 'the sheets ' + shown}, none named {name}."
     return Issue(f"{name}.csv", None, None, msg)
 
 
-def read_tables(folder: str | Path, names=None, dialect: CsvDialect = CsvDialect(),
-                limits: Limits = Limits()) -> tuple[dict[str, TableText], list[Issue]]:
+def read_tables(
+    folder: str | Path, names=None, dialect: CsvDialect = CsvDialect(), limits: Limits = Limits()
+) -> tuple[dict[str, TableText], list[Issue]]:
     """Every table of a study folder that is given, as text; study.xlsx is listed once.
 
     Parameters
@@ -548,7 +596,13 @@ def stage_label_mismatches(table: TableText, stages: list[str], pattern: str = r
         if wrong:
             shown = "; ".join(wrong[:3]) + ("; ..." if len(wrong) > 3 else "")
             loc = table.locate(None, str(column).strip())
-            issues.append(Issue(loc.file_label, None, loc.column_label,
-                                f"the value labels of this column name other stages than study.yml: {shown}. "
-                                "The stage numbers are read; check that the file and study.yml number the stages alike."))
+            issues.append(
+                Issue(
+                    loc.file_label,
+                    None,
+                    loc.column_label,
+                    f"the value labels of this column name other stages than study.yml: {shown}. "
+                    "The stage numbers are read; check that the file and study.yml number the stages alike.",
+                )
+            )
     return issues

@@ -10,17 +10,31 @@ from __future__ import annotations
 
 import datetime as _dt
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 __all__ = [
-    "Limits", "Issue", "Location", "TableText", "Source", "CsvDialect", "column_letter",
-    "size_ok", "zip_ok", "too_big", "unreadable", "number_text", "cell_text", "column_text",
-    "text_frame", "drop_empty", "spreadsheet_locate",
+    "Limits",
+    "Issue",
+    "Location",
+    "TableText",
+    "Source",
+    "CsvDialect",
+    "column_letter",
+    "size_ok",
+    "zip_ok",
+    "too_big",
+    "unreadable",
+    "number_text",
+    "cell_text",
+    "column_text",
+    "text_frame",
+    "drop_empty",
+    "spreadsheet_locate",
 ]
 
 
@@ -158,8 +172,15 @@ def size_ok(path: Path, label: str, issues: list[Issue], limits: Limits) -> bool
     """False (and an issue) for a file larger than `limits.file_bytes`."""
     size = path.stat().st_size
     if size > limits.file_bytes:
-        issues.append(Issue(label, None, None, f"is {size / 2**20:,.1f} MB, more than the {limits.file_bytes / 2**20:,.0f} MB "
-                            "a table file may have; split it or remove what the study does not need."))
+        issues.append(
+            Issue(
+                label,
+                None,
+                None,
+                f"is {size / 2**20:,.1f} MB, more than the {limits.file_bytes / 2**20:,.0f} MB "
+                "a table file may have; split it or remove what the study does not need.",
+            )
+        )
         return False
     return True
 
@@ -170,12 +191,26 @@ def zip_ok(path: Path, label: str, issues: list[Issue], limits: Limits) -> bool:
         with zipfile.ZipFile(path) as z:
             total = sum(i.file_size for i in z.infolist())
     except (zipfile.BadZipFile, OSError):
-        issues.append(Issue(label, None, None, "is not an Excel workbook (.xlsx): it may be password-protected or an "
-                            "older .xls file renamed; open it and save it as 'Excel Workbook (.xlsx)'."))
+        issues.append(
+            Issue(
+                label,
+                None,
+                None,
+                "is not an Excel workbook (.xlsx): it may be password-protected or an "
+                "older .xls file renamed; open it and save it as 'Excel Workbook (.xlsx)'.",
+            )
+        )
         return False
     if total > limits.unzipped_bytes:
-        issues.append(Issue(label, None, None, f"expands to {total / 2**20:,.0f} MB, more than the "
-                            f"{limits.unzipped_bytes / 2**20:,.0f} MB a workbook may hold."))
+        issues.append(
+            Issue(
+                label,
+                None,
+                None,
+                f"expands to {total / 2**20:,.0f} MB, more than the "
+                f"{limits.unzipped_bytes / 2**20:,.0f} MB a workbook may hold.",
+            )
+        )
         return False
     return True
 
@@ -239,9 +274,12 @@ def column_text(values: np.ndarray, float32: bool = False) -> np.ndarray:
         codes, uniq = pd.factorize(values, use_na_sentinel=False)
         if float32:
             # the shortest text of the 32-bit value: Stata shows a float 0.28 as 0.28, not 0.2800000011920929
-            text = [number_text(float(u)) if not np.isfinite(u) or (u == np.floor(u) and abs(u) < 2**24)
-                    else str(np.float32(u))
-                    for u in uniq]
+            text = [
+                number_text(float(u))
+                if not np.isfinite(u) or (u == np.floor(u) and abs(u) < 2**24)
+                else str(np.float32(u))
+                for u in uniq
+            ]
         else:
             text = [number_text(float(u)) for u in uniq]
         return np.asarray(text, dtype=object)[codes]

@@ -46,11 +46,18 @@ def _line(flags: np.ndarray, low_first: bool) -> int | None:
     n1 = int(flags.sum())
     if low_first:
         return n1 if (flags[:n1] == 1).all() and (flags[n1:] == 0).all() else None
-    return k - n1 + 1 if (flags[k - n1:] == 1).all() and (flags[: k - n1] == 0).all() else None
+    return k - n1 + 1 if (flags[k - n1 :] == 1).all() and (flags[: k - n1] == 0).all() else None
 
 
-def _one(name: str, rows: np.ndarray, stage: np.ndarray, names: np.ndarray, poor: np.ndarray,
-         prosper: np.ndarray | None, problems: list[Problem]) -> Ladder | None:
+def _one(
+    name: str,
+    rows: np.ndarray,
+    stage: np.ndarray,
+    names: np.ndarray,
+    poor: np.ndarray,
+    prosper: np.ndarray | None,
+    problems: list[Problem],
+) -> Ladder | None:
     order = np.argsort(stage, kind="stable")
     rows, stage, names, poor = rows[order], stage[order], names[order], poor[order]
     prosper = prosper[order] if prosper is not None else None
@@ -62,27 +69,50 @@ def _one(name: str, rows: np.ndarray, stage: np.ndarray, names: np.ndarray, poor
     k = len(stage)
     if not (stage == np.arange(1, k + 1)).all():
         missing = sorted(set(range(1, int(stage.max()) + 1)) - set(stage.tolist()))
-        problems.append(Problem(F, int(rows[0]), "stage", f"the ladder of community '{name}' must number its stages "
-                                f"1, 2, 3 ... without gaps; stage{'s' if len(missing) > 1 else ''} "
-                                f"{', '.join(map(str, missing[:5]))} {'are' if len(missing) > 1 else 'is'} missing."))
+        problems.append(
+            Problem(
+                F,
+                int(rows[0]),
+                "stage",
+                f"the ladder of community '{name}' must number its stages "
+                f"1, 2, 3 ... without gaps; stage{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(map(str, missing[:5]))} {'are' if len(missing) > 1 else 'is'} missing.",
+            )
+        )
         return None
     if k < 2:
-        problems.append(Problem(F, int(rows[0]), "stage", f"the ladder of community '{name}' needs at least two stages."))
+        problems.append(
+            Problem(F, int(rows[0]), "stage", f"the ladder of community '{name}' needs at least two stages.")
+        )
         return None
     cut = _line(poor, low_first=True)
     if cut is None or not 1 <= cut < k:
-        problems.append(Problem(F, int(rows[0]), "poor", f"poor must be 1 for the stages of community '{name}' at or "
-                                "below its poverty line and 0 above it, with at least one poor and one non-poor stage; "
-                                f"it reads {''.join(map(str, poor.tolist()))} from stage 1 up."))
+        problems.append(
+            Problem(
+                F,
+                int(rows[0]),
+                "poor",
+                f"poor must be 1 for the stages of community '{name}' at or "
+                "below its poverty line and 0 above it, with at least one poor and one non-poor stage; "
+                f"it reads {''.join(map(str, poor.tolist()))} from stage 1 up.",
+            )
+        )
         return None
     line = None
     if prosper is not None and (prosper == 1).any():
         line = _line(prosper, low_first=False)
         if line is None or line <= cut:
-            problems.append(Problem(F, int(rows[0]), "prosperous", f"prosperous must be 1 for the stages of community "
-                                    f"'{name}' at or above its prosperity line and 0 below it, and the line must be "
-                                    f"above the poverty line (stage {cut}); it reads "
-                                    f"{''.join(map(str, prosper.tolist()))} from stage 1 up."))
+            problems.append(
+                Problem(
+                    F,
+                    int(rows[0]),
+                    "prosperous",
+                    f"prosperous must be 1 for the stages of community "
+                    f"'{name}' at or above its prosperity line and 0 below it, and the line must be "
+                    f"above the poverty line (stage {cut}); it reads "
+                    f"{''.join(map(str, prosper.tolist()))} from stage 1 up.",
+                )
+            )
             return None
     return Ladder(tuple(str(n) for n in names), cut, line)
 
@@ -120,8 +150,15 @@ def parse(cells, communities: set[str] | None, problems: list[Problem]) -> dict[
             continue  # its cells are already reported
         rows = cells.rownums[mine]
         if communities is not None and name not in communities:
-            problems.append(Problem(F, int(rows[0]), "community", f"the community '{name}' does not appear in "
-                                    "households.csv; a ladder must be for a community of the study."))
+            problems.append(
+                Problem(
+                    F,
+                    int(rows[0]),
+                    "community",
+                    f"the community '{name}' does not appear in "
+                    "households.csv; a ladder must be for a community of the study.",
+                )
+            )
             continue
         names = cells.series("name").to_numpy(dtype=object)[mine]
         pr = None if prosper is None else np.nan_to_num(prosper[mine], nan=0.0).astype(np.int64)
@@ -131,8 +168,9 @@ def parse(cells, communities: set[str] | None, problems: list[Problem]) -> dict[
     return out
 
 
-def per_household(community: pd.Series | np.ndarray, ladders: dict[str, Ladder], default: Ladder,
-                  attribute: str) -> np.ndarray:
+def per_household(
+    community: pd.Series | np.ndarray, ladders: dict[str, Ladder], default: Ladder, attribute: str
+) -> np.ndarray:
     """One value of `attribute` ('poverty_cutoff', 'prosperity_cutoff', 'n_stages') per household.
 
     A household of a community without its own ladder takes `default`'s. Missing lines
@@ -146,8 +184,9 @@ def per_household(community: pd.Series | np.ndarray, ladders: dict[str, Ladder],
     return table[codes]
 
 
-def stage_numbers(cells, column: str, community: np.ndarray, ladders: dict[str, Ladder],
-                  default: list[str]) -> np.ndarray:
+def stage_numbers(
+    cells, column: str, community: np.ndarray, ladders: dict[str, Ladder], default: list[str]
+) -> np.ndarray:
     """Stage numbers of a stage column whose cells may hold names of each community's ladder."""
     from .fieldfiles import stage_codes
 

@@ -12,17 +12,36 @@ shape (rows or columns interleaved).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 
 from . import movements as mv
 from .study import Study
 
-__all__ = ["TABLE3_COLUMNS", "TABLE3_LABELS", "period_name", "table3_periods", "table3", "beside",
-           "interleave_columns", "table2", "table6", "table6_long", "table8", "table8_long", "table9",
-           "table9_long", "livestock_years", "reason_periods", "reason_periods_table", "SAMPLED", "reason_long",
-           "reason_trend", "cluster_table"]
+__all__ = [
+    "TABLE3_COLUMNS",
+    "TABLE3_LABELS",
+    "period_name",
+    "table3_periods",
+    "table3",
+    "beside",
+    "interleave_columns",
+    "table2",
+    "table6",
+    "table6_long",
+    "table8",
+    "table8_long",
+    "table9",
+    "table9_long",
+    "livestock_years",
+    "reason_periods",
+    "reason_periods_table",
+    "SAMPLED",
+    "reason_long",
+    "reason_trend",
+    "cluster_table",
+]
 
 TABLE3_COLUMNS = [*mv.CATEGORIES, "poor_at_start", "poor_at_end"]
 TABLE3_LABELS = {**mv.CATEGORY_LABELS, "poor_at_start": "Poor at start", "poor_at_end": "Poor at end"}
@@ -40,8 +59,9 @@ def table3_periods(study: Study) -> list[tuple[int, int]]:
     return sorted([(y, study.survey_year) for y in study.time_points[:-1]], key=lambda p: -p[0])
 
 
-def table3(study: Study, periods: Sequence[tuple[int, int]] | None = None, by: str | None = "region",
-           with_n: bool = True) -> pd.DataFrame:
+def table3(
+    study: Study, periods: Sequence[tuple[int, int]] | None = None, by: str | None = "region", with_n: bool = True
+) -> pd.DataFrame:
     """Movement percentages in the paper's Table 3, one block of rows per period.
 
     Rows are (period, group): for every period (latest start first, as in the paper) the groups
@@ -64,8 +84,9 @@ def table3(study: Study, periods: Sequence[tuple[int, int]] | None = None, by: s
     return out
 
 
-def beside(computed: pd.DataFrame, published: pd.DataFrame, names: tuple[str, str] = ("This book", "Published")
-           ) -> pd.DataFrame:
+def beside(
+    computed: pd.DataFrame, published: pd.DataFrame, names: tuple[str, str] = ("This book", "Published")
+) -> pd.DataFrame:
     """Interleave two frames of the same shape row by row: (*row, "This book"), (*row, "Published").
 
     Columns are aligned by label; rows missing from `published` are shown blank. A row label
@@ -88,8 +109,9 @@ def beside(computed: pd.DataFrame, published: pd.DataFrame, names: tuple[str, st
     return out
 
 
-def interleave_columns(computed: pd.DataFrame, published: pd.DataFrame,
-                       names: tuple[str, str] = ("This book", "Published")) -> pd.DataFrame:
+def interleave_columns(
+    computed: pd.DataFrame, published: pd.DataFrame, names: tuple[str, str] = ("This book", "Published")
+) -> pd.DataFrame:
     """Columns side by side: for every column c of `computed`, (c, "This book"), (c, "Published").
 
     Rows of `published` are aligned to `computed` by label; missing cells are blank.
@@ -182,11 +204,14 @@ def table9(study: Study) -> pd.DataFrame:
 
     t = livestock.new_activities(study)
     t = t[(t["group"] != mv.ALL) & (t["valid_n"] > 0)]
-    out = pd.DataFrame({
-        "New producers": t["households"].astype("Int64").to_numpy(),
-        "Percent": t["percent"].to_numpy(),
-        "Producing now": t["valid_n"].astype("Int64").to_numpy(),
-    }, index=pd.MultiIndex.from_arrays([t["group"].to_numpy(), t["label"].to_numpy()], names=["Region", "Product"]))
+    out = pd.DataFrame(
+        {
+            "New producers": t["households"].astype("Int64").to_numpy(),
+            "Percent": t["percent"].to_numpy(),
+            "Producing now": t["valid_n"].astype("Int64").to_numpy(),
+        },
+        index=pd.MultiIndex.from_arrays([t["group"].to_numpy(), t["label"].to_numpy()], names=["Region", "Product"]),
+    )
     return out
 
 
@@ -231,8 +256,14 @@ def reason_periods_table(study: Study, category: str, top: int = 8) -> pd.DataFr
     if t.empty:
         return pd.DataFrame()
     t = t.assign(period=[period_name(a, b) for a, b in zip(t["start"], t["end"])])
-    order = list(t[t["group"] == mv.ALL].groupby("label", sort=False)["households"].sum()
-                 .sort_values(ascending=False, kind="stable").head(top).index)
+    order = list(
+        t[t["group"] == mv.ALL]
+        .groupby("label", sort=False)["households"]
+        .sum()
+        .sort_values(ascending=False, kind="stable")
+        .head(top)
+        .index
+    )
     groups = [g for g in study.regions if g in set(t["group"])]
     rows, keys = [], []
     for a, b in periods:
@@ -241,7 +272,8 @@ def reason_periods_table(study: Study, category: str, top: int = 8) -> pd.DataFr
         if d.empty:
             continue
         pct = d.pivot_table(index="label", columns="group", values="percent", sort=False).reindex(
-            index=order, columns=groups)
+            index=order, columns=groups
+        )
         base = d.groupby("group", sort=False)["base"].first().reindex(groups)
         keys.append((per, SAMPLED))
         rows.append(["" if pd.isna(n) else f"{int(n):,}" for n in base])
@@ -297,6 +329,7 @@ def cluster_table(comparison: pd.DataFrame) -> pd.DataFrame:
         Rows: the variables' labels (constant last); columns: (group, "Robust S.E." |
         "Clustered S.E.") as printed text, e.g. ``0.63**``.
     """
+
     def fmt_se(se, stars):
         return "" if pd.isna(se) else f"{se:.2f}{stars}"
 
@@ -304,8 +337,7 @@ def cluster_table(comparison: pd.DataFrame) -> pd.DataFrame:
     own = "Robust S.E." if (t["vce"] == "robust").all() else "S.E."
     t[own] = [fmt_se(a, b) for a, b in zip(t["se"], t["stars"])]
     t["Clustered S.E."] = [fmt_se(a, b) for a, b in zip(t["se_cluster"], t["stars_cluster"])]
-    wide = t.pivot_table(index="label", columns="group", values=[own, "Clustered S.E."], aggfunc="first",
-                         sort=False)
+    wide = t.pivot_table(index="label", columns="group", values=[own, "Clustered S.E."], aggfunc="first", sort=False)
     wide = wide.swaplevel(axis=1)
     groups = list(pd.unique(t["group"]))
     wide = wide.reindex(columns=pd.MultiIndex.from_product([groups, [own, "Clustered S.E."]]))

@@ -17,9 +17,9 @@ Every ``source`` must be a key of the repository's ``references.bib``. The files
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -45,9 +45,20 @@ __all__ = [
 
 #: Columns of studies.csv, in order.
 COLUMNS = [
-    "study", "country", "communities", "households", "start", "end", "years",
-    "escaped", "became_poor", "remained_poor", "remained_not_poor",
-    "source", "where", "note",
+    "study",
+    "country",
+    "communities",
+    "households",
+    "start",
+    "end",
+    "years",
+    "escaped",
+    "became_poor",
+    "remained_poor",
+    "remained_not_poor",
+    "source",
+    "where",
+    "note",
 ]
 #: Percent-of-households columns (blank where a source gives no figure).
 SHARES = ["escaped", "became_poor", "remained_poor", "remained_not_poor"]
@@ -140,8 +151,11 @@ def _problems(raw: pd.DataFrame, keys: set[str]) -> list[str]:
     report(both & (num["end"] - num["start"] != num["years"]), "years", "end minus start must equal years")
     full = pd.concat([num[c] for c in SHARES], axis=1)
     total = full.sum(axis=1)
-    report(full.notna().all(axis=1) & ((total - 100).abs() > SUM_TOLERANCE), "remained_not_poor",
-           "the four categories must add up to about 100")
+    report(
+        full.notna().all(axis=1) & ((total - 100).abs() > SUM_TOLERANCE),
+        "remained_not_poor",
+        "the four categories must add up to about 100",
+    )
     partial = full[["escaped", "became_poor"]].sum(axis=1)
     report(partial > 100 + SUM_TOLERANCE, "became_poor", "escaped and became_poor add up to more than 100")
     src = raw["source"].astype("string").str.strip()
@@ -161,8 +175,11 @@ def _ragged_rows(path: Path) -> list[str]:
     if not rows:
         return ["the file is empty"]
     width = len(rows[0])
-    return [f"row {i}: {len(r)} cells, the header has {width}" for i, r in enumerate(rows[1:], start=2)
-            if r and len(r) != width]
+    return [
+        f"row {i}: {len(r)} cells, the header has {width}"
+        for i, r in enumerate(rows[1:], start=2)
+        if r and len(r) != width
+    ]
 
 
 def load_studies(path: Path | str | None = None, references: Path | str | None = None) -> pd.DataFrame:
@@ -231,10 +248,18 @@ def own_points(study: Study, periods: Iterable[tuple[int, int]] | None = None) -
     frames = []
     for start, end in periods:
         s = mv.movement_summary(study, start, end).reset_index()
-        frames.append(pd.DataFrame({
-            "group": s["group"].astype(str), "start": start, "end": end, "years": end - start,
-            "households": s["households"].astype(int), **{c: s[c].astype(float) for c in SHARES},
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group": s["group"].astype(str),
+                    "start": start,
+                    "end": end,
+                    "years": end - start,
+                    "households": s["households"].astype(int),
+                    **{c: s[c].astype(float) for c in SHARES},
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -249,8 +274,16 @@ def _limit(values: np.ndarray, step: float = 5.0) -> float:
 
 # Where a point's label may go, tried in this order (offsets in points): right of the point,
 # then left of it, then a line lower or higher on either side.
-_PLACES = [(4, 3, "left"), (-4, 3, "right"), (4, -9, "left"), (-4, -9, "right"),
-           (4, 13, "left"), (-4, 13, "right"), (4, -19, "left"), (-4, -19, "right")]
+_PLACES = [
+    (4, 3, "left"),
+    (-4, 3, "right"),
+    (4, -9, "left"),
+    (-4, -9, "right"),
+    (4, 13, "left"),
+    (-4, 13, "right"),
+    (4, -19, "left"),
+    (-4, -19, "right"),
+]
 
 
 def _place_labels(fig, ax, labels) -> None:
@@ -283,8 +316,9 @@ def _place_labels(fig, ax, labels) -> None:
         done.append(ann.get_window_extent(renderer))
 
 
-def escape_descent_figure(lit: pd.DataFrame, own: pd.DataFrame | None = None,
-                          own_label: str = "This study, computed from its data") -> Figure:
+def escape_descent_figure(
+    lit: pd.DataFrame, own: pd.DataFrame | None = None, own_label: str = "This study, computed from its data"
+) -> Figure:
     """Escapes (x) against descents (y), in percent of households, one labelled point per study.
 
     Parameters
@@ -321,19 +355,28 @@ def escape_descent_figure(lit: pd.DataFrame, own: pd.DataFrame | None = None,
     with mpl.rc_context(RC):
         fig = Figure(figsize=(WIDTH, 5.6), layout="constrained")
         ax = fig.add_subplot()
-        ax.plot([0, min(xlim, ylim)], [0, min(xlim, ylim)], ls="--", lw=0.8, color="#999999", zorder=1,
-                label="Escapes equal descents")
+        ax.plot(
+            [0, min(xlim, ylim)],
+            [0, min(xlim, ylim)],
+            ls="--",
+            lw=0.8,
+            color="#999999",
+            zorder=1,
+            label="Escapes equal descents",
+        )
         ax.set_xlim(0, xlim)
         ax.set_ylim(0, ylim)
         labels = []
         for df, name_col, (colour, marker), legend in layers:
             x, y = df["escaped"].to_numpy(float), df["became_poor"].to_numpy(float)
-            ax.scatter(x, y, s=40, color=colour, marker=marker, edgecolor="white", linewidth=0.6,
-                       label=legend, zorder=3)
+            ax.scatter(
+                x, y, s=40, color=colour, marker=marker, edgecolor="white", linewidth=0.6, label=legend, zorder=3
+            )
             for xi, yi, name, yrs in zip(x, y, df[name_col], df["years"]):
                 text = textwrap.fill(f"{safetext.mpl(name)} ({int(yrs)} y)", 24)  # two short lines fit beside a point
-                ann = ax.annotate(text, (xi, yi), xytext=(4, 3),
-                                  textcoords="offset points", fontsize=SMALL, color=colour, zorder=4)
+                ann = ax.annotate(
+                    text, (xi, yi), xytext=(4, 3), textcoords="offset points", fontsize=SMALL, color=colour, zorder=4
+                )
                 labels.append((ann, xi > 0.65 * xlim))  # near the right edge, try the left first
         ax.set_xlabel("Escaped poverty (% of households)")
         ax.set_ylabel("Became poor (% of households)")

@@ -28,8 +28,18 @@ from . import movements as mv
 from . import outputs
 from .study import Study
 
-__all__ = ["display", "settings", "livestock_long", "production_long", "holdings", "item_order",
-    "product_order", "herd_sizes", "new_activities", "production_shares"]
+__all__ = [
+    "display",
+    "settings",
+    "livestock_long",
+    "production_long",
+    "holdings",
+    "item_order",
+    "product_order",
+    "herd_sizes",
+    "new_activities",
+    "production_shares",
+]
 
 
 def _need(study: Study, name: str) -> pd.DataFrame:

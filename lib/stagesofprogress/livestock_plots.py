@@ -20,7 +20,6 @@ from .study import Study
 __all__ = ["herd_sizes", "paired_bars"]
 
 
-
 @_rc
 def paired_bars(
     table: pd.DataFrame,
@@ -44,8 +43,9 @@ def paired_bars(
         d = table if g is None else table[table[group] == g]
         sizes.append(int(d[[before, after]].notna().any(axis=1).sum()))
     fig = _figure(height=1.0 + sum(0.42 * s + 0.8 for s in sizes))
-    axes = fig.subplots(len(groups), 1, squeeze=False, sharex=True,
-                        gridspec_kw={"height_ratios": [max(s, 1) + 1.5 for s in sizes]})[:, 0]
+    axes = fig.subplots(
+        len(groups), 1, squeeze=False, sharex=True, gridspec_kw={"height_ratios": [max(s, 1) + 1.5 for s in sizes]}
+    )[:, 0]
     for ax, g in zip(axes, groups):
         d = table if g is None else table[table[group] == g]
         d = d[d[[before, after]].notna().any(axis=1)][::-1]
@@ -92,8 +92,15 @@ def herd_sizes(study: Study, category: str = "escaped", small_n: int = fs.SMALL_
             r = d[d["year"] == year].set_index("group").reindex(regions)
             mean, n = r["mean"].to_numpy(dtype=float), r["valid_n"].fillna(0).to_numpy(dtype=int)
             small = (n >= 1) & (n <= small_n)
-            ax.barh(y + off, np.nan_to_num(mean), height=0.36, color=colour,
-                    hatch=[fs.SMALL_N_HATCH if f else "" for f in small], edgecolor="white", linewidth=0)
+            ax.barh(
+                y + off,
+                np.nan_to_num(mean),
+                height=0.36,
+                color=colour,
+                hatch=[fs.SMALL_N_HATCH if f else "" for f in small],
+                edgecolor="white",
+                linewidth=0,
+            )
             for yi, m, k in zip(y + off, mean, n):
                 if 1 <= k <= small_n:
                     ax.text(m + top * 0.03, yi, f"n={k}", va="center", fontsize=SMALL)
@@ -105,11 +112,15 @@ def herd_sizes(study: Study, category: str = "escaped", small_n: int = fs.SMALL_
         ax.set_title(_short(item, 24), loc="left", fontsize=BASE)
         ax.tick_params(axis="y", length=0)
         ax.xaxis.set_major_locator(MaxNLocator(3))
-    for ax in axes[len(items):]:
+    for ax in axes[len(items) :]:
         ax.set_visible(False)
-    handles = [Rectangle((0, 0), 1, 1, color="#999999"), Rectangle((0, 0), 1, 1, color=NOT_POOR),
-               Rectangle((0, 0), 1, 1, facecolor=NOT_POOR, hatch=fs.SMALL_N_HATCH, edgecolor="white")]
-    fig.legend(handles, [str(then), str(now), fs.small_n_note(small_n)], loc="outside lower center", ncols=3,
-               frameon=False)
+    handles = [
+        Rectangle((0, 0), 1, 1, color="#999999"),
+        Rectangle((0, 0), 1, 1, color=NOT_POOR),
+        Rectangle((0, 0), 1, 1, facecolor=NOT_POOR, hatch=fs.SMALL_N_HATCH, edgecolor="white"),
+    ]
+    fig.legend(
+        handles, [str(then), str(now), fs.small_n_note(small_n)], loc="outside lower center", ncols=3, frameon=False
+    )
     _suptitle(fig, "Mean number of animals per holder")
     return fig

@@ -20,8 +20,9 @@ a warning or traceback. `LogitResult.supported` says whether the data can suppor
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -436,7 +437,9 @@ def logit(
     )
 
 
-def _listwise(y: np.ndarray, X: np.ndarray, codes: np.ndarray | None, names: list[str], diag: Diagnostics) -> np.ndarray:
+def _listwise(
+    y: np.ndarray, X: np.ndarray, codes: np.ndarray | None, names: list[str], diag: Diagnostics
+) -> np.ndarray:
     """Rows with every value present (a missing cluster counts as missing, as in Stata);
     the rows left out are recorded for the model and for each column concerned."""
     parts = [y, X] + ([np.where(codes < 0, np.nan, 0.0)] if codes is not None else [])

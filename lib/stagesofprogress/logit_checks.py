@@ -11,7 +11,7 @@ the model at all (the rule is in its docstring).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -135,9 +135,7 @@ def check_columns(data: pd.DataFrame, outcome: str, predictors: Sequence[str]) -
 def _numeric(col: pd.Series, name: str, role: str) -> np.ndarray:
     if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
         return col.to_numpy(dtype=float, na_value=np.nan)
-    raise LogitError(
-        f"The {role} {name!r} is not numeric (dtype {col.dtype}); recode it as 0/1 or numbers first."
-    )
+    raise LogitError(f"The {role} {name!r} is not numeric (dtype {col.dtype}); recode it as 0/1 or numbers first.")
 
 
 def outcome_values(col: pd.Series, name: str) -> np.ndarray:
@@ -206,7 +204,9 @@ def events_message(outcome: str, n_one: int, n_zero: int, n_params: int) -> tupl
 
 def check_outcome_classes(y: np.ndarray, outcome: str, diag: Diagnostics, after_drop: bool, why: str = "") -> None:
     if y.size == 0:
-        raise diag.fail("outcome_constant", f"No observations left to fit {outcome!r}{why or ' after listwise deletion'}.")
+        raise diag.fail(
+            "outcome_constant", f"No observations left to fit {outcome!r}{why or ' after listwise deletion'}."
+        )
     classes = np.unique(y)
     if classes.size < 2:
         where = why or (" after listwise deletion" if after_drop else "")
@@ -249,9 +249,7 @@ def clean_sample(
             name = predictors[idx[j]]
             diag.dropped[name] = "collinear with the constant and earlier predictors"
             diag.add(name, "dropped_collinear", f"{name} omitted because of collinearity")
-        hit = next(
-            ((j, h) for j in np.flatnonzero(cols) if (h := _perfect_prediction(Xr[:, j], yr)) is not None), None
-        )
+        hit = next(((j, h) for j in np.flatnonzero(cols) if (h := _perfect_prediction(Xr[:, j], yr)) is not None), None)
         if hit is None:
             return rows, cols
         j, (kind, value, mask) = hit
@@ -280,7 +278,9 @@ def clean_sample(
         diag.add(name, "perfect_prediction_obs", f"{name} dropped and {n_lost} obs not used", n_lost, note=note)
         rows[np.flatnonzero(rows)[mask]] = False
         cols[j] = False
-        check_outcome_classes(y[rows], outcome, diag, False, why=f" once the observations {name} predicts perfectly are left out")
+        check_outcome_classes(
+            y[rows], outcome, diag, False, why=f" once the observations {name} predicts perfectly are left out"
+        )
 
 
 def _collinear(X: np.ndarray) -> list[int]:
@@ -335,9 +335,7 @@ def separating_set(y: np.ndarray, X: np.ndarray, names: list[str]) -> tuple[list
     A = (X / scale) * s[:, None]  # rows: s_i x_i
     n, k = A.shape
     # maximise sum_i s_i x_i'b  s.t.  s_i x_i'b >= 0,  -1 <= b <= 1
-    lp = optimize.linprog(
-        c=-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(n), bounds=[(-1, 1)] * k, method="highs"
-    )
+    lp = optimize.linprog(c=-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(n), bounds=[(-1, 1)] * k, method="highs")
     if lp.status != 0 or -lp.fun < 1e-6:
         return None
     # name the fewest predictors: minimise sum |b_j| (constant free) keeping the separation

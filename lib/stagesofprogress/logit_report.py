@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import html
 import textwrap
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,25 +19,58 @@ import pandas as pd
 from . import safetext
 from .logistic import CONSTANT, LogitResult, significance_stars
 
-__all__ = ["PAPER_STATS", "SPSS_COLUMNS", "STARS_NOTE", "OTHER_HEADING", "MODEL", "TERM_STATS",
-    "FIT_STATS", "shown_results", "paper_table", "spss_table", "long_table", "write_logit_csv",
-    "to_html", "forest_plot", "COMPARE_COLUMNS", "compare_errors", "diagnostics_frame",
-    "DiagnosticsBlock", "diagnostics_block", "diagnostics_html", "diagnostics_markdown",
-    "DEFAULT_NOTES_TITLE", "diagnostics_html_text", "diagnostics_markdown_text", "margins_wide"]
+__all__ = [
+    "PAPER_STATS",
+    "SPSS_COLUMNS",
+    "STARS_NOTE",
+    "OTHER_HEADING",
+    "MODEL",
+    "TERM_STATS",
+    "FIT_STATS",
+    "shown_results",
+    "paper_table",
+    "spss_table",
+    "long_table",
+    "write_logit_csv",
+    "to_html",
+    "forest_plot",
+    "COMPARE_COLUMNS",
+    "compare_errors",
+    "diagnostics_frame",
+    "DiagnosticsBlock",
+    "diagnostics_block",
+    "diagnostics_html",
+    "diagnostics_markdown",
+    "DEFAULT_NOTES_TITLE",
+    "diagnostics_html_text",
+    "diagnostics_markdown_text",
+    "margins_wide",
+]
 
 PAPER_STATS = ["B", "Odds Ratio", "Robust Std. Err."]
 SPSS_COLUMNS = ["B", "S.E.", "Wald", "Sig.", "Exp(B)", "95% C.I. Lower", "95% C.I. Upper"]
-STARS_NOTE = (
-    "* Significant at 0.1 probability level; ** significant at 0.05; *** significant at 0.01."
-)
+STARS_NOTE = "* Significant at 0.1 probability level; ** significant at 0.05; *** significant at 0.01."
 OTHER_HEADING = "Other predictors"
 MODEL = "(model)"
 
 #: Statistics per term in `long_table()`, then per model.
 TERM_STATS = ["coef", "odds_ratio", "se", "z", "pvalue", "ci_low", "ci_high", "model_se"]
 FIT_STATS = [
-    "nobs", "wald_chi2", "wald_df", "wald_p", "lr_chi2", "lr_df", "lr_p", "loglik", "loglik_null",
-    "pseudo_r2", "pct_correct_1", "pct_correct_0", "minus2ll", "cox_snell_r2", "nagelkerke_r2",
+    "nobs",
+    "wald_chi2",
+    "wald_df",
+    "wald_p",
+    "lr_chi2",
+    "lr_df",
+    "lr_p",
+    "loglik",
+    "loglik_null",
+    "pseudo_r2",
+    "pct_correct_1",
+    "pct_correct_0",
+    "minus2ll",
+    "cox_snell_r2",
+    "nagelkerke_r2",
 ]
 
 
@@ -418,8 +451,15 @@ def forest_plot(
         for r in results.values():
             kept = [v for v in vars_ if v in r.predictors and v not in r.dropped]
             ci = r.conf_int_or(alpha=alpha).loc[kept]
-            drawn.append((kept, r.odds_ratio[kept].to_numpy(), ci["ci_low"].to_numpy(), ci["ci_high"].to_numpy(),
-                          r.pvalue[kept].to_numpy() < alpha))
+            drawn.append(
+                (
+                    kept,
+                    r.odds_ratio[kept].to_numpy(),
+                    ci["ci_low"].to_numpy(),
+                    ci["ci_high"].to_numpy(),
+                    r.pvalue[kept].to_numpy() < alpha,
+                )
+            )
         lo_lim, hi_lim = _forest_limits(drawn)
         for a, (name, _), (kept, orr, lo, hi, sig) in zip(axes, results.items(), drawn):
             y = np.array([ypos[v] for v in kept], dtype=float)
@@ -428,8 +468,15 @@ def forest_plot(
                 if cut.any():  # an empty unclipped line would collapse constrained layout
                     a.plot(np.full(int(cut.sum()), end), y[cut], mark, color="0.25", markersize=6, clip_on=False)
             a.plot(orr[sig], y[sig], "o", color="0.1", markersize=6.5, label=f"p < {alpha:g}")
-            a.plot(orr[~sig], y[~sig], "o", markerfacecolor="white", markeredgecolor="0.1", markersize=6.5,
-                   label=f"p \u2265 {alpha:g}")
+            a.plot(
+                orr[~sig],
+                y[~sig],
+                "o",
+                markerfacecolor="white",
+                markeredgecolor="0.1",
+                markersize=6.5,
+                label=f"p \u2265 {alpha:g}",
+            )
             a.axvline(1.0, color="0.5", linestyle="--", linewidth=0.9)
             a.set_xscale("log")
             a.set_title(_cut(str(name), 24), fontsize=fs.BASE)
@@ -438,7 +485,7 @@ def forest_plot(
         axes[0].set_xlim(lo_lim / 1.8, hi_lim * 1.8)  # room so the end labels of two panels never touch
         decades = np.arange(np.log10(lo_lim), np.log10(hi_lim) + 1)
         step = max(1, int(np.ceil(len(decades) * len(results) / 7)))  # at most about seven labels in all
-        major = [10.0 ** d for d in decades if d % step == 0] or [1.0]
+        major = [10.0**d for d in decades if d % step == 0] or [1.0]
         for a in axes:
             a.xaxis.set_major_locator(FixedLocator(major))
             a.xaxis.set_major_formatter(_or_tick)
@@ -450,10 +497,17 @@ def forest_plot(
         pct = f"{100 * level:g}%"
         for a in axes:
             a.set_xlabel("Odds ratio", fontsize=fs.BASE)
-        handles = [Line2D([], [], marker="o", linestyle="-", color="0.1", markersize=6.5),
-                   Line2D([], [], marker="o", linestyle="-", color="0.1", markerfacecolor="white", markersize=6.5)]
-        fig.legend(handles, [f"p < {alpha:g}: the {pct} interval excludes 1", f"p \u2265 {alpha:g}: it includes 1"],
-                   loc="outside lower center", ncols=1, frameon=False)
+        handles = [
+            Line2D([], [], marker="o", linestyle="-", color="0.1", markersize=6.5),
+            Line2D([], [], marker="o", linestyle="-", color="0.1", markerfacecolor="white", markersize=6.5),
+        ]
+        fig.legend(
+            handles,
+            [f"p < {alpha:g}: the {pct} interval excludes 1", f"p \u2265 {alpha:g}: it includes 1"],
+            loc="outside lower center",
+            ncols=1,
+            frameon=False,
+        )
     return fig
 
 
@@ -488,8 +542,17 @@ def _forest_limits(drawn) -> tuple[float, float]:
 
 #: Columns of `compare_errors()`.
 COMPARE_COLUMNS = [
-    "group", "variable", "coef", "vce", "se", "pvalue", "stars",
-    "n_clusters", "se_cluster", "pvalue_cluster", "stars_cluster",
+    "group",
+    "variable",
+    "coef",
+    "vce",
+    "se",
+    "pvalue",
+    "stars",
+    "n_clusters",
+    "se_cluster",
+    "pvalue_cluster",
+    "stars_cluster",
 ]
 
 
@@ -620,7 +683,11 @@ DEFAULT_NOTES_TITLE = "Notes on the estimation (in Stata's words where Stata has
 def diagnostics_html_text(groups: list[tuple[str, list[tuple[str, str]]]], title: str | None = None) -> str:
     from . import safetext
 
-    out = [_NOTES_CSS, '<div class="sop-logit-notes">', f"<p><strong>{safetext.html(title or DEFAULT_NOTES_TITLE)}</strong></p>"]
+    out = [
+        _NOTES_CSS,
+        '<div class="sop-logit-notes">',
+        f"<p><strong>{safetext.html(title or DEFAULT_NOTES_TITLE)}</strong></p>",
+    ]
     for g, notes in groups:
         if g:
             out.append(f"<p>{safetext.html(g)}</p>")

@@ -304,21 +304,35 @@ def _chain(start, end, group, chain, states, poor, counts, survey_counts, survey
     note = ""
     if empty:
         left = [states[i] for i in np.flatnonzero(observed & ~closed)]
-        note = (f"No household was at {_list(empty)} in {start}; "
-                + (f"{_list(left)} lead there, directly or through other stages; " if left else "")
-                + ("the long-run measures use the closed set of observed states, "
-                   f"{_list([states[i] for i in cidx])}." if len(cidx) else
-                   "no closed set of observed states remains and the long-run measures are not computed."))
+        note = (
+            f"No household was at {_list(empty)} in {start}; "
+            + (f"{_list(left)} lead there, directly or through other stages; " if left else "")
+            + (
+                f"the long-run measures use the closed set of observed states, {_list([states[i] for i in cidx])}."
+                if len(cidx)
+                else "no closed set of observed states remains and the long-run measures are not computed."
+            )
+        )
     lab = pd.Index(states, name="state")
     return ChainResult(
-        start=start, end=end, group=group, chain=chain, states=list(states), poor=poor,
-        counts=pd.DataFrame(counts, index=lab, columns=lab), P=pd.DataFrame(p, index=lab, columns=lab),
-        empty=empty, closed=[states[i] for i in cidx],
+        start=start,
+        end=end,
+        group=group,
+        chain=chain,
+        states=list(states),
+        poor=poor,
+        counts=pd.DataFrame(counts, index=lab, columns=lab),
+        P=pd.DataFrame(p, index=lab, columns=lab),
+        empty=empty,
+        closed=[states[i] for i in cidx],
         survey_share=pd.Series(x, index=lab, name="share"),
-        steady_state=pd.Series(steady, index=lab, name="share"), steady_share_poor=share_poor,
+        steady_state=pd.Series(steady, index=lab, name="share"),
+        steady_share_poor=share_poor,
         projection=pd.DataFrame(rows, columns=["year", "share_poor"]),
         years_to_cross=pd.Series(steps * (end - start), index=lab, name="years"),
-        indices=indices, prais=pd.Series(1 - np.diag(p), index=lab, name="prais"), note=note,
+        indices=indices,
+        prais=pd.Series(1 - np.diag(p), index=lab, name="prais"),
+        note=note,
     )
 
 
@@ -379,8 +393,7 @@ def _counts(study: Study, s0: np.ndarray, s1: np.ndarray, groups) -> tuple[list[
     return names + [mv.ALL], out
 
 
-def chains(study: Study, by: str | None = "region",
-           periods: list[tuple[int, int]] | None = None) -> list[ChainResult]:
+def chains(study: Study, by: str | None = "region", periods: list[tuple[int, int]] | None = None) -> list[ChainResult]:
     """Every period, group and chain (the stage chain first) of a study.
 
     Parameters
@@ -411,8 +424,19 @@ def chains(study: Study, by: str | None = "region",
         for name, c, x in zip(names, counts, survey):
             out.append(_chain(a, b, name, STAGES, list(range(1, n + 1)), poor_s, c, x, study.survey_year))
             x2 = np.array([x[:cut].sum(), x[cut:].sum()])
-            out.append(_chain(a, b, name, POVERTY, [POOR, NOT_POOR], np.array([True, False]),
-                              _collapse(c, cut), x2, study.survey_year))
+            out.append(
+                _chain(
+                    a,
+                    b,
+                    name,
+                    POVERTY,
+                    [POOR, NOT_POOR],
+                    np.array([True, False]),
+                    _collapse(c, cut),
+                    x2,
+                    study.survey_year,
+                )
+            )
     return out
 
 
@@ -493,9 +517,15 @@ def homogeneity_test(matrices: np.ndarray) -> dict[str, float]:
     expected = (nim[:, :, None] * p0[None])[cells]
     pval = (lambda s: float(chdtrc(dof, s))) if dof > 0 else (lambda s: np.nan)
     small = float((expected < SPARSE_SMALL).mean()) if expected.size else np.nan
-    return {"Q": q, "Q_p": pval(q), "LR": lr, "LR_p": pval(lr), "dof": dof,
-            "expected_min": float(expected.min()) if expected.size else np.nan,
-            "expected_small_share": small}
+    return {
+        "Q": q,
+        "Q_p": pval(q),
+        "LR": lr,
+        "LR_p": pval(lr),
+        "dof": dof,
+        "expected_min": float(expected.min()) if expected.size else np.nan,
+        "expected_small_share": small,
+    }
 
 
 def _statistics(m: np.ndarray, p0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -510,8 +540,9 @@ def _statistics(m: np.ndarray, p0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return q, lr
 
 
-def permutation_test(matrices: np.ndarray, permutations: int = PERMUTATIONS, seed: int = PERMUTATION_SEED
-                     ) -> dict[str, float]:
+def permutation_test(
+    matrices: np.ndarray, permutations: int = PERMUTATIONS, seed: int = PERMUTATION_SEED
+) -> dict[str, float]:
     """Permutation p-values of the Q and LR homogeneity statistics.
 
     Each replicate is a random table with the observed margins: for every starting stage, the
@@ -553,7 +584,7 @@ def permutation_test(matrices: np.ndarray, permutations: int = PERMUTATIONS, see
                     live = need > 0
                     if not live.any():
                         break
-                    bad = pool[live, col + 1:].sum(axis=1)
+                    bad = pool[live, col + 1 :].sum(axis=1)
                     x = rng.hypergeometric(pool[live, col], bad, need[live])
                     sim[live, j, i, col] = x
                     pool[live, col] -= x
@@ -568,8 +599,13 @@ def permutation_test(matrices: np.ndarray, permutations: int = PERMUTATIONS, see
     return {"Q_p_perm": (1 + ge_q) / (1 + permutations), "LR_p_perm": (1 + ge_lr) / (1 + permutations)}
 
 
-def homogeneity(study: Study, by: str = "region", periods: list[tuple[int, int]] | None = None,
-                permutations: int = PERMUTATIONS, seed: int = PERMUTATION_SEED) -> list[HomogeneityResult]:
+def homogeneity(
+    study: Study,
+    by: str = "region",
+    periods: list[tuple[int, int]] | None = None,
+    permutations: int = PERMUTATIONS,
+    seed: int = PERMUTATION_SEED,
+) -> list[HomogeneityResult]:
     """Homogeneity tests of the regions' stage and poverty chains for every period.
 
     Parameters
@@ -602,8 +638,19 @@ def homogeneity(study: Study, by: str = "region", periods: list[tuple[int, int]]
             h = homogeneity_test(ms)
             sparse = bool(h["expected_min"] < SPARSE_MIN or h["expected_small_share"] > SPARSE_SHARE)
             perm = permutation_test(ms, permutations, seed)
-            out.append(HomogeneityResult(a, b, chain, [str(r) for r in regions], sparse=sparse, **h, **perm,
-                                         permutations=permutations, seed=seed))
+            out.append(
+                HomogeneityResult(
+                    a,
+                    b,
+                    chain,
+                    [str(r) for r in regions],
+                    sparse=sparse,
+                    **h,
+                    **perm,
+                    permutations=permutations,
+                    seed=seed,
+                )
+            )
     return out
 
 
@@ -660,9 +707,19 @@ def steady_state_table(results: list[ChainResult]) -> pd.DataFrame:
     pandas.DataFrame
         Columns ``start, end, group, chain, stage, share``.
     """
-    parts = [pd.DataFrame({"start": r.start, "end": r.end, "group": r.group, "chain": r.chain,
-                           "stage": [str(s) for s in r.states], "share": r.steady_state.to_numpy()})
-             for r in results]
+    parts = [
+        pd.DataFrame(
+            {
+                "start": r.start,
+                "end": r.end,
+                "group": r.group,
+                "chain": r.chain,
+                "stage": [str(s) for s in r.states],
+                "share": r.steady_state.to_numpy(),
+            }
+        )
+        for r in results
+    ]
     return pd.concat(parts, ignore_index=True)
 
 

@@ -29,8 +29,9 @@ __all__ = ["movement_intervals", "projection_lines"]
 
 
 @_rc
-def movement_intervals(table: pd.DataFrame, periods: list[tuple[int, int]] | None = None,
-                       synthetic: bool = False) -> Figure:
+def movement_intervals(
+    table: pd.DataFrame, periods: list[tuple[int, int]] | None = None, synthetic: bool = False
+) -> Figure:
     """Movement percentages (dots) with their 95% bootstrap intervals (bars), one panel per period.
 
     `table` is `uncertainty.bootstrap_movements(study).table` (or movements_ci.csv read back).
@@ -50,8 +51,17 @@ def movement_intervals(table: pd.DataFrame, periods: list[tuple[int, int]] | Non
             c = t[t["category"] == cat].set_index("group").reindex(groups)
             est = c["percent"].to_numpy(dtype=float)
             err = np.vstack([est - c["ci_low"].to_numpy(dtype=float), c["ci_high"].to_numpy(dtype=float) - est])
-            ax.errorbar(est, y + off, xerr=np.nan_to_num(err), fmt="o", markersize=4.5, capsize=2.5,
-                        linewidth=1.2, color=CATEGORY_COLOURS[cat], label=mv.CATEGORY_LABELS[cat])
+            ax.errorbar(
+                est,
+                y + off,
+                xerr=np.nan_to_num(err),
+                fmt="o",
+                markersize=4.5,
+                capsize=2.5,
+                linewidth=1.2,
+                color=CATEGORY_COLOURS[cat],
+                label=mv.CATEGORY_LABELS[cat],
+            )
         ax.set_yticks(y, [safetext.clean(g) for g in groups])
         ax.set_ylim(-0.6, len(groups) - 0.4)
         ax.set_xlim(0, 100)
@@ -68,7 +78,9 @@ def movement_intervals(table: pd.DataFrame, periods: list[tuple[int, int]] | Non
 
 
 @_rc
-def projection_lines(study: Study, results: list, chain: str = "stages", period: tuple[int, int] | None = None) -> Figure:
+def projection_lines(
+    study: Study, results: list, chain: str = "stages", period: tuple[int, int] | None = None
+) -> Figure:
     """Percent poor at each time point (solid) and projected if `period`'s movements held (dashed).
 
     `results` are `mobility.chains(study)`; `period` defaults to the last earlier time point to
@@ -83,19 +95,33 @@ def projection_lines(study: Study, results: list, chain: str = "stages", period:
     for i, g in enumerate(groups):
         colour = "#000000" if g == mv.ALL else REGION_COLOURS[(i - 1) % len(REGION_COLOURS)]
         r = rates[rates["group"] == g]
-        ax.plot(r["year"], r["percent_poor"], color=colour, marker="o", linewidth=1.8 if g == mv.ALL else 1.2,
-                label=safetext.clean(g))
+        ax.plot(
+            r["year"],
+            r["percent_poor"],
+            color=colour,
+            marker="o",
+            linewidth=1.8 if g == mv.ALL else 1.2,
+            label=safetext.clean(g),
+        )
         hits = [x for x in results if x.group == g and x.chain == chain and (x.start, x.end) == period]
         if not hits:
             continue
         res = hits[-1] if i == 0 else hits[0]  # `All` comes last (a region may be called "All")
         p = res.projection
-        ax.plot(p["year"], 100 * p["share_poor"], color=colour, linestyle="--", marker="o", markerfacecolor="white",
-                linewidth=1.2)
+        ax.plot(
+            p["year"],
+            100 * p["share_poor"],
+            color=colour,
+            linestyle="--",
+            marker="o",
+            markerfacecolor="white",
+            linewidth=1.2,
+        )
         last = max(last, int(p["year"].max()))
         if np.isfinite(res.steady_share_poor):
-            ax.plot([last + 2], [100 * res.steady_share_poor], marker="_", markersize=14, color=colour,
-                    markeredgewidth=2)
+            ax.plot(
+                [last + 2], [100 * res.steady_share_poor], marker="_", markersize=14, color=colour, markeredgewidth=2
+            )
     ax.set_xlim(study.time_points[0] - 2, last + 5)
     ax.set_ylim(0, 100)
     ax.set_ylabel("Households poor (%)")

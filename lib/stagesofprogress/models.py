@@ -28,17 +28,32 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .logistic import LogitError, LogitResult, logit
-from . import logit_report
+from . import logit_report, outputs, safetext
 from . import movements as mv
-from . import outputs
 from . import reasons as rs
-from . import safetext
+from .logistic import LogitError, LogitResult, logit
 from .study import Study
 
-__all__ = ["COUNTERPART", "GENERIC_MIN_SHARE", "TRANSFORMS", "OUTCOME", "CLUSTER", "NOTES_COLUMNS",
-    "ModelFit", "generic_specs", "model_specs", "term_name", "variables", "design_matrix", "fit_model",
-    "fit_models", "fit", "cached_fits", "cluster_comparison", "margins_table"]
+__all__ = [
+    "COUNTERPART",
+    "GENERIC_MIN_SHARE",
+    "TRANSFORMS",
+    "OUTCOME",
+    "CLUSTER",
+    "NOTES_COLUMNS",
+    "ModelFit",
+    "generic_specs",
+    "model_specs",
+    "term_name",
+    "variables",
+    "design_matrix",
+    "fit_model",
+    "fit_models",
+    "fit",
+    "cached_fits",
+    "cluster_comparison",
+    "margins_table",
+]
 
 #: A category's counterpart with the same status at the start of the period.
 COUNTERPART = {
@@ -131,7 +146,7 @@ class ModelFit:
 
     @property
     def layout(self) -> str:
-        """"spss" (Table 7: one model, SPSS columns) or "paper" (Tables 4-5: a block per group)."""
+        """ "spss" (Table 7: one model, SPSS columns) or "paper" (Tables 4-5: a block per group)."""
         return _layout(self.spec)
 
 
@@ -212,7 +227,9 @@ def model_specs(study: Study) -> dict[str, dict]:
     if study.has("sample") and study.has("reasons"):
         return generic_specs(study)
     missing = [f for f, t in (("sample.csv", "sample"), ("reasons.csv", "reasons")) if not study.has(t)]
-    raise KeyError(f"This study declares no `models:` in study.yml and has no {' or '.join(missing)} for the generic models.")
+    raise KeyError(
+        f"This study declares no `models:` in study.yml and has no {' or '.join(missing)} for the generic models."
+    )
 
 
 def term_name(name: str, transform: str | None) -> str:
@@ -331,7 +348,9 @@ def design_matrix(study: Study, spec: dict) -> pd.DataFrame:
             raise KeyError(f"The outcome {pos!r} is neither a movement category nor a column of sample.csv.")
         y = pd.to_numeric(sample[pos], errors="coerce").astype(float)
     by = spec.get("by")
-    data = pd.DataFrame({"group": hh[by].reindex(ids).astype(object).to_numpy() if by else "", OUTCOME: y.to_numpy()}, index=ids)
+    data = pd.DataFrame(
+        {"group": hh[by].reindex(ids).astype(object).to_numpy() if by else "", OUTCOME: y.to_numpy()}, index=ids
+    )
     for col, value in (spec.get("filter") or {}).items():
         source = sample[col] if col in sample.columns else hh[col].reindex(ids)
         allowed = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]

@@ -11,9 +11,21 @@ import pandas as pd
 
 from .study import Study
 
-__all__ = ["CATEGORIES", "CATEGORY_LABELS", "ALL", "stages", "poverty_status", "movement_categories",
-    "movement_counts", "movement_table", "all_movements", "movement_summary", "transition_matrix",
-    "poverty_rates", "mean_by_stage"]
+__all__ = [
+    "CATEGORIES",
+    "CATEGORY_LABELS",
+    "ALL",
+    "stages",
+    "poverty_status",
+    "movement_categories",
+    "movement_counts",
+    "movement_table",
+    "all_movements",
+    "movement_summary",
+    "transition_matrix",
+    "poverty_rates",
+    "mean_by_stage",
+]
 
 #: Movement categories in the paper's order (A, B, C, D).
 CATEGORIES = ["remained_poor", "escaped", "became_poor", "remained_not_poor"]
@@ -184,7 +196,9 @@ def _table(counts: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
     return long
 
 
-def all_movements(study: Study, by: str | None = "region", periods: list[tuple[int, int]] | None = None) -> pd.DataFrame:
+def all_movements(
+    study: Study, by: str | None = "region", periods: list[tuple[int, int]] | None = None
+) -> pd.DataFrame:
     """`movement_table` for several periods, stacked (the content of ``movements.csv``).
 
     Parameters

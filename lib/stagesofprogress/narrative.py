@@ -16,7 +16,7 @@ paper: its findings are shown only by `display.paper_says`, for a study that dec
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -28,11 +28,32 @@ from .layouts import TABLE3_COLUMNS, period_name, reason_periods
 from .safetext import MD, md, md_join
 from .study import Study
 
-__all__ = ["join", "md_list", "study_summary", "glue_study", "main_periods", "movement_facts",
-           "glue_movement_facts", "region_movement_text", "region_comparison_text", "reason_leaders",
-           "reason_leaders_text", "reason_trend", "reason_trend_text", "model_findings", "model_findings_text",
-           "odds_shift", "escape_rate", "logit_example", "community_text", "assets_facts", "holdings_text",
-           "conclusions_text", "clustering_text", "CATEGORY_PHRASES"]
+__all__ = [
+    "join",
+    "md_list",
+    "study_summary",
+    "glue_study",
+    "main_periods",
+    "movement_facts",
+    "glue_movement_facts",
+    "region_movement_text",
+    "region_comparison_text",
+    "reason_leaders",
+    "reason_leaders_text",
+    "reason_trend",
+    "reason_trend_text",
+    "model_findings",
+    "model_findings_text",
+    "odds_shift",
+    "escape_rate",
+    "logit_example",
+    "community_text",
+    "assets_facts",
+    "holdings_text",
+    "conclusions_text",
+    "clustering_text",
+    "CATEGORY_PHRASES",
+]
 
 #: How a sentence names the households of each movement category.
 CATEGORY_PHRASES = {
@@ -151,11 +172,18 @@ def region_movement_text(study: Study, start: int, end: int) -> MD:
     t = mv.movement_summary(study, start, end)
     lines = []
     for region, r in t.drop(index=mv.ALL).iterrows():
-        lines.append(md(
-            "- **{region}** ({n:,} households): {esc} percent escaped poverty and {fell} percent became "
-            "poor; the share poor went from {start} to {end} percent.",
-            region=region, n=int(r["households"]), esc=fmt(r["escaped"]), fell=fmt(r["became_poor"]),
-            start=fmt(r["poor_at_start"]), end=fmt(r["poor_at_end"])))
+        lines.append(
+            md(
+                "- **{region}** ({n:,} households): {esc} percent escaped poverty and {fell} percent became "
+                "poor; the share poor went from {start} to {end} percent.",
+                region=region,
+                n=int(r["households"]),
+                esc=fmt(r["escaped"]),
+                fell=fmt(r["became_poor"]),
+                start=fmt(r["poor_at_start"]),
+                end=fmt(r["poor_at_end"]),
+            )
+        )
     return md_join("\n", lines)
 
 
@@ -167,21 +195,34 @@ def community_text(study: Study) -> MD:
     regions = [r for r in study.regions if r in by.groups] or list(by.groups)
     if "altitude_m" in c.columns:
         alt = by["altitude_m"].agg(["mean", "min", "max", "size"]).reindex(regions)
-        bits = [md("{mean} m in {r} ({n} communities, from {lo} to {hi} m)", mean=fmt(a["mean"], ",.0f"), r=r,
-                   n=int(a["size"]), lo=fmt(a["min"], ",.0f"), hi=fmt(a["max"], ",.0f")) for r, a in alt.iterrows()]
+        bits = [
+            md(
+                "{mean} m in {r} ({n} communities, from {lo} to {hi} m)",
+                mean=fmt(a["mean"], ",.0f"),
+                r=r,
+                n=int(a["size"]),
+                lo=fmt(a["min"], ",.0f"),
+                hi=fmt(a["max"], ",.0f"),
+            )
+            for r, a in alt.iterrows()
+        ]
         parts.append(md("The communities lie on average at {x}.", x=md_list(bits)))
     if "dist_trading_center_km" in c.columns:
         d = by["dist_trading_center_km"].mean().reindex(regions)
-        parts.append(md("The nearest trading centre is on average {x}.",
-                        x=md_list([md("{v} km away in {r}", v=fmt(v), r=r) for r, v in d.items()])))
+        parts.append(
+            md(
+                "The nearest trading centre is on average {x}.",
+                x=md_list([md("{v} km away in {r}", v=fmt(v), r=r) for r, v in d.items()]),
+            )
+        )
     if "pct_income_livestock" in c.columns:
         d = by["pct_income_livestock"].mean().reindex(regions)
-        bits = [md("{v} percent of community income in {r}" if i == 0 else "{v} percent in {r}",
-                   v=fmt(v, ".0f"), r=r) for i, (r, v) in enumerate(d.items())]
+        bits = [
+            md("{v} percent of community income in {r}" if i == 0 else "{v} percent in {r}", v=fmt(v, ".0f"), r=r)
+            for i, (r, v) in enumerate(d.items())
+        ]
         parts.append(md("Livestock provides on average {x}.", x=md_list(bits)))
     return md_join(" ", parts)
-
-
 
 
 def assets_facts(study: Study, column: str = "assets") -> dict[str, str]:
@@ -195,8 +236,11 @@ def assets_facts(study: Study, column: str = "assets") -> dict[str, str]:
         pattern = f"rise in {int((steps > 0).sum())} of {len(steps)} steps"
     else:
         pattern = "cannot be compared (a single stage is occupied)"
-    return {"low": fmt(m.iloc[0], ".2f") if len(m) else "n/a",
-            "high": fmt(m.iloc[-1], ".2f") if len(m) else "n/a", "pattern": pattern}
+    return {
+        "low": fmt(m.iloc[0], ".2f") if len(m) else "n/a",
+        "high": fmt(m.iloc[-1], ".2f") if len(m) else "n/a",
+        "pattern": pattern,
+    }
 
 
 def odds_shift(p0: float, ratio: float) -> float:
@@ -251,19 +295,38 @@ def region_comparison_text(study: Study, start: int, end: int) -> MD:
         if len(top) == len(t):
             return md("every region {verb} the same share ({v} percent)", verb=MD(verb), v=v)
         if len(top) > 1:
-            return md("{rs} tie for the {which} share {verb} ({v} percent each)", rs=md_list(top),
-                      which=MD("lowest" if lowest else "highest"), verb=MD(verb), v=v)
-        return md("{r} had the {which} share {verb} ({v} percent)", r=str(top[0]),
-                  which=MD("lowest" if lowest else "highest"), verb=MD(verb), v=v)
+            return md(
+                "{rs} tie for the {which} share {verb} ({v} percent each)",
+                rs=md_list(top),
+                which=MD("lowest" if lowest else "highest"),
+                verb=MD(verb),
+                v=v,
+            )
+        return md(
+            "{r} had the {which} share {verb} ({v} percent)",
+            r=str(top[0]),
+            which=MD("lowest" if lowest else "highest"),
+            verb=MD(verb),
+            v=v,
+        )
 
-    measures = [("escaped", False, "escaping poverty"), ("became_poor", True, "becoming poor"),
-                ("poor_at_end", True, "poor at the end")]
+    measures = [
+        ("escaped", False, "escaping poverty"),
+        ("became_poor", True, "becoming poor"),
+        ("poor_at_end", True, "poor at the end"),
+    ]
     winners = [_ties((-t[c] if low else t[c]).round(1)) for c, low, _ in measures]
     if all(len(w) == 1 and w[0] == winners[0][0] for w in winners):
-        return md("Over {per}, {r} did better on every count: the highest share escaping poverty ({a} percent), "
-                  "the lowest share becoming poor ({b} percent) and the lowest share poor at the end ({c} "
-                  "percent).", per=per, r=str(winners[0][0]), a=fmt(t.loc[winners[0][0], "escaped"]),
-                  b=fmt(t.loc[winners[0][0], "became_poor"]), c=fmt(t.loc[winners[0][0], "poor_at_end"]))
+        return md(
+            "Over {per}, {r} did better on every count: the highest share escaping poverty ({a} percent), "
+            "the lowest share becoming poor ({b} percent) and the lowest share poor at the end ({c} "
+            "percent).",
+            per=per,
+            r=str(winners[0][0]),
+            a=fmt(t.loc[winners[0][0], "escaped"]),
+            b=fmt(t.loc[winners[0][0], "became_poor"]),
+            c=fmt(t.loc[winners[0][0], "poor_at_end"]),
+        )
     parts = [best(c, low, verb) for c, low, verb in measures]
     return md("Over {per}, {a}; {b}; {c}.", per=per, a=parts[0], b=parts[1], c=parts[2])
 
@@ -312,10 +375,16 @@ def _leader_phrase(r) -> MD:
         return md("{where}, none of the {n:,} sampled households cited a reason", where=where, n=int(r["base"]))
     who = md("of {n:,} sampled household{s}", n=int(r["base"]), s=MD("s" if r["base"] != 1 else ""))
     if len(r["reasons"]) > 1:
-        return md("{where}, {rs}, tied ({p} percent each {who})", where=where, rs=md_list(r["reasons"]),
-                  p=fmt(r["percent"], ".0f"), who=who)
-    return md("{where}, {r} ({p} percent {who})", where=where, r=str(r["reasons"][0]),
-              p=fmt(r["percent"], ".0f"), who=who)
+        return md(
+            "{where}, {rs}, tied ({p} percent each {who})",
+            where=where,
+            rs=md_list(r["reasons"]),
+            p=fmt(r["percent"], ".0f"),
+            who=who,
+        )
+    return md(
+        "{where}, {r} ({p} percent {who})", where=where, r=str(r["reasons"][0]), p=fmt(r["percent"], ".0f"), who=who
+    )
 
 
 def reason_leaders_text(study: Study, category: str) -> MD:
@@ -326,8 +395,14 @@ def reason_leaders_text(study: Study, category: str) -> MD:
     lines = []
     for per, d in lead.groupby("period", sort=False):
         bits = [_leader_phrase(r) for _, r in d.iterrows()]
-        lines.append(md("- **{per}**: the reason most often cited by {who}: {bits}.", per=per,
-                        who=MD(CATEGORY_PHRASES.get(category, category)), bits=md_join("; ", bits)))
+        lines.append(
+            md(
+                "- **{per}**: the reason most often cited by {who}: {bits}.",
+                per=per,
+                who=MD(CATEGORY_PHRASES.get(category, category)),
+                bits=md_join("; ", bits),
+            )
+        )
     return md_join("\n", lines)
 
 
@@ -369,8 +444,11 @@ def reason_trend_text(study: Study, category: str = "became_poor", reason: str |
     if trend.empty:
         return MD("")
     first, last = trend.columns[0], trend.columns[-1]
-    groups = [g for g in trend.index if g != mv.ALL] if len(trend.index) > 2 or mv.ALL not in trend.index else \
+    groups = (
         [g for g in trend.index if g != mv.ALL]
+        if len(trend.index) > 2 or mv.ALL not in trend.index
+        else [g for g in trend.index if g != mv.ALL]
+    )
     bits = []
     for g in groups:
         a, b = trend.loc[g, first], trend.loc[g, last]
@@ -380,16 +458,32 @@ def reason_trend_text(study: Study, category: str = "became_poor", reason: str |
         ra, rb = round(float(a)), round(float(b))
         verb = "rose" if rb > ra else "fell" if rb < ra else "stayed"
         base = trend.attrs.get("base")
-        n = md(" (of {x:,} and {y:,} sampled households)", x=int(base.loc[g, first]), y=int(base.loc[g, last])) \
-            if base is not None else MD("")
+        n = (
+            md(" (of {x:,} and {y:,} sampled households)", x=int(base.loc[g, first]), y=int(base.loc[g, last]))
+            if base is not None
+            else MD("")
+        )
         if verb == "stayed":
             bits.append(md("stayed at {a} percent in {g}{n}", a=fmt(a, ".0f"), g=str(g), n=n))
         else:
-            bits.append(md("{verb} from {a} to {b} percent in {g}{n}", verb=MD(verb), a=fmt(a, ".0f"),
-                           b=fmt(b, ".0f"), g=str(g), n=n))
-    return md("Among {who}, the share citing {what}, the reason most often given, {bits} between {first} and "
-              "{last}.", who=MD(CATEGORY_PHRASES.get(category, category)), what=label, bits=md_list(bits),
-              first=str(first), last=str(last))
+            bits.append(
+                md(
+                    "{verb} from {a} to {b} percent in {g}{n}",
+                    verb=MD(verb),
+                    a=fmt(a, ".0f"),
+                    b=fmt(b, ".0f"),
+                    g=str(g),
+                    n=n,
+                )
+            )
+    return md(
+        "Among {who}, the share citing {what}, the reason most often given, {bits} between {first} and {last}.",
+        who=MD(CATEGORY_PHRASES.get(category, category)),
+        what=label,
+        bits=md_list(bits),
+        first=str(first),
+        last=str(last),
+    )
 
 
 # --------------------------------------------------------------------------- models
@@ -413,8 +507,17 @@ def model_findings(fit, alpha: float = 0.1) -> pd.DataFrame:
         kept.sort(key=lambda t: -abs(float(r.coef[t])))
         label = {t: str(fit.labels.get(t, t)) for t in kept}
         ratios = {label[t]: fmt(float(np.exp(r.coef[t])), ".2f") + r.stars[t] for t in kept}
-        rows.append((g, "shown", int(r.nobs), "", [label[t] for t in kept if r.coef[t] > 0],
-                     [label[t] for t in kept if r.coef[t] < 0], ratios))
+        rows.append(
+            (
+                g,
+                "shown",
+                int(r.nobs),
+                "",
+                [label[t] for t in kept if r.coef[t] > 0],
+                [label[t] for t in kept if r.coef[t] < 0],
+                ratios,
+            )
+        )
     return pd.DataFrame(rows, columns=["group", "status", "nobs", "reason", "raises", "lowers", "ratios"])
 
 
@@ -437,8 +540,14 @@ def model_findings_text(fit, alpha: float = 0.1, outcome: str = "the outcome") -
         for key, verb in (("raises", "raise"), ("lowers", "lower")):
             if f[key]:
                 items = [md("{l} (odds ratio {r})", l=l.lower(), r=f["ratios"][l]) for l in f[key]]
-                bits.append(md("{items} {verb} the odds of {o}", items=md_list(items),
-                               verb=MD(verb + "s" if len(items) == 1 else verb), o=outcome))
+                bits.append(
+                    md(
+                        "{items} {verb} the odds of {o}",
+                        items=md_list(items),
+                        verb=MD(verb + "s" if len(items) == 1 else verb),
+                        o=outcome,
+                    )
+                )
         lines.append(md("{head} {bits}.", head=head, bits=md_join("; ", bits)))
     return md_join("\n", lines)
 
@@ -491,13 +600,28 @@ def conclusions_text(study: Study) -> dict[str, MD]:
     a, b = main_periods(study)["long"]
     allr = mv.movement_summary(study, a, b).loc[mv.ALL]
     esc, fell = float(allr["escaped"]), float(allr["became_poor"])
-    more = "more households escaped poverty than fell into it" if round(esc, 1) > round(fell, 1) else (
-        "as many households fell into poverty as escaped it" if round(esc, 1) == round(fell, 1)
-        else "more households fell into poverty than escaped it")
-    out = {"flows": md("Between {a} and {b}, {esc} percent of the households escaped poverty and {fell} percent "
-                       "became poor: {more}, and the share poor went from {p0} to {p1} percent.", a=str(a), b=str(b),
-                       esc=fmt(esc), fell=fmt(fell), more=MD(more), p0=fmt(allr["poor_at_start"]),
-                       p1=fmt(allr["poor_at_end"]))}
+    more = (
+        "more households escaped poverty than fell into it"
+        if round(esc, 1) > round(fell, 1)
+        else (
+            "as many households fell into poverty as escaped it"
+            if round(esc, 1) == round(fell, 1)
+            else "more households fell into poverty than escaped it"
+        )
+    )
+    out = {
+        "flows": md(
+            "Between {a} and {b}, {esc} percent of the households escaped poverty and {fell} percent "
+            "became poor: {more}, and the share poor went from {p0} to {p1} percent.",
+            a=str(a),
+            b=str(b),
+            esc=fmt(esc),
+            fell=fmt(fell),
+            more=MD(more),
+            p0=fmt(allr["poor_at_start"]),
+            p1=fmt(allr["poor_at_end"]),
+        )
+    }
     for key, cat in (("escape", "escaped"), ("descent", "became_poor")):
         if not study.has("reasons"):
             out[key] = MD("")
@@ -506,9 +630,15 @@ def conclusions_text(study: Study) -> dict[str, MD]:
         if not reasons:
             out[key] = md("No sampled {who} cited a reason.", who=MD(CATEGORY_PHRASES[cat]))
             continue
-        out[key] = md("The reason most often cited by the sampled {who} in the latest recorded period was {rs} "
-                      "({p} percent of {n:,}{tie}).", who=MD(CATEGORY_PHRASES[cat]), rs=md_list(reasons),
-                      p=fmt(pct, ".0f"), n=base, tie=MD(", tied" if len(reasons) > 1 else ""))
+        out[key] = md(
+            "The reason most often cited by the sampled {who} in the latest recorded period was {rs} "
+            "({p} percent of {n:,}{tie}).",
+            who=MD(CATEGORY_PHRASES[cat]),
+            rs=md_list(reasons),
+            p=fmt(pct, ".0f"),
+            n=base,
+            tie=MD(", tied" if len(reasons) > 1 else ""),
+        )
     return out
 
 
@@ -538,17 +668,34 @@ def clustering_text(table: pd.DataFrame, alpha: float = 0.1) -> MD:
         gained = t[~(t["pvalue"] < alpha) & (t["pvalue_cluster"] < alpha)]
         head = md("- **{g}** ({k} communities): ", g=group, k=int(t["n_clusters"].iloc[0]))
         if before.empty:
-            body = md("no variable is significant at the {lv} percent level with the model's own errors",
-                      lv=f"{100 * alpha:.0f}")
+            body = md(
+                "no variable is significant at the {lv} percent level with the model's own errors",
+                lv=f"{100 * alpha:.0f}",
+            )
         elif lost.empty:
-            body = md("all {n} variables significant at the {lv} percent level stay significant ({names})",
-                      n=len(before), lv=f"{100 * alpha:.0f}", names=md_list(kept["label"].str.lower()))
+            body = md(
+                "all {n} variables significant at the {lv} percent level stay significant ({names})",
+                n=len(before),
+                lv=f"{100 * alpha:.0f}",
+                names=md_list(kept["label"].str.lower()),
+            )
         else:
-            body = md("{k} of {n} variables significant at the {lv} percent level stay significant; "
-                      "{names} {verb} not", k=len(kept), n=len(before), lv=f"{100 * alpha:.0f}",
-                      names=md_list(lost["label"].str.lower()), verb=MD("does" if len(lost) == 1 else "do"))
-        tail = MD("") if gained.empty else md("; {names} {verb} significant only with clustered errors",
-                                               names=md_list(gained["label"].str.lower()),
-                                               verb=MD("becomes" if len(gained) == 1 else "become"))
+            body = md(
+                "{k} of {n} variables significant at the {lv} percent level stay significant; {names} {verb} not",
+                k=len(kept),
+                n=len(before),
+                lv=f"{100 * alpha:.0f}",
+                names=md_list(lost["label"].str.lower()),
+                verb=MD("does" if len(lost) == 1 else "do"),
+            )
+        tail = (
+            MD("")
+            if gained.empty
+            else md(
+                "; {names} {verb} significant only with clustered errors",
+                names=md_list(gained["label"].str.lower()),
+                verb=MD("becomes" if len(gained) == 1 else "become"),
+            )
+        )
         lines.append(md("{head}{body}{tail}.", head=head, body=body, tail=tail))
     return md_join("\n", lines)

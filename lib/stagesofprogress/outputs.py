@@ -8,8 +8,8 @@ replication's scorecard) come from the entry point group `stagesofprogress.table
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -18,8 +18,17 @@ from . import outdir
 from .safetext import FORMULA_PREFIXES, csv_cell
 from .study import Study
 
-__all__ = ["PRODUCERS", "producer", "to_csv_bytes", "TABLE_PLUGINS", "plugin_tables", "compute_tables",
-    "swap_into", "write_atomically", "write_tables"]
+__all__ = [
+    "PRODUCERS",
+    "producer",
+    "to_csv_bytes",
+    "TABLE_PLUGINS",
+    "plugin_tables",
+    "compute_tables",
+    "swap_into",
+    "write_atomically",
+    "write_tables",
+]
 
 Producer = Callable[[Study], dict[str, pd.DataFrame]]
 PRODUCERS: list[tuple[str, Producer]] = []
@@ -122,7 +131,10 @@ _ANALYSES = (
     ("models", lambda s: s.has("sample") or s.has("reasons")),
     ("livestock", lambda s: s.has("livestock") or s.has("production")),
     ("mobility", lambda s: True),
-    ("status", lambda s: s.has_prosperity),  # status_movements.csv (poor, not poor, prosperous)  # mobility.csv, steady_state.csv, projection.csv, movements_ci.csv
+    (
+        "status",
+        lambda s: s.has_prosperity,
+    ),  # status_movements.csv (poor, not poor, prosperous)  # mobility.csv, steady_state.csv, projection.csv, movements_ci.csv
 )
 
 
@@ -177,8 +189,14 @@ def swap_into(out: Path, staged: Path) -> None:
     outdir.swap_into(Path(out), Path(staged))
 
 
-def write_atomically(out: Path, files: dict[str, bytes], command: str | None = None, *,
-                     study: str | Path | None = None, checked: bool = False) -> Path:
+def write_atomically(
+    out: Path,
+    files: dict[str, bytes],
+    command: str | None = None,
+    *,
+    study: str | Path | None = None,
+    checked: bool = False,
+) -> Path:
     """Write files into a temporary sibling folder, then swap it into place as `out`.
 
     `out` must be a folder `sop` may replace (`outdir.check_out`: absent, empty or marked as
@@ -210,6 +228,7 @@ def write_tables(study: Study, out: str | Path, *, checked: bool = False) -> dic
         `out` is a folder sop must not replace; nothing is written.
     """
     tables = compute_tables(study)
-    write_atomically(Path(out), {name: to_csv_bytes(df) for name, df in tables.items()}, "tables",
-                     study=study.path, checked=checked)
+    write_atomically(
+        Path(out), {name: to_csv_bytes(df) for name, df in tables.items()}, "tables", study=study.path, checked=checked
+    )
     return tables

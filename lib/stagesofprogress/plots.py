@@ -14,7 +14,7 @@ colours from the Okabe-Ito palette, which stays distinguishable for colour-blind
 from __future__ import annotations
 
 import textwrap
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -97,10 +97,17 @@ def ladder(study: Study, year: int | None = None, width: int = 34) -> Figure:
     ax.set_xlim(0, max(float(share.max()), 1.0) * 1.08)
     ax.set_xlabel(f"Households in {year} (%)")
     _suptitle(fig, f"The ladder in {year}")
-    fig.legend(handles=[Rectangle((0, 0), 1, 1, color=POOR), Rectangle((0, 0), 1, 1, color=NOT_POOR),
-                        Line2D([], [], color="black", linestyle="--", linewidth=1.2)],
-               labels=["poor stages", "not poor stages", "poverty line"],
-               loc="outside lower center", ncols=3, frameon=False)
+    fig.legend(
+        handles=[
+            Rectangle((0, 0), 1, 1, color=POOR),
+            Rectangle((0, 0), 1, 1, color=NOT_POOR),
+            Line2D([], [], color="black", linestyle="--", linewidth=1.2),
+        ],
+        labels=["poor stages", "not poor stages", "poverty line"],
+        loc="outside lower center",
+        ncols=3,
+        frameon=False,
+    )
     fs.synthetic_mark(fig, study)  # the paper gives no distribution of households over the stages
     return fig
 
@@ -141,7 +148,9 @@ def assets_by_stage(study: Study, column: str = "assets", year: int | None = Non
 
 @_rc
 def movement_bars(
-    study: Study, periods: Sequence[tuple[int, int]] | None = None, by: str | None = "region",
+    study: Study,
+    periods: Sequence[tuple[int, int]] | None = None,
+    by: str | None = "region",
     intervals: pd.DataFrame | None = None,
 ) -> Figure:
     """Table 3 as bars: each group's households split into the four movement categories.
@@ -175,8 +184,9 @@ def movement_bars(
     axes[-1].set_xlabel("Households (%)" if intervals is None else "Households (%), 95% community-bootstrap interval")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
-    _suptitle(fig, "Movement categories by region" if intervals is None
-              else "Movement categories by region, with intervals")
+    _suptitle(
+        fig, "Movement categories by region" if intervals is None else "Movement categories by region, with intervals"
+    )
     if intervals is not None:
         fs.synthetic_mark(fig, study)
     return fig
@@ -189,8 +199,15 @@ def _stacked(ax, t: pd.DataFrame, y: np.ndarray) -> None:
         ax.barh(y, vals, left=left, color=CATEGORY_COLOURS[cat], height=0.72, label=mv.CATEGORY_LABELS[cat])
         for yi, l, v in zip(y, left, vals):
             if v >= 8:
-                ax.text(l + v / 2, yi, f"{v:.0f}", ha="center", va="center", fontsize=SMALL,
-                        color="white" if cat in ("remained_poor", "remained_not_poor", "escaped") else "black")
+                ax.text(
+                    l + v / 2,
+                    yi,
+                    f"{v:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=SMALL,
+                    color="white" if cat in ("remained_poor", "remained_not_poor", "escaped") else "black",
+                )
         left += vals
 
 
@@ -204,10 +221,19 @@ def _dodged(ax, t: pd.DataFrame, y: np.ndarray, ci: pd.DataFrame) -> None:
         c = ci[ci["category"] == cat].drop_duplicates("group", keep="last").set_index("group").reindex(groups)
         lo = np.clip(est - c["ci_low"].to_numpy(dtype=float), 0, None)
         hi = np.clip(c["ci_high"].to_numpy(dtype=float) - est, 0, None)
-        ax.barh(y + off, np.nan_to_num(est), height=h * 0.92, color=CATEGORY_COLOURS[cat], label=mv.CATEGORY_LABELS[cat])
+        ax.barh(
+            y + off, np.nan_to_num(est), height=h * 0.92, color=CATEGORY_COLOURS[cat], label=mv.CATEGORY_LABELS[cat]
+        )
         ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(est)
-        ax.errorbar(est[ok], (y + off)[ok], xerr=np.vstack([lo[ok], hi[ok]]), fmt="none", ecolor="black",
-                    elinewidth=1.2, capsize=2.5)
+        ax.errorbar(
+            est[ok],
+            (y + off)[ok],
+            xerr=np.vstack([lo[ok], hi[ok]]),
+            fmt="none",
+            ecolor="black",
+            elinewidth=1.2,
+            capsize=2.5,
+        )
 
 
 # --------------------------------------------------------------------------- flows
@@ -217,15 +243,27 @@ def _band(ax, x0, x1, y0a, y0b, y1a, y1b, colour, alpha=0.45):
     """A band from [y0a, y0b] at x0 to [y1a, y1b] at x1 with smooth (cubic Bezier) edges."""
     xm = (x0 + x1) / 2
     verts = [
-        (x0, y0a), (xm, y0a), (xm, y1a), (x1, y1a),
+        (x0, y0a),
+        (xm, y0a),
+        (xm, y1a),
+        (x1, y1a),
         (x1, y1b),
-        (xm, y1b), (xm, y0b), (x0, y0b),
+        (xm, y1b),
+        (xm, y0b),
+        (x0, y0b),
         (x0, y0a),
     ]
-    codes = [MplPath.MOVETO, MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4,
-             MplPath.LINETO,
-             MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4,
-             MplPath.CLOSEPOLY]
+    codes = [
+        MplPath.MOVETO,
+        MplPath.CURVE4,
+        MplPath.CURVE4,
+        MplPath.CURVE4,
+        MplPath.LINETO,
+        MplPath.CURVE4,
+        MplPath.CURVE4,
+        MplPath.CURVE4,
+        MplPath.CLOSEPOLY,
+    ]
     ax.add_patch(PathPatch(MplPath(verts, codes), facecolor=colour, edgecolor="none", alpha=alpha))
 
 
@@ -245,8 +283,14 @@ def _draw_flow(ax, study: Study, status: np.ndarray, gap: float = 0.04, w: float
     ax.set_ylim(-0.02, 1.0 + gap + 0.02)
     ax.axis("off")
     if n == 0:
-        ax.text(0.5, 0.5, "no household with a known stage at every time point", transform=ax.transAxes,
-                ha="center", va="center")
+        ax.text(
+            0.5,
+            0.5,
+            "no household with a known stage at every time point",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+        )
         return
     scale = 1.0  # heights are shares of households
     # blocks: poor at the bottom [0, p], not poor on top [p + gap, 1 + gap]
@@ -259,8 +303,16 @@ def _draw_flow(ax, study: Study, status: np.ndarray, gap: float = 0.04, w: float
             if hi - lo > 0:
                 ax.add_patch(Rectangle((t - w / 2, lo), w, hi - lo, facecolor=colour, edgecolor="white"))
             if hi - lo >= 0.06:
-                ax.text(t, (lo + hi) / 2, f"{(hi - lo) * 100:.0f}%", ha="center", va="center",
-                        color="white", fontsize=SMALL, fontweight="bold")
+                ax.text(
+                    t,
+                    (lo + hi) / 2,
+                    f"{(hi - lo) * 100:.0f}%",
+                    ha="center",
+                    va="center",
+                    color="white",
+                    fontsize=SMALL,
+                    fontweight="bold",
+                )
         ax.text(t, -0.02, str(year), ha="center", va="top", fontsize=BASE)
     for t in range(len(years) - 1):
         a, b = status[:, t], status[:, t + 1]
@@ -300,10 +352,23 @@ def poverty_flow(study: Study, groups: Iterable[str] | None = None) -> Figure:
         _draw_flow(ax, study, status)
         name = "All households" if g == mv.ALL else g
         ax.set_title(f"{_short(name, 60)} (n = {len(status):,})", loc="left", fontsize=BASE, fontweight="bold")
-    handles = [Rectangle((0, 0), 1, 1, color=c, alpha=a) for c, a in
-               ((POOR, 1), (NOT_POOR, 1), (CATEGORY_COLOURS["escaped"], 0.45), (CATEGORY_COLOURS["became_poor"], 0.45))]
-    fig.legend(handles, ["poor", "not poor", "escaped poverty", "became poor"], loc="outside lower center",
-               ncols=2, frameon=False, fontsize=SMALL)
+    handles = [
+        Rectangle((0, 0), 1, 1, color=c, alpha=a)
+        for c, a in (
+            (POOR, 1),
+            (NOT_POOR, 1),
+            (CATEGORY_COLOURS["escaped"], 0.45),
+            (CATEGORY_COLOURS["became_poor"], 0.45),
+        )
+    ]
+    fig.legend(
+        handles,
+        ["poor", "not poor", "escaped poverty", "became poor"],
+        loc="outside lower center",
+        ncols=2,
+        frameon=False,
+        fontsize=SMALL,
+    )
     _suptitle(fig, "Poor and not poor at each date")
     fs.synthetic_mark(fig, study)  # the paper gives the shares at each date, not the paths between
     return fig
@@ -338,8 +403,15 @@ def transition_heatmaps(
     vmax = colour_limit(mats)
     for ax, (a, b), m in zip(axes, periods, mats):
         ax.set_facecolor("#DDDDDD")
-        im = ax.imshow(np.ma.masked_invalid(m), origin="lower", cmap="YlGnBu", vmin=0, vmax=vmax,
-                       extent=(0.5, n + 0.5, 0.5, n + 0.5), interpolation="nearest")
+        im = ax.imshow(
+            np.ma.masked_invalid(m),
+            origin="lower",
+            cmap="YlGnBu",
+            vmin=0,
+            vmax=vmax,
+            extent=(0.5, n + 0.5, 0.5, n + 0.5),
+            interpolation="nearest",
+        )
         ax.plot([0.5, n + 0.5], [0.5, n + 0.5], color="#999999", linewidth=0.6)
         ax.axvline(cut, color=POOR, linestyle="--", linewidth=1.1)
         ax.axhline(cut, color=POOR, linestyle="--", linewidth=1.1)
@@ -376,9 +448,15 @@ def poverty_trend(study: Study, by: str | None = "region") -> Figure:
     ax = fig.add_subplot()
     for i, (g, d) in enumerate(r.groupby("group", sort=False)):
         allg = g == mv.ALL
-        ax.plot(d["year"], d["percent_poor"], marker="o", linewidth=2.4 if allg else 1.6,
-                color="black" if allg else REGION_COLOURS[i % len(REGION_COLOURS)],
-                linestyle="-" if allg else "--", label="All households" if allg else _short(g, 40))
+        ax.plot(
+            d["year"],
+            d["percent_poor"],
+            marker="o",
+            linewidth=2.4 if allg else 1.6,
+            color="black" if allg else REGION_COLOURS[i % len(REGION_COLOURS)],
+            linestyle="-" if allg else "--",
+            label="All households" if allg else _short(g, 40),
+        )
     ax.set_xticks(study.time_points)
     ax.set_ylim(0, max(100.0, float(r["percent_poor"].max()) + 5) if r["percent_poor"].notna().any() else 100)
     ax.set_ylabel("Households poor (%)")
@@ -399,7 +477,13 @@ def _pick(df: pd.DataFrame, candidates: Sequence[str]) -> str | None:
 
 
 ALTITUDE_COLUMNS = ("altitude_m", "altitude", "elevation_m")
-DISTANCE_COLUMNS = ("dist_trading_center_km", "distance_market_km", "distance_trading_center_km", "distance_to_market_km", "market_distance_km")
+DISTANCE_COLUMNS = (
+    "dist_trading_center_km",
+    "distance_market_km",
+    "distance_trading_center_km",
+    "distance_to_market_km",
+    "market_distance_km",
+)
 
 
 @_rc
@@ -417,8 +501,16 @@ def community_scatter(study: Study, x: str | None = None, y: str | None = None) 
     markers = ["o", "s", "^", "D", "v", "P"]
     for i, r in enumerate(order):
         d = c[region.to_numpy() == r]
-        ax.scatter(d[x], d[y], s=42, color=REGION_COLOURS[i % len(REGION_COLOURS)], marker=markers[i % len(markers)],
-                   label=f"{_short(r, 40)} ({len(d)})", edgecolor="white", linewidth=0.6)
+        ax.scatter(
+            d[x],
+            d[y],
+            s=42,
+            color=REGION_COLOURS[i % len(REGION_COLOURS)],
+            marker=markers[i % len(markers)],
+            label=f"{_short(r, 40)} ({len(d)})",
+            edgecolor="white",
+            linewidth=0.6,
+        )
     ax.set_xlabel(_axis_label(x))
     ax.set_ylabel(_axis_label(y))
     ax.legend(frameon=False, title="Region (communities)")
@@ -470,8 +562,9 @@ def share_bars(
         d = table if g is None else table[table[group] == g]
         heights.append(min(top, len(d)))
     fig = _figure(height=0.9 + sum(0.34 * h + 0.7 for h in heights))
-    axes = fig.subplots(len(groups), 1, squeeze=False, sharex=True,
-                        gridspec_kw={"height_ratios": [max(h, 1) + 1.5 for h in heights]})[:, 0]
+    axes = fig.subplots(
+        len(groups), 1, squeeze=False, sharex=True, gridspec_kw={"height_ratios": [max(h, 1) + 1.5 for h in heights]}
+    )[:, 0]
     xmax = float(pd.to_numeric(table[value], errors="coerce").max() or 1)
     for i, (ax, g) in enumerate(zip(axes, groups)):
         d = table if g is None else table[table[group] == g]
@@ -502,14 +595,26 @@ def odds_ratio_curve(base: float, ratios: Sequence[float] = (2.0, 0.5)) -> Figur
         if not 0 < p0 < 1:
             continue
         p1 = r * p0 / (1 - p0 + r * p0)
-        ax.plot(r, 100 * p1, style, color=NOT_POOR if style == "-" else GREY, linewidth=2 if style == "-" else 1.4,
-                label=f"starting probability {100 * p0:.0f}%")
+        ax.plot(
+            r,
+            100 * p1,
+            style,
+            color=NOT_POOR if style == "-" else GREY,
+            linewidth=2 if style == "-" else 1.4,
+            label=f"starting probability {100 * p0:.0f}%",
+        )
     if 0 < base < 1:
         for k in ratios:
             p1 = k * base / (1 - base + k * base)
             ax.plot([k], [100 * p1], "o", color=POOR)
-            ax.annotate(f"odds ratio {k:g}: {100 * p1:.0f}%", (k, 100 * p1), textcoords="offset points",
-                        xytext=(8, -14) if k > 1 else (-8, 6), ha="left" if k > 1 else "right", fontsize=SMALL)
+            ax.annotate(
+                f"odds ratio {k:g}: {100 * p1:.0f}%",
+                (k, 100 * p1),
+                textcoords="offset points",
+                xytext=(8, -14) if k > 1 else (-8, 6),
+                ha="left" if k > 1 else "right",
+                fontsize=SMALL,
+            )
     ax.axvline(1, color="black", linewidth=0.8, linestyle="--")
     ax.set_xscale("log")
     ax.set_xlim(0.01, 100)

@@ -73,6 +73,11 @@ def report_rows(problems, fname, column, rows, message_for_row, summary, severit
     if len(rows) > MAX_ROWS_PER_CHECK:
         more = len(rows) - MAX_ROWS_PER_CHECK
         problems.append(
-            Problem(fname, None, column,
-                    f"{more:,} more rows (up to row {int(rows[-1])}) have the same problem: {summary}", severity)
+            Problem(
+                fname,
+                None,
+                column,
+                f"{more:,} more rows (up to row {int(rows[-1])}) have the same problem: {summary}",
+                severity,
+            )
         )

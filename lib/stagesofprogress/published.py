@@ -17,7 +17,16 @@ import pandas as pd
 
 from .study import Study
 
-__all__ = ["ERRATA_COLUMNS", "bundled_paper_dir", "errata", "paper_folder", "sample_sizes", "table_file", "text_figures", "wide"]
+__all__ = [
+    "ERRATA_COLUMNS",
+    "bundled_paper_dir",
+    "errata",
+    "paper_folder",
+    "sample_sizes",
+    "table_file",
+    "text_figures",
+    "wide",
+]
 
 ERRATA_COLUMNS = ["table", "row", "column", "printed", "consistent_value", "explanation"]
 

@@ -25,8 +25,15 @@ from . import movements as mv
 from . import outputs
 from .study import Study
 
-__all__ = ["REASON_COLUMNS", "reason_labels", "sampled_households", "recorded_periods", "reason_flags",
-    "reason_shares", "reason_share"]
+__all__ = [
+    "REASON_COLUMNS",
+    "reason_labels",
+    "sampled_households",
+    "recorded_periods",
+    "reason_flags",
+    "reason_shares",
+    "reason_share",
+]
 
 REASON_COLUMNS = ["household_id", "start", "end", "reason"]
 
@@ -142,7 +149,10 @@ def reason_shares(
         cat = mv.movement_categories(study, start, end)
         cat.index = cat.index.astype(str)
         info = pd.DataFrame(
-            {"group": hh[by].reindex(ids).to_numpy() if by else mv.ALL, "category": cat.reindex(ids).astype(str).to_numpy()},
+            {
+                "group": hh[by].reindex(ids).to_numpy() if by else mv.ALL,
+                "category": cat.reindex(ids).astype(str).to_numpy(),
+            },
             index=ids,
         )
         info = info[cat.reindex(ids).notna().to_numpy() & info["group"].notna().to_numpy()]
@@ -158,7 +168,9 @@ def reason_shares(
         long.insert(0, "start", start)
         frames.append(long)
     if not frames:
-        return pd.DataFrame(columns=["start", "end", "group", "category", "reason", "label", "households", "base", "percent"])
+        return pd.DataFrame(
+            columns=["start", "end", "group", "category", "reason", "label", "households", "base", "percent"]
+        )
     out = pd.concat(frames, ignore_index=True)
     groups = list(pd.unique(hh[by])) + [mv.ALL] if by else [mv.ALL]
     out["group"] = pd.Categorical(out["group"], categories=[str(g) for g in groups] if by else groups)

@@ -187,7 +187,12 @@ def configure(dst: Path, title: str) -> None:
 
 
 def execute_chapters(
-    book: Path, entries: list[str], study_dir: Path, jobs: int = 2, progress: bool = True, timeout: int | None = 600,
+    book: Path,
+    entries: list[str],
+    study_dir: Path,
+    jobs: int = 2,
+    progress: bool = True,
+    timeout: int | None = 600,
     shown_dir: str | None = None,
 ) -> tuple[list[ChapterRun], dict[str, str]]:
     """Execute every MyST-notebook page of the toc in `book` on the study (`execute.execute`,
@@ -202,12 +207,20 @@ def execute_chapters(
     if progress and todo:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(todo), desc="Running chapters", unit="chapter", file=sys.stderr, leave=True,
-                   bar_format="{desc:<44} {n_fmt}/{total_fmt} |{bar:20}| {elapsed}")
+        bar = tqdm(
+            total=len(todo),
+            desc="Running chapters",
+            unit="chapter",
+            file=sys.stderr,
+            leave=True,
+            bar_format="{desc:<44} {n_fmt}/{total_fmt} |{bar:20}| {elapsed}",
+        )
 
     def done(run: ChapterRun) -> None:
         if bar is not None:
-            bar.set_description_str(f"{Path(run.name).name}: {'FAILED' if run.error else 'done'} in {run.seconds:.1f} s")
+            bar.set_description_str(
+                f"{Path(run.name).name}: {'FAILED' if run.error else 'done'} in {run.seconds:.1f} s"
+            )
             bar.update(1)
 
     try:
@@ -290,7 +303,11 @@ def _jupyter_book() -> list[str]:
     if found:
         return [found]
     # jupyter_book has no __main__ module: call its command line from this interpreter
-    return [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; sys.argv[0] = 'jupyter-book'; sys.exit(main())"]
+    return [
+        sys.executable,
+        "-c",
+        "import sys; from jupyter_book.cli.main import main; sys.argv[0] = 'jupyter-book'; sys.exit(main())",
+    ]
 
 
 def build_html(book: Path) -> Path:
@@ -341,12 +358,15 @@ def build_book(
         with outdir.staging(out_abs, "book", checked=True) as staged:
             entries = copy_sources(src, work)
             t = time.perf_counter()
-            runs, renamed = execute_chapters(work, entries, data, jobs=jobs, progress=progress, timeout=timeout,
-                                             shown_dir=data.as_posix())
+            runs, renamed = execute_chapters(
+                work, entries, data, jobs=jobs, progress=progress, timeout=timeout, shown_dir=data.as_posix()
+            )
             timings["execute"] = time.perf_counter() - t
             if renamed:
                 toc = yaml.safe_load((work / "_toc.yml").read_text(encoding="utf-8"))
-                (work / "_toc.yml").write_text(yaml.safe_dump(_rewrite_toc(toc, renamed), sort_keys=False), encoding="utf-8")
+                (work / "_toc.yml").write_text(
+                    yaml.safe_dump(_rewrite_toc(toc, renamed), sort_keys=False), encoding="utf-8"
+                )
             configure(work, study.title)
             t = time.perf_counter()
             if progress:
@@ -358,9 +378,12 @@ def build_book(
             tables = write_tables(study, staged / "tables")
             timings["tables"] = time.perf_counter() - t
             pages = sum(
-                1 for p in staged.rglob("*.html")
-                if p.name not in ("genindex.html", "search.html", "index.html") and "tables" not in p.parts
-                and "_static" not in p.parts and "_sources" not in p.parts
+                1
+                for p in staged.rglob("*.html")
+                if p.name not in ("genindex.html", "search.html", "index.html")
+                and "tables" not in p.parts
+                and "_static" not in p.parts
+                and "_sources" not in p.parts
             )
     finally:
         if not keep_temp:
@@ -387,15 +410,18 @@ def cmd_book(args) -> int:
     """`sop book`: print every problem / the failing chapter and return 1, or a summary and 0."""
     out = Path(args.out)
     try:
-        result = build_book(args.data, out, book=args.book, jobs=args.jobs, progress=not args.quiet,
-                            timeout=args.timeout)
+        result = build_book(
+            args.data, out, book=args.book, jobs=args.jobs, progress=not args.quiet, timeout=args.timeout
+        )
     except StudyError as e:
         n = len(e.problems)
         print(f"{args.data}: {n} problem{'s' if n != 1 else ''} found.", file=sys.stderr)
         for p in e.problems:
             print(f"  - {p}", file=sys.stderr)
-        print(f"Nothing was written to {out}. Fix the study, then check it with: sop validate --data {args.data}",
-              file=sys.stderr)
+        print(
+            f"Nothing was written to {out}. Fix the study, then check it with: sop validate --data {args.data}",
+            file=sys.stderr,
+        )
         return 1
     except BookError as e:
         print(str(e), file=sys.stderr)
@@ -403,9 +429,11 @@ def cmd_book(args) -> int:
         return 1
     first = result.first_page
     print(f"Book: {result.title}")
-    print(f"  {result.pages} pages from {len(result.chapters)} executed chapters, built in "
-          f"{_fmt_seconds(result.seconds)} (chapters {_fmt_seconds(result.timings.get('execute', 0))}, "
-          f"HTML {_fmt_seconds(result.timings.get('build', 0))})")
+    print(
+        f"  {result.pages} pages from {len(result.chapters)} executed chapters, built in "
+        f"{_fmt_seconds(result.seconds)} (chapters {_fmt_seconds(result.timings.get('execute', 0))}, "
+        f"HTML {_fmt_seconds(result.timings.get('build', 0))})"
+    )
     print(f"  open:   {first}")
     print(f"  tables: {result.out / 'tables'} ({len(result.tables)} CSV files)")
     return 0
@@ -421,7 +449,9 @@ def add_parser(sub) -> None:
         "(replaced in one step; left untouched on any failure).",
     )
     b.add_argument("--data", type=Path, default=None, help="study folder (default: the embedded default study)")
-    b.add_argument("--out", type=Path, default=Path("book"), help="folder for the HTML book and tables/ (default: ./book)")
+    b.add_argument(
+        "--out", type=Path, default=Path("book"), help="folder for the HTML book and tables/ (default: ./book)"
+    )
     b.add_argument("--jobs", type=int, default=2, help="chapters executed in parallel (default: 2)")
     b.add_argument("--timeout", type=int, default=600, help="seconds a single cell may run (default: 600)")
     b.add_argument("--book", type=Path, default=None, help=argparse_suppress())

@@ -7,7 +7,7 @@ livestock ...) means adding one `Table` to `TABLES` and nothing else in the load
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Column kinds understood by the validator.
 #   string  - any non-blank text
@@ -92,8 +92,16 @@ STUDY_KEYS: tuple[StudyKey, ...] = (
         "(1 <= poverty_cutoff < number of stages).",
     ),
     StudyKey("description", "Free text describing the study (optional; a text).", required=False),
-    StudyKey("synthetic", "true when the households are synthetic, not field records (optional; true or false without quotes: 'false' in quotes is refused).", required=False),
-    StudyKey("country", "Country of the study (optional; a text: quote NO, YES, ON, OFF, which YAML reads as true/false).", required=False),
+    StudyKey(
+        "synthetic",
+        "true when the households are synthetic, not field records (optional; true or false without quotes: 'false' in quotes is refused).",
+        required=False,
+    ),
+    StudyKey(
+        "country",
+        "Country of the study (optional; a text: quote NO, YES, ON, OFF, which YAML reads as true/false).",
+        required=False,
+    ),
     StudyKey("source", "Citation or provenance of the data (optional; a text).", required=False),
     StudyKey("licence", "Licence of the data (optional; a text).", required=False),
     StudyKey(
@@ -117,8 +125,16 @@ HOUSEHOLDS = Table(
     description="One row per household resident at the survey, placed on the ladder at every time point.",
     columns=(
         Column("household_id", "string", "Identifier of the household, unique in the study.", unique=True),
-        Column("community", "string", "Community (village) the household lives in; not `All` (in any case), which names the total."),
-        Column("region", "string", "Region the community belongs to; tables are computed per region and for all (so `All`, in any case, is reserved)."),
+        Column(
+            "community",
+            "string",
+            "Community (village) the household lives in; not `All` (in any case), which names the total.",
+        ),
+        Column(
+            "region",
+            "string",
+            "Region the community belongs to; tables are computed per region and for all (so `All`, in any case, is reserved).",
+        ),
     ),
     per_year=(
         Column(
@@ -151,8 +167,8 @@ def register(table: Table) -> Table:
 STUDY_KEYS = STUDY_KEYS + (
     StudyKey(
         "csv",
-        "How the CSV tables are written (optional): `csv: {delimiter: \";\", decimal: \",\"}` for spreadsheets that "
-        "save semicolon-separated CSV with decimal commas. `delimiter` is one of `,` `;` `|` or a tab (`\"\\t\"`); "
+        'How the CSV tables are written (optional): `csv: {delimiter: ";", decimal: ","}` for spreadsheets that '
+        'save semicolon-separated CSV with decimal commas. `delimiter` is one of `,` `;` `|` or a tab (`"\\t"`); '
         "`decimal` is `.` or `,` (a decimal comma is read only in cells that are numbers written so). Default: "
         "commas and decimal points.",
         required=False,
@@ -212,31 +228,82 @@ COMMUNITIES = register(
         filename="communities.csv",
         description="One row per community (village) studied: the characteristics of the paper's Table 1.",
         columns=(
-            Column("community", "string", "Community name, as in households.csv (every community of households.csv has one row).", unique=True),
+            Column(
+                "community",
+                "string",
+                "Community name, as in households.csv (every community of households.csv has one row).",
+                unique=True,
+            ),
             Column("region", "string", "Region of the community, the same as in households.csv."),
-            Column("altitude_m", "number", "Altitude of the community, metres above sea level.", minimum=0, maximum=7000),
-            Column("households_reported", "integer", "Number of households the community reports (its own count; may differ from the rows of households.csv).", minimum=1),
-            Column("households_with_land", "integer", "Households of the community holding land (community's count).", minimum=0),
-            Column("households_without_land", "integer", "Households of the community without land (community's count).", minimum=0),
+            Column(
+                "altitude_m", "number", "Altitude of the community, metres above sea level.", minimum=0, maximum=7000
+            ),
+            Column(
+                "households_reported",
+                "integer",
+                "Number of households the community reports (its own count; may differ from the rows of households.csv).",
+                minimum=1,
+            ),
+            Column(
+                "households_with_land",
+                "integer",
+                "Households of the community holding land (community's count).",
+                minimum=0,
+            ),
+            Column(
+                "households_without_land",
+                "integer",
+                "Households of the community without land (community's count).",
+                minimum=0,
+            ),
             Column("primary_schools", "integer", "Number of primary schools in the community.", minimum=0),
             Column("dist_secondary_school_km", "number", "Distance to the nearest secondary school, km.", minimum=0),
             Column("dist_health_facility_km", "number", "Distance to the nearest health facility, km.", minimum=0),
-            Column("dist_trading_center_km", "number", "Distance to the nearest trading centre (market town), km.", minimum=0),
-            Column("area", "number", "Area of the community, as Table 1 prints it (unit not stated in the paper; probably hectares).", minimum=0),
-            Column("pct_income_livestock", "number", "Percent of the community's income from livestock and livestock-related activities (0-100).", minimum=0, maximum=100),
+            Column(
+                "dist_trading_center_km",
+                "number",
+                "Distance to the nearest trading centre (market town), km.",
+                minimum=0,
+            ),
+            Column(
+                "area",
+                "number",
+                "Area of the community, as Table 1 prints it (unit not stated in the paper; probably hectares).",
+                minimum=0,
+            ),
+            Column(
+                "pct_income_livestock",
+                "number",
+                "Percent of the community's income from livestock and livestock-related activities (0-100).",
+                minimum=0,
+                maximum=100,
+            ),
             Column("clean_water", "flag", "1 if the community has access to clean water."),
             Column("telephone", "flag", "1 if telephone services are available in the community."),
             Column("electricity", "flag", "1 if the community has access to electricity."),
             Column("regular_transport", "flag", "1 if regular transport services are available."),
             Column("veterinary", "flag", "1 if veterinary services are available."),
-            Column("road_months", "number", "Months per year the village link road is passable (0-12).", minimum=0, maximum=12),
+            Column(
+                "road_months",
+                "number",
+                "Months per year the village link road is passable (0-12).",
+                minimum=0,
+                maximum=12,
+            ),
         )
         + tuple(
-            Column(f"act_{code}", "flag", f"1 if the community cites {label.lower()} as an important economic activity.")
+            Column(
+                f"act_{code}", "flag", f"1 if the community cites {label.lower()} as an important economic activity."
+            )
             for code, label in _ACTIVITIES
         )
         + (
-            Column("act_other", "flag", "1 if the community cites another important activity that Table 1 does not print.", required=False),
+            Column(
+                "act_other",
+                "flag",
+                "1 if the community cites another important activity that Table 1 does not print.",
+                required=False,
+            ),
         )
         + tuple(
             Column(
@@ -264,36 +331,136 @@ SAMPLE = register(
             "models use complete cases only."
         ),
         columns=(
-            Column("household_id", "string", "Household (as in households.csv).", unique=True, references="households.household_id"),
-            Column("male_head", "flag", "1 if the head of household is a man (the paper's 'Gender').", required=False, blank_ok=True),
-            Column("age_head", "integer", "Age of the head of household, years (models use its square).", required=False, blank_ok=True, minimum=14, maximum=110),
             Column(
-                "education_level", "integer",
-                "Schooling of the head: 0 none, 1 primary, 2 secondary, 3 higher (Tables 4-5 'Level of education').",
-                required=False, blank_ok=True, minimum=0, maximum=3,
+                "household_id",
+                "string",
+                "Household (as in households.csv).",
+                unique=True,
+                references="households.household_id",
             ),
-            Column("above_primary", "flag", "1 if education_level >= 2, i.e. above primary level (Table 7).", required=False, blank_ok=True),
-            Column("prop_children_school", "number", "Proportion of the household's school-age children attending school (0-1).", required=False, blank_ok=True, minimum=0, maximum=1),
-            Column("relatives_outside", "flag", "1 if relatives working outside the community support the household.", required=False, blank_ok=True),
-            Column("land_ha", "number", "Land owned, hectares, 2004 (models use its natural log; > 0).", required=False, blank_ok=True, minimum=0),
-            Column("beef_cattle", "integer", "Beef cattle owned in 2004, head (all breeds).", required=False, blank_ok=True, minimum=0),
-            Column("dairy_cattle", "integer", "Dairy cattle owned in 2004, head (all breeds).", required=False, blank_ok=True, minimum=0),
-            Column("sheep", "integer", "Sheep owned in 2004, head (all breeds).", required=False, blank_ok=True, minimum=0),
-            Column("camelids", "integer", "Alpacas and llamas owned in 2004, head.", required=False, blank_ok=True, minimum=0),
-            Column("livestock_income_share", "number", "Proportion of household income from livestock (0-1).", required=False, blank_ok=True, minimum=0, maximum=1),
-            Column("dependency_ratio", "number", "Dependants (under 15 or over 64) per household member (0-1).", required=False, blank_ok=True, minimum=0, maximum=1),
-            Column("multiple_activities", "flag", "1 if the household is involved in more than one income-generating activity.", required=False, blank_ok=True),
+            Column(
+                "male_head",
+                "flag",
+                "1 if the head of household is a man (the paper's 'Gender').",
+                required=False,
+                blank_ok=True,
+            ),
+            Column(
+                "age_head",
+                "integer",
+                "Age of the head of household, years (models use its square).",
+                required=False,
+                blank_ok=True,
+                minimum=14,
+                maximum=110,
+            ),
+            Column(
+                "education_level",
+                "integer",
+                "Schooling of the head: 0 none, 1 primary, 2 secondary, 3 higher (Tables 4-5 'Level of education').",
+                required=False,
+                blank_ok=True,
+                minimum=0,
+                maximum=3,
+            ),
+            Column(
+                "above_primary",
+                "flag",
+                "1 if education_level >= 2, i.e. above primary level (Table 7).",
+                required=False,
+                blank_ok=True,
+            ),
+            Column(
+                "prop_children_school",
+                "number",
+                "Proportion of the household's school-age children attending school (0-1).",
+                required=False,
+                blank_ok=True,
+                minimum=0,
+                maximum=1,
+            ),
+            Column(
+                "relatives_outside",
+                "flag",
+                "1 if relatives working outside the community support the household.",
+                required=False,
+                blank_ok=True,
+            ),
+            Column(
+                "land_ha",
+                "number",
+                "Land owned, hectares, 2004 (models use its natural log; > 0).",
+                required=False,
+                blank_ok=True,
+                minimum=0,
+            ),
+            Column(
+                "beef_cattle",
+                "integer",
+                "Beef cattle owned in 2004, head (all breeds).",
+                required=False,
+                blank_ok=True,
+                minimum=0,
+            ),
+            Column(
+                "dairy_cattle",
+                "integer",
+                "Dairy cattle owned in 2004, head (all breeds).",
+                required=False,
+                blank_ok=True,
+                minimum=0,
+            ),
+            Column(
+                "sheep", "integer", "Sheep owned in 2004, head (all breeds).", required=False, blank_ok=True, minimum=0
+            ),
+            Column(
+                "camelids",
+                "integer",
+                "Alpacas and llamas owned in 2004, head.",
+                required=False,
+                blank_ok=True,
+                minimum=0,
+            ),
+            Column(
+                "livestock_income_share",
+                "number",
+                "Proportion of household income from livestock (0-1).",
+                required=False,
+                blank_ok=True,
+                minimum=0,
+                maximum=1,
+            ),
+            Column(
+                "dependency_ratio",
+                "number",
+                "Dependants (under 15 or over 64) per household member (0-1).",
+                required=False,
+                blank_ok=True,
+                minimum=0,
+                maximum=1,
+            ),
+            Column(
+                "multiple_activities",
+                "flag",
+                "1 if the household is involved in more than one income-generating activity.",
+                required=False,
+                blank_ok=True,
+            ),
             Column("family_size", "integer", "Number of household members.", required=False, blank_ok=True, minimum=1),
             Column(
-                "improved_breed", "flag",
+                "improved_breed",
+                "flag",
                 "1 if the household owns any improved dairy cattle, beef cattle or sheep now (Table 7's outcome); "
                 "equals what livestock.csv says for the survey year when the study has livestock.csv.",
-                required=False, blank_ok=True,
+                required=False,
+                blank_ok=True,
             ),
         ),
-        notes=("Only household_id is required: every other column is optional, and a model uses the columns its "
-               "specification in study.yml names. The columns listed are those the Peru replication uses; any other "
-               "characteristic a team records is kept as an extra column and may be named by a model."),
+        notes=(
+            "Only household_id is required: every other column is optional, and a model uses the columns its "
+            "specification in study.yml names. The columns listed are those the Peru replication uses; any other "
+            "characteristic a team records is kept as an extra column and may be named by a model."
+        ),
     )
 )
 
@@ -307,9 +474,21 @@ REASONS = register(
         ),
         columns=(
             Column("household_id", "string", "Sampled household (as in sample.csv).", references="sample.household_id"),
-            Column("start", "integer", "First year of the period the reason refers to (a time point of study.yml, before `end`)."),
-            Column("end", "integer", "Last year of the period the reason refers to (a time point of study.yml, after `start`)."),
-            Column("reason", "string", "Reason code (snake_case), one of study.yml `reasons:` when the study declares a vocabulary."),
+            Column(
+                "start",
+                "integer",
+                "First year of the period the reason refers to (a time point of study.yml, before `end`).",
+            ),
+            Column(
+                "end",
+                "integer",
+                "Last year of the period the reason refers to (a time point of study.yml, after `start`).",
+            ),
+            Column(
+                "reason",
+                "string",
+                "Reason code (snake_case), one of study.yml `reasons:` when the study declares a vocabulary.",
+            ),
         ),
         notes=(
             "The logit models use the reasons of their own period (e.g. 1979-2004) as 0/1 flags; "
@@ -331,8 +510,19 @@ LIVESTOCK = register(
         columns=(
             Column("household_id", "string", "Sampled household (as in sample.csv).", references="sample.household_id"),
             Column("year", "integer", "Year of the holding (e.g. 1994 = '10 years ago', 2004 = 'now')."),
-            Column("species", "string", "Species: beef, dairy, sheep, alpacas, llamas, chickens, guinea_pigs, pigs.", choices=LIVESTOCK_SPECIES),
-            Column("breed", "string", "indigenous (criollo) or improved; blank for species without breeds.", blank_ok=True, choices=("indigenous", "improved")),
+            Column(
+                "species",
+                "string",
+                "Species: beef, dairy, sheep, alpacas, llamas, chickens, guinea_pigs, pigs.",
+                choices=LIVESTOCK_SPECIES,
+            ),
+            Column(
+                "breed",
+                "string",
+                "indigenous (criollo) or improved; blank for species without breeds.",
+                blank_ok=True,
+                choices=("indigenous", "improved"),
+            ),
             Column("head", "integer", "Number of animals (>= 1).", minimum=1),
         ),
     )
@@ -348,8 +538,14 @@ PRODUCTION = register(
         ),
         columns=(
             Column("household_id", "string", "Sampled household (as in sample.csv).", references="sample.household_id"),
-            Column("product", "string", "Product code, e.g. alpaca_fiber, beef, camelid_hides, camelid_meat, cheese, chickens, dried_meat, eggs, guinea_pigs, milk, mutton, pork, wool."),
-            Column("unit", "string", "Unit of the quantity as Table 9 prints it, e.g. lbs/yr, kgs/wk, no/mo, litres/day."),
+            Column(
+                "product",
+                "string",
+                "Product code, e.g. alpaca_fiber, beef, camelid_hides, camelid_meat, cheese, chickens, dried_meat, eggs, guinea_pigs, milk, mutton, pork, wool.",
+            ),
+            Column(
+                "unit", "string", "Unit of the quantity as Table 9 prints it, e.g. lbs/yr, kgs/wk, no/mo, litres/day."
+            ),
             Column("year", "integer", "Year of the production (e.g. 1994 = '10 years ago', 2004 = 'now')."),
             Column("quantity", "number", "Quantity produced in the unit (0 = did not produce).", minimum=0),
         ),
@@ -381,10 +577,30 @@ LADDERS = register(
         ),
         columns=(
             Column("community", "string", "Community (as in households.csv) the ladder belongs to."),
-            Column("stage", "integer", "Stage number on the community's ladder: 1, 2, 3 ... without gaps.", minimum=1, maximum=100),
-            Column("name", "string", "The stage's name as the community's meeting gave it (stage cells of households.csv may hold it)."),
-            Column("poor", "flag", "1 for the stages at or below the community's poverty line, 0 above (at least one of each)."),
-            Column("prosperous", "flag", "1 for the stages at or above the community's prosperity line, 0 below (optional; the line is above the poverty line).", required=False, blank_ok=True),
+            Column(
+                "stage",
+                "integer",
+                "Stage number on the community's ladder: 1, 2, 3 ... without gaps.",
+                minimum=1,
+                maximum=100,
+            ),
+            Column(
+                "name",
+                "string",
+                "The stage's name as the community's meeting gave it (stage cells of households.csv may hold it).",
+            ),
+            Column(
+                "poor",
+                "flag",
+                "1 for the stages at or below the community's poverty line, 0 above (at least one of each).",
+            ),
+            Column(
+                "prosperous",
+                "flag",
+                "1 for the stages at or above the community's prosperity line, 0 below (optional; the line is above the poverty line).",
+                required=False,
+                blank_ok=True,
+            ),
         ),
         notes=(
             "Stage numbers of households.csv are checked against each community's own ladder; poverty status, "

@@ -37,8 +37,9 @@ def status_codes(study: Study, year: int) -> np.ndarray:
     return code
 
 
-def status_movements(study: Study, periods: list[tuple[int, int]] | None = None,
-                     by: str | None = "region") -> pd.DataFrame:
+def status_movements(
+    study: Study, periods: list[tuple[int, int]] | None = None, by: str | None = "region"
+) -> pd.DataFrame:
     """Households by status at the start and at the end of every period, per group and for all.
 
     Parameters
@@ -58,8 +59,10 @@ def status_movements(study: Study, periods: list[tuple[int, int]] | None = None,
         prosperous). `percent` is of the group's households whose stage is known at both dates.
     """
     if not study.has_prosperity:
-        raise ValueError("This study draws no prosperity line (prosperity_cutoff in study.yml or prosperous "
-                         "in ladders.csv), so it has two statuses, not three.")
+        raise ValueError(
+            "This study draws no prosperity line (prosperity_cutoff in study.yml or prosperous "
+            "in ladders.csv), so it has two statuses, not three."
+        )
     gcodes, names = mv._group_values(study, by)
     ng = len(names)
     codes = {y: status_codes(study, y) for y in study.time_points}
@@ -77,21 +80,27 @@ def status_movements(study: Study, periods: list[tuple[int, int]] | None = None,
         with np.errstate(invalid="ignore", divide="ignore"):
             pct = np.where(total > 0, 100.0 * counts / total, np.nan)
         groups = names + [mv.ALL]
-        frames.append(pd.DataFrame({
-            "start": start, "end": end,
-            "group": np.repeat(groups, 9),
-            "from_status": np.tile(np.repeat(STATUSES, 3), ng + 1),
-            "to_status": np.tile(STATUSES, 3 * (ng + 1)),
-            "households": counts.ravel(),
-            "percent": pct.ravel(),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "start": start,
+                    "end": end,
+                    "group": np.repeat(groups, 9),
+                    "from_status": np.tile(np.repeat(STATUSES, 3), ng + 1),
+                    "to_status": np.tile(STATUSES, 3 * (ng + 1)),
+                    "households": counts.ravel(),
+                    "percent": pct.ravel(),
+                }
+            )
+        )
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
     return pd.concat(frames, ignore_index=True)[COLUMNS]
 
 
-def nine_cell_table(study: Study, start: int, end: int, group: str = mv.ALL, by: str | None = "region",
-                    value: str = "percent") -> pd.DataFrame:
+def nine_cell_table(
+    study: Study, start: int, end: int, group: str = mv.ALL, by: str | None = "region", value: str = "percent"
+) -> pd.DataFrame:
     """The nine-cell table of one period and group: status at `start` (rows) by status at `end`.
 
     `value` is ``percent`` (of the group's households known at both dates) or ``households``.

@@ -25,13 +25,23 @@ from . import ladders, schema
 from .checks import check_keys, check_tables
 from .csvfile import Cells, check_text
 from .fieldfiles import stage_codes
-from .studytables import dialect_problems, read_tables, relocate
 from .problem import MAX_ROWS_PER_CHECK, Problem, StudyError, report_rows, rows_of
 from .studyfile import MAX_YAML_BYTES, read_bytes
-from .yamlfile import YamlRefused, load as load_yaml
+from .studytables import dialect_problems, read_tables, relocate
+from .yamlfile import YamlRefused
+from .yamlfile import load as load_yaml
 
-__all__ = ["MAX_ROWS_PER_CHECK", "Problem", "Report", "Study", "StudyError", "check", "load_study",
-           "periods", "validate"]
+__all__ = [
+    "MAX_ROWS_PER_CHECK",
+    "Problem",
+    "Report",
+    "Study",
+    "StudyError",
+    "check",
+    "load_study",
+    "periods",
+    "validate",
+]
 
 _TEXT = np.dtypes.StringDType()
 
@@ -175,7 +185,9 @@ def _check_study_yml(folder: Path, problems: list[Problem], valid: dict) -> tupl
         problems.append(Problem(f, None, None, "is empty: it must set title, time_points, stages and poverty_cutoff."))
         return None, {}
     if not isinstance(meta, dict):
-        problems.append(Problem(f, None, None, "must be a mapping of keys (title, time_points, stages, poverty_cutoff)."))
+        problems.append(
+            Problem(f, None, None, "must be a mapping of keys (title, time_points, stages, poverty_cutoff).")
+        )
         return None, {}
     valid["_raw"] = meta
     ok = check_keys(meta, lines, folder, problems, valid)
@@ -197,9 +209,16 @@ def _check_columns(cells: Cells, table: schema.Table, years, fname, problems) ->
         for sep, name in ((";", "semicolons"), ("\t", "tabs")):
             if header[0].count(sep) >= 1 and header[0] not in [c.name for c in table.columns]:
                 shown = "\\t" if sep == "\t" else sep
-                problems.append(Problem(fname, 1, None, f"the columns are separated by {name}, not commas; add "
-                                        f"`csv: {{delimiter: \"{shown}\"}}` to study.yml, or save the spreadsheet "
-                                        "as 'CSV UTF-8 (comma delimited)'."))
+                problems.append(
+                    Problem(
+                        fname,
+                        1,
+                        None,
+                        f"the columns are separated by {name}, not commas; add "
+                        f'`csv: {{delimiter: "{shown}"}}` to study.yml, or save the spreadsheet '
+                        "as 'CSV UTF-8 (comma delimited)'.",
+                    )
+                )
                 return []
     seen: set[str] = set()
     dups = []
@@ -229,8 +248,10 @@ def _check_columns(cells: Cells, table: schema.Table, years, fname, problems) ->
                     year_cols += [c for c in spare if re.fullmatch(rx, c)]
             if year_cols:
                 listed = ", ".join(f"'{c}'" for c in year_cols)
-                hint = (f" The header has {listed}, for a year that is not in time_points of study.yml: "
-                        f"correct the year in the header or in study.yml.")
+                hint = (
+                    f" The header has {listed}, for a year that is not in time_points of study.yml: "
+                    f"correct the year in the header or in study.yml."
+                )
             else:
                 close = difflib.get_close_matches(col.name, spare, n=1, cutoff=0.6)
                 hint = f" The header has '{close[0]}': is it misspelled?" if close else ""
@@ -257,7 +278,14 @@ def _check_values(cells: Cells, col: schema.Column, fname, problems, n_stages=No
         row_max = _stage_numbers(cells, col.name, stages, own)
     blank = cells.blank(col.name)
     if not col.blank_ok and blank.any():
-        report_rows(problems, fname, col.name, rows_of(blank, rownums), lambda r: "this cell is empty; a value is required.", "empty cell")
+        report_rows(
+            problems,
+            fname,
+            col.name,
+            rows_of(blank, rownums),
+            lambda r: "this cell is empty; a value is required.",
+            "empty cell",
+        )
     filled = ~blank
 
     def val(r):
@@ -271,16 +299,38 @@ def _check_values(cells: Cells, col: schema.Column, fname, problems, n_stages=No
 
         notnum = filled & np.isnan(num)
         if notnum.any():
-            what = {"stage": "a stage number" if not stages else "neither a stage number nor a stage name", "flag": "0 or 1", "integer": "a whole number", "number": "a number"}[col.kind]
-            say = (lambda r: f"'{val(r)}' is {what}.") if col.kind == "stage" and stages else (lambda r: f"'{val(r)}' is not {what}.")
-            report_rows(problems, fname, col.name, rows_of(notnum, rownums), say, what if col.kind == "stage" and stages else f"not {what}")
+            what = {
+                "stage": "a stage number" if not stages else "neither a stage number nor a stage name",
+                "flag": "0 or 1",
+                "integer": "a whole number",
+                "number": "a number",
+            }[col.kind]
+            say = (
+                (lambda r: f"'{val(r)}' is {what}.")
+                if col.kind == "stage" and stages
+                else (lambda r: f"'{val(r)}' is not {what}.")
+            )
+            report_rows(
+                problems,
+                fname,
+                col.name,
+                rows_of(notnum, rownums),
+                say,
+                what if col.kind == "stage" and stages else f"not {what}",
+            )
         isnum = filled & ~np.isnan(num)
         if col.kind in ("integer", "flag", "stage"):
             with np.errstate(invalid="ignore"):
                 frac = isnum & (np.floor(num) != num)
             if frac.any():
-                report_rows(problems, fname, col.name, rows_of(frac, rownums),
-                        lambda r: f"{nval(r):g} is not a whole number.", "not a whole number")
+                report_rows(
+                    problems,
+                    fname,
+                    col.name,
+                    rows_of(frac, rownums),
+                    lambda r: f"{nval(r):g} is not a whole number.",
+                    "not a whole number",
+                )
             isnum = isnum & ~frac
         lo, hi = col.minimum, col.maximum
         if col.kind == "flag":
@@ -290,31 +340,45 @@ def _check_values(cells: Cells, col: schema.Column, fname, problems, n_stages=No
         if lo is not None:
             below = isnum & (num < lo)
             if below.any():
-                msg = (lambda r: f"stage {nval(r):g} is below the ladder: stages run from 1 to {n_stages}.") if col.kind == "stage" else \
-                      (lambda r: f"{nval(r):g} is below the smallest allowed value, {lo:g}.")
+                msg = (
+                    (lambda r: f"stage {nval(r):g} is below the ladder: stages run from 1 to {n_stages}.")
+                    if col.kind == "stage"
+                    else (lambda r: f"{nval(r):g} is below the smallest allowed value, {lo:g}.")
+                )
                 report_rows(problems, fname, col.name, rows_of(below, rownums), msg, f"below {lo:g}")
         if row_max is not None:
             above = isnum & (num > row_max)
             if above.any():
+
                 def msg(r):
                     i = np.searchsorted(rownums, r)
                     c = str(own[0][i])
                     whose = f"the ladder of community '{c}'" if c in own[1] else "the ladder of study.yml"
                     return f"stage {num[i]:g} is above {whose}: it has only {row_max[i]:g} stages."
+
                 report_rows(problems, fname, col.name, rows_of(above, rownums), msg, "above the community's ladder")
         elif hi is not None:
             above = isnum & (num > hi)
             if above.any():
-                msg = (lambda r: f"stage {nval(r):g} is above the ladder: it has only {n_stages} stages.") if col.kind == "stage" else \
-                      (lambda r: f"{nval(r):g} is above the largest allowed value, {hi:g}.")
+                msg = (
+                    (lambda r: f"stage {nval(r):g} is above the ladder: it has only {n_stages} stages.")
+                    if col.kind == "stage"
+                    else (lambda r: f"{nval(r):g} is above the largest allowed value, {hi:g}.")
+                )
                 report_rows(problems, fname, col.name, rows_of(above, rownums), msg, f"above {hi:g}")
     if col.choices is not None:
         codes, values = cells.coded(col.name)
         bad = filled & ~np.isin(values, np.asarray(col.choices, dtype=_TEXT))[codes]
         if bad.any():
             allowed = ", ".join(col.choices)
-            report_rows(problems, fname, col.name, rows_of(bad, rownums),
-                    lambda r: f"'{val(r)}' is not one of: {allowed}.", "not an allowed value")
+            report_rows(
+                problems,
+                fname,
+                col.name,
+                rows_of(bad, rownums),
+                lambda r: f"'{val(r)}' is not one of: {allowed}.",
+                "not an allowed value",
+            )
     if col.unique:
         codes, values = cells.coded(col.name)
         dup = filled & (np.bincount(codes, minlength=len(values)) > 1)[codes]
@@ -326,9 +390,16 @@ def _check_values(cells: Cells, col: schema.Column, fname, problems, n_stages=No
             first_of_code[_u] = rownums[first_pos]
             first_row = first_of_code[codes]
             later = dup & (first_row != rownums)
-            report_rows(problems, fname, col.name, rows_of(later, rownums),
-                    lambda r: f"'{val(r)}' is a duplicate: it already appears in row {first_row[np.searchsorted(rownums, r)]}.",
-                    "duplicate identifier")
+            report_rows(
+                problems,
+                fname,
+                col.name,
+                rows_of(later, rownums),
+                lambda r: (
+                    f"'{val(r)}' is a duplicate: it already appears in row {first_row[np.searchsorted(rownums, r)]}."
+                ),
+                "duplicate identifier",
+            )
 
 
 def _typed(cells: Cells, cols: list[schema.Column]) -> pd.DataFrame:
@@ -367,9 +438,16 @@ def _check_references(tables: dict, problems: list[Problem]):
             s = cells.series(col.name)
             bad = ~cells.blank(col.name) & ~s.isin(known).to_numpy()
             if bad.any():
-                report_rows(problems, spec.filename, col.name, rows_of(bad, cells.rownums),
-                        lambda r, cells=cells, col=col: f"'{cells.text(col.name, r)}' does not appear in {schema.TABLES[ref_table].filename} ({ref_col}).",
-                        f"unknown {ref_col}")
+                report_rows(
+                    problems,
+                    spec.filename,
+                    col.name,
+                    rows_of(bad, cells.rownums),
+                    lambda r, cells=cells, col=col: (
+                        f"'{cells.text(col.name, r)}' does not appear in {schema.TABLES[ref_table].filename} ({ref_col})."
+                    ),
+                    f"unknown {ref_col}",
+                )
 
 
 @dataclass
@@ -412,17 +490,28 @@ def _read_tables(folder: Path, years, stages, valid: dict, lines: dict, problems
         if df is None:
             continue
         if len(df) < spec.min_rows:
-            problems.append(Problem(spec.filename, None, None, "has a header but no rows: it needs one row per record."))
+            problems.append(
+                Problem(spec.filename, None, None, "has a header but no rows: it needs one row per record.")
+            )
             continue
         check_text(df, spec.filename, names[spec.name], problems)
         if spec.per_year and not years:
             # stage columns cannot be checked without valid time points; check the rest
-            cols = _check_columns(df, schema.Table(spec.name, spec.filename, spec.description, spec.columns), [], spec.filename, problems)
+            cols = _check_columns(
+                df, schema.Table(spec.name, spec.filename, spec.description, spec.columns), [], spec.filename, problems
+            )
         else:
             cols = _check_columns(df, spec, years, spec.filename, problems)
         for col in cols:
-            _check_values(df, col, spec.filename, problems, n_stages=n_stages, stages=stages,
-                          own=own if spec.name == "households" else None)
+            _check_values(
+                df,
+                col,
+                spec.filename,
+                problems,
+                n_stages=n_stages,
+                stages=stages,
+                own=own if spec.name == "households" else None,
+            )
         read[spec.name] = (df, cols, spec)
     read = {name: read[name] for name in schema.TABLES if name in read}
     return read, located
@@ -436,8 +525,19 @@ def check(path: str | Path) -> Report:
         if not folder.exists():
             return Report([Problem(str(folder), None, None, "no such folder.")], [], None)
         if not folder.is_dir():
-            return Report([Problem(str(folder), None, None, "is a file, not a study folder: point --data at the "
-                                   "folder that holds study.yml and households.csv.")], [], None)
+            return Report(
+                [
+                    Problem(
+                        str(folder),
+                        None,
+                        None,
+                        "is a file, not a study folder: point --data at the "
+                        "folder that holds study.yml and households.csv.",
+                    )
+                ],
+                [],
+                None,
+            )
         valid: dict = {}
         meta, lines = _check_study_yml(folder, found, valid)
         # stage columns are checked whenever time_points (and stages) are valid, even if other keys are not

@@ -67,8 +67,14 @@ def read_bytes(folder: Path, fname: str, limit: int, problems: list[Problem]) ->
         st = os.lstat(path)
         if stat.S_ISLNK(st.st_mode):
             if not inside(path, folder):
-                problems.append(Problem(fname, None, None, "is a symbolic link to a file outside the study folder; "
-                                        "copy the file into the study instead."))
+                problems.append(
+                    Problem(
+                        fname,
+                        None,
+                        None,
+                        "is a symbolic link to a file outside the study folder; copy the file into the study instead.",
+                    )
+                )
                 return None
             st = os.stat(path)
         what = _kind(st.st_mode)
@@ -76,8 +82,14 @@ def read_bytes(folder: Path, fname: str, limit: int, problems: list[Problem]) ->
             problems.append(Problem(fname, None, None, f"{what}."))
             return None
         if st.st_size > limit:
-            problems.append(Problem(fname, None, None, f"is too large ({st.st_size:,} bytes); the limit for this file "
-                                    f"is {limit:,} bytes."))
+            problems.append(
+                Problem(
+                    fname,
+                    None,
+                    None,
+                    f"is too large ({st.st_size:,} bytes); the limit for this file is {limit:,} bytes.",
+                )
+            )
             return None
         # O_NONBLOCK: should the path have become a FIFO since the stat, opening it does not wait
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))

@@ -43,8 +43,14 @@ def _safe(folder: Path, path: Path, problems: list[Problem]) -> bool:
         st = os.lstat(path)
         if stat.S_ISLNK(st.st_mode):
             if not inside(path, folder):
-                problems.append(Problem(path.name, None, None, "is a symbolic link to a file outside the study "
-                                        "folder; copy the file into the study instead."))
+                problems.append(
+                    Problem(
+                        path.name,
+                        None,
+                        None,
+                        "is a symbolic link to a file outside the study folder; copy the file into the study instead.",
+                    )
+                )
                 return False
             st = os.stat(path)
     except OSError as e:
@@ -101,8 +107,9 @@ def read_tables(folder: Path, dialect: CsvDialect, problems: list[Problem]) -> t
             continue
         if not len(table.header) or not any(table.header):
             loc = table.locate(None)
-            problems.append(Problem(loc.file_label, 1, None, "the first row is empty; it must hold the column "
-                                    "names (the header)."))
+            problems.append(
+                Problem(loc.file_label, 1, None, "the first row is empty; it must hold the column names (the header).")
+            )
             continue
         cells[spec.name] = Cells(table.frame, list(table.header))
         located[spec.filename] = table

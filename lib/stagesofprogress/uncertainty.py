@@ -93,11 +93,18 @@ def community_weights(rng: np.random.Generator, n_communities: int, replicates: 
     """
     draws = rng.integers(0, n_communities, size=(replicates, n_communities))
     offsets = np.arange(replicates)[:, None] * n_communities
-    return np.bincount((draws + offsets).ravel(), minlength=replicates * n_communities).reshape(replicates, n_communities)
+    return np.bincount((draws + offsets).ravel(), minlength=replicates * n_communities).reshape(
+        replicates, n_communities
+    )
 
 
-def bootstrap_movements(study: Study, replicates: int = REPLICATES, seed: int = SEED, level: float = 0.95,
-                        periods: list[tuple[int, int]] | None = None) -> MovementIntervals:
+def bootstrap_movements(
+    study: Study,
+    replicates: int = REPLICATES,
+    seed: int = SEED,
+    level: float = 0.95,
+    periods: list[tuple[int, int]] | None = None,
+) -> MovementIntervals:
     """Community-cluster bootstrap, stratified by region, of every movement percentage.
 
     Parameters
@@ -135,7 +142,7 @@ def bootstrap_movements(study: Study, replicates: int = REPLICATES, seed: int = 
         chunk = max(1, min(replicates, _CHUNK_CELLS // max(m, 1)))
         for r0 in range(0, replicates, chunk):
             w = community_weights(rng, m, min(chunk, replicates - r0))
-            totals[:, r0:r0 + len(w), g] = np.einsum("rc,pck->prk", w, k[:, members])
+            totals[:, r0 : r0 + len(w), g] = np.einsum("rc,pck->prk", w, k[:, members])
     totals[:, :, ng] = totals[:, :, :ng].sum(axis=2)
     n = totals.sum(axis=3, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -148,15 +155,18 @@ def bootstrap_movements(study: Study, replicates: int = REPLICATES, seed: int = 
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: a group with no household known
             lo, hi = np.nanpercentile(pct, [tail, 100 - tail], axis=1)
     groups = mv._group_values(study, "region")
-    table = pd.concat([mv._table(mv._counts(study, a, b, groups), a, b) for a, b in periods],
-                      ignore_index=True).drop(columns="households")
+    table = pd.concat([mv._table(mv._counts(study, a, b, groups), a, b) for a, b in periods], ignore_index=True).drop(
+        columns="households"
+    )
     # movements.csv is period-major, then groups (regions, All), then the four categories
     table["ci_low"] = lo.reshape(-1)
     table["ci_high"] = hi.reshape(-1)
     table["replicates"] = replicates
     table["seed"] = seed
     counts = pd.Series(np.bincount(region_of, minlength=ng), index=pd.Index(regions, name="region"), name="communities")
-    return MovementIntervals(table=table, replicates=replicates, seed=seed, level=level, samples=pct, communities=counts)
+    return MovementIntervals(
+        table=table, replicates=replicates, seed=seed, level=level, samples=pct, communities=counts
+    )
 
 
 @producer("movements_ci")

@@ -36,11 +36,17 @@ class _StrictLoader(yaml.SafeLoader):
         event = self.peek_event()
         line = event.start_mark.line + 1 if event.start_mark else None
         if isinstance(event, yaml.AliasEvent):
-            raise YamlRefused(line, f"uses an alias (*{event.anchor}); write the value out in full "
-                              "(anchors and aliases are not accepted in study.yml).")
+            raise YamlRefused(
+                line,
+                f"uses an alias (*{event.anchor}); write the value out in full "
+                "(anchors and aliases are not accepted in study.yml).",
+            )
         if getattr(event, "anchor", None):
-            raise YamlRefused(line, f"defines an anchor (&{event.anchor}); write the values out in full "
-                              "(anchors and aliases are not accepted in study.yml).")
+            raise YamlRefused(
+                line,
+                f"defines an anchor (&{event.anchor}); write the values out in full "
+                "(anchors and aliases are not accepted in study.yml).",
+            )
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
@@ -58,8 +64,9 @@ class _StrictLoader(yaml.SafeLoader):
             key = nfc(key)
             line = key_node.start_mark.line + 1
             if key in seen:
-                raise YamlRefused(line, f"the key '{key}' is given twice (lines {seen[key]} and {line}); "
-                                  "keep one of them.")
+                raise YamlRefused(
+                    line, f"the key '{key}' is given twice (lines {seen[key]} and {line}); keep one of them."
+                )
             seen[key] = line
         return super().construct_mapping(node, deep=deep)
 
@@ -106,8 +113,9 @@ def load(text: str) -> tuple[object, dict[tuple, int]]:
     except yaml.reader.ReaderError as e:
         line = text[: e.position].count("\n") + 1
         code = e.character if isinstance(e.character, int) else ord(str(e.character)[:1] or " ")
-        raise YamlRefused(line, f"contains a control character (U+{code:04X}), which YAML does not allow; "
-                          "delete it.") from None
+        raise YamlRefused(
+            line, f"contains a control character (U+{code:04X}), which YAML does not allow; delete it."
+        ) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         what = getattr(e, "problem", None) or "cannot be read"

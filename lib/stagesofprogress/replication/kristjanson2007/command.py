@@ -36,6 +36,11 @@ def add_parser(sub) -> None:
         description="Invent households, communities, reasons and livestock whose aggregates reproduce the "
         "paper's published tables. Same seed, same bytes. The result is synthetic, not field data.",
     )
-    r.add_argument("--out", type=Path, required=True, help="folder for the study: new, empty or written by sop before (replaced atomically)")
+    r.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="folder for the study: new, empty or written by sop before (replaced atomically)",
+    )
     r.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED}, the committed data/peru2004)")
     r.set_defaults(func=run)

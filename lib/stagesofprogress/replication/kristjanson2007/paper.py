@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -245,15 +245,26 @@ def check_table1_both_regions(t1: pd.DataFrame, table: str = "Table 1") -> list[
             if _overlap(other.lo, other.hi, b.lo, b.hi):
                 continue
             lo, hi, mid = other.lo / 2, other.hi / 2, other.value / 2
-            note = (" The blank region cell is read as 0; reading it as not reported would give "
-                    f"{other.printed}, which does not match either.")
+            note = (
+                " The blank region cell is read as 0; reading it as not reported would give "
+                f"{other.printed}, which does not match either."
+            )
         else:
             lo, hi, mid = (c.lo + p.lo) / 2, (c.hi + p.hi) / 2, (c.value + p.value) / 2
         if not _overlap(lo, hi, b.lo, b.hi):
-            out.append(_flag(table, r["row"], "Both regions", r["Both regions"], b.fmt(mid),
-                             "Both regions have 20 communities, so the pooled average should be the mean of "
-                             f"the two region columns ({mid:g}); the printed value cannot be that mean at the "
-                             f"printed precision.{note}", (rows[r["row"]], cols["Both regions"])))
+            out.append(
+                _flag(
+                    table,
+                    r["row"],
+                    "Both regions",
+                    r["Both regions"],
+                    b.fmt(mid),
+                    "Both regions have 20 communities, so the pooled average should be the mean of "
+                    f"the two region columns ({mid:g}); the printed value cannot be that mean at the "
+                    f"printed precision.{note}",
+                    (rows[r["row"]], cols["Both regions"]),
+                )
+            )
     return out
 
 
@@ -269,32 +280,55 @@ def check_table1_land(t1: pd.DataFrame, table: str = "Table 1") -> list[dict]:
         if not (tot and a and b):
             continue
         if not _overlap(a.lo + b.lo, a.hi + b.hi, tot.lo, tot.hi):
-            out.append(_flag(table, "No. of households", col, tot.printed, tot.fmt(a.value + b.value),
-                             f"Households with land ({a.printed}) plus households without land ({b.printed}) "
-                             f"give {a.value + b.value:g}, more than rounding away from the printed total.",
-                             (rows["No. of households"], cols[col])))
+            out.append(
+                _flag(
+                    table,
+                    "No. of households",
+                    col,
+                    tot.printed,
+                    tot.fmt(a.value + b.value),
+                    f"Households with land ({a.printed}) plus households without land ({b.printed}) "
+                    f"give {a.value + b.value:g}, more than rounding away from the printed total.",
+                    (rows["No. of households"], cols[col]),
+                )
+            )
     return out
 
 
-def check_table1_vs_sizes(t1: pd.DataFrame, sizes: pd.DataFrame, households_total: float,
-                          communities_per_region: int = 20, table: str = "Table 1") -> list[dict]:
+def check_table1_vs_sizes(
+    t1: pd.DataFrame,
+    sizes: pd.DataFrame,
+    households_total: float,
+    communities_per_region: int = 20,
+    table: str = "Table 1",
+) -> list[dict]:
     """Mean households per community x number of communities vs Table 3's n and the text."""
     rows, cols = _order(t1)
     cell = _cells(t1)
     n3 = {r.group: r.n for r in sizes[sizes["table"] == "Table 3"].itertuples()}
-    targets = {"Cajamarca": (communities_per_region, n3.get("Cajamarca"), "Table 3's n for Cajamarca"),
-               "Puno": (communities_per_region, n3.get("Puno"), "Table 3's n for Puno"),
-               "Both regions": (2 * communities_per_region, households_total, "the text's household total")}
+    targets = {
+        "Cajamarca": (communities_per_region, n3.get("Cajamarca"), "Table 3's n for Cajamarca"),
+        "Puno": (communities_per_region, n3.get("Puno"), "Table 3's n for Puno"),
+        "Both regions": (2 * communities_per_region, households_total, "the text's household total"),
+    }
     out = []
     for col, (k, n, what) in targets.items():
         m = _num(cell.get(("No. of households", col), ""))
         if m is None or n is None:
             continue
         if not _overlap(k * m.lo, k * m.hi, n, n):
-            out.append(_flag(table, "No. of households", col, m.printed, f"{n / k:.1f}",
-                             f"{k} communities times a mean of {m.printed} households is about {k * m.value:g} "
-                             f"households, but {what} is {n:g} (a mean of {n / k:.1f} per community).",
-                             (rows["No. of households"], cols[col])))
+            out.append(
+                _flag(
+                    table,
+                    "No. of households",
+                    col,
+                    m.printed,
+                    f"{n / k:.1f}",
+                    f"{k} communities times a mean of {m.printed} households is about {k * m.value:g} "
+                    f"households, but {what} is {n:g} (a mean of {n / k:.1f} per community).",
+                    (rows["No. of households"], cols[col]),
+                )
+            )
     return out
 
 
@@ -305,17 +339,27 @@ def check_table2_monotone(t2: pd.DataFrame, table: str = "Table 2") -> list[dict
     out = []
     for i in range(1, len(vals)):
         if vals[i] and vals[i - 1] and not vals[i].hi > vals[i - 1].lo:
-            out.append(_flag(table, t2["row"].iloc[i], col, vals[i].printed, f"> {vals[i - 1].printed}",
-                             "The text describes a monotonically increasing relation between stage and "
-                             "average assets, but this stage's average is not above the previous one.",
-                             (i, 1)))
+            out.append(
+                _flag(
+                    table,
+                    t2["row"].iloc[i],
+                    col,
+                    vals[i].printed,
+                    f"> {vals[i - 1].printed}",
+                    "The text describes a monotonically increasing relation between stage and "
+                    "average assets, but this stage's average is not above the previous one.",
+                    (i, 1),
+                )
+            )
     return out
 
 
 _T3_CATS = ["Remained Poor", "Escaped Poverty", "Became Poor", "Remained Not Poor"]
 _T3_START, _T3_END = "Poor at the Start of the Period", "Poor at the End of the Period"
-_T3_SUMS = [(_T3_START, ["Remained Poor", "Escaped Poverty"], "remained poor plus escaped"),
-            (_T3_END, ["Remained Poor", "Became Poor"], "remained poor plus became poor")]
+_T3_SUMS = [
+    (_T3_START, ["Remained Poor", "Escaped Poverty"], "remained poor plus escaped"),
+    (_T3_END, ["Remained Poor", "Became Poor"], "remained poor plus became poor"),
+]
 
 
 def check_table3(t3: pd.DataFrame, n: dict[str, int], table: str = "Table 3") -> list[dict]:
@@ -340,17 +384,33 @@ def check_table3(t3: pd.DataFrame, n: dict[str, int], table: str = "Table 3") ->
             lo, hi = sum(x.lo for x in cats), sum(x.hi for x in cats)
             if not _overlap(lo, hi, 100, 100):
                 s = sum(x.value for x in cats)
-                out.append(_flag(table, r["row"], _T3_CATS[-1], r[_T3_CATS[-1]], cats[-1].fmt(cats[-1].value + 100 - s),
-                                 f"The four movement categories add up to {s:.1f} percent instead of 100.",
-                                 key(_T3_CATS[-1])))
+                out.append(
+                    _flag(
+                        table,
+                        r["row"],
+                        _T3_CATS[-1],
+                        r[_T3_CATS[-1]],
+                        cats[-1].fmt(cats[-1].value + 100 - s),
+                        f"The four movement categories add up to {s:.1f} percent instead of 100.",
+                        key(_T3_CATS[-1]),
+                    )
+                )
         for col, parts, words in _T3_SUMS:
             tot, a, b = vals[col], vals[parts[0]], vals[parts[1]]
             if tot and a and b and not _overlap(a.lo + b.lo, a.hi + b.hi, tot.lo, tot.hi):
-                out.append(_flag(table, r["row"], col, tot.printed, tot.fmt(a.value + b.value),
-                                 f"The share poor at the {'start' if col == _T3_START else 'end'} of the period "
-                                 f"must equal {words} "
-                                 f"in the same row ({a.printed} + {b.printed} = {a.value + b.value:.1f}).",
-                                 key(col)))
+                out.append(
+                    _flag(
+                        table,
+                        r["row"],
+                        col,
+                        tot.printed,
+                        tot.fmt(a.value + b.value),
+                        f"The share poor at the {'start' if col == _T3_START else 'end'} of the period "
+                        f"must equal {words} "
+                        f"in the same row ({a.printed} + {b.printed} = {a.value + b.value:.1f}).",
+                        key(col),
+                    )
+                )
     regions = [g for g in n]
     for (region, period), vals in data.items():
         if region.lower() != "both regions" or not all((g, period) in data for g in regions):
@@ -373,14 +433,25 @@ def check_table3(t3: pd.DataFrame, n: dict[str, int], table: str = "Table 3") ->
                     # Would the region rows' own components (instead of their printed totals) fit?
                     alt = [sum(data[(g, period)][c].value for c in comp) for g in regions]
                     amid = sum(n[g] * a for g, a in zip(regions, alt)) / W
-                    if any(not _overlap(a - 0.1, a + 0.1, p.lo, p.hi) for a, p in zip(alt, parts)) and \
-                            _overlap(amid - 0.1, amid + 0.1, b.lo, b.hi):
-                        note = (f" Built from each region's own components instead, the pooled value is {amid:.2f}, "
-                                "which matches: this follows from the region-row inconsistency above.")
-                out.append(_flag(table, label, col, b.printed, b.fmt(mid),
-                                 f"Pooling the region rows with the printed region sizes ({sizes}) gives "
-                                 f"{mid:.2f}, which cannot round to the printed pooled value.{note}",
-                                 (rows[label], cols[col])))
+                    if any(not _overlap(a - 0.1, a + 0.1, p.lo, p.hi) for a, p in zip(alt, parts)) and _overlap(
+                        amid - 0.1, amid + 0.1, b.lo, b.hi
+                    ):
+                        note = (
+                            f" Built from each region's own components instead, the pooled value is {amid:.2f}, "
+                            "which matches: this follows from the region-row inconsistency above."
+                        )
+                out.append(
+                    _flag(
+                        table,
+                        label,
+                        col,
+                        b.printed,
+                        b.fmt(mid),
+                        f"Pooling the region rows with the printed region sizes ({sizes}) gives "
+                        f"{mid:.2f}, which cannot round to the printed pooled value.{note}",
+                        (rows[label], cols[col]),
+                    )
+                )
     periods = sorted({p for _, p in data}, key=lambda p: p.split("-")[0], reverse=True)
     if len(periods) >= 2:
         ref, other = periods[0], periods[1:]
@@ -390,19 +461,29 @@ def check_table3(t3: pd.DataFrame, n: dict[str, int], table: str = "Table 3") ->
                 b = data.get((region, p), {}).get(_T3_END)
                 if a and b and not _overlap(a.lo, a.hi, b.lo, b.hi):
                     label = f"{region}, {p}"
-                    out.append(_flag(table, label, _T3_END, b.printed, a.printed,
-                                     f"Both periods end in the survey year, so the share poor at the end must be "
-                                     f"the same as in the {ref} row ({a.printed}).", (rows[label], cols[_T3_END])))
+                    out.append(
+                        _flag(
+                            table,
+                            label,
+                            _T3_END,
+                            b.printed,
+                            a.printed,
+                            f"Both periods end in the survey year, so the share poor at the end must be "
+                            f"the same as in the {ref} row ({a.printed}).",
+                            (rows[label], cols[_T3_END]),
+                        )
+                    )
     return out
 
 
-def _count_range(x: "_Num", n: int) -> tuple[int, int]:
+def _count_range(x: _Num, n: int) -> tuple[int, int]:
     """Whole numbers of households, out of n, whose percentage rounds to the printed x."""
     return math.ceil(x.lo * n / 100 - 1e-9), math.floor(x.hi * n / 100 + 1e-9)
 
 
-def check_table3_counts(t3: pd.DataFrame, n: dict[str, int], table: str = "Table 3",
-                        already: set[tuple[str, str]] = frozenset()) -> list[dict]:
+def check_table3_counts(
+    t3: pd.DataFrame, n: dict[str, int], table: str = "Table 3", already: set[tuple[str, str]] = frozenset()
+) -> list[dict]:
     """Table 3's percentages against whole numbers of households.
 
     A region row's four percentages must come from four whole counts adding up to the
@@ -430,12 +511,19 @@ def check_table3_counts(t3: pd.DataFrame, n: dict[str, int], table: str = "Table
             nearest = [round(v.value * n[region] / 100) for v in cats[:-1]]
             rest = n[region] - sum(nearest)
             last = _T3_CATS[-1]
-            out.append(_flag(
-                table, r["row"], last, r[last], cats[-1].fmt(100 * rest / n[region]),
-                f"No whole numbers of households out of {n[region]:,} give these four percentages at once: "
-                f"the counts that round to the first three ({', '.join(f'{c:,}' for c in nearest)}) leave "
-                f"{rest:,} households, {100 * rest / n[region]:.2f} percent, for the last.",
-                (rows[r["row"]], cols[last])))
+            out.append(
+                _flag(
+                    table,
+                    r["row"],
+                    last,
+                    r[last],
+                    cats[-1].fmt(100 * rest / n[region]),
+                    f"No whole numbers of households out of {n[region]:,} give these four percentages at once: "
+                    f"the counts that round to the first three ({', '.join(f'{c:,}' for c in nearest)}) leave "
+                    f"{rest:,} households, {100 * rest / n[region]:.2f} percent, for the last.",
+                    (rows[r["row"]], cols[last]),
+                )
+            )
     regions = list(n)
     W = sum(n.values())
     for _, r in t3.iterrows():
@@ -453,12 +541,19 @@ def check_table3_counts(t3: pd.DataFrame, n: dict[str, int], table: str = "Table
             want_lo, want_hi = _count_range(b, W)
             if max(lo, want_lo) > min(hi, want_hi):
                 closest = hi if want_lo > hi else lo
-                out.append(_flag(
-                    table, r["row"], col, r[col], b.fmt(100 * closest / W),
-                    f"The region cells must come from {lo:,} to {hi:,} households in all (whole households "
-                    f"that round to each region's printed percentage), that is {100 * lo / W:.2f} to "
-                    f"{100 * hi / W:.2f} percent of {W:,}: none of them rounds to the printed pooled value.",
-                    (rows[r["row"]], cols[col])))
+                out.append(
+                    _flag(
+                        table,
+                        r["row"],
+                        col,
+                        r[col],
+                        b.fmt(100 * closest / W),
+                        f"The region cells must come from {lo:,} to {hi:,} households in all (whole households "
+                        f"that round to each region's printed percentage), that is {100 * lo / W:.2f} to "
+                        f"{100 * hi / W:.2f} percent of {W:,}: none of them rounds to the printed pooled value.",
+                        (rows[r["row"]], cols[col]),
+                    )
+                )
     return out
 
 
@@ -471,9 +566,18 @@ def check_table3_total(sizes: pd.DataFrame, households_total: float, table: str 
     if tot == households_total:
         return []
     printed = " + ".join(str(x) for x in s["n"]) + f" = {tot}"
-    return [_flag(table, "(n)", " + ".join(s["group"]), printed, f"{households_total:g}",
-                  f"The region sizes printed in Table 3's row labels add up to {tot} households, but the text "
-                  f"gives {households_total:g} households in the forty communities.", (-1, 0))]
+    return [
+        _flag(
+            table,
+            "(n)",
+            " + ".join(s["group"]),
+            printed,
+            f"{households_total:g}",
+            f"The region sizes printed in Table 3's row labels add up to {tot} households, but the text "
+            f"gives {households_total:g} households in the forty communities.",
+            (-1, 0),
+        )
+    ]
 
 
 def _logit_rows(t: pd.DataFrame) -> list[str]:
@@ -491,9 +595,16 @@ def _or_flag(table, row, col, b: _Num, orr: _Num, key):
     lo, hi = math.exp(b.lo), math.exp(b.hi)
     if _overlap(lo, hi, orr.lo, orr.hi):
         return None
-    return _flag(table, row, col, orr.printed, orr.fmt(math.exp(b.value)),
-                 f"The odds ratio is exp(B); exp of any B that rounds to {b.printed.rstrip('*')} lies in "
-                 f"[{lo:.4f}, {hi:.4f}], which cannot round to the printed odds ratio.", key)
+    return _flag(
+        table,
+        row,
+        col,
+        orr.printed,
+        orr.fmt(math.exp(b.value)),
+        f"The odds ratio is exp(B); exp of any B that rounds to {b.printed.rstrip('*')} lies in "
+        f"[{lo:.4f}, {hi:.4f}], which cannot round to the printed odds ratio.",
+        key,
+    )
 
 
 def check_logit(t: pd.DataFrame, table: str, correctly_predicted_min: float | None = 75.0) -> list[dict]:
@@ -529,42 +640,89 @@ def check_logit(t: pd.DataFrame, table: str, correctly_predicted_min: float | No
                 if not smin <= b.stars <= smax:
                     z = abs(b.value) / se.value
                     p = 2 * stats.norm.sf(z)
-                    allowed = "none" if smin == smax == 0 else "/".join("*" * k or "none" for k in range(smin, smax + 1))
-                    out.append(_flag(table, row, cb, b.printed, f"{b.fmt(b.value)}{'*' * _z_stars(z)}",
-                                     f"B/SE = {b.fmt(b.value)}/{se.printed} gives z = {z:.2f} and a two-sided p of "
-                                     f"{p:.3f}; with B and SE anywhere within their rounding the stars could only be "
-                                     f"{allowed}, not {'*' * b.stars}.", (rows[row], cols[cb])))
+                    allowed = (
+                        "none" if smin == smax == 0 else "/".join("*" * k or "none" for k in range(smin, smax + 1))
+                    )
+                    out.append(
+                        _flag(
+                            table,
+                            row,
+                            cb,
+                            b.printed,
+                            f"{b.fmt(b.value)}{'*' * _z_stars(z)}",
+                            f"B/SE = {b.fmt(b.value)}/{se.printed} gives z = {z:.2f} and a two-sided p of "
+                            f"{p:.3f}; with B and SE anywhere within their rounding the stars could only be "
+                            f"{allowed}, not {'*' * b.stars}.",
+                            (rows[row], cols[cb]),
+                        )
+                    )
         df_ = _num(cell.get(("Wald df", cb), ""))
         if df_ is not None and int(df_.value) != nvar:
-            out.append(_flag(table, "Wald df", cb, df_.printed, str(nvar),
-                             f"The model lists {nvar} explanatory variables for {region} but the Wald test has "
-                             f"{df_.printed} degrees of freedom.", (rows["Wald df"], cols[cb])))
+            out.append(
+                _flag(
+                    table,
+                    "Wald df",
+                    cb,
+                    df_.printed,
+                    str(nvar),
+                    f"The model lists {nvar} explanatory variables for {region} but the Wald test has "
+                    f"{df_.printed} degrees of freedom.",
+                    (rows["Wald df"], cols[cb]),
+                )
+            )
         w, p = _num(cell.get(("Wald chi2", cb), "")), _num(cell.get(("Prob >chi2", cb), ""))
         if w and p and df_:
             plo, phi = stats.chi2.sf(w.hi, df_.value), stats.chi2.sf(w.lo, df_.value)
             if not _overlap(plo, phi, p.lo, p.hi):
-                out.append(_flag(table, "Prob >chi2", cb, p.printed, p.fmt(stats.chi2.sf(w.value, df_.value)),
-                                 f"A chi-square of {w.printed} on {df_.printed} df has p = "
-                                 f"{stats.chi2.sf(w.value, df_.value):.4g}.", (rows["Prob >chi2"], cols[cb])))
-        ll, r2, nn = (_num(cell.get((k, cb), "")) for k in
-                      ("Log pseudolikelihood", "Pseudo R-square (McFadden's)", "N"))
+                out.append(
+                    _flag(
+                        table,
+                        "Prob >chi2",
+                        cb,
+                        p.printed,
+                        p.fmt(stats.chi2.sf(w.value, df_.value)),
+                        f"A chi-square of {w.printed} on {df_.printed} df has p = "
+                        f"{stats.chi2.sf(w.value, df_.value):.4g}.",
+                        (rows["Prob >chi2"], cols[cb]),
+                    )
+                )
+        ll, r2, nn = (
+            _num(cell.get((k, cb), "")) for k in ("Log pseudolikelihood", "Pseudo R-square (McFadden's)", "N")
+        )
         if ll and r2 and nn:
             ll0_min = abs(ll.value) - ll.half
             ll0_min /= 1 - max(r2.lo, 0.0)
             if ll0_min > nn.value * math.log(2) + _EPS:
-                out.append(_flag(table, "Pseudo R-square (McFadden's)", cb, r2.printed,
-                                 f"<= {1 - abs(ll.value) / (nn.value * math.log(2)):.2f}",
-                                 f"McFadden's R-square is 1 - LL/LL0 and a binary null model has |LL0| <= N ln 2 = "
-                                 f"{nn.value * math.log(2):.1f}; with LL = {ll.printed} the printed R-square would "
-                                 "need a larger |LL0|.", (rows["Pseudo R-square (McFadden's)"], cols[cb])))
+                out.append(
+                    _flag(
+                        table,
+                        "Pseudo R-square (McFadden's)",
+                        cb,
+                        r2.printed,
+                        f"<= {1 - abs(ll.value) / (nn.value * math.log(2)):.2f}",
+                        f"McFadden's R-square is 1 - LL/LL0 and a binary null model has |LL0| <= N ln 2 = "
+                        f"{nn.value * math.log(2):.1f}; with LL = {ll.printed} the printed R-square would "
+                        "need a larger |LL0|.",
+                        (rows["Pseudo R-square (McFadden's)"], cols[cb]),
+                    )
+                )
         if correctly_predicted_min is not None:
             for row in t["row"]:
                 if row.startswith("% Correctly Predicted:") and row != "% Correctly Predicted:":
                     v = _num(cell[(row, cb)])
                     if v and not v.hi > correctly_predicted_min:
-                        out.append(_flag(table, row, cb, v.printed, f"> {correctly_predicted_min:g}",
-                                         f"The text says every model classifies over {correctly_predicted_min:g} "
-                                         "percent of households correctly.", (rows[row], cols[cb])))
+                        out.append(
+                            _flag(
+                                table,
+                                row,
+                                cb,
+                                v.printed,
+                                f"> {correctly_predicted_min:g}",
+                                f"The text says every model classifies over {correctly_predicted_min:g} "
+                                "percent of households correctly.",
+                                (rows[row], cols[cb]),
+                            )
+                        )
     return out
 
 
@@ -587,16 +745,32 @@ def check_table7(t7: pd.DataFrame, table: str = "Table 7") -> list[dict]:
             wlo = (blo / shi) ** 2 if shi > 0 else 0.0
             whi = (bhi / slo) ** 2 if slo > 0 else math.inf
             if not _overlap(wlo, whi, w.lo, w.hi):
-                out.append(_flag(table, row, "Wald", w.printed, w.fmt((b.value / se.value) ** 2),
-                                 f"The Wald statistic is (B/S.E.)^2 = ({b.printed}/{se.printed})^2 = "
-                                 f"{(b.value / se.value) ** 2:.2f}; with rounding it lies in [{wlo:.2f}, {whi:.2f}].",
-                                 k("Wald")))
+                out.append(
+                    _flag(
+                        table,
+                        row,
+                        "Wald",
+                        w.printed,
+                        w.fmt((b.value / se.value) ** 2),
+                        f"The Wald statistic is (B/S.E.)^2 = ({b.printed}/{se.printed})^2 = "
+                        f"{(b.value / se.value) ** 2:.2f}; with rounding it lies in [{wlo:.2f}, {whi:.2f}].",
+                        k("Wald"),
+                    )
+                )
         if w and sig:
             plo, phi = stats.chi2.sf(w.hi, 1), stats.chi2.sf(max(w.lo, 0.0), 1)
             if not _overlap(plo, phi, sig.lo, sig.hi):
-                out.append(_flag(table, row, "Sig.", sig.printed, sig.fmt(stats.chi2.sf(w.value, 1)),
-                                 f"A Wald chi-square of {w.printed} on 1 df has p = {stats.chi2.sf(w.value, 1):.4f}.",
-                                 k("Sig.")))
+                out.append(
+                    _flag(
+                        table,
+                        row,
+                        "Sig.",
+                        sig.printed,
+                        sig.fmt(stats.chi2.sf(w.value, 1)),
+                        f"A Wald chi-square of {w.printed} on 1 df has p = {stats.chi2.sf(w.value, 1):.4f}.",
+                        k("Sig."),
+                    )
+                )
         if b and se:
             slo, shi = max(se.lo, 0.0), se.hi
             for ci, sign, name in [(lo_ci, -1, "CI Lower"), (hi_ci, +1, "CI Upper")]:
@@ -605,9 +779,18 @@ def check_table7(t7: pd.DataFrame, table: str = "Table 7") -> list[dict]:
                 ends = [math.exp(bb + sign * _Z_CI * ss) for bb in (b.lo, b.hi) for ss in (slo, shi)]
                 if not _overlap(min(ends), max(ends), ci.lo, ci.hi):
                     mid = math.exp(b.value + sign * _Z_CI * se.value)
-                    out.append(_flag(table, row, name, ci.printed, ci.fmt(mid),
-                                     f"The 95 percent bound is exp(B {'+' if sign > 0 else '-'} 1.96 S.E.) = {mid:.3f}; "
-                                     f"with rounding it lies in [{min(ends):.3f}, {max(ends):.3f}].", k(name)))
+                    out.append(
+                        _flag(
+                            table,
+                            row,
+                            name,
+                            ci.printed,
+                            ci.fmt(mid),
+                            f"The 95 percent bound is exp(B {'+' if sign > 0 else '-'} 1.96 S.E.) = {mid:.3f}; "
+                            f"with rounding it lies in [{min(ends):.3f}, {max(ends):.3f}].",
+                            k(name),
+                        )
+                    )
     return out
 
 
@@ -627,8 +810,17 @@ def check_percent_of_n(t: pd.DataFrame, pairs: Iterable[tuple[str, str, str | in
                 continue
             pct = 100 * c.value / nn
             if not _overlap(pct, pct, p.lo, p.hi):
-                out.append(_flag(table, row, pc, p.printed, p.fmt(pct),
-                                 f"{c.printed} of {nn:g} households is {pct:.2f} percent.", (rows[row], cols[pc])))
+                out.append(
+                    _flag(
+                        table,
+                        row,
+                        pc,
+                        p.printed,
+                        p.fmt(pct),
+                        f"{c.printed} of {nn:g} households is {pct:.2f} percent.",
+                        (rows[row], cols[pc]),
+                    )
+                )
     return out
 
 
@@ -652,15 +844,33 @@ def check_sample_sizes(tables: dict[str, pd.DataFrame], sizes: pd.DataFrame, tex
     sampled = tv.get("households_sampled")
     n6 = {g: n.get(("Table 6", g)) for g in REGIONS}
     if sampled is not None and all(n6.values()) and sum(n6.values()) != sampled:
-        out.append(_flag("Table 6", "(n)", "Puno + Cajamarca", f"{n6['Puno']} + {n6['Cajamarca']} = {sum(n6.values())}",
-                         f"{sampled:g}", "Table 6's region sizes add up to "
-                         f"{sum(n6.values())} surveyed households, but the text says the sample and the livestock "
-                         f"survey covered {sampled:g} households.", (-1, 0)))
+        out.append(
+            _flag(
+                "Table 6",
+                "(n)",
+                "Puno + Cajamarca",
+                f"{n6['Puno']} + {n6['Cajamarca']} = {sum(n6.values())}",
+                f"{sampled:g}",
+                "Table 6's region sizes add up to "
+                f"{sum(n6.values())} surveyed households, but the text says the sample and the livestock "
+                f"survey covered {sampled:g} households.",
+                (-1, 0),
+            )
+        )
     for g in REGIONS:
         n8 = n.get(("Table 8", g))
         if n8 and n6.get(g) and n8 > n6[g]:
-            out.append(_flag("Table 8", "(n)", g, str(n8), f"<= {n6[g]}",
-                             f"Table 8's escapers in {g} cannot outnumber Table 6's sample ({n6[g]}).", (-1, 0)))
+            out.append(
+                _flag(
+                    "Table 8",
+                    "(n)",
+                    g,
+                    str(n8),
+                    f"<= {n6[g]}",
+                    f"Table 8's escapers in {g} cannot outnumber Table 6's sample ({n6[g]}).",
+                    (-1, 0),
+                )
+            )
 
     def fit(t, row, col):
         w = tables.get(t)
@@ -677,10 +887,17 @@ def check_sample_sizes(tables: dict[str, pd.DataFrame], sizes: pd.DataFrame, tex
         used = {t: fit(t, "N", f"{g} B") for t in ("Table 4", "Table 5")}
         tot = sum(v.value for v in used.values() if v)
         if tot > n6[g]:
-            out.append(_flag("Table 4", "N", f"{g} B", used["Table 4"].printed if used["Table 4"] else "",
-                             f"<= {n6[g] - (used['Table 5'].value if used['Table 5'] else 0):g}",
-                             f"Tables 4 and 5 together use {tot:g} {g} households, more than the {n6[g]} surveyed "
-                             "(Table 6).", _pos(tables, "Table 4", "N", f"{g} B")))
+            out.append(
+                _flag(
+                    "Table 4",
+                    "N",
+                    f"{g} B",
+                    used["Table 4"].printed if used["Table 4"] else "",
+                    f"<= {n6[g] - (used['Table 5'].value if used['Table 5'] else 0):g}",
+                    f"Tables 4 and 5 together use {tot:g} {g} households, more than the {n6[g]} surveyed (Table 6).",
+                    _pos(tables, "Table 4", "N", f"{g} B"),
+                )
+            )
         if t3 is None or not n.get(("Table 3", g)):
             continue
         r3 = t3[t3["row"] == f"{g}, 1979-2004"]
@@ -695,13 +912,31 @@ def check_sample_sizes(tables: dict[str, pd.DataFrame], sizes: pd.DataFrame, tex
             base = pop * (start.value if t == "Table 4" else 100 - start.value) / 100
             f = used[t].value / base if base else math.inf
             if not 0.20 <= f <= 1 / 3:
-                out.append(_flag(t, "N", f"{g} B", used[t].printed, f"about {0.25 * base:.0f}",
-                                 f"Households {what} in {g} number about {base:.0f} (Table 3), and the sample was about a "
-                                 f"quarter of each category, but N is {f:.0%} of them.", _pos(tables, t, "N", f"{g} B")))
+                out.append(
+                    _flag(
+                        t,
+                        "N",
+                        f"{g} B",
+                        used[t].printed,
+                        f"about {0.25 * base:.0f}",
+                        f"Households {what} in {g} number about {base:.0f} (Table 3), and the sample was about a "
+                        f"quarter of each category, but N is {f:.0%} of them.",
+                        _pos(tables, t, "N", f"{g} B"),
+                    )
+                )
     n7 = fit("Table 7", "N", "B")
     if n7 and n6.get("Puno") and n7.value > n6["Puno"]:
-        out.append(_flag("Table 7", "N", "B", n7.printed, f"<= {n6['Puno']}",
-                         f"Table 7 (Puno) uses more households than Table 6 surveyed in Puno ({n6['Puno']}).", _pos(tables, "Table 7", "N", "B")))
+        out.append(
+            _flag(
+                "Table 7",
+                "N",
+                "B",
+                n7.printed,
+                f"<= {n6['Puno']}",
+                f"Table 7 (Puno) uses more households than Table 6 surveyed in Puno ({n6['Puno']}).",
+                _pos(tables, "Table 7", "N", "B"),
+            )
+        )
     t9 = tables.get("Table 9")
     if t9 is not None:
         rows, cols = _order(t9)
@@ -710,9 +945,17 @@ def check_sample_sizes(tables: dict[str, pd.DataFrame], sizes: pd.DataFrame, tex
             for row in t9["row"]:
                 v = _num(t9.loc[t9["row"] == row, col].iloc[0])
                 if v and n6.get(g) and v.value > n6[g]:
-                    out.append(_flag("Table 9", row, col, v.printed, f"<= {n6[g]}",
-                                     f"More valid answers than households surveyed in {g} (Table 6).",
-                                     (rows[row], cols[col])))
+                    out.append(
+                        _flag(
+                            "Table 9",
+                            row,
+                            col,
+                            v.printed,
+                            f"<= {n6[g]}",
+                            f"More valid answers than households surveyed in {g} (Table 6).",
+                            (rows[row], cols[col]),
+                        )
+                    )
     t8, t6 = tables.get("Table 8"), tables.get("Table 6")
     if t8 is not None:
         rows, cols = _order(t8)
@@ -727,12 +970,29 @@ def check_sample_sizes(tables: dict[str, pd.DataFrame], sizes: pd.DataFrame, tex
                     n8 = n.get(("Table 8", g))
                     owners = _num(c6.get((row, f"{g} {per} No. of hhs"), ""))
                     if n8 and v.value > n8:
-                        out.append(_flag("Table 8", row, col, v.printed, f"<= {n8}",
-                                         f"More owners than the {n8} escaping households of {g}.", (rows[row], cols[col])))
+                        out.append(
+                            _flag(
+                                "Table 8",
+                                row,
+                                col,
+                                v.printed,
+                                f"<= {n8}",
+                                f"More owners than the {n8} escaping households of {g}.",
+                                (rows[row], cols[col]),
+                            )
+                        )
                     elif owners and v.value > owners.value:
-                        out.append(_flag("Table 8", row, col, v.printed, f"<= {owners.printed}",
-                                         f"More escaping owners than all owners in Table 6 ({owners.printed}).",
-                                         (rows[row], cols[col])))
+                        out.append(
+                            _flag(
+                                "Table 8",
+                                row,
+                                col,
+                                v.printed,
+                                f"<= {owners.printed}",
+                                f"More escaping owners than all owners in Table 6 ({owners.printed}).",
+                                (rows[row], cols[col]),
+                            )
+                        )
     return out
 
 
@@ -776,8 +1036,13 @@ _TEXT_LINKS: list[tuple[str, str, str, str, Callable | None]] = [
     ("or_business_cajamarca", "Table 4", "Business gains", "Cajamarca Odds Ratio", None),
     ("or_crop_diversification_cajamarca", "Table 4", "Crop diversification", "Cajamarca Odds Ratio", None),
     ("or_livestock_diversification_puno", "Table 4", "Livestock diversification", "Puno Odds Ratio", None),
-    ("or_offfarm_diversification_cajamarca", "Table 4", "Non-agricultural/off-farm diversification",
-     "Cajamarca Odds Ratio", None),
+    (
+        "or_offfarm_diversification_cajamarca",
+        "Table 4",
+        "Non-agricultural/off-farm diversification",
+        "Cajamarca Odds Ratio",
+        None,
+    ),
     ("or_market_access_cajamarca", "Table 4", "Improved market access", "Cajamarca Odds Ratio", None),
     ("or_private_job_puno", "Table 4", "Private job", "Puno Odds Ratio", None),
     ("or_large_family_cajamarca", "Table 5", "Large family size", "Cajamarca Odds Ratio", None),
@@ -788,22 +1053,52 @@ _TEXT_LINKS: list[tuple[str, str, str, str, Callable | None]] = [
     ("or_health_descent_cajamarca_summary", "Table 5", "Health", "Cajamarca Odds Ratio", None),
     ("or_gender_improved_breeds", "Table 7", "Gender", "Odds Ratio", None),
     ("or_land_improved_breeds", "Table 7", "Log of land owned", "Odds Ratio", None),
-    ("or_multiple_activities_improved_breeds", "Table 7", "Involvement in multiple income generating activities",
-     "Odds Ratio", None),
-    ("or_relatives_outside_improved_breeds", "Table 7", "Influence of relatives working outside the community",
-     "Odds Ratio", None),
+    (
+        "or_multiple_activities_improved_breeds",
+        "Table 7",
+        "Involvement in multiple income generating activities",
+        "Odds Ratio",
+        None,
+    ),
+    (
+        "or_relatives_outside_improved_breeds",
+        "Table 7",
+        "Influence of relatives working outside the community",
+        "Odds Ratio",
+        None,
+    ),
     ("herd_dairy_improved_1994_puno", "Table 8", "Dairy improved", "Puno 10 years ago Mean Herd Size", None),
     ("herd_dairy_improved_2004_puno", "Table 8", "Dairy improved", "Puno Now Mean Herd Size", None),
     ("herd_llamas_1994_puno", "Table 8", "Llamas", "Puno 10 years ago Mean Herd Size", None),
     ("herd_llamas_2004_puno", "Table 8", "Llamas", "Puno Now Mean Herd Size", None),
-    ("escapers_dairy_indigenous_share_1994_cajamarca", "Table 8", "Dairy indigenous", "Cajamarca 10 years ago Valid n",
-     "Cajamarca"),
-    ("escapers_dairy_indigenous_share_2004_cajamarca", "Table 8", "Dairy indigenous", "Cajamarca Now Valid n",
-     "Cajamarca"),
-    ("escapers_beef_indigenous_share_1994_cajamarca", "Table 8", "Beef indigenous", "Cajamarca 10 years ago Valid n",
-     "Cajamarca"),
-    ("escapers_beef_indigenous_share_2004_cajamarca", "Table 8", "Beef indigenous", "Cajamarca Now Valid n",
-     "Cajamarca"),
+    (
+        "escapers_dairy_indigenous_share_1994_cajamarca",
+        "Table 8",
+        "Dairy indigenous",
+        "Cajamarca 10 years ago Valid n",
+        "Cajamarca",
+    ),
+    (
+        "escapers_dairy_indigenous_share_2004_cajamarca",
+        "Table 8",
+        "Dairy indigenous",
+        "Cajamarca Now Valid n",
+        "Cajamarca",
+    ),
+    (
+        "escapers_beef_indigenous_share_1994_cajamarca",
+        "Table 8",
+        "Beef indigenous",
+        "Cajamarca 10 years ago Valid n",
+        "Cajamarca",
+    ),
+    (
+        "escapers_beef_indigenous_share_2004_cajamarca",
+        "Table 8",
+        "Beef indigenous",
+        "Cajamarca Now Valid n",
+        "Cajamarca",
+    ),
 ]
 
 
@@ -812,8 +1107,9 @@ def _text_decimals(v: float) -> int:
     return len(s.split(".")[1]) if "." in s else 0
 
 
-def check_text_vs_tables(tables: dict[str, pd.DataFrame], text: pd.DataFrame,
-                         sizes: pd.DataFrame | None = None, links=None) -> list[dict]:
+def check_text_vs_tables(
+    tables: dict[str, pd.DataFrame], text: pd.DataFrame, sizes: pd.DataFrame | None = None, links=None
+) -> list[dict]:
     """Numbers the prose quotes against the table cells (or shares) they restate.
 
     A text figure printed with ``k`` decimals matches when some value inside the cell's
@@ -823,7 +1119,7 @@ def check_text_vs_tables(tables: dict[str, pd.DataFrame], text: pd.DataFrame,
     tv = {r.id: r for r in text.itertuples()}
     n8 = {} if sizes is None else {r.group: r.n for r in sizes[sizes["table"] == "Table 8"].itertuples()}
     out = []
-    for tid, table, row, col, how in (links if links is not None else _TEXT_LINKS):
+    for tid, table, row, col, how in links if links is not None else _TEXT_LINKS:
         if tid not in tv or table not in tables:
             continue
         w = tables[table]
@@ -846,9 +1142,18 @@ def check_text_vs_tables(tables: dict[str, pd.DataFrame], text: pd.DataFrame,
             shown, what = f"{lo:.1f}", f"{cell.printed} of the {n} escaping households is"
         if not _overlap(t.value - h, t.value + h, lo, hi):
             consistent = f"{t.value:g}"
-            out.append(_flag(table, row, col, cell.printed, consistent,
-                             f"The text ({t.quote_location}) gives {t.value:g} {t.unit} for this, but {what} "
-                             f"{shown}, which does not round to it.", (rows[row], cols[col])))
+            out.append(
+                _flag(
+                    table,
+                    row,
+                    col,
+                    cell.printed,
+                    consistent,
+                    f"The text ({t.quote_location}) gives {t.value:g} {t.unit} for this, but {what} "
+                    f"{shown}, which does not round to it.",
+                    (rows[row], cols[col]),
+                )
+            )
     return out
 
 
@@ -863,27 +1168,47 @@ def check_text_derived(t3: pd.DataFrame, text: pd.DataFrame, table: str = "Table
     rows, cols = _order(t3)
     cell = _cells(t3)
     out = []
-    for tid, label in (("poverty_fall_10y_both", "Both Regions, 1994-2004"),
-                       ("poverty_fall_25y_both", "Both Regions, 1979-2004")):
+    for tid, label in (
+        ("poverty_fall_10y_both", "Both Regions, 1994-2004"),
+        ("poverty_fall_25y_both", "Both Regions, 1979-2004"),
+    ):
         s, e = _num(cell.get((label, _T3_START), "")), _num(cell.get((label, _T3_END), ""))
         if tid not in tv or not (s and e):
             continue
         t = tv[tid]
         h = 0.5 * 10.0 ** (-_text_decimals(t.value))
         if not _overlap(t.value - h, t.value + h, s.lo - e.hi, s.hi - e.lo):
-            out.append(_flag(table, label, _T3_START, s.printed, f"{e.value + t.value:g}",
-                             f"The text ({t.quote_location}) puts the fall in poverty at {t.value:g} points, but the "
-                             f"table's start and end shares ({s.printed} and {e.printed}) differ by "
-                             f"{s.value - e.value:.1f}.", (rows[label], cols[_T3_START])))
+            out.append(
+                _flag(
+                    table,
+                    label,
+                    _T3_START,
+                    s.printed,
+                    f"{e.value + t.value:g}",
+                    f"The text ({t.quote_location}) puts the fall in poverty at {t.value:g} points, but the "
+                    f"table's start and end shares ({s.printed} and {e.printed}) differ by "
+                    f"{s.value - e.value:.1f}.",
+                    (rows[label], cols[_T3_START]),
+                )
+            )
     label = "Both Regions, 1979-2004"
     b, e = _num(cell.get((label, "Became Poor"), "")), _num(cell.get((label, _T3_END), ""))
     if "newly_poor_share_of_poor_min" in tv and b and e:
         t = tv["newly_poor_share_of_poor_min"]
         if not 100 * b.hi / e.lo > t.value:
-            out.append(_flag(table, label, "Became Poor", b.printed, f"> {t.value * e.value / 100:.1f}",
-                             f"The text ({t.quote_location}) says more than a third of the presently poor were not "
-                             f"poor 25 years ago, but {b.printed} of {e.printed} is {100 * b.value / e.value:.1f} "
-                             "percent.", (rows[label], cols["Became Poor"])))
+            out.append(
+                _flag(
+                    table,
+                    label,
+                    "Became Poor",
+                    b.printed,
+                    f"> {t.value * e.value / 100:.1f}",
+                    f"The text ({t.quote_location}) says more than a third of the presently poor were not "
+                    f"poor 25 years ago, but {b.printed} of {e.printed} is {100 * b.value / e.value:.1f} "
+                    "percent.",
+                    (rows[label], cols["Became Poor"]),
+                )
+            )
     return out
 
 
@@ -915,10 +1240,14 @@ def check_consistency(folder: Path | None = None) -> pd.DataFrame:
     flags += check_logit(tables["Table 4"], "Table 4", tv.get("correctly_predicted_min"))
     flags += check_logit(tables["Table 5"], "Table 5", tv.get("correctly_predicted_min"))
     flags += check_table7(tables["Table 7"])
-    flags += check_percent_of_n(tables["Table 6"], [(f"{g} {p} No. of hhs", f"{g} {p} Percent of hhs", n6[g])
-                                                    for g in REGIONS for p in ("10 years ago", "Now")], "Table 6")
-    flags += check_percent_of_n(tables["Table 9"], [(f"{g} No. of hhs", f"{g} Percent", f"{g} Valid N")
-                                                    for g in REGIONS], "Table 9")
+    flags += check_percent_of_n(
+        tables["Table 6"],
+        [(f"{g} {p} No. of hhs", f"{g} {p} Percent of hhs", n6[g]) for g in REGIONS for p in ("10 years ago", "Now")],
+        "Table 6",
+    )
+    flags += check_percent_of_n(
+        tables["Table 9"], [(f"{g} No. of hhs", f"{g} Percent", f"{g} Valid N") for g in REGIONS], "Table 9"
+    )
     flags += check_sample_sizes(tables, sizes, text)
     flags += check_text_vs_tables(tables, text, sizes)
     flags += check_text_derived(tables["Table 3"], text)

@@ -138,7 +138,12 @@ def judge_rel(reproduced: float, value: float, share: float, decimals) -> Judgem
 
 
 def judge_exact(reproduced: float, value: float) -> Judgement:
-    ok = bool(np.isfinite(reproduced) and np.isfinite(value) and round(reproduced) == round(value) and abs(reproduced - value) < EPS + 1e-6)
+    ok = bool(
+        np.isfinite(reproduced)
+        and np.isfinite(value)
+        and round(reproduced) == round(value)
+        and abs(reproduced - value) < EPS + 1e-6
+    )
     return Judgement(ok, "exact")
 
 
@@ -210,7 +215,10 @@ def _table1(study: Study) -> list[dict]:
     from stagesofprogress.communities import communities_summary
 
     s = communities_summary(study)
-    return [_cell("Table 1", r.label, r.group, r.value, rank=None if pd.isna(r.rank) else int(r.rank)) for r in s.itertuples()]
+    return [
+        _cell("Table 1", r.label, r.group, r.value, rank=None if pd.isna(r.rank) else int(r.rank))
+        for r in s.itertuples()
+    ]
 
 
 def _table2(study: Study) -> list[dict]:
@@ -365,7 +373,9 @@ def paper_folder(study: Study) -> Path | None:
         return None
     folder = paper_tables.paper_folder(study)
     if folder is None:
-        raise FileNotFoundError(f"study.yml says paper: {p}, but {(Path(study.path) / str(p)).resolve()} is not a folder.")
+        raise FileNotFoundError(
+            f"study.yml says paper: {p}, but {(Path(study.path) / str(p)).resolve()} is not a folder."
+        )
     return folder
 
 
@@ -429,8 +439,17 @@ def judge_logit_cell(
     return judge_printed(v, target, decimals)
 
 
-def _judge(table: str, row: str, column: str, printed: str, rep: dict, se: float | None, logit_tables: set,
-           consistent: list[str], stars_printed: bool = True) -> Judgement:
+def _judge(
+    table: str,
+    row: str,
+    column: str,
+    printed: str,
+    rep: dict,
+    se: float | None,
+    logit_tables: set,
+    consistent: list[str],
+    stars_printed: bool = True,
+) -> Judgement:
     """Judge against the printed value and every consistent value the errata give: ok when
     any of them is met (a printed value the errata contradict may still be what a consistent
     study gives, e.g. a pooled percent built from the region rows' own components)."""
@@ -456,8 +475,12 @@ def _judge(table: str, row: str, column: str, printed: str, rep: dict, se: float
     if len(verdicts) == 1:
         return verdicts[0]
     ok = any(j.ok for j in verdicts)
-    return Judgement(ok, f"{verdicts[0].tolerance}; or the same against the errata's consistent value "
-                     + " or ".join(consistent) + " (errata.csv)")
+    return Judgement(
+        ok,
+        f"{verdicts[0].tolerance}; or the same against the errata's consistent value "
+        + " or ".join(consistent)
+        + " (errata.csv)",
+    )
 
 
 def _table_cells(study: Study, folder: Path, fits: dict) -> pd.DataFrame:
@@ -486,8 +509,17 @@ def _table_cells(study: Study, folder: Path, fits: dict) -> pd.DataFrame:
         if r.table in logit_tables and _stat(r.column) == "B":
             se_text = printed_at.get((r.table, r.row, _se_column(r.column)), "")
             se = _parse(se_text)[0] if se_text else None
-        j = _judge(r.table, r.row, r.column, r.printed, found, se, logit_tables, consistent.get(key, []),
-                   stars_printed=r.table not in no_stars)
+        j = _judge(
+            r.table,
+            r.row,
+            r.column,
+            r.printed,
+            found,
+            se,
+            logit_tables,
+            consistent.get(key, []),
+            stars_printed=r.table not in no_stars,
+        )
         if not found:
             j = Judgement(False, j.tolerance + "; not reproduced (the study lacks what this cell needs)")
         rows.append((r.table, r.row, r.column, r.printed, found.get("value", np.nan), j.tolerance, j.ok))
@@ -507,7 +539,11 @@ def scorecard(study: Study, folder: str | Path | None = None, fits: dict | None 
         parts.append(sample_size_cells(study, folder))
     if (folder / "text_figures.csv").exists():
         parts.append(text_cells(study, folder, fits))
-    card = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else pd.DataFrame(columns=COLUMNS)
+    card = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else pd.DataFrame(columns=COLUMNS)
+    )
     card["ok"] = card["ok"].astype(bool)
     return card[COLUMNS]
 
@@ -531,7 +567,9 @@ def sample_size_cells(study: Study, folder: str | Path) -> pd.DataFrame:
     for r in sample_sizes(Path(folder)).itertuples(index=False):
         value = found.get((r.table, str(r.group)), np.nan)
         j = judge_exact(value, float(r.n))
-        rows.append((r.table, "n", str(r.group), str(r.n), value, j.tolerance + " (group size printed in the header)", j.ok))
+        rows.append(
+            (r.table, "n", str(r.group), str(r.n), value, j.tolerance + " (group size printed in the header)", j.ok)
+        )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -719,7 +757,12 @@ def _recipe(fid: str, c: _Ctx) -> float:  # noqa: C901 - one branch per kind of 
         cat = "became_poor" if m.group(1) == "fell" else "remained_not_poor"
         return c.sample_mean("family_size", c.region(m.group(2)), cat, first, last)
     if fid == "correctly_predicted_min":
-        vals = [min(r.pct_correct.values()) for f in c.fits.values() if f.table in ("Table 4", "Table 5") for r in f.results.values()]
+        vals = [
+            min(r.pct_correct.values())
+            for f in c.fits.values()
+            if f.table in ("Table 4", "Table 5")
+            for r in f.results.values()
+        ]
         return float(min(vals))
     m = re.fullmatch(r"(\w+)_improved_breed_adopters", fid)
     if m:
@@ -733,7 +776,9 @@ def _recipe(fid: str, c: _Ctx) -> float:  # noqa: C901 - one branch per kind of 
         return c.livestock("herd_sizes", item, int(m.group(3)), c.region(m.group(4)), "mean")
     m = re.fullmatch(r"milk_producers_share_(\d{4})_(\w+)_escapers", fid)
     if m:
-        return c.livestock("production_shares", "milk prod litres/day", int(m.group(1)), c.region(m.group(2)), "percent")
+        return c.livestock(
+            "production_shares", "milk prod litres/day", int(m.group(1)), c.region(m.group(2)), "percent"
+        )
     m = re.fullmatch(r"milk_production_ratio_(\w+)_escapers", fid)
     if m:
         from stagesofprogress import livestock as lv

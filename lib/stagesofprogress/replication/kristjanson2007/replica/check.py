@@ -22,7 +22,9 @@ def model_data(study, model: str, region: str):
         a, b = spec["period"]
         p0 = hh.loc[smp.index, f"stage_{a}"] <= study.poverty_cutoff
         p1 = hh.loc[smp.index, f"stage_{b}"] <= study.poverty_cutoff
-        catg = np.select([p0 & p1, p0 & ~p1, ~p0 & p1], ["remained_poor", "escaped", "became_poor"], "remained_not_poor")
+        catg = np.select(
+            [p0 & p1, p0 & ~p1, ~p0 & p1], ["remained_poor", "escaped", "became_poor"], "remained_not_poor"
+        )
         outc = {v: k for k, v in spec["outcome"].items()}
         keep = pd.Series(catg, index=smp.index).isin(outc)
         smp = smp[keep.to_numpy()]
@@ -67,7 +69,18 @@ def check_models(study) -> pd.DataFrame:
                 res = sm.Logit(y, X).fit(disp=0)
             pi = res.predict(X)
             for name in X.columns:
-                rows.append(dict(model=model, region=region, name=name, B=res.params[name], SE=res.bse[name], N=n,
-                                 llf=res.llf, pseudo_r2=res.prsquared,
-                                 correct1=100 * np.mean(pi[y == 1] >= 0.5), correct0=100 * np.mean(pi[y == 0] < 0.5)))
+                rows.append(
+                    dict(
+                        model=model,
+                        region=region,
+                        name=name,
+                        B=res.params[name],
+                        SE=res.bse[name],
+                        N=n,
+                        llf=res.llf,
+                        pseudo_r2=res.prsquared,
+                        correct1=100 * np.mean(pi[y == 1] >= 0.5),
+                        correct0=100 * np.mean(pi[y == 0] < 0.5),
+                    )
+                )
     return pd.DataFrame(rows)

@@ -51,7 +51,10 @@ def _solve_ranks(rng, cited: list[np.ndarray], wants: list[list[int]], want_both
         rank[np.arange(len(cit))[:, None], order] = np.arange(1, n_act + 1)
         return np.where(cit, rank.astype(float), np.nan)
 
-    pri = [np.array([w.index(a) if a in w else n_act for a in range(n_act)], float)[None, :] + rng.normal(0, 1.0, c.shape) for c, w in zip(cited, wants)]
+    pri = [
+        np.array([w.index(a) if a in w else n_act for a in range(n_act)], float)[None, :] + rng.normal(0, 1.0, c.shape)
+        for c, w in zip(cited, wants)
+    ]
     cit = [c.copy() for c in cited]
 
     def cost(cit, pri):
@@ -126,7 +129,9 @@ def make_communities(seed: int = SEED) -> pd.DataFrame:
         ]:
             df[col] = _spread_to_sum(rng, n, s[col], sd, 1, lo=lo, hi=hi, fixed=fx)
         df["area"] = _spread_to_sum(rng, n, s["area"], 0.5, 0, lo=150, hi=12000).astype(int)
-        df["pct_income_livestock"] = _spread_to_sum(rng, n, s["pct_income_livestock"], 0.15, 0, lo=20, hi=98).astype(int)
+        df["pct_income_livestock"] = _spread_to_sum(rng, n, s["pct_income_livestock"], 0.15, 0, lo=20, hi=98).astype(
+            int
+        )
         for col in ("clean_water", "telephone", "electricity", "regular_transport", "veterinary"):
             df[col] = _flags(rng, n, int(round(t[col] * n / 100)))
         df["road_months"] = _spread_to_sum(rng, n, s["road_months"], 0.2, 0, lo=4, hi=12).astype(int)
@@ -135,8 +140,16 @@ def make_communities(seed: int = SEED) -> pd.DataFrame:
         frames.append((df, cited, order, rng))
     # ranks: each community ranks its cited activities (a perturbed regional order), solved so
     # that the Borda orders print as Table 1 per region and for both regions.
-    want_both = ["livestock_production", "crop_agriculture", "trade_livestock_products", "casual_labor",
-                 "handicrafts", "business", "livestock_trade", "other"]
+    want_both = [
+        "livestock_production",
+        "crop_agriculture",
+        "trade_livestock_products",
+        "casual_labor",
+        "handicrafts",
+        "business",
+        "livestock_trade",
+        "other",
+    ]
     idx = {a: i for i, a in enumerate(ACTIVITIES)}
     cit, rk = _solve_ranks(
         _rng(seed, 2),
@@ -144,7 +157,9 @@ def make_communities(seed: int = SEED) -> pd.DataFrame:
         [[idx[a] for a in f[2]] for f in frames],
         [idx[a] for a in want_both],
     )
-    frames = [(df, pd.DataFrame(c.astype(int), columns=ACTIVITIES), order, r) for (df, _c, order, r), c in zip(frames, cit)]
+    frames = [
+        (df, pd.DataFrame(c.astype(int), columns=ACTIVITIES), order, r) for (df, _c, order, r), c in zip(frames, cit)
+    ]
     ranks = [pd.DataFrame(r, columns=ACTIVITIES) for r in rk]
     out = []
     for (df, cited, order, _r), rk in zip(frames, ranks):
@@ -154,9 +169,25 @@ def make_communities(seed: int = SEED) -> pd.DataFrame:
             df[f"rank_{a}"] = rk[a].astype("Int64").to_numpy()
         out.append(df)
     com = pd.concat(out, ignore_index=True)
-    cols = ["community", "region", "altitude_m", "households_reported", "households_with_land",
-            "households_without_land", "primary_schools", "dist_secondary_school_km", "dist_health_facility_km",
-            "dist_trading_center_km", "area", "pct_income_livestock", "clean_water", "telephone", "electricity",
-            "regular_transport", "veterinary", "road_months"]
+    cols = [
+        "community",
+        "region",
+        "altitude_m",
+        "households_reported",
+        "households_with_land",
+        "households_without_land",
+        "primary_schools",
+        "dist_secondary_school_km",
+        "dist_health_facility_km",
+        "dist_trading_center_km",
+        "area",
+        "pct_income_livestock",
+        "clean_water",
+        "telephone",
+        "electricity",
+        "regular_transport",
+        "veterinary",
+        "road_months",
+    ]
     cols += [f"act_{a}" for a in ACTIVITIES] + [f"rank_{a}" for a in ACTIVITIES] + ["name_source", "language"]
     return com[cols]

@@ -12,24 +12,54 @@ from .polish import Polishing
 
 # Kind of each covariate: how it is drawn and whether the polish may move it continuously.
 KINDS = {
-    "male_head": "flag", "relatives_outside": "flag", "above_primary": "flag", "multiple_activities": "flag",
-    "education_level": "ordinal", "age_head": "age", "prop_children_school": "prop",
-    "livestock_income_share": "prop", "dependency_ratio": "prop", "land_ha": "logland",
-    "beef_cattle": "count", "dairy_cattle": "count", "sheep": "count", "camelids": "count",
+    "male_head": "flag",
+    "relatives_outside": "flag",
+    "above_primary": "flag",
+    "multiple_activities": "flag",
+    "education_level": "ordinal",
+    "age_head": "age",
+    "prop_children_school": "prop",
+    "livestock_income_share": "prop",
+    "dependency_ratio": "prop",
+    "land_ha": "logland",
+    "beef_cattle": "count",
+    "dairy_cattle": "count",
+    "sheep": "count",
+    "camelids": "count",
 }
 # Typical level and spread of the non-flag covariates per region (before calibration).
 BASE = {
-    "Puno": dict(education_level=(1.0, 0.5), age_head=(48, 14), prop_children_school=(0.75, 0.2),
-                 livestock_income_share=(0.7, 0.15), dependency_ratio=(0.4, 0.15), land_ha=(0.8, 0.9),
-                 beef_cattle=(2.0, 3.0), dairy_cattle=(2.0, 3.0), sheep=(20.0, 25.0), camelids=(10.0, 20.0)),
-    "Cajamarca": dict(education_level=(1.0, 0.5), age_head=(47, 14), prop_children_school=(0.75, 0.2),
-                      livestock_income_share=(0.5, 0.15), dependency_ratio=(0.4, 0.15), land_ha=(0.5, 0.9),
-                      beef_cattle=(1.0, 1.5), dairy_cattle=(1.5, 2.0), sheep=(3.0, 4.0), camelids=(0.0, 0.0)),
+    "Puno": dict(
+        education_level=(1.0, 0.5),
+        age_head=(48, 14),
+        prop_children_school=(0.75, 0.2),
+        livestock_income_share=(0.7, 0.15),
+        dependency_ratio=(0.4, 0.15),
+        land_ha=(0.8, 0.9),
+        beef_cattle=(2.0, 3.0),
+        dairy_cattle=(2.0, 3.0),
+        sheep=(20.0, 25.0),
+        camelids=(10.0, 20.0),
+    ),
+    "Cajamarca": dict(
+        education_level=(1.0, 0.5),
+        age_head=(47, 14),
+        prop_children_school=(0.75, 0.2),
+        livestock_income_share=(0.5, 0.15),
+        dependency_ratio=(0.4, 0.15),
+        land_ha=(0.5, 0.9),
+        beef_cattle=(1.0, 1.5),
+        dairy_cattle=(1.5, 2.0),
+        sheep=(3.0, 4.0),
+        camelids=(0.0, 0.0),
+    ),
 }
 # Share of households owning the species now, where the calibrated counts would otherwise give more or
 # fewer owners than Table 6 allows (an owner of both breeds counts once: between the larger and the sum).
-OWNER_SHARE = {"Puno": {"dairy_cattle": 0.90, "camelids": 0.68},
-               "Cajamarca": {"beef_cattle": 0.39, "dairy_cattle": 0.62, "sheep": 0.52}}
+OWNER_SHARE = {
+    "Puno": {"dairy_cattle": 0.90, "camelids": 0.68},
+    "Cajamarca": {"beef_cattle": 0.39, "dairy_cattle": 0.62, "sheep": 0.52},
+}
 FLAG_BASE = {"male_head": 0.85, "relatives_outside": 0.35, "above_primary": 0.3, "multiple_activities": 0.6}
 
 
@@ -53,8 +83,9 @@ class Design(ExpectedInformation, Polishing):
        log land) makes X'(y - pi(B*)) = 0 exactly, so the maximum-likelihood estimate is B*.
     """
 
-    def __init__(self, rng, names, kinds, beta, se, n1, n0, region, robust=True, share1=None, share0=None,
-                 fixed=None, zage=0.5):
+    def __init__(
+        self, rng, names, kinds, beta, se, n1, n0, region, robust=True, share1=None, share0=None, fixed=None, zage=0.5
+    ):
         self.names, self.kinds = list(names), list(kinds)
         self.beta, self.se = np.asarray(beta, float).copy(), np.asarray(se, float)
         self.se_cal = self.se.copy()  # SE targets of the expected-information calibration
@@ -89,9 +120,14 @@ class Design(ExpectedInformation, Polishing):
                 self.level[j], self.spread[j] = base[nm]
         self.base_spread = self.spread.copy()
         self.t = 0.0
-        self.dir = np.array([np.sign(self.beta[j + 1]) * self.spread[j] * 0.5
-                             if kd in ("prop", "logland", "count", "ordinal") and nm not in self.fixed else 0.0
-                             for j, (nm, kd) in enumerate(zip(self.names, self.kinds))])
+        self.dir = np.array(
+            [
+                np.sign(self.beta[j + 1]) * self.spread[j] * 0.5
+                if kd in ("prop", "logland", "count", "ordinal") and nm not in self.fixed
+                else 0.0
+                for j, (nm, kd) in enumerate(zip(self.names, self.kinds))
+            ]
+        )
         self.X = self.build()
         self.y = None
 
@@ -282,8 +318,12 @@ class Design(ExpectedInformation, Polishing):
             g = X @ (Hi @ S)
             ones, zeros = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
             # swap i (1 -> 0) with k (0 -> 1): S' = S - x_i + x_k
-            d = (2 * (g[zeros][None, :] - g[ones][:, None]) + dq[zeros][None, :] + dq[ones][:, None]
-                 - 2 * Q[np.ix_(ones, zeros)])
+            d = (
+                2 * (g[zeros][None, :] - g[ones][:, None])
+                + dq[zeros][None, :]
+                + dq[ones][:, None]
+                - 2 * Q[np.ix_(ones, zeros)]
+            )
             a, b = np.unravel_index(np.argmin(d), d.shape)
             if d[a, b] >= -1e-12:
                 break

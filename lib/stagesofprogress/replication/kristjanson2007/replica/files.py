@@ -1,5 +1,4 @@
-"""The replica as files: every step in order, written atomically into a study folder.
-"""
+"""The replica as files: every step in order, written atomically into a study folder."""
 
 from __future__ import annotations
 

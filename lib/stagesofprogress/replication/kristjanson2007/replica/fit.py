@@ -1,5 +1,4 @@
-"""The logit the calibration fits: a plain Newton maximum-likelihood fit on numpy arrays.
-"""
+"""The logit the calibration fits: a plain Newton maximum-likelihood fit on numpy arrays."""
 
 from __future__ import annotations
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 
-
 import numpy as np
 
 from .draws import round_half_up
@@ -16,10 +15,12 @@ from .windows import printed_targets, spss_windows
 
 # 2004 head counts of sample.csv and the livestock.csv items they total: (column, (species, breed) of the
 # "first" item, of the "second" item, second restricted to improved_breed households). Camelids: alpacas + llamas.
-COUNT_ITEMS = [("beef_cattle", ("beef", "indigenous"), ("beef", "improved"), True),
-               ("dairy_cattle", ("dairy", "indigenous"), ("dairy", "improved"), True),
-               ("sheep", ("sheep", "indigenous"), ("sheep", "improved"), True),
-               ("camelids", ("alpacas", ""), ("llamas", ""), False)]
+COUNT_ITEMS = [
+    ("beef_cattle", ("beef", "indigenous"), ("beef", "improved"), True),
+    ("dairy_cattle", ("dairy", "indigenous"), ("dairy", "improved"), True),
+    ("sheep", ("sheep", "indigenous"), ("sheep", "improved"), True),
+    ("camelids", ("alpacas", ""), ("llamas", ""), False),
+]
 
 
 def _allowed_sums(mean: float, n: int) -> np.ndarray:
@@ -41,7 +42,7 @@ def _rescale_heads(v: np.ndarray, total: int) -> np.ndarray:
             r[np.argsort(-frac, kind="stable")[:d]] += 1
         else:
             ok = np.flatnonzero(r > 1)
-            r[ok[np.argsort(frac[ok], kind="stable")[: -d]]] -= 1
+            r[ok[np.argsort(frac[ok], kind="stable")[:-d]]] -= 1
     return r
 
 
@@ -58,13 +59,17 @@ def _debug_stage(label, designs, d7):
         else:
             lo, hi = spss_windows(d.beta)
         ok = (se >= lo) & (se <= hi)
-        bad = [f"{nm}:{s_:.3g}/[{a:.3g},{c:.3g}]" for nm, s_, a, c, k in zip(["const"] + d.names, se, lo, hi, ok) if not k]
+        bad = [
+            f"{nm}:{s_:.3g}/[{a:.3g},{c:.3g}]" for nm, s_, a, c, k in zip(["const"] + d.names, se, lo, hi, ok) if not k
+        ]
         pi = _expit(d.X @ b)
         pc = f"correct {100 * np.mean(pi[d.y == 1] >= 0.5):.0f}/{100 * np.mean(pi[d.y == 0] < 0.5):.0f}"
         if d.fit_targets is not None and d.fit_targets[1] is not None:
             pc += f" ({d.fit_targets[1]:.0f}/{d.fit_targets[2]:.0f})"
-        out.append(f"  {model} {region}: {ok.sum()}/{len(ok)} max|dB|={np.abs(b - d.beta).max():.3g} ll={ll:.2f} {pc} "
-                   + " ".join(bad))
+        out.append(
+            f"  {model} {region}: {ok.sum()}/{len(ok)} max|dB|={np.abs(b - d.beta).max():.3g} ll={ll:.2f} {pc} "
+            + " ".join(bad)
+        )
     print("\n".join(out), flush=True)
 
 
@@ -74,8 +79,16 @@ def _count_targets(reg_name: str, items) -> dict:
     for col, it_d, it_m, _restr in items:
         i_d, i_m = ITEMS.index(it_d), ITEMS.index(it_m)
         (md, nd), (mm, nm_) = TABLE8[reg_name][i_d][1], TABLE8[reg_name][i_m][1]
-        tgt[col] = dict(O_d=TABLE6[reg_name][i_d][1], O_m=TABLE6[reg_name][i_m][1], nd=nd, nm=nm_, md=md, mm=mm,
-                        Sd=_allowed_sums(md, nd), Sm=_allowed_sums(mm, nm_))
+        tgt[col] = dict(
+            O_d=TABLE6[reg_name][i_d][1],
+            O_m=TABLE6[reg_name][i_m][1],
+            nd=nd,
+            nm=nm_,
+            md=md,
+            mm=mm,
+            Sd=_allowed_sums(md, nd),
+            Sm=_allowed_sums(mm, nm_),
+        )
     return tgt
 
 
@@ -133,9 +146,15 @@ def _match_owners(C, tgt, items, E, m, rng, reg_name: str) -> None:
     for col, _it_d, _it_m, restr in items:
         t = tgt[col]
         c = C[col]
-        for G, lo, hi, mneed in ((E, max(t["nd"], t["nm"]), t["nd"] + t["nm"], t["nm"]),
-                                 (~E, max(t["O_d"] - t["nd"], t["O_m"] - t["nm"]),
-                                  t["O_d"] - t["nd"] + t["O_m"] - t["nm"], t["O_m"] - t["nm"])):
+        for G, lo, hi, mneed in (
+            (E, max(t["nd"], t["nm"]), t["nd"] + t["nm"], t["nm"]),
+            (
+                ~E,
+                max(t["O_d"] - t["nd"], t["O_m"] - t["nm"]),
+                t["O_d"] - t["nd"] + t["O_m"] - t["nm"],
+                t["O_m"] - t["nm"],
+            ),
+        ):
             g = np.flatnonzero(G)
             a = int((c[g] > 0).sum())
             want = int(np.clip(a, lo, hi))

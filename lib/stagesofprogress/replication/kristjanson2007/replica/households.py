@@ -172,7 +172,10 @@ def make_households(com: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
         code = "CJ" if region == "Cajamarca" else "PU"
         ci = np.repeat(np.arange(len(c)), size)
         k = np.concatenate([np.arange(1, s + 1) for s in size])
-        hid = np.char.add(np.char.add(f"{code}", np.char.zfill((ci + 1).astype(str), 2)), np.char.add("-", np.char.zfill(k.astype(str), 3)))
+        hid = np.char.add(
+            np.char.add(f"{code}", np.char.zfill((ci + 1).astype(str), 2)),
+            np.char.add("-", np.char.zfill(k.astype(str), 3)),
+        )
         n = len(ci)
         # poverty patterns: households ranked by (community effect + noise) get patterns from poorest up
         pc = pattern_counts(counts[region])
@@ -184,11 +187,22 @@ def make_households(com: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
         poor = np.array([ranked[p] for p in pat]).reshape(n, 3)
         # stages: a household keeps its relative place within its status (common latent u)
         u = rng.random(n)
-        st = {y: _stages_for(poor[:, j], np.clip(u + rng.normal(0, 0.15, n), 0, 1), y) for j, y in enumerate((1979, 1994, 2004))}
-        frames.append(pd.DataFrame({
-            "household_id": hid, "community": c["community"].to_numpy()[ci], "region": region,
-            "stage_1979": st[1979], "stage_1994": st[1994], "stage_2004": st[2004],
-        }))
+        st = {
+            y: _stages_for(poor[:, j], np.clip(u + rng.normal(0, 0.15, n), 0, 1), y)
+            for j, y in enumerate((1979, 1994, 2004))
+        }
+        frames.append(
+            pd.DataFrame(
+                {
+                    "household_id": hid,
+                    "community": c["community"].to_numpy()[ci],
+                    "region": region,
+                    "stage_1979": st[1979],
+                    "stage_1994": st[1994],
+                    "stage_2004": st[2004],
+                }
+            )
+        )
     hh = pd.concat(frames, ignore_index=True)
     hh["assets"] = _assets(_rng(seed, 4), hh["stage_2004"].to_numpy())
     return hh

@@ -1,5 +1,4 @@
-"""Step 5: the livestock survey (livestock.csv, production.csv): Tables 6, 8 and 9.
-"""
+"""Step 5: the livestock survey (livestock.csv, production.csv): Tables 6, 8 and 9."""
 
 from __future__ import annotations
 
@@ -10,8 +9,21 @@ from .draws import _rng, round_half_up
 from .herds import COUNTED
 from .targets import ESCAPED10_IN_SAMPLE, ITEMS, PRODUCTS, REGIONS, SAMPLE_N, TABLE6, TABLE8, TABLE9
 
-TYPICAL_QTY = {"alpaca_fiber": 40, "beef": 120, "camelid_hides": 6, "camelid_meat": 60, "cheese": 3, "chickens": 2,
-               "dried_meat": 15, "eggs": 10, "guinea_pigs": 4, "milk": 4, "mutton": 30, "pork": 40, "wool": 25}
+TYPICAL_QTY = {
+    "alpaca_fiber": 40,
+    "beef": 120,
+    "camelid_hides": 6,
+    "camelid_meat": 60,
+    "cheese": 3,
+    "chickens": 2,
+    "dried_meat": 15,
+    "eggs": 10,
+    "guinea_pigs": 4,
+    "milk": 4,
+    "mutton": 30,
+    "pork": 40,
+    "wool": 25,
+}
 
 
 def _heads(rng, k: int, mean: float, exact: bool) -> np.ndarray:
@@ -48,7 +60,9 @@ def make_livestock(hh, sample, escaped10, seed, lv2004=None):
     if lv2004 is not None:
         rows.append(lv2004[["household_id", "year", "species", "breed", "head"]])
     livestock = pd.concat(rows, ignore_index=True)
-    livestock = livestock.sort_values(["household_id", "year", "species", "breed"], kind="stable").reset_index(drop=True)
+    livestock = livestock.sort_values(["household_id", "year", "species", "breed"], kind="stable").reset_index(
+        drop=True
+    )
     return livestock, _production(rng, reg, ids, is_e)
 
 
@@ -61,7 +75,9 @@ def _region_herds(rng, region: str, reg, ids, is_e, improved, lv2004) -> list[pd
     for year_i, year in enumerate((1994, 2004)):
         covered = np.zeros(len(reg), bool)
         # improved breeds now: exactly the households with improved_breed = 1 own at least one
-        order = sorted(range(len(ITEMS)), key=lambda i: (ITEMS[i][1] != "improved", -(TABLE6[region][i] or (0, 0))[year_i]))
+        order = sorted(
+            range(len(ITEMS)), key=lambda i: (ITEMS[i][1] != "improved", -(TABLE6[region][i] or (0, 0))[year_i])
+        )
         for i in order:
             if TABLE6[region][i] is None:
                 continue
@@ -81,7 +97,7 @@ def _item_herds(rng, region: str, i: int, year_i: int, groups, improved, covered
     year = (1994, 2004)[year_i]
     total = TABLE6[region][i][year_i]
     t8 = TABLE8[region][i]
-    mean_e, n_e = (t8[year_i] if t8 is not None and t8[year_i] is not None else (None, 0))
+    mean_e, n_e = t8[year_i] if t8 is not None and t8[year_i] is not None else (None, 0)
     restrict = year == 2004 and br == "improved"
     pools = []
     for grp, k in zip(groups, (n_e, total - n_e)):
@@ -97,11 +113,25 @@ def _item_herds(rng, region: str, i: int, year_i: int, groups, improved, covered
         if restrict:
             covered[pick] = True
     he = _heads(rng, n_e, mean_e, True) if n_e else np.zeros(0, np.int64)
-    base = mean_e if mean_e else {"beef": 3, "dairy": 3, "sheep": 15, "alpacas": 20, "llamas": 10,
-                                  "chickens": 6, "guinea_pigs": 10, "pigs": 2}[sp]
+    base = (
+        mean_e
+        if mean_e
+        else {
+            "beef": 3,
+            "dairy": 3,
+            "sheep": 15,
+            "alpacas": 20,
+            "llamas": 10,
+            "chickens": 6,
+            "guinea_pigs": 10,
+            "pigs": 2,
+        }[sp]
+    )
     hn = _heads(rng, len(pools[1]), base, False)
-    return [pd.DataFrame({"household_id": ids[pick], "year": year, "species": sp, "breed": br, "head": h})
-            for pick, h in zip(pools, (he, hn))]
+    return [
+        pd.DataFrame({"household_id": ids[pick], "year": year, "species": sp, "breed": br, "head": h})
+        for pick, h in zip(pools, (he, hn))
+    ]
 
 
 def _quantities(rng, k: int, m: float) -> np.ndarray:
@@ -137,16 +167,20 @@ def _product_rows(rng, region: str, prod: str, unit: str, t9, r_idx, esc, ids) -
     now_e = rng.permutation(esc)[:e_now]
     now_o = rng.permutation(others)[: valid - e_now]
     new_set = np.r_[now_e[:e_new], now_o[: new - e_new]]
-    old_set = np.r_[now_e[e_new:], now_o[new - e_new:]]
+    old_set = np.r_[now_e[e_new:], now_o[new - e_new :]]
     # households that produced 10 years ago but not now (not in Table 9; about 10% of Valid N)
     rest = np.setdiff1d(r_idx, np.r_[now_e, now_o])
     if prod == "milk":  # the text's escaper shares count every escaper producing then
         rest = np.setdiff1d(rest, esc)
     stopped = rng.permutation(rest)[: valid // 10]
     rows = []
-    for hs, q94, q04 in ((new_set, np.zeros(len(new_set)), _quantities(rng, len(new_set), q)),
-                         (old_set, _quantities(rng, len(old_set), q), _quantities(rng, len(old_set), q)),
-                         (stopped, _quantities(rng, len(stopped), q), np.zeros(len(stopped)))):
+    for hs, q94, q04 in (
+        (new_set, np.zeros(len(new_set)), _quantities(rng, len(new_set), q)),
+        (old_set, _quantities(rng, len(old_set), q), _quantities(rng, len(old_set), q)),
+        (stopped, _quantities(rng, len(stopped), q), np.zeros(len(stopped))),
+    ):
         for year, qq in ((1994, q94), (2004, q04)):
-            rows.append(pd.DataFrame({"household_id": ids[hs], "product": prod, "unit": unit, "year": year, "quantity": qq}))
+            rows.append(
+                pd.DataFrame({"household_id": ids[hs], "product": prod, "unit": unit, "year": year, "quantity": qq})
+            )
     return rows

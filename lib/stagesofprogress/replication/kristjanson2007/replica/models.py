@@ -11,7 +11,21 @@ from ..command import SEED
 from .design import KINDS, Design
 from .draws import _rng
 from .search import REFINE_EVALS, refine
-from .targets import CORRECT, IMPROVED_BREED_N1, LOGLIK, MODEL_N, REGIONS, T4, T5, T7, TEXT_SHARES0, TEXT_SHARES1, WALD, model_spec, model_variables
+from .targets import (
+    CORRECT,
+    IMPROVED_BREED_N1,
+    LOGLIK,
+    MODEL_N,
+    REGIONS,
+    T4,
+    T5,
+    T7,
+    TEXT_SHARES0,
+    TEXT_SHARES1,
+    WALD,
+    model_spec,
+    model_variables,
+)
 from .windows import printed_targets, t7_windows
 
 
@@ -24,8 +38,6 @@ def _targets(model: str, region: str):
     return names, kinds, beta, se
 
 
-
-
 def design_model(model: str, region: str, seed: int = SEED, rounds: int = 1, candidates: int = 4) -> Design:
     names, kinds, beta, se = _targets(model, region)
     n1, n0 = MODEL_N[(model, region)]
@@ -34,8 +46,9 @@ def design_model(model: str, region: str, seed: int = SEED, rounds: int = 1, can
     mi = ("escape", "descent").index(model)
     ri = REGIONS.index(region)
     zage = 3.0 if (model, region) == ("descent", "Puno") else 0.4
-    d = Design(_rng(seed, 10, mi, ri), names, kinds, beta, se, n1, n0, region, robust=True, share1=s1, share0=s0,
-               zage=zage)
+    d = Design(
+        _rng(seed, 10, mi, ri), names, kinds, beta, se, n1, n0, region, robust=True, share1=s1, share0=s0, zage=zage
+    )
     target = LOGLIK.get((model, region))
     d.fit_targets = (target, *CORRECT[(model, region)])
     d.wald = WALD[(model, region)]
@@ -57,10 +70,9 @@ def design_model(model: str, region: str, seed: int = SEED, rounds: int = 1, can
     shares_at = {}
     if region == "Puno":  # Table 7 needs this share of its households above primary school
         shares_at[names.index("education_level") + 1] = (2, ABOVE_PRIMARY_PUNO)
-    return refine(d, _rng(seed, 12, mi, ri), evals=REFINE_EVALS, polish_every=20, stars=stars, judged=judged,
-                  shares_at=shares_at)
-
-
+    return refine(
+        d, _rng(seed, 12, mi, ri), evals=REFINE_EVALS, polish_every=20, stars=stars, judged=judged, shares_at=shares_at
+    )
 
 
 def _design_model_job(args):
@@ -78,6 +90,8 @@ def design_models(seed: int = SEED, workers: int = 2) -> dict:
 
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as ex:
         return dict(zip(keys, ex.map(_design_model_job, [(m, r, seed) for m, r in keys])))
+
+
 # Table 7's polish has only the dependency ratio (a small B, values within 0-1): its moves must leave
 # it almost nothing to absorb
 T7_SHIFT_FREE = 0.01
@@ -102,6 +116,13 @@ def design_improved_breeds(X: pd.DataFrame, seed: int) -> Design:
     d.calibrate(40)
     d.calibrate_mix("dependency_ratio", "multiple_activities")
     d.restore(d.best_rounding(_rng(seed, 21, c) for c in range(4))[1])  # the closest to Table 7
-    return refine(d, _rng(seed, 22), evals=REFINE_EVALS, windows=t7_windows(d),
-                  moves=("outcome", "flagswap", "flagflip", "cont"), shift_free=T7_SHIFT_FREE,
-                  polish_every=10**9, final_polish=False)
+    return refine(
+        d,
+        _rng(seed, 22),
+        evals=REFINE_EVALS,
+        windows=t7_windows(d),
+        moves=("outcome", "flagswap", "flagflip", "cont"),
+        shift_free=T7_SHIFT_FREE,
+        polish_every=10**9,
+        final_polish=False,
+    )

@@ -31,8 +31,10 @@ def polish_columns(d: Design, cols: list[int], iters: int = 200, keep_spread: bo
     lo, hi = np.where(prop, 0.0, -np.inf), np.where(prop, 1.0, np.inf)
     var0 = [np.var(d.X[:, c]) for c in cols]
     # unit of each score: its column's spread times the number of households; of a variance gap: the variance
-    units = np.concatenate([np.maximum((d.X.std(axis=0) + (np.arange(p) == 0)) * 1e-6 * n, 1e-9)]
-                           + ([np.array([v0 * 1e-3 + 1e-12]) for v0 in var0] if keep_spread else []))
+    units = np.concatenate(
+        [np.maximum((d.X.std(axis=0) + (np.arange(p) == 0)) * 1e-6 * n, 1e-9)]
+        + ([np.array([v0 * 1e-3 + 1e-12]) for v0 in var0] if keep_spread else [])
+    )
 
     def evaluate(v, need_jacobian=True):
         """Residuals (scores, then variance gaps), their Jacobian, and a merit: the residuals in their
@@ -40,8 +42,8 @@ def polish_columns(d: Design, cols: list[int], iters: int = 200, keep_spread: bo
         X = d.X.copy()
         sd = np.ones(nv)
         for k, c in enumerate(cols):
-            X[:, c] = v[k * n:(k + 1) * n]
-            sd[k * n:(k + 1) * n] = (np.std(X[:, c]) + 1e-9) * POLISH_WEIGHT.get(d.kinds[c - 1], 1.0)
+            X[:, c] = v[k * n : (k + 1) * n]
+            sd[k * n : (k + 1) * n] = (np.std(X[:, c]) + 1e-9) * POLISH_WEIGHT.get(d.kinds[c - 1], 1.0)
         pi = _expit(X @ d.beta)
         r = d.y - pi
         w = pi * (1 - pi)
@@ -51,13 +53,13 @@ def polish_columns(d: Design, cols: list[int], iters: int = 200, keep_spread: bo
             if need_jacobian:
                 Jc = -(X * (d.beta[c] * w)[:, None]).T  # d S_j / d x_ic = -x_ij w_i beta_c (+ r_i if j = c)
                 Jc[c] += r
-                J[:, k * n:(k + 1) * n] = Jc
+                J[:, k * n : (k + 1) * n] = Jc
             if keep_spread:
                 x = X[:, c]
                 G.append(np.var(x) - var0[k])
                 if need_jacobian:
                     g = np.zeros(nv)
-                    g[k * n:(k + 1) * n] = 2 * (x - x.mean()) / n
+                    g[k * n : (k + 1) * n] = 2 * (x - x.mean()) / n
                     JG.append(g)
         res = np.concatenate([X.T @ r, np.array(G)])
         merit = float(np.sum((res / units) ** 2))
@@ -85,7 +87,7 @@ def polish_columns(d: Design, cols: list[int], iters: int = 200, keep_spread: bo
         if merit < best[0]:
             best = (merit, v.copy())
     for k, c in enumerate(cols):
-        d.X[:, c] = best[1][k * n:(k + 1) * n]
+        d.X[:, c] = best[1][k * n : (k + 1) * n]
 
 
 class Polishing:

@@ -24,9 +24,13 @@ __all__ = ["reconcile_counts"]
 
 # Puno's covariates that Table 7 shares (its fixed columns), as Table 7's column and transform
 T7_FLAGS = ("male_head", "relatives_outside")  # shared flags whose prevalence sets Table 7's SEs
-T7_SHARED = {"male_head": ("male_head", None), "relatives_outside": ("relatives_outside", None),
-             "education_level": ("above_primary", lambda v: (np.asarray(v) >= 2).astype(float)),
-             "prop_children_school": ("prop_children_school", None), "land_ha": ("land_ha", None)}
+T7_SHARED = {
+    "male_head": ("male_head", None),
+    "relatives_outside": ("relatives_outside", None),
+    "education_level": ("above_primary", lambda v: (np.asarray(v) >= 2).astype(float)),
+    "prop_children_school": ("prop_children_school", None),
+    "land_ha": ("land_ha", None),
+}
 SPECIES_T7 = ("beef_cattle", "dairy_cattle", "sheep")  # the herds whose breeds follow Table 7's outcome
 
 
@@ -97,8 +101,9 @@ def _count_rules(d, splits, rows_d, dr_d, n_allx: int) -> dict:
         grp = np.full(d.n, -1)
         ok[dr_d] = ~E[k] & ((first[k] + second[k]) > 0)
         mn[dr_d] = np.where((first[k] > 0) & (second[k] > 0), 2, 1)
-        grp[dr_d] = np.where(E[k] & (first[k] > 0) & (second[k] == 0), 1,
-                             np.where(E[k] & (second[k] > 0) & (first[k] == 0), 2, -1))
+        grp[dr_d] = np.where(
+            E[k] & (first[k] > 0) & (second[k] == 0), 1, np.where(E[k] & (second[k] > 0) & (first[k] == 0), 2, -1)
+        )
         count_rules[d.names.index(col) + 1] = (ok, mn, grp)
     return count_rules
 
@@ -114,9 +119,17 @@ def _refine_models(designs, placed, splits, n_allx: int, d7, comp_puno, seed) ->
         stars, judged = printed_targets(model, reg_name)
         rows, dr = placed[(model, reg_name)]
         count_rules = _count_rules(d, splits, rows, dr, n_allx)
-        refine(d, _rng(seed, 46, mi, ri), evals=REFINE_EVALS, polish_every=20, stars=stars, judged=judged,
-               moves=("flagswap", "flagflip", "step", "cont", "transfer"), count_rules=count_rules,
-               no_flip=T7_FLAGS if reg_name == "Puno" else ())
+        refine(
+            d,
+            _rng(seed, 46, mi, ri),
+            evals=REFINE_EVALS,
+            polish_every=20,
+            stars=stars,
+            judged=judged,
+            moves=("flagswap", "flagflip", "step", "cont", "transfer"),
+            count_rules=count_rules,
+            no_flip=T7_FLAGS if reg_name == "Puno" else (),
+        )
         d.polish(iters=200)
         raise_correct(d, _rng(seed, 48, mi, ri), stars, judged, count_rules=count_rules)
         if reg_name == "Puno":  # Table 7's covariates are these households' own: it takes them as they now are
@@ -163,21 +176,44 @@ def _refine_table7(out, region, splits, d7, comp_puno, seed) -> None:
     key = (labs > 0) @ np.array([1, 2, 4])
     groups = np.where(ok, key, -1)
     if os.environ.get("SOP_REPLICA_DEBUG"):
-        print("Table 7 outcome groups:", {int(g): (int(np.sum((groups == g) & (d7.y == 1))), int(np.sum((groups == g) & (d7.y == 0))))
-                                          for g in np.unique(groups[groups >= 0])})
+        print(
+            "Table 7 outcome groups:",
+            {
+                int(g): (int(np.sum((groups == g) & (d7.y == 1))), int(np.sum((groups == g) & (d7.y == 0))))
+                for g in np.unique(groups[groups >= 0])
+            },
+        )
     y7_before = d7.y.copy()
     # the Puno models moved Table 7's fixed columns: the outcome and flags are first moved to bring B
     # back, then the dependency ratio is calibrated to them again
     wide = (np.full(len(d7.beta), 1e-9), np.full(len(d7.beta), 1e9))
-    refine(d7, _rng(seed, 49), evals=REFINE_EVALS, windows=wide, moves=("outcome", "flagswap", "flagflip"),
-           shift_free=0.0, outcome_groups=groups, polish_every=10**9, final_polish=False)
+    refine(
+        d7,
+        _rng(seed, 49),
+        evals=REFINE_EVALS,
+        windows=wide,
+        moves=("outcome", "flagswap", "flagflip"),
+        shift_free=0.0,
+        outcome_groups=groups,
+        polish_every=10**9,
+        final_polish=False,
+    )
     _debug_stage("Table 7 B first", {}, d7)
     d7.calibrate_mix("dependency_ratio", "multiple_activities")
     _debug_stage("Table 7 recalibrated", {}, d7)
     if os.environ.get("SOP_REPLICA_DEBUG"):
         print("  B shift/SE:", dict(zip(["const"] + d7.names, np.round((d7.fit()[0] - d7.beta) / d7.se, 2))))
-    refine(d7, _rng(seed, 47), evals=REFINE_EVALS, windows=t7_windows(d7), moves=("outcome", "flagswap", "flagflip", "cont"),
-           shift_free=T7_SHIFT_FREE, outcome_groups=groups, polish_every=10**9, final_polish=False)
+    refine(
+        d7,
+        _rng(seed, 47),
+        evals=REFINE_EVALS,
+        windows=t7_windows(d7),
+        moves=("outcome", "flagswap", "flagflip", "cont"),
+        shift_free=T7_SHIFT_FREE,
+        outcome_groups=groups,
+        polish_every=10**9,
+        final_polish=False,
+    )
     d7.polish_affine("dependency_ratio")
     for g in np.unique(groups[groups >= 0]):
         up = np.flatnonzero((groups == g) & (y7_before == 0) & (d7.y == 1))

@@ -10,8 +10,8 @@ import pandas as pd
 from ..command import SEED
 from .draws import _pick, _rng
 from .herds import _debug_stage
-from .recalibrate import reconcile_counts
 from .models import design_improved_breeds, design_models
+from .recalibrate import reconcile_counts
 from .targets import ESCAPED10_IN_SAMPLE, MODEL_N, POVERTY_CUTOFF, REGIONS
 from .templates import study_spec
 
@@ -27,12 +27,40 @@ FREE_SHARES = {
 }
 # Per-period shares the text quotes: (region, period, movers) -> {reason: share}.
 PERIOD_SHARES = {
-    ("Puno", (1979, 1994), "escaped"): {"livestock_diversification": 0.55, "offfarm_diversification": 0.35, "business_gains": 0.2},
-    ("Puno", (1994, 2004), "escaped"): {"livestock_diversification": 0.52, "offfarm_diversification": 0.38, "business_gains": 0.22},
-    ("Cajamarca", (1979, 1994), "escaped"): {"offfarm_diversification": 0.5, "crop_diversification": 0.45, "remittances": 0.25, "livestock_diversification": 0.2},
-    ("Cajamarca", (1994, 2004), "escaped"): {"offfarm_diversification": 0.48, "crop_diversification": 0.36, "remittances": 0.29, "livestock_diversification": 0.22},
-    ("Cajamarca", (1979, 1994), "became_poor"): {"health": 0.30, "marriage_expenses": 0.15, "disability": 0.08, "large_family": 0.2},
-    ("Cajamarca", (1994, 2004), "became_poor"): {"health": 0.52, "marriage_expenses": 0.25, "disability": 0.14, "large_family": 0.2},
+    ("Puno", (1979, 1994), "escaped"): {
+        "livestock_diversification": 0.55,
+        "offfarm_diversification": 0.35,
+        "business_gains": 0.2,
+    },
+    ("Puno", (1994, 2004), "escaped"): {
+        "livestock_diversification": 0.52,
+        "offfarm_diversification": 0.38,
+        "business_gains": 0.22,
+    },
+    ("Cajamarca", (1979, 1994), "escaped"): {
+        "offfarm_diversification": 0.5,
+        "crop_diversification": 0.45,
+        "remittances": 0.25,
+        "livestock_diversification": 0.2,
+    },
+    ("Cajamarca", (1994, 2004), "escaped"): {
+        "offfarm_diversification": 0.48,
+        "crop_diversification": 0.36,
+        "remittances": 0.29,
+        "livestock_diversification": 0.22,
+    },
+    ("Cajamarca", (1979, 1994), "became_poor"): {
+        "health": 0.30,
+        "marriage_expenses": 0.15,
+        "disability": 0.08,
+        "large_family": 0.2,
+    },
+    ("Cajamarca", (1994, 2004), "became_poor"): {
+        "health": 0.52,
+        "marriage_expenses": 0.25,
+        "disability": 0.14,
+        "large_family": 0.2,
+    },
     ("Puno", (1979, 1994), "became_poor"): {"health": 0.23, "land_division": 0.1, "livestock_losses": 0.2},
     ("Puno", (1994, 2004), "became_poor"): {"health": 0.67, "land_division": 0.3, "livestock_losses": 0.2},
 }
@@ -56,12 +84,18 @@ def _mover_split(region: str, tot: dict, k10: dict, rp_not94: np.ndarray, bp_poo
     """
     n_rp, n_bp = tot["remained_poor"], tot["became_poor"]
     X, Y = (g.ravel() for g in np.meshgrid(np.arange(n_rp + 1), np.arange(n_bp + 1), indexing="ij"))
-    there = (X <= rp_not94.sum()) & (n_rp - X <= (~rp_not94).sum()) \
-        & (Y <= bp_poor94.sum()) & (n_bp - Y <= (~bp_poor94).sum())  # enough households of each kind
-    bases = {((1979, 1994), "escaped"): tot["escaped"] - k10["escaped"] + X,
-             ((1994, 2004), "escaped"): np.full_like(X, k10["escaped"] + k10["remained_not_poor"]),
-             ((1979, 1994), "became_poor"): Y + k10["remained_not_poor"],
-             ((1994, 2004), "became_poor"): X + n_bp - Y}
+    there = (
+        (X <= rp_not94.sum())
+        & (n_rp - X <= (~rp_not94).sum())
+        & (Y <= bp_poor94.sum())
+        & (n_bp - Y <= (~bp_poor94).sum())
+    )  # enough households of each kind
+    bases = {
+        ((1979, 1994), "escaped"): tot["escaped"] - k10["escaped"] + X,
+        ((1994, 2004), "escaped"): np.full_like(X, k10["escaped"] + k10["remained_not_poor"]),
+        ((1979, 1994), "became_poor"): Y + k10["remained_not_poor"],
+        ((1994, 2004), "became_poor"): X + n_bp - Y,
+    }
     missed = sum((~_shares_met(b, PERIOD_SHARES.get((region, p, m), {}))).astype(int) for (p, m), b in bases.items())
     dev = np.abs(X - n_rp * rp_not94.mean()) + np.abs(Y - n_bp * bp_poor94.mean())
     best = np.lexsort((np.arange(len(X)), dev, missed, ~there))[0]
@@ -85,8 +119,12 @@ def make_sample(hh: pd.DataFrame, seed: int = SEED):
     for ri, region in enumerate(REGIONS):
         rng = _rng(seed, 30, ri)
         inreg = (hh["region"] == region).to_numpy()
-        n_model = {"remained_poor": MODEL_N[("escape", region)][1], "escaped": MODEL_N[("escape", region)][0],
-                   "became_poor": MODEL_N[("descent", region)][0], "remained_not_poor": MODEL_N[("descent", region)][1]}
+        n_model = {
+            "remained_poor": MODEL_N[("escape", region)][1],
+            "escaped": MODEL_N[("escape", region)][0],
+            "became_poor": MODEL_N[("descent", region)][0],
+            "remained_not_poor": MODEL_N[("descent", region)][1],
+        }
         extra = dict(zip(CATS, INCOMPLETE[region]))
         # households of each category; Table 8's n fixes how many sampled escapers / remained-not-poor
         # households escaped over 1994-2004
@@ -102,8 +140,12 @@ def make_sample(hh: pd.DataFrame, seed: int = SEED):
         idx = {c: np.flatnonzero(inreg & (cat == c).to_numpy()) for c in CATS}
         poor94 = p94.to_numpy()
         x, y = _mover_split(region, tot, k10, ~poor94[idx["remained_poor"]], poor94[idx["became_poor"]])
-        split = {"escaped": (esc10, ke), "remained_not_poor": (esc10, want - ke),
-                 "remained_poor": (~poor94, x), "became_poor": (poor94, y)}
+        split = {
+            "escaped": (esc10, ke),
+            "remained_not_poor": (esc10, want - ke),
+            "remained_poor": (~poor94, x),
+            "became_poor": (poor94, y),
+        }
         picked = {}
         for c in CATS:
             mask, k = split[c]
@@ -111,7 +153,10 @@ def make_sample(hh: pd.DataFrame, seed: int = SEED):
             b = _pick(rng, idx[c][~mask[idx[c]]], tot[c] - k)
             picked[c] = rng.permutation(np.r_[a, b])
         # model covariates from the calibrated designs
-        for model, (c1, c0) in (("escape", ("escaped", "remained_poor")), ("descent", ("became_poor", "remained_not_poor"))):
+        for model, (c1, c0) in (
+            ("escape", ("escaped", "remained_poor")),
+            ("descent", ("became_poor", "remained_not_poor")),
+        ):
             d = pre[(model, region)]
             Xd = pd.DataFrame(d.X[:, 1:], columns=d.names)
             ids1 = picked[c1][: n_model[c1]]
@@ -127,9 +172,16 @@ def make_sample(hh: pd.DataFrame, seed: int = SEED):
         # incomplete households (land not recorded, or age in Cajamarca)
         inc = []
         for c in CATS:
-            ids = picked[c][n_model[c]:]
-            inc.append(pd.DataFrame({"household_id": hh["household_id"].to_numpy()[ids], "_cat": c,
-                                     "_model": "escape" if c in ("escaped", "remained_poor") else "descent"}))
+            ids = picked[c][n_model[c] :]
+            inc.append(
+                pd.DataFrame(
+                    {
+                        "household_id": hh["household_id"].to_numpy()[ids],
+                        "_cat": c,
+                        "_model": "escape" if c in ("escaped", "remained_poor") else "descent",
+                    }
+                )
+            )
         rows.append((region, pd.concat(inc, ignore_index=True).assign(_incomplete=True)))
     frames = []
     for region, df in rows:
@@ -143,9 +195,25 @@ def make_sample(hh: pd.DataFrame, seed: int = SEED):
     return _assemble_sample(allx, hh, esc10, seed, designs)
 
 
-SAMPLE_COLUMNS = ["household_id", "male_head", "age_head", "education_level", "above_primary", "prop_children_school",
-                  "relatives_outside", "land_ha", "beef_cattle", "dairy_cattle", "sheep", "camelids",
-                  "livestock_income_share", "dependency_ratio", "multiple_activities", "family_size", "improved_breed"]
+SAMPLE_COLUMNS = [
+    "household_id",
+    "male_head",
+    "age_head",
+    "education_level",
+    "above_primary",
+    "prop_children_school",
+    "relatives_outside",
+    "land_ha",
+    "beef_cattle",
+    "dairy_cattle",
+    "sheep",
+    "camelids",
+    "livestock_income_share",
+    "dependency_ratio",
+    "multiple_activities",
+    "family_size",
+    "improved_breed",
+]
 
 
 def _assemble_sample(allx: pd.DataFrame, hh: pd.DataFrame, esc10: np.ndarray, seed: int, designs: dict):
@@ -201,29 +269,40 @@ def _covariates(allx: pd.DataFrame, rng, puno: np.ndarray) -> pd.DataFrame:
     out["age_head"] = np.round(np.sqrt(age2)).astype(int)
     out["education_level"] = fill("education_level", lambda k: rng.choice([0, 1, 1, 1, 2], k)).astype(int)
     out["above_primary"] = (out["education_level"] >= 2).astype(int)
-    out["prop_children_school"] = np.round(fill("prop_children_school", lambda k: np.clip(rng.normal(0.7, 0.2, k), 0, 1)), 4)
+    out["prop_children_school"] = np.round(
+        fill("prop_children_school", lambda k: np.clip(rng.normal(0.7, 0.2, k), 0, 1)), 4
+    )
     out["relatives_outside"] = fill("relatives_outside", lambda k: (rng.random(k) < 0.35).astype(float)).astype(int)
     logland = fill("land_ha", lambda k: rng.normal(0.3, 0.9, k))
     out["land_ha"] = np.round(np.exp(logland), 6)
-    for col, (m, sd) in (("beef_cattle", (1.5, 2)), ("dairy_cattle", (1.5, 2)), ("sheep", (10, 10)), ("camelids", (5, 8))):
+    for col, (m, sd) in (
+        ("beef_cattle", (1.5, 2)),
+        ("dairy_cattle", (1.5, 2)),
+        ("sheep", (10, 10)),
+        ("camelids", (5, 8)),
+    ):
         v = fill(col, lambda k, m=m, sd=sd: np.maximum(0, np.round(rng.normal(m, sd, k))))
         if col == "camelids":
             v[~puno] = 0
         out[col] = v.astype(int)
-    out["livestock_income_share"] = np.round(fill("livestock_income_share", lambda k: np.clip(rng.normal(0.6, 0.15, k), 0, 1)), 4)
+    out["livestock_income_share"] = np.round(
+        fill("livestock_income_share", lambda k: np.clip(rng.normal(0.6, 0.15, k), 0, 1)), 4
+    )
     return out
 
 
 def _table7_covariates(out: pd.DataFrame, comp_puno: np.ndarray) -> pd.DataFrame:
     """Table 7's fixed covariates: the complete Puno households' own (age squared, log land)."""
-    return pd.DataFrame({
-        "male_head": out["male_head"].to_numpy(float)[comp_puno],
-        "age_head": out["age_head"].to_numpy(float)[comp_puno] ** 2,
-        "above_primary": out["above_primary"].to_numpy(float)[comp_puno],
-        "prop_children_school": out["prop_children_school"].to_numpy(float)[comp_puno],
-        "land_ha": np.log(out["land_ha"].to_numpy(float)[comp_puno]),
-        "relatives_outside": out["relatives_outside"].to_numpy(float)[comp_puno],
-    })
+    return pd.DataFrame(
+        {
+            "male_head": out["male_head"].to_numpy(float)[comp_puno],
+            "age_head": out["age_head"].to_numpy(float)[comp_puno] ** 2,
+            "above_primary": out["above_primary"].to_numpy(float)[comp_puno],
+            "prop_children_school": out["prop_children_school"].to_numpy(float)[comp_puno],
+            "land_ha": np.log(out["land_ha"].to_numpy(float)[comp_puno]),
+            "relatives_outside": out["relatives_outside"].to_numpy(float)[comp_puno],
+        }
+    )
 
 
 def _family_sizes(allx: pd.DataFrame, region: np.ndarray, rng) -> np.ndarray:

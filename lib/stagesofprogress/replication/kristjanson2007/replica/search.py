@@ -185,18 +185,32 @@ class _Moves:
 def _moves(d: Design, sd, moves, count_rules, outcome_groups, no_flip) -> tuple[_Moves, list[str]]:
     """The movable columns of `d` and the list of move kinds to draw from (weighted by repetition)."""
     fixed = np.array([False] + [nm in d.fixed for nm in d.names])
-    mv = _Moves(d, sd, flags=[j + 1 for j, kd in enumerate(d.kinds) if kd == "flag" and not fixed[j + 1]],
-                steps=[j + 1 for j, kd in enumerate(d.kinds) if kd in ("count", "ordinal") and not fixed[j + 1]],
-                conts=[j + 1 for j, kd in enumerate(d.kinds) if kd in Design.CONTINUOUS and not fixed[j + 1]],
-                transfers=[j for j, r in (count_rules or {}).items() if np.any(r[2] >= 0)],
-                count_rules=count_rules, outcome_groups=outcome_groups, no_flip=no_flip)
+    mv = _Moves(
+        d,
+        sd,
+        flags=[j + 1 for j, kd in enumerate(d.kinds) if kd == "flag" and not fixed[j + 1]],
+        steps=[j + 1 for j, kd in enumerate(d.kinds) if kd in ("count", "ordinal") and not fixed[j + 1]],
+        conts=[j + 1 for j, kd in enumerate(d.kinds) if kd in Design.CONTINUOUS and not fixed[j + 1]],
+        transfers=[j for j, r in (count_rules or {}).items() if np.any(r[2] >= 0)],
+        count_rules=count_rules,
+        outcome_groups=outcome_groups,
+        no_flip=no_flip,
+    )
     if outcome_groups is not None:
         mv.swappable = np.flatnonzero(outcome_groups >= 0)
         mv.members = {g: np.flatnonzero(outcome_groups == g) for g in np.unique(outcome_groups[mv.swappable])}
         if not len(mv.swappable):
             moves = tuple(m for m in moves if m != "outcome")
-    kinds = [k for k in ["flagswap"] * 4 + ["flagflip"] * 2 + ["outcome"] * 2 + ["step"] * 2 + ["cont"] * 2
-             + ["transfer"] * (2 if mv.transfers else 0) if k in moves]
+    kinds = [
+        k
+        for k in ["flagswap"] * 4
+        + ["flagflip"] * 2
+        + ["outcome"] * 2
+        + ["step"] * 2
+        + ["cont"] * 2
+        + ["transfer"] * (2 if mv.transfers else 0)
+        if k in moves
+    ]
     if not mv.flags:
         kinds = [k for k in kinds if not k.startswith("flag")]
     if not mv.steps:
@@ -206,9 +220,22 @@ def _moves(d: Design, sd, moves, count_rules, outcome_groups, no_flip) -> tuple[
     return mv, kinds
 
 
-def refine(d: Design, rng, evals: int = 3000, polish_every: int = 40, stars=None, judged=None, final_polish=True,
-           moves=ALL_MOVES, windows=None, shares_at=None, count_rules=None,
-           shift_free=0.08, outcome_groups=None, no_flip=()):
+def refine(
+    d: Design,
+    rng,
+    evals: int = 3000,
+    polish_every: int = 40,
+    stars=None,
+    judged=None,
+    final_polish=True,
+    moves=ALL_MOVES,
+    windows=None,
+    shares_at=None,
+    count_rules=None,
+    shift_free=0.08,
+    outcome_groups=None,
+    no_flip=(),
+):
     """Local search on the realised fit: moves of single households' values (a flag moved to another
     household with the same outcome, or switched; a count or level changed by one; a proportion or log
     land nudged; two outcomes exchanged), each kept only if it lowers the Objective. The polish then
@@ -336,15 +363,19 @@ def _exchange_value(d: Design, X2, i: int, j: int, kind: str, b, eta, count_rule
     kd = d.kinds[j - 1]
     gain = (X2[:, j] - X2[i, j]) * b[j]
     same = d.y == d.y[i]
-    donors = np.flatnonzero(same & (gain > 0.02) & (eta - gain > 0.3)) if kind != "any" \
+    donors = (
+        np.flatnonzero(same & (gain > 0.02) & (eta - gain > 0.3))
+        if kind != "any"
         else np.flatnonzero(same & (X2[:, j] != X2[i, j]))
+    )
     if count_rules is not None and kd == "count":
         if j not in count_rules or not count_rules[j][0][i]:
             return False
         ok_, mn_, _g = count_rules[j]
         owner = X2[:, j] > 0
-        donors = donors[ok_[donors] & (owner[donors] == owner[i]) & (X2[donors, j] >= mn_[i])
-                        & (X2[i, j] >= mn_[donors])]
+        donors = donors[
+            ok_[donors] & (owner[donors] == owner[i]) & (X2[donors, j] >= mn_[i]) & (X2[i, j] >= mn_[donors])
+        ]
     if not len(donors):
         return False
     k = donors[rng.integers(len(donors))]

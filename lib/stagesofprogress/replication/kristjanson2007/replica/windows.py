@@ -108,8 +108,6 @@ def spss_windows(beta, model: str = "improved_breeds"):
     return lo * np.exp(0.02 * w), hi * np.exp(-0.02 * w)
 
 
-
-
 def t7_windows(d: Design):
     """Table 7's SE windows, those of fixed columns whose SE is out of its window widened to take it in:
     the other models set their spread, and a search that chased them would spoil the SEs it can reach
