@@ -333,13 +333,13 @@ def make_paper() -> None:
 
     pd.DataFrame(
         [
-            ["n_stages", "Results", "Number of stages", "9", "stages", "All communities"],
-            ["escaped_25y_highland", "Summary", "Share of Highland households that escaped", "%.0f" % sop.movement_summary(study, 1979, 2004).loc["Highland", "escaped"], "percent", "All households, Highland, 1979-2004"],
-            ["poor_2004_both", "Results", "Share poor at the survey", "99", "percent", "All households, both regions, 2004"],
-            ["correctly_predicted_min", "Results", "All models classify more than this share correctly", "0", "percent", "Tables 4 and 5"],
-            ["puno_aymara_communities", "Study area", "Communities speaking Aymara", "8", "communities", "Puno"],
+            ["n_stages", "Results", "Number of stages", "9", "stages", "All communities", "stages", "", "", "", "", "", "equal", "1", ""],
+            ["escaped_25y_highland", "Summary", "Share of Highland households that escaped", "%.0f" % sop.movement_summary(study, 1979, 2004).loc["Highland", "escaped"], "percent", "All households, Highland, 1979-2004", "movement", "", "", "Highland", "escaped", "1979-2004", "equal", "1", ""],
+            ["poor_2004_both", "Results", "Share poor at the survey", "99", "percent", "All households, both regions, 2004", "poor", "", "", "all", "", "2004", "equal", "1", ""],
+            ["correctly_predicted_min", "Results", "All models classify more than this share correctly", "0", "percent", "Tables 4 and 5", "correctly_predicted_min", "Table 4; Table 5", "", "", "", "", "at least", "", ""],
+            ["puno_aymara_communities", "Study area", "Communities speaking Aymara", "8", "communities", "Puno", "", "", "", "", "", "", "", "", "languages are not part of the contract"],
         ],
-        columns=["id", "quote_location", "statement", "value", "unit", "scope"],
+        columns=["id", "quote_location", "statement", "value", "unit", "scope", "measure", "table", "variable", "region", "category", "period", "comparison", "tolerance", "not_scored"],
     ).to_csv(out / "text_figures.csv", index=False)
 
 

@@ -31,12 +31,12 @@
   within 5%; pseudo R-square within 0.03; % correctly predicted within 3 points. A
   relative tolerance is never tighter than half a unit of the printed precision (a
   printed SE of 0.00 cannot demand a reproduced 0).
-* Text figures (`table` = "Text") are judged within 1 percentage point (or 1 unit of
-  what they count: households, odds ratio, animals) of the statement's value; a statement
-  of a lower bound ("more than a third") is met by any value above it, and a percent the
-  text itself calls rough or approximate ("roughly three quarters") within 5 points.
-  Figures the contract cannot speak to (languages spoken, milk sales) are not scored
-  (`TEXT_NOT_SCORED`).
+* Text figures (`table` = "Text") are judged by the rule written beside each figure in
+  ``text_figures.csv`` (its `measure`, what it is of, `comparison` and `tolerance`; see
+  `scorecard_text`): at present within 1 unit of what they count (percentage point,
+  household, odds ratio, animal), within 5 points for a percent the text itself calls rough,
+  and any value from the quoted one up for a lower bound ("more than a third"). Figures the
+  contract cannot speak to (languages spoken, milk sales) state why in `not_scored`.
 
 Group sizes printed in headers ("Puno (n=538)", `sample_sizes.csv`) are cells too (`row` =
 "n", exact). Cells the study cannot reproduce (an optional table is missing, a variable is
@@ -574,253 +574,14 @@ def sample_size_cells(study: Study, folder: str | Path) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------- text figures
-#
-# Each figure quoted in the prose is recomputed by a short recipe keyed by its id in
-# text_figures.csv, through the same functions the chapters call. Region names in the ids
-# ("puno") are resolved against the study's own regions. Figures the data contract cannot
-# speak to (languages spoken, when roads arrived, milk sales) have no recipe and are not
-# scored; `TEXT_NOT_SCORED` lists them.
-
-TEXT_NOT_SCORED = {
-    "puno_quechua_communities": "languages are not part of the contract",
-    "puno_aymara_communities": "languages are not part of the contract",
-    "puno_communities_with_motor_transport": "when transport services arrived is not recorded",
-    "milk_sellers_ratio_puno_escapers": "sales are not part of production.csv",
-}
-
-
-#: Tolerance for figures the text itself calls rough or approximate ("roughly three quarters").
-APPROXIMATE = 5.0
-
-
-class _Ctx:
-    """What the recipes need, computed once."""
-
-    def __init__(self, study: Study, fits: dict):
-        self.study, self.fits = study, fits
-        self._cache: dict = {}
-
-    def region(self, token: str) -> str:
-        for r in self.study.regions:
-            if norm(r) == norm(token):
-                return r
-        if token in ("both", "all"):
-            return mv.ALL
-        raise KeyError(f"no region {token!r} in this study")
-
-    def cached(self, key, fn):
-        if key not in self._cache:
-            self._cache[key] = fn()
-        return self._cache[key]
-
-    def movement(self, cat: str, a: int, b: int, region: str) -> float:
-        s = self.cached(("mv", a, b), lambda: mv.movement_summary(self.study, a, b))
-        return float(s.loc[region, cat])
-
-    def poor(self, year: int, region: str) -> float:
-        t = self.cached("poor", lambda: mv.poverty_rates(self.study))
-        return float(t[(t["year"] == year) & (t["group"] == region)]["percent_poor"].iloc[0])
-
-    def share(self, reason: str, cat: str, a: int, b: int, region: str) -> float:
-        from stagesofprogress import reasons as rs
-
-        t = self.cached(("rs", a, b), lambda: rs.reason_shares(self.study, [(a, b)]))
-        hit = t[(t["group"] == region) & (t["category"] == cat) & (t["reason"] == reason)]
-        return float(hit["percent"].iloc[0])
-
-    def odds(self, table: str, region: str, term: str) -> float:
-        for fit in self.fits.values():
-            if fit.table == table and fit.results:
-                single = len(fit.results) == 1 and not fit.spec.get("by")
-                res = next(iter(fit.results.values())) if single else fit.results[region]
-                return float(np.exp(res.coef[term]))
-        raise KeyError(f"no fitted model for {table}")
-
-    def community(self, column: str, region: str | None, how: str) -> float:
-        df = self.study.table("communities")
-        if region and region != mv.ALL:
-            df = df[df["region"].astype(str) == region]
-        v = pd.to_numeric(df[column], errors="coerce")
-        return float({"mean": v.mean(), "min": v.min(), "max": v.max(), "percent": 100 * v.mean()}[how])
-
-    def sample_mean(self, column: str, region: str, cat: str | None = None, a: int = 0, b: int = 0) -> float:
-        smp = self.study.table("sample").set_index("household_id")
-        smp.index = smp.index.astype(str)
-        hh = self.study.households.set_index(self.study.households["household_id"].astype(str))
-        keep = hh["region"].reindex(smp.index).astype(str) == region
-        if cat:
-            c = mv.movement_categories(self.study, a, b)
-            c.index = c.index.astype(str)
-            keep &= (c.reindex(smp.index) == cat).fillna(False).to_numpy(dtype=bool)
-        return float(pd.to_numeric(smp.loc[keep.to_numpy(), column], errors="coerce").mean())
-
-    def livestock(self, fn: str, item: str, year: int, region: str, field: str) -> float:
-        from stagesofprogress import livestock as lv
-
-        t = self.cached(("lv", fn), lambda: getattr(lv, fn)(self.study, category="escaped"))
-        key = "item" if "item" in t.columns else "label"
-        hit = t[(t["group"] == region) & (t[key].map(norm) == norm(item)) & (t["year"] == year)]
-        return float(hit[field].iloc[0])
-
-
-class NoRecipe(LookupError):
-    """A text figure the library has no computation for (it is then not scored)."""
-
-
-def _recipe(fid: str, c: _Ctx) -> float:  # noqa: C901 - one branch per kind of figure
-    """The reproduced value of one text figure; `NoRecipe` when there is no computation."""
-    s = c.study
-    first, last = s.time_points[0], s.time_points[-1]
-    prev = s.time_points[-2]
-    if fid in TEXT_NOT_SCORED:
-        raise NoRecipe(fid)
-    if fid == "communities_total":
-        return float(s.households["community"].nunique())
-    if fid == "communities_per_region":
-        return float(s.households.groupby("region")["community"].nunique().mean())
-    if fid == "households_total":
-        return float(len(s.households))
-    if fid == "households_sampled":
-        return float(len(s.table("sample")))
-    if fid == "sample_fraction_per_category":
-        return 100.0 * len(s.table("sample")) / len(s.households)
-    if fid in ("altitude_min", "altitude_max"):
-        return c.community("altitude_m", None, fid.split("_")[1])
-    if fid in ("households_per_community_min", "households_per_community_max"):
-        return c.community("households_reported", None, fid.rsplit("_", 1)[1])
-    if fid == "n_stages":
-        return float(s.n_stages)
-    if fid == "poverty_cutoff_stage":
-        return float(s.poverty_cutoff)
-    m = re.fullmatch(r"livestock_income_share_(\w+)", fid)
-    if m:
-        return c.community("pct_income_livestock", c.region(m.group(1)), "mean")
-    m = re.fullmatch(r"electricity_(\w+)", fid)
-    if m:
-        return c.community("electricity", c.region(m.group(1)), "percent")
-    m = re.fullmatch(r"(crop_agriculture|casual_labor)_(\w+)", fid)
-    if m:
-        return c.community(f"act_{m.group(1)}", c.region(m.group(2)), "percent")
-    m = re.fullmatch(r"(escaped|became_poor|remained_poor)_(10|25)y_(\w+?)(?:_summary)?", fid)
-    if m:
-        a = prev if m.group(2) == "10" else first
-        return c.movement(m.group(1), a, last, c.region(m.group(3)))
-    m = re.fullmatch(r"poor_(\d{4})_(\w+?)(?:_summary|_precise)?", fid)
-    if m:
-        return c.poor(int(m.group(1)), c.region(m.group(2)))
-    m = re.fullmatch(r"poverty_fall_(10|25)y_(\w+)", fid)
-    if m:
-        a = prev if m.group(1) == "10" else first
-        region = c.region(m.group(2))
-        return c.poor(a, region) - c.poor(last, region)
-    if fid == "newly_poor_share_of_poor_min":
-        bp, rp = c.movement("became_poor", first, last, mv.ALL), c.movement("remained_poor", first, last, mv.ALL)
-        return 100.0 * bp / (bp + rp)
-    shares = {
-        "escapes_business": ("business_gains", "escaped"),
-        "escapes_livestock_diversification": ("livestock_diversification", "escaped"),
-        "escapes_new_crops": ("crop_diversification", "escaped"),
-        "escapes_remittances": ("remittances", "escaped"),
-        "descents_health": ("health", "became_poor"),
-        "remained_poor_health": ("health", "remained_poor"),
-        "remained_poor_disability": ("disability", "remained_poor"),
-        "remained_poor_asset_loss": ("asset_loss", "remained_poor"),
-    }
-    for prefix, (reason, cat) in shares.items():
-        m = re.fullmatch(prefix + r"_([a-z]+)(?:_(\d{4})_(\d{4}))?", fid)
-        if m:
-            a, b = (int(m.group(2)), int(m.group(3))) if m.group(2) else (first, last)
-            return c.share(reason, cat, a, b, c.region(m.group(1)))
-    odds = {
-        "or_business": ("Table 4", "business_gains"),
-        "or_private_job": ("Table 4", "private_job"),
-        "or_market_access": ("Table 4", "improved_market_access"),
-        "or_crop_diversification": ("Table 4", "crop_diversification"),
-        "or_offfarm_diversification": ("Table 4", "offfarm_diversification"),
-        "or_livestock_quality": ("Table 4", "improved_livestock_quality"),
-        "or_livestock_diversification": ("Table 4", "livestock_diversification"),
-        "or_health_descent": ("Table 5", "health"),
-        "or_marriage": ("Table 5", "marriage_expenses"),
-        "or_large_family": ("Table 5", "large_family"),
-        "or_death_earner": ("Table 5", "death_income_earner"),
-    }
-    for prefix, (table, term) in odds.items():
-        m = re.fullmatch(prefix + r"_([a-z]+?)(?:_summary)?", fid)
-        if m:
-            return c.odds(table, c.region(m.group(1)), term)
-    m = re.fullmatch(r"or_(gender|land|multiple_activities|relatives_outside)_improved_breeds", fid)
-    if m:
-        term = {"gender": "male_head", "land": "log_land_ha"}.get(m.group(1), m.group(1))
-        return c.odds("Table 7", "", term)
-    m = re.fullmatch(r"family_size_(fell|stayed_nonpoor)_(\w+)", fid)
-    if m:
-        cat = "became_poor" if m.group(1) == "fell" else "remained_not_poor"
-        return c.sample_mean("family_size", c.region(m.group(2)), cat, first, last)
-    if fid == "correctly_predicted_min":
-        vals = [
-            min(r.pct_correct.values())
-            for f in c.fits.values()
-            if f.table in ("Table 4", "Table 5")
-            for r in f.results.values()
-        ]
-        return float(min(vals))
-    m = re.fullmatch(r"(\w+)_improved_breed_adopters", fid)
-    if m:
-        return 100.0 * c.sample_mean("improved_breed", c.region(m.group(1)))
-    m = re.fullmatch(r"escapers_(\w+?)_(indigenous|improved)_share_(\d{4})_(\w+)", fid)
-    if m:
-        return c.livestock("holdings", f"{m.group(1)} {m.group(2)}", int(m.group(3)), c.region(m.group(4)), "percent")
-    m = re.fullmatch(r"herd_(\w+?)(?:_(indigenous|improved))?_(\d{4})_(\w+)", fid)
-    if m:
-        item = m.group(1) + (f" {m.group(2)}" if m.group(2) else "")
-        return c.livestock("herd_sizes", item, int(m.group(3)), c.region(m.group(4)), "mean")
-    m = re.fullmatch(r"milk_producers_share_(\d{4})_(\w+)_escapers", fid)
-    if m:
-        return c.livestock(
-            "production_shares", "milk prod litres/day", int(m.group(1)), c.region(m.group(2)), "percent"
-        )
-    m = re.fullmatch(r"milk_production_ratio_(\w+)_escapers", fid)
-    if m:
-        from stagesofprogress import livestock as lv
-
-        y0, y1 = lv.settings(s)["years"][0], lv.settings(s)["years"][-1]
-        region = c.region(m.group(1))
-        return c.livestock("production_shares", "milk prod litres/day", y1, region, "quantity") / c.livestock(
-            "production_shares", "milk prod litres/day", y0, region, "quantity"
-        )
-    raise NoRecipe(fid)
 
 
 def text_cells(study: Study, folder: str | Path, fits: dict | None = None) -> pd.DataFrame:
-    """The prose's figures: within 1 unit (percentage point, odds ratio, animal ...) of the
-    quoted value; a statement of a lower bound ("more than a third") is met by any value above it."""
-    from .paper import text_figures
+    """The prose's figures, each judged by the rule its row of ``text_figures.csv`` states
+    (see `scorecard_text`)."""
+    from .scorecard_text import text_cells as _text_cells
 
-    fits = _fits(study) if fits is None else fits
-    ctx = _Ctx(study, fits)
-    rows = []
-    for r in text_figures(Path(folder)).itertuples(index=False):
-        if r.id in TEXT_NOT_SCORED:
-            continue
-        try:
-            value = _recipe(r.id, ctx)
-        except NoRecipe:
-            continue
-        except (KeyError, IndexError, ValueError, ZeroDivisionError):
-            value = np.nan  # a recipe exists but the study lacks what it needs: a miss
-        quoted = float(r.value)
-        if re.search(r"lower bound|more than", str(r.statement), re.I):
-            ok = bool(np.isfinite(value) and value >= quoted - EPS)
-            tol = f"at least {_fmt(quoted)} (a lower bound)"
-        elif r.unit == "percent" and re.search(r"\brough|approximate", str(r.statement), re.I):
-            ok = bool(np.isfinite(value) and abs(value - quoted) <= APPROXIMATE + EPS)
-            tol = f"within {_fmt(APPROXIMATE)} ({r.unit}; the text calls the figure approximate)"
-        else:
-            ok = bool(np.isfinite(value) and abs(value - quoted) <= 1.0 + EPS)
-            tol = f"within 1 ({r.unit})"
-        printed = f"{r.value:g}"
-        rows.append((TEXT, r.id, r.scope, printed, value, tol, ok))
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return _text_cells(study, folder, fits)
 
 
 def tables(study: Study) -> dict[str, pd.DataFrame]:
