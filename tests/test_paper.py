@@ -170,7 +170,9 @@ def test_files_are_utf8_lf():
 
 def test_text_figures():
     t = paper.text_figures()
-    assert list(t.columns) == ["id", "quote_location", "statement", "value", "unit", "scope"]
+    from stagesofprogress.replication.kristjanson2007.scorecard_text import RULE_COLUMNS
+
+    assert list(t.columns) == ["id", "quote_location", "statement", "value", "unit", "scope", *RULE_COLUMNS]
     assert t["id"].is_unique and t["id"].str.fullmatch(r"[a-z0-9_]+").all()
     v = t.set_index("id")["value"]
     assert v["households_total"] == 3817 and v["households_sampled"] == 1041
