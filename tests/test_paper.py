@@ -329,8 +329,13 @@ def test_logit_correctly_predicted_and_mcfadden():
             ["% Correctly Predicted: Escaping poverty", "90.5", "", "", "70.0", "", ""],
         ],
     )
-    flags = paper.check_logit(pd.concat([t, extra], ignore_index=True), "Table X")
+    both = pd.concat([t, extra], ignore_index=True)
+    flags = paper.check_logit(both, "Table X", correctly_predicted_min=75)
     got = {(f["row"], f["column"]) for f in flags}
+    # without the text's figure the classification claim is not checked
+    assert {(f["row"], f["column"]) for f in paper.check_logit(both, "Table X")} == got - {
+        ("% Correctly Predicted: Escaping poverty", "Cajamarca B")
+    }
     # Cajamarca: |LL0| >= 85.8 / 0.305 = 281 > 100 ln 2; and 70 percent is not over 75.
     assert got == {
         ("Pseudo R-square (McFadden's)", "Cajamarca B"),
@@ -389,7 +394,7 @@ def test_table1_checks():
     t.loc[1, "Both regions"] = "97"  # 97 + 9 = 106 vs 103
     assert [f["column"] for f in paper.check_table1_land(t)] == ["Both regions"]
     sizes = pd.DataFrame({"table": ["Table 3"] * 2, "group": ["Cajamarca", "Puno"], "n": [2000, 1920]})
-    got = [f["column"] for f in paper.check_table1_vs_sizes(t, sizes, 4120)]
+    got = [f["column"] for f in paper.check_table1_vs_sizes(t, sizes, 4120, 20)]
     assert got == ["Puno"]
 
 

@@ -40,122 +40,155 @@ def _or_flag(table, row, col, b: _Num, orr: _Num, key):
     )
 
 
-def check_logit(t: pd.DataFrame, table: str, correctly_predicted_min: float | None = 75.0) -> list[dict]:
-    """Tables 4/5: odds ratios vs exp(B), stars vs B/SE, Wald df vs variables, p vs Wald chi2.
+def _star_flag(table: str, row: str, col: str, b: _Num, se: _Num, key) -> dict | None:
+    """Do the printed stars fit B/SE for some B and SE inside their rounding intervals?"""
+    blo, bhi = _abs_iv(b)
+    slo, shi = max(se.lo, 0.0), se.hi
+    zlo = blo / shi if shi > 0 else 0.0
+    zhi = bhi / slo if slo > 0 else math.inf
+    smin, smax = _z_stars(zlo), _z_stars(zhi)
+    if smin <= b.stars <= smax:
+        return None
+    z = abs(b.value) / se.value
+    p = 2 * stats.norm.sf(z)
+    allowed = "none" if smin == smax == 0 else "/".join("*" * k or "none" for k in range(smin, smax + 1))
+    return _flag(
+        table,
+        row,
+        col,
+        b.printed,
+        f"{b.fmt(b.value)}{'*' * _z_stars(z)}",
+        f"B/SE = {b.fmt(b.value)}/{se.printed} gives z = {z:.2f} and a two-sided p of "
+        f"{p:.3f}; with B and SE anywhere within their rounding the stars could only be "
+        f"{allowed}, not {'*' * b.stars}.",
+        key,
+    )
 
-    Also the text's claims that every model predicts more than 75 percent correctly and the
-    feasibility of McFadden's R-square given N and the log pseudolikelihood (|LL0| <= N ln 2).
-    """
+
+def _coef_flags(t: pd.DataFrame, table: str, region: str) -> tuple[list[dict], int]:
+    """Odds ratios and stars of one region's variables; also how many variables it lists."""
     rows, cols = _order(t)
     cell = _cells(t)
-    out = []
-    variables = _logit_rows(t)
-    for region in REGIONS_TABLES_4_9:
-        cb, co, cs = f"{region} B", f"{region} Odds Ratio", f"{region} SE"
-        if cb not in t.columns:
+    cb, co, cs = f"{region} B", f"{region} Odds Ratio", f"{region} SE"
+    out, nvar = [], 0
+    for row in _logit_rows(t):
+        b, orr, se = _num(cell[(row, cb)]), _num(cell[(row, co)]), _num(cell[(row, cs)])
+        if b is None:
             continue
-        nvar = 0
-        for row in variables:
-            b, orr, se = _num(cell[(row, cb)]), _num(cell[(row, co)]), _num(cell[(row, cs)])
-            if b is None:
-                continue
-            nvar += row != "Constant"
-            if orr is not None:
-                f = _or_flag(table, row, co, b, orr, (rows[row], cols[co]))
-                if f:
-                    out.append(f)
-            if se is not None:
-                blo, bhi = _abs_iv(b)
-                slo, shi = max(se.lo, 0.0), se.hi
-                zlo = blo / shi if shi > 0 else 0.0
-                zhi = bhi / slo if slo > 0 else math.inf
-                smin, smax = _z_stars(zlo), _z_stars(zhi)
-                if not smin <= b.stars <= smax:
-                    z = abs(b.value) / se.value
-                    p = 2 * stats.norm.sf(z)
-                    allowed = (
-                        "none" if smin == smax == 0 else "/".join("*" * k or "none" for k in range(smin, smax + 1))
-                    )
-                    out.append(
-                        _flag(
-                            table,
-                            row,
-                            cb,
-                            b.printed,
-                            f"{b.fmt(b.value)}{'*' * _z_stars(z)}",
-                            f"B/SE = {b.fmt(b.value)}/{se.printed} gives z = {z:.2f} and a two-sided p of "
-                            f"{p:.3f}; with B and SE anywhere within their rounding the stars could only be "
-                            f"{allowed}, not {'*' * b.stars}.",
-                            (rows[row], cols[cb]),
-                        )
-                    )
-        df_ = _num(cell.get(("Wald df", cb), ""))
-        if df_ is not None and int(df_.value) != nvar:
+        nvar += row != "Constant"
+        flags = [
+            _or_flag(table, row, co, b, orr, (rows[row], cols[co])) if orr is not None else None,
+            _star_flag(table, row, cb, b, se, (rows[row], cols[cb])) if se is not None else None,
+        ]
+        out += [f for f in flags if f]
+    return out, nvar
+
+
+def _wald_flags(t: pd.DataFrame, table: str, region: str, nvar: int) -> list[dict]:
+    """The model's Wald df against the variables listed, and Prob > chi2 against the Wald chi2."""
+    rows, cols = _order(t)
+    cell = _cells(t)
+    cb = f"{region} B"
+    out = []
+    df_ = _num(cell.get(("Wald df", cb), ""))
+    if df_ is not None and int(df_.value) != nvar:
+        out.append(
+            _flag(
+                table,
+                "Wald df",
+                cb,
+                df_.printed,
+                str(nvar),
+                f"The model lists {nvar} explanatory variables for {region} but the Wald test has "
+                f"{df_.printed} degrees of freedom.",
+                (rows["Wald df"], cols[cb]),
+            )
+        )
+    w, p = _num(cell.get(("Wald chi2", cb), "")), _num(cell.get(("Prob >chi2", cb), ""))
+    if w and p and df_:
+        plo, phi = stats.chi2.sf(w.hi, df_.value), stats.chi2.sf(w.lo, df_.value)
+        if not _overlap(plo, phi, p.lo, p.hi):
             out.append(
                 _flag(
                     table,
-                    "Wald df",
+                    "Prob >chi2",
                     cb,
-                    df_.printed,
-                    str(nvar),
-                    f"The model lists {nvar} explanatory variables for {region} but the Wald test has "
-                    f"{df_.printed} degrees of freedom.",
-                    (rows["Wald df"], cols[cb]),
+                    p.printed,
+                    p.fmt(stats.chi2.sf(w.value, df_.value)),
+                    f"A chi-square of {w.printed} on {df_.printed} df has p = {stats.chi2.sf(w.value, df_.value):.4g}.",
+                    (rows["Prob >chi2"], cols[cb]),
                 )
             )
-        w, p = _num(cell.get(("Wald chi2", cb), "")), _num(cell.get(("Prob >chi2", cb), ""))
-        if w and p and df_:
-            plo, phi = stats.chi2.sf(w.hi, df_.value), stats.chi2.sf(w.lo, df_.value)
-            if not _overlap(plo, phi, p.lo, p.hi):
-                out.append(
-                    _flag(
-                        table,
-                        "Prob >chi2",
-                        cb,
-                        p.printed,
-                        p.fmt(stats.chi2.sf(w.value, df_.value)),
-                        f"A chi-square of {w.printed} on {df_.printed} df has p = "
-                        f"{stats.chi2.sf(w.value, df_.value):.4g}.",
-                        (rows["Prob >chi2"], cols[cb]),
-                    )
-                )
-        ll, r2, nn = (
-            _num(cell.get((k, cb), "")) for k in ("Log pseudolikelihood", "Pseudo R-square (McFadden's)", "N")
+    return out
+
+
+def _mcfadden_flags(t: pd.DataFrame, table: str, region: str) -> list[dict]:
+    """McFadden's R-square must be feasible for N and the log pseudolikelihood (|LL0| <= N ln 2)."""
+    rows, cols = _order(t)
+    cell = _cells(t)
+    cb, r2_row = f"{region} B", "Pseudo R-square (McFadden's)"
+    ll, r2, nn = (_num(cell.get((k, cb), "")) for k in ("Log pseudolikelihood", r2_row, "N"))
+    if not (ll and r2 and nn):
+        return []
+    ll0_min = (abs(ll.value) - ll.half) / (1 - max(r2.lo, 0.0))
+    if ll0_min <= nn.value * math.log(2) + _EPS:
+        return []
+    return [
+        _flag(
+            table,
+            r2_row,
+            cb,
+            r2.printed,
+            f"<= {1 - abs(ll.value) / (nn.value * math.log(2)):.2f}",
+            f"McFadden's R-square is 1 - LL/LL0 and a binary null model has |LL0| <= N ln 2 = "
+            f"{nn.value * math.log(2):.1f}; with LL = {ll.printed} the printed R-square would "
+            "need a larger |LL0|.",
+            (rows[r2_row], cols[cb]),
         )
-        if ll and r2 and nn:
-            ll0_min = abs(ll.value) - ll.half
-            ll0_min /= 1 - max(r2.lo, 0.0)
-            if ll0_min > nn.value * math.log(2) + _EPS:
-                out.append(
-                    _flag(
-                        table,
-                        "Pseudo R-square (McFadden's)",
-                        cb,
-                        r2.printed,
-                        f"<= {1 - abs(ll.value) / (nn.value * math.log(2)):.2f}",
-                        f"McFadden's R-square is 1 - LL/LL0 and a binary null model has |LL0| <= N ln 2 = "
-                        f"{nn.value * math.log(2):.1f}; with LL = {ll.printed} the printed R-square would "
-                        "need a larger |LL0|.",
-                        (rows["Pseudo R-square (McFadden's)"], cols[cb]),
-                    )
+    ]
+
+
+def _correct_flags(t: pd.DataFrame, table: str, region: str, minimum: float) -> list[dict]:
+    """Every '% Correctly Predicted' row over the share the text says every model exceeds."""
+    rows, cols = _order(t)
+    cell = _cells(t)
+    cb = f"{region} B"
+    out = []
+    for row in t["row"]:
+        if not row.startswith("% Correctly Predicted:") or row == "% Correctly Predicted:":
+            continue
+        v = _num(cell[(row, cb)])
+        if v and not v.hi > minimum:
+            out.append(
+                _flag(
+                    table,
+                    row,
+                    cb,
+                    v.printed,
+                    f"> {minimum:g}",
+                    f"The text says every model classifies over {minimum:g} percent of households correctly.",
+                    (rows[row], cols[cb]),
                 )
+            )
+    return out
+
+
+def check_logit(t: pd.DataFrame, table: str, correctly_predicted_min: float | None = None) -> list[dict]:
+    """Tables 4/5: odds ratios vs exp(B), stars vs B/SE, Wald df vs variables, p vs Wald chi2.
+
+    Also the feasibility of McFadden's R-square given N and the log pseudolikelihood
+    (|LL0| <= N ln 2) and, when ``correctly_predicted_min`` is given (the text's figure
+    ``correctly_predicted_min``), the text's claim that every model classifies more than that
+    percentage of households correctly.
+    """
+    out = []
+    for region in REGIONS_TABLES_4_9:
+        if f"{region} B" not in t.columns:
+            continue
+        coef, nvar = _coef_flags(t, table, region)
+        out += coef + _wald_flags(t, table, region, nvar) + _mcfadden_flags(t, table, region)
         if correctly_predicted_min is not None:
-            for row in t["row"]:
-                if row.startswith("% Correctly Predicted:") and row != "% Correctly Predicted:":
-                    v = _num(cell[(row, cb)])
-                    if v and not v.hi > correctly_predicted_min:
-                        out.append(
-                            _flag(
-                                table,
-                                row,
-                                cb,
-                                v.printed,
-                                f"> {correctly_predicted_min:g}",
-                                f"The text says every model classifies over {correctly_predicted_min:g} "
-                                "percent of households correctly.",
-                                (rows[row], cols[cb]),
-                            )
-                        )
+            out += _correct_flags(t, table, region, correctly_predicted_min)
     return out
 
 
@@ -167,9 +200,9 @@ def check_table7(t7: pd.DataFrame, table: str = "Table 7") -> list[dict]:
     for row in _logit_rows(t7):
         b, se, w, sig, orr = (_num(cell[(row, c)]) for c in ["B", "S.E.", "Wald", "Sig.", "Odds Ratio"])
         lo_ci, hi_ci = _num(cell[(row, "CI Lower")]), _num(cell[(row, "CI Upper")])
-        k = lambda c: (rows[row], cols[c])  # noqa: E731
+        at = rows[row]
         if b and orr:
-            f = _or_flag(table, row, "Odds Ratio", b, orr, k("Odds Ratio"))
+            f = _or_flag(table, row, "Odds Ratio", b, orr, (at, cols["Odds Ratio"]))
             if f:
                 out.append(f)
         if b and se and w:
@@ -187,7 +220,7 @@ def check_table7(t7: pd.DataFrame, table: str = "Table 7") -> list[dict]:
                         w.fmt((b.value / se.value) ** 2),
                         f"The Wald statistic is (B/S.E.)^2 = ({b.printed}/{se.printed})^2 = "
                         f"{(b.value / se.value) ** 2:.2f}; with rounding it lies in [{wlo:.2f}, {whi:.2f}].",
-                        k("Wald"),
+                        (at, cols["Wald"]),
                     )
                 )
         if w and sig:
@@ -201,7 +234,7 @@ def check_table7(t7: pd.DataFrame, table: str = "Table 7") -> list[dict]:
                         sig.printed,
                         sig.fmt(stats.chi2.sf(w.value, 1)),
                         f"A Wald chi-square of {w.printed} on 1 df has p = {stats.chi2.sf(w.value, 1):.4f}.",
-                        k("Sig."),
+                        (at, cols["Sig."]),
                     )
                 )
         if b and se:
@@ -221,7 +254,7 @@ def check_table7(t7: pd.DataFrame, table: str = "Table 7") -> list[dict]:
                             ci.fmt(mid),
                             f"The 95 percent bound is exp(B {'+' if sign > 0 else '-'} 1.96 S.E.) = {mid:.3f}; "
                             f"with rounding it lies in [{min(ends):.3f}, {max(ends):.3f}].",
-                            k(name),
+                            (at, cols[name]),
                         )
                     )
     return out

@@ -7,21 +7,25 @@ from collections.abc import Iterable
 import pandas as pd
 
 from .intervals import _cells, _count_range, _flag, _num, _order, _overlap
-from .transcription import _is_heading
+from .transcription import REGIONS_TABLES_1_3, _is_heading
 
 # --------------------------------------------------------------------------------------
 # Checks. Each takes small wide frames (as returned by `wide`) so tests can feed hand-built
 # inputs, and returns a list of flag dicts.
 
 
-def check_table1_both_regions(t1: pd.DataFrame, table: str = "Table 1") -> list[dict]:
-    """'Both regions' must be the mean of the two region columns (20 communities each)."""
+def check_table1_both_regions(
+    t1: pd.DataFrame, table: str = "Table 1", communities_per_region: float | None = None
+) -> list[dict]:
+    """'Both regions' must be the mean of the two region columns (the same number of communities each,
+    the text's ``communities_per_region``, which the explanation quotes when given)."""
+    each = "the same number of" if communities_per_region is None else f"{communities_per_region:g}"
     rows, cols = _order(t1)
     out = []
     for _, r in t1.iterrows():
         if _is_heading(r):
             continue
-        c, p, b = _num(r["Cajamarca"]), _num(r["Puno"]), _num(r["Both regions"])
+        (c, p), b = (_num(r[g]) for g in REGIONS_TABLES_1_3), _num(r["Both regions"])
         if b is None or (c is None and p is None):
             continue
         note = ""
@@ -46,7 +50,7 @@ def check_table1_both_regions(t1: pd.DataFrame, table: str = "Table 1") -> list[
                     "Both regions",
                     r["Both regions"],
                     b.fmt(mid),
-                    "Both regions have 20 communities, so the pooled average should be the mean of "
+                    f"Both regions have {each} communities, so the pooled average should be the mean of "
                     f"the two region columns ({mid:g}); the printed value cannot be that mean at the "
                     f"printed precision.{note}",
                     (rows[r["row"]], cols["Both regions"]),
@@ -86,7 +90,7 @@ def check_table1_vs_sizes(
     t1: pd.DataFrame,
     sizes: pd.DataFrame,
     households_total: float,
-    communities_per_region: int = 20,
+    communities_per_region: float,
     table: str = "Table 1",
 ) -> list[dict]:
     """Mean households per community x number of communities vs Table 3's n and the text."""
@@ -94,8 +98,7 @@ def check_table1_vs_sizes(
     cell = _cells(t1)
     n3 = {r.group: r.n for r in sizes[sizes["table"] == "Table 3"].itertuples()}
     targets = {
-        "Cajamarca": (communities_per_region, n3.get("Cajamarca"), "Table 3's n for Cajamarca"),
-        "Puno": (communities_per_region, n3.get("Puno"), "Table 3's n for Puno"),
+        **{g: (communities_per_region, n3.get(g), f"Table 3's n for {g}") for g in REGIONS_TABLES_1_3},
         "Both regions": (2 * communities_per_region, households_total, "the text's household total"),
     }
     out = []
@@ -111,7 +114,7 @@ def check_table1_vs_sizes(
                     col,
                     m.printed,
                     f"{n / k:.1f}",
-                    f"{k} communities times a mean of {m.printed} households is about {k * m.value:g} "
+                    f"{k:g} communities times a mean of {m.printed} households is about {k * m.value:g} "
                     f"households, but {what} is {n:g} (a mean of {n / k:.1f} per community).",
                     (rows["No. of households"], cols[col]),
                 )
@@ -149,6 +152,129 @@ _T3_SUMS = [
 ]
 
 
+def _t3_row_flags(label: str, printed: pd.Series, vals: dict, key: tuple[int, dict], table: str) -> list[dict]:
+    """One row of Table 3: the four categories sum to 100, poor at start and end from their parts."""
+    row_at, cols = key
+    out = []
+    cats = [vals[c] for c in _T3_CATS]
+    if all(cats):
+        lo, hi = sum(x.lo for x in cats), sum(x.hi for x in cats)
+        if not _overlap(lo, hi, 100, 100):
+            s = sum(x.value for x in cats)
+            last = _T3_CATS[-1]
+            out.append(
+                _flag(
+                    table,
+                    label,
+                    last,
+                    printed[last],
+                    cats[-1].fmt(cats[-1].value + 100 - s),
+                    f"The four movement categories add up to {s:.1f} percent instead of 100.",
+                    (row_at, cols[last]),
+                )
+            )
+    for col, parts, words in _T3_SUMS:
+        tot, a, b = vals[col], vals[parts[0]], vals[parts[1]]
+        if tot and a and b and not _overlap(a.lo + b.lo, a.hi + b.hi, tot.lo, tot.hi):
+            out.append(
+                _flag(
+                    table,
+                    label,
+                    col,
+                    tot.printed,
+                    tot.fmt(a.value + b.value),
+                    f"The share poor at the {'start' if col == _T3_START else 'end'} of the period "
+                    f"must equal {words} "
+                    f"in the same row ({a.printed} + {b.printed} = {a.value + b.value:.1f}).",
+                    (row_at, cols[col]),
+                )
+            )
+    return out
+
+
+def _t3_pooled_note(data: dict, n: dict[str, int], period: str, col: str, parts: list, b) -> str:
+    """Why a pooled cell fails, when the region rows' own components (not their totals) would fit."""
+    comp = {c: ps for c, ps, _ in _T3_SUMS}.get(col)
+    if not comp:
+        return ""
+    regions, w = list(n), sum(n.values())
+    alt = [sum(data[(g, period)][c].value for c in comp) for g in regions]
+    amid = sum(n[g] * a for g, a in zip(regions, alt)) / w
+    if any(not _overlap(a - 0.1, a + 0.1, p.lo, p.hi) for a, p in zip(alt, parts)) and _overlap(
+        amid - 0.1, amid + 0.1, b.lo, b.hi
+    ):
+        return (
+            f" Built from each region's own components instead, the pooled value is {amid:.2f}, "
+            "which matches: this follows from the region-row inconsistency above."
+        )
+    return ""
+
+
+def _t3_pooled_flags(t3: pd.DataFrame, data: dict, n: dict[str, int], table: str) -> list[dict]:
+    """'Both Regions' rows against the region rows weighted by their sizes."""
+    rows, cols = _order(t3)
+    regions, w = list(n), sum(n.values())
+    out = []
+    for (region, period), vals in data.items():
+        if region.lower() != "both regions" or not all((g, period) in data for g in regions):
+            continue
+        label = f"{region}, {period}"
+        for col in t3.columns[1:]:
+            b = vals[col]
+            parts = [data[(g, period)][col] for g in regions]
+            if b is None or not all(parts):
+                continue
+            lo = sum(n[g] * p.lo for g, p in zip(regions, parts)) / w
+            hi = sum(n[g] * p.hi for g, p in zip(regions, parts)) / w
+            mid = sum(n[g] * p.value for g, p in zip(regions, parts)) / w
+            if _overlap(lo, hi, b.lo, b.hi):
+                continue
+            sizes = " and ".join(f"{g} n={n[g]}" for g in regions)
+            note = _t3_pooled_note(data, n, period, col, parts, b)
+            out.append(
+                _flag(
+                    table,
+                    label,
+                    col,
+                    b.printed,
+                    b.fmt(mid),
+                    f"Pooling the region rows with the printed region sizes ({sizes}) gives "
+                    f"{mid:.2f}, which cannot round to the printed pooled value.{note}",
+                    (rows[label], cols[col]),
+                )
+            )
+    return out
+
+
+def _t3_present_flags(t3: pd.DataFrame, data: dict, table: str) -> list[dict]:
+    """Both periods end in the survey year: the share poor at the end is the same in each."""
+    rows, cols = _order(t3)
+    periods = sorted({p for _, p in data}, key=lambda p: p.split("-")[0], reverse=True)
+    if len(periods) < 2:
+        return []
+    ref, other = periods[0], periods[1:]
+    out = []
+    for region in dict.fromkeys(g for g, _ in data):
+        a = data.get((region, ref), {}).get(_T3_END)
+        for p in other:
+            b = data.get((region, p), {}).get(_T3_END)
+            if a and b and not _overlap(a.lo, a.hi, b.lo, b.hi):
+                label = f"{region}, {p}"
+                out.append(
+                    _flag(
+                        table,
+                        label,
+                        _T3_END,
+                        b.printed,
+                        a.printed,
+                        f"Both periods end in the survey year, so the share poor at the end must be "
+                        f"the same as in the {ref} row ({a.printed}).",
+                        (rows[label], cols[_T3_END]),
+                    )
+                )
+    return out
+
+
 def check_table3(t3: pd.DataFrame, n: dict[str, int], table: str = "Table 3") -> list[dict]:
     """Table 3's percentages against each other.
 
@@ -165,102 +291,8 @@ def check_table3(t3: pd.DataFrame, n: dict[str, int], table: str = "Table 3") ->
         region, period = [x.strip() for x in r["row"].rsplit(",", 1)]
         vals = {c: _num(r[c]) for c in t3.columns[1:]}
         data[(region, period)] = vals
-        key = lambda c: (rows[r["row"]], cols[c])  # noqa: E731
-        cats = [vals[c] for c in _T3_CATS]
-        if all(cats):
-            lo, hi = sum(x.lo for x in cats), sum(x.hi for x in cats)
-            if not _overlap(lo, hi, 100, 100):
-                s = sum(x.value for x in cats)
-                out.append(
-                    _flag(
-                        table,
-                        r["row"],
-                        _T3_CATS[-1],
-                        r[_T3_CATS[-1]],
-                        cats[-1].fmt(cats[-1].value + 100 - s),
-                        f"The four movement categories add up to {s:.1f} percent instead of 100.",
-                        key(_T3_CATS[-1]),
-                    )
-                )
-        for col, parts, words in _T3_SUMS:
-            tot, a, b = vals[col], vals[parts[0]], vals[parts[1]]
-            if tot and a and b and not _overlap(a.lo + b.lo, a.hi + b.hi, tot.lo, tot.hi):
-                out.append(
-                    _flag(
-                        table,
-                        r["row"],
-                        col,
-                        tot.printed,
-                        tot.fmt(a.value + b.value),
-                        f"The share poor at the {'start' if col == _T3_START else 'end'} of the period "
-                        f"must equal {words} "
-                        f"in the same row ({a.printed} + {b.printed} = {a.value + b.value:.1f}).",
-                        key(col),
-                    )
-                )
-    regions = [g for g in n]
-    for (region, period), vals in data.items():
-        if region.lower() != "both regions" or not all((g, period) in data for g in regions):
-            continue
-        label = f"{region}, {period}"
-        W = sum(n.values())
-        for col in t3.columns[1:]:
-            b = vals[col]
-            parts = [data[(g, period)][col] for g in regions]
-            if b is None or not all(parts):
-                continue
-            lo = sum(n[g] * p.lo for g, p in zip(regions, parts)) / W
-            hi = sum(n[g] * p.hi for g, p in zip(regions, parts)) / W
-            mid = sum(n[g] * p.value for g, p in zip(regions, parts)) / W
-            if not _overlap(lo, hi, b.lo, b.hi):
-                sizes = " and ".join(f"{g} n={n[g]}" for g in regions)
-                note = ""
-                comp = dict((c, ps) for c, ps, _ in _T3_SUMS).get(col)
-                if comp:
-                    # Would the region rows' own components (instead of their printed totals) fit?
-                    alt = [sum(data[(g, period)][c].value for c in comp) for g in regions]
-                    amid = sum(n[g] * a for g, a in zip(regions, alt)) / W
-                    if any(not _overlap(a - 0.1, a + 0.1, p.lo, p.hi) for a, p in zip(alt, parts)) and _overlap(
-                        amid - 0.1, amid + 0.1, b.lo, b.hi
-                    ):
-                        note = (
-                            f" Built from each region's own components instead, the pooled value is {amid:.2f}, "
-                            "which matches: this follows from the region-row inconsistency above."
-                        )
-                out.append(
-                    _flag(
-                        table,
-                        label,
-                        col,
-                        b.printed,
-                        b.fmt(mid),
-                        f"Pooling the region rows with the printed region sizes ({sizes}) gives "
-                        f"{mid:.2f}, which cannot round to the printed pooled value.{note}",
-                        (rows[label], cols[col]),
-                    )
-                )
-    periods = sorted({p for _, p in data}, key=lambda p: p.split("-")[0], reverse=True)
-    if len(periods) >= 2:
-        ref, other = periods[0], periods[1:]
-        for region in {g for g, _ in data}:
-            a = data.get((region, ref), {}).get(_T3_END)
-            for p in other:
-                b = data.get((region, p), {}).get(_T3_END)
-                if a and b and not _overlap(a.lo, a.hi, b.lo, b.hi):
-                    label = f"{region}, {p}"
-                    out.append(
-                        _flag(
-                            table,
-                            label,
-                            _T3_END,
-                            b.printed,
-                            a.printed,
-                            f"Both periods end in the survey year, so the share poor at the end must be "
-                            f"the same as in the {ref} row ({a.printed}).",
-                            (rows[label], cols[_T3_END]),
-                        )
-                    )
-    return out
+        out += _t3_row_flags(r["row"], r, vals, (rows[r["row"]], cols), table)
+    return out + _t3_pooled_flags(t3, data, n, table) + _t3_present_flags(t3, data, table)
 
 
 def check_table3_counts(

@@ -40,9 +40,9 @@ def check_consistency(folder: Path | None = None) -> pd.DataFrame:
     n3 = {r.group: r.n for r in sizes[sizes["table"] == "Table 3"].itertuples()}
     n6 = {r.group: r.n for r in sizes[sizes["table"] == "Table 6"].itertuples()}
     flags: list[dict] = []
-    flags += check_table1_both_regions(tables["Table 1"])
+    flags += check_table1_both_regions(tables["Table 1"], communities_per_region=tv["communities_per_region"])
     flags += check_table1_land(tables["Table 1"])
-    flags += check_table1_vs_sizes(tables["Table 1"], sizes, tv["households_total"])
+    flags += check_table1_vs_sizes(tables["Table 1"], sizes, tv["households_total"], tv["communities_per_region"])
     flags += check_table2_monotone(tables["Table 2"])
     flags += check_table3_total(sizes, tv["households_total"])
     t3_flags = check_table3(tables["Table 3"], n3)
