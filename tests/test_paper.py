@@ -416,6 +416,24 @@ def test_sample_sizes_checks():
     assert [f["table"] for f in paper.check_sample_sizes({"Table 7": t7}, sizes, text)] == ["Table 7"]
 
 
+def test_logit_samples_about_the_texts_share_of_each_group():
+    sizes = pd.DataFrame(
+        {"table": ["Table 3", "Table 6"], "group": ["Puno", "Puno"], "n": [1000, 600]}
+    )  # 40 percent poor in 1979: 400 poor, 600 not poor
+    t3 = frame(T3COLS, [["Puno, 1979-2004", "10.0", "30.0", "5.0", "55.0", "40.0", "15.0"]])
+    t4 = frame(LOGIT_COLS, [["N", "50", "", "", "", "", ""]])  # 12.5 percent of the 400 poor
+    t5 = frame(LOGIT_COLS, [["N", "150", "", "", "", "", ""]])  # 25 percent of the 600 not poor
+    tables = {"Table 3": t3, "Table 4": t4, "Table 5": t5}
+    text = pd.DataFrame({"id": ["sample_fraction_per_category"], "value": [25.0]})
+    flags = paper.check_sample_sizes(tables, sizes, text)
+    assert [(f["table"], f["row"], f["column"], f["consistent_value"]) for f in flags] == [
+        ("Table 4", "N", "Puno B", "about 100")
+    ]
+    text["value"] = 20.0  # "about" follows the text's share; the accepted band does not move
+    assert [f["consistent_value"] for f in paper.check_sample_sizes(tables, sizes, text)] == ["about 80"]
+    assert paper.check_sample_sizes(tables, sizes, text.iloc[:0]) == []  # no figure in the text: no check
+
+
 def test_text_vs_tables():
     tables = {"Table 3": frame(T3COLS, [["Puno, 1994-2004", "16.1", "24.5", "5.4", "54.0", "40.6", "21.5"]])}
     links = [
@@ -503,3 +521,14 @@ def test_text_derived():
         ("Both Regions, 1979-2004", "Poor at the Start of the Period"),
         ("Both Regions, 1979-2004", "Became Poor"),
     }
+
+
+def test_the_papers_regions_in_the_order_of_its_tables():
+    t1 = paper.wide(1)
+    assert tuple(c for c in t1.columns[1:] if c != "Both regions") == paper.REGIONS_TABLES_1_3
+    t3_regions = [r.rsplit(",", 1)[0] for r in paper.wide(3)["row"] if "," in r]
+    assert tuple(dict.fromkeys(g for g in t3_regions if g != "Both Regions")) == paper.REGIONS_TABLES_1_3
+    for n in (4, 5, 6, 8, 9):
+        cols = paper.wide(n).columns[1:]
+        assert tuple(dict.fromkeys(c.split()[0] for c in cols)) == paper.REGIONS_TABLES_4_9, n
+    assert sorted(paper.REGIONS_TABLES_1_3) == sorted(paper.REGIONS_TABLES_4_9)

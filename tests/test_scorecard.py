@@ -242,3 +242,135 @@ def test_no_paper_raises_directly_and_produces_nothing(tmp_path):
     with pytest.raises(KeyError, match="paper"):
         sc.scorecard(s)
     assert "scorecard.csv" not in compute_tables(s)
+
+
+# ---------------------------------------------------------------------------- text figures' rules are data
+
+PAPER = Path(__file__).resolve().parents[1] / "data" / "paper"
+PERU = Path(__file__).resolve().parents[1] / "data" / "peru2004"
+
+
+def test_text_rules_of_a_few_figures_are_written_in_the_transcription():
+    from stagesofprogress.replication.kristjanson2007.scorecard_text import RULE_COLUMNS, text_rules
+
+    rules = text_rules(PAPER).set_index("id")[RULE_COLUMNS]
+    blank = dict.fromkeys(RULE_COLUMNS, "")
+    assert rules.loc["escaped_10y_puno"].to_dict() == {
+        **blank,
+        **{"measure": "movement", "region": "Puno", "category": "escaped", "period": "1994-2004"},
+        **{"comparison": "equal", "tolerance": "1"},
+    }
+    assert rules.loc["newly_poor_share_of_poor_min"].to_dict() == {
+        **blank,
+        **{"measure": "newly_poor_share", "region": "all", "period": "1979-2004", "comparison": "at least"},
+    }
+    assert rules.loc["livestock_income_share_puno"].to_dict() == {
+        **blank,
+        **{"measure": "community_mean", "variable": "pct_income_livestock", "region": "Puno"},
+        **{"comparison": "approximately", "tolerance": "5"},
+    }
+    assert rules.loc["or_gender_improved_breeds"].to_dict() == {
+        **blank,
+        **{"measure": "odds_ratio", "table": "Table 7", "variable": "male_head"},
+        **{"comparison": "equal", "tolerance": "1"},
+    }
+    assert rules.loc["herd_llamas_2004_puno"].to_dict() == {
+        **blank,
+        **{"measure": "herd_mean", "variable": "llamas", "region": "Puno", "category": "escaped", "period": "2004"},
+        **{"comparison": "equal", "tolerance": "1"},
+    }
+    assert rules.loc["puno_aymara_communities"].to_dict() == {
+        **blank,
+        "not_scored": "languages are not part of the contract",
+    }
+    # every figure is either scored by a rule or says why not
+    assert ((rules["measure"] != "") ^ (rules["not_scored"] != "")).all()
+
+
+def test_peru2004_text_verdicts_follow_the_written_rules():
+    """The replica's text figures as judged before the rules became data (pinned on a few figures)."""
+    from stagesofprogress.replication.kristjanson2007.scorecard_text import text_cells
+
+    cells = text_cells(sop.load_study(PERU), PAPER).set_index("row")
+    assert len(cells) == len(pd.read_csv(PAPER / "text_figures.csv")) - 4  # four figures are not scored
+    assert cells.loc["escaped_10y_puno", "tolerance"] == "within 1 (percent)" and cells.loc["escaped_10y_puno", "ok"]
+    bound = cells.loc["newly_poor_share_of_poor_min"]
+    assert bound["tolerance"] == "at least 33.3 (a lower bound)" and bound["ok"] and bound["reproduced"] > 33.3
+    rough = cells.loc["livestock_income_share_puno"]
+    assert rough["tolerance"] == "within 5 (percent; the text calls the figure approximate)" and rough["ok"]
+    assert cells.loc["or_gender_improved_breeds", "tolerance"] == "within 1 (odds ratio)"
+    assert not cells.loc["households_total", "ok"]  # the replica keeps Table 3's sizes, not the text's 3,817
+    assert set(cells.index[~cells["ok"]]) == {"households_total", "households_sampled"}
+
+
+def _paper_copy(tmp_path: Path, edit) -> Path:
+    folder = tmp_path / "paper"
+    folder.mkdir()
+    for f in FIXTURE.joinpath("paper").glob("*.csv"):
+        (folder / f.name).write_bytes(f.read_bytes())
+    t = pd.read_csv(folder / "text_figures.csv", dtype=str, keep_default_na=False)
+    edit(t).to_csv(folder / "text_figures.csv", index=False)
+    return folder
+
+
+def test_the_rule_not_the_sentence_decides(tmp_path, study, card):
+    def reword(t):
+        t["statement"] = "more than roughly approximately"  # words that once changed the rule
+        t.loc[t["id"] == "poor_2004_both", "comparison"] = "at least"
+        t.loc[t["id"] == "poor_2004_both", "tolerance"] = ""
+        return t
+
+    got = sc.text_cells(study, _paper_copy(tmp_path, reword)).set_index("row")
+    before = card[card["table"] == "Text"].set_index("row")
+    assert got.loc["escaped_25y_highland", "tolerance"] == before.loc["escaped_25y_highland", "tolerance"]
+    assert got.loc["n_stages", "tolerance"] == "within 1 (stages)"
+    assert got.loc["poor_2004_both", "tolerance"] == "at least 99 (a lower bound)"
+    assert not got.loc["poor_2004_both", "ok"]
+
+
+def test_bad_rules_are_all_reported_with_row_and_column(tmp_path, study):
+    from stagesofprogress.replication.kristjanson2007.scorecard_text import TextRuleError
+
+    def spoil(t):
+        t.loc[0, "measure"] = "stage_count"
+        t.loc[1, "region"] = ""
+        t.loc[1, "period"] = "1979"
+        t.loc[2, "comparison"] = "close to"
+        t.loc[3, "comparison"] = "equal"
+        t.loc[3, "tolerance"] = "-1"
+        t.loc[4, "not_scored"] = ""
+        return t
+
+    with pytest.raises(TextRuleError) as err:
+        sc.text_cells(study, _paper_copy(tmp_path, spoil))
+    lines = str(err.value).splitlines()
+    assert lines == [
+        "text_figures.csv, row 2, column measure: unknown measure 'stage_count' (expected one of "
+        + str(err.value).split("(expected one of ", 1)[1].split(")", 1)[0]
+        + ")",
+        "text_figures.csv, row 3, column region: measure movement needs a region",
+        "text_figures.csv, row 3, column period: measure movement needs a period of two years such as 1994-2004, "
+        "not '1979'",
+        "text_figures.csv, row 4, column comparison: comparison 'close to' is not one of equal, approximately, at least",
+        "text_figures.csv, row 5, column tolerance: comparison equal needs a tolerance >= 0, not '-1'",
+        "text_figures.csv, row 6, column measure: no measure and no not_scored reason",
+    ]
+
+
+def test_text_figures_without_rule_columns_are_not_scored(tmp_path, study):
+    folder = _paper_copy(tmp_path, lambda t: t[["id", "quote_location", "statement", "value", "unit", "scope"]])
+    assert sc.text_cells(study, folder).empty
+    card = sc.scorecard(study, folder)
+    assert (card["table"] != "Text").all() and len(card)
+
+
+def test_judge_text_by_hand():
+    from stagesofprogress.replication.kristjanson2007.scorecard_text import judge_text
+
+    assert judge_text(19.6, 19, "equal", 1, "percent") == Judgement(True, "within 1 (percent)")
+    assert not judge_text(20.2, 19, "equal", 1, "percent").ok
+    assert judge_text(71, 75, "approximately", 5, "percent").ok
+    assert not judge_text(69.9, 75, "approximately", 5, "percent").ok
+    assert judge_text(33.3, 33.3, "at least", 0, "percent") == Judgement(True, "at least 33.3 (a lower bound)")
+    assert not judge_text(33.2, 33.3, "at least", 0, "percent").ok
+    assert not judge_text(math.nan, 1, "equal", 1, "ratio").ok and not judge_text(math.nan, 1, "at least", 0, "").ok
