@@ -532,3 +532,20 @@ def test_the_papers_regions_in_the_order_of_its_tables():
         cols = paper.wide(n).columns[1:]
         assert tuple(dict.fromkeys(c.split()[0] for c in cols)) == paper.REGIONS_TABLES_4_9, n
     assert sorted(paper.REGIONS_TABLES_1_3) == sorted(paper.REGIONS_TABLES_4_9)
+
+
+def test_every_text_link_names_a_printed_cell_and_a_text_figure():
+    links = paper.text_links()
+    assert list(links.columns) == ["id", "table", "row", "column", "percent_of"]
+    ids = set(paper.text_figures()["id"])
+    sizes = {(r.table, r.group) for r in paper.sample_sizes().itertuples()}
+    assert links["id"].is_unique and set(links["id"]) <= ids
+    for r in links.itertuples(index=False):
+        w = paper.wide(r.table)
+        assert r.column in w.columns and (w["row"] == r.row).sum() == 1, r
+        assert paper.parse_printed(w.loc[w["row"] == r.row, r.column].iloc[0])[2] is not None, r
+        assert not r.percent_of or (r.table, r.percent_of) in sizes, r
+    # the file is what the errata are checked with: without it, no text-versus-table erratum
+    text, tables = paper.text_figures(), {t: paper.wide(t) for t in paper.TABLES}
+    with_links = paper.check_text_vs_tables(tables, text, paper.sample_sizes(), links)
+    assert with_links and paper.check_text_vs_tables(tables, text, paper.sample_sizes(), links.iloc[:0]) == []

@@ -21,7 +21,16 @@ from .checks_tables import (
     check_table3_total,
 )
 from .checks_text import check_text_derived, check_text_vs_tables
-from .transcription import REGIONS_TABLES_4_9, TABLES, _table_number, data_dir, sample_sizes, text_figures, wide
+from .transcription import (
+    REGIONS_TABLES_4_9,
+    TABLES,
+    _table_number,
+    data_dir,
+    sample_sizes,
+    text_figures,
+    text_links,
+    wide,
+)
 
 __all__ = ["check_consistency", "write_errata"]
 
@@ -64,7 +73,7 @@ def check_consistency(folder: Path | None = None) -> pd.DataFrame:
         tables["Table 9"], [(f"{g} No. of hhs", f"{g} Percent", f"{g} Valid N") for g in REGIONS_TABLES_4_9], "Table 9"
     )
     flags += check_sample_sizes(tables, sizes, text)
-    flags += check_text_vs_tables(tables, text, sizes)
+    flags += check_text_vs_tables(tables, text, sizes, text_links(folder))
     flags += check_text_derived(tables["Table 3"], text)
     for i, f in enumerate(flags):
         f["_sort"] = (_table_number(f["table"]), *f["_key"], i)

@@ -42,6 +42,7 @@ from .transcription import (
     published,
     sample_sizes,
     text_figures,
+    text_links,
     wide,
 )
 
@@ -56,6 +57,7 @@ __all__ = [
     "published",
     "text_figures",
     "sample_sizes",
+    "text_links",
     "check_consistency",
     "check_table1_both_regions",
     "check_table1_land",

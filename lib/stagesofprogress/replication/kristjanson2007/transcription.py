@@ -25,6 +25,7 @@ __all__ = [
     "published",
     "text_figures",
     "sample_sizes",
+    "text_links",
 ]
 
 TABLES = [f"Table {i}" for i in range(1, 10)]
@@ -120,3 +121,19 @@ def text_figures(folder: Path | None = None) -> pd.DataFrame:
 def sample_sizes(folder: Path | None = None) -> pd.DataFrame:
     """Group sizes printed in table headers or row labels (``sample_sizes.csv``)."""
     return _published.sample_sizes(folder or data_dir())
+
+
+TEXT_LINK_COLUMNS = ["id", "table", "row", "column", "percent_of"]
+
+
+def text_links(folder: Path | None = None) -> pd.DataFrame:
+    """Which table cell each text figure restates (``text_links.csv``), all columns strings.
+
+    ``percent_of`` names a group whose size printed for the same table (``sample_sizes.csv``)
+    turns a count into the text's percent; blank when the text quotes the cell itself. A
+    folder without the file gives an empty frame (nothing to compare).
+    """
+    path = (folder or data_dir()) / "text_links.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=TEXT_LINK_COLUMNS)
+    return pd.read_csv(path, dtype=str, keep_default_na=False)[TEXT_LINK_COLUMNS]
