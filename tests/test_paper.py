@@ -170,7 +170,7 @@ def test_files_are_utf8_lf():
 
 def test_text_figures():
     t = paper.text_figures()
-    from stagesofprogress.replication.kristjanson2007.scorecard_text import RULE_COLUMNS
+    from stagesofprogress.replication.kristjanson2007.text_scoring import RULE_COLUMNS
 
     assert list(t.columns) == ["id", "quote_location", "statement", "value", "unit", "scope", *RULE_COLUMNS]
     assert t["id"].is_unique and t["id"].str.fullmatch(r"[a-z0-9_]+").all()

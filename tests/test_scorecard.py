@@ -251,7 +251,7 @@ PERU = Path(__file__).resolve().parents[1] / "data" / "peru2004"
 
 
 def test_text_rules_of_a_few_figures_are_written_in_the_transcription():
-    from stagesofprogress.replication.kristjanson2007.scorecard_text import RULE_COLUMNS, text_rules
+    from stagesofprogress.replication.kristjanson2007.text_scoring import RULE_COLUMNS, text_rules
 
     rules = text_rules(PAPER).set_index("id")[RULE_COLUMNS]
     blank = dict.fromkeys(RULE_COLUMNS, "")
@@ -289,7 +289,7 @@ def test_text_rules_of_a_few_figures_are_written_in_the_transcription():
 
 def test_peru2004_text_verdicts_follow_the_written_rules():
     """The replica's text figures as judged before the rules became data (pinned on a few figures)."""
-    from stagesofprogress.replication.kristjanson2007.scorecard_text import text_cells
+    from stagesofprogress.replication.kristjanson2007.text_scoring import text_cells
 
     cells = text_cells(sop.load_study(PERU), PAPER).set_index("row")
     assert len(cells) == len(pd.read_csv(PAPER / "text_figures.csv")) - 4  # four figures are not scored
@@ -329,7 +329,7 @@ def test_the_rule_not_the_sentence_decides(tmp_path, study, card):
 
 
 def test_bad_rules_are_all_reported_with_row_and_column(tmp_path, study):
-    from stagesofprogress.replication.kristjanson2007.scorecard_text import TextRuleError
+    from stagesofprogress.replication.kristjanson2007.text_scoring import TextRuleError
 
     def spoil(t):
         t.loc[0, "measure"] = "stage_count"
@@ -365,7 +365,7 @@ def test_text_figures_without_rule_columns_are_not_scored(tmp_path, study):
 
 
 def test_judge_text_by_hand():
-    from stagesofprogress.replication.kristjanson2007.scorecard_text import judge_text
+    from stagesofprogress.replication.kristjanson2007.text_scoring import judge_text
 
     assert judge_text(19.6, 19, "equal", 1, "percent") == Judgement(True, "within 1 (percent)")
     assert not judge_text(20.2, 19, "equal", 1, "percent").ok

@@ -33,7 +33,7 @@
   printed SE of 0.00 cannot demand a reproduced 0).
 * Text figures (`table` = "Text") are judged by the rule written beside each figure in
   ``text_figures.csv`` (its `measure`, what it is of, `comparison` and `tolerance`; see
-  `scorecard_text`): at present within 1 unit of what they count (percentage point,
+  `text_scoring`): at present within 1 unit of what they count (percentage point,
   household, odds ratio, animal), within 5 points for a percent the text itself calls rough,
   and any value from the quoted one up for a lower bound ("more than a third"). Figures the
   contract cannot speak to (languages spoken, milk sales) state why in `not_scored`.
@@ -578,8 +578,8 @@ def sample_size_cells(study: Study, folder: str | Path) -> pd.DataFrame:
 
 def text_cells(study: Study, folder: str | Path, fits: dict | None = None) -> pd.DataFrame:
     """The prose's figures, each judged by the rule its row of ``text_figures.csv`` states
-    (see `scorecard_text`)."""
-    from .scorecard_text import text_cells as _text_cells
+    (see `text_scoring`)."""
+    from .text_scoring import text_cells as _text_cells
 
     return _text_cells(study, folder, fits)
 
