@@ -10,6 +10,8 @@ from scipy import stats
 from .intervals import _EPS, _abs_iv, _cells, _flag, _Num, _num, _order, _overlap, _z_stars
 from .transcription import REGIONS_TABLES_4_9, _is_heading
 
+__all__ = ["check_logit", "check_table7"]
+
 _Z_CI = 1.96  # the paper's 95 percent intervals (Table 7)
 
 

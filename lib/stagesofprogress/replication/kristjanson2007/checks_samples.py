@@ -10,6 +10,8 @@ from .checks_tables import _T3_START
 from .intervals import _cells, _flag, _num, _order, _pos
 from .transcription import REGIONS_TABLES_4_9
 
+__all__ = ["check_sample_sizes"]
+
 #: Table 3's period over which the logit models of Tables 4 and 5 were fitted (the generation).
 _GENERATION = "1979-2004"
 #: Accepted share of a Table 3 group in its logit sample, around the text's "about a quarter".

@@ -9,6 +9,17 @@ import pandas as pd
 from .intervals import _cells, _count_range, _flag, _num, _order, _overlap
 from .transcription import REGIONS_TABLES_1_3, _is_heading
 
+__all__ = [
+    "check_table1_both_regions",
+    "check_table1_land",
+    "check_table1_vs_sizes",
+    "check_table2_monotone",
+    "check_table3",
+    "check_table3_counts",
+    "check_table3_total",
+    "check_percent_of_n",
+]
+
 # --------------------------------------------------------------------------------------
 # Checks. Each takes small wide frames (as returned by `wide`) so tests can feed hand-built
 # inputs, and returns a list of flag dicts.

@@ -8,6 +8,8 @@ from .checks_tables import _T3_END, _T3_START
 from .intervals import _cells, _flag, _num, _order, _overlap, _text_decimals
 from .transcription import text_links
 
+__all__ = ["check_text_vs_tables", "check_text_derived"]
+
 
 def _links(links) -> list[tuple[str, str, str, str, str | None]]:
     """(text id, table, row, column, percent_of) from ``text_links.csv`` rows or from tuples."""

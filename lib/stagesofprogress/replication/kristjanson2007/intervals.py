@@ -17,6 +17,8 @@ from stagesofprogress.logistic import significance_stars
 
 from .transcription import parse_printed
 
+__all__: list[str] = []  # helpers of the checks modules, not an interface
+
 _EPS = 1e-9
 
 

@@ -25,6 +25,8 @@ import pandas as pd
 from stagesofprogress import movements as mv
 from stagesofprogress.study import Study
 
+from .scorecard import COLUMNS, EPS, TEXT, Judgement, _fits, _fmt, norm
+
 __all__ = ["RULE_COLUMNS", "MEASURES", "COMPARISONS", "TextRuleError", "text_rules", "judge_text", "text_cells"]
 
 #: The columns of ``text_figures.csv`` that state a figure's judging rule.
@@ -49,8 +51,6 @@ class _Ctx:
         self._cache: dict = {}
 
     def region(self, token: str) -> str:
-        from .scorecard import norm
-
         for r in self.study.regions:
             if norm(r) == norm(token):
                 return r
@@ -91,8 +91,6 @@ class _Ctx:
 
     def livestock(self, fn: str, item: str, year: int, region: str, field: str, cat: str) -> float:
         from stagesofprogress import livestock as lv
-
-        from .scorecard import norm
 
         t = self.cached(("lv", fn, cat), lambda: getattr(lv, fn)(self.study, category=cat))
         key = "item" if "item" in t.columns else "label"
@@ -321,15 +319,28 @@ def text_rules(folder: str | Path) -> pd.DataFrame:
 # ------------------------------------------------------------------------- judging
 
 
-def judge_text(value: float, quoted: float, comparison: str, tolerance: float, unit: str):
+def judge_text(value: float, quoted: float, comparison: str, tolerance: float, unit: str) -> Judgement:
     """Judge a recomputed text figure against the quoted one by its stated comparison.
 
-    ``equal``: within ``tolerance`` (in the figure's unit); ``approximately``: the same, for a
-    figure the text itself calls rough; ``at least``: any value from the quoted one up.
-    Returns the scorecard's `Judgement` (ok, tolerance sentence).
-    """
-    from .scorecard import EPS, Judgement, _fmt
+    Parameters
+    ----------
+    value : float
+        The figure as computed from the study (NaN when it could not be: never ok).
+    quoted : float
+        The figure as the text gives it.
+    comparison : {"equal", "approximately", "at least"}
+        ``equal``: within ``tolerance``; ``approximately``: the same, for a figure the text
+        itself calls rough; ``at least``: any value from ``quoted`` up (``tolerance`` unused).
+    tolerance : float
+        Allowed distance, in the figure's unit.
+    unit : str
+        The figure's unit, quoted in the tolerance sentence.
 
+    Returns
+    -------
+    Judgement
+        The verdict and the sentence the scorecard prints in its ``tolerance`` column.
+    """
     finite = bool(np.isfinite(value))
     if comparison == "at least":
         return Judgement(bool(finite and value >= quoted - EPS), f"at least {_fmt(quoted)} (a lower bound)")
@@ -340,11 +351,28 @@ def judge_text(value: float, quoted: float, comparison: str, tolerance: float, u
 
 
 def text_cells(study: Study, folder: str | Path, fits: dict | None = None) -> pd.DataFrame:
-    """The prose's figures as scorecard rows (``table`` = "Text", ``row`` = the figure's id,
-    ``column`` = its scope), each judged by the rule its row of ``text_figures.csv`` states;
-    figures with no measure (``not_scored``) are left out."""
-    from .scorecard import COLUMNS, TEXT, _fits
+    """The prose's figures as scorecard rows, each judged by the rule its row states.
 
+    Parameters
+    ----------
+    study : Study
+        The study whose numbers are compared with the text's.
+    folder : str or pathlib.Path
+        The folder of published tables holding ``text_figures.csv``.
+    fits : dict, optional
+        The study's fitted models (computed when not given).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The scorecard's columns, ``table`` = "Text", ``row`` = the figure's id, ``column`` =
+        its scope; figures with no measure (``not_scored``) are left out.
+
+    Raises
+    ------
+    TextRuleError
+        When a row's rule cannot be applied (see `text_rules`).
+    """
     fits = _fits(study) if fits is None else fits
     ctx = _Ctx(study, fits)
     rows = []
