@@ -17,12 +17,13 @@ It writes only inside the output folder, and the same build gives the same bytes
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
 from sphinx.application import Sphinx
 
-__all__ = ["NOTEBOOKS_BRANCH", "rewrite_launch_urls", "setup"]
+__all__ = ["NOTEBOOKS_BRANCH", "citations", "rewrite_launch_urls", "setup", "targets"]
 
 #: The branch that holds the runnable copies of the chapters.
 NOTEBOOKS_BRANCH = "notebooks"
@@ -45,18 +46,64 @@ def rewrite_launch_urls(buttons: list, pagename: str, branch: str) -> None:
         button["url"] = url
 
 
+def citations(bibfiles: list[Path]) -> dict[str, tuple[str, str]]:
+    """Authors and year of each entry of the book's bibliography, as the text cites them."""
+    from pybtex.database import parse_file
+
+    out: dict[str, tuple[str, str]] = {}
+    for bib in bibfiles:
+        for key, entry in parse_file(str(bib), bib_format="bibtex").entries.items():
+            people = entry.persons.get("author") or entry.persons.get("editor") or []
+            names = [" ".join(p.last_names).replace("{", "").replace("}", "") for p in people]
+            if not names:
+                who = entry.fields.get("organization", entry.fields.get("institution", key)).strip("{}")
+            elif len(names) == 1:
+                who = names[0]
+            elif len(names) == 2:
+                who = f"{names[0]} and {names[1]}"
+            else:
+                who = f"{names[0]} et al."
+            out[key] = (who, entry.fields.get("year", ""))
+    return out
+
+
+def targets(app: Sphinx) -> dict[str, str]:
+    """The title of each page (by its name, e.g. ``logit-model``) and each labelled section or figure."""
+    out = {}
+    for label, (_doc, _anchor, name) in app.env.domaindata.get("std", {}).get("labels", {}).items():
+        if name:
+            out[label] = name
+    for docname, title in sorted(app.env.titles.items()):
+        out[docname.rsplit("/", 1)[-1]] = title.astext()
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _citations(bibfiles: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    return citations([Path(b) for b in bibfiles])
+
+
 def _page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     if not context.get("ipynb_source"):
         return
     import nbformat
-
-    from stagesofprogress.downloads import reader_copy
+    from stagesofprogress.downloads import read_glue_json, reader_copy
 
     served = Path(app.outdir) / "_sources" / context["ipynb_source"]
     if served.is_file():
         nb = nbformat.read(served, as_version=4)
         options = app.config.html_theme_options or {}
-        copy = reader_copy(nb, repository=options.get("repository_url"), title=app.config.project)
+        title = getattr(app.config, "html_title", None) or app.config.project
+        glued = read_glue_json(Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.glue.json")
+        cited = _citations(tuple(str(Path(app.srcdir) / b) for b in app.config.bibtex_bibfiles))
+        copy = reader_copy(
+            nb,
+            repository=options.get("repository_url"),
+            title=title,
+            glued=glued,
+            citations=cited,
+            titles=targets(app),
+        )
         text = json.dumps(copy, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
         served.write_text(text, encoding="utf-8")
     branch = (app.config.html_theme_options or {}).get("repository_branch") or "main"

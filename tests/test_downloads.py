@@ -12,7 +12,6 @@ from pathlib import Path
 import nbformat
 import pytest
 from markdown_it import MarkdownIt
-
 from stagesofprogress import downloads, resources
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,9 +55,15 @@ def test_myst_becomes_plain_markdown_with_glued_values_escaped():
     assert "There are 3,868 households in 40 communities (&lt;b&gt;*x*&lt;/b&gt;" in html
     assert "<b>" not in html and "<em>x" not in html  # a glued value is text, never markup
     assert "`missing`" in out  # a value the build did not glue is named, not invented
-    assert "see Table %s and (kristjanson2007; krishna2004)" in out
+    assert "see Table %s and (kristjanson2007; krishna2004)" in out  # keys the caller did not name
+    cited = downloads.myst_to_markdown(
+        "{cite:t}`k1` and {cite:p}`k1, k2`", citations={"k1": ("Krishna", "2004"), "k2": ("A and B", "2006")}
+    )
+    assert cited == "Krishna (2004) and (Krishna 2004; A and B 2006)"
     assert "> **Note.**" in out and "> Read the approach first." in out
     assert "*Figure (fig_ladder): The ladder, stage by stage.*" in out
+    shown = downloads.myst_to_markdown(md, figures=["fig_ladder"])
+    assert "![bars](attachment:fig_ladder.png)\n\n*The ladder, stage by stage.*" in shown
     assert "{" not in out.replace("{glue", "") and "(sec-x)=" not in out and "a comment" not in out
 
 
@@ -75,9 +80,13 @@ def test_reader_copy_installs_if_missing_and_finds_the_shipped_study():
     assert params and copy.cells[params[0] + 1].source.splitlines()[0] == downloads.STUDY_MARKER
     assert [c["id"] for c in copy.cells] == [f"cell-{i:03d}" for i in range(len(copy.cells))]
     nbformat.validate(copy)
-    assert nbformat.writes(copy) == nbformat.writes(downloads.reader_copy(_chapter(), repository="https://github.com/o/r/", title="A *book*"))
+    assert nbformat.writes(copy) == nbformat.writes(
+        downloads.reader_copy(_chapter(), repository="https://github.com/o/r/", title="A *book*")
+    )
     # no repository named: no install cell
-    assert downloads.INSTALL_MARKER not in nbformat.writes(downloads.reader_copy(_chapter(), repository=None, title="t"))
+    assert downloads.INSTALL_MARKER not in nbformat.writes(
+        downloads.reader_copy(_chapter(), repository=None, title="t")
+    )
 
 
 def test_the_added_cells_run(tmp_path, monkeypatch):
@@ -85,7 +94,11 @@ def test_the_added_cells_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # an empty folder: ../data/peru2004 does not exist here
     ns: dict = {}
     for cell in copy.cells:
-        if "added-to-copy" in cell.metadata.get("tags", []) and cell.cell_type == "code" or "parameters" in cell.metadata.get("tags", []):
+        if (
+            "added-to-copy" in cell.metadata.get("tags", [])
+            and cell.cell_type == "code"
+            or "parameters" in cell.metadata.get("tags", [])
+        ):
             exec(compile(cell.source, "<cell>", "exec"), ns)  # the library is installed: nothing is pip-installed
     assert Path(ns["study_dir"]) == resources.path("data/peru2004")
 
@@ -106,8 +119,16 @@ def test_launch_buttons_open_the_notebooks_branch():
         {
             "type": "group",
             "buttons": [
-                {"type": "link", "text": "Binder", "url": "https://mybinder.org/v2/gh/o/r/main?urlpath=tree/chapters/movements.md"},
-                {"type": "link", "text": "Colab", "url": "https://colab.research.google.com/github/o/r/blob/main/chapters/movements.md"},
+                {
+                    "type": "link",
+                    "text": "Binder",
+                    "url": "https://mybinder.org/v2/gh/o/r/main?urlpath=tree/chapters/movements.md",
+                },
+                {
+                    "type": "link",
+                    "text": "Colab",
+                    "url": "https://colab.research.google.com/github/o/r/blob/main/chapters/movements.md",
+                },
                 {"type": "link", "text": "Repository", "url": "https://github.com/o/r/blob/main/chapters/movements.md"},
             ],
         }
@@ -117,3 +138,49 @@ def test_launch_buttons_open_the_notebooks_branch():
     assert urls[0] == "https://mybinder.org/v2/gh/o/r/notebooks?urlpath=tree/chapters/movements.ipynb"
     assert urls[1] == "https://colab.research.google.com/github/o/r/blob/notebooks/chapters/movements.ipynb"
     assert urls[2].endswith("/blob/main/chapters/movements.md")  # other links untouched
+
+
+@pytest.mark.slow
+def test_a_chapter_downloaded_from_the_book_runs_in_an_empty_folder(repo_book, tmp_path):
+    """The notebook the download button serves, executed where nothing of the repository is."""
+    import subprocess
+
+    served = repo_book.out / "_sources" / "chapters" / "movements.ipynb"
+    assert served.is_file(), "the book serves no notebook for the movements chapter"
+    nb = nbformat.read(served, as_version=4)
+    text = nbformat.writes(nb)
+    assert "{glue" not in "".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert downloads.INSTALL_MARKER in text and downloads.STUDY_MARKER in text
+    empty = tmp_path / "reader"
+    empty.mkdir()
+    (empty / "movements.ipynb").write_text(text, encoding="utf-8")
+    home = tmp_path / "home"
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": str(home),
+        "JUPYTER_CONFIG_DIR": str(home / "jupyter"),
+        "JUPYTER_DATA_DIR": str(home / "jupyter-data"),
+        "IPYTHONDIR": str(home / "ipython"),
+        "MPLCONFIGDIR": str(home / "mpl"),
+        "MPLBACKEND": "Agg",
+    }  # no PYTHONPATH: the kernel imports the installed package
+    runner = (
+        "import nbformat, sys\n"
+        "from nbclient import NotebookClient\n"
+        "nb = nbformat.read('movements.ipynb', as_version=4)\n"
+        "NotebookClient(nb, timeout=600, kernel_name='python3').execute()\n"
+        "nbformat.write(nb, 'run.ipynb')\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", runner], cwd=empty, env=env, capture_output=True, text=True, timeout=900
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    done = nbformat.read(empty / "run.ipynb", as_version=4)
+    errors = [o for c in done.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not errors
+    assert sorted(p.name for p in empty.iterdir()) == ["movements.ipynb", "run.ipynb"]
+
+
+def test_citations_of_the_book_bibliography():
+    cites = _launch().citations([ROOT / "references.bib"])
+    assert cites["kristjanson2007dynamic"] == ("Kristjanson et al.", "2007")

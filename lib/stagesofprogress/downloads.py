@@ -26,11 +26,22 @@ from __future__ import annotations
 
 import ast
 import copy
+import json
 import re
+from pathlib import Path
 
 from .safetext import markdown as _escape
 
-__all__ = ["INSTALL_MARKER", "STUDY_MARKER", "glued_values", "myst_to_markdown", "reader_copy"]
+__all__ = [
+    "INSTALL_MARKER",
+    "STUDY_MARKER",
+    "glue_bundles",
+    "glued_text",
+    "glued_values",
+    "myst_to_markdown",
+    "read_glue_json",
+    "reader_copy",
+]
 
 #: The first line of the code cell that installs the library when it is missing.
 INSTALL_MARKER = "# Added to this copy of the chapter: install the library if it is missing."
@@ -38,7 +49,10 @@ INSTALL_MARKER = "# Added to this copy of the chapter: install the library if it
 STUDY_MARKER = "# Added to this copy of the chapter: away from the repository, use the study shipped with the library."
 
 _GLUE_ROLE = re.compile(r"\{glue(?::text)?\}`([A-Za-z_][\w]*)(?::[^`]*)?`")
-_FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.M | re.S)
+_FENCE = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.M | re.S
+)
+_GLUE_FIGURE = re.compile(r"^(?:`{3,}|:{3,})\{glue:figure\}[ \t]*([A-Za-z_]\w*)", re.M)
 _ROLE = re.compile(r"\{(?P<name>[\w:-]+)\}`(?P<text>[^`]*)`")
 _TITLE_TARGET = re.compile(r"^(?P<title>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
 _ADMONITIONS = {
@@ -59,54 +73,103 @@ _ADMONITIONS = {
 }
 
 
-def glued_values(nb) -> dict[str, str]:
-    """The values glued by an executed chapter, as the text the book shows.
+def glue_bundles(nb) -> dict[str, dict]:
+    """The values glued by an executed chapter whose outputs still hold them.
 
     Parameters
     ----------
     nb : nbformat.NotebookNode
-        An executed notebook whose code cells called myst-nb's ``glue``.
+        An executed notebook whose code cells called myst-nb's ``glue`` (before myst-nb took
+        the glued outputs out; after a book build they are in ``<page>.glue.json``, read by
+        `read_glue_json`).
 
     Returns
     -------
-    dict of str to str
-        Each glued name and its ``text/plain`` value (a glued string without its quotes).
-        Figures and other values without a text form are left out.
+    dict of str to dict
+        Each glued name and its MIME bundle (``{"text/plain": ..., "image/png": ...}``), the
+        prefix myst-nb adds to hidden values removed.
     """
-    values: dict[str, str] = {}
+    bundles: dict[str, dict] = {}
     for cell in nb.cells:
         if cell.get("cell_type") != "code":
             continue
         for out in cell.get("outputs", []):
-            name = (out.get("metadata") or {}).get("scrapbook", {}).get("name")
-            text = (out.get("data") or {}).get("text/plain")
-            if not name or text is None:
-                continue
-            text = "".join(text) if isinstance(text, list) else str(text)
-            try:
-                value = ast.literal_eval(text)
-            except (ValueError, SyntaxError, MemoryError, RecursionError):
-                value = text
-            values[name] = value if isinstance(value, str) else text
-    return values
+            meta = (out.get("metadata") or {}).get("scrapbook", {})
+            if meta.get("name"):
+                prefix = len(meta.get("mime_prefix", ""))
+                bundles[meta["name"]] = {k[prefix:]: v for k, v in (out.get("data") or {}).items()}
+    return bundles
 
 
-def _role(match: re.Match) -> str:
+def read_glue_json(path: str | Path) -> dict[str, dict]:
+    """The glued values myst-nb stored for a page (``_build/jupyter_execute/<page>.glue.json``).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file; a missing file means the page glued nothing.
+
+    Returns
+    -------
+    dict of str to dict
+        Each glued name and its MIME bundle, as `glue_bundles` gives them.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {name: dict(out.get("data") or {}) for name, out in sorted(data.items()) if isinstance(out, dict)}
+
+
+def glued_text(bundle: dict) -> str | None:
+    """The text the book shows for a glued value (a glued string without its quotes), or None."""
+    text = bundle.get("text/plain")
+    if text is None:
+        return None
+    text = "".join(text) if isinstance(text, list) else str(text)
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return text
+    return value if isinstance(value, str) else text
+
+
+def glued_values(nb) -> dict[str, str]:
+    """The text of every value glued by an executed chapter (see `glue_bundles`).
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        An executed notebook with its glue outputs.
+
+    Returns
+    -------
+    dict of str to str
+        Each glued name with a text form and that text; figures are left out.
+    """
+    return {k: t for k, b in glue_bundles(nb).items() if (t := glued_text(b)) is not None}
+
+
+def _role(match: re.Match, citations: dict[str, tuple[str, str]], titles: dict[str, str]) -> str:
     name, text = match.group("name"), match.group("text")
     if name.startswith("cite"):
         keys = [k.strip() for k in text.split(",") if k.strip()]
-        return "(" + "; ".join(keys) + ")" if name != "cite:t" else "; ".join(keys)
+        found = [citations.get(k, (k, "")) for k in keys]
+        if name in ("cite:t", "cite:ts"):
+            return "; ".join(f"{who} ({year})" if year else who for who, year in found)
+        return "(" + "; ".join(f"{who} {year}".strip() for who, year in found) + ")"
     if name in ("math",):
         return f"${text}$"
     titled = _TITLE_TARGET.match(text)
     if titled and titled.group("title"):
         return titled.group("title")
     if name in ("numref", "ref", "doc", "eq", "prf:ref", "term", "download"):
-        return text.lstrip("~/").rsplit("/", 1)[-1]
+        target = text.lstrip("~/").rsplit("/", 1)[-1]
+        return titles.get(target, target)
     return text
 
 
-def _directive(match: re.Match) -> str:
+def _directive(match: re.Match, attached: set[str], citations: dict, titles: dict) -> str:
     name, arg, body = match.group("name"), match.group("arg").strip(), match.group("body")
     lines = body.splitlines()
     options, rest = {}, []
@@ -117,9 +180,12 @@ def _directive(match: re.Match) -> str:
             continue
         rest = lines[i:]
         break
-    text = myst_to_markdown("\n".join(rest).strip("\n"))
+    text = myst_to_markdown("\n".join(rest).strip("\n"), citations=citations, titles=titles)
     if name == "glue:figure":
-        return f"*Figure ({arg}): {text}* The figure is drawn by the code cell that computes it, above."
+        if arg in attached:
+            alt = options.get("alt", arg).replace("]", ")").replace("[", "(")
+            return f"![{alt}](attachment:{arg}.png)\n\n*{text}*"
+        return f"*Figure ({arg}): {text}* The figure is drawn by the code cell that computes it."
     if name in ("figure", "image"):
         return f"*Figure: {text}*" if text else ""
     if name == "math":
@@ -136,7 +202,13 @@ def _directive(match: re.Match) -> str:
     return text
 
 
-def myst_to_markdown(text: str, glued: dict[str, str] | None = None) -> str:
+def myst_to_markdown(
+    text: str,
+    glued: dict[str, str] | None = None,
+    figures: list[str] | None = None,
+    citations: dict[str, tuple[str, str]] | None = None,
+    titles: dict[str, str] | None = None,
+) -> str:
     """MyST Markdown as the Markdown a notebook viewer shows.
 
     Parameters
@@ -146,6 +218,15 @@ def myst_to_markdown(text: str, glued: dict[str, str] | None = None) -> str:
     glued : dict of str to str, optional
         Values for ``{glue:text}`` placeholders (from `glued_values`); each is escaped for
         Markdown. A placeholder without a value is written as its name in code quotes.
+    figures : list of str, optional
+        Glued figures attached to the cell as ``NAME.png``: their ``glue:figure`` directive
+        shows the attachment above its caption.
+    citations : dict of str to (str, str), optional
+        Authors and year of each bibliography key (``{cite:p}`` becomes "(Authors year)",
+        ``{cite:t}`` "Authors (year)"); a key not given is written as itself.
+    titles : dict of str to str, optional
+        The title of each page and labelled section or figure, for a ``{doc}``, ``{ref}`` or
+        ``{numref}`` without its own text; a target not given is written as its name.
 
     Returns
     -------
@@ -161,11 +242,12 @@ def myst_to_markdown(text: str, glued: dict[str, str] | None = None) -> str:
         return _escape(glued[name]) if name in glued else f"`{name}`"
 
     text = _GLUE_ROLE.sub(glue, text)
+    attached = set(figures or ())
     previous = None
     while previous != text:  # nested directives: the innermost first, until nothing changes
         previous = text
-        text = _FENCE.sub(_directive, text)
-    text = _ROLE.sub(_role, text)
+        text = _FENCE.sub(lambda m: _directive(m, attached, citations or {}, titles or {}), text)
+    text = _ROLE.sub(lambda m: _role(m, citations or {}, titles or {}), text)
     text = re.sub(r"(?m)^\([\w:-]+\)=[ \t]*\n", "", text)
     text = re.sub(r"(?m)^%[^\n]*\n?", "", text)
     return text
@@ -177,7 +259,15 @@ def _code_cell(source: str, nbformat):
     return cell
 
 
-def reader_copy(nb, *, repository: str | None, title: str) -> object:
+def reader_copy(
+    nb,
+    *,
+    repository: str | None,
+    title: str,
+    glued: dict[str, dict] | None = None,
+    citations: dict[str, tuple[str, str]] | None = None,
+    titles: dict[str, str] | None = None,
+) -> object:
     """The copy of an executed chapter that runs wherever a reader opens it.
 
     Parameters
@@ -189,6 +279,14 @@ def reader_copy(nb, *, repository: str | None, title: str) -> object:
         ``repository.url`` of ``_config.yml``); None leaves the install cell out.
     title : str
         The book's title, named in the first cell.
+    glued : dict of str to dict, optional
+        The page's glued values as MIME bundles (`read_glue_json`); by default those still in
+        the notebook's outputs (`glue_bundles`). Glued figures are attached to the Markdown
+        cell that shows them.
+    citations : dict of str to (str, str), optional
+        Authors and year of each bibliography key, for `myst_to_markdown`.
+    titles : dict of str to str, optional
+        Titles of pages and labelled targets, for `myst_to_markdown`.
 
     Returns
     -------
@@ -199,7 +297,8 @@ def reader_copy(nb, *, repository: str | None, title: str) -> object:
     """
     import nbformat
 
-    glued = glued_values(nb)
+    bundles = glue_bundles(nb) if glued is None else glued
+    texts = {k: t for k, b in bundles.items() if (t := glued_text(b)) is not None}
     out = copy.deepcopy(nb)
     intro = nbformat.v4.new_markdown_cell(
         f"*A copy of a chapter of the book {_escape(title)}, made to run on its own. The numbers in the "
@@ -222,7 +321,10 @@ def reader_copy(nb, *, repository: str | None, title: str) -> object:
     has_parameters = False
     for cell in out.cells:
         if cell.get("cell_type") == "markdown":
-            cell.source = myst_to_markdown(cell.source, glued)
+            figures = [n for n in _GLUE_FIGURE.findall(cell.source) if "image/png" in bundles.get(n, {})]
+            cell.source = myst_to_markdown(cell.source, texts, figures=figures, citations=citations, titles=titles)
+            if figures:
+                cell["attachments"] = {f"{n}.png": {"image/png": bundles[n]["image/png"]} for n in figures}
         cells.append(cell)
         tags = cell.get("metadata", {}).get("tags", [])
         if cell.get("cell_type") == "code" and "parameters" in tags and not has_parameters:

@@ -185,4 +185,3 @@ def study_folder(study_dir: str | Path) -> Path:
             if found.is_dir():
                 return found
     return given
-
