@@ -22,7 +22,7 @@ from __future__ import annotations
 from importlib import resources as _resources
 from pathlib import Path, PurePosixPath
 
-__all__ = ["SHIPPED", "PACKAGED", "ResourceError", "root", "path", "checkout"]
+__all__ = ["SHIPPED", "PACKAGED", "ResourceError", "root", "path", "checkout", "study_folder"]
 
 #: What a wheel carries, relative to the repository root (folders are copied whole, without
 #: caches, notebooks' checkpoints or built output). The book needs its sources and the
@@ -153,3 +153,35 @@ def checkout() -> Path:
     if not _is_checkout(_CHECKOUT):
         raise ResourceError("this command rewrites files of the source checkout; run it from a clone of the repository")
     return _CHECKOUT
+
+
+def study_folder(study_dir: str | Path) -> Path:
+    """The study folder a chapter names, found away from the repository when it is shipped.
+
+    A chapter's parameters cell names its study as a path in the repository's layout
+    (``"../data/peru2004"``). Where that folder exists it is used as it is. Where it does not
+    (a chapter downloaded from the book into an empty folder, or opened in Colab) and the path
+    ends in ``data/NAME`` for a study shipped with the library, the shipped copy is used.
+
+    Parameters
+    ----------
+    study_dir : str or pathlib.Path
+        The folder the chapter names.
+
+    Returns
+    -------
+    pathlib.Path
+        `study_dir` itself when it is a folder or names no shipped study (so that loading it
+        reports it missing in the usual words); otherwise the shipped study's folder.
+    """
+    given = Path(study_dir)
+    if given.is_dir():
+        return given
+    parts = PurePosixPath(given.as_posix()).parts
+    if len(parts) >= 2 and parts[-2] == "data":
+        relative = f"data/{parts[-1]}"
+        if relative in SHIPPED and relative not in ("data/paper", "data/literature", "data/README.md"):
+            found = path(relative, check=False)
+            if found.is_dir():
+                return found
+    return given
