@@ -185,7 +185,9 @@ def _doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> Non
                 continue
             num = html.escape(ids[m.group(1)])
             frag = _CAPTION.sub(
-                lambda c: f'{c.group(1)}<span class="sop-table-number">Table {num}.</span> {c.group(2)}{c.group(3)}',
+                lambda c, num=num: (
+                    f'{c.group(1)}<span class="sop-table-number">Table {num}.</span> {c.group(2)}{c.group(3)}'
+                ),
                 text[start:end],
                 count=1,
             )

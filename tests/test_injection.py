@@ -194,7 +194,7 @@ def test_chapters_pass_study_values_as_keywords_not_fstrings():
         text = page.read_text(encoding="utf-8")
         for i, src in enumerate(re.findall(r"```\{code-cell\}[^\n]*\n(.*?)```", text, flags=re.S)):
             src = "\n".join(
-                l for l in src.splitlines() if not l.startswith((":", "---")) and not re.match(r"^\w+:$", l)
+                line for line in src.splitlines() if not line.startswith((":", "---")) and not re.match(r"^\w+:$", line)
             )
             try:
                 tree = ast.parse(src)

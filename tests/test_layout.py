@@ -233,7 +233,7 @@ def test_maths_served_with_the_book_renders_offline(site, browser):  # noqa: F81
 
 def test_screenshots_of_five_key_pages(site, browser):  # noqa: F811
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for tag, width in WIDTHS.items():
+    for width in WIDTHS.values():
         page = browser.new_page(viewport={"width": width, "height": 900})
         for f in KEY_PAGES:
             page.goto(site["base"] + f + ".html", wait_until="load")

@@ -200,16 +200,16 @@ def test_forest_plot(results):
     assert [a.get_title() for a in axes] == ["Puno", "Cajamarca"]
     assert all(a.get_xscale() == "log" for a in axes)
     # reference line at 1 on every panel
-    assert all(any(np.allclose(l.get_xdata(), 1) for l in a.get_lines()) for a in axes)
+    assert all(any(np.allclose(ln.get_xdata(), 1) for ln in a.get_lines()) for a in axes)
 
     def markers(a):
-        return sum(len(l.get_xdata()) for l in a.get_lines() if l.get_marker() == "o")
+        return sum(len(ln.get_xdata()) for ln in a.get_lines() if ln.get_marker() == "o")
 
     assert markers(axes[0]) == 3  # GPA, TUCE, PSI
     assert markers(axes[1]) == 2  # GPA, PSI; private_job dropped, TUCE absent
     ticks = [t.get_text() for t in axes[0].get_yticklabels()]
     assert ticks == ["Grade point average", "TUCE", "PSI"]  # private_job estimated nowhere
-    filled = [l for l in axes[0].get_lines() if l.get_label() == "p < 0.1"][0]
+    filled = [ln for ln in axes[0].get_lines() if ln.get_label() == "p < 0.1"][0]
     np.testing.assert_allclose(filled.get_xdata(), np.exp([2.826113, 2.378688]), rtol=1e-5)
 
 

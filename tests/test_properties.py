@@ -6,10 +6,16 @@ unknowns, random (accented) regions. Each property is checked against a plain co
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
 import stagesofprogress as sop
+import yaml as _yaml
+from conftest import STUDIES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stagesofprogress import movements as mv
@@ -89,7 +95,7 @@ def test_categories_partition_the_known_households(study):
 def test_percents_add_to_100_per_group(study):
     t = sop.all_movements(study)
     assert len(t) == len(study.periods()) * (len(study.regions) + 1) * 4
-    for (a, b, g), part in t.groupby(["start", "end", "group"], sort=False):
+    for _key, part in t.groupby(["start", "end", "group"], sort=False):
         assert part["category"].tolist() == mv.CATEGORIES
         n = part["households"].sum()
         if n:
@@ -266,13 +272,6 @@ def test_validation_reports_instead_of_crashing(raw, yml, tmp_path_factory):
 # Generated and mutated studies (the hostile corpus's complete base study, then random damage):
 # when `validate` accepts one, every table is computed and written; when it refuses one,
 # `sop tables` refuses it too (exit 1), printing the same problems and writing nothing.
-
-import contextlib
-import importlib.util
-import io
-
-import yaml as _yaml
-from conftest import STUDIES
 
 
 def _load_hostile():

@@ -105,37 +105,48 @@ def _texts(w: _Where, value, path: tuple) -> None:
             _texts(w, v, path + (i,))
 
 
-def _basic(w: _Where, meta: dict, valid: dict) -> None:
-    known = {k.name for k in schema.STUDY_KEYS}
+def _required(w: _Where, meta: dict, known: set[str]) -> None:
+    """Each required key is present; a missing one is matched against the unknown keys for a hint."""
     for k in schema.STUDY_KEYS:
         if k.required and k.name not in meta:
             close = difflib.get_close_matches(k.name, [str(x) for x in meta if x not in known], n=1)
             hint = f" (is '{close[0]}' a misspelling of it?)" if close else ""
             w.bad((k.name,), f"the required key '{k.name}' is missing{hint}.")
-    if "title" in meta and not _is_text(meta["title"]):
-        w.bad(("title",), "title must be a non-empty text.")
-    years = meta.get("time_points")
-    if "time_points" in meta:
-        if not isinstance(years, list) or not all(_is_int(y) for y in years):
-            w.bad(("time_points",), "time_points must be a list of years written as whole numbers, e.g. [1994, 2004].")
-        elif len(years) < 2:
-            w.bad(("time_points",), f"time_points needs at least two years; it has {len(years)}.")
-        elif any(b <= a for a, b in zip(years[:-1], years[1:])):
-            w.bad(("time_points",), f"time_points must be strictly ascending (earliest first); got {years}.")
-        elif not all(-9999 <= y <= 9999 for y in years):
-            w.bad(("time_points",), "time_points must be years of at most four digits.")
-        else:
-            valid["time_points"] = years
+
+
+def _time_points(w: _Where, meta: dict, valid: dict) -> None:
+    if "time_points" not in meta:
+        return
+    years = meta["time_points"]
+    if not isinstance(years, list) or not all(_is_int(y) for y in years):
+        w.bad(("time_points",), "time_points must be a list of years written as whole numbers, e.g. [1994, 2004].")
+    elif len(years) < 2:
+        w.bad(("time_points",), f"time_points needs at least two years; it has {len(years)}.")
+    elif any(b <= a for a, b in zip(years[:-1], years[1:])):
+        w.bad(("time_points",), f"time_points must be strictly ascending (earliest first); got {years}.")
+    elif not all(-9999 <= y <= 9999 for y in years):
+        w.bad(("time_points",), "time_points must be years of at most four digits.")
+    else:
+        valid["time_points"] = years
+
+
+def _stages(w: _Where, meta: dict, valid: dict) -> None:
+    if "stages" not in meta:
+        return
+    stages = meta["stages"]
+    if not isinstance(stages, list) or not all(_is_text(s) for s in stages):
+        w.bad(("stages",), "stages must be a list of stage names (texts), lowest stage first.")
+    elif len(stages) < 2:
+        w.bad(("stages",), f"stages needs at least two stages; it has {len(stages)}.")
+    elif len(stages) > 100:
+        w.bad(("stages",), f"stages lists {len(stages)} stages; a ladder has at most 100.")
+    else:
+        valid["stages"] = stages
+
+
+def _cutoffs(w: _Where, meta: dict, valid: dict) -> None:
+    """poverty_cutoff, prosperity_cutoff and top_stage against the stages (when those are valid)."""
     stages = meta.get("stages")
-    if "stages" in meta:
-        if not isinstance(stages, list) or not all(_is_text(s) for s in stages):
-            w.bad(("stages",), "stages must be a list of stage names (texts), lowest stage first.")
-        elif len(stages) < 2:
-            w.bad(("stages",), f"stages needs at least two stages; it has {len(stages)}.")
-        elif len(stages) > 100:
-            w.bad(("stages",), f"stages lists {len(stages)} stages; a ladder has at most 100.")
-        else:
-            valid["stages"] = stages
     cutoff = meta.get("poverty_cutoff")
     if "poverty_cutoff" in meta:
         if not _is_int(cutoff):
@@ -159,6 +170,10 @@ def _basic(w: _Where, meta: dict, valid: dict) -> None:
     top = meta.get("top_stage")
     if top is not None and isinstance(stages, list) and (not _is_int(top) or not 1 <= top <= len(stages)):
         w.bad(("top_stage",), f"top_stage must be a stage number between 1 and {len(stages)}; got {top!r}."[:200])
+
+
+def _plain_values(w: _Where, meta: dict) -> None:
+    """The optional texts are texts (a YAML yes/no gets a hint) and synthetic is a true boolean."""
     for k in TEXT_KEYS[1:]:
         if meta.get(k) is not None and not isinstance(meta[k], str):
             hint = (
@@ -171,6 +186,17 @@ def _basic(w: _Where, meta: dict, valid: dict) -> None:
         w.bad(
             ("synthetic",), f"synthetic must be true or false, written without quotes; got {meta['synthetic']!r}."[:200]
         )
+
+
+def _basic(w: _Where, meta: dict, valid: dict) -> None:
+    known = {k.name for k in schema.STUDY_KEYS}
+    _required(w, meta, known)
+    if "title" in meta and not _is_text(meta["title"]):
+        w.bad(("title",), "title must be a non-empty text.")
+    _time_points(w, meta, valid)
+    _stages(w, meta, valid)
+    _cutoffs(w, meta, valid)
+    _plain_values(w, meta)
     w.unknown((), meta, known)
 
 
@@ -308,17 +334,8 @@ def _outcome_of(spec: dict):
     return "column", out, None
 
 
-def _model(w: _Where, name: str, spec, valid: dict) -> None:
-    from .models import TRANSFORMS
-    from .movements import CATEGORIES
-
-    path = ("models", name)
-    if not isinstance(spec, dict):
-        w.bad(
-            path, f"the model '{name}' must be a mapping (period, outcome, groups, ...); got a {type(spec).__name__}."
-        )
-        return
-    w.unknown(path, spec, MODEL_KEYS)
+def _model_texts(w: _Where, path: tuple, spec: dict) -> None:
+    """The text-valued keys of a model, its layout and its robust flag."""
     for k in ("table", "title", "layout", "style", "software", "by"):
         if spec.get(k) is not None and not isinstance(spec[k], str):
             w.bad(path + (k,), f"{k} must be a text; got {spec[k]!r}."[:200])
@@ -328,8 +345,11 @@ def _model(w: _Where, name: str, spec, valid: dict) -> None:
         w.bad(
             path + ("robust",), f"robust must be true or false, written without quotes; got {spec['robust']!r}."[:200]
         )
-    if spec.get("period") is not None:
-        _period(w, spec["period"], path + ("period",), valid.get("time_points"), "the period")
+
+
+def _model_outcome(w: _Where, path: tuple, spec: dict) -> None:
+    from .movements import CATEGORIES
+
     oc = _outcome_of(spec)
     if oc is None:
         w.bad(
@@ -341,39 +361,80 @@ def _model(w: _Where, name: str, spec, valid: dict) -> None:
         for c in oc[1:]:
             if c not in CATEGORIES:
                 w.bad(path + ("outcome",), f"the outcome category {c!r} is not one of: {', '.join(CATEGORIES)}."[:300])
-    for k in ("regions",):
-        v = spec.get(k)
-        if v is not None and (not isinstance(v, list) or not all(_is_text(x) for x in v)):
-            w.bad(path + (k,), f"{k} must be a list of region names; got {v!r}."[:200])
+
+
+def _filter_value_ok(v) -> bool:
+    """A filter value: a text or whole number (not a boolean), or a list of texts and whole numbers."""
+    if isinstance(v, list):
+        return all(isinstance(x, (str, int)) for x in v)
+    return isinstance(v, (str, int)) and not isinstance(v, bool)
+
+
+def _model_selection(w: _Where, path: tuple, spec: dict) -> None:
+    """regions, filter and class_labels of a model."""
+    v = spec.get("regions")
+    if v is not None and (not isinstance(v, list) or not all(_is_text(x) for x in v)):
+        w.bad(path + ("regions",), f"regions must be a list of region names; got {v!r}."[:200])
     f = spec.get("filter")
     if f is not None:
-        ok_f = (
-            isinstance(f, dict)
-            and f
-            and all(
-                isinstance(k, str)
-                and (
-                    isinstance(v, (str, int))
-                    and not isinstance(v, bool)
-                    or isinstance(v, list)
-                    and all(isinstance(x, (str, int)) for x in v)
-                )
-                for k, v in f.items()
-            )
-        )
+        ok_f = isinstance(f, dict) and f and all(isinstance(k, str) and _filter_value_ok(v) for k, v in f.items())
         if not ok_f:
             w.bad(path + ("filter",), "filter must map a column to a value or a list of values, e.g. {region: Puno}.")
     cl = spec.get("class_labels")
-    if cl is not None:
-        if (
-            not isinstance(cl, dict)
-            or not {str(k) for k in cl} <= {"0", "1"}
-            or not all(_is_text(v) for v in cl.values())
-        ):
-            w.bad(
-                path + ("class_labels",),
-                "class_labels must map 1 and 0 to texts, e.g. {1: Escaping poverty, 0: Staying poor}.",
-            )
+    if cl is not None and (
+        not isinstance(cl, dict) or not {str(k) for k in cl} <= {"0", "1"} or not all(_is_text(v) for v in cl.values())
+    ):
+        w.bad(
+            path + ("class_labels",),
+            "class_labels must map 1 and 0 to texts, e.g. {1: Escaping poverty, 0: Staying poor}.",
+        )
+
+
+def _model_variable(w: _Where, vp: tuple, v) -> None:
+    from .models import TRANSFORMS
+
+    if not isinstance(v, dict) or not _is_text(v.get("name")):
+        w.bad(vp, "each variable must be a mapping with a name (a reason code or a column of sample.csv).")
+        return
+    w.unknown(vp, v, VARIABLE_KEYS)
+    if v.get("label") is not None and not isinstance(v["label"], str):
+        w.bad(vp + ("label",), f"label must be a text; got {v['label']!r}."[:200])
+    t = v.get("transform")
+    if t is not None and t not in TRANSFORMS:
+        w.bad(vp + ("transform",), f"the transform {t!r} is not one of: {', '.join(TRANSFORMS)}."[:200])
+    r = v.get("regions")
+    if r is not None and (not isinstance(r, list) or not all(_is_text(x) for x in r)):
+        w.bad(vp + ("regions",), f"regions must be a list of region names; got {r!r}."[:200])
+
+
+def _model_group(w: _Where, gp: tuple, grp) -> None:
+    if not isinstance(grp, dict):
+        w.bad(gp, "each entry of groups must be a mapping {heading, variables}.")
+        return
+    w.unknown(gp, grp, GROUP_KEYS)
+    if grp.get("heading") is not None and not isinstance(grp["heading"], str):
+        w.bad(gp + ("heading",), f"heading must be a text; got {grp['heading']!r}."[:200])
+    vs = grp.get("variables")
+    if not isinstance(vs, list) or not vs:
+        w.bad(gp + ("variables",), "variables must be a non-empty list of {name, label, transform, regions}.")
+        return
+    for j, v in enumerate(vs):
+        _model_variable(w, gp + ("variables", j), v)
+
+
+def _model(w: _Where, name: str, spec, valid: dict) -> None:
+    path = ("models", name)
+    if not isinstance(spec, dict):
+        w.bad(
+            path, f"the model '{name}' must be a mapping (period, outcome, groups, ...); got a {type(spec).__name__}."
+        )
+        return
+    w.unknown(path, spec, MODEL_KEYS)
+    _model_texts(w, path, spec)
+    if spec.get("period") is not None:
+        _period(w, spec["period"], path + ("period",), valid.get("time_points"), "the period")
+    _model_outcome(w, path, spec)
+    _model_selection(w, path, spec)
     groups = spec.get("groups")
     if not isinstance(groups, list) or not groups:
         w.bad(
@@ -381,31 +442,7 @@ def _model(w: _Where, name: str, spec, valid: dict) -> None:
         )
         return
     for i, grp in enumerate(groups):
-        gp = path + ("groups", i)
-        if not isinstance(grp, dict):
-            w.bad(gp, "each entry of groups must be a mapping {heading, variables}.")
-            continue
-        w.unknown(gp, grp, GROUP_KEYS)
-        if grp.get("heading") is not None and not isinstance(grp["heading"], str):
-            w.bad(gp + ("heading",), f"heading must be a text; got {grp['heading']!r}."[:200])
-        vs = grp.get("variables")
-        if not isinstance(vs, list) or not vs:
-            w.bad(gp + ("variables",), "variables must be a non-empty list of {name, label, transform, regions}.")
-            continue
-        for j, v in enumerate(vs):
-            vp = gp + ("variables", j)
-            if not isinstance(v, dict) or not _is_text(v.get("name")):
-                w.bad(vp, "each variable must be a mapping with a name (a reason code or a column of sample.csv).")
-                continue
-            w.unknown(vp, v, VARIABLE_KEYS)
-            if v.get("label") is not None and not isinstance(v["label"], str):
-                w.bad(vp + ("label",), f"label must be a text; got {v['label']!r}."[:200])
-            t = v.get("transform")
-            if t is not None and t not in TRANSFORMS:
-                w.bad(vp + ("transform",), f"the transform {t!r} is not one of: {', '.join(TRANSFORMS)}."[:200])
-            r = v.get("regions")
-            if r is not None and (not isinstance(r, list) or not all(_is_text(x) for x in r)):
-                w.bad(vp + ("regions",), f"regions must be a list of region names; got {r!r}."[:200])
+        _model_group(w, path + ("groups", i), grp)
 
 
 def _models(w: _Where, meta: dict, valid: dict) -> None:
@@ -666,6 +703,60 @@ def _reason_rows(read: dict, valid: dict, problems: list[Problem]) -> None:
         )
 
 
+def _fitted_regions(hh, hh_cols: set, spec: dict, previous: set) -> set:
+    """The groups a model's `regions` may name: the values of its `by` column, or the study's regions
+    plus the name of its filter. A `by` that is not a column (reported elsewhere) keeps `previous`."""
+    by = spec.get("by")
+    if by and by in hh_cols:
+        return set(hh.series(by))
+    if not by:
+        from .models import _filter_name
+
+        return (set(hh.series("region")) if "region" in hh_cols else set()) | {_filter_name(spec)}
+    return previous
+
+
+def _model_columns(w: _Where, path: tuple, spec: dict, sample: set, hh_cols: set, regions: set) -> None:
+    """The outcome, by, filter and regions of one model name columns and values the tables have."""
+    by = spec.get("by")
+    oc = _outcome_of(spec)
+    if oc and oc[0] == "column" and oc[1] not in sample:
+        w.bad(path + ("outcome",), f"the outcome '{oc[1]}' is neither a movement category nor a column of sample.csv.")
+    if by and by not in hh_cols:
+        w.bad(path + ("by",), f"by names '{by}', which is not a column of households.csv.")
+    for col in spec.get("filter") or {}:
+        if col not in sample and col not in hh_cols:
+            w.bad(path + ("filter", col), f"filter names '{col}', a column of neither sample.csv nor households.csv.")
+    for r in spec.get("regions") or []:
+        if r not in regions:
+            w.bad(
+                path + ("regions",),
+                f"the region '{r}' does not appear in households.csv"
+                f"{f' (column {by})' if by and by != 'region' else ''}.",
+            )
+
+
+def _variable_names(w: _Where, vp: tuple, v: dict, sample: set, codes: set, has_reasons: bool, regions: set) -> None:
+    """A model variable is a column of sample.csv or a reason code that reasons.csv can back."""
+    if v["name"] not in sample and v["name"] in codes and not has_reasons:
+        w.bad(
+            vp + ("name",),
+            f"the variable '{v['name']}' is a reason code, but the study has no "
+            "reasons.csv to say which households cite it; add reasons.csv or drop the variable.",
+        )
+    elif v["name"] not in sample and v["name"] not in codes:
+        close = difflib.get_close_matches(v["name"], sorted(sample | codes), n=1)
+        hint = f" Is it a misspelling of '{close[0]}'?" if close else ""
+        w.bad(
+            vp + ("name",),
+            f"the variable '{v['name']}' is neither a reason code (study.yml reasons: "
+            f"or reasons.csv) nor a column of sample.csv.{hint}",
+        )
+    for r in v.get("regions") or []:
+        if r not in regions:
+            w.bad(vp + ("regions",), f"the region '{r}' does not appear in households.csv.")
+
+
 def _model_tables(w: _Where, meta: dict, read: dict, valid: dict) -> None:
     models = valid.get("models")
     if not models:
@@ -682,52 +773,12 @@ def _model_tables(w: _Where, meta: dict, read: dict, valid: dict) -> None:
         codes |= set(read["reasons"][0].series("reason")) - {""}
     for name, spec in models.items():
         path = ("models", str(name))
-        by = spec.get("by")
-        if by and by in hh_cols:  # `regions` name the groups the model is fitted on
-            regions = set(hh.series(by))
-        elif not by:
-            from .models import _filter_name
-
-            regions = (set(hh.series("region")) if "region" in hh_cols else set()) | {_filter_name(spec)}
-        oc = _outcome_of(spec)
-        if oc and oc[0] == "column" and oc[1] not in sample:
-            w.bad(
-                path + ("outcome",), f"the outcome '{oc[1]}' is neither a movement category nor a column of sample.csv."
-            )
-        if by and by not in hh_cols:
-            w.bad(path + ("by",), f"by names '{by}', which is not a column of households.csv.")
-        for col in spec.get("filter") or {}:
-            if col not in sample and col not in hh_cols:
-                w.bad(
-                    path + ("filter", col), f"filter names '{col}', a column of neither sample.csv nor households.csv."
-                )
-        for r in spec.get("regions") or []:
-            if r not in regions:
-                w.bad(
-                    path + ("regions",),
-                    f"the region '{r}' does not appear in households.csv"
-                    f"{f' (column {by})' if by and by != 'region' else ''}.",
-                )
+        regions = _fitted_regions(hh, hh_cols, spec, regions)
+        _model_columns(w, path, spec, sample, hh_cols, regions)
         for i, grp in enumerate(spec["groups"]):
             for j, v in enumerate(grp["variables"]):
                 vp = path + ("groups", i, "variables", j)
-                if v["name"] not in sample and v["name"] in codes and "reasons" not in read:
-                    w.bad(
-                        vp + ("name",),
-                        f"the variable '{v['name']}' is a reason code, but the study has no "
-                        "reasons.csv to say which households cite it; add reasons.csv or drop the variable.",
-                    )
-                elif v["name"] not in sample and v["name"] not in codes:
-                    close = difflib.get_close_matches(v["name"], sorted(sample | codes), n=1)
-                    hint = f" Is it a misspelling of '{close[0]}'?" if close else ""
-                    w.bad(
-                        vp + ("name",),
-                        f"the variable '{v['name']}' is neither a reason code (study.yml reasons: "
-                        f"or reasons.csv) nor a column of sample.csv.{hint}",
-                    )
-                for r in v.get("regions") or []:
-                    if r not in regions:
-                        w.bad(vp + ("regions",), f"the region '{r}' does not appear in households.csv.")
+                _variable_names(w, vp, v, sample, codes, "reasons" in read, regions)
 
 
 def check_tables(meta: dict, lines: dict[tuple, int], read: dict, valid: dict, problems: list[Problem]) -> None:

@@ -11,6 +11,8 @@ from . import __version__, resources
 from .outdir import OutputError, check_out, handle_signals, io_message, paper_folder, restore_signals
 from .study import StudyError, validate
 
+__all__ = ["DEFAULT_STUDY", "build_parser", "default_study", "main"]
+
 # The embedded default study: the synthetic replica of the Peru study (shipped in the wheel).
 DEFAULT_STUDY = resources.path("data/peru2004", check=False)
 

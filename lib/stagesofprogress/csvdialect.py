@@ -32,6 +32,10 @@ from .fieldtext import (
 __all__ = ["dialect_from_meta", "detect_dialect", "read_csv_table"]
 
 
+# the defaults of the readers' arguments (frozen dataclasses: one shared instance is safe)
+DEFAULT_DIALECT = CsvDialect()
+DEFAULT_LIMITS = Limits()
+
 _DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 _DECIMAL_COMMA = re.compile(r"\s*[+-]?(?:\d+,\d*|,\d+)(?:[eE][+-]?\d+)?\s*")
 _COMMA_NUMBER = re.compile(r"\s*[+-]?\d+,\d+\s*")
@@ -84,7 +88,7 @@ def _first_record(text: str, delimiter: str) -> list[str]:
         return []
 
 
-def detect_dialect(text: str, label: str, dialect: CsvDialect = CsvDialect()) -> list[Issue]:
+def detect_dialect(text: str, label: str, dialect: CsvDialect = DEFAULT_DIALECT) -> list[Issue]:
     """Hints for a CSV whose delimiter or decimal mark differs from what study.yml declares.
 
     Only what study.yml does not declare is looked at: the delimiter (when ``csv.delimiter`` is
@@ -214,7 +218,11 @@ def _decimal_points(cells: np.ndarray) -> np.ndarray:
 
 
 def read_csv_table(
-    path: str | Path, name: str, dialect: CsvDialect = CsvDialect(), label: str | None = None, limits: Limits = Limits()
+    path: str | Path,
+    name: str,
+    dialect: CsvDialect = DEFAULT_DIALECT,
+    label: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[TableText | None, list[Issue]]:
     """Read a CSV file with the dialect study.yml declares (comma and point when it declares none).
 

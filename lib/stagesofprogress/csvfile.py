@@ -316,29 +316,39 @@ def read_table(
     elif decimal is None and len(header) > 1:
         for i in _decimal_hints(df, fname):
             problems.append(Problem(i.file, i.row, i.column, i.message, "warning"))
+    df.columns = _stripped_names(df.columns)
+    df.index = pd.RangeIndex(2, len(df) + 2, name="row")  # spreadsheet rows: the header is row 1
+    cells = _without_blanks(df, header)
+    _short_rows(counts, cells, fname, problems)
+    return cells
+
+
+def _stripped_names(columns) -> list[str]:
+    """Column names stripped; ' a' and 'a' are the same name once stripped, so renamed like pandas does."""
     names: list[str] = []
-    for c in (str(c).strip() for c in df.columns):
+    for c in (str(c).strip() for c in columns):
         base, k = c, 0
-        while c in names:  # ' a' and 'a' are the same name once stripped: rename like pandas does
+        while c in names:
             k += 1
             c = f"{base}.{k}"
         names.append(c)
-    df.columns = names
-    df.index = pd.RangeIndex(2, len(df) + 2, name="row")  # spreadsheet rows: the header is row 1
+    return names
+
+
+def _without_blanks(df: pd.DataFrame, header: list[str]) -> Cells:
+    """The cells without spreadsheet padding: trailing columns with neither a name nor a value, and
+    rows where every cell is blank (spreadsheet exports often end with some)."""
     cells = Cells(df, header)  # missing trailing cells of a short row read as "" (na_filter=False)
-    # a column with neither a name nor a value (a spreadsheet's trailing empty column) is ignored
     if len(header) == len(df.columns):
         empty = [i for i, h in enumerate(header) if h == "" and cells.blank(df.columns[i]).all()]
         if empty:
             df = df[[c for i, c in enumerate(df.columns) if i not in empty]]
             header = [h for i, h in enumerate(header) if i not in empty]
             cells = Cells(df, header)
-    # rows where every cell is blank (spreadsheet exports often end with some) are ignored
     if len(df) and len(df.columns):
         blank = np.logical_and.reduce([cells.blank(c) for c in df.columns])
         if blank.any():
             cells = cells.subset(~blank)
-    _short_rows(counts, cells, fname, problems)
     return cells
 
 

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema
-from .csvdialect import detect_dialect, dialect_from_meta, read_csv_table
+from .csvdialect import DEFAULT_DIALECT, DEFAULT_LIMITS, detect_dialect, dialect_from_meta, read_csv_table
 from .fieldtext import (
     CsvDialect,
     Issue,
@@ -135,7 +135,7 @@ def _sheets_for(name: str, sheets: list[str]) -> list[str]:
     return [s for s in sheets if s.strip().casefold() == key]
 
 
-def workbook_sheets(folder: str | Path, limits: Limits = Limits()) -> tuple[list[str] | None, list[Issue]]:
+def workbook_sheets(folder: str | Path, limits: Limits = DEFAULT_LIMITS) -> tuple[list[str] | None, list[Issue]]:
     """Names of the sheets of the folder's study.xlsx (None when it has none or it cannot be read)."""
     book = Path(folder) / WORKBOOK
     issues: list[Issue] = []
@@ -145,7 +145,7 @@ def workbook_sheets(folder: str | Path, limits: Limits = Limits()) -> tuple[list
 
 
 def find_table(
-    folder: str | Path, name: str, limits: Limits = Limits(), sheets: list[str] | None | object = ...
+    folder: str | Path, name: str, limits: Limits = DEFAULT_LIMITS, sheets: list[str] | None | object = ...
 ) -> tuple[Source | None, list[Issue]]:
     """Find where table `name` of a study folder is given.
 
@@ -337,7 +337,7 @@ def _stack(source: Source, label: str, parts: list, issues: list[Issue]) -> Tabl
         return None
     bounds, cols_all, index_all = [], None, []
     offset = 0
-    for title, header, cols, numbers in parts:
+    for title, _header, cols, numbers in parts:
         bounds.append((offset + 2, offset, title))
         index_all.append(numbers + offset)
         cols_all = cols if cols_all is None else [np.concatenate([a, b]) for a, b in zip(cols_all, cols)]
@@ -417,7 +417,7 @@ def _read_stats(source: Source, label: str, limits: Limits, issues: list[Issue])
 
 
 def read_source(
-    source: Source, dialect: CsvDialect = CsvDialect(), limits: Limits = Limits()
+    source: Source, dialect: CsvDialect = DEFAULT_DIALECT, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[TableText | None, list[Issue]]:
     """Read a table where `find_table` found it.
 
@@ -446,7 +446,7 @@ def read_source(
 
 
 def read_table(
-    folder: str | Path, name: str, dialect: CsvDialect = CsvDialect(), limits: Limits = Limits()
+    folder: str | Path, name: str, dialect: CsvDialect = DEFAULT_DIALECT, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[TableText | None, list[Issue]]:
     """Find table `name` in a study folder and read it as text (`find_table`, then `read_source`).
 
@@ -475,7 +475,7 @@ def missing_issue(name: str, sheets: list[str] | None = None) -> Issue:
 
 
 def read_tables(
-    folder: str | Path, names=None, dialect: CsvDialect = CsvDialect(), limits: Limits = Limits()
+    folder: str | Path, names=None, dialect: CsvDialect = DEFAULT_DIALECT, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[dict[str, TableText], list[Issue]]:
     """Every table of a study folder that is given, as text; study.xlsx is listed once.
 

@@ -539,7 +539,7 @@ def model_findings_text(fit, alpha: float = 0.1, outcome: str = "the outcome") -
         bits = []
         for key, verb in (("raises", "raise"), ("lowers", "lower")):
             if f[key]:
-                items = [md("{l} (odds ratio {r})", l=l.lower(), r=f["ratios"][l]) for l in f[key]]
+                items = [md("{v} (odds ratio {r})", v=v.lower(), r=f["ratios"][v]) for v in f[key]]
                 bits.append(
                     md(
                         "{items} {verb} the odds of {o}",

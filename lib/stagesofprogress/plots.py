@@ -28,6 +28,27 @@ from . import movements as mv
 from . import safetext
 from .study import Study
 
+__all__ = [
+    "CATEGORY_COLOURS",
+    "GREY",
+    "NOT_POOR",
+    "POOR",
+    "REGION_COLOURS",
+    "assets_by_stage",
+    "colour_limit",
+    "community_scatter",
+    "herd_sizes",  # noqa: F822 (defined by __getattr__ below: livestock_plots imports this module)
+    "ladder",
+    "movement_bars",
+    "odds_ratio_curve",
+    "paired_bars",  # noqa: F822 (defined by __getattr__ below: livestock_plots imports this module)
+    "period_label",
+    "poverty_flow",
+    "poverty_trend",
+    "share_bars",
+    "transition_heatmaps",
+]
+
 # Okabe-Ito colours.
 POOR = "#D55E00"
 NOT_POOR = "#0072B2"
@@ -197,10 +218,10 @@ def _stacked(ax, t: pd.DataFrame, y: np.ndarray) -> None:
     for cat in mv.CATEGORIES:
         vals = t[cat].fillna(0).to_numpy()
         ax.barh(y, vals, left=left, color=CATEGORY_COLOURS[cat], height=0.72, label=mv.CATEGORY_LABELS[cat])
-        for yi, l, v in zip(y, left, vals):
+        for yi, start, v in zip(y, left, vals):
             if v >= 8:
                 ax.text(
-                    l + v / 2,
+                    start + v / 2,
                     yi,
                     f"{v:.0f}",
                     ha="center",
@@ -626,5 +647,15 @@ def odds_ratio_curve(base: float, ratios: Sequence[float] = (2.0, 0.5)) -> Figur
     return fig
 
 
-# livestock figures live in their own module; re-exported so `sop.plots.paired_bars` keeps working
-from .livestock_plots import herd_sizes, paired_bars  # noqa: F401
+# livestock figures live in their own module, which imports this module's helpers; they are
+# re-exported on first use (PEP 562), so `sop.plots.paired_bars` keeps working and either module
+# can be imported first
+_LIVESTOCK = ("herd_sizes", "paired_bars")
+
+
+def __getattr__(name: str):
+    if name in _LIVESTOCK:
+        from . import livestock_plots
+
+        return getattr(livestock_plots, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -43,6 +43,19 @@ from .execute import (  # noqa: F401  (_hide_injected, _merge_streams, neutral_s
 from .execute import tidy_notebook as _hide_injected  # noqa: F401
 from .study import StudyError, validate
 
+__all__ = [
+    "BOOK_ROOT",
+    "BookError",
+    "BookResult",
+    "build_book",
+    "build_html",
+    "configure",
+    "copy_sources",
+    "execute_chapters",
+    "relink",
+    "toc_entries",
+]
+
 BOOK_ROOT = resources.path("_toc.yml", check=False).parent  # the book sources, in a checkout or a wheel
 BOOK_FILES = ("_config.yml", "_toc.yml", "references.bib")
 BOOK_DIRS = ("chapters", "_static", "_ext", "images", "figures")
@@ -316,8 +329,8 @@ def build_html(book: Path) -> Path:
     html = book / "_build" / "html"
     if proc.returncode != 0 or not html.is_dir():
         text = re.sub(r"\x1b\[[0-9;]*m", "", (proc.stdout or "") + (proc.stderr or ""))
-        lines = [l for l in text.splitlines() if "WARNING" in l or "ERROR" in l or "Error" in l]
-        tail = "\n".join(f"    {l.replace(str(book) + os.sep, '')}" for l in (lines or text.splitlines())[-15:])
+        lines = [ln for ln in text.splitlines() if "WARNING" in ln or "ERROR" in ln or "Error" in ln]
+        tail = "\n".join(f"    {ln.replace(str(book) + os.sep, '')}" for ln in (lines or text.splitlines())[-15:])
         raise BookError(f"jupyter-book build failed (exit {proc.returncode}):\n{tail}")
     return html
 

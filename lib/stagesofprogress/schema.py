@@ -9,6 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = [
+    "COMMUNITIES",
+    "HOUSEHOLDS",
+    "KINDS",
+    "LADDERS",
+    "LIVESTOCK",
+    "LIVESTOCK_SPECIES",
+    "PRODUCTION",
+    "REASONS",
+    "SAMPLE",
+    "STUDY_KEYS",
+    "TABLES",
+    "Column",
+    "StudyKey",
+    "Table",
+    "register",
+]
+
 # Column kinds understood by the validator.
 #   string  - any non-blank text
 #   integer - whole number (blank allowed when not required)

@@ -127,28 +127,38 @@ class SimulationParams:
     region_names: tuple[str, ...] = field(default=())
 
     def check(self) -> None:
-        problems = []
+        """Raise `SimulationError` listing every parameter that cannot give a valid study."""
+        problems: list[str] = []
+        ok_n, ok_r = self._check_sizes(problems)
+        self._check_years(problems)
+        self._check_rates(problems)
+        if self.region_names and ok_r and len(self.region_names) != self.regions:
+            problems.append(f"{len(self.region_names)} region names given for {self.regions} regions.")
+        if self.with_reasons and ok_n and self.households < 20:
+            problems.append("with-reasons needs at least 20 households (a sample of each movement category).")
+        if problems:
+            raise SimulationError("Cannot simulate this study:\n" + "\n".join(f"  - {p}" for p in problems))
+
+    def _check_sizes(self, problems: list[str]) -> tuple[bool, bool]:
+        """Households, communities, regions, stages and cutoff; (households ok, regions ok)."""
         n, k, r, s, c = self.households, self.communities, self.regions, self.stages, self.cutoff
-
-        def whole(name, v, lo):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-                problems.append(f"{name} must be a whole number; got {v!r}.")
-                return False
-            if v < lo:
-                problems.append(f"{name} must be at least {lo}; got {v}.")
-                return False
-            return True
-
-        ok_n, ok_k, ok_r = whole("households", n, 1), whole("communities", k, 1), whole("regions", r, 1)
+        ok_n, ok_k, ok_r = (
+            _whole(problems, "households", n, 1),
+            _whole(problems, "communities", k, 1),
+            _whole(problems, "regions", r, 1),
+        )
         if ok_k and ok_r and r > k:
             problems.append(f"regions ({r}) cannot exceed communities ({k}): every region needs a community.")
         if ok_n and ok_k and k > n:
             problems.append(f"communities ({k}) cannot exceed households ({n}): every community needs a household.")
-        if whole("stages", s, 2) and whole("cutoff", c, 1) and c >= s:
+        if _whole(problems, "stages", s, 2) and _whole(problems, "cutoff", c, 1) and c >= s:
             problems.append(
                 f"cutoff is {c}, but with {s} stages it must be between 1 and {s - 1} "
                 "(at least one poor and one non-poor stage)."
             )
+        return ok_n, ok_r
+
+    def _check_years(self, problems: list[str]) -> None:
         years = list(self.years)
         if len(years) < 2:
             problems.append(f"years needs at least two time points; got {len(years)}.")
@@ -156,29 +166,38 @@ class SimulationParams:
             problems.append(f"years must be whole numbers; got {years}.")
         elif any(b <= a for a, b in zip(years[:-1], years[1:])):
             problems.append(f"years must be strictly ascending (earliest first); got {years}.")
+
+    def _check_rates(self, problems: list[str]) -> None:
+        """Each rate is a share; escapes fit in the poor at the start, descents in the others."""
         rates_ok = True
         for name in ("escape_rate", "descent_rate", "poor_start", "sample_share"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float, np.floating)) or not (0.0 <= float(v) <= 1.0):
                 problems.append(f"{name.replace('_', '-')} must be a share between 0 and 1 (0.2 means 20%); got {v!r}.")
                 rates_ok = False
-        if rates_ok:
-            if self.escape_rate > self.poor_start + 1e-12:
-                problems.append(
-                    f"escape-rate ({self.escape_rate:g}) cannot exceed poor-start ({self.poor_start:g}): "
-                    "only households poor at the start can escape."
-                )
-            if self.descent_rate > 1 - self.poor_start + 1e-12:
-                problems.append(
-                    f"descent-rate ({self.descent_rate:g}) cannot exceed 1 - poor-start ({1 - self.poor_start:g}): "
-                    "only households not poor at the start can become poor."
-                )
-        if self.region_names and ok_r and len(self.region_names) != r:
-            problems.append(f"{len(self.region_names)} region names given for {r} regions.")
-        if self.with_reasons and ok_n and n < 20:
-            problems.append("with-reasons needs at least 20 households (a sample of each movement category).")
-        if problems:
-            raise SimulationError("Cannot simulate this study:\n" + "\n".join(f"  - {p}" for p in problems))
+        if not rates_ok:
+            return
+        if self.escape_rate > self.poor_start + 1e-12:
+            problems.append(
+                f"escape-rate ({self.escape_rate:g}) cannot exceed poor-start ({self.poor_start:g}): "
+                "only households poor at the start can escape."
+            )
+        if self.descent_rate > 1 - self.poor_start + 1e-12:
+            problems.append(
+                f"descent-rate ({self.descent_rate:g}) cannot exceed 1 - poor-start ({1 - self.poor_start:g}): "
+                "only households not poor at the start can become poor."
+            )
+
+
+def _whole(problems: list[str], name: str, v, lo: int) -> bool:
+    """True when `v` is a whole number of at least `lo`; else a problem is added."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        problems.append(f"{name} must be a whole number; got {v!r}.")
+        return False
+    if v < lo:
+        problems.append(f"{name} must be at least {lo}; got {v}.")
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------- helpers

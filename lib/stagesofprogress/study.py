@@ -85,7 +85,7 @@ class Study:
     @property
     def has_prosperity(self) -> bool:
         """True when study.yml or a community's ladder draws a prosperity line."""
-        return self.prosperity_cutoff is not None or any(l.prosperity_cutoff for l in self.ladders.values())
+        return self.prosperity_cutoff is not None or any(lad.prosperity_cutoff for lad in self.ladders.values())
 
     @property
     def one_ladder(self) -> bool:
@@ -97,7 +97,7 @@ class Study:
         """Households whose community uses study.yml's ladder (a bool per household)."""
         if not self.ladders:
             return np.ones(len(self.households), dtype=bool)
-        other = [c for c, l in self.ladders.items() if l != self.ladder]
+        other = [c for c, lad in self.ladders.items() if lad != self.ladder]
         return ~self.households["community"].isin(other).to_numpy()
 
     @property
@@ -270,9 +270,148 @@ def _stage_numbers(cells: Cells, name: str, stages: list[str], own) -> np.ndarra
     return ladders.per_household(community, lads, ladders.Ladder(tuple(stages), 1), "n_stages")
 
 
+def _not_numbers(cells: Cells, col: schema.Column, fname, problems, filled, stages) -> None:
+    """Filled cells of a numeric column that are not numbers (nor, in a stage column, stage names)."""
+    num = cells.numbers(col.name)
+    notnum = filled & np.isnan(num)
+    if not notnum.any():
+        return
+    named = col.kind == "stage" and bool(stages)
+    what = {
+        "stage": "a stage number" if not stages else "neither a stage number nor a stage name",
+        "flag": "0 or 1",
+        "integer": "a whole number",
+        "number": "a number",
+    }[col.kind]
+    verb = "is" if named else "is not"
+
+    def say(r):
+        return f"'{cells.text(col.name, r)}' {verb} {what}."
+
+    report_rows(problems, fname, col.name, rows_of(notnum, cells.rownums), say, what if named else f"not {what}")
+
+
+def _whole_numbers(cells: Cells, col: schema.Column, fname, problems, isnum: np.ndarray) -> np.ndarray:
+    """Report fractions in a whole-number column; return the cells that are numbers and whole."""
+    if col.kind not in ("integer", "flag", "stage"):
+        return isnum
+    num, rownums = cells.numbers(col.name), cells.rownums
+    with np.errstate(invalid="ignore"):
+        frac = isnum & (np.floor(num) != num)
+    if frac.any():
+        report_rows(
+            problems,
+            fname,
+            col.name,
+            rows_of(frac, rownums),
+            lambda r: f"{num[np.searchsorted(rownums, r)]:g} is not a whole number.",
+            "not a whole number",
+        )
+    return isnum & ~frac
+
+
+def _below(cells: Cells, col: schema.Column, fname, problems, isnum, lo, n_stages) -> None:
+    num, rownums = cells.numbers(col.name), cells.rownums
+    below = isnum & (num < lo)
+    if not below.any():
+        return
+
+    def msg(r):
+        x = num[np.searchsorted(rownums, r)]
+        if col.kind == "stage":
+            return f"stage {x:g} is below the ladder: stages run from 1 to {n_stages}."
+        return f"{x:g} is below the smallest allowed value, {lo:g}."
+
+    report_rows(problems, fname, col.name, rows_of(below, rownums), msg, f"below {lo:g}")
+
+
+def _above_own_ladder(cells: Cells, col: schema.Column, fname, problems, isnum, row_max, own) -> None:
+    """Stages above the ladder each household's community uses (`row_max`: its number of stages)."""
+    num, rownums = cells.numbers(col.name), cells.rownums
+    above = isnum & (num > row_max)
+    if not above.any():
+        return
+
+    def msg(r):
+        i = np.searchsorted(rownums, r)
+        c = str(own[0][i])
+        whose = f"the ladder of community '{c}'" if c in own[1] else "the ladder of study.yml"
+        return f"stage {num[i]:g} is above {whose}: it has only {row_max[i]:g} stages."
+
+    report_rows(problems, fname, col.name, rows_of(above, rownums), msg, "above the community's ladder")
+
+
+def _above(cells: Cells, col: schema.Column, fname, problems, isnum, hi, n_stages) -> None:
+    num, rownums = cells.numbers(col.name), cells.rownums
+    above = isnum & (num > hi)
+    if not above.any():
+        return
+
+    def msg(r):
+        x = num[np.searchsorted(rownums, r)]
+        if col.kind == "stage":
+            return f"stage {x:g} is above the ladder: it has only {n_stages} stages."
+        return f"{x:g} is above the largest allowed value, {hi:g}."
+
+    report_rows(problems, fname, col.name, rows_of(above, rownums), msg, f"above {hi:g}")
+
+
+def _check_numbers(cells: Cells, col: schema.Column, fname, problems, filled, n_stages, stages, own, row_max):
+    """A numeric column: numbers, whole where they must be, within the column's (or the ladder's) range."""
+    _not_numbers(cells, col, fname, problems, filled, stages)
+    isnum = _whole_numbers(cells, col, fname, problems, filled & ~np.isnan(cells.numbers(col.name)))
+    lo, hi = {"flag": (0, 1), "stage": (1, n_stages)}.get(col.kind, (col.minimum, col.maximum))
+    if lo is not None:
+        _below(cells, col, fname, problems, isnum, lo, n_stages)
+    if row_max is not None:
+        _above_own_ladder(cells, col, fname, problems, isnum, row_max, own)
+    elif hi is not None:
+        _above(cells, col, fname, problems, isnum, hi, n_stages)
+
+
+def _check_choices(cells: Cells, col: schema.Column, fname, problems, filled) -> None:
+    codes, values = cells.coded(col.name)
+    bad = filled & ~np.isin(values, np.asarray(col.choices, dtype=_TEXT))[codes]
+    if bad.any():
+        allowed = ", ".join(col.choices)
+        report_rows(
+            problems,
+            fname,
+            col.name,
+            rows_of(bad, cells.rownums),
+            lambda r: f"'{cells.text(col.name, r)}' is not one of: {allowed}.",
+            "not an allowed value",
+        )
+
+
+def _check_unique(cells: Cells, col: schema.Column, fname, problems, filled) -> None:
+    """Every later appearance of a value is reported against the row of its first appearance."""
+    rownums = cells.rownums
+    codes, values = cells.coded(col.name)
+    dup = filled & (np.bincount(codes, minlength=len(values)) > 1)[codes]
+    if not dup.any():
+        return
+    # factorize numbers values in order of first appearance
+    first_of_code = np.full(len(values), -1, dtype=np.int64)
+    _u, first_pos = np.unique(codes, return_index=True)
+    first_of_code[_u] = rownums[first_pos]
+    first_row = first_of_code[codes]
+    later = dup & (first_row != rownums)
+    report_rows(
+        problems,
+        fname,
+        col.name,
+        rows_of(later, rownums),
+        lambda r: (
+            f"'{cells.text(col.name, r)}' is a duplicate: it already appears in row "
+            f"{first_row[np.searchsorted(rownums, r)]}."
+        ),
+        "duplicate identifier",
+    )
+
+
 def _check_values(cells: Cells, col: schema.Column, fname, problems, n_stages=None, stages=None, own=None):
     """Check every cell of a column; `own` = (community per row, ladders) when communities have their own."""
-    rownums = cells.rownums
     row_max = None
     if col.kind == "stage" and stages:  # a stage cell may hold the stage's name as the ladder writes it
         row_max = _stage_numbers(cells, col.name, stages, own)
@@ -282,124 +421,17 @@ def _check_values(cells: Cells, col: schema.Column, fname, problems, n_stages=No
             problems,
             fname,
             col.name,
-            rows_of(blank, rownums),
+            rows_of(blank, cells.rownums),
             lambda r: "this cell is empty; a value is required.",
             "empty cell",
         )
     filled = ~blank
-
-    def val(r):
-        return cells.text(col.name, r)
-
     if col.kind in ("integer", "number", "flag", "stage"):
-        num = cells.numbers(col.name)
-
-        def nval(r):
-            return num[np.searchsorted(rownums, r)]
-
-        notnum = filled & np.isnan(num)
-        if notnum.any():
-            what = {
-                "stage": "a stage number" if not stages else "neither a stage number nor a stage name",
-                "flag": "0 or 1",
-                "integer": "a whole number",
-                "number": "a number",
-            }[col.kind]
-            say = (
-                (lambda r: f"'{val(r)}' is {what}.")
-                if col.kind == "stage" and stages
-                else (lambda r: f"'{val(r)}' is not {what}.")
-            )
-            report_rows(
-                problems,
-                fname,
-                col.name,
-                rows_of(notnum, rownums),
-                say,
-                what if col.kind == "stage" and stages else f"not {what}",
-            )
-        isnum = filled & ~np.isnan(num)
-        if col.kind in ("integer", "flag", "stage"):
-            with np.errstate(invalid="ignore"):
-                frac = isnum & (np.floor(num) != num)
-            if frac.any():
-                report_rows(
-                    problems,
-                    fname,
-                    col.name,
-                    rows_of(frac, rownums),
-                    lambda r: f"{nval(r):g} is not a whole number.",
-                    "not a whole number",
-                )
-            isnum = isnum & ~frac
-        lo, hi = col.minimum, col.maximum
-        if col.kind == "flag":
-            lo, hi = 0, 1
-        if col.kind == "stage":
-            lo, hi = 1, n_stages
-        if lo is not None:
-            below = isnum & (num < lo)
-            if below.any():
-                msg = (
-                    (lambda r: f"stage {nval(r):g} is below the ladder: stages run from 1 to {n_stages}.")
-                    if col.kind == "stage"
-                    else (lambda r: f"{nval(r):g} is below the smallest allowed value, {lo:g}.")
-                )
-                report_rows(problems, fname, col.name, rows_of(below, rownums), msg, f"below {lo:g}")
-        if row_max is not None:
-            above = isnum & (num > row_max)
-            if above.any():
-
-                def msg(r):
-                    i = np.searchsorted(rownums, r)
-                    c = str(own[0][i])
-                    whose = f"the ladder of community '{c}'" if c in own[1] else "the ladder of study.yml"
-                    return f"stage {num[i]:g} is above {whose}: it has only {row_max[i]:g} stages."
-
-                report_rows(problems, fname, col.name, rows_of(above, rownums), msg, "above the community's ladder")
-        elif hi is not None:
-            above = isnum & (num > hi)
-            if above.any():
-                msg = (
-                    (lambda r: f"stage {nval(r):g} is above the ladder: it has only {n_stages} stages.")
-                    if col.kind == "stage"
-                    else (lambda r: f"{nval(r):g} is above the largest allowed value, {hi:g}.")
-                )
-                report_rows(problems, fname, col.name, rows_of(above, rownums), msg, f"above {hi:g}")
+        _check_numbers(cells, col, fname, problems, filled, n_stages, stages, own, row_max)
     if col.choices is not None:
-        codes, values = cells.coded(col.name)
-        bad = filled & ~np.isin(values, np.asarray(col.choices, dtype=_TEXT))[codes]
-        if bad.any():
-            allowed = ", ".join(col.choices)
-            report_rows(
-                problems,
-                fname,
-                col.name,
-                rows_of(bad, rownums),
-                lambda r: f"'{val(r)}' is not one of: {allowed}.",
-                "not an allowed value",
-            )
+        _check_choices(cells, col, fname, problems, filled)
     if col.unique:
-        codes, values = cells.coded(col.name)
-        dup = filled & (np.bincount(codes, minlength=len(values)) > 1)[codes]
-        if dup.any():
-            # row of each value's first appearance; every later appearance is reported against it
-            # (factorize numbers values in order of first appearance)
-            first_of_code = np.full(len(values), -1, dtype=np.int64)
-            _u, first_pos = np.unique(codes, return_index=True)
-            first_of_code[_u] = rownums[first_pos]
-            first_row = first_of_code[codes]
-            later = dup & (first_row != rownums)
-            report_rows(
-                problems,
-                fname,
-                col.name,
-                rows_of(later, rownums),
-                lambda r: (
-                    f"'{val(r)}' is a duplicate: it already appears in row {first_row[np.searchsorted(rownums, r)]}."
-                ),
-                "duplicate identifier",
-            )
+        _check_unique(cells, col, fname, problems, filled)
 
 
 def _typed(cells: Cells, cols: list[schema.Column]) -> pd.DataFrame:
@@ -427,7 +459,7 @@ def _typed(cells: Cells, cols: list[schema.Column]) -> pd.DataFrame:
 
 
 def _check_references(tables: dict, problems: list[Problem]):
-    for name, (cells, cols, spec) in tables.items():
+    for cells, cols, spec in tables.values():
         for col in cols:
             if not col.references:
                 continue
@@ -443,8 +475,8 @@ def _check_references(tables: dict, problems: list[Problem]):
                     spec.filename,
                     col.name,
                     rows_of(bad, cells.rownums),
-                    lambda r, cells=cells, col=col: (
-                        f"'{cells.text(col.name, r)}' does not appear in {schema.TABLES[ref_table].filename} ({ref_col})."
+                    lambda r, cells=cells, col=col, where=schema.TABLES[ref_table].filename, ref_col=ref_col: (
+                        f"'{cells.text(col.name, r)}' does not appear in {where} ({ref_col})."
                     ),
                     f"unknown {ref_col}",
                 )
