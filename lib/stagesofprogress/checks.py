@@ -19,71 +19,18 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 import numpy as np
 
 from . import schema
+from .checks_base import _is_int, _is_text, _period, _Where
+from .checks_models import check_model_keys, check_model_tables
 from .csvfile import invisible
 from .problem import Problem, report_rows, rows_of, warning
 
 __all__ = ["RESERVED_NAMES", "check_keys", "check_tables", "look_alikes"]
 
-F = "study.yml"
 #: Group names the tables use for themselves (the total row); no region or community may take one.
 RESERVED_NAMES = ("All",)
 REASON_CODE = re.compile(r"[a-z][a-z0-9_]*\Z")
-MODEL_KEYS = (
-    "table",
-    "title",
-    "period",
-    "outcome",
-    "by",
-    "regions",
-    "filter",
-    "robust",
-    "layout",
-    "style",
-    "software",
-    "class_labels",
-    "groups",
-)
-GROUP_KEYS = ("heading", "variables")
-VARIABLE_KEYS = ("name", "label", "transform", "regions")
 LIVESTOCK_KEYS = ("years", "items", "products")
 TEXT_KEYS = ("title", "description", "country", "source", "licence")
-
-
-def _is_int(v) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-
-def _is_text(v) -> bool:
-    return isinstance(v, str) and bool(v.strip())
-
-
-class _Where:
-    """Collects problems about study.yml, each at the line of its key path."""
-
-    def __init__(self, lines: dict[tuple, int], problems: list[Problem]):
-        self.lines, self.problems = lines, problems
-        self.errors = 0
-
-    def line(self, path: tuple) -> int | None:
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path[:-1]
-        return None
-
-    def bad(self, path: tuple, msg: str) -> None:
-        self.errors += 1
-        self.problems.append(Problem(F, self.line(path), ".".join(map(str, path)) or None, msg))
-
-    def warn(self, path: tuple, msg: str) -> None:
-        self.problems.append(warning(F, self.line(path), ".".join(map(str, path)) or None, msg))
-
-    def unknown(self, path: tuple, mapping: dict, known) -> None:
-        for k in mapping:
-            if k not in known:
-                close = difflib.get_close_matches(str(k), list(known), n=1)
-                hint = f" Is it a misspelling of '{close[0]}'?" if close else ""
-                self.warn(path + (k,), f"the key '{k}' is not part of the data contract and is ignored.{hint}")
 
 
 # --------------------------------------------------------------------------- keys on their own
@@ -200,26 +147,6 @@ def _basic(w: _Where, meta: dict, valid: dict) -> None:
     w.unknown((), meta, known)
 
 
-def _period(w: _Where, value, path: tuple, years: list[int] | None, what: str) -> tuple[int, int] | None:
-    """A [start, end] pair of time points with start before end, or None after a problem."""
-    if not isinstance(value, list) or len(value) != 2 or not all(_is_int(v) for v in value):
-        w.bad(path, f"{what} must be [start, end], two years; got {value!r}."[:200])
-        return None
-    a, b = int(value[0]), int(value[1])
-    if a >= b:
-        w.bad(path, f"{what} [{a}, {b}] is reversed or empty: the start must be before the end.")
-        return None
-    if years:
-        out = [y for y in (a, b) if y not in years]
-        if out:
-            w.bad(
-                path,
-                f"{what} [{a}, {b}] uses {', '.join(map(str, out))}, which is not a time point (time_points: {years}).",
-            )
-            return None
-    return a, b
-
-
 def _reasons(w: _Where, meta: dict, valid: dict) -> None:
     r = meta.get("reasons")
     if r is None:
@@ -312,156 +239,6 @@ def _livestock(w: _Where, meta: dict, valid: dict) -> None:
             )
 
 
-def _outcome_of(spec: dict):
-    """(kind, positive, negative) of a model, the way models.py reads it; None when malformed."""
-    from .models import COUNTERPART
-
-    out = spec.get("outcome")
-    if isinstance(out, dict):
-        keys = {str(k) for k in out}
-        if keys not in ({"0", "1"}, {"positive", "negative"}):
-            return None
-        pos = out.get(1, out.get("1", out.get("positive")))
-        neg = out.get(0, out.get("0", out.get("negative")))
-        return "category", pos, neg
-    if not isinstance(out, str) or not out.strip():
-        return None
-    if " vs " in out:
-        pos, neg = [s.strip() for s in out.split(" vs ", 1)]
-        return "category", pos, neg
-    if out in COUNTERPART:
-        return "category", out, COUNTERPART[out]
-    return "column", out, None
-
-
-def _model_texts(w: _Where, path: tuple, spec: dict) -> None:
-    """The text-valued keys of a model, its layout and its robust flag."""
-    for k in ("table", "title", "layout", "style", "software", "by"):
-        if spec.get(k) is not None and not isinstance(spec[k], str):
-            w.bad(path + (k,), f"{k} must be a text; got {spec[k]!r}."[:200])
-    if spec.get("layout") is not None and str(spec["layout"]).lower() not in ("spss", "paper"):
-        w.bad(path + ("layout",), f"layout must be spss or paper; got {spec['layout']!r}."[:200])
-    if "robust" in spec and not isinstance(spec["robust"], bool):
-        w.bad(
-            path + ("robust",), f"robust must be true or false, written without quotes; got {spec['robust']!r}."[:200]
-        )
-
-
-def _model_outcome(w: _Where, path: tuple, spec: dict) -> None:
-    from .movements import CATEGORIES
-
-    oc = _outcome_of(spec)
-    if oc is None:
-        w.bad(
-            path + ("outcome",),
-            "outcome must be a movement category (escaped, became_poor, ...), "
-            "'A vs B', {1: category, 0: category} or a 0/1 column of sample.csv.",
-        )
-    elif oc[0] == "category":
-        for c in oc[1:]:
-            if c not in CATEGORIES:
-                w.bad(path + ("outcome",), f"the outcome category {c!r} is not one of: {', '.join(CATEGORIES)}."[:300])
-
-
-def _filter_value_ok(v) -> bool:
-    """A filter value: a text or whole number (not a boolean), or a list of texts and whole numbers."""
-    if isinstance(v, list):
-        return all(isinstance(x, (str, int)) for x in v)
-    return isinstance(v, (str, int)) and not isinstance(v, bool)
-
-
-def _model_selection(w: _Where, path: tuple, spec: dict) -> None:
-    """regions, filter and class_labels of a model."""
-    v = spec.get("regions")
-    if v is not None and (not isinstance(v, list) or not all(_is_text(x) for x in v)):
-        w.bad(path + ("regions",), f"regions must be a list of region names; got {v!r}."[:200])
-    f = spec.get("filter")
-    if f is not None:
-        ok_f = isinstance(f, dict) and f and all(isinstance(k, str) and _filter_value_ok(v) for k, v in f.items())
-        if not ok_f:
-            w.bad(path + ("filter",), "filter must map a column to a value or a list of values, e.g. {region: Puno}.")
-    cl = spec.get("class_labels")
-    if cl is not None and (
-        not isinstance(cl, dict) or not {str(k) for k in cl} <= {"0", "1"} or not all(_is_text(v) for v in cl.values())
-    ):
-        w.bad(
-            path + ("class_labels",),
-            "class_labels must map 1 and 0 to texts, e.g. {1: Escaping poverty, 0: Staying poor}.",
-        )
-
-
-def _model_variable(w: _Where, vp: tuple, v) -> None:
-    from .models import TRANSFORMS
-
-    if not isinstance(v, dict) or not _is_text(v.get("name")):
-        w.bad(vp, "each variable must be a mapping with a name (a reason code or a column of sample.csv).")
-        return
-    w.unknown(vp, v, VARIABLE_KEYS)
-    if v.get("label") is not None and not isinstance(v["label"], str):
-        w.bad(vp + ("label",), f"label must be a text; got {v['label']!r}."[:200])
-    t = v.get("transform")
-    if t is not None and t not in TRANSFORMS:
-        w.bad(vp + ("transform",), f"the transform {t!r} is not one of: {', '.join(TRANSFORMS)}."[:200])
-    r = v.get("regions")
-    if r is not None and (not isinstance(r, list) or not all(_is_text(x) for x in r)):
-        w.bad(vp + ("regions",), f"regions must be a list of region names; got {r!r}."[:200])
-
-
-def _model_group(w: _Where, gp: tuple, grp) -> None:
-    if not isinstance(grp, dict):
-        w.bad(gp, "each entry of groups must be a mapping {heading, variables}.")
-        return
-    w.unknown(gp, grp, GROUP_KEYS)
-    if grp.get("heading") is not None and not isinstance(grp["heading"], str):
-        w.bad(gp + ("heading",), f"heading must be a text; got {grp['heading']!r}."[:200])
-    vs = grp.get("variables")
-    if not isinstance(vs, list) or not vs:
-        w.bad(gp + ("variables",), "variables must be a non-empty list of {name, label, transform, regions}.")
-        return
-    for j, v in enumerate(vs):
-        _model_variable(w, gp + ("variables", j), v)
-
-
-def _model(w: _Where, name: str, spec, valid: dict) -> None:
-    path = ("models", name)
-    if not isinstance(spec, dict):
-        w.bad(
-            path, f"the model '{name}' must be a mapping (period, outcome, groups, ...); got a {type(spec).__name__}."
-        )
-        return
-    w.unknown(path, spec, MODEL_KEYS)
-    _model_texts(w, path, spec)
-    if spec.get("period") is not None:
-        _period(w, spec["period"], path + ("period",), valid.get("time_points"), "the period")
-    _model_outcome(w, path, spec)
-    _model_selection(w, path, spec)
-    groups = spec.get("groups")
-    if not isinstance(groups, list) or not groups:
-        w.bad(
-            path + ("groups",), "groups must be a list of {heading, variables}; the model needs at least one variable."
-        )
-        return
-    for i, grp in enumerate(groups):
-        _model_group(w, path + ("groups", i), grp)
-
-
-def _models(w: _Where, meta: dict, valid: dict) -> None:
-    m = meta.get("models")
-    if m is None:
-        return
-    if not isinstance(m, dict):
-        w.bad(("models",), f"models must map each model name to its specification; got a {type(m).__name__}.")
-        return
-    before = w.errors
-    for name, spec in m.items():
-        if not _is_text(str(name)):
-            w.bad(("models",), "a model name must be a non-empty text.")
-            continue
-        _model(w, str(name), spec, valid)
-    if w.errors == before:
-        valid["models"] = m
-
-
 def _paper(w: _Where, meta: dict, folder: Path, valid: dict) -> None:
     rel = meta.get("paper")
     if rel is None:
@@ -515,7 +292,7 @@ def check_keys(meta: dict, lines: dict[tuple, int], folder: Path, problems: list
     _texts(w, meta, ())
     _reasons(w, meta, valid)
     _livestock(w, meta, valid)
-    _models(w, meta, valid)
+    check_model_keys(w, meta, valid)
     _paper(w, meta, folder, valid)
     return w.errors == 0
 
@@ -703,84 +480,6 @@ def _reason_rows(read: dict, valid: dict, problems: list[Problem]) -> None:
         )
 
 
-def _fitted_regions(hh, hh_cols: set, spec: dict, previous: set) -> set:
-    """The groups a model's `regions` may name: the values of its `by` column, or the study's regions
-    plus the name of its filter. A `by` that is not a column (reported elsewhere) keeps `previous`."""
-    by = spec.get("by")
-    if by and by in hh_cols:
-        return set(hh.series(by))
-    if not by:
-        from .models import _filter_name
-
-        return (set(hh.series("region")) if "region" in hh_cols else set()) | {_filter_name(spec)}
-    return previous
-
-
-def _model_columns(w: _Where, path: tuple, spec: dict, sample: set, hh_cols: set, regions: set) -> None:
-    """The outcome, by, filter and regions of one model name columns and values the tables have."""
-    by = spec.get("by")
-    oc = _outcome_of(spec)
-    if oc and oc[0] == "column" and oc[1] not in sample:
-        w.bad(path + ("outcome",), f"the outcome '{oc[1]}' is neither a movement category nor a column of sample.csv.")
-    if by and by not in hh_cols:
-        w.bad(path + ("by",), f"by names '{by}', which is not a column of households.csv.")
-    for col in spec.get("filter") or {}:
-        if col not in sample and col not in hh_cols:
-            w.bad(path + ("filter", col), f"filter names '{col}', a column of neither sample.csv nor households.csv.")
-    for r in spec.get("regions") or []:
-        if r not in regions:
-            w.bad(
-                path + ("regions",),
-                f"the region '{r}' does not appear in households.csv"
-                f"{f' (column {by})' if by and by != 'region' else ''}.",
-            )
-
-
-def _variable_names(w: _Where, vp: tuple, v: dict, sample: set, codes: set, has_reasons: bool, regions: set) -> None:
-    """A model variable is a column of sample.csv or a reason code that reasons.csv can back."""
-    if v["name"] not in sample and v["name"] in codes and not has_reasons:
-        w.bad(
-            vp + ("name",),
-            f"the variable '{v['name']}' is a reason code, but the study has no "
-            "reasons.csv to say which households cite it; add reasons.csv or drop the variable.",
-        )
-    elif v["name"] not in sample and v["name"] not in codes:
-        close = difflib.get_close_matches(v["name"], sorted(sample | codes), n=1)
-        hint = f" Is it a misspelling of '{close[0]}'?" if close else ""
-        w.bad(
-            vp + ("name",),
-            f"the variable '{v['name']}' is neither a reason code (study.yml reasons: "
-            f"or reasons.csv) nor a column of sample.csv.{hint}",
-        )
-    for r in v.get("regions") or []:
-        if r not in regions:
-            w.bad(vp + ("regions",), f"the region '{r}' does not appear in households.csv.")
-
-
-def _model_tables(w: _Where, meta: dict, read: dict, valid: dict) -> None:
-    models = valid.get("models")
-    if not models:
-        return
-    if "sample" not in read:
-        w.bad(("models",), "models need sample.csv (the sampled households), which this study does not have.")
-        return
-    sample = set(read["sample"][0].columns)
-    hh = read["households"][0]
-    hh_cols = set(hh.columns)
-    regions = set(hh.series("region")) if "region" in hh_cols else set()
-    codes = set(valid.get("reasons") or [])
-    if "reasons" in read and "reason" in read["reasons"][0].columns:
-        codes |= set(read["reasons"][0].series("reason")) - {""}
-    for name, spec in models.items():
-        path = ("models", str(name))
-        regions = _fitted_regions(hh, hh_cols, spec, regions)
-        _model_columns(w, path, spec, sample, hh_cols, regions)
-        for i, grp in enumerate(spec["groups"]):
-            for j, v in enumerate(grp["variables"]):
-                vp = path + ("groups", i, "variables", j)
-                _variable_names(w, vp, v, sample, codes, "reasons" in read, regions)
-
-
 def check_tables(meta: dict, lines: dict[tuple, int], read: dict, valid: dict, problems: list[Problem]) -> None:
     """Check what study.yml and the tables say about each other.
 
@@ -797,4 +496,4 @@ def check_tables(meta: dict, lines: dict[tuple, int], read: dict, valid: dict, p
     _reason_rows(read, valid, problems)
     _holding_years(read, valid, problems)
     if "households" in read:
-        _model_tables(_Where(lines, problems), meta, read, valid)
+        check_model_tables(_Where(lines, problems), meta, read, valid)
