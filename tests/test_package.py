@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 import os
 import pkgutil
 import re
@@ -80,6 +81,26 @@ def test_every_public_module_declares_all(name):
     assert isinstance(getattr(module, "__all__", None), list), f"{name} has no __all__"
     missing = [n for n in module.__all__ if not hasattr(module, n)]
     assert missing == [], f"{name}.__all__ names what it does not define: {missing}"
+
+
+#: Command-line plumbing: each `sop` subcommand's parser and handler, reached through `sop`.
+_COMMAND_PLUMBING = re.compile(r"^(cmd_\w+|add_parser|add_plugin_parsers|argparse_suppress|main)$")
+
+
+@pytest.mark.parametrize("name", [m for m in _public_modules() if "replication" not in m])
+def test_all_lists_every_public_function_and_class(name):
+    """A public function or class defined in a module is either in its __all__ or named with a `_`."""
+    module = importlib.import_module(name)
+    defined = [
+        n
+        for n, v in vars(module).items()
+        if not n.startswith("_")
+        and (inspect.isfunction(v) or inspect.isclass(v))
+        and getattr(v, "__module__", None) == name
+        and not _COMMAND_PLUMBING.match(n)
+    ]
+    missing = sorted(set(defined) - set(getattr(module, "__all__", [])))
+    assert missing == [], f"{name} defines public names its __all__ leaves out: {missing}"
 
 
 # --------------------------------------------------------------------------- version

@@ -12,7 +12,7 @@ import difflib
 
 from .checks_base import _is_text, _period, _Where
 
-__all__: list[str] = []  # internal to the validation: `checks` is the public module
+__all__ = ["check_model_keys", "check_model_tables"]
 
 MODEL_KEYS = (
     "table",

@@ -27,6 +27,13 @@ __all__ = [
     "LogitError",
     "events_message",
     "support",
+    "check_columns",
+    "outcome_values",
+    "predictor_matrix",
+    "check_outcome_classes",
+    "check_size",
+    "clean_sample",
+    "separating_set",
 ]
 
 #: Name of the intercept among the terms.

@@ -45,6 +45,9 @@ __all__ = [
     "diagnostics_html_text",
     "diagnostics_markdown_text",
     "margins_wide",
+    "fit_table",
+    "fit_long_table",
+    "fit_html",
 ]
 
 PAPER_STATS = ["B", "Odds Ratio", "Robust Std. Err."]

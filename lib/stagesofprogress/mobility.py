@@ -59,6 +59,8 @@ __all__ = [
     "POOR",
     "NOT_POOR",
     "MEASURES",
+    "recurrent_classes",
+    "mobility_facts",
 ]
 
 STAGES, POVERTY = "stages", "poverty"

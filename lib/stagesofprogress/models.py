@@ -53,6 +53,8 @@ __all__ = [
     "cached_fits",
     "cluster_comparison",
     "margins_table",
+    "study_digest",
+    "fits_by_kind",
 ]
 
 #: A category's counterpart with the same status at the start of the period.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["MAX_ROWS_PER_CHECK", "Problem", "StudyError", "report_rows", "rows_of"]
+__all__ = ["MAX_ROWS_PER_CHECK", "Problem", "StudyError", "report_rows", "rows_of", "warning"]
 
 # Past this many rows with the same problem in one column, the rest are summarised.
 MAX_ROWS_PER_CHECK = 20
