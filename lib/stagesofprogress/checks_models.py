@@ -187,9 +187,10 @@ def check_model_keys(w: _Where, meta: dict, valid: dict) -> None:
         valid["models"] = m
 
 
-def _fitted_regions(hh, hh_cols: set, spec: dict, previous: set) -> set:
+def _fitted_regions(hh, hh_cols: set, spec: dict) -> set | None:
     """The groups a model's `regions` may name: the values of its `by` column, or the study's regions
-    plus the name of its filter. A `by` that is not a column (reported elsewhere) keeps `previous`."""
+    plus the name of its filter. None when `by` is not a column (reported on its own): its groups are
+    unknown, so the regions it names are not judged."""
     by = spec.get("by")
     if by and by in hh_cols:
         return set(hh.series(by))
@@ -197,10 +198,10 @@ def _fitted_regions(hh, hh_cols: set, spec: dict, previous: set) -> set:
         from .models import _filter_name
 
         return (set(hh.series("region")) if "region" in hh_cols else set()) | {_filter_name(spec)}
-    return previous
+    return None
 
 
-def _model_columns(w: _Where, path: tuple, spec: dict, sample: set, hh_cols: set, regions: set) -> None:
+def _model_columns(w: _Where, path: tuple, spec: dict, sample: set, hh_cols: set, regions: set | None) -> None:
     """The outcome, by, filter and regions of one model name columns and values the tables have."""
     by = spec.get("by")
     oc = _outcome_of(spec)
@@ -212,7 +213,7 @@ def _model_columns(w: _Where, path: tuple, spec: dict, sample: set, hh_cols: set
         if col not in sample and col not in hh_cols:
             w.bad(path + ("filter", col), f"filter names '{col}', a column of neither sample.csv nor households.csv.")
     for r in spec.get("regions") or []:
-        if r not in regions:
+        if regions is not None and r not in regions:
             w.bad(
                 path + ("regions",),
                 f"the region '{r}' does not appear in households.csv"
@@ -220,7 +221,9 @@ def _model_columns(w: _Where, path: tuple, spec: dict, sample: set, hh_cols: set
             )
 
 
-def _variable_names(w: _Where, vp: tuple, v: dict, sample: set, codes: set, has_reasons: bool, regions: set) -> None:
+def _variable_names(
+    w: _Where, vp: tuple, v: dict, sample: set, codes: set, has_reasons: bool, regions: set | None
+) -> None:
     """A model variable is a column of sample.csv or a reason code that reasons.csv can back."""
     if v["name"] not in sample and v["name"] in codes and not has_reasons:
         w.bad(
@@ -237,7 +240,7 @@ def _variable_names(w: _Where, vp: tuple, v: dict, sample: set, codes: set, has_
             f"or reasons.csv) nor a column of sample.csv.{hint}",
         )
     for r in v.get("regions") or []:
-        if r not in regions:
+        if regions is not None and r not in regions:
             w.bad(vp + ("regions",), f"the region '{r}' does not appear in households.csv.")
 
 
@@ -251,13 +254,12 @@ def check_model_tables(w: _Where, meta: dict, read: dict, valid: dict) -> None:
     sample = set(read["sample"][0].columns)
     hh = read["households"][0]
     hh_cols = set(hh.columns)
-    regions = set(hh.series("region")) if "region" in hh_cols else set()
     codes = set(valid.get("reasons") or [])
     if "reasons" in read and "reason" in read["reasons"][0].columns:
         codes |= set(read["reasons"][0].series("reason")) - {""}
     for name, spec in models.items():
         path = ("models", str(name))
-        regions = _fitted_regions(hh, hh_cols, spec, regions)
+        regions = _fitted_regions(hh, hh_cols, spec)
         _model_columns(w, path, spec, sample, hh_cols, regions)
         for i, grp in enumerate(spec["groups"]):
             for j, v in enumerate(grp["variables"]):
