@@ -517,7 +517,10 @@ def missing_issue(name: str, sheets: list[str] | None = None) -> Issue:
 
 
 def read_tables(
-    folder: str | Path, names: Iterable[str] | None = None, dialect: CsvDialect = CsvDialect(), limits: Limits = Limits()
+    folder: str | Path,
+    names: Iterable[str] | None = None,
+    dialect: CsvDialect = CsvDialect(),
+    limits: Limits = Limits(),
 ) -> tuple[dict[str, TableText], list[Issue]]:
     """Every table of a study folder that is given, as text; study.xlsx is listed once.
 
