@@ -40,6 +40,12 @@ def status_codes(study: Study, year: int) -> np.ndarray:
     -------
     numpy.ndarray
         64-bit integer codes, one per row of ``study.households``, in its order.
+
+    Examples
+    --------
+    >>> import stagesofprogress as sop
+    >>> status_codes(sop.load_study("data/example"), 2004)[:5]
+    array([0, 1, 0, 1, 0])
     """
     s = mv.stages(study, year).to_numpy(dtype=float, na_value=np.nan)
     line = study.prosperity_lines()
