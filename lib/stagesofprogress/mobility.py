@@ -275,7 +275,6 @@ class ChainResult:
     Attributes
     ----------
     start, end, group, chain : the period, the group (a region or `All`) and `stages`/`poverty`.
-    years : int, the period length (one step of the chain).
     states : list, the state labels (stage numbers 1..n, or `poor`, `not_poor`).
     poor : np.ndarray of bool, which states are poor.
     counts : pd.DataFrame, households by state at the start (rows) and at the end (columns).
@@ -316,7 +315,7 @@ class ChainResult:
 
     @property
     def years(self) -> int:
-        """Length of the period in years (``end - start``)."""
+        """Length of the period in years (``end - start``): one step of the chain."""
         return self.end - self.start
 
 
