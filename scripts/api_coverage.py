@@ -163,7 +163,7 @@ def main(argv: list[str]) -> int:
     if "--list" in argv:
         print("\n".join(f"  {line}" for line in missing(method)))
     if "--replication" in argv:
-        print("\n".join(f"  replication.{line}" for line in missing(replication)))
+        print("\n".join(f"  {line}" for line in missing(replication)))
     return 0
 
 

@@ -64,7 +64,13 @@ _CELL = re.compile(r"^(-?\d+(?:\.(\d+))?)(\*{0,3})(?:\s*\(\d+\))?$")
 
 
 def data_dir() -> Path:
-    """Folder with the transcription (``data/paper``, shipped with the library)."""
+    """Folder with the transcription of the paper (``data/paper``, shipped with the library).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+    """
     from stagesofprogress import resources
 
     return resources.path("data/paper")
@@ -86,6 +92,18 @@ def wide(table: str | int, folder: Path | None = None) -> pd.DataFrame:
     """The table in its printed layout: ``row`` plus one string column per printed column.
 
     Heading rows are kept (all cells empty) so the table can be re-rendered as printed.
+
+    Parameters
+    ----------
+    table : str or int
+        ``"Table 4"`` or ``4``.
+    folder : pathlib.Path, optional
+        The transcription folder; ``None`` for `data_dir`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text cells, as printed.
     """
     return _published.wide(_table_name(table), folder or data_dir())
 
@@ -93,8 +111,27 @@ def wide(table: str | int, folder: Path | None = None) -> pd.DataFrame:
 def parse_printed(s: str) -> tuple[float, int, int | None]:
     """``(value, stars, decimals)`` of one printed cell.
 
-    ``"2.51***"`` -> ``(2.51, 3, 2)``; ``"100 (1)"`` -> ``(100.0, 0, 0)`` (a bracketed rank
-    is kept only in the printed string); blank or ``"-"`` -> ``(nan, 0, None)``.
+    ``"2.51***"`` gives ``(2.51, 3, 2)``; ``"100 (1)"`` gives ``(100.0, 0, 0)`` (a bracketed rank
+    is kept only in the printed string); blank or ``"-"`` gives ``(nan, 0, None)``.
+
+    Parameters
+    ----------
+    s : str
+        The cell as printed.
+
+    Returns
+    -------
+    value : float
+        The number, NaN when blank.
+    stars : int
+        Significance stars, 0-3.
+    decimals : int or None
+        Decimals printed; None when blank.
+
+    Raises
+    ------
+    ValueError
+        When the cell is not a printed number.
     """
     s = (s or "").strip()
     if s in ("", "-"):
@@ -112,10 +149,22 @@ def _is_heading(row: pd.Series) -> bool:
 def published(table: str | int | None = None, folder: Path | None = None) -> pd.DataFrame:
     """Tidy long view of the printed tables, the key a replica is scored against.
 
-    Columns: ``table`` (``"Table 4"``), ``row``, ``column``, ``printed`` (string as printed),
-    ``value`` (float; NaN if blank or ``-``), ``stars`` (0-3), ``decimals`` (printed
-    decimals, <NA> for blanks). Heading rows are dropped; blank cells of data rows are kept
-    so that "the paper prints nothing here" is explicit. Ordered as printed.
+    Heading rows are dropped; blank cells of data rows are kept so that "the paper prints
+    nothing here" is explicit. Ordered as printed.
+
+    Parameters
+    ----------
+    table : str or int, optional
+        One table; ``None`` for every table.
+    folder : pathlib.Path, optional
+        The transcription folder; ``None`` for `data_dir`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``table`` (``"Table 4"``), ``row``, ``column``, ``printed`` (text as printed),
+        ``value`` (float; NaN if blank or ``-``), ``stars`` (0-3), ``decimals`` (printed decimals,
+        <NA> for blanks).
     """
     names = TABLES if table is None else [_table_name(table)]
     parts = []
@@ -136,12 +185,34 @@ def published(table: str | int | None = None, folder: Path | None = None) -> pd.
 
 
 def text_figures(folder: Path | None = None) -> pd.DataFrame:
-    """Numbers quoted in the paper's prose (``text_figures.csv``), value as float."""
+    """Numbers quoted in the paper's prose (``text_figures.csv``), value as float.
+
+    Parameters
+    ----------
+    folder : pathlib.Path, optional
+        The transcription folder; ``None`` for `data_dir`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per quoted figure (id, value, unit, statement ...).
+    """
     return _published.text_figures(folder or data_dir())
 
 
 def sample_sizes(folder: Path | None = None) -> pd.DataFrame:
-    """Group sizes printed in table headers or row labels (``sample_sizes.csv``)."""
+    """Group sizes printed in table headers or row labels (``sample_sizes.csv``).
+
+    Parameters
+    ----------
+    folder : pathlib.Path, optional
+        The transcription folder; ``None`` for `data_dir`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``table``, ``group`` and ``n`` among others.
+    """
     return _published.sample_sizes(folder or data_dir())
 
 
@@ -228,7 +299,20 @@ def _order(w: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
 
 
 def check_table1_both_regions(t1: pd.DataFrame, table: str = "Table 1") -> list[dict]:
-    """'Both regions' must be the mean of the two region columns (20 communities each)."""
+    """Table 1's "Both regions" column must be the mean of the two region columns (20 communities each).
+
+    Parameters
+    ----------
+    t1 : pandas.DataFrame
+        Table 1 as printed (`wide`).
+    table : str
+        The table's name in the flags.
+
+    Returns
+    -------
+    list of dict
+        One flag per inconsistent cell: table, row, column, printed, consistent_value, explanation.
+    """
     rows, cols = _order(t1)
     out = []
     for _, r in t1.iterrows():
@@ -269,7 +353,20 @@ def check_table1_both_regions(t1: pd.DataFrame, table: str = "Table 1") -> list[
 
 
 def check_table1_land(t1: pd.DataFrame, table: str = "Table 1") -> list[dict]:
-    """Households with land + households without land should give the number of households."""
+    """Households with land plus households without land should give the number of households.
+
+    Parameters
+    ----------
+    t1 : pandas.DataFrame
+        Table 1 as printed (`wide`).
+    table : str
+        The table's name in the flags.
+
+    Returns
+    -------
+    list of dict
+        One flag per inconsistent cell (as `check_table1_both_regions`).
+    """
     rows, cols = _order(t1)
     cell = _cells(t1)
     out = []
@@ -302,7 +399,26 @@ def check_table1_vs_sizes(
     communities_per_region: int = 20,
     table: str = "Table 1",
 ) -> list[dict]:
-    """Mean households per community x number of communities vs Table 3's n and the text."""
+    """Mean households per community times the number of communities against Table 3's n and the text.
+
+    Parameters
+    ----------
+    t1 : pandas.DataFrame
+        Table 1 as printed (`wide`).
+    sizes : pandas.DataFrame
+        `sample_sizes`.
+    households_total : float
+        The households the text says were studied.
+    communities_per_region : int
+        Communities studied in each region.
+    table : str
+        The table's name in the flags.
+
+    Returns
+    -------
+    list of dict
+        One flag per inconsistent cell.
+    """
     rows, cols = _order(t1)
     cell = _cells(t1)
     n3 = {r.group: r.n for r in sizes[sizes["table"] == "Table 3"].itertuples()}
@@ -333,7 +449,20 @@ def check_table1_vs_sizes(
 
 
 def check_table2_monotone(t2: pd.DataFrame, table: str = "Table 2") -> list[dict]:
-    """The text says average assets rise monotonically with the stage."""
+    """The text says average assets rise monotonically with the stage: flag every fall.
+
+    Parameters
+    ----------
+    t2 : pandas.DataFrame
+        Table 2 as printed (`wide`).
+    table : str
+        The table's name in the flags.
+
+    Returns
+    -------
+    list of dict
+        One flag per stage whose mean is below the previous one.
+    """
     col = t2.columns[1]
     vals = [_num(s) for s in t2[col]]
     out = []
@@ -365,9 +494,23 @@ _T3_SUMS = [
 def check_table3(t3: pd.DataFrame, n: dict[str, int], table: str = "Table 3") -> list[dict]:
     """Table 3's percentages against each other.
 
-    Each row's four categories sum to 100; poor at start = remained poor + escaped; poor at
-    end = remained poor + became poor; 'Both Regions' = region rows weighted by ``n``
-    (region -> households, from the row labels); present poverty is the same in both periods.
+    Each row's four categories sum to 100; poor at start = remained poor + escaped; poor at end =
+    remained poor + became poor; "Both Regions" = region rows weighted by `n`; present poverty is
+    the same in both periods.
+
+    Parameters
+    ----------
+    t3 : pandas.DataFrame
+        Table 3 as printed (`wide`).
+    n : dict of str to int
+        Region to households, from the row labels.
+    table : str
+        The table's name in the flags.
+
+    Returns
+    -------
+    list of dict
+        One flag per inconsistent cell.
     """
     rows, cols = _order(t3)
     out = []
@@ -486,11 +629,26 @@ def check_table3_counts(
 ) -> list[dict]:
     """Table 3's percentages against whole numbers of households.
 
-    A region row's four percentages must come from four whole counts adding up to the
-    region's n; a pooled ('Both Regions') cell must come from the sum of region counts that
-    each round to the region's printed cell. Interval arithmetic on percentages (as in
-    `check_table3`) cannot see either, since 0.05 percent of 1,948 households is one household.
-    Cells in ``already`` ((row, column) flagged by `check_table3`) are not flagged twice.
+    A region row's four percentages must come from four whole counts adding up to the region's
+    n; a pooled ("Both Regions") cell must come from the sum of region counts that each round to
+    the region's printed cell. Interval arithmetic on percentages (as in `check_table3`) cannot
+    see either, since 0.05 percent of 1,948 households is one household.
+
+    Parameters
+    ----------
+    t3 : pandas.DataFrame
+        Table 3 as printed (`wide`).
+    n : dict of str to int
+        Region to households.
+    table : str
+        The table's name in the flags.
+    already : set of tuple of (str, str)
+        (row, column) cells flagged by `check_table3`, not flagged twice.
+
+    Returns
+    -------
+    list of dict
+        One flag per inconsistent cell.
     """
     rows, cols = _order(t3)
     out = []
@@ -558,7 +716,22 @@ def check_table3_counts(
 
 
 def check_table3_total(sizes: pd.DataFrame, households_total: float, table: str = "Table 3") -> list[dict]:
-    """Table 3's region sizes should add up to the households the text says were studied."""
+    """Table 3's region sizes should add up to the households the text says were studied.
+
+    Parameters
+    ----------
+    sizes : pandas.DataFrame
+        `sample_sizes`.
+    households_total : float
+        The households of the text.
+    table : str
+        The table whose sizes are added.
+
+    Returns
+    -------
+    list of dict
+        One flag when the sum differs, else none.
+    """
     s = sizes[sizes["table"] == table]
     if s.empty:
         return []
@@ -608,10 +781,24 @@ def _or_flag(table, row, col, b: _Num, orr: _Num, key):
 
 
 def check_logit(t: pd.DataFrame, table: str, correctly_predicted_min: float | None = 75.0) -> list[dict]:
-    """Tables 4/5: odds ratios vs exp(B), stars vs B/SE, Wald df vs variables, p vs Wald chi2.
+    """Tables 4 and 5: odds ratios vs exp(B), stars vs B/SE, Wald df vs variables, p vs Wald chi2.
 
     Also the text's claims that every model predicts more than 75 percent correctly and the
-    feasibility of McFadden's R-square given N and the log pseudolikelihood (|LL0| <= N ln 2).
+    feasibility of McFadden's R-square given N and the log pseudolikelihood (abs(LL0) <= N ln 2).
+
+    Parameters
+    ----------
+    t : pandas.DataFrame
+        The table as printed (`wide`).
+    table : str
+        Its name.
+    correctly_predicted_min : float or None
+        The share predicted correctly the text claims (percent); ``None`` skips that check.
+
+    Returns
+    -------
+    list of dict
+        One flag per inconsistent cell.
     """
     rows, cols = _order(t)
     cell = _cells(t)
@@ -727,7 +914,20 @@ def check_logit(t: pd.DataFrame, table: str, correctly_predicted_min: float | No
 
 
 def check_table7(t7: pd.DataFrame, table: str = "Table 7") -> list[dict]:
-    """Table 7 (SPSS layout): OR vs exp(B), Wald vs (B/S.E.)^2, Sig. vs Wald, CI vs exp(B ± 1.96 S.E.)."""
+    """Table 7 (SPSS layout): OR vs exp(B), Wald vs (B/S.E.)^2, Sig. vs Wald, CI vs exp(B ± 1.96 S.E.).
+
+    Parameters
+    ----------
+    t7 : pandas.DataFrame
+        Table 7 as printed (`wide`).
+    table : str
+        The table's name in the flags.
+
+    Returns
+    -------
+    list of dict
+        One flag per inconsistent cell.
+    """
     rows, cols = _order(t7)
     cell = _cells(t7)
     out = []
@@ -795,9 +995,22 @@ def check_table7(t7: pd.DataFrame, table: str = "Table 7") -> list[dict]:
 
 
 def check_percent_of_n(t: pd.DataFrame, pairs: Iterable[tuple[str, str, str | int]], table: str) -> list[dict]:
-    """Percent columns against count / n. ``pairs``: (count column, percent column, n).
+    """Percent columns against count / n.
 
-    ``n`` is either a fixed group size (Table 6) or the name of a column holding it (Table 9).
+    Parameters
+    ----------
+    t : pandas.DataFrame
+        The table as printed (`wide`).
+    pairs : iterable of tuple of (str, str, str or int)
+        (count column, percent column, n): n is a fixed group size (Table 6) or the name of a
+        column holding it (Table 9).
+    table : str
+        The table's name in the flags.
+
+    Returns
+    -------
+    list of dict
+        One flag per inconsistent cell.
     """
     rows, cols = _order(t)
     cell = _cells(t)
@@ -834,9 +1047,23 @@ def _pos(tables: dict[str, pd.DataFrame], table: str, row: str, col: str) -> tup
 def check_sample_sizes(tables: dict[str, pd.DataFrame], sizes: pd.DataFrame, text: pd.DataFrame) -> list[dict]:
     """Sample sizes of Tables 3-9 against each other and against the text.
 
-    The sample behind Tables 4-9 is the 1,041 households of the text; Table 6 prints its
-    region sizes; Tables 4, 5, 7, 8 and 9 are subsets of Table 6's sample; the logit samples
-    are about a quarter of each movement category of Table 3 (accepted: 20 to 33 percent).
+    The sample behind Tables 4-9 is the 1,041 households of the text; Table 6 prints its region
+    sizes; Tables 4, 5, 7, 8 and 9 are subsets of Table 6's sample; the logit samples are about a
+    quarter of each movement category of Table 3 (accepted: 20 to 33 percent).
+
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        Every table as printed (`wide`), by name.
+    sizes : pandas.DataFrame
+        `sample_sizes`.
+    text : pandas.DataFrame
+        `text_figures`.
+
+    Returns
+    -------
+    list of dict
+        One flag per inconsistent size.
     """
     out = []
     n = {(r.table, r.group): r.n for r in sizes.itertuples()}
@@ -1108,13 +1335,33 @@ def _text_decimals(v: float) -> int:
 
 
 def check_text_vs_tables(
-    tables: dict[str, pd.DataFrame], text: pd.DataFrame, sizes: pd.DataFrame | None = None, links=None
+    tables: dict[str, pd.DataFrame],
+    text: pd.DataFrame,
+    sizes: pd.DataFrame | None = None,
+    links: list[tuple[str, str, str, str, Callable | None]] | None = None,
 ) -> list[dict]:
     """Numbers the prose quotes against the table cells (or shares) they restate.
 
-    A text figure printed with ``k`` decimals matches when some value inside the cell's
-    rounding interval rounds to it. Table 8 owner counts are turned into shares of the
-    region's escapers (Table 8's n).
+    A text figure printed with ``k`` decimals matches when some value inside the cell's rounding
+    interval rounds to it. Table 8 owner counts are turned into shares of the region's escapers
+    (Table 8's n).
+
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        Every table as printed (`wide`), by name.
+    text : pandas.DataFrame
+        `text_figures`.
+    sizes : pandas.DataFrame, optional
+        `sample_sizes`, for Table 8's shares.
+    links : list of tuple, optional
+        (text id, table, row, column, conversion or None) pairs to check; ``None`` for the
+        module's own list.
+
+    Returns
+    -------
+    list of dict
+        One flag per text figure that no cell supports.
     """
     tv = {r.id: r for r in text.itertuples()}
     n8 = {} if sizes is None else {r.group: r.n for r in sizes[sizes["table"] == "Table 8"].itertuples()}
@@ -1160,9 +1407,23 @@ def check_text_vs_tables(
 def check_text_derived(t3: pd.DataFrame, text: pd.DataFrame, table: str = "Table 3") -> list[dict]:
     """Prose figures that are differences or ratios of Table 3 cells.
 
-    The drop in poverty over each period (start minus end share, pooled) and the claim that
-    more than a third of the presently poor were not poor 25 years ago (became poor / poor
-    at end, pooled 1979-2004).
+    The drop in poverty over each period (start minus end share, pooled) and the claim that more
+    than a third of the presently poor were not poor 25 years ago (became poor / poor at end,
+    pooled 1979-2004).
+
+    Parameters
+    ----------
+    t3 : pandas.DataFrame
+        Table 3 as printed (`wide`).
+    text : pandas.DataFrame
+        `text_figures`.
+    table : str
+        The table's name in the flags.
+
+    Returns
+    -------
+    list of dict
+        One flag per figure the cells do not support.
     """
     tv = {r.id: r for r in text.itertuples()}
     rows, cols = _order(t3)
@@ -1218,9 +1479,17 @@ def check_text_derived(t3: pd.DataFrame, text: pd.DataFrame, table: str = "Table
 def check_consistency(folder: Path | None = None) -> pd.DataFrame:
     """All internal inconsistencies of the paper, derived from the transcription.
 
-    Columns exactly ``table,row,column,printed,consistent_value,explanation``; one row per
-    failed check (a cell may fail more than one). Ordered by table number, then printed
-    row and column order (header-level sample sizes first), then check order.
+    Parameters
+    ----------
+    folder : pathlib.Path, optional
+        The transcription folder; ``None`` for `data_dir`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns exactly ``table,row,column,printed,consistent_value,explanation``; one row per
+        failed check (a cell may fail more than one). Ordered by table number, then printed row
+        and column order (header-level sample sizes first), then check order.
     """
     tables = {t: wide(t, folder) for t in TABLES}
     sizes = sample_sizes(folder)
@@ -1258,7 +1527,20 @@ def check_consistency(folder: Path | None = None) -> pd.DataFrame:
 
 
 def write_errata(path: str | Path | None = None, folder: Path | None = None) -> Path:
-    """Write `check_consistency()` to ``data/paper/errata.csv`` (UTF-8, LF) so it can be reviewed and diffed."""
+    """Write `check_consistency` to ``errata.csv`` (UTF-8, LF) so it can be reviewed and diffed.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        The file; by default ``errata.csv`` in the transcription folder.
+    folder : pathlib.Path, optional
+        The transcription folder; ``None`` for `data_dir`.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
     path = Path(path) if path is not None else (folder or data_dir()) / "errata.csv"
     check_consistency(folder).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
     return path
