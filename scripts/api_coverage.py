@@ -67,11 +67,16 @@ def _params(fn: ast.FunctionDef, method: bool) -> list[ast.arg]:
 def _returns_value(fn: ast.FunctionDef) -> bool:
     if isinstance(fn.returns, ast.Constant) and fn.returns.value is None:
         return False
-    for node in ast.walk(fn):
+    todo = list(fn.body)
+    while todo:  # the function's own statements: a nested function's returns are not its result
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
         if isinstance(node, (ast.Yield, ast.YieldFrom)):
             return True
         if isinstance(node, ast.Return) and node.value is not None:
             return True
+        todo.extend(ast.iter_child_nodes(node))
     return False
 
 

@@ -73,6 +73,23 @@ def test_the_coverage_check_is_strict(tmp_path):
     assert _one(tmp_path, src.replace("a : int", "a, b : int")) == ("mod.f", True, True)
     # a missing hint is reported as such
     assert _one(tmp_path, src.replace("a, b", "a").replace("b: int", "b"))[2] is False
+    # a nested function's return is not the function's result
+    src2 = '''
+    def f(a: int) -> None:
+        """Print twice a.
+
+        Parameters
+        ----------
+        a : int
+            The number.
+        """
+
+        def g() -> int:
+            return 2 * a
+
+        print(g())
+    '''
+    assert _one(tmp_path, src2) == ("mod.f", True, True)
     # no parameters, no result: the summary is enough
     assert _one(tmp_path, 'def f() -> None:\n    """Nothing."""\n') == ("mod.f", True, True)
 
