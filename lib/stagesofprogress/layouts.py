@@ -125,7 +125,7 @@ def table3(
 def beside(
     computed: pd.DataFrame, published: pd.DataFrame, names: tuple[str, str] = ("This book", "Published")
 ) -> pd.DataFrame:
-    """Interleave two frames of the same shape row by row: (*row, "This book"), (*row, "Published").
+    """Interleave two frames of the same shape row by row: ``(*row, "This book")``, ``(*row, "Published")``.
 
     Columns are aligned by label; rows missing from `published` are shown blank. A row label
     that is a tuple (a MultiIndex) keeps its levels.
