@@ -8,7 +8,7 @@ A public function is a top-level function or a method of a public class, in a pu
 `lib/stagesofprogress`, whose name does not start with ``_``. The *method* is the package's own
 modules; the *replication* is the subpackage `stagesofprogress.replication` (counted apart: it is
 not the method). A function is *documented* when its docstring starts with a one-line summary,
-has a numpydoc ``Parameters`` section naming every parameter (if it takes any) and a
+has a numpydoc ``Parameters`` section naming every parameter and no other (if it takes any) and a
 ``Returns``/``Yields`` section (if it returns something); a property needs only a docstring.
 It is *typed* when every parameter and the return value are annotated.
 """
@@ -34,24 +34,19 @@ def _documented_names(doc: str) -> set[str]:
     for i, line in enumerate(lines[:-1]):
         if line.strip() == "Parameters" and lines[i + 1].strip().startswith("---"):
             indent = len(line) - len(line.lstrip())
-            for entry in lines[i + 2 :]:
+            body = lines[i + 2 :]
+            for k, entry in enumerate(body):
                 text = entry.strip()
                 if not text:
                     continue
                 depth = len(entry) - len(entry.lstrip())
-                if depth < indent:
-                    break
                 if depth > indent:
                     continue  # a description line
-                if text.startswith("---"):
-                    break
-                head = text.split(" : ")[0] if " : " in text else text
-                if head.endswith(":"):
-                    head = head[:-1]
-                new = {n.strip().lstrip("*") for n in head.split(",")}
-                if not all(n.isidentifier() for n in new):
-                    break  # the next section's title (its underline ends the section)
-                names |= new
+                underlined = k + 1 < len(body) and body[k + 1].strip().startswith("---")
+                if depth < indent or underlined:
+                    break  # the next section's title
+                head = text.split(" : ")[0] if " : " in text else text.rstrip(":")
+                names |= {n.strip().lstrip("*") for n in head.split(",")}
             break
     return names
 
@@ -118,7 +113,7 @@ def public_functions(lib: Path = LIB, replication: bool = False):
             listed = _documented_names(doc)
             documented = (
                 bool(summary)
-                and (not params or (_section(doc, "Parameters") and all(p.arg in listed for p in params)))
+                and (not params or (_section(doc, "Parameters") and listed == {p.arg for p in params}))
                 and (not _returns_value(fn) or _section(doc, "Returns") or _section(doc, "Yields"))
             )
             is_property = any(

@@ -1,7 +1,7 @@
 """Every public function of the method has a numpydoc docstring and type hints (issue 12).
 
 `scripts/api_coverage.py` (stdlib `ast`, no import of the library) decides what counts: a
-one-line summary, a ``Parameters`` section naming every parameter, a ``Returns``/``Yields``
+one-line summary, a ``Parameters`` section naming every parameter and no other, a ``Returns``/``Yields``
 section when the function returns something, and annotations on every parameter and the
 return value. The replication subpackage is not the method and is only measured, not required.
 The ``Examples`` sections of the most-used functions run here as doctests on the shipped
@@ -71,6 +71,8 @@ def test_the_coverage_check_is_strict(tmp_path):
     assert _one(tmp_path, src)[1] is False
     # both listed (``a, b : int``), a result described, every hint: documented and typed
     assert _one(tmp_path, src.replace("a : int", "a, b : int")) == ("mod.f", True, True)
+    # a name that is not a parameter (left over from a rename) is not enough either
+    assert _one(tmp_path, src.replace("a : int", "a, c : int"))[1] is False
     # a missing hint is reported as such
     assert _one(tmp_path, src.replace("a, b", "a").replace("b: int", "b"))[2] is False
     # a nested function's return is not the function's result
