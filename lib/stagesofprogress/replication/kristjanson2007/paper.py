@@ -195,7 +195,7 @@ def text_figures(folder: Path | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per quoted figure (id, value, unit, statement ...).
+        One row per quoted figure: id, quote_location, statement, value (float), unit, scope.
     """
     return _published.text_figures(folder or data_dir())
 
@@ -211,7 +211,7 @@ def sample_sizes(folder: Path | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``table``, ``group`` and ``n`` among others.
+        Columns ``table``, ``group``, ``n`` and ``printed_as`` (the label as printed).
     """
     return _published.sample_sizes(folder or data_dir())
 
@@ -461,7 +461,7 @@ def check_table2_monotone(t2: pd.DataFrame, table: str = "Table 2") -> list[dict
     Returns
     -------
     list of dict
-        One flag per stage whose mean is below the previous one.
+        One flag per stage whose printed mean cannot be above the previous one (rounding allowed).
     """
     col = t2.columns[1]
     vals = [_num(s) for s in t2[col]]
