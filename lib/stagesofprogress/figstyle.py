@@ -211,6 +211,6 @@ def small_n_note(limit: int = SMALL_N) -> str:
     Returns
     -------
     str
-        For example ``hatched: from 1–5 households``.
+        For example ``hatched: from 1–3 households`` with the default limit.
     """
     return f"hatched: from 1\u2013{limit} households"

@@ -135,7 +135,7 @@ def recurrent_classes(p: np.ndarray) -> list[np.ndarray]:
     Parameters
     ----------
     p : numpy.ndarray
-        A square row-stochastic matrix without NaN.
+        A square row-stochastic matrix; a NaN cell counts as no transition.
 
     Returns
     -------
