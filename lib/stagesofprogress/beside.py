@@ -11,7 +11,9 @@ reader (`published`); nothing here imports the replication of the paper.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,6 +25,9 @@ from .narrative import md_list
 from .published import paper_folder
 from .safetext import MD, md, md_join
 from .study import Study
+
+if TYPE_CHECKING:  # annotations only
+    from .models import ModelFit
 
 __all__ = [
     "paper_folder",
@@ -48,10 +53,24 @@ _T3_NAMES = {
 _T3_PUBLISHED_COLUMNS = {v: k for k, v in _T3_NAMES.items()}
 
 
-def published_table3(folder: Path, periods) -> pd.DataFrame:
+def published_table3(folder: Path, periods: Sequence[tuple[int, int]]) -> pd.DataFrame:
     """The paper's Table 3 (table3.csv) in the layout of `layouts.table3`: rows (period, group).
 
-    Rows "Cajamarca, 1994-2004" become the (period, group) rows; "Both Regions" is renamed "All".
+    Rows such as "Cajamarca, 1994-2004" become the (period, group) rows; "Both Regions" is
+    renamed ``All``.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The study's paper folder (`published.paper_folder`).
+    periods : sequence of tuple of (int, int)
+        The periods to keep.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Printed percentages as floats (NaN where a cell is blank), columns labelled as in
+        `layouts.TABLE3_LABELS`; empty when the paper has no such rows.
     """
     from . import published as paper_tables
 
@@ -74,9 +93,20 @@ def published_table3(folder: Path, periods) -> pd.DataFrame:
 
 
 def table3_beside(study: Study) -> tuple[pd.DataFrame, float | None]:
-    """Table 3 for the study; with the published rows interleaved when the study has a paper.
+    """Table 3 for the study, with the published rows interleaved when the study has a paper.
 
-    Returns (frame, largest absolute difference in percentage points, or None without a paper).
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        `layouts.table3`, or `layouts.beside` of it and the printed table (with the paper's sample
+        sizes in ``Households``).
+    largest_gap : float or None
+        The largest absolute difference in percentage points; ``None`` without a paper.
     """
     periods = table3_periods(study)
     t = table3(study, periods)
@@ -99,9 +129,18 @@ def table3_beside(study: Study) -> tuple[pd.DataFrame, float | None]:
 def table3_gaps(study: Study) -> dict[str, str] | None:
     """Where this study's Table 3 differs most from the printed one, errata taken into account.
 
-    Returns glue-ready strings: `gap` (largest difference, points), `where` (group, column,
-    period), `printed`, `erratum` (the paper's own consistent value, or "" when the cell is not
-    an erratum) and `gap_other` (largest difference outside erratum cells). None without a paper.
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    dict of str to str or None
+        Glue-ready strings: ``gap`` (largest difference, points), ``where`` (group, column,
+        period), ``printed``, ``erratum`` (the paper's own consistent value, or empty text when the
+        cell is not an erratum) and ``gap_other`` (largest difference outside erratum cells);
+        ``None`` without a paper or a comparable cell.
     """
     folder = paper_folder(study)
     if folder is None:
@@ -142,7 +181,18 @@ def table3_gaps(study: Study) -> dict[str, str] | None:
 
 
 def table3_gap_text(study: Study) -> MD:
-    """One computed sentence on how far the study's Table 3 is from the printed one."""
+    """One computed sentence on how far the study's Table 3 is from the printed one.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    MD
+        Markdown; empty without a paper.
+    """
     g = table3_gaps(study)
     if g is None:
         return MD("")
@@ -163,7 +213,20 @@ def table3_gap_text(study: Study) -> MD:
 
 
 def errata_text(study: Study, table: str) -> MD:
-    """Markdown listing the paper's errata for `table` (printed value, consistent value), or ''."""
+    """Markdown listing the paper's errata for `table` (printed value, consistent value).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    table : str
+        The table's name in the paper folder, e.g. ``Table 3``.
+
+    Returns
+    -------
+    MD
+        A sentence and a bulleted list; empty without a paper or without errata for the table.
+    """
     folder = paper_folder(study)
     if folder is None:
         return MD("")
@@ -195,7 +258,20 @@ def errata_text(study: Study, table: str) -> MD:
 
 
 def table2_beside(study: Study, column: str = "assets") -> pd.DataFrame:
-    """`layouts.table2` with the published means in a `Published` column when the study has a paper."""
+    """`layouts.table2` with the published means in a ``Published`` column when the study has a paper.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    column : str
+        The households.csv column to average.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by stage label; ``Published`` is NaN for a stage the paper does not print.
+    """
     t = table2(study, column)
     folder = paper_folder(study)
     if folder is not None:
@@ -206,11 +282,22 @@ def table2_beside(study: Study, column: str = "assets") -> pd.DataFrame:
     return t
 
 
-def odds_beside(fit, study: Study) -> pd.DataFrame | None:
+def odds_beside(fit: ModelFit, study: Study) -> pd.DataFrame | None:
     """Odds ratios with significance stars, this book beside the published table, per group.
 
-    Rows are the model's variables (printed labels); columns (group, "This book" | "Published").
-    None when the study has no paper or the paper has no table of that name.
+    Parameters
+    ----------
+    fit : ModelFit
+        A fitted model whose spec names a paper table (``table: Table 5``).
+    study : Study
+        The study it was fitted on.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Rows are the model's variables (printed labels); columns (group, ``This book`` |
+        ``Published``), text such as ``1.93**`` or ``dropped``. ``None`` when the study has no paper
+        or the paper has no table of that name.
     """
     from . import published as paper_tables
 
@@ -251,7 +338,19 @@ def odds_beside(fit, study: Study) -> pd.DataFrame | None:
 
 
 def scorecard_frame(card: pd.DataFrame) -> pd.DataFrame:
-    """The scorecard for display: reproduced values rounded sensibly, verdicts as words."""
+    """The scorecard for display: reproduced values rounded sensibly, verdicts as words.
+
+    Parameters
+    ----------
+    card : pandas.DataFrame
+        A scorecard with ``reproduced`` and ``ok`` columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy: ``reproduced`` as text (four significant digits for floats, empty when missing),
+        ``ok`` as ``yes``/``no``.
+    """
     out = card.copy()
     out["reproduced"] = [
         (
@@ -266,7 +365,18 @@ def scorecard_frame(card: pd.DataFrame) -> pd.DataFrame:
 
 
 def scorecard_text(card: pd.DataFrame) -> MD:
-    """One computed paragraph: cells judged, share within tolerance, tables fully reproduced."""
+    """One computed paragraph: cells judged, share within tolerance, tables fully reproduced, the weakest.
+
+    Parameters
+    ----------
+    card : pandas.DataFrame
+        A scorecard with ``table`` and ``ok`` columns.
+
+    Returns
+    -------
+    MD
+        Markdown; table names escaped.
+    """
     n = len(card)
     ok = int(card["ok"].astype(bool).sum())
     per = card.groupby("table", sort=False)["ok"].agg(["size", "sum"])

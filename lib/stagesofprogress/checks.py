@@ -15,6 +15,7 @@ import os
 import re
 import unicodedata
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from .checks_base import _is_int, _is_text, _period, _Where
 from .checks_models import check_model_keys, check_model_tables
 from .csvfile import invisible
 from .problem import Problem, report_rows, rows_of, warning
+
+if TYPE_CHECKING:  # annotations only
+    from .csvfile import Cells
 
 __all__ = ["RESERVED_NAMES", "check_keys", "check_tables", "look_alikes"]
 
@@ -286,7 +290,26 @@ def _bundled_paper(target: Path) -> bool:
 
 
 def check_keys(meta: dict, lines: dict[tuple, int], folder: Path, problems: list[Problem], valid: dict) -> bool:
-    """Check every key of study.yml on its own; True when none is wrong (warnings aside)."""
+    """Check every key of study.yml on its own, adding a problem for each wrong one.
+
+    Parameters
+    ----------
+    meta : dict
+        study.yml as parsed.
+    lines : dict of tuple to int
+        Key path to its line in study.yml, for the problems' locations.
+    folder : pathlib.Path
+        The study folder (a ``paper:`` folder is looked up inside it).
+    problems : list of Problem
+        Appended to.
+    valid : dict
+        Filled with the keys that passed, in their checked form.
+
+    Returns
+    -------
+    bool
+        ``True`` when no key is wrong (warnings aside).
+    """
     w = _Where(lines, problems)
     _basic(w, meta, valid)
     _texts(w, meta, ())
@@ -329,11 +352,22 @@ def _fold(name: str) -> str:
     return "".join(bare.casefold().split())
 
 
-def look_alikes(cells, fname: str, column: str, problems: list[Problem]) -> None:
+def look_alikes(cells: Cells, fname: str, column: str, problems: list[Problem]) -> None:
     """Warn about names of `column` that differ only in case, spacing or accents (likely typos).
 
     One warning per set of look-alike spellings, at the first row of the rarer spelling(s),
     naming every spelling with its number of rows and first rows.
+
+    Parameters
+    ----------
+    cells : Cells
+        The table as read.
+    fname : str
+        The file's name, for the warning.
+    column : str
+        The column to look at (``region``, ``community``); nothing happens if it is absent.
+    problems : list of Problem
+        Appended to.
     """
     if column not in cells.columns:
         return
@@ -481,9 +515,20 @@ def _reason_rows(read: dict, valid: dict, problems: list[Problem]) -> None:
 
 
 def check_tables(meta: dict, lines: dict[tuple, int], read: dict, valid: dict, problems: list[Problem]) -> None:
-    """Check what study.yml and the tables say about each other.
+    """Check what study.yml and the tables say about each other, adding a problem for each conflict.
 
-    `read` maps table name -> (Cells, usable columns, schema.Table) for the tables read.
+    Parameters
+    ----------
+    meta : dict
+        study.yml as parsed.
+    lines : dict of tuple to int
+        Key path to its line in study.yml.
+    read : dict
+        Table name to (Cells, usable columns, schema.Table) for the tables read.
+    valid : dict
+        The study.yml keys that passed `check_keys`.
+    problems : list of Problem
+        Appended to.
     """
     if "households" in read:
         _reserved(read["households"][0], schema.HOUSEHOLDS.filename, ("region", "community"), problems)

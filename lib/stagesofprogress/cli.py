@@ -18,6 +18,13 @@ DEFAULT_STUDY = resources.path("data/peru2004", check=False)
 
 
 def default_study() -> Path:
+    """The study used when ``--data`` is not given: the shipped synthetic replica of the Peru study.
+
+    Returns
+    -------
+    pathlib.Path
+        Its folder inside the installed package.
+    """
     return DEFAULT_STUDY
 
 
@@ -28,7 +35,19 @@ def _print_problems(problems, path) -> None:
         print(f"  - {p}", file=sys.stderr)
 
 
-def cmd_validate(args) -> int:
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``sop validate``: check a study and print every problem (stderr) or a one-line summary.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``data``).
+
+    Returns
+    -------
+    int
+        The exit code: 0 valid, 1 when there is a problem.
+    """
     from .study import check
 
     report = check(args.data)
@@ -42,7 +61,24 @@ def cmd_validate(args) -> int:
     return 0
 
 
-def cmd_tables(args) -> int:
+def cmd_tables(args: argparse.Namespace) -> int:
+    """``sop tables``: compute every table the study allows and write them as CSV to ``--out``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``data``, ``out``).
+
+    Returns
+    -------
+    int
+        The exit code: 0 written, 1 when the study has a problem (nothing is written).
+
+    Raises
+    ------
+    OutputError
+        When ``--out`` is a folder sop may not replace (`main` reports it).
+    """
     from . import movements as mv
     from .outputs import write_tables
 
@@ -63,8 +99,14 @@ def cmd_tables(args) -> int:
     return 0
 
 
-def add_plugin_parsers(sub) -> None:
-    """Subcommands of installed plug-ins (entry point group `stagesofprogress.commands`)."""
+def add_plugin_parsers(sub: argparse._SubParsersAction) -> None:
+    """Add the subcommands of installed plug-ins (entry point group ``stagesofprogress.commands``).
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``sop`` parser; each plug-in's entry point is called with it.
+    """
     from importlib.metadata import entry_points
 
     for ep in sorted(entry_points(group="stagesofprogress.commands"), key=lambda e: e.name):
@@ -72,6 +114,13 @@ def add_plugin_parsers(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``sop`` argument parser with every subcommand, plug-ins' included.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        Each subcommand sets ``func`` to the function that runs it.
+    """
     p = argparse.ArgumentParser(
         prog="sop",
         description="Stages-of-Progress poverty dynamics: validate a study, compute its tables, build its book.",
@@ -109,6 +158,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``sop`` command: a user's mistake gets a plain report and exit code 1, never a traceback.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after ``sop``; ``None`` reads ``sys.argv``.
+
+    Returns
+    -------
+    int
+        The exit code: 0 on success, 1 for a problem with the study or the output folder or a
+        read/write error, 128 plus the signal number when interrupted.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if hasattr(args, "data") and args.data is None:

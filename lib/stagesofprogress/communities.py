@@ -98,7 +98,18 @@ def _with_both(df: pd.DataFrame, by: str, both: str) -> pd.DataFrame:
 
 
 def activity_codes(df: pd.DataFrame) -> list[str]:
-    """Activities of a communities table: act_<code> or rank_<code> columns, in column order."""
+    """Activities of a communities table: act_<code> or rank_<code> columns, in column order.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        communities.csv as loaded (`Study.table`).
+
+    Returns
+    -------
+    list of str
+        Each activity code once, in the order its first column appears.
+    """
     codes: list[str] = []
     for c in df.columns:
         for prefix in ("act_", "rank_"):
@@ -270,7 +281,23 @@ def _printed(value: float, rank, kind: str, label: str) -> str:
 
 
 def table1(study: Study, by: str = "region", both: str = BOTH) -> pd.DataFrame:
-    """Table 1 in the paper's layout: rows = characteristics (as printed), columns = groups."""
+    """Table 1 in the paper's layout: rows = characteristics (as printed), columns = groups.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with communities.csv.
+    by : str
+        The communities.csv column that defines groups (``region`` by default).
+    both : str
+        The label of the column for all communities together.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the characteristic's label, one column of printed text per group in order of
+        appearance (see `communities_summary`).
+    """
     s = communities_summary(study, by, both)
     wide = s.pivot_table(index="label", columns="group", values="printed", aggfunc="first", sort=False)
     return wide.reindex(columns=list(pd.unique(s["group"])))

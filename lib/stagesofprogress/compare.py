@@ -241,6 +241,24 @@ def compare_html(studies: dict[str, Study], tables: dict[str, pd.DataFrame]) -> 
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    """``sop compare``: several studies side by side, written as CSV files and compare.html to ``--out``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``data``: two or more study folders, ``out``).
+
+    Returns
+    -------
+    int
+        The exit code: 0 written, 1 with fewer than two studies or a study with a problem
+        (nothing is written).
+
+    Raises
+    ------
+    OutputError
+        When ``--out`` is a folder sop may not replace (the CLI reports it).
+    """
     from .cli import _print_problems
     from .outdir import check_out, paper_folder, write_folder
     from .outputs import to_csv_bytes
@@ -272,7 +290,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    """Register `sop compare` on the CLI's subparsers."""
+    """Register ``sop compare`` on the CLI's subparsers.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``sop`` parser.
+    """
     p = sub.add_parser("compare", help="several studies side by side (movements, mobility, shared reasons)")
     p.add_argument("--data", type=Path, action="append", required=True, help="a study folder (repeat for each study)")
     p.add_argument("--out", type=Path, required=True, help="new folder for the CSV files and compare.html")

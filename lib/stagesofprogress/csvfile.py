@@ -48,7 +48,20 @@ csv.field_size_limit(max(csv.field_size_limit(), MAX_CSV_BYTES))
 
 
 def invisible(text: str, names: bool = False) -> str | None:
-    """A description of the first forbidden character of `text` ('U+200B ZERO WIDTH SPACE'), or None."""
+    """A description of the first forbidden (invisible or control) character of `text`.
+
+    Parameters
+    ----------
+    text : str
+        A cell or a column name.
+    names : bool
+        Use the stricter set for names (column names, regions, communities).
+
+    Returns
+    -------
+    str or None
+        For example ``U+200B ZERO WIDTH SPACE``; ``None`` when there is none.
+    """
     m = (FORBIDDEN_IN_NAMES if names else FORBIDDEN).search(text)
     if not m:
         return None
@@ -87,14 +100,28 @@ class Cells:
         self._raw: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     @property
-    def columns(self):
+    def columns(self) -> pd.Index:
+        """The column names, as pandas renamed them (duplicates get ``.1``)."""
         return self.df.columns
 
     def __len__(self) -> int:
         return len(self.df)
 
     def coded(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """(codes, values): cell i holds the stripped, NFC text values[codes[i]]; values are distinct."""
+        """A column as codes into its distinct values: cell i holds the stripped, NFC text ``values[codes[i]]``.
+
+        Parameters
+        ----------
+        name : str
+            The column.
+
+        Returns
+        -------
+        codes : numpy.ndarray
+            One integer per row.
+        values : numpy.ndarray
+            The distinct values (numpy strings), each once.
+        """
         if name not in self._coded:
             codes, uniq = self.raw(name)
             raw = np.asarray(uniq, dtype=object).astype(_TEXT)
@@ -115,35 +142,108 @@ class Cells:
         return codes, values
 
     def raw(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """(codes, distinct cells as written): one factorization per column, shared by the checks."""
+        """A column's cells as written, factorized once and shared by the checks.
+
+        Parameters
+        ----------
+        name : str
+            The column.
+
+        Returns
+        -------
+        codes : numpy.ndarray
+            One integer per row.
+        values : numpy.ndarray
+            The distinct cells as written (objects).
+        """
         if name not in self._raw:
             codes, uniq = pd.factorize(self.df[name].to_numpy(dtype=object))
             self._raw[name] = (codes, np.asarray(uniq, dtype=object))
         return self._raw[name]
 
     def subset(self, keep: np.ndarray) -> Cells:
+        """The rows selected by `keep`, reusing the work already done on each column.
+
+        Parameters
+        ----------
+        keep : numpy.ndarray
+            One boolean per row.
+
+        Returns
+        -------
+        Cells
+            A new table of the kept rows, with their spreadsheet row numbers.
+        """
         out = Cells(self.df[keep], self.header)
         out._coded = {k: (c[keep], v, ch) for k, (c, v, ch) in self._coded.items()}
         out._raw = {k: (c[keep], u) for k, (c, u) in self._raw.items()}
         return out
 
     def blank(self, name: str) -> np.ndarray:
+        """Which cells of a column are blank once stripped.
+
+        Parameters
+        ----------
+        name : str
+            The column.
+
+        Returns
+        -------
+        numpy.ndarray
+            One boolean per row.
+        """
         codes, values = self.coded(name)
         return (values == "")[codes]
 
     def text(self, name: str, row: int) -> str:
-        """Stripped text of the cell in spreadsheet row `row`."""
+        """Stripped text of the cell in spreadsheet row `row`.
+
+        Parameters
+        ----------
+        name : str
+            The column.
+        row : int
+            The spreadsheet row number (the header is row 1).
+
+        Returns
+        -------
+        str
+            The cell's text.
+        """
         codes, values = self.coded(name)
         return str(values[codes[np.searchsorted(self.rownums, row)]])
 
     def numbers(self, name: str) -> np.ndarray:
+        """A column's cells as numbers (computed once per distinct value).
+
+        Parameters
+        ----------
+        name : str
+            The column.
+
+        Returns
+        -------
+        numpy.ndarray
+            Floats, NaN where a cell is blank or not a number.
+        """
         if name not in self._numbers:
             codes, values = self.coded(name)
             self._numbers[name] = _to_numbers(values)[codes]
         return self._numbers[name]
 
     def series(self, name: str) -> pd.Series:
-        """The stripped cells as a pandas text column (the original one when nothing needed stripping)."""
+        """The stripped cells as a pandas text column (the original one when nothing needed stripping).
+
+        Parameters
+        ----------
+        name : str
+            The column.
+
+        Returns
+        -------
+        pandas.Series
+            Indexed by spreadsheet row.
+        """
         if name not in self._series:
             self.coded(name)
             codes, values, changed = self._coded[name]
@@ -157,7 +257,20 @@ class Cells:
 
 
 def header_of(text: str, delimiter: str = ",") -> list[str]:
-    """Column names exactly as written in the header (pandas renames duplicates to 'x.1')."""
+    """Column names exactly as written in the header (pandas renames duplicates to ``x.1``).
+
+    Parameters
+    ----------
+    text : str
+        The decoded file; only its first 64 KiB are read.
+    delimiter : str
+        The field delimiter.
+
+    Returns
+    -------
+    list of str
+        Names stripped of spaces; empty when there is no header or it cannot be parsed.
+    """
     try:
         return [c.strip() for c in next(csv.reader(io.StringIO(text[: 1 << 16]), delimiter=delimiter))]
     except (StopIteration, csv.Error):
@@ -286,10 +399,27 @@ def read_table(
 ) -> Cells | None:
     """The table `folder/fname` as `Cells` (spreadsheet row numbers), or None after its problems.
 
-    `delimiter` and `decimal` are study.yml's ``csv:`` settings (None: not declared, a comma
-    and a decimal point). With ``decimal=","`` cells that are numbers written with a decimal
-    comma read as numbers; when the decimal mark is not declared, a column of such numbers
-    gets a warning saying what to declare.
+    With ``decimal=","`` cells that are numbers written with a decimal comma read as numbers;
+    when the decimal mark is not declared, a column of such numbers gets a warning saying what
+    to declare. Reading is bounded (`MAX_CSV_BYTES`).
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The study folder.
+    fname : str
+        The file's name inside it.
+    problems : list of Problem
+        Every problem found (empty file, encoding, ragged rows ...) is appended here.
+    delimiter : str, optional
+        study.yml's ``csv: delimiter``; ``None`` for a comma.
+    decimal : str, optional
+        study.yml's ``csv: decimal``; ``None`` when not declared (a decimal point).
+
+    Returns
+    -------
+    Cells or None
+        The table; ``None`` when it cannot be read (the reasons are in `problems`).
     """
     delimiter = delimiter or ","
     raw = read_bytes(folder, fname, MAX_CSV_BYTES, problems)
@@ -353,7 +483,19 @@ def _without_blanks(df: pd.DataFrame, header: list[str]) -> Cells:
 
 
 def check_text(cells: Cells, fname: str, name_columns: set[str], problems: list[Problem]) -> None:
-    """Report every cell (and header name) holding an invisible or control character."""
+    """Report every cell (and header name) holding an invisible or control character.
+
+    Parameters
+    ----------
+    cells : Cells
+        The table as read.
+    fname : str
+        The file's name, for the problems.
+    name_columns : set of str
+        Columns holding names, checked with the stricter set of characters.
+    problems : list of Problem
+        Appended to, one problem per column (the rows listed, up to the limit).
+    """
     for i, h in enumerate(cells.header):
         what = invisible(h, names=True)
         if what:

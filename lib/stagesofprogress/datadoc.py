@@ -57,6 +57,13 @@ def _constraints(c: schema.Column) -> str:
 
 
 def study_keys_frame() -> pd.DataFrame:
+    """The data dictionary of study.yml: one row per key of the contract (`schema.STUDY_KEYS`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``key`` (in backticks, for Markdown), ``required`` (``yes``/``no``) and ``meaning``.
+    """
     return pd.DataFrame(
         [(f"`{k.name}`", "yes" if k.required else "no", k.description) for k in schema.STUDY_KEYS],
         columns=["key", "required", "meaning"],
@@ -64,6 +71,19 @@ def study_keys_frame() -> pd.DataFrame:
 
 
 def table_frame(table: schema.Table) -> pd.DataFrame:
+    """The data dictionary of one table: one row per column, then one per per-year column.
+
+    Parameters
+    ----------
+    table : schema.Table
+        A table of the contract.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``column`` (in backticks; ``<year>`` for a per-year column), ``type``, ``required``,
+        ``constraints`` and ``meaning``.
+    """
     rows = []
     for c in table.columns:
         rows.append((f"`{c.name}`", _KIND_TEXT[c.kind], "yes" if c.required else "no", _constraints(c), c.description))
@@ -88,6 +108,13 @@ def _md_table(df: pd.DataFrame) -> str:
 
 
 def markdown() -> str:
+    """The whole data dictionary as Markdown: study.yml's keys, then every table's columns.
+
+    Returns
+    -------
+    str
+        Headed sections with pipe tables, ending in a newline.
+    """
     parts = ["### `study.yml`", "", _md_table(study_keys_frame()), ""]
     for t in schema.TABLES.values():
         status = "required" if t.required else "optional"
@@ -99,7 +126,23 @@ def markdown() -> str:
 
 
 def render_readme(text: str) -> str:
-    """Replace the generated block of data/README.md with the current dictionary."""
+    """Replace the generated block of data/README.md with the current dictionary.
+
+    Parameters
+    ----------
+    text : str
+        The README's text, with the `BEGIN` and `END` markers.
+
+    Returns
+    -------
+    str
+        The text with everything between the markers regenerated (`markdown`).
+
+    Raises
+    ------
+    ValueError
+        When a marker is missing.
+    """
     if BEGIN not in text or END not in text:
         raise ValueError("data/README.md has lost its data-dictionary markers.")
     head, rest = text.split(BEGIN, 1)
@@ -108,6 +151,7 @@ def render_readme(text: str) -> str:
 
 
 def main() -> None:
+    """Rewrite the data dictionary in the repository's data/README.md (``python -m stagesofprogress.datadoc``)."""
     from . import resources
 
     path = resources.checkout() / "data" / "README.md"  # rewrites the repository's copy
@@ -116,7 +160,19 @@ def main() -> None:
 
 
 def study_files(study: Study) -> pd.DataFrame:
-    """The files of the study folder with their size and, for tables of the contract, their rows."""
+    """The files of the study folder with their rows and role.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per visible file, sorted by name: ``file``, ``rows`` (formatted, for tables of the
+        contract; empty otherwise) and ``role``.
+    """
     by_file = {t.filename: t for t in schema.TABLES.values()}
     rows = []
     for p in sorted(study.path.iterdir()):
@@ -135,7 +191,18 @@ def study_files(study: Study) -> pd.DataFrame:
 
 
 def provenance_text(study: Study) -> MD:
-    """Markdown on where the study comes from: its description, source and licence."""
+    """Markdown on where the study comes from: its description, source and licence.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    MD
+        Paragraphs of study text, escaped; a sentence saying there is none when study.yml gives none.
+    """
     parts = []
     desc = study.meta.get("description")
     if desc:

@@ -282,6 +282,18 @@ def write_datapackage(study_folder: str | Path) -> Path:
 
 
 def cmd_datapackage(args: argparse.Namespace) -> int:
+    """``sop datapackage``: write DIR/datapackage.json for a valid study folder.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``data``).
+
+    Returns
+    -------
+    int
+        The exit code: 0 written, 1 when the study has a problem (nothing is written).
+    """
     import sys
 
     from .problem import StudyError
@@ -306,7 +318,13 @@ def cmd_datapackage(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    """Register `sop datapackage` on the subparsers of the `sop` command."""
+    """Register ``sop datapackage`` on the subparsers of the ``sop`` command.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``sop`` parser.
+    """
     d = sub.add_parser(
         "datapackage",
         help="write DIR/datapackage.json (Frictionless Data Package) derived from the data contract",

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,9 @@ import pandas as pd
 from . import safetext
 from .safetext import MD, md
 from .study import Study
+
+if TYPE_CHECKING:  # annotations only
+    from matplotlib.figure import Figure
 
 __all__ = [
     "DPI",
@@ -53,7 +56,27 @@ from .figstyle import DPI  # one fact: the book's PNG resolution (figstyle sizes
 
 
 def fmt(value: Any, spec: str = ".1f", missing: str = "n/a") -> str:
-    """Format a number as text; NaN/None give `missing`. `spec` is a format spec or '{...}' template."""
+    """Format a number as text; NaN, ``<NA>`` and None give `missing`.
+
+    Parameters
+    ----------
+    value : object
+        A number (Python or numpy), a missing value, or anything `format` accepts.
+    spec : str
+        A format spec (``.1f``, ``,d``) or a template with one ``{...}`` field (``{:.0f}%``).
+    missing : str
+        The text for a missing value.
+
+    Returns
+    -------
+    str
+        The formatted text.
+
+    Examples
+    --------
+    >>> fmt(12.345), fmt(1234, ",d"), fmt(float("nan")), fmt(0.5, "{:.0%}")
+    ('12.3', '1,234', 'n/a', '50%')
+    """
     if value is None:
         return missing
     try:
@@ -73,7 +96,24 @@ def fmt(value: Any, spec: str = ".1f", missing: str = "n/a") -> str:
 
 
 def glue_text(name: str, value: Any, spec: str = ".1f", missing: str = "n/a") -> str:
-    """Glue `value` formatted as a string (for `{glue:text}` in prose); return the string."""
+    """Glue `value` as formatted text for ``{glue:text}`` in a chapter's prose.
+
+    Parameters
+    ----------
+    name : str
+        The glue key the chapter's prose refers to.
+    value : object
+        A number, formatted with `fmt`, or text used as it is.
+    spec : str
+        The format spec for a number.
+    missing : str
+        The text for a missing value.
+
+    Returns
+    -------
+    str
+        The text glued.
+    """
     from myst_nb import glue
 
     text = value if isinstance(value, str) else fmt(value, spec, missing)
@@ -81,8 +121,21 @@ def glue_text(name: str, value: Any, spec: str = ".1f", missing: str = "n/a") ->
     return text
 
 
-def png_bytes(fig, dpi: int = DPI) -> bytes:
-    """The figure as PNG bytes, without a timestamp or software tag (so output is reproducible)."""
+def png_bytes(fig: Figure, dpi: int = DPI) -> bytes:
+    """The figure as PNG bytes, without a timestamp or software tag (so the output is reproducible).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure to save.
+    dpi : int
+        Resolution in dots per inch.
+
+    Returns
+    -------
+    bytes
+        The PNG file.
+    """
     import warnings
 
     buf = io.BytesIO()
@@ -93,16 +146,34 @@ def png_bytes(fig, dpi: int = DPI) -> bytes:
     return buf.getvalue()
 
 
-def glue_figure(name: str, fig, dpi: int = DPI):
-    """Glue a figure for a `{glue:figure}` directive (display=False: shown only where pasted)."""
+def glue_figure(name: str, fig: Figure, dpi: int = DPI) -> None:
+    """Glue a figure for a ``{glue:figure}`` directive (not displayed where it is computed).
+
+    Parameters
+    ----------
+    name : str
+        The glue key.
+    fig : matplotlib.figure.Figure
+        The figure, saved as PNG (`png_bytes`).
+    dpi : int
+        Resolution in dots per inch.
+    """
     from IPython.display import Image
     from myst_nb import glue
 
     glue(name, Image(data=png_bytes(fig, dpi), format="png"), display=False)
 
 
-def show_figure(fig, dpi: int = DPI):
-    """Display a figure in place (for a code cell whose `mystnb.figure` metadata sets caption and name)."""
+def show_figure(fig: Figure, dpi: int = DPI) -> None:
+    """Display a figure in place, as PNG (a code cell's ``mystnb.figure`` metadata sets caption and name).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure, saved as PNG (`png_bytes`).
+    dpi : int
+        Resolution in dots per inch.
+    """
     from IPython.display import Image, display
 
     display(Image(data=png_bytes(fig, dpi), format="png"))
@@ -176,7 +247,26 @@ def table(
     uid: str | None = None,
     index: bool = True,
 ) -> BookTable:
-    """A captioned table for display in a chapter (see `BookTable`)."""
+    """A captioned table for display in a chapter (see `BookTable`).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table; study text in it is escaped when shown.
+    caption : str
+        The caption (numbered by the book).
+    formats : dict, str or None
+        A format for every number (``{:.1f}``), a dict of column to format, or ``None`` for none.
+    uid : str, optional
+        The table's id, for references to it; ``None`` for one made from the caption.
+    index : bool
+        Whether the index is shown.
+
+    Returns
+    -------
+    BookTable
+        HTML in the book, aligned text elsewhere.
+    """
     return BookTable(df, caption, formats, uid, index)
 
 
@@ -192,7 +282,14 @@ def markdown(template: str, /, **values: Any) -> None:
 
     The book renders output Markdown as MyST. `template` is library text: with `values` its
     ``{name}`` fields are filled, every value shown literally; an `MD` from a helper of this
-    module is shown as it is.
+    module is shown as it is. Empty text displays nothing.
+
+    Parameters
+    ----------
+    template : str
+        The chapter's Markdown, with ``{name}`` fields when `values` are given.
+    **values : object
+        Study text and numbers for the fields, escaped.
     """
     from IPython.display import Markdown, display
 
@@ -207,7 +304,24 @@ _KINDS = frozenset(
 
 
 def note(template: str, /, kind: str = "note", title: str | None = None, **values: Any) -> None:
-    """Display a MyST admonition (note, tip, important ...): `template` and `title` as in `markdown`."""
+    """Display a MyST admonition (note, tip, important ...): `template` and `title` as in `markdown`.
+
+    Parameters
+    ----------
+    template : str
+        The admonition's body.
+    kind : str
+        The admonition: note, tip, important, warning ...
+    title : str, optional
+        A title; ``None`` for the kind's own heading.
+    **values : object
+        Study text and numbers for the fields of `template` and `title`, escaped.
+
+    Raises
+    ------
+    ValueError
+        For an unknown `kind`.
+    """
     if kind not in _KINDS:
         raise ValueError(f"unknown admonition kind {kind!r}")
     body = md(template, **values)
@@ -216,7 +330,22 @@ def note(template: str, /, kind: str = "note", title: str | None = None, **value
 
 
 def requires(study: Study, table_name: str, enables: str) -> bool:
-    """True if the study has the optional table; otherwise show one short note and return False."""
+    """True if the study has the optional table; otherwise show one short note saying what it enables.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    table_name : str
+        The optional table (``reasons``, ``assets`` ...).
+    enables : str
+        What the table makes possible, for the note ("the reasons for escape").
+
+    Returns
+    -------
+    bool
+        Whether the chapter can show the section.
+    """
     if study.has(table_name):
         return True
     from . import schema
@@ -234,7 +363,18 @@ def requires(study: Study, table_name: str, enables: str) -> bool:
 
 
 def is_paper_study(study: Study) -> bool:
-    """True for a study that declares a published paper to compare with (the replica of the paper's study)."""
+    """True for a study that declares a published paper to compare with (``paper:`` in study.yml).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    bool
+        ``True`` for the replica of the paper's study.
+    """
     return bool(study.meta.get("paper"))
 
 
@@ -243,16 +383,32 @@ def paper_says(study: Study, text: str, title: str = "What the paper found") -> 
 
     Chapters run on any study; the paper's findings belong next to the replica of the paper's
     study, never next to another study's tables.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    text : str
+        The finding, library text (not study text).
+    title : str
+        The admonition's title.
     """
     if is_paper_study(study):
         note(MD(" ".join(text.split())), kind="tip", title=title)
 
 
 def subheading(title: str, /, **values: Any) -> None:
-    """Show a heading for a section whose content depends on the study's data (a MyST rubric:
-    a heading that is not a section, since Markdown shown by a code cell cannot open one).
+    """Show a heading for a section whose content depends on the study's data (a MyST rubric).
 
-    A chapter calls it only when it then shows the section's content, so that a study lacking
-    the data gets no heading over nothing. `title` and `values` as in `markdown`.
+    A heading shown by a code cell cannot open a section, hence a rubric. A chapter calls it only
+    when it then shows the section's content, so that a study lacking the data gets no heading
+    over nothing.
+
+    Parameters
+    ----------
+    title : str
+        The heading, with ``{name}`` fields as in `markdown`.
+    **values : object
+        Study text for the fields, escaped.
     """
     markdown(MD(f"```{{rubric}} {md(title, **values)}\n```"))

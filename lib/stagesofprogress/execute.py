@@ -30,6 +30,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only
+    from nbformat import NotebookNode
 
 __all__ = [
     "Chapter",
@@ -95,9 +99,26 @@ class ChapterRun:
 # --------------------------------------------------------------------------- reading
 
 
-def read_chapter(path: str | Path, reader: str = "jupytext"):
-    """The notebook (nbformat v4 node) of a chapter file, read by `reader`; None if MyST-NB
-    does not read the file as a notebook."""
+def read_chapter(path: str | Path, reader: str = "jupytext") -> NotebookNode | None:
+    """The notebook of a chapter file, read by `reader`.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        An ``.ipynb`` file (read with nbformat) or a MyST Markdown chapter.
+    reader : str
+        ``jupytext`` or ``myst-nb`` (the book's own reader).
+
+    Returns
+    -------
+    nbformat.NotebookNode or None
+        An nbformat v4 notebook; ``None`` when MyST-NB does not read the file as a notebook.
+
+    Raises
+    ------
+    ValueError
+        For an unknown `reader`.
+    """
     path = Path(path)
     if path.suffix == ".ipynb":
         import nbformat
@@ -119,7 +140,13 @@ def read_chapter(path: str | Path, reader: str = "jupytext"):
 
 
 def quiet_kernels(ipythondir: str | Path) -> None:
-    """Write an ``ipython_kernel_config.py`` that silences kernels' start-up warnings into `ipythondir`."""
+    """Write an ``ipython_kernel_config.py`` that silences kernels' start-up warnings into `ipythondir`.
+
+    Parameters
+    ----------
+    ipythondir : str or pathlib.Path
+        The IPython folder of the run (its ``profile_default`` is created).
+    """
     prof = Path(ipythondir) / "profile_default"
     prof.mkdir(parents=True, exist_ok=True)
     (prof / "ipython_kernel_config.py").write_text(KERNEL_CONFIG, encoding="utf-8")
@@ -129,7 +156,20 @@ def quiet_kernels(ipythondir: str | Path) -> None:
 
 
 def neutral_study_name(shown_dir: str | None, study_dir: str | None = None) -> str:
-    """How the book's sources name the study folder: as typed when relative, by its name when absolute."""
+    """How the book's sources name the study folder: as typed when relative, by its name when absolute.
+
+    Parameters
+    ----------
+    shown_dir : str or None
+        The folder as the user typed it; ``None`` to use `study_dir`.
+    study_dir : str, optional
+        The folder the chapters read.
+
+    Returns
+    -------
+    str
+        A relative path in POSIX form, or the folder's name (``study`` when there is none).
+    """
     shown = shown_dir if shown_dir is not None else (study_dir or "")
     p = Path(shown)
     if not shown or p.is_absolute() or p.as_posix().startswith("~"):
@@ -172,6 +212,17 @@ def tidy_notebook(
     durations and papermill's record of the run (paths, environment) are removed, consecutive
     stream outputs merged, cell ids numbered, and any remaining mention of the study's absolute
     path or of the chapter's folder is replaced by a neutral one. Idempotent.
+
+    Parameters
+    ----------
+    ipynb : str or pathlib.Path
+        The executed notebook, rewritten in place.
+    shown_dir : str, optional
+        The study folder as the user typed it.
+    study_dir : str, optional
+        The study folder injected into the chapter.
+    cwd : str, optional
+        The folder the chapter ran in, replaced by ``.``.
     """
     import nbformat
 
@@ -278,9 +329,19 @@ def _worker_init(scratch: str) -> None:
 
 
 def stop_pool(pool: ProcessPoolExecutor, grace: float = 5.0) -> None:
-    """Stop a process pool at once: cancel what has not started, terminate every worker and
-    every process a worker started (the Jupyter kernels, which run in sessions of their own),
-    kill what is still alive after `grace` seconds."""
+    """Stop a process pool at once, with every process its workers started.
+
+    What has not started is cancelled; every worker and every process a worker started (the
+    Jupyter kernels, which run in sessions of their own) is terminated, and what is still alive
+    after `grace` seconds is killed.
+
+    Parameters
+    ----------
+    pool : concurrent.futures.ProcessPoolExecutor
+        The pool.
+    grace : float
+        Seconds to wait after terminating before killing.
+    """
     import psutil
 
     procs: list[psutil.Process] = []

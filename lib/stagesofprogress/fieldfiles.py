@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -136,7 +136,22 @@ def _sheets_for(name: str, sheets: list[str]) -> list[str]:
 
 
 def workbook_sheets(folder: str | Path, limits: Limits = DEFAULT_LIMITS) -> tuple[list[str] | None, list[Issue]]:
-    """Names of the sheets of the folder's study.xlsx (None when it has none or it cannot be read)."""
+    """Names of the sheets of the folder's study.xlsx.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The study folder.
+    limits : Limits
+        Bounds on the workbook.
+
+    Returns
+    -------
+    sheets : list of str or None
+        The sheet names in workbook order; ``None`` when there is no study.xlsx or it cannot be read.
+    issues : list of Issue
+        Why it cannot be read, if so.
+    """
     book = Path(folder) / WORKBOOK
     issues: list[Issue] = []
     if not book.is_file():
@@ -450,10 +465,24 @@ def read_table(
 ) -> tuple[TableText | None, list[Issue]]:
     """Find table `name` in a study folder and read it as text (`find_table`, then `read_source`).
 
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The study folder.
+    name : str
+        A table of the contract (``households``, ``reasons`` ...).
+    dialect : CsvDialect
+        For a CSV file (`dialect_from_meta` of study.yml).
+    limits : Limits
+        Bounds on the file.
+
     Returns
     -------
-    (TableText or None, list of Issue)
-        None with no issue when the study does not give the table at all.
+    table : TableText or None
+        The table's cells as text; ``None`` when it cannot be read, or (with no issue) when the
+        study does not give the table at all.
+    issues : list of Issue
+        Every problem found on the way.
     """
     source, issues = find_table(folder, name, limits)
     if source is None:
@@ -463,7 +492,20 @@ def read_table(
 
 
 def missing_issue(name: str, sheets: list[str] | None = None) -> Issue:
-    """The issue for a required table given in no form (`sheets`: those of study.xlsx, if any)."""
+    """The issue for a required table given in no form.
+
+    Parameters
+    ----------
+    name : str
+        The table's name.
+    sheets : list of str, optional
+        The sheets of study.xlsx when there is one, to say none is named `name`.
+
+    Returns
+    -------
+    Issue
+        Located at ``<name>.csv``, naming every form the table may take.
+    """
     msg = (
         f"the file is missing: every study folder needs {name}.csv. It may also be given as {name}.xlsx, "
         f"{name}.sav, {name}.dta or a sheet named {name} in {WORKBOOK}."
@@ -475,7 +517,10 @@ def missing_issue(name: str, sheets: list[str] | None = None) -> Issue:
 
 
 def read_tables(
-    folder: str | Path, names=None, dialect: CsvDialect = DEFAULT_DIALECT, limits: Limits = DEFAULT_LIMITS
+    folder: str | Path,
+    names: Iterable[str] | None = None,
+    dialect: CsvDialect = DEFAULT_DIALECT,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[dict[str, TableText], list[Issue]]:
     """Every table of a study folder that is given, as text; study.xlsx is listed once.
 

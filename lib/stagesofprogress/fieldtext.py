@@ -76,16 +76,29 @@ class Location:
 
     @property
     def file_label(self) -> str:
+        """The file as a problem names it: ``study.xlsx, sheet households`` for a sheet, else the file."""
         return f"{self.file}, sheet {self.sheet}" if self.sheet else self.file
 
     @property
     def column_label(self) -> str | None:
+        """The column as a problem names it: its letter and name (``C (stage_1979)``), or None for a whole row."""
         if self.column is None:
             return None
         return f"{self.letter} ({self.column})" if self.letter else self.column
 
     def issue(self, message: str) -> Issue:
-        """An `Issue` at this location (sheet in the file part, letter and name in the column)."""
+        """An `Issue` at this location (sheet in the file part, letter and name in the column).
+
+        Parameters
+        ----------
+        message : str
+            What is wrong, as a sentence.
+
+        Returns
+        -------
+        Issue
+            The issue to report.
+        """
         return Issue(self.file_label, self.row, self.column_label, message)
 
     def __str__(self) -> str:
@@ -156,7 +169,23 @@ class CsvDialect:
 
 
 def column_letter(i: int) -> str:
-    """Spreadsheet letter of the 0-based column `i` (0 -> A, 26 -> AA)."""
+    """Spreadsheet letter of the 0-based column `i` (0 -> A, 26 -> AA).
+
+    Parameters
+    ----------
+    i : int
+        The column's position, from 0.
+
+    Returns
+    -------
+    str
+        Upper-case letters.
+
+    Examples
+    --------
+    >>> column_letter(0), column_letter(25), column_letter(26)
+    ('A', 'Z', 'AA')
+    """
     s = ""
     i += 1
     while i:
@@ -169,7 +198,24 @@ def column_letter(i: int) -> str:
 
 
 def size_ok(path: Path, label: str, issues: list[Issue], limits: Limits) -> bool:
-    """False (and an issue) for a file larger than `limits.file_bytes`."""
+    """Whether a file is within `limits.file_bytes`; an issue is added when it is not.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+    label : str
+        The file as the issue names it.
+    issues : list of Issue
+        Appended to.
+    limits : Limits
+        The bounds.
+
+    Returns
+    -------
+    bool
+        ``False`` for a file that is too large.
+    """
     size = path.stat().st_size
     if size > limits.file_bytes:
         issues.append(
@@ -186,7 +232,25 @@ def size_ok(path: Path, label: str, issues: list[Issue], limits: Limits) -> bool
 
 
 def zip_ok(path: Path, label: str, issues: list[Issue], limits: Limits) -> bool:
-    """False (and an issue) for a workbook that is not a zip or expands past `limits.unzipped_bytes`."""
+    """Whether a workbook is a zip that expands within `limits.unzipped_bytes`; an issue when not.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The .xlsx file.
+    label : str
+        The file as the issue names it.
+    issues : list of Issue
+        Appended to.
+    limits : Limits
+        The bounds.
+
+    Returns
+    -------
+    bool
+        ``False`` for a file that is not a zip (a password-protected or renamed .xls) or too large
+        once expanded.
+    """
     try:
         with zipfile.ZipFile(path) as z:
             total = sum(i.file_size for i in z.infolist())
@@ -216,7 +280,22 @@ def zip_ok(path: Path, label: str, issues: list[Issue], limits: Limits) -> bool:
 
 
 def too_big(label: str, rows: int, cols: int, limits: Limits) -> Issue | None:
-    """The issue for a table past the row or column limit, else None."""
+    """The issue for a table past the row or column limit.
+
+    Parameters
+    ----------
+    label : str
+        The table as the issue names it.
+    rows, cols : int
+        Its size.
+    limits : Limits
+        The bounds.
+
+    Returns
+    -------
+    Issue or None
+        ``None`` when the table is within the limits.
+    """
     if rows > limits.rows:
         return Issue(label, None, None, f"has more than {limits.rows:,} rows, more than a table may have.")
     if cols > limits.columns:
@@ -225,7 +304,20 @@ def too_big(label: str, rows: int, cols: int, limits: Limits) -> Issue | None:
 
 
 def unreadable(what: str, e: Exception) -> str:
-    """A one-line message for a file a reader failed on (the reader's first line, bounded)."""
+    """A one-line message for a file a reader failed on (the reader's first line, bounded).
+
+    Parameters
+    ----------
+    what : str
+        What the file was read as ("an SPSS file").
+    e : Exception
+        The reader's error.
+
+    Returns
+    -------
+    str
+        ``cannot be read as <what>: <detail>.``, the detail at most 200 characters.
+    """
     detail = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
     return f"cannot be read as {what}: {detail}."
 
@@ -234,7 +326,23 @@ def unreadable(what: str, e: Exception) -> str:
 
 
 def number_text(x: float) -> str:
-    """A number as the CSV holds it: whole numbers without ``.0``, others by `repr` (round-trip)."""
+    """A number as the CSV holds it: whole numbers without ``.0``, others by `repr` (round-trip).
+
+    Parameters
+    ----------
+    x : float
+        The number.
+
+    Returns
+    -------
+    str
+        Empty text for NaN, ``inf``/``-inf`` for infinities.
+
+    Examples
+    --------
+    >>> number_text(3.0), number_text(0.1), number_text(float("nan"))
+    ('3', '0.1', '')
+    """
     if x != x:  # NaN
         return ""
     if x in (float("inf"), float("-inf")):
@@ -244,8 +352,20 @@ def number_text(x: float) -> str:
     return repr(float(x))
 
 
-def cell_text(v) -> str:
-    """One workbook cell as the CSV equivalent would hold it."""
+def cell_text(v: object) -> str:
+    """One workbook cell as the CSV equivalent would hold it.
+
+    Parameters
+    ----------
+    v : object
+        A cell value as openpyxl gives it: None, text, bool, number, date, time or duration.
+
+    Returns
+    -------
+    str
+        Empty text for an empty cell; ``TRUE``/``FALSE`` for booleans; ISO dates (a date without
+        its midnight time).
+    """
     t = type(v)
     if v is None:
         return ""
@@ -267,7 +387,21 @@ def cell_text(v) -> str:
 
 
 def column_text(values: np.ndarray, float32: bool = False) -> np.ndarray:
-    """A column of an SPSS/Stata frame as text, rendered once per distinct value."""
+    """A column of an SPSS/Stata frame as text, rendered once per distinct value.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        The column (integers, floats or objects).
+    float32 : bool
+        The column was stored as 32-bit floats: show the shortest text of the 32-bit value
+        (0.28, not 0.2800000011920929).
+
+    Returns
+    -------
+    numpy.ndarray
+        Text (objects), one per value; empty text where missing.
+    """
     if values.dtype.kind in "iub":
         return values.astype(np.int64).astype(str).astype(object)
     if values.dtype.kind == "f":
@@ -290,7 +424,22 @@ def column_text(values: np.ndarray, float32: bool = False) -> np.ndarray:
 
 
 def text_frame(rows_by_column: list[np.ndarray], header: list[str], index: np.ndarray) -> pd.DataFrame:
-    """The frame of a `TableText`: text columns named after `header` (repeats and blanks renamed)."""
+    """The frame of a `TableText`: text columns named after `header` (repeats and blanks renamed).
+
+    Parameters
+    ----------
+    rows_by_column : list of numpy.ndarray
+        One array of cell texts per column.
+    header : list of str
+        The column names as written.
+    index : numpy.ndarray
+        The rows' numbers as the source counts them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text columns, index named ``row``; a blank name becomes ``Unnamed: i``, a repeat ``x.1``.
+    """
     names: list[str] = []
     for i, h in enumerate(header):
         c = h if h else f"Unnamed: {i}"
@@ -305,8 +454,31 @@ def text_frame(rows_by_column: list[np.ndarray], header: list[str], index: np.nd
     return df
 
 
-def drop_empty(cols: list[np.ndarray], header: list[str], index: np.ndarray):
-    """Drop nameless columns with no value and rows whose every cell is blank (as for CSV)."""
+def drop_empty(
+    cols: list[np.ndarray], header: list[str], index: np.ndarray
+) -> tuple[list[np.ndarray], list[str], list[int], np.ndarray]:
+    """Drop nameless columns with no value and rows whose every cell is blank (as for CSV).
+
+    Parameters
+    ----------
+    cols : list of numpy.ndarray
+        The columns' cells.
+    header : list of str
+        The column names.
+    index : numpy.ndarray
+        The rows' numbers.
+
+    Returns
+    -------
+    cols : list of numpy.ndarray
+        The columns kept, with the rows kept.
+    header : list of str
+        Their names.
+    keep : list of int
+        The positions of the columns kept.
+    index : numpy.ndarray
+        The numbers of the rows kept.
+    """
     keep = [i for i, (h, c) in enumerate(zip(header, cols)) if h != "" or (np.strings.strip(c.astype(str)) != "").any()]
     cols, header = [cols[i] for i in keep], [header[i] for i in keep]
     if cols and len(index):
@@ -315,8 +487,26 @@ def drop_empty(cols: list[np.ndarray], header: list[str], index: np.ndarray):
     return cols, header, keep, index
 
 
-def spreadsheet_locate(file: str, bounds: list[tuple[int, int, str | None]], header_cols: dict[str, int]):
-    """locate() for sheets stacked as one: bounds = (first key, offset, sheet) per sheet."""
+def spreadsheet_locate(
+    file: str, bounds: list[tuple[int, int, str | None]], header_cols: dict[str, int]
+) -> Callable[..., Location]:
+    """A locate function for sheets stacked as one table, giving each row its own sheet and row.
+
+    Parameters
+    ----------
+    file : str
+        The workbook's name.
+    bounds : list of tuple of (int, int, str or None)
+        Per sheet: the first row key of the stacked table, the offset to subtract, the sheet's name.
+    header_cols : dict of str to int
+        Column name to its 0-based position, for the letters.
+
+    Returns
+    -------
+    Callable
+        ``locate(row, column=None)`` giving the `Location`; with ``row=None`` the location names
+        every sheet.
+    """
     firsts = np.array([b[0] for b in bounds])
 
     def locate(row: int | None, column: str | None = None) -> Location:

@@ -21,10 +21,15 @@ Marks drawn in figures:
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
 
 from . import safetext
+
+if TYPE_CHECKING:  # annotations only
+    from .study import Study
 
 __all__ = [
     "BASE",
@@ -75,8 +80,19 @@ RC = {
 }
 
 
-def rc(fn):
-    """Run a figure function inside the book's rc settings (fonts, spines), leaving global state alone."""
+def rc(fn: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Decorator: run a figure function inside the book's rc settings (fonts, spines), leaving global state alone.
+
+    Parameters
+    ----------
+    fn : Callable
+        A function that draws and returns a figure.
+
+    Returns
+    -------
+    Callable
+        The wrapped function.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -89,13 +105,47 @@ def rc(fn):
 
 
 def figure(height: float, width: float = WIDTH, layout: str = "constrained") -> Figure:
-    """A pyplot-free Figure of the book's width."""
+    """A pyplot-free Figure of the book's width.
+
+    Parameters
+    ----------
+    height : float
+        Inches.
+    width : float
+        Inches (the book's column by default).
+    layout : str
+        matplotlib's layout engine.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        An empty figure, not registered with pyplot (nothing leaks between chapters).
+    """
     return Figure(figsize=(width, height), layout=layout)
 
 
 def css_px(points: float, width_in: float, dpi: float = DPI, column_px: float = PHONE_COLUMN_PX) -> float:
-    """CSS pixels of text of `points` in a figure `width_in` inches wide, written at `dpi` and
-    shown in a column `column_px` wide (scaled down to the column, never up)."""
+    """CSS pixels of text of `points` in a figure `width_in` inches wide, as a reader sees it.
+
+    The figure is written at `dpi` and shown in a column `column_px` wide (scaled down to the
+    column, never up).
+
+    Parameters
+    ----------
+    points : float
+        Font size in points.
+    width_in : float
+        Figure width in inches.
+    dpi : float
+        Resolution of the PNG.
+    column_px : float
+        Width of the column showing it, in CSS pixels (a phone's by default).
+
+    Returns
+    -------
+    float
+        The text's height in CSS pixels.
+    """
     width_px = width_in * dpi
     scale = min(1.0, column_px / width_px)
     return points / 72.0 * dpi * scale
@@ -107,14 +157,26 @@ SYNTHETIC_LABEL = "synthetic: not from the paper"
 SYNTHETIC_GID = "sop-synthetic-mark"
 
 
-def synthetic_mark(fig: Figure, study) -> bool:
-    """Label `fig` "synthetic: not from the paper" if `study` is synthetic: the title of the
-    figure's legend when it has one below the axes, else a boxed label at the bottom right.
-    Call it last, after the figure's legend is drawn.
+def synthetic_mark(fig: Figure, study: Study | bool) -> bool:
+    """Label a figure "synthetic: not from the paper" when the study is synthetic.
 
-    For figures whose shape the paper does not pin down (individual trajectories, stage-to-stage
-    transitions, bootstrap intervals): on a synthetic replica they show the generator, not
-    evidence. `study` may also be a bool (True: draw). Returns whether the mark was drawn. The text artist has gid `SYNTHETIC_GID`.
+    The mark is the title of the figure's legend when it has one below the axes, else a boxed
+    label at the bottom right; call it last, after the legend is drawn. It is for figures whose
+    shape the paper does not pin down (individual trajectories, stage-to-stage transitions,
+    bootstrap intervals): on a synthetic replica they show the generator, not evidence. The text
+    artist has gid `SYNTHETIC_GID`.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    study : Study or bool
+        The study (its ``synthetic`` flag is read) or a flag (``True``: draw).
+
+    Returns
+    -------
+    bool
+        Whether the mark was drawn.
     """
     flag = study if isinstance(study, bool) else bool(getattr(study, "synthetic", False))
     if not flag:
@@ -139,5 +201,16 @@ SMALL_N_HATCH = "///"
 
 
 def small_n_note(limit: int = SMALL_N) -> str:
-    """Legend text for hatched (small-n) cells."""
+    """Legend text for hatched (small-n) cells.
+
+    Parameters
+    ----------
+    limit : int
+        The largest number of households a hatched cell stands for.
+
+    Returns
+    -------
+    str
+        For example ``hatched: from 1–3 households`` with the default limit.
+    """
     return f"hatched: from 1\u2013{limit} households"

@@ -12,11 +12,15 @@ communities are coded once), which is what poverty status and movements use.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .problem import Problem
+
+if TYPE_CHECKING:  # annotations only
+    from .csvfile import Cells
 
 __all__ = ["Ladder", "parse", "per_household", "stage_numbers"]
 
@@ -36,6 +40,7 @@ class Ladder:
 
     @property
     def n_stages(self) -> int:
+        """The number of stages (rungs) of the ladder."""
         return len(self.stages)
 
 
@@ -117,7 +122,7 @@ def _one(
     return Ladder(tuple(str(n) for n in names), cut, line)
 
 
-def parse(cells, communities: set[str] | None, problems: list[Problem]) -> dict[str, Ladder]:
+def parse(cells: Cells, communities: set[str] | None, problems: list[Problem]) -> dict[str, Ladder]:
     """The ladder of every community of ladders.csv (its columns already checked one by one).
 
     Parameters
@@ -171,10 +176,26 @@ def parse(cells, communities: set[str] | None, problems: list[Problem]) -> dict[
 def per_household(
     community: pd.Series | np.ndarray, ladders: dict[str, Ladder], default: Ladder, attribute: str
 ) -> np.ndarray:
-    """One value of `attribute` ('poverty_cutoff', 'prosperity_cutoff', 'n_stages') per household.
+    """One value of `attribute` (``poverty_cutoff``, ``prosperity_cutoff``, ``n_stages``) per household.
 
-    A household of a community without its own ladder takes `default`'s. Missing lines
-    (no prosperity line) are NaN; the result is float.
+    A household of a community without its own ladder takes `default`'s. Missing lines (no
+    prosperity line) are NaN.
+
+    Parameters
+    ----------
+    community : pandas.Series or numpy.ndarray
+        Each household's community.
+    ladders : dict of str to Ladder
+        The communities' own ladders.
+    default : Ladder
+        study.yml's ladder.
+    attribute : str
+        The attribute of `Ladder` to take.
+
+    Returns
+    -------
+    numpy.ndarray
+        Floats, one per household.
     """
     codes, uniq = pd.factorize(np.asarray(community, dtype=object))
     value = [getattr(ladders.get(str(u), default), attribute) for u in uniq]
@@ -185,9 +206,28 @@ def per_household(
 
 
 def stage_numbers(
-    cells, column: str, community: np.ndarray, ladders: dict[str, Ladder], default: list[str]
+    cells: Cells, column: str, community: np.ndarray, ladders: dict[str, Ladder], default: list[str]
 ) -> np.ndarray:
-    """Stage numbers of a stage column whose cells may hold names of each community's ladder."""
+    """Stage numbers of a stage column whose cells may hold names of each community's ladder.
+
+    Parameters
+    ----------
+    cells : Cells
+        households.csv as read.
+    column : str
+        The stage column (``stage_<year>``).
+    community : numpy.ndarray
+        Each row's community.
+    ladders : dict of str to Ladder
+        The communities' own ladders, whose stage names are read for their rows.
+    default : list of str
+        study.yml's stage names.
+
+    Returns
+    -------
+    numpy.ndarray
+        Floats, one per row; NaN where the cell is neither a number nor a stage name.
+    """
     from .fieldfiles import stage_codes
 
     series = cells.series(column)

@@ -50,12 +50,34 @@ SAMPLED = "Sampled households (n)"
 
 
 def period_name(start: int, end: int) -> str:
-    """'1994\u20132004': a period as the tables and prose print it."""
+    """A period as the tables and prose print it: start, en dash, end.
+
+    Parameters
+    ----------
+    start, end : int
+        The period's time points.
+
+    Returns
+    -------
+    str
+        For example ``1994–2004`` (an en dash, not a hyphen).
+    """
     return f"{start}\u2013{end}"
 
 
 def table3_periods(study: Study) -> list[tuple[int, int]]:
-    """The periods of Table 3: every earlier time point to the survey, the latest start first."""
+    """The periods of Table 3: every earlier time point to the survey, the latest start first.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    list of tuple of (int, int)
+        ``(start, survey_year)`` pairs.
+    """
     return sorted([(y, study.survey_year) for y in study.time_points[:-1]], key=lambda p: -p[0])
 
 
@@ -66,8 +88,24 @@ def table3(
 
     Rows are (period, group): for every period (latest start first, as in the paper) the groups
     (regions, then "All"); columns are the four categories and the shares poor at the start and
-    at the end, then `Households`, the number of households of that group known at both dates of
+    at the end, then ``Households``, the number of households of that group known at both dates of
     that period. The width is the same for any number of periods and regions.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    periods : sequence of tuple of (int, int), optional
+        The periods to show; by default `table3_periods`.
+    by : str or None
+        The households.csv column that defines groups; ``None`` for the whole study only.
+    with_n : bool
+        Whether to add the ``Households`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Percentages (0-100) as floats, indexed by (``Period`` as printed by `period_name`, group).
     """
     periods = list(periods or table3_periods(study))
     blocks = []
@@ -87,10 +125,25 @@ def table3(
 def beside(
     computed: pd.DataFrame, published: pd.DataFrame, names: tuple[str, str] = ("This book", "Published")
 ) -> pd.DataFrame:
-    """Interleave two frames of the same shape row by row: (*row, "This book"), (*row, "Published").
+    """Interleave two frames of the same shape row by row: ``(*row, "This book")``, ``(*row, "Published")``.
 
     Columns are aligned by label; rows missing from `published` are shown blank. A row label
     that is a tuple (a MultiIndex) keeps its levels.
+
+    Parameters
+    ----------
+    computed : pandas.DataFrame
+        The table computed from the study.
+    published : pandas.DataFrame
+        The same table as printed in a paper, with the same labels.
+    names : tuple of (str, str)
+        The labels of the last index level for the two rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Twice the rows of `computed`, with one more index level; integer columns stay integers
+        (nullable).
     """
     pub = published.reindex(index=computed.index, columns=computed.columns)
     rows, keys = [], []
@@ -115,6 +168,20 @@ def interleave_columns(
     """Columns side by side: for every column c of `computed`, (c, "This book"), (c, "Published").
 
     Rows of `published` are aligned to `computed` by label; missing cells are blank.
+
+    Parameters
+    ----------
+    computed : pandas.DataFrame
+        The table computed from the study.
+    published : pandas.DataFrame
+        The printed table, with the same row and column labels.
+    names : tuple of (str, str)
+        The second level of each column pair.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of `computed`, twice its columns under a two-level column index.
     """
     pub = published.reindex(index=computed.index)
     parts = {}
@@ -128,7 +195,21 @@ def interleave_columns(
 
 
 def table2(study: Study, column: str = "assets") -> pd.DataFrame:
-    """Table 2: households and mean `column` by stage (`published.table2_beside` adds the paper's)."""
+    """Table 2: households and mean `column` by stage (`published.table2_beside` adds the paper's).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with the `column` in households.csv.
+    column : str
+        The households.csv column to average (``assets`` by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``Stage`` (the stage labels), columns ``Households`` and ``Mean assets`` (as
+        `movements.mean_by_stage` computes them).
+    """
     t = mv.mean_by_stage(study, column).set_index("label")
     t = t.rename(columns={"households": "Households", "mean": "Mean assets"})
     t.index.name = "Stage"
@@ -138,7 +219,16 @@ def table2(study: Study, column: str = "assets") -> pd.DataFrame:
 def table6(study: Study) -> pd.DataFrame:
     """Table 6: percent of surveyed households holding each item, one block of rows per region.
 
-    Rows: (region with its base n, item); columns: the livestock survey's years.
+    Parameters
+    ----------
+    study : Study
+        A loaded study with livestock.csv.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by (``Region`` with its base n, item), one column of percentages (0-100) per
+        year of the livestock survey (as text labels).
     """
     from . import livestock
 
@@ -153,7 +243,19 @@ def table6(study: Study) -> pd.DataFrame:
 
 
 def table6_long(study: Study) -> pd.DataFrame:
-    """Tidy Table 6 for `plots.paired_bars`: group, item, then, now (percent)."""
+    """Tidy Table 6 for `plots.paired_bars`: group, item, then, now (percent).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with livestock.csv.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per region and item; ``then`` and ``now`` are percentages (0-100) of the region's
+        households holding the item in the first and last year.
+    """
     from . import livestock
 
     t = livestock.holdings(study)
@@ -164,8 +266,21 @@ def table6_long(study: Study) -> pd.DataFrame:
 
 
 def table8(study: Study, category: str = "escaped") -> pd.DataFrame:
-    """Table 8: mean herd size (and valid n) of one movement category's holders, one block of rows
-    per region (with its n); columns (year, "Mean herd" | "Valid n")."""
+    """Table 8: mean herd size (and valid n) of one movement category's holders, a block of rows per region.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with livestock.csv.
+    category : str
+        A movement category (`movements.CATEGORIES`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by (``Region`` with its n, ``Item``); columns (year, ``Mean herd`` | ``Valid n``),
+        mean head per holder and the number of holders (nullable integers); empty when no one holds.
+    """
     from . import livestock
 
     t = livestock.herd_sizes(study, category=category)
@@ -188,6 +303,21 @@ def table8(study: Study, category: str = "escaped") -> pd.DataFrame:
 
 
 def table8_long(study: Study, category: str = "escaped") -> pd.DataFrame:
+    """Tidy Table 8 for `plots.paired_bars`: group, item, then, now (mean herd size, in head).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with livestock.csv.
+    category : str
+        A movement category (`movements.CATEGORIES`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per region and item; ``then`` and ``now`` are the mean head per holder in the first
+        and last year.
+    """
     from . import livestock
 
     t = livestock.herd_sizes(study, category=category)
@@ -198,8 +328,19 @@ def table8_long(study: Study, category: str = "escaped") -> pd.DataFrame:
 
 
 def table9(study: Study) -> pd.DataFrame:
-    """Table 9: households new to each product (count, percent of producers now, producers now),
-    one block of rows per region."""
+    """Table 9: households new to each product, one block of rows per region.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with production.csv.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by (``Region``, ``Product``); ``New producers`` (count), ``Percent`` (of producers
+        now, 0-100) and ``Producing now`` (count); products nobody produces now are left out.
+    """
     from . import livestock
 
     t = livestock.new_activities(study)
@@ -216,6 +357,18 @@ def table9(study: Study) -> pd.DataFrame:
 
 
 def table9_long(study: Study) -> pd.DataFrame:
+    """Tidy Table 9 for `plots.share_bars`: group, label, percent of producers now who are new to it.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with production.csv.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per region and product produced now.
+    """
     from . import livestock
 
     t = livestock.new_activities(study)
@@ -223,6 +376,18 @@ def table9_long(study: Study) -> pd.DataFrame:
 
 
 def livestock_years(study: Study) -> tuple[str, str]:
+    """The livestock survey's two years (then, now) as text for captions.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    tuple of (str, str)
+        The first and last year of study.yml's ``livestock: years`` (see `livestock.settings`).
+    """
     from . import livestock
 
     ys = livestock.settings(study)["years"]
@@ -230,8 +395,21 @@ def livestock_years(study: Study) -> tuple[str, str]:
 
 
 def reason_periods(study: Study) -> list[tuple[int, int]]:
-    """The recorded periods the reason tables show: the consecutive steps between time points when
-    more than one was recorded, otherwise every recorded period; in time order."""
+    """The recorded periods the reason tables show, in time order.
+
+    These are the consecutive steps between time points when more than one was recorded,
+    otherwise every recorded period.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with reasons.csv.
+
+    Returns
+    -------
+    list of tuple of (int, int)
+        ``(start, end)`` pairs, sorted.
+    """
     from . import reasons as rs
 
     periods = list(rs.recorded_periods(study))
@@ -240,13 +418,27 @@ def reason_periods(study: Study) -> list[tuple[int, int]]:
 
 
 def reason_periods_table(study: Study, category: str, top: int = 8) -> pd.DataFrame:
-    """Percent of the sampled `category` households citing each reason, one block of rows per
-    recorded period, one column per region (the width grows with neither periods nor reasons).
+    """Percent of the sampled `category` households citing each reason, a block of rows per period.
 
-    Rows are (period, reason): each block opens with `SAMPLED`, the number of sampled households
-    of that category in each region and period (the base of the percentages below it), then the
-    `top` reasons most cited overall, those cited by nobody in that period left out. Cells are
-    formatted strings ("73.3"; counts "15"), blank where a region has no such household.
+    One column per region, so the width grows with neither periods nor reasons. Rows are
+    (period, reason): each block opens with `SAMPLED`, the number of sampled households of that
+    category in each region and period (the base of the percentages below it), then the `top`
+    reasons most cited overall, those cited by nobody in that period left out.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with reasons.csv.
+    category : str
+        A movement category (`movements.CATEGORIES`), e.g. ``escaped``.
+    top : int
+        How many reasons to show.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Formatted text cells (``73.3``; counts ``15``), blank where a region has no such household;
+        empty when no sampled household is in the category.
     """
     from . import reasons as rs
 
@@ -287,7 +479,23 @@ def reason_periods_table(study: Study, category: str, top: int = 8) -> pd.DataFr
 
 
 def reason_long(study: Study, category: str, start: int | None = None, end: int | None = None) -> pd.DataFrame:
-    """Tidy shares for one category and period (group, label, percent), for `plots.share_bars`."""
+    """Tidy shares for one category and period (group, label, percent, base), for `plots.share_bars`.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with reasons.csv.
+    category : str
+        A movement category (`movements.CATEGORIES`).
+    start, end : int, optional
+        The period; by default the recorded period to the survey year with the latest start.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per region and reason cited by someone: ``percent`` (0-100) of the ``base``
+        sampled households of that category.
+    """
     from . import reasons as rs
 
     periods = rs.recorded_periods(study)
@@ -300,7 +508,23 @@ def reason_long(study: Study, category: str, start: int | None = None, end: int 
 
 
 def reason_trend(study: Study, reason: str, category: str = "became_poor") -> pd.DataFrame:
-    """Percent of `category` households citing `reason` in each recorded sub-period, by group."""
+    """Percent of `category` households citing `reason` in each recorded sub-period, by group.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with reasons.csv.
+    reason : str
+        A reason code.
+    category : str
+        A movement category (`movements.CATEGORIES`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group (regions and ``All``), one column per period (`period_name`), percentages
+        0-100; empty when nobody in the category cites the reason.
+    """
     from . import reasons as rs
 
     periods = reason_periods(study)

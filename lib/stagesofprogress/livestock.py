@@ -49,7 +49,18 @@ def _need(study: Study, name: str) -> pd.DataFrame:
 
 
 def display(code: str) -> str:
-    """A code as a reader sees it: "guinea_pigs" -> "Guinea pigs"."""
+    """A code as a reader sees it: ``guinea_pigs`` becomes ``Guinea pigs``.
+
+    Parameters
+    ----------
+    code : str
+        A species, breed or product code.
+
+    Returns
+    -------
+    str
+        Underscores made spaces, the first letter upper case.
+    """
     text = str(code).strip().replace("_", " ")
     return text[:1].upper() + text[1:]
 
@@ -61,7 +72,19 @@ def _label(first: pd.Series, second: pd.Series) -> pd.Series:
 
 
 def settings(study: Study) -> dict:
-    """study.yml `livestock:` (years: [then, now], items, products), with defaults."""
+    """study.yml's ``livestock:`` settings (years, items, products), with defaults filled in.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    dict
+        A copy of the settings; ``years`` is always there, two integers (then, now), by default the
+        study's last two time points.
+    """
     cfg = dict(study.meta.get("livestock") or {})
     years = cfg.get("years") or study.time_points[-2:]
     cfg["years"] = [int(y) for y in years]
@@ -89,7 +112,24 @@ def _ordered(found: list[str], preferred: list[str]) -> list[str]:
 
 
 def livestock_long(study: Study) -> pd.DataFrame:
-    """livestock.csv with typed columns and an `item` label (species, plus breed if any)."""
+    """livestock.csv with typed columns and an ``item`` label (species, plus breed if any).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with livestock.csv.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per row of the file: household_id (text), year (int), species, breed (empty text
+        when none), head (float, NaN when unknown) and item.
+
+    Raises
+    ------
+    KeyError
+        When the study has no livestock.csv.
+    """
     df = _need(study, "livestock")
     breed = df["breed"] if "breed" in df.columns else pd.Series("", index=df.index)
     out = pd.DataFrame(
@@ -106,7 +146,24 @@ def livestock_long(study: Study) -> pd.DataFrame:
 
 
 def production_long(study: Study) -> pd.DataFrame:
-    """production.csv with typed columns and a `label` (product and unit)."""
+    """production.csv with typed columns and a ``label`` (product and unit).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with production.csv.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per row of the file: household_id, product, unit (empty text when none), year
+        (int), quantity (float, in the row's unit; NaN when unknown) and label.
+
+    Raises
+    ------
+    KeyError
+        When the study has no production.csv.
+    """
     df = _need(study, "production")
     unit = df["unit"] if "unit" in df.columns else pd.Series("", index=df.index)
     out = pd.DataFrame(
@@ -220,12 +277,38 @@ def holdings(
 
 
 def item_order(study: Study, lv: pd.DataFrame) -> list[str]:
-    """Items in study.yml `livestock: items` order, then in order of appearance."""
+    """Livestock items in study.yml's ``livestock: items`` order, then in order of appearance.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    lv : pandas.DataFrame
+        `livestock_long` of the study.
+
+    Returns
+    -------
+    list of str
+        Each item label of `lv` once.
+    """
     return _ordered(list(pd.unique(lv["item"])), [_item_key(e) for e in settings(study).get("items") or []])
 
 
 def product_order(study: Study, pr: pd.DataFrame) -> list[str]:
-    """Products (labels) in study.yml `livestock: products` order, then in order of appearance."""
+    """Product labels in study.yml's ``livestock: products`` order, then in order of appearance.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    pr : pandas.DataFrame
+        `production_long` of the study.
+
+    Returns
+    -------
+    list of str
+        Each label of `pr` once.
+    """
     pref = settings(study).get("products") or []
     codes = list(pref) if not isinstance(pref, dict) else list(pref.keys())
     found = list(pd.unique(pr["label"]))

@@ -32,10 +32,32 @@ def paired_bars(
     xlabel: str = "Households (%)",
     title: str = "",
 ) -> Figure:
-    """Two bars per row (e.g. households owning a species 10 years ago and now), one panel per group.
+    """Two bars per row (e.g. households owning a species then and now), one panel per group.
 
     Used for Tables 6 and 8 (livestock holdings and herd sizes then and now). Rows whose two
     values are both missing are left out of the panel.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Tidy: one row per (group, label), with the two values in columns `before` and `after`.
+    label : str
+        The column of row labels.
+    before, after : str
+        The columns of the two values.
+    group : str, optional
+        The column whose values make the panels; ``None`` for one panel.
+    before_name, after_name : str
+        The legend's names of the two bars.
+    xlabel : str
+        The x-axis label.
+    title : str
+        The figure's title (empty for none).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Built without pyplot.
     """
     groups = list(pd.unique(table[group])) if group else [None]
     sizes = []
@@ -65,12 +87,26 @@ def paired_bars(
 
 @_rc
 def herd_sizes(study: Study, category: str = "escaped", small_n: int = fs.SMALL_N) -> Figure:
-    """Mean herd size of one movement category's holders then and now (Table 8), as small
-    multiples: one panel per species and breed, each with its own axis (about 50 sheep and
-    about 3 cattle do not share a scale), one pair of bars per region.
+    """Mean herd size of one movement category's holders then and now (Table 8), as small multiples.
 
-    A mean of 1 to `small_n` holders is hatched and labelled with its n (see the legend); an
-    item no household of a region held has no bar.
+    One panel per species and breed, each with its own axis (about 50 sheep and about 3 cattle
+    do not share a scale), one pair of bars per region. A mean of 1 to `small_n` holders is
+    hatched and labelled with its n (see the legend); an item no household of a region held has
+    no bar.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with livestock.csv.
+    category : str
+        A movement category (`movements.CATEGORIES`).
+    small_n : int
+        The largest number of holders whose mean is hatched.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Built without pyplot.
     """
     from . import livestock
 

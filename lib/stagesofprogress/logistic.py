@@ -161,7 +161,22 @@ class LogitResult:
         return significance_stars(self.pvalue)
 
     def conf_int_or(self, alpha: float = 0.05, which: str = "robust") -> pd.DataFrame:
-        """Odds-ratio confidence interval, exp(B -/+ z * SE); `which="model"` uses the ML SE (SPSS)."""
+        """Odds-ratio confidence interval, exp(B -/+ z * SE).
+
+        Parameters
+        ----------
+        alpha : float
+            One minus the confidence level (0.05 for 95 %).
+        which : str
+            ``robust`` uses the fit's covariance (robust or clustered when so fitted, as Stata);
+            ``model`` uses the maximum-likelihood standard errors (as SPSS prints).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``ci_low`` and ``ci_high``, one row per term in the order of `terms`; NaN for
+            dropped predictors.
+        """
         se = self.se if which == "robust" else self.model_se
         q = stats.norm.ppf(1 - alpha / 2)
         return pd.DataFrame({"ci_low": np.exp(self.coef - q * se), "ci_high": np.exp(self.coef + q * se)})
@@ -230,9 +245,20 @@ class LogitResult:
         return float(stats.chi2.sf(self.lr_chi2, self.lr_df)) if self.lr_df > 0 else float("nan")
 
     def margins(self, discrete: bool = False) -> pd.DataFrame:
-        """Average marginal effects with delta-method SEs, as Stata's `margins, dydx(*)`
-        (with `discrete=True`, the discrete change 0 -> 1 for 0/1 predictors, as
-        `margins, dydx(i.x)`); see `margins.average_marginal_effects`."""
+        """Average marginal effects with delta-method standard errors, as Stata's ``margins, dydx(*)``.
+
+        Parameters
+        ----------
+        discrete : bool
+            ``True`` takes the discrete change from 0 to 1 for 0/1 predictors, as Stata's
+            ``margins, dydx(i.x)``; ``False`` the derivative for every predictor.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per estimated slope, the columns of `margins.MARGINS_COLUMNS` (effects on the
+            probability, as shares); see `margins.average_marginal_effects`.
+        """
         from .margins import average_marginal_effects
 
         return average_marginal_effects(self, discrete=discrete)
@@ -243,17 +269,44 @@ class LogitResult:
         return pd.DataFrame(self._cov, index=self.estimated, columns=self.estimated)
 
     def predict(self) -> np.ndarray:
-        """Fitted probabilities for the estimation sample."""
+        """Fitted probabilities for the estimation sample.
+
+        Returns
+        -------
+        numpy.ndarray
+            One probability (0-1) per observation used in the fit, in sample order.
+        """
         b = self.coef[self.estimated].to_numpy()
         return _expit(self._X @ b)
 
     def classification(self, cutoff: float = 0.5) -> dict[int, float]:
-        """Percent of each outcome class predicted correctly, predicting 1 when p >= cutoff
-        (Stata's `estat classification` rule)."""
+        """Percent of each outcome class predicted correctly (Stata's ``estat classification`` rule).
+
+        Parameters
+        ----------
+        cutoff : float
+            A household is predicted to have outcome 1 when its fitted probability is at least this.
+
+        Returns
+        -------
+        dict of int to float
+            ``{0: percent, 1: percent}``, each 0-100 (NaN for a class with no observation).
+        """
         return _pct_correct(self._y, self.predict(), cutoff)
 
     def linktest(self) -> LinkTest:
-        """Stata's `linktest`, refitting with the same covariance choice as this fit."""
+        """Stata's ``linktest``, refitting with the same covariance choice as this fit.
+
+        Returns
+        -------
+        LinkTest
+            Coefficients and p-values of the linear prediction and its square.
+
+        Raises
+        ------
+        LogitError
+            When the refit does not converge (the linear prediction separates the outcome).
+        """
         xb = self._X @ self.coef[self.estimated].to_numpy()
         X = np.column_stack([np.ones_like(xb), xb, xb**2])
         with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -274,7 +327,15 @@ class LogitResult:
 
     # -- tidy views ---------------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
-        """One row per term (dropped predictors included, with NaN and the reason)."""
+        """The coefficient table, one row per term (dropped predictors included, with NaN and the reason).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of `FRAME_COLUMNS`: term, log-odds coefficient, its standard error, odds ratio,
+            z, two-sided p-value, 95 % odds-ratio interval, significance stars and ``dropped`` (empty
+            text unless the predictor was dropped).
+        """
         ci = self.conf_int_or()
         df = pd.DataFrame(
             {
@@ -293,7 +354,14 @@ class LogitResult:
         return df[FRAME_COLUMNS]
 
     def summary_stats(self) -> pd.DataFrame:
-        """Fit statistics, one row each (Stata's first, then SPSS's): statistic, value, meaning."""
+        """Fit statistics, one row each (Stata's first, then SPSS's).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``statistic`` (a short key such as ``wald_chi2``), ``value`` (float) and
+            ``meaning`` (a sentence); ``n_clusters`` is added after ``nobs`` for a clustered fit.
+        """
         cov = {"cluster": f"clustered by {self.cluster_name}", "robust": "robust"}.get(self.vce, "model-based")
         rows = [
             ("nobs", self.nobs, "observations used in the fit"),

@@ -97,6 +97,26 @@ class Diagnostics:
         self.dropped: dict[str, str] = {}
 
     def add(self, variable: str, kind: str, message: str, value: float = np.nan, note: str | None = None) -> None:
+        """Record one diagnostic row (and, with `note`, a fit warning).
+
+        Parameters
+        ----------
+        variable : str
+            The predictor concerned, or `MODEL_ROW` for the whole model.
+        kind : str
+            One of `KINDS` (``dropped_constant``, ``collinear``, ``perfect_prediction`` ...).
+        message : str
+            What happened, in a sentence.
+        value : float
+            A number that goes with it (observations lost, a ratio ...), NaN when none.
+        note : str, optional
+            A warning to show with the fit's results as well.
+
+        Raises
+        ------
+        KeyError
+            For a `kind` not in `KINDS` (a programming error, not a user's).
+        """
         if kind not in KINDS:
             raise KeyError(f"unknown diagnostic kind {kind!r}")
         self.rows.append((variable, kind, message, float(value)))
@@ -104,13 +124,40 @@ class Diagnostics:
             self.notes.append(note)
 
     def frame(self) -> pd.DataFrame:
+        """The rows recorded so far as a tidy table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``variable``, ``kind``, ``message`` and ``value``, in the order recorded.
+        """
         return _frame(self.rows)
 
     def fail(
         self, kind: str, message: str, variable: str = MODEL_ROW, value: float = np.nan, record: bool = True
     ) -> LogitError:
-        """Record the cause (unless `record` is False: already recorded) and an ``unsupported``
-        row; return the error to raise."""
+        """Record why a model cannot be fitted and return the error to raise.
+
+        An ``unsupported`` row is added for the model as well.
+
+        Parameters
+        ----------
+        kind : str
+            One of `KINDS`: the cause.
+        message : str
+            The cause, in a sentence.
+        variable : str
+            The predictor concerned, or `MODEL_ROW`.
+        value : float
+            A number that goes with the cause.
+        record : bool
+            ``False`` when the cause is already recorded.
+
+        Returns
+        -------
+        LogitError
+            Carrying the kind and the diagnostics so far.
+        """
         if record:
             self.add(variable, kind, message, value)
         self.add(MODEL_ROW, "unsupported", message)
@@ -121,6 +168,28 @@ class Diagnostics:
 
 
 def check_columns(data: pd.DataFrame, outcome: str, predictors: Sequence[str]) -> list[str]:
+    """Check the outcome and predictor names against the data before anything is computed.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The estimation data.
+    outcome : str
+        The 0/1 outcome column.
+    predictors : sequence of str
+        The predictor columns (a single name is accepted).
+
+    Returns
+    -------
+    list of str
+        The predictors as a list, in the order given.
+
+    Raises
+    ------
+    LogitError
+        When `data` is not a DataFrame, a column is missing, a predictor is listed twice or is the
+        outcome, or a predictor takes the constant's reserved name.
+    """
     if not isinstance(data, pd.DataFrame):
         raise LogitError(f"`data` must be a pandas DataFrame, not {type(data).__name__}.")
     if isinstance(predictors, str):
@@ -146,6 +215,25 @@ def _numeric(col: pd.Series, name: str, role: str) -> np.ndarray:
 
 
 def outcome_values(col: pd.Series, name: str) -> np.ndarray:
+    """The outcome as floats, checked to be coded 0/1 (missing values allowed).
+
+    Parameters
+    ----------
+    col : pandas.Series
+        The outcome column.
+    name : str
+        Its name, for the messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        Floats 0.0, 1.0 or NaN.
+
+    Raises
+    ------
+    LogitError
+        When the column is not numeric or takes another value.
+    """
     y = _numeric(col, name, "outcome")
     vals = np.unique(y[~np.isnan(y)])
     bad = vals[~np.isin(vals, [0.0, 1.0])]
@@ -156,6 +244,25 @@ def outcome_values(col: pd.Series, name: str) -> np.ndarray:
 
 
 def predictor_matrix(data: pd.DataFrame, predictors: list[str]) -> np.ndarray:
+    """The predictors as a float matrix, checked to be numeric and finite (NaN allowed).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The estimation data.
+    predictors : list of str
+        The predictor columns.
+
+    Returns
+    -------
+    numpy.ndarray
+        One row per row of `data`, one column per predictor.
+
+    Raises
+    ------
+    LogitError
+        When a predictor is not numeric or holds an infinite value.
+    """
     cols = [_numeric(data[p], p, "predictor") for p in predictors]
     X = np.column_stack(cols) if cols else np.empty((len(data), 0))
     inf = [p for p, c in zip(predictors, cols) if np.isinf(c).any()]
@@ -168,13 +275,33 @@ def predictor_matrix(data: pd.DataFrame, predictors: list[str]) -> np.ndarray:
 
 
 def support(nobs: int, n_params: int, n_one: int, n_zero: int, requested: int, kept: int) -> tuple[bool, str]:
-    """Can the data support a fitted model? Returns (supported, reason; "" when supported).
+    """Whether the data can support a fitted model, and why not.
 
     A model is unsupported when (1) predictors were asked for and every one was dropped,
-    (2) fewer observations than parameters remain, or (3) the smaller outcome class has
-    fewer observations than the model has parameters (constant included). A model whose
-    sample is completely separated (Stata's r(2000)) cannot be fitted at all: `logit`
-    raises `LogitError` for it, and reports treat that as unsupported too.
+    (2) fewer observations than parameters remain, or (3) the smaller outcome class has fewer
+    observations than the model has parameters (constant included). A model whose sample is
+    completely separated (Stata's r(2000)) cannot be fitted at all: `logit` raises `LogitError`
+    for it, and reports treat that as unsupported too.
+
+    Parameters
+    ----------
+    nobs : int
+        Observations used.
+    n_params : int
+        Parameters estimated, the constant included.
+    n_one, n_zero : int
+        Observations with outcome 1 and 0.
+    requested : int
+        Predictors asked for.
+    kept : int
+        Predictors left after the pre-fit checks.
+
+    Returns
+    -------
+    supported : bool
+        Whether the model can be shown.
+    reason : str
+        Why not, as a phrase; empty text when supported.
     """
     small = min(n_one, n_zero)
     which = "1" if n_one <= n_zero else "0"
@@ -196,7 +323,24 @@ def _n(count: int, noun: str) -> str:
 
 
 def events_message(outcome: str, n_one: int, n_zero: int, n_params: int) -> tuple[str, float]:
-    """The `events_per_parameter` row: both class counts against the number of parameters."""
+    """The ``events_per_parameter`` row: both class counts against the number of parameters.
+
+    Parameters
+    ----------
+    outcome : str
+        The outcome's name.
+    n_one, n_zero : int
+        Observations with outcome 1 and 0.
+    n_params : int
+        Parameters estimated, the constant included.
+
+    Returns
+    -------
+    message : str
+        The sentence, flagged when below `MIN_EVENTS_PER_PARAMETER`.
+    ratio : float
+        Observations of the smaller class per parameter.
+    """
     ratio = min(n_one, n_zero) / n_params
     low = " (fewer than the 10 often recommended)" if ratio < MIN_EVENTS_PER_PARAMETER else ""
     message = (
@@ -210,6 +354,26 @@ def events_message(outcome: str, n_one: int, n_zero: int, n_params: int) -> tupl
 
 
 def check_outcome_classes(y: np.ndarray, outcome: str, diag: Diagnostics, after_drop: bool, why: str = "") -> None:
+    """Refuse a sample with no observation or with a single outcome class.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        The outcome of the sample (0/1, no NaN).
+    outcome : str
+        The outcome's name.
+    diag : Diagnostics
+        Receives the cause.
+    after_drop : bool
+        Whether observations were already deleted (said in the message).
+    why : str
+        A phrase saying how the sample was reduced, overriding the default one.
+
+    Raises
+    ------
+    LogitError
+        When the sample is empty or the outcome does not vary.
+    """
     if y.size == 0:
         raise diag.fail(
             "outcome_constant", f"No observations left to fit {outcome!r}{why or ' after listwise deletion'}."
@@ -224,6 +388,22 @@ def check_outcome_classes(y: np.ndarray, outcome: str, diag: Diagnostics, after_
 
 
 def check_size(n: int, k: int, diag: Diagnostics) -> None:
+    """Refuse a sample with no more observations than parameters.
+
+    Parameters
+    ----------
+    n : int
+        Observations.
+    k : int
+        Parameters, the constant included.
+    diag : Diagnostics
+        Receives the cause.
+
+    Raises
+    ------
+    LogitError
+        When ``n <= k``.
+    """
     if n <= k:
         raise diag.fail(
             "too_few_observations",
@@ -236,9 +416,37 @@ def check_size(n: int, k: int, diag: Diagnostics) -> None:
 def clean_sample(
     y: np.ndarray, X: np.ndarray, predictors: list[str], outcome: str, diag: Diagnostics
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Stata's pre-fit checks, repeated until nothing changes: constants, collinearity, then
-    perfect prediction by a single predictor (dummies dropped with their observations;
-    a continuous separator is an error). Returns row and column masks."""
+    """Stata's pre-fit checks, repeated until nothing changes.
+
+    Constant predictors and collinear ones are dropped, then perfect prediction by a single
+    predictor is handled: a dummy is dropped with the observations it predicts; a continuous
+    separator is an error. Each step is recorded in `diag`.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        The outcome (0/1) of the complete cases.
+    X : numpy.ndarray
+        Their predictors, without the constant.
+    predictors : list of str
+        The names of the columns of `X`.
+    outcome : str
+        The outcome's name.
+    diag : Diagnostics
+        Receives every drop.
+
+    Returns
+    -------
+    rows : numpy.ndarray
+        Booleans, the observations kept.
+    columns : numpy.ndarray
+        Booleans, the predictors kept.
+
+    Raises
+    ------
+    LogitError
+        When a continuous predictor separates the outcome, or too little is left.
+    """
     rows = np.ones(len(y), dtype=bool)
     cols = np.ones(X.shape[1], dtype=bool)
     while True:
@@ -333,9 +541,24 @@ def _perfect_prediction(x: np.ndarray, y: np.ndarray):
 
 
 def separating_set(y: np.ndarray, X: np.ndarray, names: list[str]) -> tuple[list[str], bool] | None:
-    """Linear program (Konis 2007): is there b != 0 with (2y-1) x'b >= 0 for every row?
+    """Whether the outcome is separated by some combination of the predictors (a linear program, Konis 2007).
 
-    Returns (predictors with non-zero b, complete?) or None when the data overlap.
+    It looks for b != 0 with (2y-1) x'b >= 0 for every row.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        The outcome (0/1).
+    X : numpy.ndarray
+        The design matrix, the constant first.
+    names : list of str
+        The names of the columns of `X` after the constant.
+
+    Returns
+    -------
+    tuple of (list of str, bool) or None
+        The predictors with a non-zero b (as few as found) and whether the separation is complete
+        (rather than quasi-complete); ``None`` when the data overlap.
     """
     s = 2 * y - 1
     scale = np.maximum(np.abs(X).max(axis=0), 1e-300)

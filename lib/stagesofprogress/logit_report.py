@@ -12,12 +12,20 @@ import html
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from . import safetext
 from .logistic import CONSTANT, LogitResult, significance_stars
+
+if TYPE_CHECKING:  # annotations only
+    from IPython.display import HTML
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from .models import ModelFit
 
 __all__ = [
     "PAPER_STATS",
@@ -107,7 +115,23 @@ def _variables(results: Mapping[str, LogitResult], groups: Mapping[str, Sequence
 
 
 def shown_results(results: Mapping[str, LogitResult]) -> dict[str, LogitResult]:
-    """The results a table or plot may show: those the data can support (ValueError if none)."""
+    """The results a table or plot may show: those the data can support.
+
+    Parameters
+    ----------
+    results : Mapping of str to LogitResult
+        Fitted models by group.
+
+    Returns
+    -------
+    dict of str to LogitResult
+        The supported results, in the order of `results`.
+
+    Raises
+    ------
+    ValueError
+        When no result is supported; the message gives each group's reason.
+    """
     shown = {g: r for g, r in results.items() if r.supported}
     if not shown:
         why = "; ".join(f"{g}: {r.unsupported_reason}" for g, r in results.items())
@@ -414,19 +438,41 @@ FOREST_LEVEL = 0.90
 def forest_plot(
     results: Mapping[str, LogitResult],
     labels: Mapping[str, str] | None = None,
-    ax=None,
+    ax: Axes | Sequence[Axes] | None = None,
     groups: Mapping[str, Sequence[str]] | None = None,
     level: float = FOREST_LEVEL,
-):
-    """Odds ratios with their `level` (default 90%) confidence intervals on a log axis, one
-    panel per model; the panels share both axes (variables and odds-ratio scale).
+) -> Figure:
+    """Odds ratios with their confidence intervals on a log axis, one panel per model.
 
-    A filled marker means p < 1 - `level` (the table's star at 10%), and the interval drawn is
-    the matching one: a filled marker's interval excludes 1, a hollow one's includes it (both
-    are Wald intervals on the same standard errors). Dropped or absent variables have no
-    marker (and no row when no panel estimates them); results the data cannot support get no
-    panel; intervals beyond the axis end in an arrow. Pass `ax` (one Axes per model) to draw
-    into an existing figure. Returns the matplotlib Figure (built without pyplot).
+    The panels share both axes (variables and odds-ratio scale). A filled marker means
+    p < 1 - `level` (the table's star at 10 %), and the interval drawn is the matching one: a
+    filled marker's interval excludes 1, a hollow one's includes it (both are Wald intervals on
+    the same standard errors). Dropped or absent variables have no marker (and no row when no
+    panel estimates them); results the data cannot support get no panel; intervals beyond the
+    axis end in an arrow. The figure is built without pyplot.
+
+    Parameters
+    ----------
+    results : Mapping of str to LogitResult
+        Fitted models by group; each supported one gets a panel, in this order.
+    labels : Mapping of str to str, optional
+        Variable name to the label shown on the axis; a name without a label is shown as it is.
+    ax : Axes or sequence of Axes, optional
+        One Axes per supported model, to draw into an existing figure; ``None`` makes a new figure.
+    groups : Mapping of str to sequence of str, optional
+        Heading to variables, the order of the rows (as in `paper_table`).
+    level : float
+        Confidence level of the intervals (0.90 by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn on.
+
+    Raises
+    ------
+    ValueError
+        When no model can be shown, or `ax` has the wrong number of Axes.
     """
     from matplotlib.lines import Line2D
     from matplotlib.ticker import FixedLocator, LogLocator, NullFormatter
@@ -560,11 +606,23 @@ COMPARE_COLUMNS = [
 
 
 def compare_errors(base: Mapping[str, LogitResult], clustered: Mapping[str, LogitResult]) -> pd.DataFrame:
-    """Each group's estimated terms with the base fit's errors (`vce` robust or oim) beside the
-    clustered fit's (`vce(cluster)`), tidy (`COMPARE_COLUMNS`); groups in both, in base order.
+    """Each group's estimated terms with the base fit's standard errors beside the clustered fit's.
 
     The coefficients are the same in both fits (clustering changes only the covariance);
-    `stars` and `stars_cluster` say which findings keep their significance under clustering.
+    ``stars`` and ``stars_cluster`` say which findings keep their significance under clustering.
+
+    Parameters
+    ----------
+    base : Mapping of str to LogitResult
+        Fits with robust or model-based errors (``vce`` robust or oim), by group.
+    clustered : Mapping of str to LogitResult
+        The same models fitted with ``vce(cluster)``, by group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of `COMPARE_COLUMNS`, one row per group (those in both, in `base`'s order) and
+        term estimated in both fits.
     """
     parts = []
     for g, r in base.items():
@@ -597,9 +655,20 @@ def compare_errors(base: Mapping[str, LogitResult], clustered: Mapping[str, Logi
 # --------------------------------------------------------------------------- diagnostics
 
 
-def diagnostics_frame(model) -> pd.DataFrame:
-    """Tidy diagnostics of a `models.ModelFit`, a mapping {group: LogitResult} or one
-    LogitResult: group, variable, kind, message, value (in the fit's order)."""
+def diagnostics_frame(model: ModelFit | Mapping[str, LogitResult] | LogitResult) -> pd.DataFrame:
+    """Tidy diagnostics of a model: group, variable, kind, message, value (in the fit's order).
+
+    Parameters
+    ----------
+    model : ModelFit, Mapping of str to LogitResult, or LogitResult
+        A fitted model of `models`, fits by group, or one fit (its group is then empty text).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per note: dropped variables, perfectly predicted observations, deletions,
+        separation and warnings.
+    """
     if callable(getattr(model, "diagnostics", None)):
         return model.diagnostics().drop(columns=["model"])
     items = model.items() if isinstance(model, Mapping) else [("", model)]
@@ -653,25 +722,80 @@ class DiagnosticsBlock:
         return "\n".join(lines)
 
 
-def diagnostics_block(model, labels: Mapping[str, str] | None = None, title: str | None = None) -> DiagnosticsBlock:
-    """The book's block under a model's table: for each group, why it is not shown when the
-    data cannot support it, then every dropped variable, perfectly predicted observations,
-    listwise deletions, events per parameter, separation and fit warnings, in Stata's words.
+def diagnostics_block(
+    model: ModelFit | Mapping[str, LogitResult] | LogitResult,
+    labels: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> DiagnosticsBlock:
+    """The book's block under a model's table: what happened to each group's fit, in Stata's words.
 
-    `model` is a `models.ModelFit` (its variable labels are used), a {group: LogitResult}
-    mapping or one LogitResult. Study text (groups, labels, variable names) is escaped with
-    `safetext`. `display()` it in a notebook, or use `diagnostics_html` / `diagnostics_markdown`.
+    For each group: why it is not shown when the data cannot support it, then every dropped
+    variable, perfectly predicted observations, listwise deletions, events per parameter,
+    separation and fit warnings. Study text (groups, labels, variable names) is escaped with
+    `safetext`. ``display()`` it in a notebook, or use `diagnostics_html` / `diagnostics_markdown`.
+
+    Parameters
+    ----------
+    model : ModelFit, Mapping of str to LogitResult, or LogitResult
+        A fitted model of `models` (its variable labels are used), fits by group, or one fit.
+    labels : Mapping of str to str, optional
+        Variable labels, overriding the model's.
+    title : str, optional
+        The block's heading; ``None`` for the default one.
+
+    Returns
+    -------
+    DiagnosticsBlock
+        Displayable as HTML, Markdown or plain text.
     """
     return DiagnosticsBlock(model, labels=labels, title=title)
 
 
-def diagnostics_html(model, labels: Mapping[str, str] | None = None, title: str | None = None) -> str:
-    """`diagnostics_block` as self-contained HTML (inline CSS, no scripts); same input, same bytes."""
+def diagnostics_html(
+    model: ModelFit | Mapping[str, LogitResult] | LogitResult,
+    labels: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> str:
+    """`diagnostics_block` as self-contained HTML (inline CSS, no scripts); same input, same bytes.
+
+    Parameters
+    ----------
+    model : ModelFit, Mapping of str to LogitResult, or LogitResult
+        As for `diagnostics_block`.
+    labels : Mapping of str to str, optional
+        Variable labels.
+    title : str, optional
+        The block's heading.
+
+    Returns
+    -------
+    str
+        An HTML fragment with study text escaped.
+    """
     return DiagnosticsBlock(model, labels, title)._repr_html_()
 
 
-def diagnostics_markdown(model, labels: Mapping[str, str] | None = None, title: str | None = None) -> str:
-    """`diagnostics_block` as inert Markdown (study text escaped for MyST)."""
+def diagnostics_markdown(
+    model: ModelFit | Mapping[str, LogitResult] | LogitResult,
+    labels: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> str:
+    """`diagnostics_block` as inert Markdown (study text escaped for MyST).
+
+    Parameters
+    ----------
+    model : ModelFit, Mapping of str to LogitResult, or LogitResult
+        As for `diagnostics_block`.
+    labels : Mapping of str to str, optional
+        Variable labels.
+    title : str, optional
+        The block's heading.
+
+    Returns
+    -------
+    str
+        Markdown ending in a newline.
+    """
     return DiagnosticsBlock(model, labels, title)._repr_markdown_()
 
 
@@ -684,6 +808,21 @@ DEFAULT_NOTES_TITLE = "Notes on the estimation (in Stata's words where Stata has
 
 
 def diagnostics_html_text(groups: list[tuple[str, list[tuple[str, str]]]], title: str | None = None) -> str:
+    """The HTML of a diagnostics block from its note lines (study text escaped here).
+
+    Parameters
+    ----------
+    groups : list of tuple of (str, list of tuple of (str, str))
+        Group name (empty text for a single model) and its notes, each a CSS class and a sentence;
+        class ``unsupported`` is shown as "Not shown: ...".
+    title : str, optional
+        The heading; ``None`` for the default one.
+
+    Returns
+    -------
+    str
+        An HTML fragment with its own inline CSS.
+    """
     from . import safetext
 
     out = [
@@ -704,6 +843,20 @@ def diagnostics_html_text(groups: list[tuple[str, list[tuple[str, str]]]], title
 
 
 def diagnostics_markdown_text(groups: list[tuple[str, list[tuple[str, str]]]], title: str | None = None) -> str:
+    """The Markdown of a diagnostics block from its note lines (study text escaped for MyST).
+
+    Parameters
+    ----------
+    groups : list of tuple of (str, list of tuple of (str, str))
+        Group name and its notes, each a kind and a sentence, as for `diagnostics_html_text`.
+    title : str, optional
+        The bold heading; ``None`` for the default one.
+
+    Returns
+    -------
+    str
+        A bulleted list per group, ending in a newline.
+    """
     from . import safetext
 
     out = [f"**{safetext.markdown(title or DEFAULT_NOTES_TITLE)}**", ""]
@@ -727,13 +880,36 @@ def margins_wide(
     discrete: bool = True,
     decimals: int = 1,
 ) -> pd.DataFrame:
-    """Average marginal effects in percentage points beside each other, one column block per
-    model ("AME (points)" with the significance stars of its own delta-method test, and its
-    "Std. Err."), one row per variable estimated in some model (label, in `groups` order).
+    """Average marginal effects in percentage points beside each other, a block of columns per model.
 
-    `discrete=True` (the default) gives 0/1 variables the discrete change from 0 to 1,
-    Stata's `margins, dydx(i.x)`; the others get the derivative, `margins, dydx(x)`.
-    Results the data cannot support get no block (ValueError when none is left).
+    Each block has "AME (points)", with the stars of its own delta-method test, and its
+    "Std. Err."; one row per variable estimated in some model. With `discrete` 0/1 variables
+    get the discrete change from 0 to 1 (Stata's ``margins, dydx(i.x)``) and the others the
+    derivative (``margins, dydx(x)``).
+
+    Parameters
+    ----------
+    results : Mapping of str to LogitResult
+        Fitted models by group; those the data cannot support get no block.
+    labels : Mapping of str to str, optional
+        Variable labels for the row index.
+    groups : Mapping of str to sequence of str, optional
+        Heading to variables, the order of the rows.
+    discrete : bool
+        Discrete changes for 0/1 predictors (the default) rather than derivatives.
+    decimals : int
+        Decimals of the printed points.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text cells (empty where a model does not estimate the variable); columns a two-level index
+        (group, statistic), rows the variable labels.
+
+    Raises
+    ------
+    ValueError
+        When no model can be shown.
     """
     results = shown_results(results)
     labels = dict(labels or {})
@@ -759,10 +935,24 @@ def margins_wide(
 # --------------------------------------------------------------------------- a fitted specification
 
 
-def fit_table(fit) -> pd.DataFrame:
-    """A `models.ModelFit` in its printed layout: `spss_table` for an SPSS-style model (one
-    group), otherwise `paper_table` (a block per group). Raises ValueError when no group of the
-    model can be shown."""
+def fit_table(fit: ModelFit) -> pd.DataFrame:
+    """A fitted model in its printed layout: `spss_table` for an SPSS-style model, else `paper_table`.
+
+    Parameters
+    ----------
+    fit : ModelFit
+        A fitted model of `models.fit_models`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The printed table (one block per group for the paper's layout).
+
+    Raises
+    ------
+    ValueError
+        When no group of the model could be fitted or shown.
+    """
     if not fit.results:
         raise ValueError(f"Model '{fit.name}' could not be fitted: {fit.errors}")
     if fit.layout == "spss":
@@ -771,8 +961,20 @@ def fit_table(fit) -> pd.DataFrame:
     return paper_table(fit.results, groups=fit.groups, labels=fit.labels, class_labels=fit.class_labels)
 
 
-def fit_long_table(fit) -> pd.DataFrame:
-    """A `models.ModelFit`'s numbers, tidy: model, group, variable, label, statistic, value."""
+def fit_long_table(fit: ModelFit) -> pd.DataFrame:
+    """A fitted model's numbers, tidy: model, group, variable, label, statistic, value.
+
+    Parameters
+    ----------
+    fit : ModelFit
+        A fitted model of `models.fit_models`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        `long_table` of its results with the model's name and variable labels; no rows when
+        nothing was fitted.
+    """
     if not fit.results:
         return pd.DataFrame(columns=["model", "group", "variable", "label", "statistic", "value"])
     t = long_table(fit.results)
@@ -781,9 +983,27 @@ def fit_long_table(fit) -> pd.DataFrame:
     return t
 
 
-def fit_html(fit, caption: str | None = None):
-    """The model in its printed layout (`fit_table`) as displayable HTML, captioned with its
-    table name and title (study text, escaped by `to_html`)."""
+def fit_html(fit: ModelFit, caption: str | None = None) -> HTML:
+    """The model in its printed layout (`fit_table`) as displayable HTML with a caption.
+
+    Parameters
+    ----------
+    fit : ModelFit
+        A fitted model of `models.fit_models`.
+    caption : str, optional
+        The caption; by default the model's table name and title from study.yml (study text,
+        escaped by `to_html`).
+
+    Returns
+    -------
+    IPython.display.HTML
+        For display in a notebook cell.
+
+    Raises
+    ------
+    ValueError
+        As `fit_table`.
+    """
     from IPython.display import HTML
 
     cap = caption or " ".join(str(fit.spec.get("title") or fit.name).split())

@@ -31,15 +31,43 @@ def _expit(x: np.ndarray) -> np.ndarray:
 
 
 def is_binary(column: np.ndarray) -> bool:
-    """True when every value is 0 or 1 (the columns `discrete=True` treats as factors)."""
+    """True when every value is 0 or 1 (the columns `discrete=True` treats as factors).
+
+    Parameters
+    ----------
+    column : numpy.ndarray
+        One column of a design matrix.
+
+    Returns
+    -------
+    bool
+        ``True`` when every value is 0.0 or 1.0.
+    """
     return bool(np.isin(column, (0.0, 1.0)).all())
 
 
 def ame_and_jacobian(X: np.ndarray, b: np.ndarray, discrete: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """AMEs of columns 1.. of `X` (column 0 is the constant) at coefficients `b`, and their
-    Jacobian with respect to `b` (one row per AME, one column per coefficient).
+    """Average marginal effects of a logit and their Jacobian with respect to the coefficients.
 
-    `discrete[j]` (one flag per slope) selects the discrete change for that column.
+    The effects are of columns 1.. of `X` (column 0 is the constant) at coefficients `b`; the
+    Jacobian has one row per effect and one column per coefficient (for delta-method errors).
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        The design matrix, ``n`` rows by ``k`` columns, the constant first.
+    b : numpy.ndarray
+        The ``k`` coefficients (log-odds).
+    discrete : numpy.ndarray
+        One boolean per slope (``k - 1``): ``True`` takes the discrete change from 0 to 1 for that
+        column instead of the derivative.
+
+    Returns
+    -------
+    ame : numpy.ndarray
+        ``k - 1`` effects on the probability (a share, not a percent) per unit of each predictor.
+    jacobian : numpy.ndarray
+        ``k - 1`` by ``k`` matrix of derivatives of the effects with respect to `b`.
     """
     n, k = X.shape
     xb = X @ b

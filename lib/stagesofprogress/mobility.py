@@ -80,7 +80,18 @@ _PERM_CELLS = 2_000_000  # bound on the replicate tables held at once
 
 
 def row_stochastic(counts: np.ndarray) -> np.ndarray:
-    """Row shares of a count matrix; a row with no count is NaN (not zeros)."""
+    """Row shares of a count matrix; a row with no count is NaN (not zeros).
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        Counts with origins on the rows (the last axis is the destination); a stack of matrices works too.
+
+    Returns
+    -------
+    numpy.ndarray
+        Floats of the same shape; each row with a positive total sums to one.
+    """
     c = np.asarray(counts, dtype=float)
     n = c.sum(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -88,7 +99,18 @@ def row_stochastic(counts: np.ndarray) -> np.ndarray:
 
 
 def closed_set(p: np.ndarray) -> np.ndarray:
-    """Mask of the largest set of observed states (non-NaN rows) that the chain never leaves."""
+    """Mask of the largest set of observed states (non-NaN rows) that the chain never leaves.
+
+    Parameters
+    ----------
+    p : numpy.ndarray
+        A square row-stochastic matrix, NaN rows for states never observed at the start.
+
+    Returns
+    -------
+    numpy.ndarray
+        One boolean per state; ``True`` for the states of the closed set (possibly none).
+    """
     p = np.asarray(p, dtype=float)
     keep = ~np.isnan(p).any(axis=1)
     while True:
@@ -110,7 +132,19 @@ def _reach(p: np.ndarray) -> np.ndarray:
 
 
 def recurrent_classes(p: np.ndarray) -> list[np.ndarray]:
-    """Indices of each closed communication class of a stochastic matrix, lowest state first."""
+    """Indices of each closed communication class of a stochastic matrix, lowest state first.
+
+    Parameters
+    ----------
+    p : numpy.ndarray
+        A square row-stochastic matrix; a NaN cell counts as no transition.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One array of state indices (0-based) per class that the chain cannot leave, in order of
+        their lowest state.
+    """
     r = _reach(p)
     same = r & r.T
     out, seen = [], np.zeros(len(p), dtype=bool)
@@ -160,8 +194,19 @@ def stationary(p: np.ndarray) -> np.ndarray:
 def passage_steps(p: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Mean number of steps from each state outside `target` to its first entry into `target`.
 
-    NaN for states in `target` and for states whose path to it may pass through an unobserved
-    (NaN) row; inf for states from which `target` cannot be reached.
+    Parameters
+    ----------
+    p : numpy.ndarray
+        A square row-stochastic matrix; NaN rows for unobserved states.
+    target : numpy.ndarray
+        One boolean per state, ``True`` for the states to reach.
+
+    Returns
+    -------
+    numpy.ndarray
+        Floats, one per state, in steps of the chain (periods of the matrix's length): NaN for states
+        in `target` and for states whose path to it may pass through an unobserved (NaN) row; inf
+        for states from which `target` cannot be reached.
     """
     p = np.asarray(p, dtype=float)
     target = np.asarray(target, dtype=bool)
@@ -232,7 +277,6 @@ class ChainResult:
     Attributes
     ----------
     start, end, group, chain : the period, the group (a region or `All`) and `stages`/`poverty`.
-    years : int, the period length (one step of the chain).
     states : list, the state labels (stage numbers 1..n, or `poor`, `not_poor`).
     poor : np.ndarray of bool, which states are poor.
     counts : pd.DataFrame, households by state at the start (rows) and at the end (columns).
@@ -273,6 +317,7 @@ class ChainResult:
 
     @property
     def years(self) -> int:
+        """Length of the period in years (``end - start``): one step of the chain."""
         return self.end - self.start
 
 
@@ -761,8 +806,20 @@ from . import uncertainty as _uncertainty  # noqa: E402,F401  (registers movemen
 
 
 def mobility_facts(study: Study) -> dict[str, str]:
-    """Percent of households moving up, staying, moving down over the long period, and the
-    median number of stages climbed by households that escaped poverty."""
+    """Headline mobility figures over the study's longest period, as formatted text for the chapters.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    dict of str to str
+        ``up``, ``same``, ``down``: percent of households (known at both dates) whose stage rose,
+        stayed, fell, to one decimal; ``escape_steps``: the median number of stages climbed by those
+        who escaped poverty (``n/a`` if none); ``n``: the number of households compared.
+    """
     a, b = study.time_points[0], study.survey_year
     s0 = mv.stages(study, a).astype("Float64")
     s1 = mv.stages(study, b).astype("Float64")

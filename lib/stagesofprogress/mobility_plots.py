@@ -32,12 +32,24 @@ __all__ = ["movement_intervals", "projection_lines"]
 def movement_intervals(
     table: pd.DataFrame, periods: list[tuple[int, int]] | None = None, synthetic: bool = False
 ) -> Figure:
-    """Movement percentages (dots) with their 95% bootstrap intervals (bars), one panel per period.
+    """Movement percentages (dots) with their 95 % bootstrap intervals (bars), one panel per period.
 
-    `table` is `uncertainty.bootstrap_movements(study).table` (or movements_ci.csv read back).
-    Each group (regions, then `All`) is a row of four dots, one per movement category.
-    `synthetic=True` (pass `study.synthetic`) marks the figure "synthetic: not from the paper":
-    the spread between communities of a synthetic replica is the generator's.
+    Each group (regions, then ``All``) is a row of four dots, one per movement category.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``uncertainty.bootstrap_movements(study).table``, or movements_ci.csv read back.
+    periods : list of tuple of (int, int), optional
+        The periods; by default those of `table`, in its order.
+    synthetic : bool
+        Pass ``study.synthetic``: marks the figure "synthetic: not from the paper" (the spread
+        between communities of a synthetic replica is the generator's).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Built without pyplot.
     """
     periods = periods or list(dict.fromkeys(zip(table["start"], table["end"])))
     groups = list(dict.fromkeys(table["group"]))
@@ -83,8 +95,23 @@ def projection_lines(
 ) -> Figure:
     """Percent poor at each time point (solid) and projected if `period`'s movements held (dashed).
 
-    `results` are `mobility.chains(study)`; `period` defaults to the last earlier time point to
-    the survey. A group's steady-state share poor is marked at the right edge (a horizontal tick).
+    A group's steady-state share poor is marked at the right edge (a horizontal tick).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    results : list
+        ``mobility.chains(study)``.
+    chain : str
+        Which chain projects: ``stages`` (stage to stage) or the ``poverty`` (the two-state poor/not-poor chain).
+    period : tuple of (int, int), optional
+        The period whose movements are projected; by default the last earlier time point to the survey.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One line per group (``All``, then the regions).
     """
     period = period or (study.time_points[-2], study.survey_year)
     rates = mv.poverty_rates(study)

@@ -111,7 +111,14 @@ class ModelFit:
         return list(self.data)
 
     def diagnostics(self) -> pd.DataFrame:
-        """What happened to each group's model: `NOTES_COLUMNS` plus `value`, groups in order."""
+        """What happened to each group's model (dropped predictors, separation, failures).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of `NOTES_COLUMNS` and ``value``, groups in `group_order`; no rows when
+            nothing was noted.
+        """
         parts = []
         for g in self.group_order:
             r = self.all_results.get(g, self.results.get(g))
@@ -127,8 +134,19 @@ class ModelFit:
         return pd.concat(parts, ignore_index=True)[[*NOTES_COLUMNS, "value"]]
 
     def margins(self, discrete: bool = False) -> pd.DataFrame:
-        """Average marginal effects of every shown group (`LogitResult.margins`), tidy:
-        model, group, term, label, then `margins.MARGINS_COLUMNS` without term."""
+        """Average marginal effects of every shown group (`LogitResult.margins`), as one tidy table.
+
+        Parameters
+        ----------
+        discrete : bool
+            ``True`` for the discrete change 0 to 1 of 0/1 predictors, ``False`` for derivatives.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns model, group, term, label, then the rest of `margins.MARGINS_COLUMNS`; one row per
+            group and slope.
+        """
         from .margins import MARGINS_COLUMNS
 
         parts = []
@@ -144,6 +162,7 @@ class ModelFit:
 
     @property
     def table(self) -> str:
+        """The table number or name the model's spec gives (``table:`` in study.yml), or empty text."""
         return str(self.spec.get("table", ""))
 
     @property
@@ -532,8 +551,21 @@ _FITS_MAX = 8  # studies kept: a book build uses one or two
 
 
 def study_digest(study: Study) -> str:
-    """A SHA-256 digest of everything a model reads: study.yml's settings and every table's
-    content (column names, dtypes and values). Equal for equal studies, whatever the object."""
+    """A SHA-256 digest of everything a model reads: study.yml's settings and every table's content.
+
+    Column names, dtypes and values all count, so two studies with the same content get the
+    same digest whatever the object.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    str
+        64 hexadecimal characters.
+    """
     import hashlib
     import json
 
@@ -547,9 +579,29 @@ def study_digest(study: Study) -> str:
 
 
 def cached_fits(study: Study, cluster: str | None = None) -> dict[str, ModelFit]:
-    """`fit_models(study, cluster)`, computed once per study content and cluster (the tables,
-    the scorecard and the chapters share it). The key is the study's folder and a digest of its
-    content (`study_digest`), so a changed study is refitted and an equal one is not."""
+    """`fit_models` of a study, computed once per study content and cluster.
+
+    The tables, the scorecard and the chapters share one fit. The key is the study's folder and
+    `study_digest`, so a changed study is refitted and an equal one is not; the cache holds a
+    bounded number of studies.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    cluster : str or None
+        A households.csv column to cluster the standard errors on, or ``None`` for robust errors.
+
+    Returns
+    -------
+    dict of str to ModelFit
+        As `fit_models` returns; the same objects on a second call (do not modify them).
+
+    Raises
+    ------
+    KeyError
+        When the study has no model to fit (as `fit_models`).
+    """
     key = (str(study.path), study_digest(study), cluster or "")
     hit = _FITS.get(key)
     if hit is not None:
@@ -573,9 +625,18 @@ def _outcome_kind(spec: dict) -> str:
 
 
 def fits_by_kind(study: Study) -> dict[str, Any]:
-    """The study's fitted models by kind: {"escape": ModelFit, "descent": ..., "other": [...]}.
+    """The study's fitted models by kind: the escape model, the descent model and the others.
 
-    Empty when the study has neither `models:` nor sample.csv and reasons.csv.
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    dict
+        ``escape`` and ``descent`` map to a `ModelFit` when there is one, ``other`` to a list of the
+        rest; empty when the study has neither ``models:`` nor sample.csv and reasons.csv.
     """
     try:
         fits = cached_fits(study)

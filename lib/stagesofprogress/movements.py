@@ -72,6 +72,17 @@ def poverty_status(study: Study) -> pd.DataFrame:
     pandas.DataFrame
         Indexed by ``household_id``, one boolean column per year: ``True`` when the stage is at or
         below the study's poverty cutoff, ``False`` above it, ``<NA>`` when unknown.
+
+    Examples
+    --------
+    >>> import stagesofprogress as sop
+    >>> status = poverty_status(sop.load_study("data/example"))
+    >>> status.sum()  # households poor in each year
+    year
+    1979    26
+    1994    25
+    2004    26
+    dtype: Int64
     """
     out = {}
     cut = study.cutoffs()
@@ -112,6 +123,18 @@ def movement_categories(study: Study, start: int, end: int) -> pd.Series:
     pandas.Series
         Categorical with the categories of `CATEGORIES`, indexed by ``household_id``; ``<NA>``
         where the stage is unknown in either year.
+
+    Examples
+    --------
+    >>> import stagesofprogress as sop
+    >>> cats = movement_categories(sop.load_study("data/example"), 1979, 2004)
+    >>> cats.value_counts()
+    movement_1979_2004
+    remained_poor        23
+    remained_not_poor    10
+    escaped               3
+    became_poor           2
+    Name: count, dtype: int64
     """
     codes = _codes(study, start, end)
     cat = pd.Categorical.from_codes(codes, categories=CATEGORIES)
@@ -143,6 +166,16 @@ def movement_counts(study: Study, start: int, end: int, by: str | None = "region
     pandas.DataFrame
         Indexed by group (in order of appearance, then `ALL`), one column per category of
         `CATEGORIES` plus ``unknown`` (households left out because a stage is missing in either year).
+
+    Examples
+    --------
+    >>> import stagesofprogress as sop
+    >>> movement_counts(sop.load_study("data/example"), 1979, 2004)
+               remained_poor  escaped  became_poor  remained_not_poor  unknown
+    group
+    Puno                  10        1            2                  6        1
+    Cajamarca             13        2            0                  4        1
+    All                   23        3            2                 10        2
     """
     return _counts(study, start, end, _group_values(study, by))
 
@@ -179,6 +212,16 @@ def movement_table(study: Study, start: int, end: int, by: str | None = "region"
     pandas.DataFrame
         Columns ``start, end, group, category, households, percent``; the percent is of the
         households whose stage is known in both years.
+
+    Examples
+    --------
+    >>> import stagesofprogress as sop
+    >>> movement_table(sop.load_study("data/example"), 1979, 2004, by=None)
+       start   end group           category  households    percent
+    0   1979  2004   All      remained_poor          23  60.526316
+    1   1979  2004   All            escaped           3   7.894737
+    2   1979  2004   All        became_poor           2   5.263158
+    3   1979  2004   All  remained_not_poor          10  26.315789
     """
     return _table(movement_counts(study, start, end, by), start, end)
 
@@ -273,6 +316,13 @@ def transition_matrix(
     -------
     pandas.DataFrame
         A square frame over stages ``1 .. n_stages``. Households with an unknown stage are left out.
+
+    Examples
+    --------
+    >>> import stagesofprogress as sop
+    >>> m = transition_matrix(sop.load_study("data/example"), 1979, 2004)
+    >>> m.shape, int(m.to_numpy().sum())  # 13 stages; 38 households known in both years
+    ((13, 13), 38)
     """
     hh = study.households
     s0 = stages(study, start).to_numpy(dtype=float, na_value=np.nan)
@@ -307,6 +357,15 @@ def poverty_rates(study: Study, by: str | None = "region") -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``year, group, households, percent_poor``; only households with a known stage count.
+
+    Examples
+    --------
+    >>> import stagesofprogress as sop
+    >>> poverty_rates(sop.load_study("data/example"), by=None)
+       year group  households  percent_poor
+    0  1979   All          38     68.421053
+    1  1994   All          40     62.500000
+    2  2004   All          40     65.000000
     """
     gcodes, names = _group_values(study, by)
     ng = len(names)

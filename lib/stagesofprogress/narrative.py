@@ -17,6 +17,7 @@ paper: its findings are shown only by `display.paper_says`, for a study that dec
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,9 @@ from .display import fmt, glue_text
 from .layouts import TABLE3_COLUMNS, period_name, reason_periods
 from .safetext import MD, md, md_join
 from .study import Study
+
+if TYPE_CHECKING:  # annotations only
+    from .models import ModelFit
 
 __all__ = [
     "join",
@@ -65,7 +69,18 @@ CATEGORY_PHRASES = {
 
 
 def join(items: Iterable[str]) -> str:
-    """'a, b and c' (plain text)."""
+    """Plain-text list: ``a, b and c``.
+
+    Parameters
+    ----------
+    items : iterable of str
+        The items (a list or tuple).
+
+    Returns
+    -------
+    str
+        Empty text for no item, the item for one.
+    """
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
@@ -73,7 +88,18 @@ def join(items: Iterable[str]) -> str:
 
 
 def md_list(items: Iterable[object]) -> MD:
-    """'a, b and c' as Markdown: items that are not `MD` are escaped."""
+    """A Markdown list in prose, ``a, b and c``: items that are not `MD` are escaped.
+
+    Parameters
+    ----------
+    items : iterable of object
+        Study text, numbers, or `MD` already escaped.
+
+    Returns
+    -------
+    MD
+        Markdown safe to show.
+    """
     items = [safetext._inert(i) for i in items]
     if len(items) <= 1:
         return md_join("", items)
@@ -90,7 +116,20 @@ def _ties(values: pd.Series, tol: float = 1e-9) -> list:
 
 
 def study_summary(study: Study) -> dict[str, str]:
-    """Glue-ready strings describing the study: title, households, communities, regions, years."""
+    """Glue-ready strings describing the study: title, households, communities, regions, years.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    dict of str to str
+        Keys ``title``, ``n_households``, ``n_communities``, ``n_regions``, ``regions``,
+        ``first_year``, ``survey_year``, ``years``, ``n_stages``, ``cutoff``, ``cutoff_stage`` (the
+        label of the highest poor stage) and ``first_nonpoor_stage``.
+    """
     hh = study.households
     regions = study.regions
     return {
@@ -110,7 +149,20 @@ def study_summary(study: Study) -> dict[str, str]:
 
 
 def glue_study(study: Study, prefix: str = "study_") -> dict[str, str]:
-    """Glue every item of `study_summary` as `study_<key>` (e.g. `study_n_households`)."""
+    """Glue every item of `study_summary` as ``study_<key>`` (e.g. ``study_n_households``).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    prefix : str
+        Put before each key to make the glue name.
+
+    Returns
+    -------
+    dict of str to str
+        `study_summary`, keys without the prefix.
+    """
     out = study_summary(study)
     for k, v in out.items():
         glue_text(prefix + k, v)
@@ -118,8 +170,19 @@ def glue_study(study: Study, prefix: str = "study_") -> dict[str, str]:
 
 
 def main_periods(study: Study) -> dict[str, tuple[int, int]]:
-    """The two periods the prose talks about: `long` (first time point to the survey) and
-    `short` (the last earlier time point to the survey; equal to `long` with two time points)."""
+    """The two periods the prose talks about, the long one and the short one.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    dict of str to tuple of (int, int)
+        ``long``: the first time point to the survey; ``short``: the last earlier time point to
+        the survey (equal to ``long`` with two time points).
+    """
     tp = study.time_points
     return {"long": (tp[0], tp[-1]), "short": (tp[-2], tp[-1])}
 
@@ -127,12 +190,21 @@ def main_periods(study: Study) -> dict[str, tuple[int, int]]:
 def movement_facts(study: Study) -> dict[str, str]:
     """Glue-ready strings for every movement number the chapters quote.
 
-    Keys: `<p>_start`, `<p>_end`, `<p>_years` and `<p>_<quantity>` (percent of all households,
-    one decimal) for p in long/short and quantity in the four categories, `poor_at_start`,
-    `poor_at_end`; `<p>_n` (households known in both years); `<p>_new_poor_share` (percent of
-    the poor at the end who were not poor at the start); `<p>_top_escape_region` /
-    `<p>_top_escape_pct` and `<p>_top_descent_region` / `<p>_top_descent_pct` (region with the
-    highest share escaping / becoming poor); `poor_<year>` for every time point.
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    dict of str to str
+        For p in ``long``/``short``: ``<p>_start``, ``<p>_end``, ``<p>_years`` and
+        ``<p>_<quantity>`` (percent of all households, one decimal) for the four categories,
+        ``poor_at_start`` and ``poor_at_end``; ``<p>_n`` (households known in both years);
+        ``<p>_new_poor_share`` (percent of the poor at the end who were not poor at the start);
+        ``<p>_top_escape_region`` / ``<p>_top_escape_pct`` and ``<p>_top_descent_region`` /
+        ``<p>_top_descent_pct`` (the region with the highest share escaping / becoming poor);
+        ``poor_<year>`` for every time point, ``poor_first`` and ``poor_last``.
     """
     out: dict[str, str] = {}
     for tag, (a, b) in main_periods(study).items():
@@ -160,7 +232,20 @@ def movement_facts(study: Study) -> dict[str, str]:
 
 
 def glue_movement_facts(study: Study, prefix: str = "mv_") -> dict[str, str]:
-    """Glue every `movement_facts` item as `mv_<key>` (e.g. `mv_long_escaped`)."""
+    """Glue every `movement_facts` item as ``mv_<key>`` (e.g. ``mv_long_escaped``).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    prefix : str
+        Put before each key to make the glue name.
+
+    Returns
+    -------
+    dict of str to str
+        `movement_facts`, keys without the prefix.
+    """
     facts = movement_facts(study)
     for k, v in facts.items():
         glue_text(prefix + k, v)
@@ -168,7 +253,20 @@ def glue_movement_facts(study: Study, prefix: str = "mv_") -> dict[str, str]:
 
 
 def region_movement_text(study: Study, start: int, end: int) -> MD:
-    """One Markdown bullet per region: escapes, descents and poverty at both ends of the period."""
+    """One Markdown bullet per region: escapes, descents and poverty at both ends of the period.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    start, end : int
+        The period.
+
+    Returns
+    -------
+    MD
+        Bullets with percentages of the region's households; region names escaped.
+    """
     t = mv.movement_summary(study, start, end)
     lines = []
     for region, r in t.drop(index=mv.ALL).iterrows():
@@ -188,7 +286,21 @@ def region_movement_text(study: Study, start: int, end: int) -> MD:
 
 
 def community_text(study: Study) -> MD:
-    """A short computed paragraph on the communities: altitude, market distance and livestock income per region."""
+    """A short computed paragraph on the communities: altitude, market distance, livestock income.
+
+    Each sentence needs its column of communities.csv (``altitude_m``,
+    ``dist_trading_center_km``, ``pct_income_livestock``) and is left out without it.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with communities.csv.
+
+    Returns
+    -------
+    MD
+        Markdown with the regions' means; study text escaped.
+    """
     c = study.table("communities")
     parts = []
     by = c.groupby("region", sort=False)
@@ -226,7 +338,21 @@ def community_text(study: Study) -> MD:
 
 
 def assets_facts(study: Study, column: str = "assets") -> dict[str, str]:
-    """Lowest and highest mean of `column` by stage and whether it rises at every step."""
+    """Lowest and highest mean of `column` by stage and whether it rises at every step.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with `column` in households.csv.
+    column : str
+        The numeric households.csv column.
+
+    Returns
+    -------
+    dict of str to str
+        ``low`` and ``high`` (the means of the lowest and highest occupied stage, two decimals, or
+        ``n/a``) and ``pattern`` (a phrase: rises at every step, in k of n steps, or cannot be compared).
+    """
     t = mv.mean_by_stage(study, column)
     m = t["mean"].dropna()
     steps = np.diff(m.to_numpy())
@@ -244,23 +370,64 @@ def assets_facts(study: Study, column: str = "assets") -> dict[str, str]:
 
 
 def odds_shift(p0: float, ratio: float) -> float:
-    """Probability after multiplying the odds p0/(1-p0) by `ratio`: r p0 / (1 - p0 + r p0)."""
+    """Probability after multiplying the odds p0/(1-p0) by `ratio`: r p0 / (1 - p0 + r p0).
+
+    Parameters
+    ----------
+    p0 : float
+        The probability before (0-1).
+    ratio : float
+        The odds ratio.
+
+    Returns
+    -------
+    float
+        The probability after (0-1).
+
+    Examples
+    --------
+    >>> odds_shift(0.2, 2.0)
+    0.3333333333333333
+    """
     return ratio * p0 / (1.0 - p0 + ratio * p0)
 
 
 def escape_rate(study: Study) -> float:
-    """Share (0-1) of households poor at the start of the long period that escaped (NaN if none poor)."""
+    """Share of the households poor at the start of the long period that escaped.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    float
+        A share (0-1); NaN when nobody was poor at the start.
+    """
     a, b = main_periods(study)["long"]
     t = mv.movement_summary(study, a, b).loc[mv.ALL]
     return float(t["escaped"] / t["poor_at_start"]) if t["poor_at_start"] else float("nan")
 
 
 def logit_example(study: Study, ratios: Sequence[float] = (2.0, 0.5)) -> dict[str, str]:
-    """Worked odds-ratio example on the study: the long-period escape rate among households
-    poor at the start is the base probability; each ratio gives the shifted probability.
+    """A worked odds-ratio example on the study, for the chapter on the logit model.
 
-    Keys: base_pct, base_odds, and for each ratio r (formatted like '2' or '0.5'):
-    ratio_<i>, odds_<i>, pct_<i> (i = 1, 2, ...).
+    The long-period escape rate among households poor at the start is the base probability;
+    each ratio gives the shifted probability (`odds_shift`).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    ratios : sequence of float
+        The odds ratios of the example.
+
+    Returns
+    -------
+    dict of str to str
+        ``base_pct``, ``base_odds``, and for each ratio (i = 1, 2, ...) ``ratio_<i>`` (formatted
+        like ``2`` or ``0.5``), ``odds_<i>`` and ``pct_<i>``.
     """
     p0 = escape_rate(study)
     out = {"base_pct": fmt(100 * p0), "base_odds": fmt(p0 / (1 - p0) if p0 < 1 else float("nan"), ".2f")}
@@ -278,7 +445,19 @@ def logit_example(study: Study, ratios: Sequence[float] = (2.0, 0.5)) -> dict[st
 def region_comparison_text(study: Study, start: int, end: int) -> MD:
     """Which region did better over a period: most escapes, fewest descents, least poverty at the end.
 
-    One region: says the study has one region and compares nothing. Ties are named as ties.
+    With one region it says so and compares nothing; ties are named as ties.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    start, end : int
+        The period.
+
+    Returns
+    -------
+    MD
+        A Markdown sentence or two; region names escaped.
     """
     t = mv.movement_summary(study, start, end).drop(index=mv.ALL)
     t = t[t["households"] > 0]
@@ -337,9 +516,23 @@ def region_comparison_text(study: Study, start: int, end: int) -> MD:
 def reason_leaders(study: Study, category: str, periods: Sequence[tuple[int, int]] | None = None) -> pd.DataFrame:
     """The most cited reason(s) of one category's sampled households, per period and group.
 
-    Tidy: period, group, base (sampled households of that category), reasons (list of labels,
-    several when tied; empty when none was cited), percent (their share). Groups are the
-    regions then `All` (left out with a single region); periods as `layouts.reason_periods`.
+    Groups are the regions then ``All`` (left out with a single region).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with reasons.csv.
+    category : str
+        A movement category (`movements.CATEGORIES`).
+    periods : sequence of tuple of (int, int), optional
+        The periods; by default `layouts.reason_periods`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy: ``period``, ``group``, ``base`` (sampled households of that category), ``reasons``
+        (list of labels, several when tied, empty when none was cited) and ``percent`` (their share,
+        0-100).
     """
     from . import reasons as rs
 
@@ -388,7 +581,20 @@ def _leader_phrase(r) -> MD:
 
 
 def reason_leaders_text(study: Study, category: str) -> MD:
-    """Markdown bullets, one per recorded period: the most cited reason of `category` in each group."""
+    """Markdown bullets, one per recorded period: the most cited reason of `category` in each group.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with reasons.csv.
+    category : str
+        A movement category (`movements.CATEGORIES`).
+
+    Returns
+    -------
+    MD
+        The bullets (empty when no reason is recorded for the category); study text escaped.
+    """
     lead = reason_leaders(study, category)
     if lead.empty:
         return MD("")
@@ -407,10 +613,27 @@ def reason_leaders_text(study: Study, category: str) -> MD:
 
 
 def reason_trend(study: Study, category: str = "became_poor", reason: str | None = None) -> tuple[str, pd.DataFrame]:
-    """(label, frame) of the share of `category` households citing one reason in each recorded
-    period, by group (rows: groups, columns: periods). `reason` defaults to the reason most cited
-    by all the category's sampled households over the recorded periods (first in the study's
-    order on a tie); ("", empty) when there is no such reason or fewer than two periods."""
+    """The share of `category` households citing one reason in each recorded period, by group.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with reasons.csv.
+    category : str
+        A movement category (`movements.CATEGORIES`).
+    reason : str, optional
+        A reason code; ``None`` for the reason most cited by all the category's sampled households
+        over the recorded periods (first in the study's order on a tie).
+
+    Returns
+    -------
+    label : str
+        The reason's label.
+    table : pandas.DataFrame
+        Rows: groups; columns: periods (`layouts.period_name`); percent (0-100). Its
+        ``attrs["base"]`` holds the sampled households of the category per group and period.
+        ``("", empty frame)`` when there is no such reason or fewer than two periods.
+    """
     from . import reasons as rs
 
     periods = reason_periods(study)
@@ -438,8 +661,22 @@ def reason_trend(study: Study, category: str = "became_poor", reason: str | None
 
 
 def reason_trend_text(study: Study, category: str = "became_poor", reason: str | None = None) -> MD:
-    """Whether the weight of a reason (default: the most cited) grew between the first and the
-    last recorded period, group by group; '' with fewer than two recorded periods."""
+    """Whether the weight of a reason grew between the first and the last recorded period, group by group.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with reasons.csv.
+    category : str
+        A movement category (`movements.CATEGORIES`).
+    reason : str, optional
+        A reason code; ``None`` for the most cited (as `reason_trend`).
+
+    Returns
+    -------
+    MD
+        Markdown; empty with fewer than two recorded periods.
+    """
     label, trend = reason_trend(study, category, reason)
     if trend.empty:
         return MD("")
@@ -489,12 +726,23 @@ def reason_trend_text(study: Study, category: str = "became_poor", reason: str |
 # --------------------------------------------------------------------------- models
 
 
-def model_findings(fit, alpha: float = 0.1) -> pd.DataFrame:
+def model_findings(fit: ModelFit, alpha: float = 0.1) -> pd.DataFrame:
     """What each group's model finds: one row per group, in block order.
 
-    Columns: group, status ("shown" | "unsupported"), nobs, reason (why a group is not shown),
-    raises / lowers (labels of the variables significant at `alpha` with an odds ratio above /
-    below one, strongest first), ratios ({label: "1.93**"}).
+    Parameters
+    ----------
+    fit : ModelFit
+        A fitted model of `models.fit_models`.
+    alpha : float
+        The significance level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``group``, ``status`` (``shown`` or ``unsupported``), ``nobs``, ``reason`` (why a
+        group is not shown), ``raises`` / ``lowers`` (labels of the variables significant at `alpha`
+        with an odds ratio above / below one, strongest first) and ``ratios`` (label to the printed
+        odds ratio with stars, e.g. ``1.93**``).
     """
     rows = []
     groups = list(dict.fromkeys([*fit.group_order, *fit.results, *fit.errors]))
@@ -521,10 +769,26 @@ def model_findings(fit, alpha: float = 0.1) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["group", "status", "nobs", "reason", "raises", "lowers", "ratios"])
 
 
-def model_findings_text(fit, alpha: float = 0.1, outcome: str = "the outcome") -> MD:
-    """Markdown bullets, one per group: which variables raise and which lower the odds of
-    `outcome` at the `alpha` level (odds ratios with stars), that none is significant, or why
-    the group's model cannot be shown."""
+def model_findings_text(fit: ModelFit, alpha: float = 0.1, outcome: str = "the outcome") -> MD:
+    """Markdown bullets, one per group: which variables raise and which lower the odds of `outcome`.
+
+    A bullet gives the odds ratios with stars at the `alpha` level, says that none is significant,
+    or why the group's model cannot be shown.
+
+    Parameters
+    ----------
+    fit : ModelFit
+        A fitted model of `models.fit_models`.
+    alpha : float
+        The significance level.
+    outcome : str
+        What the model explains, in words ("escaping poverty").
+
+    Returns
+    -------
+    MD
+        The bullets; study text escaped.
+    """
     level = fmt(100 * alpha, ".0f")
     lines = []
     for _, f in model_findings(fit, alpha).iterrows():
@@ -556,8 +820,20 @@ def model_findings_text(fit, alpha: float = 0.1, outcome: str = "the outcome") -
 
 
 def holdings_text(study: Study) -> MD:
-    """Markdown bullets, one per region: the item whose holders' share rose most and the one that
-    fell most between the livestock survey's two years ('' without livestock.csv)."""
+    """Markdown bullets, one per region: the items whose holders' share rose most and fell most.
+
+    The change is between the livestock survey's two years.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    MD
+        The bullets; empty without livestock.csv or with fewer than two years.
+    """
     if not study.has("livestock"):
         return MD("")
     from . import livestock
@@ -594,9 +870,19 @@ def _top_reason_overall(study: Study, category: str) -> tuple[list[str], float, 
 
 
 def conclusions_text(study: Study) -> dict[str, MD]:
-    """The conclusions' computed paragraphs: `flows` (escapes beside descents over the long
-    period), `escape` and `descent` (the most cited reasons in the latest recorded period, with
-    the models' findings), each Markdown ('' when the study lacks the data)."""
+    """The conclusions' computed paragraphs, each Markdown (empty when the study lacks the data).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    dict of str to MD
+        ``flows`` (escapes beside descents over the long period), ``escape`` and ``descent`` (the
+        most cited reasons in the latest recorded period, with the models' findings).
+    """
     a, b = main_periods(study)["long"]
     allr = mv.movement_summary(study, a, b).loc[mv.ALL]
     esc, fell = float(allr["escaped"]), float(allr["became_poor"])

@@ -24,6 +24,10 @@ import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only
+    from .study import Study
 
 __all__ = [
     "MARKER",
@@ -67,7 +71,13 @@ def _on_signal(signum, _frame):
 def handle_signals() -> dict:
     """Turn SIGINT and SIGTERM into `Interrupted`, so temporary folders are removed on the way out.
 
-    Returns the previous handlers (for `restore_signals`); does nothing outside the main thread."""
+    Does nothing outside the main thread.
+
+    Returns
+    -------
+    dict
+        The previous handlers by signal, for `restore_signals` (empty outside the main thread).
+    """
     import threading
 
     if threading.current_thread() is not threading.main_thread():
@@ -76,26 +86,67 @@ def handle_signals() -> dict:
 
 
 def restore_signals(previous: dict) -> None:
-    """Put back the handlers `handle_signals` replaced."""
+    """Put back the handlers `handle_signals` replaced.
+
+    Parameters
+    ----------
+    previous : dict
+        What `handle_signals` returned.
+    """
     for s, h in previous.items():
         signal.signal(s, h if h is not None else signal.SIG_DFL)
 
 
 def io_message(e: OSError, what: str) -> str:
-    """A plain sentence for an I/O failure (no traceback): what failed, on which path, why."""
+    """A plain sentence for an I/O failure (no traceback): what failed, on which path, why.
+
+    Parameters
+    ----------
+    e : OSError
+        The error.
+    what : str
+        What could not be done, as a verb phrase ("write the tables").
+
+    Returns
+    -------
+    str
+        ``Could not <what> (<path>): <reason>.``
+    """
     where = f" ({e.filename})" if e.filename else ""
     return f"Could not {what}{where}: {e.strerror or e}."
 
 
 def umask_mode(kind: str = "dir") -> int:
-    """The mode `mkdir` (kind="dir") or `open` (kind="file") would give under the current umask."""
+    """The mode `mkdir` or `open` would give under the current umask.
+
+    Parameters
+    ----------
+    kind : str
+        ``dir`` (from 0o777) or ``file`` (from 0o666).
+
+    Returns
+    -------
+    int
+        The permission bits.
+    """
     mask = os.umask(0)
     os.umask(mask)
     return (0o777 if kind == "dir" else 0o666) & ~mask
 
 
-def paper_folder(study) -> Path | None:
-    """The folder a study's `paper:` names (relative to the study folder), or None."""
+def paper_folder(study: Study | None) -> Path | None:
+    """The folder a study's ``paper:`` names (relative to the study folder).
+
+    Parameters
+    ----------
+    study : Study or None
+        A loaded study.
+
+    Returns
+    -------
+    pathlib.Path or None
+        ``None`` when there is no study or it names no paper.
+    """
     p = study.meta.get("paper") if study is not None else None
     return Path(study.path) / str(p) if p else None
 
@@ -221,9 +272,25 @@ def _locked(folder: Path) -> Iterator[None]:
 
 
 def swap_into(out: Path, staged: Path, command: str | None = None) -> None:
-    """Replace `out` by the finished folder `staged` (a sibling): two renames under a lock on the
-    parent, the old copy removed last. The target is checked again under the lock, so a folder
-    filled by someone else meanwhile is refused, not replaced."""
+    """Replace `out` by the finished folder `staged` (a sibling), atomically.
+
+    Two renames under a lock on the parent, the old copy removed last. The target is checked
+    again under the lock, so a folder filled by someone else meanwhile is refused, not replaced.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The output folder.
+    staged : pathlib.Path
+        The finished folder beside it.
+    command : str, optional
+        The sop command, for the check of `out`.
+
+    Raises
+    ------
+    OutputError
+        When `out` has become a folder sop may not replace.
+    """
     out, staged = Path(out), Path(staged)
     parent = out.parent
     old = None
@@ -265,11 +332,35 @@ def staging(
     paper: str | Path | None = None,
     checked: bool = False,
 ) -> Iterator[Path]:
-    """Yield an empty temporary folder beside `out`; when the block succeeds, mark it and swap it
-    into place as `out`. On any exception (I/O error, interrupt) the temporary folder and any
-    parent folders made for it are removed and `out` is left as it was.
+    """Yield an empty temporary folder beside `out`; when the block succeeds, swap it into place.
 
-    ``checked=True`` skips `check_out` (the caller ran it already, before slow work)."""
+    The folder is marked as written by sop and then swapped into place as `out`. On any
+    exception (I/O error, interrupt) the temporary folder and any parent folders made for it are
+    removed and `out` is left as it was.
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        The output folder.
+    command : str or None
+        The sop command, recorded in the marker and used by the checks.
+    study : str or pathlib.Path, optional
+        The study folder: `out` may not be inside it.
+    paper : str or pathlib.Path, optional
+        The study's paper folder: `out` may not be inside it.
+    checked : bool
+        ``True`` skips `check_out` (the caller ran it already, before slow work).
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary folder to fill.
+
+    Raises
+    ------
+    OutputError
+        When `out` is a folder sop may not replace.
+    """
     target = Path(os.path.abspath(out)).resolve() if checked else check_out(out, command, study=study, paper=paper)
     created = _make_parents(target.parent)
     tmp = None
@@ -297,7 +388,33 @@ def write_folder(
     paper: str | Path | None = None,
     checked: bool = False,
 ) -> Path:
-    """Write {relative name: bytes} as the folder `out` (checked, staged, swapped); return its path."""
+    """Write files as the folder `out` (checked, staged, swapped).
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        The output folder.
+    files : dict of str to bytes
+        Relative file name to content.
+    command : str or None
+        The sop command.
+    study : str or pathlib.Path, optional
+        The study folder: `out` may not be inside it.
+    paper : str or pathlib.Path, optional
+        The study's paper folder.
+    checked : bool
+        ``True`` when `check_out` was run already.
+
+    Returns
+    -------
+    pathlib.Path
+        The absolute, resolved output folder.
+
+    Raises
+    ------
+    OutputError
+        When `out` is a folder sop may not replace.
+    """
     with staging(out, command, study=study, paper=paper, checked=checked) as tmp:
         for name, data in sorted(files.items()):
             p = tmp / name

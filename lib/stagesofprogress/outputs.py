@@ -34,8 +34,22 @@ Producer = Callable[[Study], dict[str, pd.DataFrame]]
 PRODUCERS: list[tuple[str, Producer]] = []
 
 
-def producer(name: str):
-    """Decorator: register a table producer under a short name (kept in registration order)."""
+def producer(name: str) -> Callable[[Producer], Producer]:
+    """Decorator: register a table producer under a short name (kept in registration order).
+
+    A producer takes a `Study` and returns a dict of table name to DataFrame; registering a name
+    again replaces the earlier producer in place.
+
+    Parameters
+    ----------
+    name : str
+        The producer's name.
+
+    Returns
+    -------
+    Callable
+        The decorator, which returns the function unchanged.
+    """
 
     def deco(fn: Producer) -> Producer:
         for i, (n, _f) in enumerate(PRODUCERS):
@@ -82,6 +96,18 @@ def to_csv_bytes(df: pd.DataFrame, index: bool = False) -> bytes:
     ``-``, ``@``, a tab or a carriage return is prefixed with ``'`` (`safetext.csv_cell`), so it
     is shown as text, never evaluated as a formula. Numeric columns, and text that is only a
     number such as "-0.17", are written unchanged.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table (not modified).
+    index : bool
+        Whether to write the index.
+
+    Returns
+    -------
+    bytes
+        The file's content.
     """
     safe = df.copy(deep=False)
     for i in range(safe.shape[1]):
@@ -151,7 +177,18 @@ TABLE_PLUGINS = "stagesofprogress.tables"
 
 
 def plugin_tables(study: Study) -> dict[str, pd.DataFrame]:
-    """Tables from installed plug-ins (e.g. a replication's scorecard), in entry point name order."""
+    """Tables from installed plug-ins (e.g. a replication's scorecard), in entry point name order.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Table name to table; a later plug-in's table replaces an earlier one of the same name.
+    """
     from importlib.metadata import entry_points
 
     tables: dict[str, pd.DataFrame] = {}
@@ -184,8 +221,17 @@ def compute_tables(study: Study) -> dict[str, pd.DataFrame]:
 
 
 def swap_into(out: Path, staged: Path) -> None:
-    """Replace `out` by the finished folder `staged` (a sibling), atomically and under a lock
-    (see `outdir.swap_into`)."""
+    """Replace `out` by the finished folder `staged` (a sibling), atomically and under a lock.
+
+    See `outdir.swap_into`.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The output folder.
+    staged : pathlib.Path
+        The finished folder beside it.
+    """
     outdir.swap_into(Path(out), Path(staged))
 
 
@@ -199,8 +245,28 @@ def write_atomically(
 ) -> Path:
     """Write files into a temporary sibling folder, then swap it into place as `out`.
 
-    `out` must be a folder `sop` may replace (`outdir.check_out`: absent, empty or marked as
-    written by sop); otherwise `outdir.OutputError` is raised and nothing changes.
+    Parameters
+    ----------
+    out : pathlib.Path
+        A folder `sop` may replace (`outdir.check_out`: absent, empty or marked as written by sop).
+    files : dict of str to bytes
+        Relative file name to content.
+    command : str, optional
+        The sop command recorded in the folder's marker.
+    study : str or pathlib.Path, optional
+        The study folder recorded in the marker.
+    checked : bool
+        ``True`` when the caller already ran `outdir.check_out`.
+
+    Returns
+    -------
+    pathlib.Path
+        The output folder.
+
+    Raises
+    ------
+    OutputError
+        When `out` is a folder sop may not replace; nothing changes.
     """
     return outdir.write_folder(out, files, command, study=study, checked=checked)
 

@@ -88,7 +88,18 @@ def _suptitle(fig: Figure, text: str) -> None:
 
 
 def period_label(start: int, end: int) -> str:
-    """'1979-2004 (25 years)' with an en dash."""
+    """A period with its length, as the figures label it: ``1979–2004 (25 years)``.
+
+    Parameters
+    ----------
+    start, end : int
+        The period's time points (years).
+
+    Returns
+    -------
+    str
+        Start and end joined by an en dash, then the number of years in brackets.
+    """
     return f"{start}\u2013{end} ({end - start} years)"
 
 
@@ -97,10 +108,24 @@ def period_label(start: int, end: int) -> str:
 
 @_rc
 def ladder(study: Study, year: int | None = None, width: int = 34) -> Figure:
-    """The stages of progress as a ladder, with the community's poverty line.
+    """The stages of progress as a ladder, with the poverty line.
 
-    Each rung is a stage (lowest at the bottom) and its bar is the share of households at
-    that stage in `year` (default: the survey year); the dashed line marks the poverty cutoff.
+    Each rung is a stage (lowest at the bottom) and its bar is the share of households at that
+    stage in `year`; the dashed line marks the poverty cutoff.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    year : int, optional
+        A time point; ``None`` for the survey year.
+    width : int
+        Characters per line of a stage's wrapped label.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Built without pyplot; on a synthetic study it carries the synthetic mark.
     """
     year = year or study.survey_year
     n = study.n_stages
@@ -138,7 +163,22 @@ def ladder(study: Study, year: int | None = None, width: int = 34) -> Figure:
 
 @_rc
 def assets_by_stage(study: Study, column: str = "assets", year: int | None = None) -> Figure:
-    """Mean of a household column (default: number of assets) by stage: the paper's Table 2."""
+    """Mean of a household column by stage (default: number of assets), the paper's Table 2 as bars.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with `column` in households.csv.
+    column : str
+        The numeric households.csv column to average.
+    year : int, optional
+        The time point whose stages group the households; ``None`` for the survey year.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One bar per stage, poor stages and the others in two colours.
+    """
     t = mv.mean_by_stage(study, column, year=year)
     t = t[t["households"] > 0]
     fig = _figure(height=3.9)
@@ -176,12 +216,26 @@ def movement_bars(
 ) -> Figure:
     """Table 3 as bars: each group's households split into the four movement categories.
 
-    One panel per period (default: every earlier time point to the survey year); each bar
-    is a region, with all households last. Without `intervals` the four categories are
-    stacked and sum to 100 percent; with `intervals` (`uncertainty.bootstrap_movements(study)
-    .table`, or movements_ci.csv read back) each category is its own bar with its interval as
-    an error bar, and the figure carries the synthetic mark on a synthetic study (the spread
-    between communities is not in the paper).
+    One panel per period; each bar is a region, with all households last. Without `intervals`
+    the four categories are stacked and sum to 100 percent; with `intervals` each category is its
+    own bar with its interval as an error bar, and the figure carries the synthetic mark on a
+    synthetic study (the spread between communities is not in the paper).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    periods : sequence of tuple of (int, int), optional
+        The periods; by default every earlier time point to the survey year.
+    by : str or None
+        The households.csv column that defines groups; ``None`` for all households only.
+    intervals : pandas.DataFrame, optional
+        ``uncertainty.bootstrap_movements(study).table``, or movements_ci.csv read back.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Built without pyplot.
     """
     periods = list(periods or [(y, study.survey_year) for y in study.time_points[:-1]])
     nreg = len(study.regions) + 1
@@ -361,9 +415,20 @@ def poverty_flow(study: Study, groups: Iterable[str] | None = None) -> Figure:
     """Flows of households between poor and not poor across the time points (an alluvial plot).
 
     At each time point the blocks are the shares of households poor (bottom) and not poor (top);
-    the bands between time points show where those households went, green for escapes and
-    orange for descents. `groups` lists panels: "All" and/or region names (default: ["All"]).
-    Households with an unknown stage at any time point are left out.
+    the bands between time points show where those households went, green for escapes and orange
+    for descents. Households with an unknown stage at any time point are left out.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    groups : iterable of str, optional
+        The panels: ``"All"`` and/or region names; ``None`` for ``["All"]``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per group.
     """
     groups = list(groups or [mv.ALL])
     fig = _figure(height=0.6 + 2.7 * len(groups))
@@ -404,11 +469,24 @@ def transition_heatmaps(
 ) -> Figure:
     """Stage-to-stage transition shares, one heatmap per period (two per row).
 
-    Cell (i, j) is the share of households at stage i at the start that were at stage j at
-    the end (each row sums to one; grey rows had no household). Dashed lines mark the poverty
-    cutoff: the lower-left block holds households poor at both dates, the lower-right block
-    escapes, the upper-left block descents. Default periods: every earlier time point to the
-    survey year, as in Table 3.
+    Cell (i, j) is the share of households at stage i at the start that were at stage j at the
+    end (each row sums to one; grey rows had no household). Dashed lines mark the poverty cutoff:
+    the lower-left block holds households poor at both dates, the lower-right block escapes, the
+    upper-left block descents.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    periods : sequence of tuple of (int, int), optional
+        The periods; by default every earlier time point to the survey year, as in Table 3.
+    group : tuple of (str, str), optional
+        ``(column, value)`` to show one group only, e.g. ``("region", "Puno")``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One heatmap per period with a shared colour scale (`colour_limit`).
     """
     periods = list(periods or [(y, study.survey_year) for y in study.time_points[:-1]][::-1])
     n = study.n_stages
@@ -450,8 +528,23 @@ def transition_heatmaps(
 
 
 def colour_limit(matrices: Sequence[np.ndarray], step: float = 0.1) -> float:
-    """Upper end of a shared colour scale: the largest finite cell rounded up to `step` (at
-    least `step`, at most 1), so the scale fits the data instead of running to 1."""
+    """Upper end of a shared colour scale: the largest finite cell rounded up to `step`.
+
+    The result is at least `step` and at most 1, so the scale fits the data instead of running
+    to 1.
+
+    Parameters
+    ----------
+    matrices : sequence of numpy.ndarray
+        Shares (0-1), NaN allowed.
+    step : float
+        The rounding step.
+
+    Returns
+    -------
+    float
+        The upper limit of the colour scale.
+    """
     vals = np.concatenate([np.asarray(m, dtype=float).ravel() for m in matrices]) if len(matrices) else np.array([])
     vals = vals[np.isfinite(vals)]
     top = float(vals.max()) if len(vals) else 1.0
@@ -463,7 +556,20 @@ def colour_limit(matrices: Sequence[np.ndarray], step: float = 0.1) -> float:
 
 @_rc
 def poverty_trend(study: Study, by: str | None = "region") -> Figure:
-    """Percent of households poor at each time point, per region and for all households."""
+    """Percent of households poor at each time point, per region and for all households.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    by : str or None
+        The households.csv column that defines groups; ``None`` for all households only.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One line per group against the years recalled.
+    """
     r = mv.poverty_rates(study, by=by)
     fig = _figure(height=3.6)
     ax = fig.add_subplot()
@@ -509,7 +615,25 @@ DISTANCE_COLUMNS = (
 
 @_rc
 def community_scatter(study: Study, x: str | None = None, y: str | None = None) -> Figure:
-    """Communities by distance to the nearest market (x) and altitude (y), coloured by region."""
+    """Communities by distance to the nearest market (x) and altitude (y), coloured by region.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with communities.csv.
+    x, y : str, optional
+        communities.csv columns for the axes; ``None`` picks the distance and the altitude column.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One point per community.
+
+    Raises
+    ------
+    KeyError
+        When the study has no communities.csv, or it lacks an altitude or a distance column.
+    """
     c = study.table("communities")
     x = x or _pick(c, DISTANCE_COLUMNS)
     y = y or _pick(c, ALTITUDE_COLUMNS)
@@ -574,8 +698,29 @@ def share_bars(
 ) -> Figure:
     """Horizontal bars of shares (e.g. reasons cited), one panel per `group` value.
 
-    `table` is tidy: one row per (group, label) with the share in `value` (0-100).
     Within each panel the `top` largest shares are shown, largest at the top.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Tidy: one row per (group, label) with the share in `value`.
+    label : str
+        The column of bar labels.
+    value : str
+        The column of shares, in percent (0-100).
+    group : str, optional
+        The column whose values make the panels; ``None`` for one panel.
+    title : str
+        The figure's title (empty for none).
+    xlabel : str
+        The x-axis label.
+    top : int
+        How many bars per panel at most.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Built without pyplot.
     """
     groups = list(pd.unique(table[group])) if group else [None]
     heights = []
@@ -607,7 +752,17 @@ def share_bars(
 def odds_ratio_curve(base: float, ratios: Sequence[float] = (2.0, 0.5)) -> Figure:
     """How an odds ratio moves a probability: p1 = r p0 / (1 - p0 + r p0) against r (log axis).
 
-    `base` is the probability p0 (0-1) before the change; the marked points are `ratios`.
+    Parameters
+    ----------
+    base : float
+        The probability p0 (0-1) before the change; a curve for 0.5 is drawn for comparison.
+    ratios : sequence of float
+        Odds ratios marked on the curve.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The probability after the change, in percent, against odds ratios 0.01 to 100.
     """
     r = np.logspace(-2, 2, 401)
     fig = _figure(height=3.8)

@@ -6,6 +6,7 @@ the contract (`checks`) and `study.validate`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +44,24 @@ class Problem:
 
 
 def warning(file: str, row: int | None, column: str | None, message: str) -> Problem:
-    """A `Problem` that does not make the study invalid."""
+    """A `Problem` that does not make the study invalid.
+
+    Parameters
+    ----------
+    file : str
+        The file (and sheet) concerned.
+    row : int or None
+        The spreadsheet row, or None for the whole file.
+    column : str or None
+        The column, or None.
+    message : str
+        What is odd, as a sentence.
+
+    Returns
+    -------
+    Problem
+        With severity ``warning``.
+    """
     return Problem(file, row, column, message, "warning")
 
 
@@ -60,13 +78,52 @@ class StudyError(ValueError):
         super().__init__("\n".join(lines))
 
 
-def rows_of(mask, rownums: np.ndarray) -> np.ndarray:
-    """Spreadsheet rows where `mask` is true."""
+def rows_of(mask: np.ndarray, rownums: np.ndarray) -> np.ndarray:
+    """Spreadsheet rows where `mask` is true.
+
+    Parameters
+    ----------
+    mask : numpy.ndarray
+        One boolean per row (anything numpy turns into booleans).
+    rownums : numpy.ndarray
+        The spreadsheet row numbers of the table.
+
+    Returns
+    -------
+    numpy.ndarray
+        The selected row numbers, in order.
+    """
     return rownums[np.asarray(mask, dtype=bool)]
 
 
-def report_rows(problems, fname, column, rows, message_for_row, summary, severity="error") -> None:
-    """One problem per row for the first `MAX_ROWS_PER_CHECK` rows, then one line for the rest."""
+def report_rows(
+    problems: list[Problem],
+    fname: str,
+    column: str | None,
+    rows: Iterable[int],
+    message_for_row: Callable[[int], str],
+    summary: str,
+    severity: str = "error",
+) -> None:
+    """One problem per row for the first `MAX_ROWS_PER_CHECK` rows, then one line for the rest.
+
+    Parameters
+    ----------
+    problems : list of Problem
+        Appended to.
+    fname : str
+        The file concerned.
+    column : str or None
+        The column concerned.
+    rows : iterable of int
+        The spreadsheet rows with the problem.
+    message_for_row : Callable
+        Row number to the sentence for that row.
+    summary : str
+        What the remaining rows have, for the closing line ("an invisible character").
+    severity : str
+        ``error`` or ``warning``.
+    """
     rows = list(rows)
     for r in rows[:MAX_ROWS_PER_CHECK]:
         problems.append(Problem(fname, int(r), column, message_for_row(r), severity))

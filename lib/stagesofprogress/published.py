@@ -36,6 +36,11 @@ def bundled_paper_dir() -> Path:
 
     The default study declares it as ``paper: ../paper``; validation accepts that one folder
     outside a study (any other ``paper:`` must lie inside the study).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder inside the installed package or the checkout.
     """
     from .resources import path
 

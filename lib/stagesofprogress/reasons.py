@@ -54,7 +54,18 @@ def _reasons_table(study: Study) -> pd.DataFrame:
 
 
 def reason_labels(study: Study) -> dict[str, str]:
-    """Code -> label, from study.yml `reasons:` first, then codes only found in reasons.csv."""
+    """Reason code to label: study.yml's ``reasons:`` first, then codes found only in reasons.csv.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    dict of str to str
+        In study.yml's order, then reasons.csv's; a code without a label maps to itself.
+    """
     labels = {str(k): str(v) for k, v in (study.meta.get("reasons") or {}).items()}
     if study.has("reasons"):
         for code in pd.unique(_reasons_table(study)["reason"]):
@@ -63,7 +74,18 @@ def reason_labels(study: Study) -> dict[str, str]:
 
 
 def sampled_households(study: Study) -> pd.Index:
-    """Households asked about reasons: sample.csv if present, else those in reasons.csv."""
+    """Households asked about reasons: sample.csv if present, else those in reasons.csv.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with reasons.csv.
+
+    Returns
+    -------
+    pandas.Index
+        Household ids (text) named ``household_id``, each once, in file order.
+    """
     if study.has("sample"):
         ids = study.table("sample")["household_id"].astype(str)
     else:
@@ -72,8 +94,19 @@ def sampled_households(study: Study) -> pd.Index:
 
 
 def recorded_periods(study: Study) -> list[tuple[int, int]]:
-    """Periods that have rows in reasons.csv, in the study's period order (`Study.periods()`:
-    each time point to the survey, then consecutive pairs), others after in time order."""
+    """Periods that have rows in reasons.csv, in the study's period order, then any others in time order.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with reasons.csv.
+
+    Returns
+    -------
+    list of tuple of (int, int)
+        ``(start, end)`` pairs: those of `Study.periods` first (each time point to the survey, then
+        consecutive pairs), then any other recorded pair sorted.
+    """
     r = _reasons_table(study)
     found = set(zip(r["start"].tolist(), r["end"].tolist()))
     known = [p for p in study.periods() if p in found]
@@ -190,7 +223,33 @@ def reason_shares(
 def reason_share(
     study: Study, reason: str, category: str, start: int, end: int, group: str = mv.ALL, by: str = "region"
 ) -> float:
-    """One quoted figure: percent of `category` households of `group` citing `reason` in start -> end."""
+    """One quoted figure: percent of `category` households of `group` citing `reason` in start -> end.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with reasons.csv.
+    reason : str
+        A reason code.
+    category : str
+        A movement category (`movements.CATEGORIES`), e.g. ``escaped``.
+    start, end : int
+        The period.
+    group : str
+        A value of the `by` column, or ``"All"``.
+    by : str
+        The households.csv column that defines groups.
+
+    Returns
+    -------
+    float
+        Percent (0-100) of the sampled households of that category and group who cite the reason.
+
+    Raises
+    ------
+    KeyError
+        When no sampled household of that category and group is there, or the reason is unknown.
+    """
     t = reason_shares(study, [(start, end)], by=by)
     hit = t[(t["group"] == str(group)) & (t["category"] == category) & (t["reason"] == reason)]
     if hit.empty:

@@ -28,6 +28,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -42,6 +43,9 @@ from .execute import (  # noqa: F401  (_hide_injected, _merge_streams, neutral_s
 )
 from .execute import tidy_notebook as _hide_injected  # noqa: F401
 from .study import StudyError, validate
+
+if TYPE_CHECKING:  # annotations only
+    import argparse
 
 __all__ = [
     "BOOK_ROOT",
@@ -91,8 +95,20 @@ class BookResult:
 
 
 def toc_entries(toc: dict) -> list[str]:
-    """Every `file:`/`root:` of a Jupyter Book table of contents, in reading order (shared by
-    `sop book`, scripts/build_book.py and the book tests)."""
+    """Every ``file:``/``root:`` of a Jupyter Book table of contents, in reading order.
+
+    Shared by ``sop book``, scripts/build_book.py and the book tests.
+
+    Parameters
+    ----------
+    toc : dict
+        _toc.yml as parsed.
+
+    Returns
+    -------
+    list of str
+        The entries as written (paths without their suffix, relative to the book).
+    """
     out: list[str] = []
 
     def walk(node):
@@ -149,7 +165,25 @@ def _is_notebook_md(path: Path) -> bool:
 
 
 def copy_sources(src: Path, dst: Path) -> list[str]:
-    """Copy the book sources into `dst`; return the toc entries."""
+    """Copy the book sources (configuration, chapters, static files, extensions) into `dst`.
+
+    Parameters
+    ----------
+    src : pathlib.Path
+        The book's folder (with _config.yml and _toc.yml).
+    dst : pathlib.Path
+        The working folder of the build.
+
+    Returns
+    -------
+    list of str
+        The toc entries (`toc_entries`).
+
+    Raises
+    ------
+    BookError
+        When `src` has no _config.yml or _toc.yml.
+    """
     missing = [f for f in ("_config.yml", "_toc.yml") if not (src / f).is_file()]
     if missing:
         raise BookError(f"No book sources at {src}: {', '.join(missing)} not found.")
@@ -173,12 +207,19 @@ def copy_sources(src: Path, dst: Path) -> list[str]:
 
 
 def configure(dst: Path, title: str) -> None:
-    """Book title = study title; no execution at build time (notebooks are executed already).
+    """Set the book's title to the study's and turn off execution at build time (chapters run first).
 
     The theme pastes the title into its page templates without escaping it everywhere (the
     navigation bar and a logo's ``alt="..."`` do not), so ``& < > "`` are written as HTML
     entities: the title reads as typed in the page and can never become markup or leave an
     attribute; the browser tab, which the templates escape again, shows those four entities.
+
+    Parameters
+    ----------
+    dst : pathlib.Path
+        The working folder of the build; its _config.yml is rewritten.
+    title : str
+        The study's title (study text).
     """
     from . import safetext
 
@@ -208,8 +249,39 @@ def execute_chapters(
     timeout: int | None = 600,
     shown_dir: str | None = None,
 ) -> tuple[list[ChapterRun], dict[str, str]]:
-    """Execute every MyST-notebook page of the toc in `book` on the study (`execute.execute`,
-    `study_dir` injected); replace each page by its executed notebook; return runs and toc renames."""
+    """Execute every MyST-notebook page of the toc on the study and replace it by its executed notebook.
+
+    Chapters run through `execute.execute` with `study_dir` injected, `jobs` at a time.
+
+    Parameters
+    ----------
+    book : pathlib.Path
+        The working folder of the build.
+    entries : list of str
+        The toc entries (`toc_entries`).
+    study_dir : pathlib.Path
+        The study folder the chapters read.
+    jobs : int
+        Chapters executed in parallel.
+    progress : bool
+        Show a progress bar.
+    timeout : int or None
+        Seconds a single cell may run; ``None`` for no limit.
+    shown_dir : str, optional
+        The study folder as the user typed it, for the executed notebooks.
+
+    Returns
+    -------
+    runs : list of ChapterRun
+        One per chapter executed, in toc order.
+    renames : dict of str to str
+        Toc entry to its executed notebook's entry.
+
+    Raises
+    ------
+    BookError
+        When a chapter fails; the message names it and its error.
+    """
     todo = []
     sd = str(Path(study_dir).resolve())
     for entry in entries:
@@ -272,8 +344,17 @@ def _relink_text(text: str, here: Path, converted: set[Path]) -> str:
 
 
 def relink(book: Path, converted: set[Path]) -> None:
-    """Links written to a chapter's .md file would dangle once the .md is replaced by its
-    executed .ipynb: point them at the notebook, in prose and in Markdown the code displayed."""
+    """Point links at a chapter's executed .ipynb instead of its .md file, in prose and displayed Markdown.
+
+    Links written to a chapter's .md file would dangle once the .md is replaced by its notebook.
+
+    Parameters
+    ----------
+    book : pathlib.Path
+        The working folder of the build; files are rewritten in place.
+    converted : set of pathlib.Path
+        The .md chapters replaced by notebooks.
+    """
     import nbformat
 
     converted = {p.resolve() for p in converted}
@@ -324,6 +405,23 @@ def _jupyter_book() -> list[str]:
 
 
 def build_html(book: Path) -> Path:
+    """Build the HTML book from executed chapters, strictly (``-W -n --keep-going``).
+
+    Parameters
+    ----------
+    book : pathlib.Path
+        The working folder of the build.
+
+    Returns
+    -------
+    pathlib.Path
+        The HTML folder (``_build/html``).
+
+    Raises
+    ------
+    BookError
+        When jupyter-book fails or warns; the message holds the last warnings and errors.
+    """
     cmd = [*_jupyter_book(), "build", str(book), "-W", "-n", "--keep-going"]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=book)
     html = book / "_build" / "html"
@@ -350,9 +448,38 @@ def build_book(
 ) -> BookResult:
     """Execute every chapter on the study in `data` and write the HTML book and tables to `out`.
 
-    Raises `StudyError` if the study is invalid, `outdir.OutputError` if `out` is a folder sop
-    must not replace, and `BookError` if a chapter or the build fails; in every case (and on an
-    I/O error or an interrupt) `out` is left as it was.
+    In every case of failure (and on an I/O error or an interrupt) `out` is left as it was.
+
+    Parameters
+    ----------
+    data : str or pathlib.Path
+        The study folder.
+    out : str or pathlib.Path
+        The output folder: absent, empty or written by sop before (replaced in one step).
+    book : str or pathlib.Path, optional
+        Other book sources; ``None`` for the compendium's own.
+    jobs : int
+        Chapters executed in parallel.
+    progress : bool
+        Show a progress bar.
+    timeout : int or None
+        Seconds a single cell may run.
+    keep_temp : bool
+        Keep the working folder (for debugging).
+
+    Returns
+    -------
+    BookResult
+        The title, pages, chapters, tables written and timings.
+
+    Raises
+    ------
+    StudyError
+        When the study is invalid.
+    OutputError
+        When `out` is a folder sop must not replace.
+    BookError
+        When a chapter or the build fails.
     """
     from .outputs import write_tables
 
@@ -419,8 +546,19 @@ def _fmt_seconds(s: float) -> str:
     return f"{s:.1f} s" if s < 90 else f"{int(s // 60)} min {s % 60:.0f} s"
 
 
-def cmd_book(args) -> int:
-    """`sop book`: print every problem / the failing chapter and return 1, or a summary and 0."""
+def cmd_book(args: argparse.Namespace) -> int:
+    """``sop book``: build the book, then print a summary, or every problem or the failing chapter.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``data``, ``out``, ``jobs``, ``timeout``, ``book``, ``quiet``).
+
+    Returns
+    -------
+    int
+        The exit code: 0 built, 1 when the study or a chapter fails (nothing is written).
+    """
     out = Path(args.out)
     try:
         result = build_book(
@@ -452,8 +590,14 @@ def cmd_book(args) -> int:
     return 0
 
 
-def add_parser(sub) -> None:
-    """Register `sop book` on the subparsers of the `sop` command."""
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register ``sop book`` on the subparsers of the ``sop`` command.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``sop`` parser.
+    """
     b = sub.add_parser(
         "book",
         help="re-run every chapter on a study and write the HTML book and its tables",
@@ -472,7 +616,14 @@ def add_parser(sub) -> None:
     b.set_defaults(func=cmd_book)
 
 
-def argparse_suppress():
+def argparse_suppress() -> str:
+    """The value that hides an option from ``--help`` (``argparse.SUPPRESS``), with argparse imported late.
+
+    Returns
+    -------
+    str
+        ``argparse.SUPPRESS``.
+    """
     import argparse
 
     return argparse.SUPPRESS

@@ -29,6 +29,7 @@ import numbers
 import re
 import string
 import unicodedata
+from collections.abc import Callable, Iterable
 
 __all__ = [
     "clean",
@@ -55,29 +56,77 @@ _MD_ESCAPE = {ord(c): "\\" + c for c in string.punctuation}
 
 
 def clean(text: object) -> str:
-    """NFC-normalised text with invisible and control characters removed, line breaks as spaces."""
+    """NFC-normalised text with invisible and control characters removed, line breaks as spaces.
+
+    Parameters
+    ----------
+    text : object
+        Anything; ``None`` gives empty text, other objects their `str`.
+
+    Returns
+    -------
+    str
+        One line of visible text.
+    """
     s = unicodedata.normalize("NFC", "" if text is None else str(text))
     s = _INVISIBLE.sub("", s)
     return re.sub(r"[\t\r\n\u2028\u2029]+", " ", s)
 
 
 def markdown(text: object) -> str:
-    """`text` as inert MyST Markdown: shown literally, never parsed as markup, roles or templates."""
+    """`text` as inert MyST Markdown: shown literally, never parsed as markup, roles or templates.
+
+    Parameters
+    ----------
+    text : object
+        Study text (anything; see `clean`).
+
+    Returns
+    -------
+    str
+        Every Markdown punctuation character escaped, runs of spaces collapsed.
+    """
     s = clean(text).translate(_MD_ESCAPE)
     # a run of spaces cannot start an indented code block inside a line, but keep it tidy
     return re.sub(r" {2,}", " ", s)
 
 
 def html(text: object) -> str:
-    """`text` as inert HTML (element content or a quoted attribute value)."""
+    """`text` as inert HTML (element content or a quoted attribute value).
+
+    Parameters
+    ----------
+    text : object
+        Study text (anything; see `clean`).
+
+    Returns
+    -------
+    str
+        ``& < > " '`` as character references.
+
+    Examples
+    --------
+    >>> html('<b class="x">A & B</b>')
+    '&lt;b class=&quot;x&quot;&gt;A &amp; B&lt;/b&gt;'
+    """
     return _html.escape(clean(text), quote=True)
 
 
 def mpl(text: object) -> str:
     """`text` for a matplotlib label or title: ``$`` escaped, so mathtext is never parsed.
 
-    For figures drawn with mathtext on; under `MPL_RC` (the book's figures) pass study text
-    as it is, since there the escapes would be shown.
+    For figures drawn with mathtext on; under `MPL_RC` (the book's figures) pass study text as
+    it is, since there the escapes would be shown.
+
+    Parameters
+    ----------
+    text : object
+        Study text (anything; see `clean`).
+
+    Returns
+    -------
+    str
+        Backslashes doubled and dollar signs escaped.
     """
     return clean(text).replace("\\", "\\\\").replace("$", r"\$")
 
@@ -97,7 +146,18 @@ _LATEX = {
 
 
 def latex(text: object) -> str:
-    """`text` as inert LaTeX."""
+    """`text` as inert LaTeX: every special character replaced by its command.
+
+    Parameters
+    ----------
+    text : object
+        Study text (anything; see `clean`).
+
+    Returns
+    -------
+    str
+        Safe in LaTeX text mode.
+    """
     return "".join(_LATEX.get(c, c) for c in clean(text))
 
 
@@ -109,6 +169,21 @@ def csv_cell(text: object) -> object:
     """A text cell safe to open in a spreadsheet: a leading formula character gets a ``'`` before it.
 
     Numbers (and anything that is not a ``str``) are returned unchanged, so ``-1.5`` stays a number.
+
+    Parameters
+    ----------
+    text : object
+        One cell.
+
+    Returns
+    -------
+    object
+        The cell, prefixed when it is text starting with one of `FORMULA_PREFIXES`.
+
+    Examples
+    --------
+    >>> csv_cell("=1+1"), csv_cell(-1.5), csv_cell("Puno")
+    ("'=1+1", -1.5, 'Puno')
     """
     if isinstance(text, str) and text.startswith(FORMULA_PREFIXES):
         return "'" + text
@@ -119,11 +194,21 @@ def csv_cell(text: object) -> object:
 MPL_RC = {"text.parse_math": False, "text.usetex": False}
 
 
-def plain_mpl(fn):
+def plain_mpl(fn: Callable) -> Callable:
     """Decorator: run a figure function with `MPL_RC`, so every text it draws is shown literally.
 
     Matplotlib reads ``text.parse_math`` when a text is created, so labels, titles, tick labels
     and legends made inside `fn` stay plain even when the figure is saved later.
+
+    Parameters
+    ----------
+    fn : Callable
+        A function that draws a figure.
+
+    Returns
+    -------
+    Callable
+        The wrapped function.
     """
     import functools
 
@@ -177,6 +262,19 @@ def md(template: str, /, *args: object, **values: object) -> MD:
     return MD(str(template).format(*(_inert(a) for a in args), **{k: _inert(v) for k, v in values.items()}))
 
 
-def md_join(sep: str, items) -> MD:
-    """Join pieces with library-authored `sep`; pieces that are not `MD` are escaped first."""
+def md_join(sep: str, items: Iterable[object]) -> MD:
+    """Join pieces with library-authored `sep`; pieces that are not `MD` are escaped first.
+
+    Parameters
+    ----------
+    sep : str
+        The separator, library text (not escaped).
+    items : iterable of object
+        Study text, numbers or `MD`.
+
+    Returns
+    -------
+    MD
+        Markdown safe to show.
+    """
     return MD(str(sep).join(str(_inert(i)) for i in items))

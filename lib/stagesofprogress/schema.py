@@ -7,6 +7,7 @@ livestock ...) means adding one `Table` to `TABLES` and nothing else in the load
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
@@ -63,13 +64,37 @@ class Table:
     extra_columns: bool = True  # extra columns are kept, not rejected
     notes: str = ""
 
-    def column_names(self, years=()) -> list[str]:
+    def column_names(self, years: Sequence[int] = ()) -> list[str]:
+        """The names of the table's columns, the per-year ones expanded for `years`.
+
+        Parameters
+        ----------
+        years : sequence of int
+            The study's time points; empty for the fixed columns only.
+
+        Returns
+        -------
+        list of str
+            Fixed columns first, then each per-year column for every year (``stage_1979`` ...).
+        """
         names = [c.name for c in self.columns]
         for c in self.per_year:
             names += [c.name.format(year=y) for y in years]
         return names
 
-    def expanded_columns(self, years=()) -> list[Column]:
+    def expanded_columns(self, years: Sequence[int] = ()) -> list[Column]:
+        """The table's columns with the per-year ones expanded for `years`.
+
+        Parameters
+        ----------
+        years : sequence of int
+            The study's time points.
+
+        Returns
+        -------
+        list of Column
+            As `column_names`, with each per-year column's name and description filled in.
+        """
         cols = list(self.columns)
         for c in self.per_year:
             for y in years:
@@ -172,7 +197,18 @@ TABLES: dict[str, Table] = {HOUSEHOLDS.name: HOUSEHOLDS}
 
 
 def register(table: Table) -> Table:
-    """Add an optional table to the contract (idempotent)."""
+    """Add an optional table to the contract (idempotent: a table of the same name is replaced).
+
+    Parameters
+    ----------
+    table : Table
+        The table's definition.
+
+    Returns
+    -------
+    Table
+        `table` itself.
+    """
     TABLES[table.name] = table
     return table
 

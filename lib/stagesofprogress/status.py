@@ -28,6 +28,24 @@ def status_codes(study: Study, year: int) -> np.ndarray:
     """Status of every household in `year`: 0 poor, 1 not poor, 2 prosperous, -1 unknown stage.
 
     A household whose ladder has no prosperity line is never prosperous.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    year : int
+        One of the study's time points.
+
+    Returns
+    -------
+    numpy.ndarray
+        64-bit integer codes, one per row of ``study.households``, in its order.
+
+    Examples
+    --------
+    >>> import stagesofprogress as sop
+    >>> status_codes(sop.load_study("data/example"), 2004)[:5]
+    array([0, 1, 0, 1, 0])
     """
     s = mv.stages(study, year).to_numpy(dtype=float, na_value=np.nan)
     line = study.prosperity_lines()
@@ -103,8 +121,30 @@ def nine_cell_table(
 ) -> pd.DataFrame:
     """The nine-cell table of one period and group: status at `start` (rows) by status at `end`.
 
-    `value` is ``percent`` (of the group's households known at both dates) or ``households``.
-    Rows and columns carry the labels Poor, Not poor, Prosperous.
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    start, end : int
+        Two time points of the study, the earlier first.
+    group : str
+        A value of the `by` column, or ``"All"`` (`movements.ALL`) for every household.
+    by : str or None
+        The households.csv column that defines groups (``region`` by default); ``None`` for the
+        whole study only.
+    value : str
+        ``percent`` (of the group's households known at both dates) or ``households`` (counts).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Three rows and three columns labelled Poor, Not poor, Prosperous; the index is named
+        ``status in <start>`` and the columns ``status in <end>``.
+
+    Raises
+    ------
+    KeyError
+        When `group` is not a group of the study.
     """
     t = status_movements(study, [(start, end)], by=by)
     t = t[t["group"] == str(group)]

@@ -70,13 +70,33 @@ class Study:
         return ladders.Ladder(tuple(self.stages), self.poverty_cutoff, self.prosperity_cutoff)
 
     def cutoffs(self) -> np.ndarray:
-        """Each household's poverty cutoff (its community's, else study.yml's), as floats."""
+        """Each household's poverty cutoff: its community's (ladders.csv), else study.yml's.
+
+        A household whose stage is at or below its cutoff is poor.
+
+        Returns
+        -------
+        numpy.ndarray
+            Floats, one per row of `households`, in the same order.
+
+        Examples
+        --------
+        >>> study = load_study("data/example")
+        >>> study.cutoffs()[:3]
+        array([7., 7., 7.])
+        """
         if not self.ladders:
             return np.full(len(self.households), float(self.poverty_cutoff))
         return ladders.per_household(self.households["community"], self.ladders, self.ladder, "poverty_cutoff")
 
     def prosperity_lines(self) -> np.ndarray:
-        """Each household's prosperity line (NaN where its ladder has none)."""
+        """Each household's prosperity line: its community's (ladders.csv), else study.yml's.
+
+        Returns
+        -------
+        numpy.ndarray
+            Floats, one per row of `households`; NaN where the household's ladder draws no prosperity line.
+        """
         if not self.ladders:
             line = np.nan if self.prosperity_cutoff is None else float(self.prosperity_cutoff)
             return np.full(len(self.households), line)
@@ -94,7 +114,13 @@ class Study:
         return all(self.ladders[c] == self.ladder for c in used if c in self.ladders)
 
     def on_study_ladder(self) -> np.ndarray:
-        """Households whose community uses study.yml's ladder (a bool per household)."""
+        """Which households are placed on study.yml's ladder rather than a community ladder of their own.
+
+        Returns
+        -------
+        numpy.ndarray
+            Booleans, one per row of `households`; all ``True`` when the study has no ladders.csv.
+        """
         if not self.ladders:
             return np.ones(len(self.households), dtype=bool)
         other = [c for c, lad in self.ladders.items() if lad != self.ladder]
@@ -102,10 +128,12 @@ class Study:
 
     @property
     def survey_year(self) -> int:
+        """The last time point, the year of the survey."""
         return self.time_points[-1]
 
     @property
     def n_stages(self) -> int:
+        """The number of stages on study.yml's ladder."""
         return len(self.stages)
 
     @property
@@ -115,15 +143,57 @@ class Study:
 
     @property
     def synthetic(self) -> bool:
+        """True when study.yml says ``synthetic: true`` (simulated or invented households, not field data)."""
         return self.meta.get("synthetic", False) is True
 
     def stage_column(self, year: int) -> str:
+        """Name of the households.csv column that holds the stages of one year.
+
+        Parameters
+        ----------
+        year : int
+            A time point of the study.
+
+        Returns
+        -------
+        str
+            ``stage_<year>``, e.g. ``stage_1979``.
+        """
         return f"stage_{year}"
 
     def has(self, table: str) -> bool:
+        """Whether the study folder has one of the optional tables.
+
+        Parameters
+        ----------
+        table : str
+            A table name of the contract (``reasons``, ``assets``, ``livestock`` ...), not a file name.
+
+        Returns
+        -------
+        bool
+            ``True`` when the file was there and valid. households.csv is not counted: it is always there.
+        """
         return table in self.tables
 
     def table(self, name: str) -> pd.DataFrame:
+        """One table of the study, by its name in the contract.
+
+        Parameters
+        ----------
+        name : str
+            ``households`` or the name of an optional table (``reasons``, ``assets`` ...).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The typed table, as validated (one row per row of the file).
+
+        Raises
+        ------
+        KeyError
+            When the study folder has no such file; the message names the file.
+        """
         if name == "households":
             return self.households
         if name not in self.tables:
@@ -133,7 +203,21 @@ class Study:
         return self.tables[name]
 
     def periods(self) -> list[tuple[int, int]]:
-        """Every earlier time point to the survey, then every consecutive pair not already listed."""
+        """The periods the analyses report, as pairs of time points.
+
+        Every earlier time point to the survey year first, then each consecutive pair not already listed
+        (see `periods`).
+
+        Returns
+        -------
+        list of tuple of (int, int)
+            ``(start, end)`` pairs, start before end.
+
+        Examples
+        --------
+        >>> load_study("data/example").periods()
+        [(1979, 2004), (1994, 2004), (1979, 1994)]
+        """
         return periods(self.time_points)
 
     def __repr__(self) -> str:
@@ -144,6 +228,26 @@ class Study:
 
 
 def periods(time_points: list[int]) -> list[tuple[int, int]]:
+    """The periods of a study: each earlier time point to the last one, then consecutive pairs.
+
+    Parameters
+    ----------
+    time_points : list of int
+        The study's time points in increasing order (study.yml's ``time_points``).
+
+    Returns
+    -------
+    list of tuple of (int, int)
+        ``(start, end)`` pairs; a consecutive pair that already ends at the last time point is
+        listed once.
+
+    Examples
+    --------
+    >>> periods([1979, 1994, 2004])
+    [(1979, 2004), (1994, 2004), (1979, 1994)]
+    >>> periods([2000, 2010])
+    [(2000, 2010)]
+    """
     last = time_points[-1]
     out = [(y, last) for y in time_points[:-1]]
     for a, b in zip(time_points[:-1], time_points[1:]):
@@ -492,6 +596,7 @@ class Report:
 
     @property
     def valid(self) -> bool:
+        """True when no problem was found (warnings do not count)."""
         return not self.problems
 
 
@@ -550,7 +655,22 @@ def _read_tables(folder: Path, years, stages, valid: dict, lines: dict, problems
 
 
 def check(path: str | Path) -> Report:
-    """Check a study folder against the contract: every problem and warning, and the study if valid."""
+    """Check a study folder against the data contract and collect everything found.
+
+    Nothing in the folder is modified, and reading stops at the contract's size limits.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The study folder, which holds study.yml and households.csv.
+
+    Returns
+    -------
+    Report
+        Every problem (errors, which refuse the study), every warning, and the loaded `Study` when
+        there is no problem (``None`` otherwise). A missing folder, a file given for a folder or a
+        read error is a problem too, never an exception.
+    """
     folder = Path(path)
     found: list[Problem] = []
     try:
@@ -609,13 +729,56 @@ def validate(path: str | Path) -> tuple[list[Problem], Study | None]:
 
     Warnings (unknown keys, short rows) are not problems: they are on `Study.warnings`, and
     `check` returns them whether or not the study is valid.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The study folder.
+
+    Returns
+    -------
+    problems : list of Problem
+        Every breach of the contract, each with its file, row and column; empty when valid.
+    study : Study or None
+        The loaded study, or ``None`` when there is a problem.
+
+    Examples
+    --------
+    >>> problems, study = validate("data/example")
+    >>> problems, len(study.households)
+    ([], 40)
     """
     r = check(path)
     return r.problems, r.study
 
 
 def load_study(path: str | Path) -> Study:
-    """Load a study folder; raise `StudyError` listing every problem if it breaks the contract."""
+    """Load a study folder that follows the data contract (data/README.md).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The study folder, which holds study.yml, households.csv and any optional tables.
+
+    Returns
+    -------
+    Study
+        Settings from study.yml and the tables as typed DataFrames.
+
+    Raises
+    ------
+    StudyError
+        When the folder breaks the contract; the error lists every problem at once, each with its
+        file, row and column.
+
+    Examples
+    --------
+    >>> study = load_study("data/example")
+    >>> study.time_points, study.n_stages, study.poverty_cutoff
+    ([1979, 1994, 2004], 13, 7)
+    >>> len(study.households)
+    40
+    """
     problems, study = validate(path)
     if problems:
         raise StudyError(problems, path)

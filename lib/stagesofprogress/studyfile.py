@@ -26,7 +26,20 @@ MAX_CSV_BYTES = 256 << 20
 
 
 def inside(path: Path, folder: Path) -> bool:
-    """True when `path`, with every symbolic link followed, lies in `folder` (also resolved)."""
+    """True when `path`, with every symbolic link followed, lies in `folder` (also resolved).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A file or folder.
+    folder : pathlib.Path
+        The folder it must lie in (it may be `folder` itself).
+
+    Returns
+    -------
+    bool
+        ``False`` as well when a path cannot be resolved.
+    """
     try:
         real, root = os.path.realpath(path), os.path.realpath(folder)
     except (OSError, ValueError):
@@ -60,7 +73,25 @@ def _os_message(e: OSError) -> str:
 def read_bytes(folder: Path, fname: str, limit: int, problems: list[Problem]) -> bytes | None:
     """The bytes of `folder/fname`, or None after adding a problem that says why not.
 
-    The caller checks that the file exists (missing files are reported by the contract).
+    Symbolic links, FIFOs, devices and folders are refused without being opened, and so is a
+    file larger than `limit`. The caller checks that the file exists (missing files are reported
+    by the contract).
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The study folder.
+    fname : str
+        The file's name inside it.
+    limit : int
+        The largest size accepted, in bytes.
+    problems : list of Problem
+        Appended to when the file cannot be read.
+
+    Returns
+    -------
+    bytes or None
+        The content; ``None`` when refused or unreadable.
     """
     path = Path(folder) / fname
     try:

@@ -29,7 +29,22 @@ def _problem(i: Issue) -> Problem:
 
 
 def dialect_problems(raw: dict | None, lines: dict) -> tuple[CsvDialect, list[Problem]]:
-    """The ``csv:`` dialect of study.yml and the problems of its value (at the key's line)."""
+    """The ``csv:`` dialect of study.yml and the problems of its value (at the key's line).
+
+    Parameters
+    ----------
+    raw : dict or None
+        study.yml's ``csv:`` value; anything but a mapping gives the default dialect.
+    lines : dict
+        Key path to its line in study.yml.
+
+    Returns
+    -------
+    dialect : CsvDialect
+        The delimiter and decimal mark to read CSV files with.
+    problems : list of Problem
+        What is wrong with the value.
+    """
     if not isinstance(raw, dict):
         return CsvDialect(), []
     dialect, issues = fieldfiles.dialect_from_meta(raw)
@@ -64,7 +79,25 @@ def _safe(folder: Path, path: Path, problems: list[Problem]) -> bool:
 
 
 def read_tables(folder: Path, dialect: CsvDialect, problems: list[Problem]) -> tuple[dict, dict]:
-    """Every table the study gives: (name -> Cells, contract file name -> TableText of non-CSV tables)."""
+    """Every table the study gives, in any of its forms (CSV, .xlsx, .sav, .dta, a sheet of study.xlsx).
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The study folder.
+    dialect : CsvDialect
+        For CSV files.
+    problems : list of Problem
+        Appended to, for every file that cannot be read.
+
+    Returns
+    -------
+    cells : dict
+        Table name to its `Cells`.
+    located : dict
+        Contract file name (``households.csv``) to the `TableText` of a table given in another
+        form, so problems can name the real file (`relocate`).
+    """
     folder = Path(folder)
     sheets = None
     book = folder / fieldfiles.WORKBOOK
@@ -150,7 +183,20 @@ def _file_ref(table: TableText) -> str:
 
 
 def relocate(problems: list[Problem], located: dict[str, TableText]) -> list[Problem]:
-    """Problems with the file, sheet, row and column of the file each table was read from."""
+    """Problems with the file, sheet, row and column of the file each table was read from.
+
+    Parameters
+    ----------
+    problems : list of Problem
+        Problems located at the contract's CSV names.
+    located : dict of str to TableText
+        What `read_tables` returned as ``located``.
+
+    Returns
+    -------
+    list of Problem
+        The same problems, in order, relocated; unchanged when every table came from a CSV.
+    """
     if not located:
         return problems
     out = []

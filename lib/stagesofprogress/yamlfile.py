@@ -71,8 +71,19 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def nfc(value):
-    """`value` with every text (keys too) in Unicode normal form C."""
+def nfc(value: object) -> object:
+    """`value` with every text (keys too) in Unicode normal form C.
+
+    Parameters
+    ----------
+    value : object
+        Parsed YAML: text, numbers, lists and mappings nested.
+
+    Returns
+    -------
+    object
+        The same structure, new lists and dicts, every string normalised.
+    """
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value)
     if isinstance(value, dict):
@@ -99,7 +110,26 @@ def _lines(node, path=(), out=None) -> dict[tuple, int]:
 
 
 def load(text: str) -> tuple[object, dict[tuple, int]]:
-    """(data, lines) of a study.yml text; raises `YamlRefused` with a plain message."""
+    """Parse a study.yml text strictly, with each key's line.
+
+    Parameters
+    ----------
+    text : str
+        The file's text.
+
+    Returns
+    -------
+    data : object
+        The parsed document, text in NFC (`nfc`).
+    lines : dict of tuple to int
+        Key path (``("models", "escape")``) to its line, 1-based.
+
+    Raises
+    ------
+    YamlRefused
+        With a plain message (and a line when known) for invalid YAML, control characters, or
+        anything the strict loader refuses.
+    """
     loader = None
     try:
         loader = _StrictLoader(text)  # the reader refuses control characters at once

@@ -17,7 +17,23 @@ SEED = 2004  # the seed of the committed data/peru2004
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write the replica into ``args.out`` with ``args.seed``; print what was written."""
+    """``sop replica``: write the replica into ``args.out`` with ``args.seed``; print what was written.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``out``, ``seed``).
+
+    Returns
+    -------
+    int
+        The exit code, 0.
+
+    Raises
+    ------
+    OutputError
+        When ``--out`` is a folder sop may not replace (``sop`` reports it).
+    """
     from ...outdir import check_out
     from .replica import generate
 
@@ -28,8 +44,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(sub) -> None:
-    """Register `sop replica` on the subparsers of the `sop` command."""
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register ``sop replica`` on the subparsers of the ``sop`` command.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``sop`` parser.
+    """
     r = sub.add_parser(
         "replica",
         help="write the synthetic Peru 2004 study calibrated to Kristjanson et al. (2007)",

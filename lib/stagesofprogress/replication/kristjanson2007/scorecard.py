@@ -80,15 +80,42 @@ def _fmt(x: float) -> str:
 
 
 def star_level(p: float | None) -> str:
-    """The paper's stars for a p-value (the method's `significance_stars`); "" for None or NaN."""
+    """The paper's stars for a p-value (the method's `significance_stars`).
+
+    Parameters
+    ----------
+    p : float or None
+        A two-sided p-value.
+
+    Returns
+    -------
+    str
+        ``***``, ``**``, ``*`` or empty text (also for None or NaN).
+    """
     return "" if p is None else significance_stars(float(p))
 
 
 def stars_consistent(b: float, se: float, printed_stars: str, decimals: int = 2) -> bool:
-    """Do the printed stars agree with the printed B and SE (two-sided normal test)?
+    """Whether the printed stars agree with the printed B and SE (two-sided normal test).
 
-    B and SE are rounded, so every star level reachable with B and SE anywhere inside
-    their rounding intervals counts as agreeing.
+    B and SE are rounded, so every star level reachable with B and SE anywhere inside their
+    rounding intervals counts as agreeing.
+
+    Parameters
+    ----------
+    b : float
+        The printed coefficient.
+    se : float
+        Its printed standard error.
+    printed_stars : str
+        The stars printed beside it.
+    decimals : int
+        Decimals B and SE are printed with.
+
+    Returns
+    -------
+    bool
+        ``False`` as well when B or SE is not finite.
     """
     if not (np.isfinite(b) and np.isfinite(se)):
         return False
@@ -112,8 +139,25 @@ class Judgement:
     tolerance: str
 
 
-def judge_printed(reproduced: float, value: float, decimals, consistent: float | None = None) -> Judgement:
-    """Equal at printed precision; against the errata's consistent value when there is one."""
+def judge_printed(reproduced: float, value: float, decimals: int | None, consistent: float | None = None) -> Judgement:
+    """Equal at printed precision; against the errata's consistent value when there is one.
+
+    Parameters
+    ----------
+    reproduced : float
+        The value this study gives.
+    value : float
+        The printed value; NaN for a printed "-" (then the reproduced value must be blank too).
+    decimals : int or None
+        Decimals printed (None: a whole number).
+    consistent : float, optional
+        The errata's consistent value, judged against instead of the printed one.
+
+    Returns
+    -------
+    Judgement
+        Whether it agrees, and the tolerance in words.
+    """
     h = _half_unit(decimals)
     target = value if consistent is None or not np.isfinite(consistent) else consistent
     if consistent is not None and np.isfinite(consistent):
@@ -126,18 +170,67 @@ def judge_printed(reproduced: float, value: float, decimals, consistent: float |
 
 
 def judge_abs(reproduced: float, value: float, amount: float, what: str = "") -> Judgement:
+    """Within `amount` of the printed value.
+
+    Parameters
+    ----------
+    reproduced : float
+        The value this study gives.
+    value : float
+        The printed value.
+    amount : float
+        The largest difference allowed, in the value's unit.
+    what : str
+        The unit, appended to the tolerance's text (" percentage points").
+
+    Returns
+    -------
+    Judgement
+        Whether it agrees, and the tolerance in words.
+    """
     ok = bool(np.isfinite(reproduced) and np.isfinite(value) and abs(reproduced - value) <= amount + EPS)
     return Judgement(ok, f"within {_fmt(amount)}{what}")
 
 
-def judge_rel(reproduced: float, value: float, share: float, decimals) -> Judgement:
-    """Within `share` of the printed value, but never tighter than half a printed unit."""
+def judge_rel(reproduced: float, value: float, share: float, decimals: int | None) -> Judgement:
+    """Within `share` of the printed value, but never tighter than half a printed unit.
+
+    Parameters
+    ----------
+    reproduced : float
+        The value this study gives.
+    value : float
+        The printed value.
+    share : float
+        The relative difference allowed (0.05 for 5 %).
+    decimals : int or None
+        Decimals printed.
+
+    Returns
+    -------
+    Judgement
+        Whether it agrees, and the tolerance in words.
+    """
     allowed = max(share * abs(value), _half_unit(decimals)) if np.isfinite(value) else np.nan
     ok = bool(np.isfinite(reproduced) and np.isfinite(value) and abs(reproduced - value) <= allowed + EPS)
     return Judgement(ok, f"within {share:.0%} (or half a printed unit)")
 
 
 def judge_exact(reproduced: float, value: float) -> Judgement:
+    """The same whole number as printed (counts, sample sizes).
+
+    Parameters
+    ----------
+    reproduced : float
+        The value this study gives.
+    value : float
+        The printed value.
+
+    Returns
+    -------
+    Judgement
+        ``ok`` only when both are finite and equal.
+    """
     ok = bool(
         np.isfinite(reproduced)
         and np.isfinite(value)
@@ -148,6 +241,20 @@ def judge_exact(reproduced: float, value: float) -> Judgement:
 
 
 def judge_bracket(reproduced_p: float, printed_p: float) -> Judgement:
+    """The same significance bracket (< .01, < .05, < .1, otherwise) as the printed p-value.
+
+    Parameters
+    ----------
+    reproduced_p : float
+        The p-value this study gives.
+    printed_p : float
+        The printed one.
+
+    Returns
+    -------
+    Judgement
+        Whether the stars agree.
+    """
     ok = bool(np.isfinite(reproduced_p) and star_level(reproduced_p) == star_level(printed_p))
     return Judgement(ok, "same significance bracket (< .01, < .05, < .1, otherwise)")
 
@@ -158,14 +265,37 @@ def judge_coef(
     value: float,
     printed_stars: str,
     se: float | None,
-    decimals=2,
+    decimals: int | None = 2,
     amount: float = 0.05,
     stars_printed: bool = True,
 ) -> Judgement:
-    """B within `amount`; identical stars required when the paper's stars fit its B and SE.
+    """A logit coefficient: B within `amount`, and the same stars when the paper's stars fit its B and SE.
 
-    `stars_printed=False` is for tables that print no stars (SPSS's Table 7, whose `Sig.`
-    column is judged on its own)."""
+    Parameters
+    ----------
+    reproduced : float
+        B as this study gives it.
+    reproduced_stars : str
+        Its stars.
+    value : float
+        The printed B.
+    printed_stars : str
+        The printed stars.
+    se : float or None
+        The printed SE; without it the stars are not judged.
+    decimals : int or None
+        Decimals B and SE are printed with.
+    amount : float
+        The largest difference allowed in B.
+    stars_printed : bool
+        ``False`` for tables that print no stars (SPSS's Table 7, whose ``Sig.`` column is judged
+        on its own).
+
+    Returns
+    -------
+    Judgement
+        Whether it agrees, and the tolerance in words (saying whether the stars were judged).
+    """
     base = judge_abs(reproduced, value, amount)
     printed_stars = printed_stars or ""
     if not stars_printed:
@@ -183,7 +313,18 @@ def judge_coef(
 
 
 def scorecard_summary(card: pd.DataFrame) -> pd.DataFrame:
-    """Cells, cells ok and the share ok per table (tables in the card's order), then `All`."""
+    """Cells, cells ok and the share ok per table (tables in the card's order), then ``All``.
+
+    Parameters
+    ----------
+    card : pandas.DataFrame
+        What `scorecard` returns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of `SUMMARY_COLUMNS`; ``share_ok`` is a share (0-1), NaN for a table without cells.
+    """
     if card.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
     ok = card["ok"].astype(bool)
@@ -200,8 +341,19 @@ def scorecard_summary(card: pd.DataFrame) -> pd.DataFrame:
 
 
 def norm(label: str) -> str:
-    """Loose key for matching printed labels: lower case, words only, plural 's' dropped
-    ("Alpacas fiber prod lbs/yr" and "Alpaca fiber prod lbs/yr" meet)."""
+    """Loose key for matching printed labels: lower case, words only, plural "s" dropped.
+
+    Parameters
+    ----------
+    label : str
+        A printed row or column label.
+
+    Returns
+    -------
+    str
+        Words joined by single spaces ("Alpacas fiber prod lbs/yr" and "Alpaca fiber prod lbs/yr"
+        get the same key).
+    """
     words = re.findall(r"[a-z0-9]+", str(label).lower())
     return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words)
 
@@ -344,8 +496,21 @@ def _fits(study: Study) -> dict:
 
 
 def reproduce(study: Study, fits: dict | None = None) -> pd.DataFrame:
-    """Every number the study gives for the paper's tables, keyed like the transcription:
-    table, row, column, value, stars (B cells), rank (Table 1 activities)."""
+    """Every number the study gives for the paper's tables, keyed like the transcription.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    fits : dict, optional
+        Fitted models (`stagesofprogress.models.cached_fits`); ``None`` fits them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``table``, ``row``, ``column``, ``value``, ``stars`` (B cells) and ``rank``
+        (Table 1 activities).
+    """
     cells: list[dict] = []
     if study.has("communities"):
         cells += _table1(study)
@@ -363,10 +528,25 @@ def reproduce(study: Study, fits: dict | None = None) -> pd.DataFrame:
 
 
 def paper_folder(study: Study) -> Path | None:
-    """The study's `paper:` folder (relative to the study), or None when it declares none.
+    """The study's ``paper:`` folder (relative to the study), or None when it declares none.
 
-    Unlike `stagesofprogress.published.paper_folder`, a declared folder that does not exist
-    is an error here: the scorecard was asked for and cannot be computed.
+    Unlike `stagesofprogress.published.paper_folder`, a declared folder that does not exist is an
+    error here: the scorecard was asked for and cannot be computed.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The folder.
+
+    Raises
+    ------
+    FileNotFoundError
+        When study.yml names a folder that is not there.
     """
     p = study.meta.get("paper")
     if not p:
@@ -411,9 +591,41 @@ def _se_column(column: str) -> str:
 
 
 def judge_logit_cell(
-    row: str, column: str, rep: dict, target: float, stars: str, decimals, se: float | None, stars_printed: bool = True
+    row: str,
+    column: str,
+    rep: dict,
+    target: float,
+    stars: str,
+    decimals: int | None,
+    se: float | None,
+    stars_printed: bool = True,
 ) -> Judgement:
-    """Judge one cell of a logit table (see the module docstring for the rules)."""
+    """Judge one cell of a logit table (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    row : str
+        The printed row (a variable or a fit statistic).
+    column : str
+        The printed column (group and statistic: B, SE, Odds Ratio ...).
+    rep : dict
+        The reproduced cell (``value``, ``stars``).
+    target : float
+        The printed value.
+    stars : str
+        The printed stars.
+    decimals : int or None
+        Decimals printed.
+    se : float or None
+        The printed SE of the row, for judging stars.
+    stars_printed : bool
+        Whether the table prints stars.
+
+    Returns
+    -------
+    Judgement
+        Whether it agrees, and the tolerance in words.
+    """
     v = rep.get("value", np.nan)
     if row in _FIT_EXACT:
         return judge_exact(v, target)
@@ -527,8 +739,27 @@ def _table_cells(study: Study, folder: Path, fits: dict) -> pd.DataFrame:
 
 
 def scorecard(study: Study, folder: str | Path | None = None, fits: dict | None = None) -> pd.DataFrame:
-    """One row per published cell (tables, then the text's figures): table, row, column,
-    paper (as printed), reproduced, tolerance, ok. `folder` defaults to the study's `paper:`.
+    """One row per published cell (tables, then the text's figures), judged against this study.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    folder : str or pathlib.Path, optional
+        The paper folder; by default the study's ``paper:``.
+    fits : dict, optional
+        Fitted models; ``None`` fits them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of `COLUMNS`: table, row, column, paper (as printed), reproduced, tolerance
+        (in words), ok (bool).
+
+    Raises
+    ------
+    KeyError
+        When the study has no ``paper:`` folder and none is given.
     """
     folder = Path(folder) if folder is not None else paper_folder(study)
     if folder is None:
@@ -549,8 +780,22 @@ def scorecard(study: Study, folder: str | Path | None = None, fits: dict | None 
 
 
 def sample_size_cells(study: Study, folder: str | Path) -> pd.DataFrame:
-    """The group sizes printed in headers ("Puno (n=538)"), as cells `row` = "n", exact:
-    Table 3's households per region, Table 6's surveyed households, Table 8's escapers."""
+    """The group sizes printed in headers ("Puno (n=538)"), as cells with row ``n``, judged exactly.
+
+    They are Table 3's households per region, Table 6's surveyed households and Table 8's escapers.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    folder : str or pathlib.Path
+        The paper folder (sample_sizes.csv).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of `COLUMNS`.
+    """
     from stagesofprogress import livestock as lv
 
     from .paper import sample_sizes
@@ -577,18 +822,43 @@ def sample_size_cells(study: Study, folder: str | Path) -> pd.DataFrame:
 
 
 def text_cells(study: Study, folder: str | Path, fits: dict | None = None) -> pd.DataFrame:
-    """The prose's figures, each judged by the rule its row of ``text_figures.csv`` states
-    (see `text_scoring`)."""
+    """The prose's figures, each judged by the rule its row of ``text_figures.csv`` states.
+
+    The rule (what is computed, how it is compared, the tolerance) is data, read and checked
+    by `text_scoring`; figures marked ``not_scored`` are left out.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    folder : str or pathlib.Path
+        The paper folder (text_figures.csv).
+    fits : dict, optional
+        Fitted models; ``None`` fits them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of `COLUMNS`.
+    """
     from .text_scoring import text_cells as _text_cells
 
     return _text_cells(study, folder, fits)
 
 
 def tables(study: Study) -> dict[str, pd.DataFrame]:
-    """The `sop tables` plug-in (entry point group `stagesofprogress.tables`).
+    """The ``sop tables`` plug-in (entry point group ``stagesofprogress.tables``).
 
-    Returns ``scorecard.csv`` and ``scorecard_summary.csv`` for a study whose `paper:` folder
-    exists, and nothing for any other study.
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``scorecard.csv`` and ``scorecard_summary.csv`` for a study whose ``paper:`` folder exists;
+        empty for any other study.
     """
     if paper_tables.paper_folder(study) is None:
         return {}

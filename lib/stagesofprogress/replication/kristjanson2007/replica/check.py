@@ -7,11 +7,33 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stagesofprogress.study import Study
+
 # =========================================================================== checking the replica
 
 
-def model_data(study, model: str, region: str):
-    """(y, X with a constant) of one of study.yml's models, complete cases, built from the study's tables."""
+def model_data(study: Study, model: str, region: str) -> tuple[np.ndarray, pd.DataFrame]:
+    """The outcome and design matrix of one of study.yml's models in one region, complete cases only.
+
+    Built from the study's own tables (sample.csv, households.csv, reasons.csv), independently of
+    the method's model code, as a cross-check.
+
+    Parameters
+    ----------
+    study : Study
+        The replica, loaded.
+    model : str
+        A key of study.yml's ``models:``.
+    region : str
+        The region whose sample is used.
+
+    Returns
+    -------
+    y : numpy.ndarray
+        The 0/1 outcome.
+    X : pandas.DataFrame
+        The predictors with a ``const`` column first, indexed by household.
+    """
     spec = study.meta["models"][model]
     smp = study.table("sample").set_index("household_id")
     hh = study.households.set_index("household_id")
@@ -53,8 +75,21 @@ def model_data(study, model: str, region: str):
     return y[ok].to_numpy(), X
 
 
-def check_models(study) -> pd.DataFrame:
-    """Fit the published models on the replica: B, SE (Stata robust or SPSS), N, pseudo R2, % correct."""
+def check_models(study: Study) -> pd.DataFrame:
+    """Fit the published models on the replica with statsmodels, for comparison with the paper.
+
+    Parameters
+    ----------
+    study : Study
+        The replica, loaded.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model, region and term: model, region, name, B, SE (Stata's robust or the ML
+        one, as the model says), N, llf, pseudo_r2, correct1 and correct0 (percent of each
+        outcome class predicted correctly at 0.5).
+    """
     import statsmodels.api as sm
 
     rows = []

@@ -22,6 +22,19 @@ def _borda_order(ranks: pd.DataFrame) -> list[str]:
 
 
 def activity_ranks_order(ranks: pd.DataFrame) -> dict[str, int]:
+    """Table 1's bracketed order of the activities from per-community ranks (Borda points).
+
+    Parameters
+    ----------
+    ranks : pandas.DataFrame
+        One row per community, one column per activity, the rank (1 = most important, NaN = not
+        cited).
+
+    Returns
+    -------
+    dict of str to int
+        Activity to its position, 1 for the first.
+    """
     order = _borda_order(ranks)
     return {a: i + 1 for i, a in enumerate(order)}
 
@@ -94,6 +107,19 @@ def _solve_ranks(rng, cited: list[np.ndarray], wants: list[list[int]], want_both
 
 
 def make_communities(seed: int = SEED) -> pd.DataFrame:
+    """The replica's communities.csv: 20 communities per region whose means are Table 1's.
+
+    Parameters
+    ----------
+    seed : int
+        The seed of the replica's random draws.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per community (name, region, altitude, households, land, schools, activities and
+        their ranks ...), in the contract's column order.
+    """
     frames = []
     for ri, region in enumerate(REGIONS):
         rng = _rng(seed, 1, ri)

@@ -4,6 +4,8 @@ spreads the published standard errors imply and adjusted until the fit matches t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from .fit import _expit
@@ -63,7 +65,21 @@ OWNER_SHARE = {
 FLAG_BASE = {"male_head": 0.85, "relatives_outside": 0.35, "above_primary": 0.3, "multiple_activities": 0.6}
 
 
-def BASE_SPREAD(d, j):
+def BASE_SPREAD(d: Design, j: int) -> float:
+    """The spread a covariate started from before calibration (the bound of its later changes).
+
+    Parameters
+    ----------
+    d : Design
+        The design.
+    j : int
+        The covariate's position (0-based, without the constant).
+
+    Returns
+    -------
+    float
+        ``d.base_spread[j]``.
+    """
     return d.base_spread[j]
 
 
@@ -131,7 +147,19 @@ class Design(ExpectedInformation, Polishing):
         self.X = self.build()
         self.y = None
 
-    def column(self, j):
+    def column(self, j: int) -> np.ndarray:
+        """Draw covariate `j` from its fixed random draws, level and spread (or take its fixed values).
+
+        Parameters
+        ----------
+        j : int
+            The covariate's position (0-based, without the constant).
+
+        Returns
+        -------
+        numpy.ndarray
+            One value per household.
+        """
         kd, nm = self.kinds[j], self.names[j]
         if nm in self.fixed:
             return np.asarray(self.fixed[nm], float)
@@ -177,14 +205,26 @@ class Design(ExpectedInformation, Polishing):
         cols = [np.asarray(self.fixed[nm], float) for nm in self.names if nm in self.fixed]
         return np.column_stack([(c - c.mean()) / max(c.std(), 1e-12) for c in cols])
 
-    def calibrate_mix(self, name: str, flag: str | None = None):
-        """Calibrate a free proportion's loadings on the fixed columns and its spread (and a free flag's
-        prevalence) so that every expected SE but the age term's is the published one; its level keeps
-        the expected number of outcome-1 households n1. Only these columns are rebuilt.
+    def calibrate_mix(self, name: str, flag: str | None = None) -> Design:
+        """Calibrate a free proportion's loadings on the fixed columns and its spread (and a free flag's prevalence).
 
-        Fixed columns come with the spreads other models gave them, which can leave their SEs (and the
-        constant's) below the published ones; a free covariate that moves with them shares their
-        information and raises their SEs, as correlated household characteristics do.
+        Every expected SE but the age term's becomes the published one; its level keeps the
+        expected number of outcome-1 households n1. Only these columns are rebuilt. Fixed columns come
+        with the spreads other models gave them, which can leave their SEs (and the constant's) below
+        the published ones; a free covariate that moves with them shares their information and
+        raises their SEs, as correlated household characteristics do.
+
+        Parameters
+        ----------
+        name : str
+            The free proportion.
+        flag : str, optional
+            A free flag calibrated with it.
+
+        Returns
+        -------
+        Design
+            Itself, calibrated.
         """
         from scipy.optimize import least_squares
 
@@ -232,7 +272,14 @@ class Design(ExpectedInformation, Polishing):
                 self.beta[k + 1] = self.zage * self.expected_se()[0][k + 1]
         return self
 
-    def build(self):
+    def build(self) -> np.ndarray:
+        """The design matrix from the current parameters: the constant, then every covariate.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``n`` rows, one column more than there are covariates.
+        """
         return np.column_stack([np.ones(self.n)] + [self.column(j) for j in range(len(self.names))])
 
     def _balance_lever(self):
@@ -249,8 +296,23 @@ class Design(ExpectedInformation, Polishing):
         self.t = 0.5 * (lo + hi)
         self.X = self.build()
 
-    def calibrate_fit(self, loglik: float | None, iters=25, steps=10):
-        """Calibrate; with `loglik`, also choose the factor correlation rho so the expected log L is it."""
+    def calibrate_fit(self, loglik: float | None, iters: int = 25, steps: int = 10) -> Design:
+        """Calibrate; with `loglik`, also choose the factor correlation rho so the expected log L is it.
+
+        Parameters
+        ----------
+        loglik : float or None
+            The published log likelihood; ``None`` keeps rho.
+        iters : int
+            Iterations of each calibration.
+        steps : int
+            Bisection steps on rho.
+
+        Returns
+        -------
+        Design
+            Itself, calibrated.
+        """
         if loglik is None:
             return self.calibrate(iters)
         lo, hi = 0.0, 0.9
@@ -264,7 +326,19 @@ class Design(ExpectedInformation, Polishing):
         self.rho = 0.5 * (lo + hi)
         return self.calibrate(iters)
 
-    def calibrate(self, iters=60):
+    def calibrate(self, iters: int = 60) -> Design:
+        """Fixed-point calibration of levels and spreads to the published SEs (expected information).
+
+        Parameters
+        ----------
+        iters : int
+            Iterations.
+
+        Returns
+        -------
+        Design
+            Itself, calibrated.
+        """
         for _ in range(iters):
             self._balance_lever()
             se, pi = self.expected_se()
@@ -295,8 +369,19 @@ class Design(ExpectedInformation, Polishing):
         self._balance_lever()
         return self
 
-    def assign_outcome(self, swaps=400):
-        """Exactly n1 outcome-1 households, balanced so that X'(y - pi) is near 0."""
+    def assign_outcome(self, swaps: int = 400) -> Design:
+        """Exactly n1 outcome-1 households, balanced so that X'(y - pi) is near 0.
+
+        Parameters
+        ----------
+        swaps : int
+            The largest number of pair swaps that balance the score.
+
+        Returns
+        -------
+        Design
+            Itself, with ``y`` set.
+        """
         X = self.X
         pi = _expit(X @ self.beta)
         order = np.argsort(self.uy, kind="stable")
@@ -345,9 +430,21 @@ class Design(ExpectedInformation, Polishing):
         self.y = y
         return self
 
-    def best_rounding(self, streams, best=None):
-        """A balanced rounding of the outcome per random stream, each polished: (score, snapshot) of
-        the one that scores best (or `best`, if none beats it)."""
+    def best_rounding(self, streams: Iterable[np.random.Generator], best: tuple | None = None) -> tuple:
+        """A balanced rounding of the outcome per random stream, each polished; the one that scores best.
+
+        Parameters
+        ----------
+        streams : iterable of numpy.random.Generator
+            One random stream per candidate rounding.
+        best : tuple, optional
+            ``(score, snapshot)`` to beat.
+
+        Returns
+        -------
+        tuple
+            ``(score, snapshot)`` of the best candidate (or `best`, if none beats it).
+        """
         for rng in streams:
             self.uy = rng.random(self.n)
             self.assign_outcome()
@@ -357,8 +454,22 @@ class Design(ExpectedInformation, Polishing):
                 best = (sc, self.snapshot())
         return best
 
-    def snapshot(self):
+    def snapshot(self) -> tuple[np.ndarray, ...]:
+        """A copy of the state calibration changes (X, y, levels, spreads, coefficients).
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            For `restore`.
+        """
         return (self.X.copy(), self.y.copy(), self.level.copy(), self.spread.copy(), self.beta.copy())
 
-    def restore(self, snap):
+    def restore(self, snap: tuple[np.ndarray, ...]) -> None:
+        """Put back a state saved by `snapshot`.
+
+        Parameters
+        ----------
+        snap : tuple of numpy.ndarray
+            What `snapshot` returned.
+        """
         self.X, self.y, self.level, self.spread, self.beta = (a.copy() for a in snap)

@@ -12,7 +12,21 @@ def _rng(seed: int, *stream: int) -> np.random.Generator:
     return np.random.default_rng([seed, *stream])
 
 
-def round_half_up(x, decimals=0):
+def round_half_up(x: float | np.ndarray, decimals: int = 0) -> np.ndarray:
+    """Round halves up (0.5 to 1, 2.5 to 3), as printed tables do, unlike numpy's round half to even.
+
+    Parameters
+    ----------
+    x : float or numpy.ndarray
+        The values.
+    decimals : int
+        Decimals kept.
+
+    Returns
+    -------
+    numpy.ndarray
+        Floats.
+    """
     f = 10.0**decimals
     return np.floor(np.asarray(x, dtype=float) * f + 0.5 + 1e-9) / f
 

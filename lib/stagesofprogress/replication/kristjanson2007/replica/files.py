@@ -17,7 +17,18 @@ from .templates import readme, study_yml
 
 
 def build(seed: int = SEED) -> dict[str, bytes]:
-    """Every file of the replica as {file name: bytes} (deterministic for a seed)."""
+    """Every file of the replica as a mapping of file name to bytes (deterministic for a seed).
+
+    Parameters
+    ----------
+    seed : int
+        The seed of the replica's random draws.
+
+    Returns
+    -------
+    dict of str to bytes
+        study.yml, README.md, the tables and datapackage.json.
+    """
     from stagesofprogress import datapackage as dp
 
     com = make_communities(seed)
@@ -43,7 +54,25 @@ def _sample_files(hh: pd.DataFrame, seed: int) -> dict[str, bytes]:
 
 
 def generate(out_dir: str | Path, seed: int = SEED) -> Path:
-    """Write the replica study folder `out_dir` (replaced atomically)."""
+    """Write the replica study folder `out_dir` (replaced atomically).
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        The folder: new, empty or written by sop before.
+    seed : int
+        The seed of the replica's random draws.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder written.
+
+    Raises
+    ------
+    OutputError
+        When `out_dir` is a folder sop may not replace.
+    """
     out = Path(out_dir)
     write_atomically(out, build(seed))
     return out

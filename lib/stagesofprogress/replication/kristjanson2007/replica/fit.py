@@ -9,8 +9,35 @@ def _expit(z):
     return 0.5 * (1 + np.tanh(0.5 * z))
 
 
-def fit_logit(X: np.ndarray, y: np.ndarray, beta0: np.ndarray | None = None, iters: int = 100, ridge: float = 0.0):
-    """Newton-Raphson logit (first column = constant). Returns beta, robust (Stata) SE, model SE, log L."""
+def fit_logit(
+    X: np.ndarray, y: np.ndarray, beta0: np.ndarray | None = None, iters: int = 100, ridge: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Newton-Raphson logit (first column = constant), fitted on scaled columns.
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        The design matrix, the constant first.
+    y : numpy.ndarray
+        The 0/1 outcome.
+    beta0 : numpy.ndarray, optional
+        Starting coefficients; ``None`` starts from zeros.
+    iters : int
+        The largest number of Newton steps.
+    ridge : float
+        A ridge penalty on the coefficients (0 for maximum likelihood).
+
+    Returns
+    -------
+    beta : numpy.ndarray
+        The coefficients.
+    robust_se : numpy.ndarray
+        Stata's robust standard errors (with its n/(n-1) factor).
+    model_se : numpy.ndarray
+        The maximum-likelihood standard errors.
+    loglik : float
+        The log likelihood.
+    """
     n, p = X.shape
     sd = X.std(axis=0)
     sd[sd == 0] = 1.0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pandas as pd
 
 from .draws import round_half_up
 from .fit import _expit
@@ -288,12 +289,51 @@ def _split_breeds(c, t, restr: bool, E, Isel, col, covered, c_orig, in_model):
     return first, second
 
 
-def reconcile_region(reg_name: str, out, allx, inc, region, e10, ids, cat, M, rng) -> list[tuple]:
-    """Steps 1-3 of `recalibrate.reconcile_counts` for one region: head counts of sample.csv (`out`,
-    changed in place) that total Table 6's owners and Table 8's escapers' herds.
+def reconcile_region(
+    reg_name: str,
+    out: pd.DataFrame,
+    allx: pd.DataFrame,
+    inc: np.ndarray,
+    region: np.ndarray,
+    e10: set[str],
+    ids: np.ndarray,
+    cat: np.ndarray,
+    M: np.ndarray,
+    rng: np.random.Generator,
+) -> list[tuple]:
+    """Steps 1-3 of `recalibrate.reconcile_counts` for one region's head counts.
 
-    Returns one (rows, column, first item, second item, escaped 1994-2004, first herds, second
-    herds) per count column; `ids` (the households' ids) is changed in place by step 1.
+    The head counts of sample.csv (`out`, changed in place) are made to total Table 6's owners
+    and Table 8's escapers' herds.
+
+    Parameters
+    ----------
+    reg_name : str
+        The region.
+    out : pandas.DataFrame
+        sample.csv being built (one row per sampled household); its count columns change in place.
+    allx : pandas.DataFrame
+        The sampled households with the models' columns (``_model`` ...), row for row with `out`.
+    inc : numpy.ndarray
+        Booleans, the households with incomplete data (in no model).
+    region : numpy.ndarray
+        Each row's region.
+    e10 : set of str
+        Ids of the households that escaped poverty over 1994-2004 (Table 8's).
+    ids : numpy.ndarray
+        The rows' household ids; changed in place by step 1 (swaps within a category).
+    cat : numpy.ndarray
+        Each row's movement category over 1979-2004.
+    M : numpy.ndarray
+        Booleans, the households with an improved breed.
+    rng : numpy.random.Generator
+        The random stream.
+
+    Returns
+    -------
+    list of tuple
+        One (rows, column, first item, second item, escaped 1994-2004, first herds, second herds)
+        per count column.
     """
     R_ = np.flatnonzero(region == reg_name)
     items = [ci for ci in COUNT_ITEMS if TABLE6[reg_name][ITEMS.index(ci[1])] is not None]

@@ -46,9 +46,18 @@ def _best_rows(rows: np.ndarray, nmiss: np.ndarray, miss: np.ndarray) -> np.ndar
 
 
 def table3_counts() -> dict:
-    """Table 3's counts, chosen for both regions at once: each region's printed row leaves several
-    equally good count rows, and only some combinations also print the pooled "Both Regions" rows.
-    Ties go to the counts nearest the printed region percents, then to the first found."""
+    """Table 3's counts of households, chosen for both regions at once.
+
+    Each region's printed row leaves several equally good count rows, and only some combinations
+    also print the pooled "Both Regions" rows. Ties go to the counts nearest the printed region
+    percents, then to the first found.
+
+    Returns
+    -------
+    dict
+        Region to ``{1994: counts, 1979: counts}``, each the four movement categories' households
+        (remained poor, escaped, became poor, remained not poor) over that start year to 2004.
+    """
     options = []  # per region: (counts 1994, counts 1979) rows, equally good for the region
     for r in REGIONS:
         n = TABLE3_N[r]
@@ -81,9 +90,19 @@ PATTERNS = [(a, b, c) for c in (True, False) for a in (True, False) for b in (Tr
 def pattern_counts(c: dict) -> dict:
     """Counts of the 8 (poor 1979, poor 1994, poor 2004) patterns with Table 3's margins for both periods.
 
-    Within the households poor in 2004 and within those not poor in 2004, the 2x2 table of
-    (poor 1979, poor 1994) has both margins fixed by Table 3; its free cell is set to a strong
-    but not total persistence (households poor in 1979 tend to be poor in 1994 too).
+    Within the households poor in 2004 and within those not poor in 2004, the 2x2 table of (poor
+    1979, poor 1994) has both margins fixed by Table 3; its free cell is set to a strong but not
+    total persistence (households poor in 1979 tend to be poor in 1994 too).
+
+    Parameters
+    ----------
+    c : dict
+        One region's counts from `table3_counts` (start year to the four categories).
+
+    Returns
+    -------
+    dict
+        Pattern, a tuple of three booleans (poor in 1979, 1994, 2004), to its number of households.
     """
     rp10, e10, b10, n10 = c[1994]
     rp25, e25, b25, n25 = c[1979]
@@ -163,6 +182,21 @@ def _assets(rng, stage2004: np.ndarray) -> np.ndarray:
 
 
 def make_households(com: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
+    """The replica's households.csv: each community's households with stages that print Table 3.
+
+    Parameters
+    ----------
+    com : pandas.DataFrame
+        The communities (`communities.make_communities`).
+    seed : int
+        The seed of the replica's random draws.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per household: household_id, community, region, stage_1979, stage_1994, stage_2004
+        and the other columns of the contract the replica fills.
+    """
     counts = table3_counts()
     frames = []
     for ri, region in enumerate(REGIONS):

@@ -21,34 +21,94 @@ __all__ = ["ExpectedInformation"]
 class ExpectedInformation:
     """Measures of a design (mixed into `design.Design`)."""
 
-    def expected_se(self):
+    def expected_se(self) -> tuple[np.ndarray, np.ndarray]:
+        """Standard errors from the expected information at the published coefficients, no fitting.
+
+        Returns
+        -------
+        se : numpy.ndarray
+            sqrt of the diagonal of (X'WX)^-1 with W = pi(1 - pi), constant first.
+        pi : numpy.ndarray
+            The probabilities logistic(X B*), one per household.
+        """
         pi = _expit(self.X @ self.beta)
         H = (self.X * (pi * (1 - pi))[:, None]).T @ self.X
         return np.sqrt(np.clip(np.diag(np.linalg.pinv(H)), 0, None)), pi
 
-    def expected_loglik(self):
+    def expected_loglik(self) -> float:
+        """The expected log likelihood at the published coefficients (each household's entropy term summed).
+
+        Returns
+        -------
+        float
+            A negative number.
+        """
         pi = np.clip(_expit(self.X @ self.beta), 1e-12, 1 - 1e-12)
         return float(np.sum(pi * np.log(pi) + (1 - pi) * np.log(1 - pi)))
 
-    def fit(self):
+    def fit(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """Fit the logit on the current design (`fit.fit_logit`, started at the published coefficients).
+
+        Returns
+        -------
+        beta : numpy.ndarray
+            The fitted coefficients.
+        se : numpy.ndarray
+            Robust (Stata) or model-based (SPSS) standard errors, as the design's model prints them.
+        loglik : float
+            The log likelihood.
+        """
         b, rse, mse, ll = fit_logit(self.X, self.y, beta0=self.beta)
         return b, (rse if self.robust else mse), ll
 
-    def robust_wald(self, b):
-        """The robust Wald chi2 of all slopes at coefficients b (Stata's, as Tables 4 and 5 print it)."""
+    def robust_wald(self, b: np.ndarray) -> float:
+        """The robust Wald chi2 of all slopes at coefficients `b` (Stata's, as Tables 4 and 5 print it).
+
+        Parameters
+        ----------
+        b : numpy.ndarray
+            Coefficients, the constant first.
+
+        Returns
+        -------
+        float
+            The chi2 statistic.
+        """
         pi = _expit(self.X @ b)
         Hi = np.linalg.pinv((self.X * (pi * (1 - pi))[:, None]).T @ self.X)
         S = self.X * (self.y - pi)[:, None]
         V = Hi @ (S.T @ S) @ Hi * self.n / (self.n - 1)
         return float(b[1:] @ np.linalg.pinv(V[1:, 1:]) @ b[1:])
 
-    def scorecard_windows(self, stars, judged):
-        """The SE windows that pass the scorecard (no margin; the age term, printed 0.00, is free)."""
+    def scorecard_windows(self, stars: list[str], judged: list[bool]) -> tuple[np.ndarray, np.ndarray]:
+        """The SE windows that pass the scorecard (no margin; the age term, printed 0.00, is free).
+
+        Parameters
+        ----------
+        stars : list of str
+            The printed stars of each coefficient.
+        judged : list of bool
+            Whether each coefficient's stars are judged (they fit the printed B and SE).
+
+        Returns
+        -------
+        lo, hi : numpy.ndarray
+            The lower and upper bound of each coefficient's SE.
+        """
         is_age = np.array([False] + [kd == "age" for kd in self.kinds])
         return se_windows(self.beta, self.se, stars, judged, margin=0, free=is_age)
 
-    def score(self):
-        """How many SEs land within 15% of the published ones (B is exact after the polish)."""
+    def score(self) -> float:
+        """How many SEs land within 15 % of the published ones (B is exact after the polish), penalised for misses.
+
+        B off by 0.005 or more, different stars and a Wald chi2 or fit statistic away from the paper's
+        lower the score.
+
+        Returns
+        -------
+        float
+            Higher is better.
+        """
         b, se, _ll = self.fit()
         ok = np.abs(b - self.beta) < 0.005
         r = se / self.se

@@ -43,11 +43,31 @@ def _heads(rng, k: int, mean: float, exact: bool) -> np.ndarray:
     return h
 
 
-def make_livestock(hh, sample, escaped10, seed, lv2004=None):
+def make_livestock(
+    hh: pd.DataFrame, sample: pd.DataFrame, escaped10: set[str], seed: int, lv2004: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """livestock.csv (Tables 6 and 8: herds in 1994 and 2004) and production.csv (Table 9).
 
-    `lv2004`, the 2004 herds that sample.csv's head counts total (`recalibrate.reconcile_counts`),
-    replaces the drawn 2004 herds of those items.
+    Parameters
+    ----------
+    hh : pandas.DataFrame
+        households.csv of the replica.
+    sample : pandas.DataFrame
+        sample.csv of the replica.
+    escaped10 : set of str
+        Ids of the sampled households that escaped poverty over 1994-2004.
+    seed : int
+        The seed of the replica's random draws.
+    lv2004 : pandas.DataFrame, optional
+        The 2004 herds that sample.csv's head counts total (`recalibrate.reconcile_counts`);
+        they replace the drawn 2004 herds of those items.
+
+    Returns
+    -------
+    livestock : pandas.DataFrame
+        Rows of livestock.csv (household_id, year, species, breed, head).
+    production : pandas.DataFrame
+        Rows of production.csv.
     """
     rng = _rng(seed, 50)
     reg = hh.set_index("household_id").loc[sample["household_id"], "region"].to_numpy()

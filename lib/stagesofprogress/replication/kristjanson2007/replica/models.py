@@ -39,6 +39,26 @@ def _targets(model: str, region: str):
 
 
 def design_model(model: str, region: str, seed: int = SEED, rounds: int = 1, candidates: int = 4) -> Design:
+    """Design one of Tables 4 and 5's models in one region: covariates and outcome whose fit prints the paper.
+
+    Parameters
+    ----------
+    model : str
+        ``escape`` or ``descent``.
+    region : str
+        ``Cajamarca`` or ``Puno``.
+    seed : int
+        The seed of the replica's random draws.
+    rounds : int
+        Rounds of refining and polishing.
+    candidates : int
+        Balanced roundings of the outcome tried.
+
+    Returns
+    -------
+    Design
+        Calibrated, refined and polished (its fit's B is the published one).
+    """
     names, kinds, beta, se = _targets(model, region)
     n1, n0 = MODEL_N[(model, region)]
     s1 = {v: s for (m, r, v), s in TEXT_SHARES1.items() if m == model and r == region}
@@ -80,8 +100,23 @@ def _design_model_job(args):
 
 
 def design_models(seed: int = SEED, workers: int = 2) -> dict:
-    """The four models of Tables 4 and 5, designed side by side (each from its own random streams,
-    so the result does not depend on the number of workers)."""
+    """The four models of Tables 4 and 5, designed side by side.
+
+    Each is designed from its own random streams, so the result does not depend on the number of
+    workers.
+
+    Parameters
+    ----------
+    seed : int
+        The seed of the replica's random draws.
+    workers : int
+        Processes to use (1: in this process).
+
+    Returns
+    -------
+    dict
+        (model, region) to its `Design`.
+    """
     keys = [(m, r) for r in REGIONS for m in ("escape", "descent")]
     if workers <= 1:
         return {k: design_model(*k, seed) for k in keys}
@@ -101,8 +136,23 @@ ABOVE_PRIMARY_PUNO = 0.25
 
 
 def design_improved_breeds(X: pd.DataFrame, seed: int) -> Design:
-    """Table 7 on the Puno households of the models: the fixed covariates are theirs; the outcome,
-    dependency ratio and multiple activities are calibrated (SPSS: model-based SEs)."""
+    """Table 7 on the Puno households of the models: its outcome and two covariates calibrated.
+
+    The fixed covariates are those households'; the outcome, dependency ratio and multiple
+    activities are calibrated (SPSS: model-based SEs).
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        The complete Puno households' covariates.
+    seed : int
+        The seed of the replica's random draws.
+
+    Returns
+    -------
+    Design
+        The design of Table 7's model.
+    """
     spec = model_spec()["improved_breeds"]
     names = [v["name"] for g in spec["groups"] for v in g["variables"]]
     beta = [T7["const"][0]] + [T7[nm][0] for nm in names]

@@ -19,11 +19,24 @@ if TYPE_CHECKING:
 POLISH_WEIGHT = {"logland": 0.3}
 
 
-def polish_columns(d: Design, cols: list[int], iters: int = 200, keep_spread: bool = True):
-    """Gauss-Newton on the continuous columns `cols` of d.X until X'(y - pi(B*)) = 0 (the MLE is then
-    B*), optionally keeping each column's variance (which sets its SE). The step is the smallest one,
+def polish_columns(d: Design, cols: list[int], iters: int = 200, keep_spread: bool = True) -> None:
+    """Gauss-Newton on the continuous columns `cols` of d.X until X'(y - pi(B*)) = 0 (the MLE is then B*).
+
+    Optionally each column's variance (which sets its SE) is kept. The step is the smallest one,
     each value measured in its column's spread (see POLISH_WEIGHT) and its room inside [0, 1] for
-    proportions; it is halved until the residuals fall."""
+    proportions; it is halved until the residuals fall. ``d.X`` is changed in place.
+
+    Parameters
+    ----------
+    d : Design
+        The design.
+    cols : list of int
+        Columns of ``d.X`` (the constant is 0) the polish may move.
+    iters : int
+        The largest number of steps.
+    keep_spread : bool
+        Keep each column's variance.
+    """
     n, p = d.X.shape
     nv = n * len(cols)
     v = np.concatenate([d.X[:, c] for c in cols])
@@ -95,11 +108,26 @@ class Polishing:
 
     CONTINUOUS = ("prop", "logland")
 
-    def polish_affine(self, name: str, iters: int = 12):
-        """Put B on the published values through one free proportion alone: x' = s x + X c is a
-        reparametrization of the logit (the MLE of every other coefficient moves by B_x c, B_x by the
-        factor 1/s), so the fit lands on B* while the outcome and the other columns stay as they are.
-        The SEs hardly move (c is small); only the clip to 0-1 makes it inexact, hence a few rounds."""
+    def polish_affine(self, name: str, iters: int = 12) -> Polishing:
+        """Put B on the published values through one free proportion alone.
+
+        x' = s x + X c is a reparametrization of the logit (the MLE of every other coefficient moves
+        by B_x c, B_x by the factor 1/s), so the fit lands on B* while the outcome and the other
+        columns stay as they are. The SEs hardly move (c is small); only the clip to 0-1 makes it
+        inexact, hence a few rounds.
+
+        Parameters
+        ----------
+        name : str
+            The free proportion.
+        iters : int
+            Rounds.
+
+        Returns
+        -------
+        Polishing
+            Itself, polished.
+        """
         j = self.names.index(name) + 1
         for _ in range(iters):
             b = self.fit()[0]
@@ -110,8 +138,21 @@ class Polishing:
             self.X[:, j] = np.clip(b[j] / self.beta[j] * self.X[:, j] + self.X @ c, 0.0, 1.0)
         return self
 
-    def polish(self, iters=40, keep_spread=False):
-        """Gauss-Newton on continuous covariates until X'(y - pi(B*)) = 0 (the MLE is then B*)."""
+    def polish(self, iters: int = 40, keep_spread: bool = False) -> Polishing:
+        """Gauss-Newton on continuous covariates until X'(y - pi(B*)) = 0 (the MLE is then B*).
+
+        Parameters
+        ----------
+        iters : int
+            The largest number of steps.
+        keep_spread : bool
+            Keep each column's variance.
+
+        Returns
+        -------
+        Polishing
+            Itself, polished.
+        """
         cols = [j + 1 for j, kd in enumerate(self.kinds) if kd in self.CONTINUOUS and self.names[j] not in self.fixed]
         polish_columns(self, cols, iters=iters, keep_spread=keep_spread)
         return self

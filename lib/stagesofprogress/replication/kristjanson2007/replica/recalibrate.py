@@ -13,6 +13,7 @@ import os
 import numpy as np
 import pandas as pd
 
+from .design import Design
 from .draws import _rng
 from .herds import COUNT_ITEMS_COLS, _debug_stage, reconcile_region
 from .models import T7_SHIFT_FREE
@@ -34,21 +35,58 @@ T7_SHARED = {
 SPECIES_T7 = ("beef_cattle", "dairy_cattle", "sheep")  # the herds whose breeds follow Table 7's outcome
 
 
-def reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed):
+def reconcile_counts(
+    out: pd.DataFrame,
+    allx: pd.DataFrame,
+    inc: np.ndarray,
+    region: np.ndarray,
+    e10: set[str],
+    designs: dict[tuple[str, str], Design],
+    d7: Design,
+    comp_puno: np.ndarray,
+    seed: int,
+) -> pd.DataFrame:
     """Make sample.csv's 2004 head counts the totals of livestock.csv's 2004 herds (Tables 6 and 8).
 
     1. Which sampled households of the categories escaped / remained non-poor (1979-2004) are the
        ones that escaped over 1994-2004 (Table 8's n) is free: household ids are swapped within a
        category so that their head counts come close to Table 8's totals (herds move with rows).
-    2. Counts are then changed as little as possible: owners added (1 head) or removed (smallest herds)
-       so that each region's owners match Table 6 (an owner of both breeds counts once), and the
-       escapers' herds rescaled to Table 8's means.
-    3. Each total is split into breeds (improved only in improved_breed households, every one of which
-       owns an improved beef, dairy or sheep).
+    2. Counts are then changed as little as possible: owners added (1 head) or removed (smallest
+       herds) so that each region's owners match Table 6 (an owner of both breeds counts once), and
+       the escapers' herds rescaled to Table 8's means.
+    3. Each total is split into breeds (improved only in improved_breed households, every one of
+       which owns an improved beef, dairy or sheep).
     4. The models are refined again (`refine`) with moves that keep Tables 6 and 8: herds outside
        Table 8's escapers change by a head, owners stay owners; Table 7's outcome is exchanged only
        between households whose herds can exchange breeds. The polish keeps every B the published one.
-    Returns livestock.csv's 2004 rows. SOP_REPLICA_DEBUG=1 prints each model's SEs at each stage.
+
+    SOP_REPLICA_DEBUG=1 prints each model's SEs at each stage.
+
+    Parameters
+    ----------
+    out : pandas.DataFrame
+        sample.csv being built; changed in place.
+    allx : pandas.DataFrame
+        The sampled households with the models' columns, row for row with `out`; changed in place.
+    inc : numpy.ndarray
+        Booleans, the households with incomplete data.
+    region : numpy.ndarray
+        Each row's region.
+    e10 : set of str
+        Ids of the households that escaped over 1994-2004.
+    designs : dict
+        (model, region) to its `Design`; refined in place.
+    d7 : Design
+        Table 7's design; refined in place.
+    comp_puno : numpy.ndarray
+        Booleans, the complete Puno households (Table 7's rows).
+    seed : int
+        The seed of the replica's random draws.
+
+    Returns
+    -------
+    pandas.DataFrame
+        livestock.csv's 2004 rows.
     """
     rng = _rng(seed, 45)
     ids = allx["household_id"].to_numpy().copy()

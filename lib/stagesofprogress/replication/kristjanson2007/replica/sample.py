@@ -102,8 +102,26 @@ def _mover_split(region: str, tot: dict, k10: dict, rp_not94: np.ndarray, bp_poo
     return int(X[best]), int(Y[best])
 
 
-def make_sample(hh: pd.DataFrame, seed: int = SEED):
-    """sample.csv and reasons.csv: the models' households, drawn from households.csv by category."""
+def make_sample(hh: pd.DataFrame, seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame, tuple]:
+    """sample.csv and reasons.csv: the models' households, drawn from households.csv by category.
+
+    Parameters
+    ----------
+    hh : pandas.DataFrame
+        households.csv of the replica.
+    seed : int
+        The seed of the replica's random draws.
+
+    Returns
+    -------
+    sample : pandas.DataFrame
+        Rows of sample.csv.
+    reasons : pandas.DataFrame
+        Rows of reasons.csv (household_id, start, end, reason).
+    livestock_inputs : tuple
+        (ids of the households that escaped over 1994-2004, livestock.csv's 2004 rows), for
+        `livestock.make_livestock`.
+    """
     cat = pd.Series(pd.NA, index=hh.index, dtype="object")
     p79 = hh["stage_1979"] <= POVERTY_CUTOFF
     p94 = hh["stage_1994"] <= POVERTY_CUTOFF

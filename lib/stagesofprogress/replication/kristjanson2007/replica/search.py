@@ -222,24 +222,62 @@ def _moves(d: Design, sd, moves, count_rules, outcome_groups, no_flip) -> tuple[
 
 def refine(
     d: Design,
-    rng,
+    rng: np.random.Generator,
     evals: int = 3000,
     polish_every: int = 40,
-    stars=None,
-    judged=None,
-    final_polish=True,
-    moves=ALL_MOVES,
-    windows=None,
-    shares_at=None,
-    count_rules=None,
-    shift_free=0.08,
-    outcome_groups=None,
-    no_flip=(),
-):
-    """Local search on the realised fit: moves of single households' values (a flag moved to another
-    household with the same outcome, or switched; a count or level changed by one; a proportion or log
-    land nudged; two outcomes exchanged), each kept only if it lowers the Objective. The polish then
-    puts B back on the published values exactly."""
+    stars: list[str] | None = None,
+    judged: list[bool] | None = None,
+    final_polish: bool = True,
+    moves: tuple[str, ...] = ALL_MOVES,
+    windows: tuple[np.ndarray, np.ndarray] | None = None,
+    shares_at: dict | None = None,
+    count_rules: dict | None = None,
+    shift_free: float = 0.08,
+    outcome_groups: np.ndarray | None = None,
+    no_flip: tuple[str, ...] = (),
+) -> Design:
+    """Local search on the realised fit, each move kept only if it lowers the `Objective`.
+
+    Moves change single households' values (a flag moved to another household with the same
+    outcome, or switched; a count or level changed by one; a proportion or log land nudged; two
+    outcomes exchanged). The polish then puts B back on the published values exactly.
+
+    Parameters
+    ----------
+    d : Design
+        The design; changed in place.
+    rng : numpy.random.Generator
+        The random stream.
+    evals : int
+        The largest number of moves tried (the search also stops after `STALL` without a gain).
+    polish_every : int
+        Polish after this many accepted moves.
+    stars : list of str, optional
+        The printed stars of each coefficient.
+    judged : list of bool, optional
+        Whether each coefficient's stars are judged.
+    final_polish : bool
+        Polish once more at the end.
+    moves : tuple of str
+        The kinds of move (`ALL_MOVES`, and ``transfer``).
+    windows : tuple of numpy.ndarray, optional
+        (lo, hi) SE windows; ``None`` for `windows.se_windows`.
+    shares_at : dict, optional
+        Column to (threshold, share of households at or above it) the text quotes.
+    count_rules : dict, optional
+        Count column to (may change, minimum, transfer group) per household, so Tables 6 and 8 hold.
+    shift_free : float
+        B shift (in SEs) left to the polish without penalty.
+    outcome_groups : numpy.ndarray, optional
+        A group per household (-1 for none) within which outcomes may be exchanged.
+    no_flip : tuple of str
+        Flags that may not be switched.
+
+    Returns
+    -------
+    Design
+        `d`, refined.
+    """
     obj = Objective(d, windows, stars, judged, shares_at, shift_free)
     X, y = d.X.copy(), d.y.copy()
     mv, kinds = _moves(d, obj.sd, moves, count_rules, outcome_groups, no_flip)
@@ -276,10 +314,26 @@ def refine(
     return d
 
 
-def table_misses(d: Design, stars, judged) -> int:
-    """How many of the model's published cells the fitted design would miss on the scorecard: B, SE
-    (with stars), the Wald chi2, the log likelihood (via R2) and the outcome-0 class's % correct (the
-    outcome-1 class's is what `raise_correct` raises)."""
+def table_misses(d: Design, stars: list[str], judged: list[bool]) -> int:
+    """How many of the model's published cells the fitted design would miss on the scorecard.
+
+    The cells are B, SE (with stars), the Wald chi2, the log likelihood (via R2) and the
+    outcome-0 class's % correct (the outcome-1 class's is what `raise_correct` raises).
+
+    Parameters
+    ----------
+    d : Design
+        The design.
+    stars : list of str
+        The printed stars of each coefficient.
+    judged : list of bool
+        Whether each coefficient's stars are judged.
+
+    Returns
+    -------
+    int
+        The number of cells missed.
+    """
     b, se, ll = d.fit()
     lo, hi = d.scorecard_windows(stars, judged)
     miss = int(np.sum(np.abs(b - d.beta) > 0.01)) + int(np.sum((se < lo) | (se > hi)))
@@ -294,19 +348,40 @@ def table_misses(d: Design, stars, judged) -> int:
     return miss
 
 
-def raise_correct(d: Design, rng, stars, judged, count_rules=None, tries: int = 3000) -> Design:
-    """Bring the share of outcome-1 households correctly predicted up to the paper's (within its three
-    points), keeping every other published cell the model meets.
+def raise_correct(
+    d: Design,
+    rng: np.random.Generator,
+    stars: list[str],
+    judged: list[bool],
+    count_rules: dict | None = None,
+    tries: int = 3000,
+) -> Design:
+    """Bring the share of outcome-1 households correctly predicted up to the paper's (within three points).
 
-    The refine sees % correct only at the published B, and the polish then moves households near the
-    cut. This search judges the polished fit itself (a polish and a fit take about a millisecond):
-    a change is kept if it misses fewer cells, or as many and leaves fewer outcome-1 households short,
-    or as many of both and more slack (SEs further inside their windows, misclassified households
-    closer to the cut). Changes: a household just below the cut exchanges a covariate's value with an
-    outcome-1 household that stays above it (the column's values and their outcome-1 sum stay, so the
-    reason shares the text quotes do too), or steps a covariate toward its B's sign; any household
-    steps a covariate either way (room for later steps). Outcomes stay: they are the households'
-    movement categories by now.
+    Every other published cell the model meets is kept. The refine sees % correct only at the
+    published B, and the polish then moves households near the cut; this search judges the
+    polished fit itself. A change is kept if it misses fewer cells, or as many and leaves fewer
+    outcome-1 households short, or as many of both and more slack. Outcomes stay as they are.
+
+    Parameters
+    ----------
+    d : Design
+        The design; changed in place.
+    rng : numpy.random.Generator
+        The random stream.
+    stars : list of str
+        The printed stars of each coefficient.
+    judged : list of bool
+        Whether each coefficient's stars are judged.
+    count_rules : dict, optional
+        As for `refine`.
+    tries : int
+        Changes tried.
+
+    Returns
+    -------
+    Design
+        `d`, changed.
     """
     if d.fit_targets is None or d.fit_targets[1] is None:
         return d

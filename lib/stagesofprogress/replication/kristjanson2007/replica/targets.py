@@ -361,10 +361,31 @@ TEXT_SHARES0 = {
 
 
 def model_spec() -> dict:
+    """The ``models:`` of the replica's study.yml (the published models' variables and labels).
+
+    Returns
+    -------
+    dict
+        Model name to its spec.
+    """
     return study_spec(SEED)["models"]
 
 
 def model_variables(model: str, region: str) -> list[str]:
+    """The variables of one model in one region, in the table's order.
+
+    Parameters
+    ----------
+    model : str
+        A model of `model_spec`.
+    region : str
+        The region.
+
+    Returns
+    -------
+    list of str
+        Variable names (a variable limited to other regions is left out).
+    """
     spec = model_spec()[model]
     return [v["name"] for g in spec["groups"] for v in g["variables"] if region in v.get("regions", [region])]
 

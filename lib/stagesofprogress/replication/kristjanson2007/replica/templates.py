@@ -21,17 +21,50 @@ README_TEMPLATE = _template("README.md")
 
 
 def study_yml(seed: int) -> str:
-    """The replica's study.yml for `seed`."""
+    """The replica's study.yml for `seed`.
+
+    Parameters
+    ----------
+    seed : int
+        The seed of the replica's random draws, recorded in the file.
+
+    Returns
+    -------
+    str
+        The YAML text.
+    """
     return STUDY_YML_TEMPLATE.format(seed=seed)
 
 
 def readme(seed: int) -> str:
-    """The replica's README.md for `seed`."""
+    """The replica's README.md for `seed`.
+
+    Parameters
+    ----------
+    seed : int
+        The seed, recorded in the text.
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
     return README_TEMPLATE.format(seed=seed)
 
 
 def study_spec(seed: int) -> dict:
-    """The replica's study.yml for `seed`, parsed."""
+    """The replica's study.yml for `seed`, parsed.
+
+    Parameters
+    ----------
+    seed : int
+        The seed.
+
+    Returns
+    -------
+    dict
+        The settings.
+    """
     import yaml
 
     return yaml.safe_load(study_yml(seed))

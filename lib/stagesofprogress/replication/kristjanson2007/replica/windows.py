@@ -20,7 +20,22 @@ Z_CUTS = (1.6448536269514722, 1.959963984540054, 2.5758293035489004)  # two-side
 
 
 def printed_targets(model: str, region: str) -> tuple[list[str], list[bool]]:
-    """The printed stars of each coefficient (constant first), and whether they fit the printed B and SE."""
+    """The printed stars of each coefficient (constant first), and whether they fit the printed B and SE.
+
+    Parameters
+    ----------
+    model : str
+        ``escape`` or ``descent``.
+    region : str
+        The region.
+
+    Returns
+    -------
+    stars : list of str
+        The printed stars.
+    judged : list of bool
+        Whether the scorecard judges them (`scorecard.stars_consistent`).
+    """
     from .. import paper
     from ..scorecard import stars_consistent
 
@@ -39,9 +54,39 @@ def printed_targets(model: str, region: str) -> tuple[list[str], list[bool]]:
     return stars, judged
 
 
-def se_windows(beta, se, stars=None, judged=None, margin=0.02, free=None):
-    """Interval of SEs that pass the scorecard: within 15% (or half a printed unit) of the printed SE
-    and, where the paper's stars are judged, giving the same stars with the published B."""
+def se_windows(
+    beta: np.ndarray,
+    se: np.ndarray,
+    stars: list[str] | None = None,
+    judged: list[bool] | None = None,
+    margin: float = 0.02,
+    free: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Interval of SEs that pass the scorecard for each coefficient.
+
+    An SE passes within 15 % (or half a printed unit) of the printed SE and, where the paper's
+    stars are judged, when it gives the same stars with the published B.
+
+    Parameters
+    ----------
+    beta : numpy.ndarray
+        The published coefficients.
+    se : numpy.ndarray
+        The published SEs.
+    stars : list of str, optional
+        The printed stars.
+    judged : list of bool, optional
+        Whether each coefficient's stars are judged.
+    margin : float
+        Share of each window (on a log scale) left out at both ends, to aim inside.
+    free : numpy.ndarray, optional
+        Booleans, coefficients printed 0.00 (any SE prints right; stay near the calibrated one).
+
+    Returns
+    -------
+    lo, hi : numpy.ndarray
+        The bounds.
+    """
     beta, se = np.abs(np.asarray(beta, float)), np.asarray(se, float)
     tol = np.maximum(0.15 * se, 0.005)
     if free is not None:  # printed 0.00: any SE prints right; stay near the calibrated one
@@ -65,9 +110,24 @@ def se_windows(beta, se, stars=None, judged=None, margin=0.02, free=None):
     return lo * np.exp(margin * w), hi * np.exp(-margin * w)
 
 
-def spss_windows(beta, model: str = "improved_breeds"):
-    """SE windows of an SPSS table (Table 7): the printed S.E. within 15%, and the SE that makes the
-    printed Wald (within 10%), Sig. (same bracket) and 95% CI bounds (within 15%) with the published B."""
+def spss_windows(beta: np.ndarray, model: str = "improved_breeds") -> tuple[np.ndarray, np.ndarray]:
+    """SE windows of an SPSS table (Table 7), from every printed column that depends on the SE.
+
+    The printed S.E. within 15 %, and the SE that makes the printed Wald (within 10 %), Sig. (same
+    bracket) and 95 % CI bounds (within 15 %) with the published B.
+
+    Parameters
+    ----------
+    beta : numpy.ndarray
+        The design's coefficients (a printed 0.00 has a small true value).
+    model : str
+        The model of `targets.model_spec`.
+
+    Returns
+    -------
+    lo, hi : numpy.ndarray
+        The bounds.
+    """
     from .. import paper
 
     spec = model_spec()[model]
@@ -108,10 +168,22 @@ def spss_windows(beta, model: str = "improved_breeds"):
     return lo * np.exp(0.02 * w), hi * np.exp(-0.02 * w)
 
 
-def t7_windows(d: Design):
-    """Table 7's SE windows, those of fixed columns whose SE is out of its window widened to take it in:
-    the other models set their spread, and a search that chased them would spoil the SEs it can reach
-    (but it should not make them worse)."""
+def t7_windows(d: Design) -> tuple[np.ndarray, np.ndarray]:
+    """Table 7's SE windows, those of fixed columns whose SE is out of its window widened to take it in.
+
+    The other models set the fixed columns' spread, and a search that chased them would spoil the
+    SEs it can reach (but it should not make them worse).
+
+    Parameters
+    ----------
+    d : Design
+        Table 7's design.
+
+    Returns
+    -------
+    lo, hi : numpy.ndarray
+        The bounds.
+    """
     lo, hi = spss_windows(d.beta)
     se = d.fit()[1]
     for k, nm in enumerate(d.names):
