@@ -171,6 +171,17 @@ def _model(w: _Where, name: str, spec, valid: dict) -> None:
 
 
 def check_model_keys(w: _Where, meta: dict, valid: dict) -> None:
+    """Check the shape of every model of study.yml's `models:`.
+
+    Parameters
+    ----------
+    w : _Where
+        Where problems about study.yml are collected, at their lines.
+    meta : dict
+        study.yml as read.
+    valid : dict
+        The settings found valid so far; ``valid["models"]`` is set when every model is.
+    """
     m = meta.get("models")
     if m is None:
         return
@@ -245,6 +256,19 @@ def _variable_names(
 
 
 def check_model_tables(w: _Where, meta: dict, read: dict, valid: dict) -> None:
+    """Check that every column, region and reason code a valid model names exists in the tables.
+
+    Parameters
+    ----------
+    w : _Where
+        Where problems about study.yml are collected, at their lines.
+    meta : dict
+        study.yml as read.
+    read : dict
+        Table name -> (Cells, usable columns, schema.Table) for the tables read.
+    valid : dict
+        The settings found valid (`check_model_keys` put the models there).
+    """
     models = valid.get("models")
     if not models:
         return

@@ -29,8 +29,12 @@ import copy
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .safetext import markdown as _escape
+
+if TYPE_CHECKING:  # annotations only
+    from nbformat import NotebookNode
 
 __all__ = [
     "INSTALL_MARKER",
@@ -73,7 +77,7 @@ _ADMONITIONS = {
 }
 
 
-def glue_bundles(nb) -> dict[str, dict]:
+def glue_bundles(nb: NotebookNode) -> dict[str, dict]:
     """The values glued by an executed chapter whose outputs still hold them.
 
     Parameters
@@ -122,7 +126,18 @@ def read_glue_json(path: str | Path) -> dict[str, dict]:
 
 
 def glued_text(bundle: dict) -> str | None:
-    """The text the book shows for a glued value (a glued string without its quotes), or None."""
+    """The text the book shows for a glued value.
+
+    Parameters
+    ----------
+    bundle : dict
+        A glued value's MIME bundle.
+
+    Returns
+    -------
+    str or None
+        Its ``text/plain`` form (a glued string without its quotes); None when it has none.
+    """
     text = bundle.get("text/plain")
     if text is None:
         return None
@@ -134,7 +149,7 @@ def glued_text(bundle: dict) -> str | None:
     return value if isinstance(value, str) else text
 
 
-def glued_values(nb) -> dict[str, str]:
+def glued_values(nb: NotebookNode) -> dict[str, str]:
     """The text of every value glued by an executed chapter (see `glue_bundles`).
 
     Parameters
@@ -260,14 +275,14 @@ def _code_cell(source: str, nbformat):
 
 
 def reader_copy(
-    nb,
+    nb: NotebookNode,
     *,
     repository: str | None,
     title: str,
     glued: dict[str, dict] | None = None,
     citations: dict[str, tuple[str, str]] | None = None,
     titles: dict[str, str] | None = None,
-) -> object:
+) -> NotebookNode:
     """The copy of an executed chapter that runs wherever a reader opens it.
 
     Parameters
