@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import stagesofprogress as sop
+from stagesofprogress import homogeneity as hg
 from stagesofprogress import mobility as mb
 from stagesofprogress import movements as mv
 
@@ -153,7 +154,7 @@ def test_projection_is_survey_distribution_times_matrix(shipped):
 
 def test_homogeneity_equals_giddy(shipped):
     study, _ = shipped
-    tests = mb.homogeneity(study)
+    tests = hg.homogeneity(study)
     assert len(tests) == 2 * len(study.periods())
     for h in tests:
         mats = [mv.transition_matrix(study, h.start, h.end, group=("region", g)).to_numpy() for g in study.regions]
@@ -167,7 +168,7 @@ def test_homogeneity_equals_giddy(shipped):
 
 def test_sparse_warning_on_the_stage_ladder_not_on_the_poverty_chain():
     study = sop.load_study(DATA / "peru2004")
-    tests = {(h.start, h.end, h.chain): h for h in mb.homogeneity(study)}
+    tests = {(h.start, h.end, h.chain): h for h in hg.homogeneity(study)}
     stage = tests[(1979, 2004, mb.STAGES)]
     assert stage.sparse and (stage.expected_min < 1 or stage.expected_small_share > 0.2)
     poverty = tests[(1979, 2004, mb.POVERTY)]
@@ -304,7 +305,7 @@ def test_sop_tables_writes_mobility_outputs_byte_identically(tmp_path, sop_main)
 def test_a_single_region_has_no_homogeneity_test(write_study):
     rows = [("A", "R", 1, 2), ("A", "R", 1, 1), ("B", "R", 2, 1), ("B", "R", 2, 2)]
     study = sop.load_study(write_study(_meta(2, 1), _households(rows)))
-    assert mb.homogeneity(study) == []
+    assert hg.homogeneity(study) == []
     tables = mb._tables(study)
     assert not tables["mobility.csv"]["measure"].str.startswith("homogeneity").any()
     assert set(tables["mobility.csv"]["group"]) == {"R", mv.ALL}
@@ -347,28 +348,28 @@ def test_permutation_homogeneity_matches_exact_enumeration():
     # [0, 2] 1/6; only the two extreme tables have an LR as large, so the exact p is 1/3.
     m = np.array([[[2, 0]], [[0, 2]]])
     exact = 1 / 3
-    perm = mb.permutation_test(m, permutations=4000, seed=5)
+    perm = hg.permutation_test(m, permutations=4000, seed=5)
     assert perm["LR_p_perm"] == pytest.approx(exact, abs=0.03)
     assert perm["Q_p_perm"] == pytest.approx(exact, abs=0.03)
-    assert perm == mb.permutation_test(m, permutations=4000, seed=5)  # deterministic
+    assert perm == hg.permutation_test(m, permutations=4000, seed=5)  # deterministic
     # identical regions: the observed LR is zero, so every replicate is at least as large -> p = 1
     same = np.array([[[3, 1], [0, 2]], [[3, 1], [0, 2]]])
-    assert mb.permutation_test(same, permutations=200)["LR_p_perm"] == 1.0
+    assert hg.permutation_test(same, permutations=200)["LR_p_perm"] == 1.0
 
 
 def test_permutation_replicates_keep_the_margins(monkeypatch):
     seen = []
-    real = mb._statistics
+    real = hg._statistics
 
     def spy(m, p0):
         seen.append(m)
         return real(m, p0)
 
-    monkeypatch.setattr(mb, "_statistics", spy)
+    monkeypatch.setattr(hg, "_statistics", spy)
     study = sop.load_study(DATA / "teaching")
     _names, counts = mb.transition_counts(study, 2010, 2024)
     mats = counts[:-1]
-    mb.permutation_test(mats, permutations=50)
+    hg.permutation_test(mats, permutations=50)
     sims = seen[1]
     assert sims.shape == (50, *mats.shape)
     np.testing.assert_array_equal(sims.sum(axis=1), np.broadcast_to(mats.sum(axis=0), sims.sum(axis=1).shape))
