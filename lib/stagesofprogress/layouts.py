@@ -12,6 +12,7 @@ shape (rows or columns interleaved).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 import pandas as pd
@@ -35,7 +36,10 @@ __all__ = [
     "table9",
     "table9_long",
     "livestock_years",
+    "model_periods",
+    "quoted_reason_shares",
     "reason_periods",
+    "reason_table_periods",
     "reason_periods_table",
     "SAMPLED",
     "reason_long",
@@ -394,8 +398,38 @@ def livestock_years(study: Study) -> tuple[str, str]:
     return str(ys[0]), str(ys[-1])
 
 
+def model_periods(study: Study, category: str | None = None) -> list[tuple[int, int]]:
+    """The periods over which the study's models are estimated, in time order.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    category : str, optional
+        Only the models whose outcome is this movement category (e.g. ``escaped``); by default
+        every model.
+
+    Returns
+    -------
+    list of tuple of (int, int)
+        ``(start, end)`` pairs; empty when the study has no models.
+    """
+    from . import models
+
+    try:
+        specs = models.model_specs(study)
+    except (KeyError, ValueError):
+        return []
+    out = set()
+    for spec in specs.values():
+        kind, positive, _negative = models._outcome(spec)
+        if category is None or (kind == "category" and positive == category):
+            out.add(models._period(study, spec))
+    return sorted(out)
+
+
 def reason_periods(study: Study) -> list[tuple[int, int]]:
-    """The recorded periods the reason tables show, in time order.
+    """The recorded periods reasons are compared over, in time order.
 
     These are the consecutive steps between time points when more than one was recorded,
     otherwise every recorded period.
@@ -417,13 +451,77 @@ def reason_periods(study: Study) -> list[tuple[int, int]]:
     return sorted(steps if len(steps) > 1 else periods)
 
 
+def reason_table_periods(study: Study, category: str) -> list[tuple[int, int]]:
+    """The periods a reason table shows: the period its models weigh first, then `reason_periods`.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with reasons.csv.
+    category : str
+        The movement category of the table; the periods of the models whose outcome it is lead.
+
+    Returns
+    -------
+    list of tuple of (int, int)
+        ``(start, end)`` pairs with recorded reasons, each once.
+    """
+    from . import reasons as rs
+
+    recorded = set(rs.recorded_periods(study))
+    lead = [p for p in model_periods(study, category) if p in recorded]
+    return lead + [p for p in reason_periods(study) if p not in lead]
+
+
+def quoted_reason_shares(study: Study, category: str) -> dict[tuple[int, int, str, str], str]:
+    """The reason shares the study's paper quotes in its prose, for a study that declares one.
+
+    Read from the ``text_figures.csv`` of the study's ``paper:`` folder: the rows whose
+    ``measure`` is ``reason_share`` for `category`, with their ``variable`` (the reason code),
+    ``region`` and ``period`` (``START-END``).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    category : str
+        A movement category, e.g. ``escaped``.
+
+    Returns
+    -------
+    dict
+        ``(start, end, region, reason code) -> the quoted value as printed``; empty for a study
+        without a paper folder or a transcription without these columns.
+    """
+    from . import published
+
+    folder = published.paper_folder(study)
+    if folder is None or not (folder / "text_figures.csv").is_file():
+        return {}
+    tf = published.text_figures(folder)
+    if not {"measure", "variable", "region", "category", "period", "value"} <= set(tf.columns):
+        return {}
+    out = {}
+    for r in tf[(tf["measure"] == "reason_share") & (tf["category"] == category)].itertuples():
+        start, _, end = str(r.period).partition("-")
+        if start.strip().isdigit() and end.strip().isdigit() and r.region and r.variable:
+            value = str(r.value).strip()
+            with contextlib.suppress(ValueError):
+                value = f"{float(value):g}"
+            out[(int(start), int(end), str(r.region), str(r.variable))] = value
+    return out
+
+
 def reason_periods_table(study: Study, category: str, top: int = 8) -> pd.DataFrame:
     """Percent of the sampled `category` households citing each reason, a block of rows per period.
 
     One column per region, so the width grows with neither periods nor reasons. Rows are
     (period, reason): each block opens with `SAMPLED`, the number of sampled households of that
     category in each region and period (the base of the percentages below it), then the `top`
-    reasons most cited overall, those cited by nobody in that period left out.
+    reasons most cited overall (and any the paper quotes), those cited by nobody in that period
+    left out. The first block is the period the category's models are estimated over
+    (`reason_table_periods`). For a study that declares its paper, a share the paper quotes
+    follows the book's in brackets: ``26.7 (27)``.
 
     Parameters
     ----------
@@ -442,7 +540,7 @@ def reason_periods_table(study: Study, category: str, top: int = 8) -> pd.DataFr
     """
     from . import reasons as rs
 
-    periods = reason_periods(study)
+    periods = reason_table_periods(study, category)
     t = rs.reason_shares(study, periods)
     t = t[(t["category"] == category)]
     if t.empty:
@@ -456,6 +554,10 @@ def reason_periods_table(study: Study, category: str, top: int = 8) -> pd.DataFr
         .head(top)
         .index
     )
+    quoted = quoted_reason_shares(study, category)
+    label_of = dict(zip(t["reason"].astype(str), t["label"].astype(str)))
+    order += [label_of[c] for c in dict.fromkeys(q[3] for q in quoted) if c in label_of and label_of[c] not in order]
+    code_of = {v: k for k, v in label_of.items()}
     groups = [g for g in study.regions if g in set(t["group"])]
     rows, keys = [], []
     for a, b in periods:
@@ -470,9 +572,11 @@ def reason_periods_table(study: Study, category: str, top: int = 8) -> pd.DataFr
         keys.append((per, SAMPLED))
         rows.append(["" if pd.isna(n) else f"{int(n):,}" for n in base])
         for label, r in pct.iterrows():
-            if (r.fillna(0) > 0).any():
+            said = [quoted.get((a, b, str(g), code_of.get(label, ""))) for g in groups]
+            if (r.fillna(0) > 0).any() or any(said):
                 keys.append((per, label))
-                rows.append(["" if pd.isna(v) else f"{v:.1f}" for v in r])
+                cells = ["" if pd.isna(v) else f"{v:.1f}" for v in r]
+                rows.append([f"{c or '0.0'} ({q})" if q else c for c, q in zip(cells, said)])
     out = pd.DataFrame(rows, columns=groups, index=pd.MultiIndex.from_tuples(keys) if keys else None)
     out.index.names = ["Period", None] if keys else out.index.names
     return out
