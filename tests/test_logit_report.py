@@ -16,10 +16,10 @@ import statsmodels.api as sm
 import yaml
 from stagesofprogress import logit_report as lr
 from stagesofprogress import models as md
+from stagesofprogress.forest import forest_plot
 from stagesofprogress.logistic import logit
 from stagesofprogress.logit_report import (
     SPSS_COLUMNS,
-    forest_plot,
     long_table,
     paper_table,
     spss_table,

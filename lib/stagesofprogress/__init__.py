@@ -38,7 +38,7 @@ _LAZY = {
     "LogitResult": ("logistic", "LogitResult"),
     "logit": ("logistic", "logit"),
     "significance_stars": ("logistic", "significance_stars"),
-    "forest_plot": ("logit_report", "forest_plot"),
+    "forest_plot": ("forest", "forest_plot"),
     "long_table": ("logit_report", "long_table"),
     "paper_table": ("logit_report", "paper_table"),
     "spss_table": ("logit_report", "spss_table"),

@@ -9,7 +9,6 @@ themselves stay available, unformatted, from `long_table()` and the `LogitResult
 from __future__ import annotations
 
 import html
-import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,13 +16,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from . import safetext
 from .logistic import CONSTANT, LogitResult, significance_stars
+from .logit_notes import (  # the notes under a model's table, re-exported for the chapters
+    DEFAULT_NOTES_TITLE,
+    MODEL,
+    DiagnosticsBlock,
+    diagnostics_block,
+    diagnostics_frame,
+    diagnostics_html,
+    diagnostics_html_text,
+    diagnostics_markdown,
+    diagnostics_markdown_text,
+)
 
 if TYPE_CHECKING:  # annotations only
     from IPython.display import HTML
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
     from .models import ModelFit
 
@@ -41,7 +48,6 @@ __all__ = [
     "long_table",
     "write_logit_csv",
     "to_html",
-    "forest_plot",
     "COMPARE_COLUMNS",
     "compare_errors",
     "diagnostics_frame",
@@ -62,7 +68,6 @@ PAPER_STATS = ["B", "Odds Ratio", "Robust Std. Err."]
 SPSS_COLUMNS = ["B", "S.E.", "Wald", "Sig.", "Exp(B)", "95% C.I. Lower", "95% C.I. Upper"]
 STARS_NOTE = "* Significant at 0.1 probability level; ** significant at 0.05; *** significant at 0.01."
 OTHER_HEADING = "Other predictors"
-MODEL = "(model)"
 
 #: Statistics per term in `long_table()`, then per model.
 TERM_STATS = ["coef", "odds_ratio", "se", "z", "pvalue", "ci_low", "ci_high", "model_se"]
@@ -430,162 +435,6 @@ def to_html(table: pd.DataFrame, caption: str | None = None, footnote: str | Non
     return "\n".join(out)
 
 
-#: Coverage of the forest plots' intervals: 90%, the level of the tables' single star (p < 0.1).
-FOREST_LEVEL = 0.90
-
-
-@safetext.plain_mpl
-def forest_plot(
-    results: Mapping[str, LogitResult],
-    labels: Mapping[str, str] | None = None,
-    ax: Axes | Sequence[Axes] | None = None,
-    groups: Mapping[str, Sequence[str]] | None = None,
-    level: float = FOREST_LEVEL,
-) -> Figure:
-    """Odds ratios with their confidence intervals on a log axis, one panel per model.
-
-    The panels share both axes (variables and odds-ratio scale). A filled marker means
-    p < 1 - `level` (the table's star at 10 %), and the interval drawn is the matching one: a
-    filled marker's interval excludes 1, a hollow one's includes it (both are Wald intervals on
-    the same standard errors). Dropped or absent variables have no marker (and no row when no
-    panel estimates them); results the data cannot support get no panel; intervals beyond the
-    axis end in an arrow. The figure is built without pyplot.
-
-    Parameters
-    ----------
-    results : Mapping of str to LogitResult
-        Fitted models by group; each supported one gets a panel, in this order.
-    labels : Mapping of str to str, optional
-        Variable name to the label shown on the axis; a name without a label is shown as it is.
-    ax : Axes or sequence of Axes, optional
-        One Axes per supported model, to draw into an existing figure; ``None`` makes a new figure.
-    groups : Mapping of str to sequence of str, optional
-        Heading to variables, the order of the rows (as in `paper_table`).
-    level : float
-        Confidence level of the intervals (0.90 by default).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The figure drawn on.
-
-    Raises
-    ------
-    ValueError
-        When no model can be shown, or `ax` has the wrong number of Axes.
-    """
-    from matplotlib.lines import Line2D
-    from matplotlib.ticker import FixedLocator, LogLocator, NullFormatter
-
-    from . import figstyle as fs
-
-    alpha = 1.0 - level
-    labels = dict(labels or {})
-    results = shown_results(results)
-    vars_ = [v for _, vs in _variables(results, groups) for v in vs]
-    vars_ = [v for v in vars_ if any(v in r.estimated for r in results.values())]
-    n = len(vars_)
-    lines = max([_forest_label(labels.get(v, v)).count("\n") + 1 for v in vars_] or [1])
-    with __import__("matplotlib").rc_context(fs.RC):
-        if ax is None:
-            fig = fs.figure(height=max(3.0, (0.47 if lines > 1 else 0.3) * n + 2.0))
-            axes = fig.subplots(1, len(results), sharey=True, sharex=True, squeeze=False)[0]
-        else:
-            axes = np.atleast_1d(np.asarray(ax, dtype=object))
-            if len(axes) != len(results):
-                raise ValueError(f"forest_plot needs {len(results)} Axes, got {len(axes)}.")
-            fig = axes[0].figure
-        ypos = {v: i for i, v in enumerate(vars_)}
-        drawn = []
-        for r in results.values():
-            kept = [v for v in vars_ if v in r.predictors and v not in r.dropped]
-            ci = r.conf_int_or(alpha=alpha).loc[kept]
-            drawn.append(
-                (
-                    kept,
-                    r.odds_ratio[kept].to_numpy(),
-                    ci["ci_low"].to_numpy(),
-                    ci["ci_high"].to_numpy(),
-                    r.pvalue[kept].to_numpy() < alpha,
-                )
-            )
-        lo_lim, hi_lim = _forest_limits(drawn)
-        for a, (name, _), (kept, orr, lo, hi, sig) in zip(axes, results.items(), drawn):
-            y = np.array([ypos[v] for v in kept], dtype=float)
-            a.hlines(y, np.clip(lo, lo_lim, hi_lim), np.clip(hi, lo_lim, hi_lim), color="0.25", linewidth=1.4)
-            for cut, end, mark in ((lo < lo_lim, lo_lim, "<"), (hi > hi_lim, hi_lim, ">")):
-                if cut.any():  # an empty unclipped line would collapse constrained layout
-                    a.plot(np.full(int(cut.sum()), end), y[cut], mark, color="0.25", markersize=6, clip_on=False)
-            a.plot(orr[sig], y[sig], "o", color="0.1", markersize=6.5, label=f"p < {alpha:g}")
-            a.plot(
-                orr[~sig],
-                y[~sig],
-                "o",
-                markerfacecolor="white",
-                markeredgecolor="0.1",
-                markersize=6.5,
-                label=f"p \u2265 {alpha:g}",
-            )
-            a.axvline(1.0, color="0.5", linestyle="--", linewidth=0.9)
-            a.set_xscale("log")
-            a.set_title(_cut(str(name), 24), fontsize=fs.BASE)
-            a.grid(axis="x", color="0.9", linewidth=0.6)
-            a.set_axisbelow(True)
-        axes[0].set_xlim(lo_lim / 1.8, hi_lim * 1.8)  # room so the end labels of two panels never touch
-        decades = np.arange(np.log10(lo_lim), np.log10(hi_lim) + 1)
-        step = max(1, int(np.ceil(len(decades) * len(results) / 7)))  # at most about seven labels in all
-        major = [10.0**d for d in decades if d % step == 0] or [1.0]
-        for a in axes:
-            a.xaxis.set_major_locator(FixedLocator(major))
-            a.xaxis.set_major_formatter(_or_tick)
-            a.xaxis.set_minor_locator(LogLocator(base=10, subs=(1.0,), numticks=30))
-            a.xaxis.set_minor_formatter(NullFormatter())
-        axes[0].set_yticks(range(n), [_forest_label(labels.get(v, v)) for v in vars_])
-        for a in axes:
-            a.set_ylim(n - 0.5, -0.5)
-        pct = f"{100 * level:g}%"
-        for a in axes:
-            a.set_xlabel("Odds ratio", fontsize=fs.BASE)
-        handles = [
-            Line2D([], [], marker="o", linestyle="-", color="0.1", markersize=6.5),
-            Line2D([], [], marker="o", linestyle="-", color="0.1", markerfacecolor="white", markersize=6.5),
-        ]
-        fig.legend(
-            handles,
-            [f"p < {alpha:g}: the {pct} interval excludes 1", f"p \u2265 {alpha:g}: it includes 1"],
-            loc="outside lower center",
-            ncols=1,
-            frameon=False,
-        )
-    return fig
-
-
-def _cut(s: str, limit: int) -> str:
-    s = safetext.clean(s)
-    return s if len(s) <= limit else s[: limit - 1].rstrip() + "\u2026"
-
-
-def _forest_label(text: str) -> str:
-    """A study's variable label for the forest plot: wrapped at 26 characters, at most two lines."""
-    return textwrap.fill(_cut(text, 60), 26, max_lines=2, placeholder=" \u2026")
-
-
-def _or_tick(x: float, pos=None) -> str:
-    """0.001, 0.01, 0.1, 1, 10, 100 (plain numbers, not powers of ten)."""
-    return f"{x:g}" if x >= 1e-4 else f"{x:.0e}"
-
-
-def _forest_limits(drawn) -> tuple[float, float]:
-    """Shared odds-ratio axis: the decades covering every estimate and interval, at most 0.01..1000."""
-    vals = np.concatenate([np.concatenate([o, lo, hi]) for _, o, lo, hi, _ in drawn]) if drawn else np.array([1.0])
-    vals = vals[np.isfinite(vals) & (vals > 0)]
-    if not len(vals):
-        return 0.1, 10.0
-    lo = 10.0 ** max(-2.0, np.floor(np.log10(min(vals.min(), 0.9))))
-    hi = 10.0 ** min(3.0, np.ceil(np.log10(max(vals.max(), 1.1))))
-    return float(lo), float(hi)
-
-
 # --------------------------------------------------------------------------- clustered errors
 
 
@@ -650,224 +499,6 @@ def compare_errors(base: Mapping[str, LogitResult], clustered: Mapping[str, Logi
     if not parts:
         return pd.DataFrame(columns=COMPARE_COLUMNS)
     return pd.concat(parts, ignore_index=True)[COMPARE_COLUMNS]
-
-
-# --------------------------------------------------------------------------- diagnostics
-
-
-def diagnostics_frame(model: ModelFit | Mapping[str, LogitResult] | LogitResult) -> pd.DataFrame:
-    """Tidy diagnostics of a model: group, variable, kind, message, value (in the fit's order).
-
-    Parameters
-    ----------
-    model : ModelFit, Mapping of str to LogitResult, or LogitResult
-        A fitted model of `models`, fits by group, or one fit (its group is then empty text).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per note: dropped variables, perfectly predicted observations, deletions,
-        separation and warnings.
-    """
-    if callable(getattr(model, "diagnostics", None)):
-        return model.diagnostics().drop(columns=["model"])
-    items = model.items() if isinstance(model, Mapping) else [("", model)]
-    parts = []
-    for g, r in items:
-        d = r.diagnostics
-        d.insert(0, "group", g)
-        parts.append(d)
-    return pd.concat(parts, ignore_index=True)
-
-
-def _note_lines(model, labels: Mapping[str, str] | None) -> list[tuple[str, list[tuple[str, str]]]]:
-    """[(group, [(css class, plain text)])]: unsupported first, then the record in order."""
-    labels = dict(labels if labels is not None else getattr(model, "labels", {}) or {})
-    d = diagnostics_frame(model)
-    # the per-variable listwise rows (kept in logit_notes.csv) repeat the model row naming them
-    d = d[~((d["kind"] == "listwise_deletion") & (d["variable"] != MODEL))]
-    out = []
-    for g in pd.unique(d["group"]):
-        part = d[d["group"] == g]
-        lines = []
-        for kind, var, msg in zip(part["kind"], part["variable"], part["message"]):
-            text = str(msg)
-            label = labels.get(var, var)
-            if var != MODEL and label != var:
-                text = f"{label}: {text}"
-            lines.append(("unsupported" if kind == "unsupported" else kind, text))
-        lines.sort(key=lambda line: line[0] != "unsupported")  # stable: the rest keep their order
-        out.append((str(g), lines))
-    return out
-
-
-class DiagnosticsBlock:
-    """What happened to a model, displayable in a notebook (HTML, Markdown or plain text)."""
-
-    def __init__(self, model, labels: Mapping[str, str] | None = None, title: str | None = None):
-        self.groups = _note_lines(model, labels)
-        self.title = title
-
-    def _repr_html_(self) -> str:
-        return diagnostics_html_text(self.groups, self.title)
-
-    def _repr_markdown_(self) -> str:
-        return diagnostics_markdown_text(self.groups, self.title)
-
-    def __repr__(self) -> str:
-        lines = [self.title] if self.title else []
-        for g, notes in self.groups:
-            lines.append(f"{g}:" if g else "Model:")
-            lines += [f"  - {text}" for _, text in notes]
-        return "\n".join(lines)
-
-
-def diagnostics_block(
-    model: ModelFit | Mapping[str, LogitResult] | LogitResult,
-    labels: Mapping[str, str] | None = None,
-    title: str | None = None,
-) -> DiagnosticsBlock:
-    """The book's block under a model's table: what happened to each group's fit, in Stata's words.
-
-    For each group: why it is not shown when the data cannot support it, then every dropped
-    variable, perfectly predicted observations, listwise deletions, events per parameter,
-    separation and fit warnings. Study text (groups, labels, variable names) is escaped with
-    `safetext`. ``display()`` it in a notebook, or use `diagnostics_html` / `diagnostics_markdown`.
-
-    Parameters
-    ----------
-    model : ModelFit, Mapping of str to LogitResult, or LogitResult
-        A fitted model of `models` (its variable labels are used), fits by group, or one fit.
-    labels : Mapping of str to str, optional
-        Variable labels, overriding the model's.
-    title : str, optional
-        The block's heading; ``None`` for the default one.
-
-    Returns
-    -------
-    DiagnosticsBlock
-        Displayable as HTML, Markdown or plain text.
-    """
-    return DiagnosticsBlock(model, labels=labels, title=title)
-
-
-def diagnostics_html(
-    model: ModelFit | Mapping[str, LogitResult] | LogitResult,
-    labels: Mapping[str, str] | None = None,
-    title: str | None = None,
-) -> str:
-    """`diagnostics_block` as self-contained HTML (inline CSS, no scripts); same input, same bytes.
-
-    Parameters
-    ----------
-    model : ModelFit, Mapping of str to LogitResult, or LogitResult
-        As for `diagnostics_block`.
-    labels : Mapping of str to str, optional
-        Variable labels.
-    title : str, optional
-        The block's heading.
-
-    Returns
-    -------
-    str
-        An HTML fragment with study text escaped.
-    """
-    return DiagnosticsBlock(model, labels, title)._repr_html_()
-
-
-def diagnostics_markdown(
-    model: ModelFit | Mapping[str, LogitResult] | LogitResult,
-    labels: Mapping[str, str] | None = None,
-    title: str | None = None,
-) -> str:
-    """`diagnostics_block` as inert Markdown (study text escaped for MyST).
-
-    Parameters
-    ----------
-    model : ModelFit, Mapping of str to LogitResult, or LogitResult
-        As for `diagnostics_block`.
-    labels : Mapping of str to str, optional
-        Variable labels.
-    title : str, optional
-        The block's heading.
-
-    Returns
-    -------
-    str
-        Markdown ending in a newline.
-    """
-    return DiagnosticsBlock(model, labels, title)._repr_markdown_()
-
-
-_NOTES_CSS = (
-    "<style>div.sop-logit-notes{font-size:0.85em;margin:0.3em 0 1em 0;}"
-    "div.sop-logit-notes ul{margin:0.1em 0 0.4em 0;}"
-    "div.sop-logit-notes li.unsupported{font-weight:bold;}</style>"
-)
-DEFAULT_NOTES_TITLE = "Notes on the estimation (in Stata's words where Stata has them)"
-
-
-def diagnostics_html_text(groups: list[tuple[str, list[tuple[str, str]]]], title: str | None = None) -> str:
-    """The HTML of a diagnostics block from its note lines (study text escaped here).
-
-    Parameters
-    ----------
-    groups : list of tuple of (str, list of tuple of (str, str))
-        Group name (empty text for a single model) and its notes, each a CSS class and a sentence;
-        class ``unsupported`` is shown as "Not shown: ...".
-    title : str, optional
-        The heading; ``None`` for the default one.
-
-    Returns
-    -------
-    str
-        An HTML fragment with its own inline CSS.
-    """
-    from . import safetext
-
-    out = [
-        _NOTES_CSS,
-        '<div class="sop-logit-notes">',
-        f"<p><strong>{safetext.html(title or DEFAULT_NOTES_TITLE)}</strong></p>",
-    ]
-    for g, notes in groups:
-        if g:
-            out.append(f"<p>{safetext.html(g)}</p>")
-        out.append("<ul>")
-        for cls, text in notes:
-            prefix = "Not shown: " if cls == "unsupported" else ""
-            out.append(f'<li class="{safetext.html(cls)}">{prefix}{safetext.html(text)}</li>')
-        out.append("</ul>")
-    out.append("</div>")
-    return "\n".join(out)
-
-
-def diagnostics_markdown_text(groups: list[tuple[str, list[tuple[str, str]]]], title: str | None = None) -> str:
-    """The Markdown of a diagnostics block from its note lines (study text escaped for MyST).
-
-    Parameters
-    ----------
-    groups : list of tuple of (str, list of tuple of (str, str))
-        Group name and its notes, each a kind and a sentence, as for `diagnostics_html_text`.
-    title : str, optional
-        The bold heading; ``None`` for the default one.
-
-    Returns
-    -------
-    str
-        A bulleted list per group, ending in a newline.
-    """
-    from . import safetext
-
-    out = [f"**{safetext.markdown(title or DEFAULT_NOTES_TITLE)}**", ""]
-    for g, notes in groups:
-        if g:
-            out += [safetext.markdown(g), ""]
-        for cls, text in notes:
-            line = safetext.markdown(text)
-            out.append(f"- **Not shown: {line}**" if cls == "unsupported" else f"- {line}")
-        out.append("")
-    return "\n".join(out).rstrip() + "\n"
 
 
 # --------------------------------------------------------------------------- marginal effects
