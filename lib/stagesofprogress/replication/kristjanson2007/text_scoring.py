@@ -25,7 +25,8 @@ import pandas as pd
 from stagesofprogress import movements as mv
 from stagesofprogress.study import Study
 
-from .scorecard import COLUMNS, EPS, TEXT, Judgement, _fits, _fmt, norm
+from .judging import EPS, Judgement, _fmt, norm
+from .scorecard import COLUMNS, TEXT, _fits
 
 __all__ = ["RULE_COLUMNS", "MEASURES", "COMPARISONS", "TextRuleError", "text_rules", "judge_text", "text_cells"]
 
