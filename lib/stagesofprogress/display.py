@@ -41,6 +41,8 @@ __all__ = [
     "show_figure",
     "BookTable",
     "table",
+    "InteractiveTable",
+    "interactive_table",
     "markdown",
     "note",
     "subheading",
@@ -178,6 +180,57 @@ def table(
 ) -> BookTable:
     """A captioned table for display in a chapter (see `BookTable`)."""
     return BookTable(df, caption, formats, uid, index)
+
+
+class InteractiveTable(BookTable):
+    """A `BookTable` that a reader can sort and filter (itables, offline), with a static fallback.
+
+    With itables installed the HTML holds the DataTables library itself (itables' offline mode:
+    nothing is fetched from a CDN when the page is read) and, shown until the script runs and
+    whenever JavaScript is off, the whole table as plain HTML. Without itables it is the
+    `BookTable` HTML. Cells are shown as `formats` gives them, so sorting follows the values
+    (numbers stay numbers when `formats` is None for their column).
+    """
+
+    def _interactive_html(self) -> str | None:
+        try:
+            import itables
+            from itables import javascript
+            from itables import options as itables_options
+        except ImportError:  # the [book] extra is not installed: the static table is the table
+            return None
+        df = self.df.copy()
+        for j, col in enumerate(df.columns):  # text columns as shown in the static table
+            if not pd.api.types.is_numeric_dtype(df.iloc[:, j]) or pd.api.types.is_bool_dtype(df.iloc[:, j]):
+                df[col] = [self.na_rep if _isna(v) else str(v) for v in df.iloc[:, j]]
+        bundle = javascript.generate_init_offline_itables_html(itables_options.dt_bundle)
+        table = itables.to_html_datatable(
+            df,
+            caption=safetext.html(self.caption) if self.caption else None,
+            table_id=f"itbl-{self.uid}",
+            connected=False,
+            maxBytes=0,  # never downsample: every cell is in the page
+            showIndex=self.index,
+            column_filters="footer",
+            classes="display compact sop-itable",
+            lengthMenu=[10, 25, 100, -1],
+            pageLength=25,
+        )
+        return f'<div class="sop-itable-box">{bundle}{table}</div>'
+
+    def _repr_html_(self) -> str:
+        return self._interactive_html() or super()._repr_html_()
+
+
+def interactive_table(
+    df: pd.DataFrame,
+    caption: str = "",
+    formats: dict | str | None = None,
+    uid: str | None = None,
+    index: bool = False,
+) -> InteractiveTable:
+    """A captioned table a reader can sort and filter, static when itables is missing (`InteractiveTable`)."""
+    return InteractiveTable(df, caption, formats, uid, index)
 
 
 def _slug(text: str) -> str:
