@@ -494,16 +494,18 @@ def model_findings(fit, alpha: float = 0.1) -> pd.DataFrame:
 
     Columns: group, status ("shown" | "unsupported"), nobs, reason (why a group is not shown),
     raises / lowers (labels of the variables significant at `alpha` with an odds ratio above /
-    below one, strongest first), ratios ({label: "1.93**"}).
+    below one, strongest first), ratios ({label: "1.93**"}), estimated (number of variables
+    estimated, dropped ones excluded).
     """
     rows = []
     groups = list(dict.fromkeys([*fit.group_order, *fit.results, *fit.errors]))
     for g in groups:
         r = fit.results.get(g)
         if r is None:
-            rows.append((g, "unsupported", np.nan, str(fit.errors.get(g, "not estimated")), [], [], {}))
+            rows.append((g, "unsupported", np.nan, str(fit.errors.get(g, "not estimated")), [], [], {}, 0))
             continue
-        kept = [t for t in r.predictors if t not in r.dropped and t in r.pvalue.index and r.pvalue[t] < alpha]
+        estimated = [t for t in r.predictors if t not in r.dropped and t in r.pvalue.index]
+        kept = [t for t in estimated if r.pvalue[t] < alpha]
         kept.sort(key=lambda t: -abs(float(r.coef[t])))
         label = {t: str(fit.labels.get(t, t)) for t in kept}
         ratios = {label[t]: fmt(float(np.exp(r.coef[t])), ".2f") + r.stars[t] for t in kept}
@@ -516,39 +518,68 @@ def model_findings(fit, alpha: float = 0.1) -> pd.DataFrame:
                 [label[t] for t in kept if r.coef[t] > 0],
                 [label[t] for t in kept if r.coef[t] < 0],
                 ratios,
+                len(estimated),
             )
         )
-    return pd.DataFrame(rows, columns=["group", "status", "nobs", "reason", "raises", "lowers", "ratios"])
+    return pd.DataFrame(rows, columns=["group", "status", "nobs", "reason", "raises", "lowers", "ratios", "estimated"])
 
 
 def model_findings_text(fit, alpha: float = 0.1, outcome: str = "the outcome") -> MD:
-    """Markdown bullets, one per group: which variables raise and which lower the odds of
-    `outcome` at the `alpha` level (odds ratios with stars), that none is significant, or why
-    the group's model cannot be shown."""
+    """Markdown bullets, one per group, summarising what the model finds at the `alpha` level.
+
+    Each bullet counts the significant variables among those estimated and names only the
+    strongest on each side (the odds ratio furthest from one, with its stars), leaving the rest
+    to the model's table; or says that none is significant, or why the group's model cannot be
+    shown.
+    """
     level = fmt(100 * alpha, ".0f")
     lines = []
     for _, f in model_findings(fit, alpha).iterrows():
         if f["status"] != "shown":
             why = str(f["reason"]).strip().rstrip(".")
-            lines.append(md("- **{g}**: no model is shown. {why}.", g=str(f["group"]), why=why[:1].upper() + why[1:]))
+            lines.append(md("- {g}: no model is shown. {why}.", g=str(f["group"]), why=why[:1].upper() + why[1:]))
             continue
-        head = md("- **{g}** ({n:,} households):", g=str(f["group"]), n=int(f["nobs"]))
-        if not f["raises"] and not f["lowers"]:
+        head = md("- {g} ({n:,} households):", g=str(f["group"]), n=int(f["nobs"]))
+        k = len(f["raises"]) + len(f["lowers"])
+        if not k:
             lines.append(md("{head} no variable is significant at the {level} percent level.", head=head, level=level))
             continue
         bits = []
         for key, verb in (("raises", "raise"), ("lowers", "lower")):
-            if f[key]:
-                items = [md("{l} (odds ratio {r})", l=l.lower(), r=f["ratios"][l]) for l in f[key]]
+            labels = f[key]
+            if not labels:
+                continue
+            top = labels[0]
+            if len(labels) == 1:
                 bits.append(
                     md(
-                        "{items} {verb} the odds of {o}",
-                        items=md_list(items),
-                        verb=MD(verb + "s" if len(items) == 1 else verb),
+                        "{l} (odds ratio {r}) {verb}s the odds of {o}",
+                        l=top.lower(),
+                        r=f["ratios"][top],
+                        verb=verb,
                         o=outcome,
                     )
                 )
-        lines.append(md("{head} {bits}.", head=head, bits=md_join("; ", bits)))
+            else:
+                bits.append(
+                    md(
+                        "{n} {verb} the odds of {o}, most of all {l} (odds ratio {r})",
+                        n=len(labels),
+                        verb=verb,
+                        o=outcome,
+                        l=top.lower(),
+                        r=f["ratios"][top],
+                    )
+                )
+        lines.append(
+            md(
+                "{head} {k} of {m} variables significant; {bits}.",
+                head=head,
+                k=k,
+                m=int(f["estimated"]),
+                bits=md_join("; ", bits),
+            )
+        )
     return md_join("\n", lines)
 
 
