@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -117,6 +118,31 @@ def _isna(v) -> bool:
         return False
 
 
+_ROW = re.compile(r"\s*<tr[^>]*>.*?</tr>", re.S)
+_TH = re.compile(r"<th[^>]*>(.*?)</th>", re.S)
+
+
+def _merge_index_names(html: str, nlevels: int) -> str:
+    """Move the index names that pandas prints in a header row of their own (the names, then
+    empty cells) into the empty leading cells of the header row above, and drop that row."""
+    head = re.search(r"<thead>(.*?)</thead>", html, re.S)
+    if head is None:
+        return html
+    rows = _ROW.findall(head.group(1))
+    if len(rows) < 2:
+        return html
+    names, above = _TH.findall(rows[-1]), _TH.findall(rows[-2])
+    if len(names) < nlevels or any(c.strip() for c in names[nlevels:]) or not any(c.strip() for c in names[:nlevels]):
+        return html
+    if len(above) < nlevels or any(c.strip() for c in above[:nlevels]):
+        return html
+    merged = rows[-2]
+    for name in names[:nlevels]:
+        merged = merged.replace("<th></th>", f'<th class="sop-index-name">{name}</th>', 1)
+    body = "".join(rows[:-2]) + merged + "\n  "
+    return html[: head.start(1)] + body + html[head.end(1) :]
+
+
 class BookTable:
     """A DataFrame with a caption: HTML (with <caption>) in the book, aligned text elsewhere."""
 
@@ -159,6 +185,8 @@ class BookTable:
             classes=["sop-table", "table"],
             table_id=f"tbl-{self.uid}",
         )
+        if self.index:
+            html = _merge_index_names(html, self.df.index.nlevels)
         if self.caption:
             cap = safetext.html(self.caption)
             html = html.replace(
