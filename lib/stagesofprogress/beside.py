@@ -139,17 +139,27 @@ def table3_gaps(study: Study) -> dict[str, str] | None:
     cells.sort(key=lambda c: -c[0])
     top = cells[0]
     others = [c[0] for c in cells if not c[5]]
+    listed = [c for c in cells if c[5]]
     return {
         "gap": fmt(top[0]),
         "where": f"{top[1]}, {top[2].lower()}, {top[3]}",
         "printed": fmt(top[4]),
         "erratum": str(top[5]),
-        "gap_other": fmt(max(others) if others else float("nan")),
+        "gap_other": fmt(max(others) if others else float("nan"), ".2f"),
+        "n_other": str(len(others)),
+        "beyond_other": str(sum(d > 0.05 + 1e-9 for d in others)),  # half a unit of the printed decimal
+        "n_errata": str(len(listed)),
+        "beyond_errata": str(sum(c[0] > 0.05 + 1e-9 for c in listed)),
     }
 
 
 def table3_gap_text(study: Study) -> MD:
-    """One computed sentence on how far the study's Table 3 is from the printed one."""
+    """Computed sentences on how far the study's Table 3 is from the printed one.
+
+    They give the largest difference and where it is, whether it is an erratum, and how many
+    of the other cells differ by more than the printed rounding (half a unit of the printed
+    decimal), with the largest of their differences at two decimals.
+    """
     g = table3_gaps(study)
     if g is None:
         return MD("")
@@ -159,14 +169,37 @@ def table3_gap_text(study: Study) -> MD:
         **g,
     )
     if g["erratum"]:
-        return md(
+        text = md(
             "{text}, where the paper prints {printed} although its own other figures imply {erratum}: a "
-            "misprint, listed with the errata in the [scorecard appendix](appendix-scorecard.md). "
-            "Elsewhere the largest difference is {gap_other} points.",
+            "misprint, listed with the errata in the [scorecard appendix](appendix-scorecard.md).",
             text=text,
             **g,
         )
-    return md("{text}.", text=text)
+    else:
+        text = md("{text}.", text=text)
+    if int(g["n_errata"]) > 1 or (int(g["n_errata"]) == 1 and not g["erratum"]):
+        text = md(
+            "{text} {beyond} of the {n} cells the errata list differ from print by more than its rounding.",
+            text=text,
+            beyond=g["beyond_errata"],
+            n=g["n_errata"],
+        )
+    if int(g["beyond_other"]):
+        return md(
+            "{text} Of the other {n} cells, {k} differ from print by more than its rounding (half a unit of the "
+            "printed decimal), by up to {gap_other} points.",
+            text=text,
+            n=g["n_other"],
+            k=g["beyond_other"],
+            gap_other=g["gap_other"],
+        )
+    return md(
+        "{text} Each of the other {n} cells rounds to the printed value (the largest difference is {gap_other} "
+        "points).",
+        text=text,
+        n=g["n_other"],
+        gap_other=g["gap_other"],
+    )
 
 
 def errata_text(study: Study, table: str) -> MD:
