@@ -29,6 +29,9 @@ from .safetext import MD, md, md_join
 from .study import Study
 
 __all__ = [
+    "SYNTHETIC_MARK",
+    "unpinned",
+    "glue_unpinned_mark",
     "join",
     "md_list",
     "study_summary",
@@ -62,6 +65,40 @@ CATEGORY_PHRASES = {
     "remained_poor": "households that remained poor",
     "remained_not_poor": "households that remained not poor",
 }
+
+
+SYNTHETIC_MARK = "synthetic: not from the paper"
+
+
+def _is_replica(study: Study) -> bool:
+    """A synthetic study that declares a paper: its numbers stand beside published ones."""
+    return bool(study.synthetic and study.meta.get("paper"))
+
+
+def unpinned(study: Study, template: str, /, **values) -> MD:
+    """Markdown of a result that the study's paper does not determine, marked on a replica.
+
+    `template` and `values` are as in `safetext.md`. On a synthetic study that declares a
+    paper (the replica) the text is prefixed with the visible marker `SYNTHETIC_MARK` and
+    followed by a sentence saying that the number shows how the replica was generated, not a
+    finding; on any other study it is returned unmarked (there it is the study's own finding).
+    """
+    text = md(template, **values)
+    if not _is_replica(study):
+        return text
+    return md(
+        "*[{mark}]* {text} The paper publishes nothing that fixes this number: on the replica it shows how the "
+        "data were generated, not a finding.",
+        mark=SYNTHETIC_MARK,
+        text=text,
+    )
+
+
+def glue_unpinned_mark(study: Study, name: str = "unpinned_mark", note: str = "") -> str:
+    """Glue, for prose about results the paper does not determine, the marker and `note` on the
+    replica ("[synthetic: not from the paper] " + note); elsewhere a blank (a space, so the
+    glue is never empty)."""
+    return glue_text(name, f"[{SYNTHETIC_MARK}] {note}".strip() if _is_replica(study) else " ")
 
 
 def join(items: Iterable[str]) -> str:
