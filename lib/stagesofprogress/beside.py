@@ -11,6 +11,7 @@ reader (`published`); nothing here imports the replication of the paper.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,8 @@ __all__ = [
     "paper_errata",
     "mark_cell",
     "livestock_beside",
+    "table1_beside",
+    "TABLE1_NOTE",
     "fit_beside",
     "marks_text",
 ]
@@ -287,7 +290,26 @@ def odds_beside(fit, study: Study) -> pd.DataFrame | None:
             rows[label][(g, "Published")] = theirs
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.columns = pd.MultiIndex.from_tuples(out.columns)
-    return out.fillna("")
+    return _paper_order(out.fillna(""), pub)
+
+
+def _paper_order(out: pd.DataFrame, pub: pd.DataFrame) -> pd.DataFrame:
+    """`out`'s rows in the printed table's order, with the printed sub-headings (rows of blank
+    cells) kept where at least one of their rows is shown; rows the paper lacks come last."""
+    order: list[str] = []
+    heading: str | None = None
+    for label, r in pub.iterrows():
+        if all(not str(v).strip() for v in r.to_numpy()):
+            heading = str(label)
+            continue
+        if label in out.index and label not in order:
+            if heading is not None:
+                order.append(heading)
+                heading = None
+            order.append(str(label))
+    order += [r for r in out.index if r not in order]
+    blank = pd.DataFrame("", index=[r for r in order if r not in out.index], columns=out.columns)
+    return pd.concat([out, blank]).loc[order]
 
 
 def scorecard_frame(card: pd.DataFrame) -> pd.DataFrame:
@@ -354,15 +376,18 @@ def _key(label: str) -> str:
     return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words)
 
 
+_LEADING = re.compile(r"^\s*(-?\d+(?:\.(\d+))?)")
+
+
 def _decimals(printed: str) -> int | None:
-    s = str(printed).strip().rstrip("*")
-    if not s or s == "-":
-        return None
-    try:
-        float(s)
-    except ValueError:
-        return None
-    return len(s.split(".")[1]) if "." in s else 0
+    """Decimals of the number a printed cell opens with ("2.51***" -> 2, "98 (1)" -> 0); None if none."""
+    m = _LEADING.match(str(printed))
+    return None if m is None else len(m.group(2) or "")
+
+
+def _leading(text) -> float:
+    m = _LEADING.match(str(text))
+    return float(m.group(1)) if m else float("nan")
 
 
 def mark_cell(ours: float, printed: str, erratum: bool = False) -> tuple[str, str]:
@@ -378,7 +403,7 @@ def mark_cell(ours: float, printed: str, erratum: bool = False) -> tuple[str, st
         return text, ""
     if erratum:
         return f"{text} {ERRATUM_MARK}", ERRATUM_MARK
-    if abs(float(ours) - float(text.rstrip("*"))) > 0.5 * 10.0**-dec + 1e-9:
+    if abs(float(ours) - _leading(text)) > 0.5 * 10.0**-dec + 1e-9:
         return f"{text} {MISS_MARK}", MISS_MARK
     return text, ""
 
@@ -565,5 +590,64 @@ def fit_beside(fit, study: Study) -> pd.DataFrame | None:
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.columns = pd.MultiIndex.from_tuples(out.columns)
     out = out.fillna("")
+    out.attrs["marks"] = counts
+    return out
+
+
+TABLE1_NOTE = (
+    "Figures in brackets rank each activity by its importance for the community's incomes (1 = the most important)."
+)
+
+
+def table1_beside(study: Study, computed: pd.DataFrame) -> pd.DataFrame | None:
+    """Table 1 of the book (`communities.table1`) beside the published one, in the paper's layout.
+
+    Rows follow the printed table, with its sub-headings ("Percent of communities with:") as
+    rows of blank cells; rows the paper does not print come last. For every group column c the
+    columns (c, "This book") and (c, "Published"), as text; a published cell this book misses
+    beyond its printed rounding ends with `MISS_MARK`, one the errata list with `ERRATUM_MARK`
+    (`attrs["marks"]` counts them). None without a paper or a printed Table 1.
+    """
+    from . import published as paper_tables
+
+    folder = paper_folder(study)
+    if folder is None or computed is None:
+        return None
+    try:
+        pub = paper_tables.wide("Table 1", folder)
+    except (KeyError, FileNotFoundError):
+        return None
+    err = paper_tables.errata(folder)
+    err = err[err["table"] == "Table 1"]
+    listed = set(zip(err["row"], err["column"]))
+    cols = [c for c in computed.columns]
+    counts = {MISS_MARK: 0, ERRATUM_MARK: 0}
+    rows: dict[str, dict] = {}
+    for _, p in pub.iterrows():
+        label = str(p["row"])
+        heading = all(not str(p[c]).strip() for c in pub.columns if c != "row")
+        if heading:
+            rows[label] = {(c, k): "" for c in cols for k in ("This book", "Published")}
+            continue
+        if label not in computed.index:
+            continue
+        cells = {}
+        for c in cols:
+            ours = computed.loc[label, c]
+            ours = "" if ours is None or (isinstance(ours, float) and math.isnan(ours)) else str(ours)
+            printed = str(p[c]) if c in pub.columns else ""
+            theirs, mark = mark_cell(_leading(ours), printed, (label, c) in listed) if printed.strip() else ("", "")
+            if mark:
+                counts[mark] += 1
+            cells[(c, "This book")] = ours
+            cells[(c, "Published")] = theirs
+        rows[label] = cells
+    for label in computed.index:
+        if label not in rows:
+            rows[label] = {(c, "This book"): str(computed.loc[label, c]) for c in cols}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.columns = pd.MultiIndex.from_tuples(out.columns)
+    out = out.fillna("")
+    out.index.name = None
     out.attrs["marks"] = counts
     return out
