@@ -154,8 +154,10 @@ class BookTable:
         uid: str | None = None,
         index: bool = True,
         na_rep: str = "",
+        code: bool = False,
     ):
         self.df = df
+        self.code = code
         self.caption = caption
         self.formats = formats
         self.uid = uid or _slug(caption or "table")
@@ -187,6 +189,8 @@ class BookTable:
         )
         if self.index:
             html = _merge_index_names(html, self.df.index.nlevels)
+        if self.code:  # library text written for Markdown: `name` becomes code, after escaping
+            html = re.sub(r"`([^`<>\n]+)`", r"<code>\1</code>", html)
         if self.caption:
             cap = safetext.html(self.caption)
             html = html.replace(
@@ -205,9 +209,14 @@ def table(
     formats: dict | str | None = "{:.1f}",
     uid: str | None = None,
     index: bool = True,
+    code: bool = False,
 ) -> BookTable:
-    """A captioned table for display in a chapter (see `BookTable`)."""
-    return BookTable(df, caption, formats, uid, index)
+    """A captioned table for display in a chapter (see `BookTable`).
+
+    `code=True` shows the Markdown code spans of library-written cells (the data contract's
+    `` `name` ``) as code rather than literal backticks; never use it for a study's own text.
+    """
+    return BookTable(df, caption, formats, uid, index, code=code)
 
 
 class InteractiveTable(BookTable):
