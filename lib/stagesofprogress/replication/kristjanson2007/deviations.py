@@ -214,7 +214,13 @@ def deviation_text(card: pd.DataFrame, errata: pd.DataFrame | None = None) -> MD
             )
         )
     own = dev[~dev["erratum"]]
-    for kind, measure in (("percent", "deviation"), ("B", "deviation"), ("fit statistic", "relative")):
+    for kind, measure in (
+        ("community characteristic", "deviation"),
+        ("mean", "deviation"),
+        ("percent", "deviation"),
+        ("B", "deviation"),
+        ("fit statistic", "relative"),
+    ):
         k = own[(own["kind"] == kind)]
         size = k[measure].abs()
         if not size.notna().any():
@@ -241,9 +247,11 @@ def deviation_text(card: pd.DataFrame, errata: pd.DataFrame | None = None) -> MD
     if n_err:
         parts.append(
             md(
-                "{n:,} cells are listed in the errata; the scorecard judges them against the value the paper's "
+                "{n:,} {cells} listed in the errata; the scorecard judges {them} against the value the paper's "
                 "other figures imply.",
                 n=n_err,
+                cells=MD("cells are" if n_err != 1 else "cell is"),
+                them=MD("them" if n_err != 1 else "it"),
             )
         )
     return md_join(" ", parts)
