@@ -253,6 +253,14 @@ class InteractiveTable(BookTable):
             lengthMenu=[10, 25, 100, -1],
             pageLength=25,
         )
+        # itables' own fallback previews a few rows: put the whole static table in its place
+        fallback = re.compile(
+            rf'(<div id="itbl-{re.escape(self.uid)}_fallback">).*?(</div><script>document\.getElementById)', re.S
+        )
+        static = super()._repr_html_()
+        table, n = fallback.subn(lambda m: m.group(1) + static + m.group(2), table, count=1)
+        if n != 1:  # an itables whose HTML this code does not know: keep the static table alone
+            return None
         return f'<div class="sop-itable-box">{bundle}{table}</div>'
 
     def _repr_html_(self) -> str:
