@@ -114,6 +114,7 @@ def test_interactive_table_is_offline_with_a_static_fallback():
     fallback = out.split('id="itbl-cells_fallback"')[1].split("</div>")[0]
     assert "Table 1" in fallback and "-0.25" in fallback and "<script>" not in fallback
     assert "Table 2&lt;script&gt;" in out
+    assert "trusted" not in out and "<noscript>" not in out  # no notebook-trust message on a book page
     many = pd.DataFrame({"cell": [f"c{i}" for i in range(300)]})
     big = display.interactive_table(many, "Many", uid="many")._repr_html_()
     rows = big.split('id="itbl-many_fallback"')[1].split("</table>")[0]

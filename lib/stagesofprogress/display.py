@@ -241,6 +241,7 @@ class InteractiveTable(BookTable):
             if not pd.api.types.is_numeric_dtype(df.iloc[:, j]) or pd.api.types.is_bool_dtype(df.iloc[:, j]):
                 df[col] = [self.na_rep if _isna(v) else str(v) for v in df.iloc[:, j]]
         bundle = javascript.generate_init_offline_itables_html(itables_options.dt_bundle)
+        bundle = bundle.split("<noscript>")[0].rsplit("<div", 1)[0]  # not its notebook-trust message
         table = itables.to_html_datatable(
             df,
             caption=safetext.html(self.caption) if self.caption else None,

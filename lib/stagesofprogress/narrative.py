@@ -87,8 +87,8 @@ def unpinned(study: Study, template: str, /, **values) -> MD:
     if not _is_replica(study):
         return text
     return md(
-        "*[{mark}]* {text} The paper publishes nothing that fixes this number: on the replica it shows how the "
-        "data were generated, not a finding.",
+        "*[{mark}]* {text} The paper publishes nothing that fixes these numbers: on the replica they show how "
+        "the data were generated, not a finding.",
         mark=SYNTHETIC_MARK,
         text=text,
     )
