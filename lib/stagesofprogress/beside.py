@@ -103,7 +103,43 @@ def table3_beside(study: Study) -> tuple[pd.DataFrame, float | None]:
     if len(sizes):
         sizes[mv.ALL] = int(sizes.sum())
         pub[N_COLUMN] = [sizes.get(g, np.nan) for _, g in pub.index]
-    return beside(t, pub), float(diff) if pd.notna(diff) else None
+    return _table3_marked(t, beside(t, pub), folder), float(diff) if pd.notna(diff) else None
+
+
+def _table3_marked(t: pd.DataFrame, both: pd.DataFrame, folder: Path) -> pd.DataFrame:
+    """Table 3 beside the paper as text: the book's cells at one decimal, the published ones as
+    printed, marked with `MISS_MARK` or `ERRATUM_MARK` (`mark_cell`); `attrs["marks"]` counts."""
+    from . import published as paper_tables
+
+    raw = paper_tables.wide("Table 3", folder).set_index("row")
+    err = paper_tables.errata(folder)
+    err = err[err["table"] == "Table 3"]
+    listed = set(zip(err["row"], err["column"]))
+    label_to_key = {v: k for k, v in TABLE3_LABELS.items()}
+    counts = {MISS_MARK: 0, ERRATUM_MARK: 0}
+    out = both.astype(object).copy()
+    for i, (per, g, who) in enumerate(both.index):
+        for j, col in enumerate(both.columns):
+            v = both.iat[i, j]
+            if col == N_COLUMN:
+                out.iat[i, j] = "" if pd.isna(v) else f"{int(v):,}"
+                continue
+            if who != "Published":
+                out.iat[i, j] = "" if pd.isna(v) else f"{v:.1f}"
+                continue
+            a, b = per.split("\u2013")
+            row = f"{'Both Regions' if g == mv.ALL else g}, {a}-{b}"
+            pcol = _T3_PUBLISHED_COLUMNS.get(label_to_key.get(col, ""), "")
+            printed = str(raw.loc[row, pcol]) if row in raw.index and pcol in raw.columns else ""
+            if not printed.strip():
+                out.iat[i, j] = ""
+                continue
+            text, mark = mark_cell(both.iat[i - 1, j], printed, (row, pcol) in listed)  # the book's row is above
+            if mark:
+                counts[mark] += 1
+            out.iat[i, j] = text
+    out.attrs["marks"] = counts
+    return out
 
 
 def table3_gaps(study: Study) -> dict[str, str] | None:
@@ -515,8 +551,8 @@ def marks_text(table: pd.DataFrame | None) -> MD:
     if err:
         parts.append(
             md(
-                "{mark} marks {n} cell{s} that contradict the paper's own other figures (listed below with the value "
-                "those figures imply).",
+                "{mark} marks {n} cell{s} that contradict the paper's own other figures (the errata, each with the "
+                "value those figures imply, are explained in the [scorecard appendix](appendix-scorecard.md)).",
                 mark=ERRATUM_MARK,
                 n=err,
                 s=MD("s" if err != 1 else ""),
