@@ -307,3 +307,50 @@ def test_repo_book_pages(repo_book, check):
     assert repo_book.returncode == 0, repo_book.stdout[-3000:]
     problems = check(repo_book.out)
     assert not problems, "\n".join(problems[:20])
+
+
+# --------------------------------------------------------------------------- the replica beside the paper
+
+
+@pytest.fixture(scope="module")
+def replica():
+    import stagesofprogress as sop
+    from conftest import ROOT
+
+    return sop.load_study(ROOT / "data" / "peru2004")
+
+
+def test_livestock_tables_beside_the_paper_in_its_order(replica):
+    from stagesofprogress import book
+
+    t6 = book.livestock_beside(replica, "Table 6", book.table6(replica), formats="{:.0f}")
+    assert [c[-1] for c in t6.columns] == ["This book", "Published"] * 2
+    regions = list(dict.fromkeys(b.split(" (")[0] for b in t6.index.get_level_values(0)))
+    assert regions == ["Puno", "Cajamarca"]  # the paper's column order
+    assert t6.loc[t6.index[0], ("1994", "Published")] == "55"  # Table 6, Puno, beef indigenous, 10 years ago
+    t9 = book.livestock_beside(replica, "Table 9", book.table9(replica))
+    alpaca = [ix for ix in t9.index if ix[1].lower().startswith("alpaca")]
+    assert alpaca and t9.loc[alpaca[0], ("New producers", "Published")] == "34"  # "Alpacas fiber" matched
+    assert set(t6.attrs["marks"]) == {beside.MISS_MARK, beside.ERRATUM_MARK}
+
+
+def test_fit_statistics_beside_the_paper(replica):
+    from stagesofprogress import book, models
+
+    fits = models.fits_by_kind(replica)
+    t = book.fit_beside(fits["escape"], replica)
+    assert {"Wald chi2", "Pseudo R-square (McFadden's)", "N"} <= set(t.index)
+    assert t.loc["N", ("Puno", "Published")] == "290"
+    assert t.loc["N", ("Puno", "This book")] == str(fits["escape"].results["Puno"].nobs)
+    odds = book.odds_beside(fits["escape"], replica)
+    assert odds.index[0].startswith("Factors") and odds.loc[odds.index[0]].eq("").all()  # the paper's sub-heading
+
+
+def test_table1_has_the_paper_layout_and_marks_its_errata(replica):
+    from stagesofprogress import book, communities
+
+    t = book.table1_beside(replica, communities.table1(replica))
+    assert "Percent of communities with:" in t.index
+    assert t.loc["Percent of communities with:"].eq("").all()
+    assert t.loc["Area of community", ("Both regions", "Published")].endswith(beside.ERRATUM_MARK)
+    assert t.attrs["marks"][beside.ERRATUM_MARK] >= 1
