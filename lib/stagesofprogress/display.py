@@ -244,7 +244,6 @@ class InteractiveTable(BookTable):
         bundle = bundle.split("<noscript>")[0].rsplit("<div", 1)[0]  # not its notebook-trust message
         table = itables.to_html_datatable(
             df,
-            caption=safetext.html(self.caption) if self.caption else None,
             table_id=f"itbl-{self.uid}",
             connected=False,
             maxBytes=0,  # never downsample: every cell is in the page
@@ -262,7 +261,8 @@ class InteractiveTable(BookTable):
         table, n = fallback.subn(lambda m: m.group(1) + static + m.group(2), table, count=1)
         if n != 1:  # an itables whose HTML this code does not know: keep the static table alone
             return None
-        return f'<div class="sop-itable-box">{bundle}{table}</div>'
+        head = f'<p class="sop-itable-caption">{safetext.html(self.caption)}</p>' if self.caption else ""
+        return f'<div class="sop-itable-box">{bundle}{head}{table}</div>'
 
     def _repr_html_(self) -> str:
         return self._interactive_html() or super()._repr_html_()
