@@ -288,8 +288,11 @@ def table2_beside(study: Study, column: str = "assets") -> pd.DataFrame:
 def odds_beside(fit, study: Study) -> pd.DataFrame | None:
     """Odds ratios with significance stars, this book beside the published table, per group.
 
-    Rows are the model's variables (printed labels); columns (group, "This book" | "Published").
-    None when the study has no paper or the paper has no table of that name.
+    Rows are the model's variables (printed labels) in the printed table's order, with its
+    sub-headings; columns (group, "This book" | "Published"). A published odds ratio this book
+    misses beyond its printed rounding, or whose stars differ, ends with `MISS_MARK`; one the
+    errata list with `ERRATUM_MARK` (`attrs["marks"]` counts them). None when the study has no
+    paper or the paper has no table of that name.
     """
     from . import published as paper_tables
 
@@ -301,14 +304,19 @@ def odds_beside(fit, study: Study) -> pd.DataFrame | None:
         pub = paper_tables.wide(table, folder).set_index("row")
     except (KeyError, FileNotFoundError):
         return None
+    err = paper_tables.errata(folder)
+    err = err[err["table"] == table]
+    listed = set(zip(err["row"], err["column"]))
+    counts = {MISS_MARK: 0, ERRATUM_MARK: 0}
     rows = {}
     for g, r in fit.results.items():
         for term in r.predictors:
             label = fit.labels.get(term, term)
+            value = float("nan") if term in r.dropped else float(np.exp(r.coef[term]))
             if term in r.dropped:
                 ours = "dropped"
             else:
-                ours = fmt(float(np.exp(r.coef[term])), ".2f") + r.stars[term]
+                ours = fmt(value, ".2f") + r.stars[term]
             col_or, col_b = f"{g} Odds Ratio", f"{g} B"
             if col_or not in pub.columns and "Odds Ratio" in pub.columns:
                 col_or, col_b = "Odds Ratio", "B"
@@ -321,12 +329,27 @@ def odds_beside(fit, study: Study) -> pd.DataFrame | None:
 
                     p = pd.to_numeric(pub.loc[label, "Sig."], errors="coerce")
                     stars = significance_stars(float(p)) if pd.notna(p) else ""
-                theirs = str(pub.loc[label, col_or]) + stars
+                printed = str(pub.loc[label, col_or])
+                erratum = (label, col_b) in listed or (label, col_or) in listed
+                theirs, mark = mark_cell(value, printed, erratum)
+                if (
+                    not mark
+                    and term not in r.dropped
+                    and pd.notna(value)
+                    and stars != r.stars[term]
+                    and printed.strip()
+                ):
+                    theirs, mark = f"{printed} {MISS_MARK}", MISS_MARK  # the same ratio, another significance
+                theirs = theirs.replace(printed, printed + stars, 1) if printed.strip() else theirs
+                if mark:
+                    counts[mark] += 1
             rows.setdefault(label, {})[(g, "This book")] = ours
             rows[label][(g, "Published")] = theirs
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.columns = pd.MultiIndex.from_tuples(out.columns)
-    return _paper_order(out.fillna(""), pub)
+    out = _paper_order(out.fillna(""), pub)
+    out.attrs["marks"] = counts
+    return out
 
 
 def _paper_order(out: pd.DataFrame, pub: pd.DataFrame) -> pd.DataFrame:
