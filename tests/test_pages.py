@@ -129,6 +129,8 @@ def test_unpinned_marks_only_the_replica():
     marked = str(narrative.unpinned(replica, "the median move was {k} stages", k=7))
     assert narrative.SYNTHETIC_MARK in marked.replace("\\", "") and "not a finding" in marked
     assert str(narrative.unpinned(field, "the median move was {k} stages", k=7)) == "the median move was 7 stages"
+    assert str(narrative.replica_note(field, "only on the replica")) == ""
+    assert narrative.SYNTHETIC_MARK in str(narrative.replica_note(replica, "only on the replica")).replace("\\", "")
 
 
 def test_errata_bullets_read_printed_then_implied(tmp_path):

@@ -31,6 +31,7 @@ from .study import Study
 __all__ = [
     "SYNTHETIC_MARK",
     "unpinned",
+    "replica_note",
     "glue_unpinned_mark",
     "join",
     "md_list",
@@ -92,6 +93,14 @@ def unpinned(study: Study, template: str, /, **values) -> MD:
         mark=SYNTHETIC_MARK,
         text=text,
     )
+
+
+def replica_note(study: Study, template: str, /, **values) -> MD:
+    """A sentence shown only on the replica, marked `SYNTHETIC_MARK` (empty Markdown elsewhere):
+    for saying which of the numbers just shown the paper does not determine."""
+    if not _is_replica(study):
+        return MD("")
+    return md("*[{mark}]* {text}", mark=SYNTHETIC_MARK, text=md(template, **values))
 
 
 def glue_unpinned_mark(study: Study, name: str = "unpinned_mark", note: str = "") -> str:
