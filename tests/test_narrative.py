@@ -243,16 +243,16 @@ def test_model_findings_split_raising_and_lowering_variables():
     fit = _fake_fit({"North": {"job": (1.2, 0.005), "sick": (-0.9, 0.04), "crop": (0.3, 0.5)}})
     out = text(narrative.model_findings_text(fit, outcome="escaping poverty"))
     assert out == (
-        "- **North** (50 households): job (odds ratio 3.32***) raises the odds of escaping poverty; "
-        "illness (odds ratio 0.41**) lowers the odds of escaping poverty."
+        "- North (50 households): 2 of 3 variables significant; job (odds ratio 3.32***) raises the odds of escaping "
+        "poverty; illness (odds ratio 0.41**) lowers the odds of escaping poverty."
     )
 
 
 def test_model_findings_with_no_significant_variable_and_an_unsupported_group():
     fit = _fake_fit({"North": {"job": (0.2, 0.6)}}, errors={"South": "Only 3 observations have outcome = 1."})
     out = text(narrative.model_findings_text(fit)).splitlines()
-    assert out[0] == "- **North** (50 households): no variable is significant at the 10 percent level."
-    assert out[1] == "- **South**: no model is shown. Only 3 observations have outcome = 1."
+    assert out[0] == "- North (50 households): no variable is significant at the 10 percent level."
+    assert out[1] == "- South: no model is shown. Only 3 observations have outcome = 1."
 
 
 def test_model_findings_of_a_real_unsupported_model():

@@ -19,6 +19,17 @@ import numpy as np
 import pandas as pd
 
 from . import movements as mv
+from .beside_marks import (
+    ERRATUM_MARK,
+    MISS_MARK,
+    TABLE1_NOTE,
+    fit_beside,
+    livestock_beside,
+    mark_cell,
+    marks_text,
+    paper_errata,
+    table1_beside,
+)
 from .display import fmt
 from .layouts import N_COLUMN, TABLE3_LABELS, beside, period_name, table2, table3, table3_periods
 from .narrative import md_list
@@ -40,6 +51,15 @@ __all__ = [
     "odds_beside",
     "scorecard_frame",
     "scorecard_text",
+    "MISS_MARK",
+    "ERRATUM_MARK",
+    "paper_errata",
+    "mark_cell",
+    "livestock_beside",
+    "table1_beside",
+    "TABLE1_NOTE",
+    "fit_beside",
+    "marks_text",
 ]
 
 _T3_NAMES = {
@@ -123,7 +143,43 @@ def table3_beside(study: Study) -> tuple[pd.DataFrame, float | None]:
     if len(sizes):
         sizes[mv.ALL] = int(sizes.sum())
         pub[N_COLUMN] = [sizes.get(g, np.nan) for _, g in pub.index]
-    return beside(t, pub), float(diff) if pd.notna(diff) else None
+    return _table3_marked(t, beside(t, pub), folder), float(diff) if pd.notna(diff) else None
+
+
+def _table3_marked(t: pd.DataFrame, both: pd.DataFrame, folder: Path) -> pd.DataFrame:
+    """Table 3 beside the paper as text: the book's cells at one decimal, the published ones as
+    printed, marked with `MISS_MARK` or `ERRATUM_MARK` (`mark_cell`); `attrs["marks"]` counts."""
+    from . import published as paper_tables
+
+    raw = paper_tables.wide("Table 3", folder).set_index("row")
+    err = paper_tables.errata(folder)
+    err = err[err["table"] == "Table 3"]
+    listed = set(zip(err["row"], err["column"]))
+    label_to_key = {v: k for k, v in TABLE3_LABELS.items()}
+    counts = {MISS_MARK: 0, ERRATUM_MARK: 0}
+    out = both.astype(object).copy()
+    for i, (per, g, who) in enumerate(both.index):
+        for j, col in enumerate(both.columns):
+            v = both.iat[i, j]
+            if col == N_COLUMN:
+                out.iat[i, j] = "" if pd.isna(v) else f"{int(v):,}"
+                continue
+            if who != "Published":
+                out.iat[i, j] = "" if pd.isna(v) else f"{v:.1f}"
+                continue
+            a, b = per.split("\u2013")
+            row = f"{'Both Regions' if g == mv.ALL else g}, {a}-{b}"
+            pcol = _T3_PUBLISHED_COLUMNS.get(label_to_key.get(col, ""), "")
+            printed = str(raw.loc[row, pcol]) if row in raw.index and pcol in raw.columns else ""
+            if not printed.strip():
+                out.iat[i, j] = ""
+                continue
+            text, mark = mark_cell(both.iat[i - 1, j], printed, (row, pcol) in listed)  # the book's row is above
+            if mark:
+                counts[mark] += 1
+            out.iat[i, j] = text
+    out.attrs["marks"] = counts
+    return out
 
 
 def table3_gaps(study: Study) -> dict[str, str] | None:
@@ -171,17 +227,26 @@ def table3_gaps(study: Study) -> dict[str, str] | None:
     cells.sort(key=lambda c: -c[0])
     top = cells[0]
     others = [c[0] for c in cells if not c[5]]
+    listed = [c for c in cells if c[5]]
     return {
         "gap": fmt(top[0]),
         "where": f"{top[1]}, {top[2].lower()}, {top[3]}",
         "printed": fmt(top[4]),
         "erratum": str(top[5]),
-        "gap_other": fmt(max(others) if others else float("nan")),
+        "gap_other": fmt(max(others) if others else float("nan"), ".2f"),
+        "n_other": str(len(others)),
+        "beyond_other": str(sum(d > 0.05 + 1e-9 for d in others)),  # half a unit of the printed decimal
+        "n_errata": str(len(listed)),
+        "beyond_errata": str(sum(c[0] > 0.05 + 1e-9 for c in listed)),
     }
 
 
 def table3_gap_text(study: Study) -> MD:
-    """One computed sentence on how far the study's Table 3 is from the printed one.
+    """Computed sentences on how far the study's Table 3 is from the printed one.
+
+    They give the largest difference and where it is, whether it is an erratum, and how many
+    of the other cells differ by more than the printed rounding (half a unit of the printed
+    decimal), with the largest of their differences at two decimals.
 
     Parameters
     ----------
@@ -202,14 +267,37 @@ def table3_gap_text(study: Study) -> MD:
         **g,
     )
     if g["erratum"]:
-        return md(
+        text = md(
             "{text}, where the paper prints {printed} although its own other figures imply {erratum}: a "
-            "misprint, listed with the errata in the [scorecard appendix](appendix-scorecard.md). "
-            "Elsewhere the largest difference is {gap_other} points.",
+            "misprint, listed with the errata in the [scorecard appendix](appendix-scorecard.md).",
             text=text,
             **g,
         )
-    return md("{text}.", text=text)
+    else:
+        text = md("{text}.", text=text)
+    if int(g["n_errata"]) > 1 or (int(g["n_errata"]) == 1 and not g["erratum"]):
+        text = md(
+            "{text} {beyond} of the {n} cells the errata list differ from print by more than its rounding.",
+            text=text,
+            beyond=g["beyond_errata"],
+            n=g["n_errata"],
+        )
+    if int(g["beyond_other"]):
+        return md(
+            "{text} Of the other {n} cells, {k} differ from print by more than its rounding (half a unit of the "
+            "printed decimal), by up to {gap_other} points.",
+            text=text,
+            n=g["n_other"],
+            k=g["beyond_other"],
+            gap_other=g["gap_other"],
+        )
+    return md(
+        "{text} Each of the other {n} cells rounds to the printed value (the largest difference is {gap_other} "
+        "points).",
+        text=text,
+        n=g["n_other"],
+        gap_other=g["gap_other"],
+    )
 
 
 def errata_text(study: Study, table: str) -> MD:
@@ -238,7 +326,7 @@ def errata_text(study: Study, table: str) -> MD:
         return MD("")
     items = [
         md(
-            "- {row} / {column}: printed {printed}, consistent with the paper's other figures {value}",
+            "- {row} / {column}: the paper prints {printed} where its other figures imply {value}",
             row=str(r["row"]),
             column=str(r["column"]),
             printed=str(r["printed"]),
@@ -285,6 +373,12 @@ def table2_beside(study: Study, column: str = "assets") -> pd.DataFrame:
 def odds_beside(fit: ModelFit, study: Study) -> pd.DataFrame | None:
     """Odds ratios with significance stars, this book beside the published table, per group.
 
+    Rows are the model's variables (printed labels) in the printed table's order, with its
+    sub-headings; columns (group, "This book" | "Published"). A published odds ratio this book
+    misses beyond its printed rounding, or whose stars differ, ends with `MISS_MARK`; one the
+    errata list with `ERRATUM_MARK` (`attrs["marks"]` counts them). None when the study has no
+    paper or the paper has no table of that name.
+
     Parameters
     ----------
     fit : ModelFit
@@ -296,7 +390,7 @@ def odds_beside(fit: ModelFit, study: Study) -> pd.DataFrame | None:
     -------
     pandas.DataFrame or None
         Rows are the model's variables (printed labels); columns (group, ``This book`` |
-        ``Published``), text such as ``1.93**`` or ``dropped``. ``None`` when the study has no paper
+        ``Published``), text such as ``1.93**`` or ``dropped``, marks as above. ``None`` when the study has no paper
         or the paper has no table of that name.
     """
     from . import published as paper_tables
@@ -309,14 +403,19 @@ def odds_beside(fit: ModelFit, study: Study) -> pd.DataFrame | None:
         pub = paper_tables.wide(table, folder).set_index("row")
     except (KeyError, FileNotFoundError):
         return None
+    err = paper_tables.errata(folder)
+    err = err[err["table"] == table]
+    listed = set(zip(err["row"], err["column"]))
+    counts = {MISS_MARK: 0, ERRATUM_MARK: 0}
     rows = {}
     for g, r in fit.results.items():
         for term in r.predictors:
             label = fit.labels.get(term, term)
+            value = float("nan") if term in r.dropped else float(np.exp(r.coef[term]))
             if term in r.dropped:
                 ours = "dropped"
             else:
-                ours = fmt(float(np.exp(r.coef[term])), ".2f") + r.stars[term]
+                ours = fmt(value, ".2f") + r.stars[term]
             col_or, col_b = f"{g} Odds Ratio", f"{g} B"
             if col_or not in pub.columns and "Odds Ratio" in pub.columns:
                 col_or, col_b = "Odds Ratio", "B"
@@ -329,12 +428,46 @@ def odds_beside(fit: ModelFit, study: Study) -> pd.DataFrame | None:
 
                     p = pd.to_numeric(pub.loc[label, "Sig."], errors="coerce")
                     stars = significance_stars(float(p)) if pd.notna(p) else ""
-                theirs = str(pub.loc[label, col_or]) + stars
+                printed = str(pub.loc[label, col_or])
+                erratum = (label, col_b) in listed or (label, col_or) in listed
+                theirs, mark = mark_cell(value, printed, erratum)
+                if (
+                    not mark
+                    and term not in r.dropped
+                    and pd.notna(value)
+                    and stars != r.stars[term]
+                    and printed.strip()
+                ):
+                    theirs, mark = f"{printed} {MISS_MARK}", MISS_MARK  # the same ratio, another significance
+                theirs = theirs.replace(printed, printed + stars, 1) if printed.strip() else theirs
+                if mark:
+                    counts[mark] += 1
             rows.setdefault(label, {})[(g, "This book")] = ours
             rows[label][(g, "Published")] = theirs
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.columns = pd.MultiIndex.from_tuples(out.columns)
-    return out.fillna("")
+    out = _paper_order(out.fillna(""), pub)
+    out.attrs["marks"] = counts
+    return out
+
+
+def _paper_order(out: pd.DataFrame, pub: pd.DataFrame) -> pd.DataFrame:
+    """`out`'s rows in the printed table's order, with the printed sub-headings (rows of blank
+    cells) kept where at least one of their rows is shown; rows the paper lacks come last."""
+    order: list[str] = []
+    heading: str | None = None
+    for label, r in pub.iterrows():
+        if all(not str(v).strip() for v in r.to_numpy()):
+            heading = str(label)
+            continue
+        if label in out.index and label not in order:
+            if heading is not None:
+                order.append(heading)
+                heading = None
+            order.append(str(label))
+    order += [r for r in out.index if r not in order]
+    blank = pd.DataFrame("", index=[r for r in order if r not in out.index], columns=out.columns)
+    return pd.concat([out, blank]).loc[order]
 
 
 def scorecard_frame(card: pd.DataFrame) -> pd.DataFrame:

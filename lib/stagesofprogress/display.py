@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,6 +45,8 @@ __all__ = [
     "show_figure",
     "BookTable",
     "table",
+    "InteractiveTable",
+    "interactive_table",
     "markdown",
     "note",
     "subheading",
@@ -186,6 +189,31 @@ def _isna(v) -> bool:
         return False
 
 
+_ROW = re.compile(r"\s*<tr[^>]*>.*?</tr>", re.S)
+_TH = re.compile(r"<th[^>]*>(.*?)</th>", re.S)
+
+
+def _merge_index_names(html: str, nlevels: int) -> str:
+    """Move the index names that pandas prints in a header row of their own (the names, then
+    empty cells) into the empty leading cells of the header row above, and drop that row."""
+    head = re.search(r"<thead>(.*?)</thead>", html, re.S)
+    if head is None:
+        return html
+    rows = _ROW.findall(head.group(1))
+    if len(rows) < 2:
+        return html
+    names, above = _TH.findall(rows[-1]), _TH.findall(rows[-2])
+    if len(names) < nlevels or any(c.strip() for c in names[nlevels:]) or not any(c.strip() for c in names[:nlevels]):
+        return html
+    if len(above) < nlevels or any(c.strip() for c in above[:nlevels]):
+        return html
+    merged = rows[-2]
+    for name in names[:nlevels]:
+        merged = merged.replace("<th></th>", f'<th class="sop-index-name">{name}</th>', 1)
+    body = "".join(rows[:-2]) + merged + "\n  "
+    return html[: head.start(1)] + body + html[head.end(1) :]
+
+
 class BookTable:
     """A DataFrame with a caption: HTML (with <caption>) in the book, aligned text elsewhere."""
 
@@ -197,8 +225,10 @@ class BookTable:
         uid: str | None = None,
         index: bool = True,
         na_rep: str = "",
+        code: bool = False,
     ):
         self.df = df
+        self.code = code
         self.caption = caption
         self.formats = formats
         self.uid = uid or _slug(caption or "table")
@@ -228,6 +258,10 @@ class BookTable:
             classes=["sop-table", "table"],
             table_id=f"tbl-{self.uid}",
         )
+        if self.index:
+            html = _merge_index_names(html, self.df.index.nlevels)
+        if self.code:  # library text written for Markdown: `name` becomes code, after escaping
+            html = re.sub(r"`([^`<>\n]+)`", r"<code>\1</code>", html)
         if self.caption:
             cap = safetext.html(self.caption)
             html = html.replace(
@@ -246,8 +280,12 @@ def table(
     formats: dict | str | None = "{:.1f}",
     uid: str | None = None,
     index: bool = True,
+    code: bool = False,
 ) -> BookTable:
     """A captioned table for display in a chapter (see `BookTable`).
+
+    `code=True` shows the Markdown code spans of library-written cells (the data contract's
+    `` `name` ``) as code rather than literal backticks; never use it for a study's own text.
 
     Parameters
     ----------
@@ -261,13 +299,95 @@ def table(
         The table's id, for references to it; ``None`` for one made from the caption.
     index : bool
         Whether the index is shown.
+    code : bool
+        Show the Markdown code spans of library-written cells as code.
 
     Returns
     -------
     BookTable
         HTML in the book, aligned text elsewhere.
     """
-    return BookTable(df, caption, formats, uid, index)
+    return BookTable(df, caption, formats, uid, index, code=code)
+
+
+class InteractiveTable(BookTable):
+    """A `BookTable` that a reader can sort and filter (itables, offline), with a static fallback.
+
+    With itables installed the HTML holds the DataTables library itself (itables' offline mode:
+    nothing is fetched from a CDN when the page is read) and, shown until the script runs and
+    whenever JavaScript is off, the whole table as plain HTML. Without itables it is the
+    `BookTable` HTML. Cells are shown as `formats` gives them, so sorting follows the values
+    (numbers stay numbers when `formats` is None for their column).
+    """
+
+    def _interactive_html(self) -> str | None:
+        try:
+            import itables
+            from itables import javascript
+            from itables import options as itables_options
+        except ImportError:  # the [book] extra is not installed: the static table is the table
+            return None
+        df = self.df.copy()
+        for j, col in enumerate(df.columns):  # text columns as shown in the static table
+            if not pd.api.types.is_numeric_dtype(df.iloc[:, j]) or pd.api.types.is_bool_dtype(df.iloc[:, j]):
+                df[col] = [self.na_rep if _isna(v) else str(v) for v in df.iloc[:, j]]
+        bundle = javascript.generate_init_offline_itables_html(itables_options.dt_bundle)
+        bundle = bundle.split("<noscript>")[0].rsplit("<div", 1)[0]  # not its notebook-trust message
+        table = itables.to_html_datatable(
+            df,
+            table_id=f"itbl-{self.uid}",
+            connected=False,
+            maxBytes=0,  # never downsample: every cell is in the page
+            showIndex=self.index,
+            column_filters="footer",
+            classes="display compact sop-itable",
+            lengthMenu=[10, 25, 100, -1],
+            pageLength=25,
+        )
+        # itables' own fallback previews a few rows: put the whole static table in its place
+        fallback = re.compile(
+            rf'(<div id="itbl-{re.escape(self.uid)}_fallback">).*?(</div><script>document\.getElementById)', re.S
+        )
+        static = super()._repr_html_()
+        table, n = fallback.subn(lambda m: m.group(1) + static + m.group(2), table, count=1)
+        if n != 1:  # an itables whose HTML this code does not know: keep the static table alone
+            return None
+        head = f'<p class="sop-itable-caption">{safetext.html(self.caption)}</p>' if self.caption else ""
+        return f'<div class="sop-itable-box">{bundle}{head}{table}</div>'
+
+    def _repr_html_(self) -> str:
+        return self._interactive_html() or super()._repr_html_()
+
+
+def interactive_table(
+    df: pd.DataFrame,
+    caption: str = "",
+    formats: dict | str | None = None,
+    uid: str | None = None,
+    index: bool = False,
+) -> InteractiveTable:
+    """A captioned table a reader can sort and filter, static when itables is missing.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table; study text in it is escaped when shown.
+    caption : str
+        The caption (numbered by the book).
+    formats : dict, str or None
+        A format for every number, a dict of column to format, or ``None`` to keep numbers as
+        numbers (so that sorting follows their values).
+    uid : str, optional
+        The table's id, for references to it; ``None`` for one made from the caption.
+    index : bool
+        Whether the index is shown.
+
+    Returns
+    -------
+    InteractiveTable
+        Sortable and filterable HTML (itables in its offline mode) over the static table.
+    """
+    return InteractiveTable(df, caption, formats, uid, index)
 
 
 def _slug(text: str) -> str:

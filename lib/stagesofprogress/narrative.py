@@ -33,6 +33,10 @@ if TYPE_CHECKING:  # annotations only
     from .models import ModelFit
 
 __all__ = [
+    "SYNTHETIC_MARK",
+    "unpinned",
+    "replica_note",
+    "glue_unpinned_mark",
     "join",
     "md_list",
     "study_summary",
@@ -66,6 +70,48 @@ CATEGORY_PHRASES = {
     "remained_poor": "households that remained poor",
     "remained_not_poor": "households that remained not poor",
 }
+
+
+SYNTHETIC_MARK = "synthetic: not from the paper"
+
+
+def _is_replica(study: Study) -> bool:
+    """A synthetic study that declares a paper: its numbers stand beside published ones."""
+    return bool(study.synthetic and study.meta.get("paper"))
+
+
+def unpinned(study: Study, template: str, /, **values) -> MD:
+    """Markdown of a result that the study's paper does not determine, marked on a replica.
+
+    `template` and `values` are as in `safetext.md`. On a synthetic study that declares a
+    paper (the replica) the text is prefixed with the visible marker `SYNTHETIC_MARK` and
+    followed by a sentence saying that the number shows how the replica was generated, not a
+    finding; on any other study it is returned unmarked (there it is the study's own finding).
+    """
+    text = md(template, **values)
+    if not _is_replica(study):
+        return text
+    return md(
+        "*[{mark}]* {text} The paper publishes nothing that fixes these numbers: on the replica they show how "
+        "the data were generated, not a finding.",
+        mark=SYNTHETIC_MARK,
+        text=text,
+    )
+
+
+def replica_note(study: Study, template: str, /, **values) -> MD:
+    """A sentence shown only on the replica, marked `SYNTHETIC_MARK` (empty Markdown elsewhere):
+    for saying which of the numbers just shown the paper does not determine."""
+    if not _is_replica(study):
+        return MD("")
+    return md("*[{mark}]* {text}", mark=SYNTHETIC_MARK, text=md(template, **values))
+
+
+def glue_unpinned_mark(study: Study, name: str = "unpinned_mark", note: str = "") -> str:
+    """Glue, for prose about results the paper does not determine, the marker and `note` on the
+    replica ("[synthetic: not from the paper] " + note); elsewhere a blank (a space, so the
+    glue is never empty)."""
+    return glue_text(name, f"[{SYNTHETIC_MARK}] {note}".strip() if _is_replica(study) else " ")
 
 
 def join(items: Iterable[str]) -> str:
@@ -729,6 +775,11 @@ def reason_trend_text(study: Study, category: str = "became_poor", reason: str |
 def model_findings(fit: ModelFit, alpha: float = 0.1) -> pd.DataFrame:
     """What each group's model finds: one row per group, in block order.
 
+    Columns: group, status ("shown" | "unsupported"), nobs, reason (why a group is not shown),
+    raises / lowers (labels of the variables significant at `alpha` with an odds ratio above /
+    below one, strongest first), ratios ({label: "1.93**"}), estimated (number of variables
+    estimated, dropped ones excluded).
+
     Parameters
     ----------
     fit : ModelFit
@@ -742,16 +793,18 @@ def model_findings(fit: ModelFit, alpha: float = 0.1) -> pd.DataFrame:
         Columns ``group``, ``status`` (``shown`` or ``unsupported``), ``nobs``, ``reason`` (why a
         group is not shown), ``raises`` / ``lowers`` (labels of the variables significant at `alpha`
         with an odds ratio above / below one, strongest first) and ``ratios`` (label to the printed
-        odds ratio with stars, e.g. ``1.93**``).
+        odds ratio with stars, e.g. ``1.93**``) and ``estimated`` (variables estimated, dropped ones
+        excluded).
     """
     rows = []
     groups = list(dict.fromkeys([*fit.group_order, *fit.results, *fit.errors]))
     for g in groups:
         r = fit.results.get(g)
         if r is None:
-            rows.append((g, "unsupported", np.nan, str(fit.errors.get(g, "not estimated")), [], [], {}))
+            rows.append((g, "unsupported", np.nan, str(fit.errors.get(g, "not estimated")), [], [], {}, 0))
             continue
-        kept = [t for t in r.predictors if t not in r.dropped and t in r.pvalue.index and r.pvalue[t] < alpha]
+        estimated = [t for t in r.predictors if t not in r.dropped and t in r.pvalue.index]
+        kept = [t for t in estimated if r.pvalue[t] < alpha]
         kept.sort(key=lambda t: -abs(float(r.coef[t])))
         label = {t: str(fit.labels.get(t, t)) for t in kept}
         ratios = {label[t]: fmt(float(np.exp(r.coef[t])), ".2f") + r.stars[t] for t in kept}
@@ -764,16 +817,19 @@ def model_findings(fit: ModelFit, alpha: float = 0.1) -> pd.DataFrame:
                 [label[t] for t in kept if r.coef[t] > 0],
                 [label[t] for t in kept if r.coef[t] < 0],
                 ratios,
+                len(estimated),
             )
         )
-    return pd.DataFrame(rows, columns=["group", "status", "nobs", "reason", "raises", "lowers", "ratios"])
+    return pd.DataFrame(rows, columns=["group", "status", "nobs", "reason", "raises", "lowers", "ratios", "estimated"])
 
 
 def model_findings_text(fit: ModelFit, alpha: float = 0.1, outcome: str = "the outcome") -> MD:
-    """Markdown bullets, one per group: which variables raise and which lower the odds of `outcome`.
+    """Markdown bullets, one per group, summarising what the model finds at the `alpha` level.
 
-    A bullet gives the odds ratios with stars at the `alpha` level, says that none is significant,
-    or why the group's model cannot be shown.
+    Each bullet counts the significant variables among those estimated and names only the
+    strongest on each side (the odds ratio furthest from one, with its stars), leaving the rest
+    to the model's table; or says that none is significant, or why the group's model cannot be
+    shown.
 
     Parameters
     ----------
@@ -794,25 +850,49 @@ def model_findings_text(fit: ModelFit, alpha: float = 0.1, outcome: str = "the o
     for _, f in model_findings(fit, alpha).iterrows():
         if f["status"] != "shown":
             why = str(f["reason"]).strip().rstrip(".")
-            lines.append(md("- **{g}**: no model is shown. {why}.", g=str(f["group"]), why=why[:1].upper() + why[1:]))
+            lines.append(md("- {g}: no model is shown. {why}.", g=str(f["group"]), why=why[:1].upper() + why[1:]))
             continue
-        head = md("- **{g}** ({n:,} households):", g=str(f["group"]), n=int(f["nobs"]))
-        if not f["raises"] and not f["lowers"]:
+        head = md("- {g} ({n:,} households):", g=str(f["group"]), n=int(f["nobs"]))
+        k = len(f["raises"]) + len(f["lowers"])
+        if not k:
             lines.append(md("{head} no variable is significant at the {level} percent level.", head=head, level=level))
             continue
         bits = []
         for key, verb in (("raises", "raise"), ("lowers", "lower")):
-            if f[key]:
-                items = [md("{v} (odds ratio {r})", v=v.lower(), r=f["ratios"][v]) for v in f[key]]
+            labels = f[key]
+            if not labels:
+                continue
+            top = labels[0]
+            if len(labels) == 1:
                 bits.append(
                     md(
-                        "{items} {verb} the odds of {o}",
-                        items=md_list(items),
-                        verb=MD(verb + "s" if len(items) == 1 else verb),
+                        "{l} (odds ratio {r}) {verb}s the odds of {o}",
+                        l=top.lower(),
+                        r=f["ratios"][top],
+                        verb=verb,
                         o=outcome,
                     )
                 )
-        lines.append(md("{head} {bits}.", head=head, bits=md_join("; ", bits)))
+            else:
+                bits.append(
+                    md(
+                        "{n} {verb} the odds of {o}, most of all {l} (odds ratio {r})",
+                        n=len(labels),
+                        verb=verb,
+                        o=outcome,
+                        l=top.lower(),
+                        r=f["ratios"][top],
+                    )
+                )
+        lines.append(
+            md(
+                "{head} {k} of {m} variables significant; {bits}.",
+                head=head,
+                k=k,
+                m=int(f["estimated"]),
+                bits=md_join("; ", bits),
+            )
+        )
     return md_join("\n", lines)
 
 
