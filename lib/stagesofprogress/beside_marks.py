@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import math
 import re
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .published import paper_folder
 from .safetext import MD, md, md_join
 from .study import Study
+
+if TYPE_CHECKING:  # annotations only
+    from .models import ModelFit
 
 __all__ = [
     "MISS_MARK",
@@ -37,7 +41,18 @@ ERRATUM_MARK = "\u2020"  # a published cell the paper's own errata list
 
 
 def paper_errata(study: Study) -> pd.DataFrame:
-    """The errata of the study's paper (`published.errata`); empty without a paper."""
+    """The errata of the study's paper.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    pandas.DataFrame
+        `published.errata` of its ``paper:`` folder; empty without a paper.
+    """
     from . import published as paper_tables
 
     return paper_tables.errata(paper_folder(study))
@@ -66,9 +81,21 @@ def _leading(text) -> float:
 def mark_cell(ours: float, printed: str, erratum: bool = False) -> tuple[str, str]:
     """A published cell as shown beside this book's value, and its mark.
 
-    Returns (text, mark): mark is `ERRATUM_MARK` for a cell the errata list, `MISS_MARK` when
-    `ours` differs from the printed value by more than half a unit of its last printed
-    decimal, "" otherwise (or when either value is missing).
+    Parameters
+    ----------
+    ours : float
+        This book's value of the cell (NaN or None when it has none).
+    printed : str
+        The cell as the paper prints it ("2.51***", "98 (1)").
+    erratum : bool
+        Whether the errata list the cell.
+
+    Returns
+    -------
+    tuple of (str, str)
+        The text to show and its mark: `ERRATUM_MARK` for a cell the errata list, `MISS_MARK`
+        when `ours` differs from the printed value by more than half a unit of its last printed
+        decimal, "" otherwise (or when either value is missing).
     """
     dec = _decimals(printed)
     text = str(printed).strip()
@@ -168,7 +195,19 @@ def livestock_beside(study: Study, table: str, computed: pd.DataFrame, formats: 
 
 
 def marks_text(table: pd.DataFrame | None) -> MD:
-    """One computed sentence on the marks of a beside-the-paper table (`livestock_beside`, `fit_beside`)."""
+    """One computed sentence on the marks of a beside-the-paper table.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or None
+        A table of `livestock_beside`, `fit_beside` or `table1_beside` (its ``attrs["marks"]``
+        counts each mark).
+
+    Returns
+    -------
+    MD
+        Markdown naming how many cells carry each mark and why; empty when none does.
+    """
     if table is None:
         return MD("")
     counts = table.attrs.get("marks", {})
@@ -220,14 +259,24 @@ def _fit_rows(fit) -> list[tuple[str, object]]:
     ]
 
 
-def fit_beside(fit, study: Study) -> pd.DataFrame | None:
+def fit_beside(fit: ModelFit, study: Study) -> pd.DataFrame | None:
     """A model's fit statistics (Wald chi2, pseudo R-square, % correctly predicted, N), this book
     beside the published table.
 
-    Rows are the printed statistics in the paper's order; columns (group, "This book" |
-    "Published"), as text at the printed precision. A published value this book differs from
-    beyond its printed rounding ends with `MISS_MARK` (`attrs["marks"]` counts them). None
-    when the study has no paper or the paper has no table of that name.
+    Parameters
+    ----------
+    fit : ModelFit
+        A fitted model whose spec names a paper table (``table: Table 4``).
+    study : Study
+        The study it was fitted on.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Rows are the printed statistics in the paper's order; columns (group, "This book" |
+        "Published"), as text at the printed precision. A published value this book differs from
+        beyond its printed rounding ends with `MISS_MARK` (``attrs["marks"]`` counts them). None
+        when the study has no paper or the paper has no table of that name.
     """
     from . import published as paper_tables
 
@@ -275,11 +324,21 @@ TABLE1_NOTE = (
 def table1_beside(study: Study, computed: pd.DataFrame) -> pd.DataFrame | None:
     """Table 1 of the book (`communities.table1`) beside the published one, in the paper's layout.
 
-    Rows follow the printed table, with its sub-headings ("Percent of communities with:") as
-    rows of blank cells; rows the paper does not print come last. For every group column c the
-    columns (c, "This book") and (c, "Published"), as text; a published cell this book misses
-    beyond its printed rounding ends with `MISS_MARK`, one the errata list with `ERRATUM_MARK`
-    (`attrs["marks"]` counts them). None without a paper or a printed Table 1.
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    computed : pandas.DataFrame
+        The book's Table 1 (`communities.table1`).
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Rows follow the printed table, with its sub-headings ("Percent of communities with:") as
+        rows of blank cells; rows the paper does not print come last. For every group column c
+        the columns (c, "This book") and (c, "Published"), as text; a published cell this book
+        misses beyond its printed rounding ends with `MISS_MARK`, one the errata list with
+        `ERRATUM_MARK` (``attrs["marks"]`` counts them). None without a paper or a printed Table 1.
     """
     from . import published as paper_tables
 
