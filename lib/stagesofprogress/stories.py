@@ -17,10 +17,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from . import figstyle as fs
 from . import movements as mv
+from .safetext import MD, md, md_join
 from .study import Study
 
-__all__ = ["path_label", "status_paths", "path_matches"]
+__all__ = ["path_label", "status_paths", "path_matches", "matches_text"]
 
 ARROW = " \u2192 "
 
@@ -106,3 +108,23 @@ def path_matches(
         rows.append({"scope": scope, "name": str(name), "households": n, "base": base,
                      "percent": 100.0 * n / base if base else np.nan})  # fmt: skip
     return pd.DataFrame(rows, columns=["scope", "name", "households", "base", "percent"])
+
+
+def matches_text(
+    study: Study, path: Sequence[bool | None], region: str | None = None, community: str | None = None
+) -> MD:
+    """One sentence saying how many of the study's households followed `path` (`path_matches`),
+    from the community outwards, marked *synthetic* on a synthetic study."""
+    m = path_matches(study, path, region, community)
+    where = {"community": "of {name}", "region": "of the region of {name}", "study": "of the whole study"}
+    parts = [
+        md(f"{{n}} of the {{base}} households {where[r.scope]} ({{pct}}%)", n=f"{r.households:,}",
+           base=f"{r.base:,}", pct=f"{r.percent:.1f}", name=r.name)  # fmt: skip
+        for r in m.itertuples()
+    ]
+    head = md("In this study the path {label} ({years}) was followed by ", label=path_label(path),
+              years=", ".join(str(y) for y in study.time_points))  # fmt: skip
+    text = MD(head + md_join("; ", parts) + ".")
+    if getattr(study, "synthetic", False):
+        text = MD(text + md(" *({mark}: the study's households are invented)*", mark=fs.SYNTHETIC_LABEL))
+    return text
