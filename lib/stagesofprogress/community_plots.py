@@ -22,9 +22,10 @@ from matplotlib.ticker import MaxNLocator
 from . import figstyle as fs
 from . import movements as mv
 from . import plots, safetext
+from .safetext import MD, md, md_join
 from .study import Study
 
-__all__ = ["columns", "has_columns", "community_movements", "escape_descent_figure"]
+__all__ = ["columns", "has_columns", "community_movements", "escape_descent_figure", "summary_text"]
 
 SHARES = {"escaped": "Escaped (%)", "became_poor": "Fell into poverty (%)"}
 MARKERS = ["o", "s", "^", "D", "v", "P"]
@@ -134,3 +135,19 @@ def escape_descent_figure(study: Study, start: int | None = None, end: int | Non
     fig.suptitle(f"Escape and descent by community, {s0}\u2013{s1}", fontsize=fs.TITLE, fontweight="bold")
     fs.synthetic_mark(fig, study)  # the paper publishes no community's shares
     return fig
+
+
+def summary_text(t: pd.DataFrame) -> MD:
+    """Sentences from `community_movements`: in how many communities some households rose and
+    some fell, and the range of the escape and descent shares in each region."""
+    both = int(((t["escaped"] > 0) & (t["became_poor"] > 0)).sum())
+    head = md("In {both} of the {n} communities at least one household escaped poverty and at least one fell into it.",
+              both=f"{both:,}", n=f"{len(t):,}")  # fmt: skip
+    parts = []
+    for region, d in t.groupby("region", sort=False):
+        parts.append(md("in {r}, the share that escaped runs from {e0} to {e1} percent and the share that fell from "
+                        "{f0} to {f1} percent", r=region, e0=f"{d['escaped_pct'].min():.0f}",
+                        e1=f"{d['escaped_pct'].max():.0f}", f0=f"{d['became_poor_pct'].min():.0f}",
+                        f1=f"{d['became_poor_pct'].max():.0f}"))  # fmt: skip
+    tail = MD(" Community by community, " + md_join("; ", parts) + ".") if parts else MD("")
+    return MD(head + tail)

@@ -29,12 +29,23 @@ from matplotlib.figure import Figure
 from . import figstyle as fs
 from . import livestock as ls
 from . import published, safetext
+from .safetext import MD, md, md_join
 from .study import Study
 
-__all__ = ["has_breeds", "breed_shift", "milk", "quotes_beside", "breed_shift_figure", "CATEGORY_LABELS"]
+__all__ = [
+    "CATEGORY_LABELS",
+    "has_breeds",
+    "breed_shift",
+    "shift_table",
+    "shift_text",
+    "milk",
+    "quotes_beside",
+    "breed_shift_figure",
+]
 
 CATEGORY_LABELS = {"escaped": "Escaped", "became_poor": "Fell into poverty"}
 YEAR_COLOURS = ("#BBBBBB", "#0072B2")
+SPECIES_WORDS = {"beef": "beef cattle", "dairy": "dairy cattle"}
 
 
 def has_breeds(study: Study) -> bool:
@@ -189,3 +200,45 @@ def breed_shift_figure(
     fig.legend(handles=handles, loc="outside lower center", ncols=len(years), frameon=False)
     fig.suptitle(f"Who holds {breed} breeds, then and now", fontsize=fs.TITLE, fontweight="bold")
     return fig
+
+
+def shift_table(t: pd.DataFrame) -> pd.DataFrame:
+    """`breed_shift` as a table to read: a row per group, category and item (the pooled group
+    left out), the percent holding it in each survey year and the change in points."""
+    t = t[t["group"] != "All"]
+    years = sorted(pd.unique(t["year"]))
+    w = t.pivot_table(index=["group", "category", "item"], columns="year", values="percent", sort=False)
+    w = w.reindex(columns=years)
+    n = t.drop_duplicates(["group", "category"]).set_index(["group", "category"])["base"]
+    out = pd.DataFrame(
+        {
+            "Households": [int(n[(g, c)]) for g, c, _ in w.index],
+            **{f"{y} (%)": w[y].to_numpy() for y in years},
+            "Change (points)": (w[years[-1]] - w[years[0]]).to_numpy(),
+        },
+        index=pd.MultiIndex.from_tuples(
+            [(g, CATEGORY_LABELS.get(c, ls.display(c)), i) for g, c, i in w.index], names=["Region", "Households that", "Item"]
+        ),
+    )
+    return out
+
+
+def shift_text(t: pd.DataFrame, category: str = "escaped", breed: str = "improved") -> MD:
+    """A sentence per group: the share of the category's households holding any item of `breed`
+    then and now, and the ratio of the two."""
+    d = t[(t["category"] == category) & (t["breed"].astype(str) == breed) & (t["group"] != "All")]
+    years = sorted(pd.unique(d["year"]))
+    if d.empty or len(years) < 2:
+        return MD("")
+    parts = []
+    for g, x in d.groupby("group", sort=False):
+        w = x.pivot_table(index="species", columns="year", values="percent", sort=False)
+        best = w[years[-1]].idxmax()
+        then, now = float(w.at[best, years[0]]), float(w.at[best, years[-1]])
+        ratio = f"{now / then:.1f} times as many" if then > 0 else "where none had"
+        parts.append(md("in {g}, {now} percent of them held {item} at the survey against {then} percent ten years "
+                        "earlier ({ratio})", g=g, now=f"{now:.0f}", then=f"{then:.0f}",
+                        item=f"{breed} {SPECIES_WORDS.get(best, ls.display(best).lower())}",
+                        ratio=ratio))  # fmt: skip
+    label = CATEGORY_LABELS.get(category, ls.display(category)).lower()
+    return MD(md("Among the sampled households that {c}, ", c=label) + md_join("; ", parts) + ".")
