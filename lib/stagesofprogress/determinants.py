@@ -24,8 +24,9 @@ from matplotlib.patches import Rectangle
 from . import figstyle as fs
 from . import logit_report, safetext
 from .logistic import CONSTANT
+from .safetext import MD, md, md_join
 
-__all__ = ["ALPHA", "determinants_table", "determinants_figure"]
+__all__ = ["ALPHA", "determinants_table", "determinants_figure", "summary_text"]
 
 ALPHA = round(1.0 - logit_report.FOREST_LEVEL, 10)  # 0.10: the forest plots' filled markers
 LIMIT = 2.0  # colour scale: odds ratios from 1/100 to 100 (log10 -2 .. 2)
@@ -133,3 +134,21 @@ def determinants_figure(fits: Mapping[str, object], study=None, alpha: float = A
     if study is not None:
         fs.synthetic_mark(fig, study)
     return fig
+
+
+def summary_text(t: pd.DataFrame) -> MD:
+    """How many variables each model finds significant (from `determinants_table`), and which
+    variables are significant in more than one model."""
+    sig = t[t["significant"]]
+    counts = t.groupby(["outcome", "group"], sort=False)["significant"].agg(["sum", "size"])
+    parts = [
+        md("{k} of the {n} variables of the {o} model for {g}", k=f"{int(r['sum']):,}", n=f"{int(r['size']):,}",
+           o=o.lower(), g=g)  # fmt: skip
+        for (o, g), r in counts.iterrows()
+    ]
+    text = MD(md("Significant at the ten percent level: ") + md_join("; ", parts) + ".")
+    multi = sig.groupby("label", sort=False).size()
+    multi = [lab for lab, k in multi.items() if k > 1]
+    if multi:
+        text = MD(text + md(" Significant in more than one column of the figure below: {v}.", v=", ".join(m.lower() for m in multi)))
+    return text
