@@ -12,6 +12,7 @@ pale cell; a variable the model does not hold leaves its cell blank.
 from __future__ import annotations
 
 import textwrap
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -77,6 +78,13 @@ def _grid(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     return orr, sig, wrap
 
 
+def _heatmap(shown: np.ndarray, ax, cax, alpha: float) -> None:
+    sns.heatmap(pd.DataFrame(shown), mask=np.isnan(shown), cmap=CMAP, vmin=-LIMIT, vmax=LIMIT, center=0.0,
+                cbar=True, cbar_ax=cax, linewidths=1.0, linecolor="white", ax=ax,
+                cbar_kws={"label": f"Odds ratio, coloured when p < {alpha:g}", "orientation": "horizontal",
+                          "ticks": [-2, -1, 0, 1, 2]})  # fmt: skip
+
+
 @fs.rc
 def determinants_figure(fits: Mapping[str, object], study=None, alpha: float = ALPHA) -> Figure:
     """The odds ratios of `fits` (see `determinants_table`) as one annotated grid.
@@ -107,10 +115,9 @@ def determinants_figure(fits: Mapping[str, object], study=None, alpha: float = A
     nrow, ncol = orr.shape
     fig = fs.figure(height=2.6 + 0.5 * nrow)
     ax, cax = fig.subplots(2, 1, height_ratios=[nrow, 0.45])
-    sns.heatmap(pd.DataFrame(shown), mask=np.isnan(shown), cmap=CMAP, vmin=-LIMIT, vmax=LIMIT, center=0.0,
-                cbar=True, cbar_ax=cax, linewidths=1.0, linecolor="white", ax=ax,
-                cbar_kws={"label": f"Odds ratio, coloured when p < {alpha:g}", "orientation": "horizontal",
-                          "ticks": [-2, -1, 0, 1, 2]})  # fmt: skip
+    with warnings.catch_warnings():  # seaborn 0.13's heatmap calls a colormap method matplotlib 3.11 deprecates
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        _heatmap(shown, ax, cax, alpha)
     cbar = ax.collections[0].colorbar
     cbar.ax.set_xticklabels(["0.01", "0.1", "1", "10", "100"])
     for i in range(nrow):

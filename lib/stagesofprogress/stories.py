@@ -28,8 +28,8 @@ ARROW = " \u2192 "
 
 
 def path_label(path: Sequence[bool | None]) -> str:
-    """'poor → poor → not poor' (``None``: 'either')."""
-    words = {True: "poor", False: "not poor", None: "either"}
+    """'poor → poor → not poor' (``None``: 'poor or not')."""
+    words = {True: "poor", False: "not poor", None: "poor or not"}
     return ARROW.join(words[None if p is None else bool(p)] for p in path)
 
 
