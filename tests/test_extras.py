@@ -233,8 +233,10 @@ def test_map_script_names_departments_from_their_geonames_codes(tmp_path):
     spec.loader.exec_module(mod)
     square = {"type": "Polygon", "coordinates": [[[-70, -15], [-69, -15], [-69, -14], [-70, -14], [-70, -15]]]}
     feats = [
-        {"properties": {"adm0_a3": "PER", "gn_a1_code": code, "name": "Callao", "adm1_code": f"PER-{i}"},
-         "geometry": square}  # fmt: skip
+        {
+            "properties": {"adm0_a3": "PER", "gn_a1_code": code, "name": "Callao", "adm1_code": f"PER-{i}"},
+            "geometry": square,
+        }  # fmt: skip
         for i, code in enumerate(mod.DEPARTMENTS)
     ]
     src = tmp_path / "per.json"

@@ -100,7 +100,6 @@ def escape_descent_figure(study: Study, start: int | None = None, end: int | Non
     """Four panels: escape (top) and descent (bottom) shares against altitude (left) and
     distance to market (right), one point per community, colour and marker by region."""
     t = community_movements(study, start, end)
-    alt, dist = columns(study)
     regions = [r for r in study.regions if r in set(t["region"])] + sorted(set(t["region"]) - set(study.regions))
     t = t.assign(region=t["region"].map(lambda r: safetext.clean(r)[:30]))
     names = [safetext.clean(r)[:30] for r in regions]
@@ -109,7 +108,7 @@ def escape_descent_figure(study: Study, start: int | None = None, end: int | Non
     fig = fs.figure(height=5.8)
     axes = fig.subplots(2, 2, sharey="row", sharex="col")
     for i, share in enumerate(SHARES):
-        for j, (x, col) in enumerate((("altitude", alt), ("distance", dist))):
+        for j, x in enumerate(("altitude", "distance")):
             ax = axes[i, j]
             sns.scatterplot(data=t, x=x, y=f"{share}_pct", hue="region", style="region", hue_order=names,
                             style_order=names, palette=palette, markers=markers, s=46, edgecolor="white",
@@ -125,8 +124,16 @@ def escape_descent_figure(study: Study, start: int | None = None, end: int | Non
     from matplotlib.lines import Line2D
 
     handles = [
-        Line2D([], [], linestyle="", marker=markers[n], color=palette[n], markeredgecolor="white", markersize=8,
-               label=f"{n} ({int((t['region'] == n).sum())})")  # fmt: skip
+        Line2D(
+            [],
+            [],
+            linestyle="",
+            marker=markers[n],
+            color=palette[n],
+            markeredgecolor="white",
+            markersize=8,
+            label=f"{n} ({int((t['region'] == n).sum())})",
+        )  # fmt: skip
         for n in names
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=min(2, len(handles)), frameon=False)

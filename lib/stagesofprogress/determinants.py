@@ -149,13 +149,23 @@ def summary_text(t: pd.DataFrame) -> MD:
     sig = t[t["significant"]]
     counts = t.groupby(["outcome", "group"], sort=False)["significant"].agg(["sum", "size"])
     parts = [
-        md("{k} of the {n} variables of the {o} model for {g}", k=f"{int(r['sum']):,}", n=f"{int(r['size']):,}",
-           o=o.lower(), g=g)  # fmt: skip
+        md(
+            "{k} of the {n} variables of the {o} model for {g}",
+            k=f"{int(r['sum']):,}",
+            n=f"{int(r['size']):,}",
+            o=o.lower(),
+            g=g,
+        )  # fmt: skip
         for (o, g), r in counts.iterrows()
     ]
     text = MD(md("Significant at the ten percent level: ") + md_join("; ", parts) + ".")
     multi = sig.groupby("label", sort=False).size()
     multi = [lab for lab, k in multi.items() if k > 1]
     if multi:
-        text = MD(text + md(" Significant in more than one column of the figure below: {v}.", v=", ".join(m.lower() for m in multi)))
+        text = MD(
+            text
+            + md(
+                " Significant in more than one column of the figure below: {v}.", v=", ".join(m.lower() for m in multi)
+            )
+        )
     return text

@@ -217,7 +217,8 @@ def shift_table(t: pd.DataFrame) -> pd.DataFrame:
             "Change (points)": (w[years[-1]] - w[years[0]]).to_numpy(),
         },
         index=pd.MultiIndex.from_tuples(
-            [(g, CATEGORY_LABELS.get(c, ls.display(c)), i) for g, c, i in w.index], names=["Region", "Households that", "Item"]
+            [(g, CATEGORY_LABELS.get(c, ls.display(c)), i) for g, c, i in w.index],
+            names=["Region", "Households that", "Item"],
         ),
     )
     return out

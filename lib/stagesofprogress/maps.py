@@ -145,7 +145,7 @@ def departments_map(study: Study, title: str = "The study's regions in Peru") ->
     for name, polys in _features():
         face = colour.get(name, LAND)
         ax.add_patch(PathPatch(_path(polys), facecolor=face, edgecolor=EDGE, linewidth=0.8))
-    for region, dep in matched.items():
+    for dep in matched.values():
         box = departments().set_index("name").loc[dep]
         x, y = (box.lon_min + box.lon_max) / 2, (box.lat_min + box.lat_max) / 2
         ax.annotate(safetext.clean(dep), (x, y), xytext=(x + 2.4, y), fontsize=fs.BASE, fontweight="bold",

@@ -118,8 +118,13 @@ def matches_text(
     m = path_matches(study, path, region, community)
     where = {"community": "of {name}", "region": "of the region of {name}", "study": "of the whole study"}
     parts = [
-        md(f"{{n}} of the {{base}} households {where[r.scope]} ({{pct}}%)", n=f"{r.households:,}",
-           base=f"{r.base:,}", pct=f"{r.percent:.1f}", name=r.name)  # fmt: skip
+        md(
+            f"{{n}} of the {{base}} households {where[r.scope]} ({{pct}}%)",
+            n=f"{r.households:,}",
+            base=f"{r.base:,}",
+            pct=f"{r.percent:.1f}",
+            name=r.name,
+        )  # fmt: skip
         for r in m.itertuples()
     ]
     head = md("In this study the path {label} ({years}) was followed by ", label=path_label(path),
