@@ -33,7 +33,18 @@ XLABELS = {"altitude": "Altitude (m)", "distance": "Distance to market (km)"}
 
 
 def columns(study: Study) -> tuple[str | None, str | None]:
-    """The altitude and distance-to-market columns of ``communities.csv`` (None where absent)."""
+    """The altitude and distance-to-market columns of ``communities.csv``.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    tuple of (str or None, str or None)
+        The column names, ``None`` where absent (or both ``None`` without ``communities.csv``).
+    """
     if not study.has("communities"):
         return None, None
     c = study.table("communities")
@@ -41,7 +52,18 @@ def columns(study: Study) -> tuple[str | None, str | None]:
 
 
 def has_columns(study: Study) -> bool:
-    """True when the study's ``communities.csv`` has both an altitude and a market-distance column."""
+    """Whether the community view can be drawn.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    bool
+        True when ``communities.csv`` has both an altitude and a market-distance column.
+    """
     alt, dist = columns(study)
     return alt is not None and dist is not None
 
@@ -97,8 +119,22 @@ def community_movements(study: Study, start: int | None = None, end: int | None 
 
 @fs.rc
 def escape_descent_figure(study: Study, start: int | None = None, end: int | None = None) -> Figure:
-    """Four panels: escape (top) and descent (bottom) shares against altitude (left) and
-    distance to market (right), one point per community, colour and marker by region."""
+    """Escape and descent shares of each community against its altitude and market distance.
+
+    Parameters
+    ----------
+    study : Study
+        A study with the columns `has_columns` asks for.
+    start, end : int, optional
+        The period (default: the first and last time points).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Four panels: escape (top) and descent (bottom) against altitude (left) and distance to
+        market (right), one point per community, colour and marker by region; marked synthetic on
+        a synthetic study.
+    """
     t = community_movements(study, start, end)
     regions = [r for r in study.regions if r in set(t["region"])] + sorted(set(t["region"]) - set(study.regions))
     t = t.assign(region=t["region"].map(lambda r: safetext.clean(r)[:30]))
@@ -145,8 +181,19 @@ def escape_descent_figure(study: Study, start: int | None = None, end: int | Non
 
 
 def summary_text(t: pd.DataFrame) -> MD:
-    """Sentences from `community_movements`: in how many communities some households rose and
-    some fell, and the range of the escape and descent shares in each region."""
+    """Sentences on the community view.
+
+    Parameters
+    ----------
+    t : pandas.DataFrame
+        The table of `community_movements`.
+
+    Returns
+    -------
+    MD
+        In how many communities some households rose and some fell, and the range of the escape
+        and descent shares in each region (study names escaped).
+    """
     both = int(((t["escaped"] > 0) & (t["became_poor"] > 0)).sum())
     head = md("In {both} of the {n} communities at least one household escaped poverty and at least one fell into it.",
               both=f"{both:,}", n=f"{len(t):,}")  # fmt: skip

@@ -86,7 +86,7 @@ def _heatmap(shown: np.ndarray, ax, cax, alpha: float) -> None:
 
 
 @fs.rc
-def determinants_figure(fits: Mapping[str, object], study=None, alpha: float = ALPHA) -> Figure:
+def determinants_figure(fits: Mapping[str, object], study: object = None, alpha: float = ALPHA) -> Figure:
     """The odds ratios of `fits` (see `determinants_table`) as one annotated grid.
 
     Parameters
@@ -144,8 +144,19 @@ def determinants_figure(fits: Mapping[str, object], study=None, alpha: float = A
 
 
 def summary_text(t: pd.DataFrame) -> MD:
-    """How many variables each model finds significant (from `determinants_table`), and which
-    variables are significant in more than one model."""
+    """Sentences on the determinants grid.
+
+    Parameters
+    ----------
+    t : pandas.DataFrame
+        The table of `determinants_table`.
+
+    Returns
+    -------
+    MD
+        How many variables each model finds significant, and which are significant in more than
+        one column.
+    """
     sig = t[t["significant"]]
     counts = t.groupby(["outcome", "group"], sort=False)["significant"].agg(["sum", "size"])
     parts = [

@@ -49,7 +49,18 @@ SPECIES_WORDS = {"beef": "beef cattle", "dairy": "dairy cattle"}
 
 
 def has_breeds(study: Study) -> bool:
-    """True when the study has ``livestock.csv`` with at least one animal of a named breed."""
+    """Whether a breed shift can be computed.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    bool
+        True when the study has ``livestock.csv`` with at least one animal of a named breed.
+    """
     if not study.has("livestock"):
         return False
     lv = ls.livestock_long(study)
@@ -101,6 +112,19 @@ def milk(
     period: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
     """Households producing `product`, and how much, in both survey years, by category and group.
+
+    Parameters
+    ----------
+    study : Study
+        A study with ``production.csv``.
+    product : str, default "milk"
+        The product code of ``production.csv``.
+    categories : sequence of str
+        Movement categories over `period`.
+    by : str or None, default "region"
+        A household column to group by.
+    period : (int, int), optional
+        The period of the categories; by default the survey's years.
 
     Returns
     -------
@@ -165,8 +189,23 @@ def quotes_beside(values: Mapping[str, float], folder: Path | None) -> pd.DataFr
 def breed_shift_figure(
     study: Study, categories: Sequence[str] = ("escaped", "became_poor"), breed: str = "improved"
 ) -> Figure:
-    """Percent of each category's households holding each `breed` item, then (grey) and now
-    (blue): one row of panels per group, one column per category (seaborn bars on one shared axis)."""
+    """The breed shift as bars.
+
+    Parameters
+    ----------
+    study : Study
+        A study whose ``livestock.csv`` names breeds.
+    categories : sequence of str
+        Movement categories, one column of panels each.
+    breed : str, default "improved"
+        The breed shown.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Percent of each category's households holding each species in `breed`, then (grey) and
+        now (blue): one row of panels per group (seaborn bars on one shared axis).
+    """
     t = breed_shift(study, categories=categories)
     t = t[(t["breed"].astype(str) == breed) & (t["group"] != "All")].copy()
     if t.empty:
@@ -203,8 +242,19 @@ def breed_shift_figure(
 
 
 def shift_table(t: pd.DataFrame) -> pd.DataFrame:
-    """`breed_shift` as a table to read: a row per group, category and item (the pooled group
-    left out), the percent holding it in each survey year and the change in points."""
+    """`breed_shift` as a table to read.
+
+    Parameters
+    ----------
+    t : pandas.DataFrame
+        The table of `breed_shift`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A row per group, category and item (the pooled group left out): households, the percent
+        holding the item in each survey year, and the change in points.
+    """
     t = t[t["group"] != "All"]
     years = sorted(pd.unique(t["year"]))
     w = t.pivot_table(index=["group", "category", "item"], columns="year", values="percent", sort=False)
@@ -225,8 +275,23 @@ def shift_table(t: pd.DataFrame) -> pd.DataFrame:
 
 
 def shift_text(t: pd.DataFrame, category: str = "escaped", breed: str = "improved") -> MD:
-    """A sentence per group: the share of the category's households holding any item of `breed`
-    then and now, and the ratio of the two."""
+    """The breed shift in words.
+
+    Parameters
+    ----------
+    t : pandas.DataFrame
+        The table of `breed_shift`.
+    category : str, default "escaped"
+        The movement category described.
+    breed : str, default "improved"
+        The breed described.
+
+    Returns
+    -------
+    MD
+        Per group, the share of the category's households holding the most held species of
+        `breed` then and now, and the ratio of the two.
+    """
     d = t[(t["category"] == category) & (t["breed"].astype(str) == breed) & (t["group"] != "All")]
     years = sorted(pd.unique(d["year"]))
     if d.empty or len(years) < 2:

@@ -20,6 +20,7 @@ import functools
 import json
 import math
 import unicodedata
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -56,7 +57,13 @@ def _features() -> tuple[tuple[str, tuple], ...]:
 
 
 def departments() -> pd.DataFrame:
-    """Peru's departments in the shipped map: ``name`` and the bounding box (``lon_min`` ... ``lat_max``)."""
+    """Peru's departments in the shipped map.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``name`` and the bounding box ``lon_min, lon_max, lat_min, lat_max`` (degrees).
+    """
     rows = []
     for name, polys in _features():
         xy = np.array([pt for p in polys for ring in p for pt in ring])
@@ -65,14 +72,30 @@ def departments() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def match_regions(regions) -> dict[str, str]:
-    """Each of `regions` that names a department of the map -> that department's name."""
+def match_regions(regions: Iterable[object]) -> dict[str, str]:
+    """The study regions that name departments of Peru.
+
+    Parameters
+    ----------
+    regions : iterable
+        Region names, matched ignoring case, accents and surrounding spaces.
+
+    Returns
+    -------
+    dict
+        ``{region: department name}`` for each region that names a department.
+    """
     by_key = {_key(name): name for name, _ in _features()}
     return {str(r): by_key[_key(r)] for r in regions if _key(r) in by_key}
 
 
 def community_points(study: Study) -> pd.DataFrame:
     """Communities with coordinates in ``communities.csv`` (``latitude``/``longitude``), else empty.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
 
     Returns
     -------

@@ -28,13 +28,31 @@ ARROW = " \u2192 "
 
 
 def path_label(path: Sequence[bool | None]) -> str:
-    """'poor → poor → not poor' (``None``: 'poor or not')."""
+    """A path in words.
+
+    Parameters
+    ----------
+    path : sequence of bool or None
+        True (poor), False (not poor) or None (either), one per time point.
+
+    Returns
+    -------
+    str
+        For example 'poor → poor → not poor' (``None``: 'poor or not').
+    """
     words = {True: "poor", False: "not poor", None: "poor or not"}
     return ARROW.join(words[None if p is None else bool(p)] for p in path)
 
 
 def status_paths(study: Study, by: str | None = "region") -> pd.DataFrame:
     """Households by their poverty path over all the study's time points.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    by : str or None, default "region"
+        A household column to group by (``None``: all households only).
 
     Returns
     -------
@@ -113,8 +131,23 @@ def path_matches(
 def matches_text(
     study: Study, path: Sequence[bool | None], region: str | None = None, community: str | None = None
 ) -> MD:
-    """One sentence saying how many of the study's households followed `path` (`path_matches`),
-    from the community outwards, marked *synthetic* on a synthetic study."""
+    """How many of the study's households followed `path`, in words.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    path : sequence of bool or None
+        As for `path_matches`.
+    region, community : str, optional
+        The storyteller's region and community.
+
+    Returns
+    -------
+    MD
+        One sentence from the community outwards (`path_matches`), marked *synthetic* on a
+        synthetic study; study names escaped.
+    """
     m = path_matches(study, path, region, community)
     where = {"community": "of {name}", "region": "of the region of {name}", "study": "of the whole study"}
     parts = [
