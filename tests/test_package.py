@@ -211,8 +211,8 @@ USED_OTHERWISE = {
     "sphinxcontrib-bibtex": "_config.yml (bibtex_bibfiles)",
     "django-static-mathjax": "_ext/sop_offline_maths.py (importlib.util.find_spec)",
 }
-# seaborn: the design card names it; the figures work (plots.py) draws the statistical figures with it
-PENDING_USE = {"seaborn"}
+# every declared dependency is used (seaborn draws the statistical figures since the extras work)
+PENDING_USE: set[str] = set()
 
 
 def _declared() -> list[str]:

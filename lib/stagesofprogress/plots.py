@@ -470,7 +470,7 @@ def transition_heatmaps(
     """Stage-to-stage transition shares, one heatmap per period (two per row).
 
     Cell (i, j) is the share of households at stage i at the start that were at stage j at the
-    end (each row sums to one; grey rows had no household). Dashed lines mark the poverty cutoff:
+    end (each row sums to one; grey rows had no household); drawn with seaborn's heatmap. Dashed lines mark the poverty cutoff:
     the lower-left block holds households poor at both dates, the lower-right block escapes, the
     upper-left block descents.
 
@@ -495,27 +495,19 @@ def transition_heatmaps(
     fig = _figure(height=1.7 + 2.9 * nrows, layout="compressed")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     im = None
-    cut = study.poverty_cutoff + 0.5
+    cut = study.poverty_cutoff  # between the cutoff's cell and the next (cell i spans i-1..i)
     ticks = np.arange(1, n + 1)
     ticklabels = [str(t) if (t % 2 == 1 or n <= 6) else "" for t in ticks]
     mats = [mv.transition_matrix(study, a, b, normalize=True, group=group).to_numpy(dtype=float) for a, b in periods]
     vmax = colour_limit(mats)
     for ax, (a, b), m in zip(axes, periods, mats):
-        ax.set_facecolor("#DDDDDD")
-        im = ax.imshow(
-            np.ma.masked_invalid(m),
-            origin="lower",
-            cmap="YlGnBu",
-            vmin=0,
-            vmax=vmax,
-            extent=(0.5, n + 0.5, 0.5, n + 0.5),
-            interpolation="nearest",
-        )
-        ax.plot([0.5, n + 0.5], [0.5, n + 0.5], color="#999999", linewidth=0.6)
+        ax.set_facecolor("#DDDDDD")  # rows without households (masked) show the background
+        im = _heatmap(ax, m, vmax)
+        ax.plot([0, n], [0, n], color="#999999", linewidth=0.6)
         ax.axvline(cut, color=POOR, linestyle="--", linewidth=1.1)
         ax.axhline(cut, color=POOR, linestyle="--", linewidth=1.1)
-        ax.set_xticks(ticks, ticklabels)
-        ax.set_yticks(ticks, ticklabels)
+        ax.set_xticks(ticks - 0.5, ticklabels, rotation=0)
+        ax.set_yticks(ticks - 0.5, ticklabels, rotation=0)
         ax.set_xlabel(f"Stage in {b}")
         ax.set_ylabel(f"Stage in {a}")
         ax.set_title(period_label(a, b), loc="left", fontsize=BASE)
@@ -525,6 +517,21 @@ def transition_heatmaps(
     _suptitle(fig, f"Stage at the start and at the end{who}")
     fs.synthetic_mark(fig, study)
     return fig
+
+
+def _heatmap(ax, m: np.ndarray, vmax: float):
+    """One transition matrix drawn with seaborn, stage 1 at the bottom left; returns its QuadMesh."""
+    import warnings
+
+    import seaborn as sns
+
+    with warnings.catch_warnings():  # seaborn 0.13 calls a colormap method matplotlib 3.11 deprecates
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        sns.heatmap(m, mask=~np.isfinite(m), cmap="YlGnBu", vmin=0, vmax=vmax, cbar=False, square=True, ax=ax)
+    ax.invert_yaxis()  # origin at stage 1, as on the ladder
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    return ax.collections[0]
 
 
 def colour_limit(matrices: Sequence[np.ndarray], step: float = 0.1) -> float:

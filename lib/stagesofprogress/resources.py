@@ -35,6 +35,7 @@ SHIPPED: tuple[str, ...] = (
     "data/example",
     "data/teaching",
     "data/literature",
+    "data/maps",
     "_config.yml",
     "_toc.yml",
     "references.bib",
