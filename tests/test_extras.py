@@ -24,6 +24,7 @@ from stagesofprogress import (
     community_plots,
     determinants,
     figstyle,
+    forest,
     intensification,
     maps,
     models,
@@ -389,7 +390,7 @@ def test_determinants_table_matches_the_models(replica_fits):
     assert row["odds_ratio"].iloc[0] == pytest.approx(float(r.odds_ratio["improved_market_access"]))
     assert row["significant"].iloc[0] == bool(r.pvalue["improved_market_access"] < 0.10)
     assert "Constant" not in set(t["term"])
-    assert determinants.ALPHA == pytest.approx(1 - sop.logit_report.FOREST_LEVEL)
+    assert determinants.ALPHA == pytest.approx(1 - forest.FOREST_LEVEL)
 
 
 def test_determinants_figure_colours_exactly_the_significant_cells(replica_fits):

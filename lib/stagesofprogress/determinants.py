@@ -5,7 +5,7 @@
 one grid with seaborn: a row per variable that is significant in at least one model, a
 column per outcome and region. A cell is coloured by its odds ratio (blue below one, red
 above, on a log scale) only when p < 0.10, the rule under which the forest plots fill their
-marker (`logit_report.FOREST_LEVEL`); an estimate with p >= 0.10 is written in grey on a
+marker (`forest.FOREST_LEVEL`); an estimate with p >= 0.10 is written in grey on a
 pale cell; a variable the model does not hold leaves its cell blank.
 """
 
@@ -23,13 +23,13 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from . import figstyle as fs
-from . import logit_report, safetext
+from . import forest, logit_report, safetext
 from .logistic import CONSTANT
 from .safetext import MD, md, md_join
 
 __all__ = ["ALPHA", "determinants_table", "determinants_figure", "summary_text"]
 
-ALPHA = round(1.0 - logit_report.FOREST_LEVEL, 10)  # 0.10: the forest plots' filled markers
+ALPHA = round(1.0 - forest.FOREST_LEVEL, 10)  # 0.10: the forest plots' filled markers
 LIMIT = 2.0  # colour scale: odds ratios from 1/100 to 100 (log10 -2 .. 2)
 CMAP = LinearSegmentedColormap.from_list("sop_or", ["#0072B2", "#F7F7F7", "#D55E00"])
 
