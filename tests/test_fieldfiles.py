@@ -534,3 +534,36 @@ def test_formulas_without_saved_values_are_reported_by_cell(tmp_path):
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "households.xlsx, sheet households, row 2, column E (stage_2010): cells E2, E3" in r.stdout + r.stderr
     assert "warning: households.xlsx, sheet households, row 2, column F (note)" in r.stdout + r.stderr
+
+
+def test_datapackage_describes_every_format_as_given():
+    from stagesofprogress import datapackage as dp
+
+    def pkg(sub):
+        return {r["name"]: r for r in dp.datapackage(FORMATS / sub)["resources"]}
+
+    csv = pkg("csv")
+    for sub, kind, media in (
+        ("xlsx", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("sav", "sav", "application/x-spss-sav"),
+        ("dta", "dta", "application/x-stata-dta"),
+        ("workbook", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ):
+        got = pkg(sub)
+        assert list(got) == list(csv), sub  # every table is described, not only study.yml
+        for name in TABLES:
+            r = got[name]
+            path = "study.xlsx" if sub == "workbook" else f"{name}.{kind}"
+            assert (r["path"], r["format"], r["mediatype"], r["profile"]) == (path, kind, media, "data-resource")
+            assert "encoding" not in r  # a binary file has no text encoding
+            assert r["schema"] == csv[name]["schema"], (sub, name)  # the same cells, the same schema
+    assert pkg("xlsx")["sample"]["dialect"] == {"sheet": "sample"}
+    book = pkg("workbook")
+    assert book["households"]["dialect"] == {"sheets": ["households_Kabuchai", "households_Lugar\u00ed"]}
+    assert book["reasons"]["dialect"] == {"sheet": "reasons"}
+    assert "dialect" not in csv["households"] and csv["households"]["profile"] == "tabular-data-resource"
+    semi = pkg("semicolon")["sample"]
+    assert semi["dialect"] == {"delimiter": ";"} and semi["format"] == "csv"
+    numbers = [f for f in semi["schema"]["fields"] if f["type"] == "number"]
+    assert numbers and all(f["decimalChar"] == "," for f in numbers)
+    assert [f["name"] for f in semi["schema"]["fields"]] == [f["name"] for f in csv["sample"]["schema"]["fields"]]
