@@ -567,3 +567,31 @@ def test_datapackage_describes_every_format_as_given():
     numbers = [f for f in semi["schema"]["fields"] if f["type"] == "number"]
     assert numbers and all(f["decimalChar"] == "," for f in numbers)
     assert [f["name"] for f in semi["schema"]["fields"]] == [f["name"] for f in csv["sample"]["schema"]["fields"]]
+
+
+@pytest.mark.slow
+def test_newuser_study_in_every_form_gives_byte_identical_tables(tmp_path):
+    """The Done-when study (per-community ladders, a prosperity line, one workbook) as CSV, XLSX,
+    SAV and DTA files: `sop tables` writes the same bytes as from its committed study.xlsx."""
+    newuser = FORMATS.parent / "newuser"
+    spec = importlib.util.spec_from_file_location("newuser_make_study", newuser / "make_study.py")
+    maker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(maker)
+    sop_cmd = Path(sys.executable).with_name("sop")
+
+    def tables(folder: Path) -> dict[str, bytes]:
+        out = tmp_path / f"out-{folder.name}"
+        r = subprocess.run(
+            [str(sop_cmd), "tables", "--data", str(folder), "--out", str(out)], capture_output=True, text=True
+        )
+        assert r.returncode == 0, r.stderr
+        return {f.name: f.read_bytes() for f in sorted(out.glob("*.csv"))}
+
+    ref = tables(newuser)
+    assert {"status_movements.csv", "logit_notes.csv", "movements.csv"} <= set(ref)
+    for form in ("csv", "xlsx", "sav", "dta"):
+        maker.write_form(tmp_path / form, form)
+        got = tables(tmp_path / form)
+        assert list(got) == list(ref), form
+        for name, data in ref.items():
+            assert got[name] == data, f"{form}: {name} differs from the workbook's"

@@ -314,25 +314,32 @@ def test_paper_boxes_only_for_a_study_that_declares_the_paper(monkeypatch):
 
 
 def test_newuser_study_is_made_by_its_script_and_valid(tmp_path):
-    import shutil
-
     copy = tmp_path / "newuser"
-    shutil.copytree(NEWUSER, copy)
-    for f in copy.glob("*.csv"):
-        f.unlink()
-    (copy / "study.yml").unlink()
-    subprocess.run([sys.executable, str(copy / "make_study.py")], check=True)
-    for f in sorted(NEWUSER.iterdir()):
-        if f.is_file() and f.name != "make_study.py":
-            assert (copy / f.name).read_bytes() == f.read_bytes(), f"{f.name}: not what make_study.py writes"
+    copy.mkdir()
+    subprocess.run([sys.executable, str(NEWUSER / "make_study.py"), str(copy)], check=True)
+    assert sorted(f.name for f in NEWUSER.iterdir() if f.is_file()) == ["make_study.py", "study.xlsx", "study.yml"]
+    for name in ("study.yml", "study.xlsx"):  # one workbook, as a team delivers it
+        assert (copy / name).read_bytes() == (NEWUSER / name).read_bytes(), f"{name}: not what make_study.py writes"
     sop_cmd = Path(sys.executable).with_name("sop")
     r = subprocess.run([str(sop_cmd), "validate", "--data", str(NEWUSER)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+    assert "warning" not in r.stdout + r.stderr
     study = sop.load_study(NEWUSER)
     assert len(study.households) == 900 and study.time_points == [1990, 2000, 2010, 2024]
     assert study.households["community"].nunique() == 12 and len(study.regions) == 2
-    assert study.n_stages == 9 and study.poverty_cutoff == 4
+    assert study.n_stages == 9 and study.poverty_cutoff == 4 and study.prosperity_cutoff == 8
     assert not study.has("livestock") and not study.has("communities") and not study.meta.get("paper")
+    # four villages with ladders of their own: three on a 7-stage ladder, Sireme with its own poverty line
+    assert sorted(study.ladders) == ["Ikolomani", "Lurambi", "Shianda", "Sireme"]
+    assert study.ladders["Shianda"].n_stages == 7 and study.ladders["Shianda"].prosperity_cutoff == 6
+    assert study.ladders["Sireme"].poverty_cutoff == 5 and not study.one_ladder
+    # households of every category cite reasons (stayed poor and stayed not poor included)
+    from stagesofprogress import movements
+
+    cats = movements.movement_categories(study, 2010, 2024)
+    reasons = study.tables["reasons"]
+    cited = reasons.loc[reasons["start"] == 2010, "household_id"].unique()
+    assert cats[study.households["household_id"].isin(cited).to_numpy()].nunique() == 4
 
 
 # --------------------------------------------------------------------------- the new user's book
