@@ -437,3 +437,61 @@ def test_clustering_text_names_what_keeps_and_loses_significance():
     assert "beta does not" in north and "gamma becomes significant only with clustered errors" in north
     assert "constant" not in north.lower().replace("**north**", "")
     assert "**South** (5 communities): no variable is significant" in south
+
+
+# --------------------------------------------------------------------------- a chapter without its data
+
+
+def _run_chapter(name: str, study_dir: Path, monkeypatch) -> list[str]:
+    """Execute a chapter's code cells in-process on a study; the Markdown it displays, in order."""
+    import IPython.display as ipd
+    import jupytext
+    import matplotlib
+
+    matplotlib.use("Agg")
+    shown: list[str] = []
+
+    def display(*objs, **kw):
+        for o in objs:
+            if isinstance(o, ipd.Markdown):
+                shown.append(o.data)
+
+    monkeypatch.setattr(ipd, "display", display)
+    monkeypatch.chdir(ROOT / "chapters")
+    nb = jupytext.read(ROOT / "chapters" / f"{name}.md")
+    scope: dict = {"display": display}
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            src = (
+                cell.source if "parameters" not in cell.metadata.get("tags", []) else f"study_dir = {str(study_dir)!r}"
+            )
+            exec(compile(src, f"{name}.md", "exec"), scope)
+    return shown
+
+
+def test_escape_descent_without_reasons_shows_one_note_and_no_section(tmp_path, monkeypatch):
+    import shutil
+
+    folder = tmp_path / "noreasons"
+    shutil.copytree(ROOT / "tests" / "studies" / "formats" / "csv", folder)
+    (folder / "reasons.csv").unlink()
+    shown = _run_chapter("escape-descent", folder, monkeypatch)
+    assert len(shown) == 1, shown  # the one note, and no rubric, table or sentence over nothing
+    assert "no `reasons.csv`" in shown[0] and "{note}" in shown[0]
+    text = (ROOT / "chapters" / "escape-descent.md").read_text(encoding="utf-8")
+    # every section of the chapter but the exercises is a rubric the code shows only with the data
+    prose = re.sub(r"```\{code-cell\}.*?```", "", text, flags=re.S)  # headings outside code cells
+    assert re.findall(r"^#+ .*$", prose, flags=re.M) == ["# Why households escaped or fell", "## Exercises"]
+
+
+def test_escape_descent_with_reasons_shows_every_section(tmp_path, monkeypatch):
+    shown = _run_chapter("escape-descent", ROOT / "tests" / "studies" / "formats" / "csv", monkeypatch)
+    rubrics = [m.split("{rubric} ", 1)[1].split("\n", 1)[0] for m in shown if "{rubric}" in m]
+    assert rubrics == [
+        "Reasons cited by households that escaped",
+        "The escape model",
+        "Cargo nets",
+        "Reasons cited by households that fell into poverty",
+        "The descent model",
+        "Safety nets",
+    ]
