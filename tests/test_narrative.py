@@ -495,3 +495,49 @@ def test_escape_descent_with_reasons_shows_every_section(tmp_path, monkeypatch):
         "The descent model",
         "Safety nets",
     ]
+
+
+# --------------------------------------------------------------------------- model tables with many regions
+
+
+def _wide(groups: list[str], stats: list[str], rows: dict[str, list[str]]) -> pd.DataFrame:
+    cols = pd.MultiIndex.from_product([groups, stats])
+    return pd.DataFrame(list(rows.values()), index=pd.Index(list(rows), name=""), columns=cols, dtype=object)
+
+
+def test_model_tables_with_many_regions_get_one_block_of_rows_per_region():
+    stats = ["B", "Odds Ratio", "Robust Std. Err."]
+    groups = ["North", "South", "East", "West"]
+    rows = {
+        "Constant": ["-1.00***", "0.37", "0.20"] * 4,
+        "Reasons cited": [""] * 12,
+        "Job": ["0.50*", "1.65", "0.30"] * 3 + ["", "", ""],  # West did not estimate it
+        "N": ["40", "", "", "41", "", "", "42", "", "", "43", "", ""],
+    }
+    t = _wide(groups, stats, rows)
+    t.attrs["row_kinds"] = ["constant", "heading", "variable", "fit"]
+    out = layouts.group_blocks(t)
+    assert list(out.columns) == stats  # the width no longer grows with the regions
+    assert out.index[:5].tolist() == ["North", "Constant", "Reasons cited", "Job", "N"]
+    west = out.index.tolist().index("West")
+    assert out.index[west:].tolist() == ["West", "Constant", "N"]  # no heading over nothing, no blank row
+    assert out.attrs["row_kinds"][west:] == ["heading", "constant", "fit"]
+    assert out.loc["N", "B"].tolist() == ["40", "41", "42", "43"]  # each block keeps its own n
+    # two regions keep the paper's side-by-side layout
+    two = _wide(groups[:2], stats, {k: v[:6] for k, v in rows.items()})
+    assert layouts.group_blocks(two) is two
+    # tables without row kinds (marginal effects, clustered errors) get a (group, row) index
+    ame = _wide(groups + ["Centre"], ["AME (points)", "Std. Err."], {"Job": ["1.0", "0.5"] * 5})
+    stacked = layouts.group_blocks(ame)
+    assert stacked.index.tolist() == [(g, "Job") for g in groups + ["Centre"]]
+    assert list(stacked.columns) == ["AME (points)", "Std. Err."]
+
+
+def test_collinearity_check_with_fewer_observations_than_columns():
+    # a region of four regions had fewer sampled households than the model's terms (an IndexError)
+    import numpy as np
+    from stagesofprogress import logit_checks
+
+    X = np.array([[1.0, 0.0, 2.0, 5.0, 1.0], [0.0, 1.0, 3.0, 1.0, 0.0], [1.0, 1.0, 0.0, 2.0, 1.0]])
+    # with the constant, 3 rows span 3 dimensions: the constant and the first two columns; the rest lie in their span
+    assert logit_checks._collinear(X) == [2, 3, 4]
