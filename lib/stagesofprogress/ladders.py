@@ -271,13 +271,15 @@ def left_out_text(study, results: str):
     )
 
 
-def ladders_text(study):
+def ladders_text(study, figure: bool = True):
     """One paragraph on the ladders of the communities that have their own ("" if none).
 
     Parameters
     ----------
     study : Study
         A loaded study.
+    figure : bool, default True
+        Whether to say that the ladder figure has one panel per ladder (the chapter shows it).
 
     Returns
     -------
@@ -322,9 +324,10 @@ def ladders_text(study):
     rest = groups[0][1]
     return md(
         "That is the ladder of study.yml, which {n} of the {total} communities use. The others' meetings drew "
-        "their own (the ladders table): {parts}. Poverty status and movements use each community's own lines; "
-        "the ladder figure has one panel per ladder.",
+        "their own (the ladders table): {parts}. Poverty status and movements use each community's own "
+        "lines{figure}.",
         n=len(rest),
         total=sum(len(c) for _, c in groups),
         parts=md_join("; ", parts),
+        figure=md("; the ladder figure has one panel per ladder") if figure else md(""),
     )
