@@ -90,7 +90,7 @@ def households(rng: np.random.Generator) -> pd.DataFrame:
             n = sizes[k]
             k += 1
             top = len(LADDERS[village][0]) if village in LADDERS else len(STAGES)
-            s = rng.integers(1, top - 2, size=n).astype(float)
+            s = rng.integers(1, top, size=n).astype(float)  # the top rung is reached later
             cols = [s.copy()]
             for _ in YEARS[1:]:
                 step = rng.choice([-2, -1, 0, 1, 2], size=n, p=[0.08, 0.17, 0.35, 0.25, 0.15]) + (rng.random(n) < drift)
