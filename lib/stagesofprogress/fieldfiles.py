@@ -303,7 +303,11 @@ def _read_workbook(source: Source, label: str, limits: Limits, issues: list[Issu
                 return None
             if got is None:
                 return None
-            issues.extend(_unsaved_formulas(wb[title], where, source.name, got[0]))
+            try:
+                issues.extend(_unsaved_formulas(wb[title], where, source.name, got[0]))
+            except Exception as e:  # untrusted file: its XML read once more, for formulas
+                issues.append(Issue(where, None, None, unreadable("a sheet", e)))
+                return None
             parts.append((title, *got))
     finally:
         wb.close()
