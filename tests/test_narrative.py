@@ -580,3 +580,43 @@ def test_collinearity_check_with_fewer_observations_than_columns():
     X = np.array([[1.0, 0.0, 2.0, 5.0, 1.0], [0.0, 1.0, 3.0, 1.0, 0.0], [1.0, 1.0, 0.0, 2.0, 1.0]])
     # with the constant, 3 rows span 3 dimensions: the constant and the first two columns; the rest lie in their span
     assert logit_checks._collinear(X) == [2, 3, 4]
+
+
+def test_escape_model_of_three_regions_is_printed_one_region_block_under_another(tmp_path):
+    import importlib.util
+
+    from stagesofprogress import logit_report
+
+    spec = importlib.util.spec_from_file_location("newuser_make_study", NEWUSER / "make_study.py")
+    maker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(maker)
+    folder = tmp_path / "three"
+    maker.write_form(folder, "csv")
+    # a third region: a copy of Région Lac's households (new ids and village names), with their reasons
+    tables = {
+        n: pd.read_csv(folder / f"{n}.csv", dtype=str, keep_default_na=False)
+        for n in ("households", "sample", "reasons")
+    }
+    hh = tables["households"]
+    lac = hh[hh["region"] == "Région Lac"].copy()
+    copied = set(lac["household_id"])
+    lac["household_id"] = "X" + lac["household_id"]
+    lac["community"] = lac["community"] + " Mpya"
+    lac["region"] = "Ziwa Mpya"
+    tables["households"] = pd.concat([hh, lac])
+    for name in ("sample", "reasons"):
+        t = tables[name]
+        extra = t[t["household_id"].isin(copied)].copy()
+        extra["household_id"] = "X" + extra["household_id"]
+        tables[name] = pd.concat([t, extra])
+    for name, t in tables.items():
+        t.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+    study = sop.load_study(folder)
+    assert len(study.regions) == 3
+    fit = models.fit_model(study, "escape", models.model_specs(study)["escape"])
+    assert list(fit.results) == study.regions  # side by side they would take 9 columns
+    html = logit_report.fit_html(fit).data
+    head = html.split("</thead>", 1)[0]
+    assert len(re.findall(r"<th[ >]", head)) == 4  # the row labels and B, odds ratio, robust error: once
+    shown = re.findall(r'<tr class="heading"><th scope="row">([^<]+)</th>', html)
+    assert [g for g in shown if g in study.regions] == study.regions  # one block of rows per region
