@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/bench_sop_book.py                 # all studies, writes sop_book_results.md
     .venv/bin/python benchmarks/bench_sop_book.py --jobs 1,2      # also compare 1 and 2 worker processes
-    .venv/bin/python benchmarks/bench_sop_book.py data/teaching   # chosen studies only
+    .venv/bin/python benchmarks/bench_sop_book.py data/teaching   # chosen studies only (other rows kept)
+    .venv/bin/python benchmarks/bench_sop_book.py tests/studies/newuser --keep /tmp/book  # keep the book
 
 Each run is the `sop` command as a subprocess (wall time, Python start-up included) into a
 temporary folder; the split between executing chapters and building HTML comes from the
@@ -43,6 +44,7 @@ STUDIES = [
     ("data/peru2004", "shipped: Peru 2004 replica"),
     ("data/teaching", "shipped: teaching"),
     ("tests/studies/good/eleven_stages_accented", "hand-written: 11 stages, cutoff 6, 2 time points, 2 regions"),
+    ("tests/studies/newuser", "new user's study (issue 13's Done-when): one workbook, per-community ladders"),
 ]
 
 
@@ -52,20 +54,28 @@ def _secs(text: str) -> float:
 
 
 def _describe(folder: Path) -> str:
-    import yaml
+    """What the study holds, read by the library (any format: CSV files or one study.xlsx)."""
+    import stagesofprogress as sop
 
-    meta = yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8"))
-    with open(folder / "households.csv", encoding="utf-8-sig") as f:
-        n = sum(1 for line in f if line.strip()) - 1
-    optional = sorted(p.stem for p in folder.glob("*.csv") if p.name != "households.csv")
+    study = sop.load_study(folder)
+    optional = sorted(n for n in study.tables if n != "households")
+    extra = []
+    if (folder / "study.xlsx").exists():
+        extra.append("one workbook")
+    if study.ladders:
+        extra.append(f"own ladders for {len(study.ladders)} communities")
+    if study.has_prosperity:
+        extra.append("a prosperity line")
     return (
-        f"{n:,} households, {len(meta['stages'])} stages (cutoff {meta['poverty_cutoff']}), "
-        f"{len(meta['time_points'])} time points" + (f"; {', '.join(optional)}" if optional else "")
+        f"{len(study.households):,} households, {study.n_stages} stages (cutoff {study.poverty_cutoff}), "
+        f"{len(study.time_points)} time points"
+        + (f"; {', '.join(optional)}" if optional else "")
+        + (f"; {', '.join(extra)}" if extra else "")
     )
 
 
-def run(study: Path, jobs: int, env: dict) -> dict:
-    out = Path(tempfile.mkdtemp(prefix="bench-book-")) / "book"
+def run(study: Path, jobs: int, env: dict, keep: Path | None = None) -> dict:
+    out = keep if keep is not None else Path(tempfile.mkdtemp(prefix="bench-book-")) / "book"
     load = os.getloadavg()[0]
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
@@ -79,7 +89,8 @@ def run(study: Path, jobs: int, env: dict) -> dict:
     wall = time.perf_counter() - t
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-    shutil.rmtree(out.parent, ignore_errors=True)
+    if keep is None:
+        shutil.rmtree(out.parent, ignore_errors=True)
     row = {"wall": wall, "cpu": cpu, "load": load, "ok": proc.returncode == 0, "jobs": jobs}
     m = re.search(
         r"(\d+) pages from (\d+) executed chapters, built in (.+?) \(chapters (.+?), HTML (.+?)\)", proc.stdout
@@ -91,11 +102,32 @@ def run(study: Path, jobs: int, env: dict) -> dict:
     return row
 
 
+def _kept_rows(run: set[str]) -> list[str]:
+    """Rows of the previous results for studies not re-run this time (marked with their date)."""
+    old = HERE / "sop_book_results.md"
+    if not old.exists():
+        return []
+    text = old.read_text(encoding="utf-8")
+    m = re.search(r"Python [\d.]+, (\d{4}-\d\d-\d\d)", text)
+    when = m.group(1) if m else "earlier"
+    kept = []
+    for line in text.splitlines():
+        m = re.match(r"\| `([^`]+)` \|", line)
+        if m and m.group(1) not in run:
+            kept.append(
+                line
+                if "(run of " in line
+                else line.replace(f"`{m.group(1)}` |", f"`{m.group(1)}` (run of {when}) |", 1)
+            )
+    return kept
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("studies", nargs="*", help="study folders (default: every shipped study and the 11-stage one)")
     ap.add_argument("--jobs", default="2", help="comma-separated worker counts to time (default 2)")
     ap.add_argument("--no-write", action="store_true", help="print only, do not write sop_book_results.md")
+    ap.add_argument("--keep", type=Path, help="build the (one) study's book into this new folder and keep it")
     args = ap.parse_args(argv)
     studies = [(s, s) for s in args.studies] or STUDIES
     jobs_list = [int(j) for j in args.jobs.split(",")]
@@ -122,7 +154,7 @@ def main(argv: list[str]) -> int:
             continue
         for jobs in jobs_list:
             print(f"sop book --data {path} --jobs {jobs} ...", file=sys.stderr, flush=True)
-            r = run(folder, jobs, env)
+            r = run(folder, jobs, env, keep=args.keep)
             r.update(study=path, label=label, describe=_describe(folder))
             rows.append(r)
             status = f"{r['wall']:.1f} s" if r["ok"] else "FAILED: " + " / ".join(r.get("error", []))
@@ -158,6 +190,7 @@ def main(argv: list[str]) -> int:
             lines.append(
                 f"| `{r['study']}` | {r['describe']} | {r['jobs']} | | | failed | | | {r['cpu']:.1f} s | {r['load']:.1f} | no: {err} |"
             )
+    lines += _kept_rows({r["study"] for r in rows})
     ok = [r for r in rows if r["ok"]]
     lines += [
         "",

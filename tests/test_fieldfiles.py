@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import shutil
+import subprocess
+import sys
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -491,3 +493,105 @@ def test_a_required_table_given_nowhere_is_reported_once(tmp_path):
     (tmp_path / "households.xls").write_bytes(b"x")  # the file that is there is named instead
     tables, issues = ff.read_tables(tmp_path)
     assert [i.file for i in issues] == ["households.xls"]
+
+
+def _with_cached_value(path: Path, cell: str, value: str) -> None:
+    """Give one formula cell of sheet1 the value Excel would have saved beside it."""
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    head, rest = sheet.split(f'<c r="{cell}"', 1)
+    body, tail = rest.split("</c>", 1)
+    parts["xl/worksheets/sheet1.xml"] = (
+        head + f'<c r="{cell}"' + body.replace("<v />", f"<v>{value}</v>") + "</c>" + tail
+    ).encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for n, b in parts.items():
+            z.writestr(n, b)
+
+
+def test_formulas_without_saved_values_are_reported_by_cell(tmp_path):
+    header = ["household_id", "community", "region", "stage_2000", "stage_2010", "note"]
+    rows = [
+        header,
+        ["h1", "a", "R", 1, "=D2+1", "=1"],
+        ["h2", "a", "R", 2, "=D3+1", "x"],
+        ["h3", "a", "R", 2, "=D4+1", "=2"],
+    ]
+    path = _xlsx(tmp_path / "households.xlsx", rows, title="households")
+    _with_cached_value(path, "E4", "3")  # saved by a spreadsheet program: its value is read, no issue
+    table, issues = ff.read_table(tmp_path, "households")
+    assert table is not None and table.frame["stage_2010"].tolist() == ["", "", "3"]
+    assert [(i.file, i.row, i.column, i.severity) for i in issues] == [
+        ("households.xlsx, sheet households", 2, "E (stage_2010)", "error"),  # a column the contract requires
+        ("households.xlsx, sheet households", 2, "F (note)", "warning"),  # a column of the team's own
+    ]
+    assert issues[0].message.startswith("cells E2, E3 hold formulas with no saved value, so they read as empty")
+    assert issues[1].message.startswith("cells F2, F4 hold formulas")
+    (tmp_path / "study.yml").write_text("title: t\ntime_points: [2000, 2010]\nstages: [A, B, C]\npoverty_cutoff: 1\n")
+    sop_cmd = Path(sys.executable).with_name("sop")
+    r = subprocess.run([str(sop_cmd), "validate", "--data", str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "households.xlsx, sheet households, row 2, column E (stage_2010): cells E2, E3" in r.stdout + r.stderr
+    assert "warning: households.xlsx, sheet households, row 2, column F (note)" in r.stdout + r.stderr
+
+
+def test_datapackage_describes_every_format_as_given():
+    from stagesofprogress import datapackage as dp
+
+    def pkg(sub):
+        return {r["name"]: r for r in dp.datapackage(FORMATS / sub)["resources"]}
+
+    csv = pkg("csv")
+    for sub, kind, media in (
+        ("xlsx", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("sav", "sav", "application/x-spss-sav"),
+        ("dta", "dta", "application/x-stata-dta"),
+        ("workbook", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ):
+        got = pkg(sub)
+        assert list(got) == list(csv), sub  # every table is described, not only study.yml
+        for name in TABLES:
+            r = got[name]
+            path = "study.xlsx" if sub == "workbook" else f"{name}.{kind}"
+            assert (r["path"], r["format"], r["mediatype"], r["profile"]) == (path, kind, media, "data-resource")
+            assert "encoding" not in r  # a binary file has no text encoding
+            assert r["schema"] == csv[name]["schema"], (sub, name)  # the same cells, the same schema
+    assert pkg("xlsx")["sample"]["dialect"] == {"sheet": "sample"}
+    book = pkg("workbook")
+    assert book["households"]["dialect"] == {"sheets": ["households_Kabuchai", "households_Lugar\u00ed"]}
+    assert book["reasons"]["dialect"] == {"sheet": "reasons"}
+    assert "dialect" not in csv["households"] and csv["households"]["profile"] == "tabular-data-resource"
+    semi = pkg("semicolon")["sample"]
+    assert semi["dialect"] == {"delimiter": ";"} and semi["format"] == "csv"
+    numbers = [f for f in semi["schema"]["fields"] if f["type"] == "number"]
+    assert numbers and all(f["decimalChar"] == "," for f in numbers)
+    assert [f["name"] for f in semi["schema"]["fields"]] == [f["name"] for f in csv["sample"]["schema"]["fields"]]
+
+
+@pytest.mark.slow
+def test_newuser_study_in_every_form_gives_byte_identical_tables(tmp_path):
+    """The Done-when study (per-community ladders, a prosperity line, one workbook) as CSV, XLSX,
+    SAV and DTA files: `sop tables` writes the same bytes as from its committed study.xlsx."""
+    newuser = FORMATS.parent / "newuser"
+    spec = importlib.util.spec_from_file_location("newuser_make_study", newuser / "make_study.py")
+    maker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(maker)
+    sop_cmd = Path(sys.executable).with_name("sop")
+
+    def tables(folder: Path) -> dict[str, bytes]:
+        out = tmp_path / f"out-{folder.name}"
+        r = subprocess.run(
+            [str(sop_cmd), "tables", "--data", str(folder), "--out", str(out)], capture_output=True, text=True
+        )
+        assert r.returncode == 0, r.stderr
+        return {f.name: f.read_bytes() for f in sorted(out.glob("*.csv"))}
+
+    ref = tables(newuser)
+    assert {"status_movements.csv", "logit_notes.csv", "movements.csv"} <= set(ref)
+    for form in ("csv", "xlsx", "sav", "dta"):
+        maker.write_form(tmp_path / form, form)
+        got = tables(tmp_path / form)
+        assert list(got) == list(ref), form
+        for name, data in ref.items():
+            assert got[name] == data, f"{form}: {name} differs from the workbook's"

@@ -192,3 +192,78 @@ def test_sop_tables_writes_status_movements(tmp_path):
         capture_output=True,
     )
     assert not (plain / "status_movements.csv").exists()
+
+
+# --------------------------------------------------------------------------- ladders in the book
+
+
+def _text(md) -> str:
+    import re
+
+    return re.sub(r"\\(.)", r"\1", str(md))
+
+
+def test_distinct_ladders_name_their_communities(tmp_path):
+    from stagesofprogress import ladders
+
+    s = check(study_with(tmp_path)).study
+    groups = ladders.distinct(s)
+    assert [(lad.n_stages, lad.poverty_cutoff, lad.prosperity_cutoff, comms) for lad, comms in groups] == [
+        (6, 3, None, ["Kabuchai"]),
+        (7, 2, 6, ["Lugarí"]),
+    ]
+    plain = check(study_with(tmp_path / "plain", ladders=None)).study
+    assert [comms for _, comms in ladders.distinct(plain)] == [["Kabuchai", "Lugarí"]]
+    assert ladders.left_out_text(plain, "the maps") == "" and ladders.ladders_text(plain) == ""
+
+
+def test_stage_level_results_say_which_communities_they_leave_out(tmp_path):
+    from stagesofprogress import ladders
+
+    s = check(study_with(tmp_path)).study
+    out = _text(ladders.left_out_text(s, "the stage-to-stage transition maps"))
+    assert out == (
+        "The stage-to-stage transition maps use the ladder of study.yml only: Lugarí has its own ladder or "
+        "poverty line (the ladders table), and stages are pooled only where they are the same rungs under the "
+        "same line, so the 6 households of that community are left out here. Poverty status, which each "
+        "community's own line decides, counts them."
+    )
+    # the matrices the maps draw do leave them out: Kabuchai's households known at both dates only
+    kab = (s.households["community"] == "Kabuchai").to_numpy()
+    known = (mv.stages(s, 1990).notna() & mv.stages(s, 2010).notna()).to_numpy()
+    assert int(mv.transition_matrix(s, 1990, 2010).to_numpy().sum()) == int((kab & known).sum()) == 5
+    desc = _text(ladders.ladders_text(s))
+    assert desc.startswith("That is the ladder of study.yml, which 1 of the 2 communities use.")
+    assert (
+        "Lugarí uses a ladder of 7 stages with the poverty line after stage 2, *Nguo* and the prosperity line at stage 6, *Ng'ombe*"
+        in desc
+    )
+
+
+def test_ladder_figure_has_one_panel_per_ladder(tmp_path):
+    import stagesofprogress as sop
+
+    s = check(study_with(tmp_path)).study
+    fig = sop.plots.ladder(s)
+    axes = [ax for sf in fig.subfigs for ax in sf.axes]
+    assert len(fig.subfigs) == 2 and len(axes) == 2
+    assert [len(ax.get_yticks()) for ax in axes] == [6, 7]  # each panel its own rungs
+    titles = [sf._suptitle.get_text() for sf in fig.subfigs]
+    assert titles == ["study.yml's ladder: Kabuchai", "Own ladder: Lugarí"]
+    # each panel's bars are shares of its own ladder's households in the survey year
+    for ax in axes:
+        assert sum(p.get_width() for p in ax.patches) == pytest.approx(100.0)
+    one = sop.plots.ladder(check(study_with(tmp_path / "plain", ladders=None)).study)
+    assert not one.subfigs and len(one.axes) == 1
+
+
+def test_median_move_of_escapers_uses_each_communitys_line(tmp_path):
+    from stagesofprogress import mobility
+
+    s = check(study_with(tmp_path)).study
+    cat = mv.movement_categories(s, s.time_points[0], s.survey_year)
+    m = mobility.mobility_facts(s)
+    s0 = mv.stages(s, s.time_points[0]).astype(float)
+    s1 = mv.stages(s, s.survey_year).astype(float)
+    esc = (cat == "escaped").to_numpy()
+    assert m["escape_steps"] == f"{float(np.median((s1 - s0).to_numpy()[esc])):.0f}"

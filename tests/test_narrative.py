@@ -314,25 +314,32 @@ def test_paper_boxes_only_for_a_study_that_declares_the_paper(monkeypatch):
 
 
 def test_newuser_study_is_made_by_its_script_and_valid(tmp_path):
-    import shutil
-
     copy = tmp_path / "newuser"
-    shutil.copytree(NEWUSER, copy)
-    for f in copy.glob("*.csv"):
-        f.unlink()
-    (copy / "study.yml").unlink()
-    subprocess.run([sys.executable, str(copy / "make_study.py")], check=True)
-    for f in sorted(NEWUSER.iterdir()):
-        if f.is_file() and f.name != "make_study.py":
-            assert (copy / f.name).read_bytes() == f.read_bytes(), f"{f.name}: not what make_study.py writes"
+    copy.mkdir()
+    subprocess.run([sys.executable, str(NEWUSER / "make_study.py"), str(copy)], check=True)
+    assert sorted(f.name for f in NEWUSER.iterdir() if f.is_file()) == ["make_study.py", "study.xlsx", "study.yml"]
+    for name in ("study.yml", "study.xlsx"):  # one workbook, as a team delivers it
+        assert (copy / name).read_bytes() == (NEWUSER / name).read_bytes(), f"{name}: not what make_study.py writes"
     sop_cmd = Path(sys.executable).with_name("sop")
     r = subprocess.run([str(sop_cmd), "validate", "--data", str(NEWUSER)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+    assert "warning" not in r.stdout + r.stderr
     study = sop.load_study(NEWUSER)
     assert len(study.households) == 900 and study.time_points == [1990, 2000, 2010, 2024]
     assert study.households["community"].nunique() == 12 and len(study.regions) == 2
-    assert study.n_stages == 9 and study.poverty_cutoff == 4
+    assert study.n_stages == 9 and study.poverty_cutoff == 4 and study.prosperity_cutoff == 8
     assert not study.has("livestock") and not study.has("communities") and not study.meta.get("paper")
+    # four villages with ladders of their own: three on a 7-stage ladder, Sireme with its own poverty line
+    assert sorted(study.ladders) == ["Ikolomani", "Lurambi", "Shianda", "Sireme"]
+    assert study.ladders["Shianda"].n_stages == 7 and study.ladders["Shianda"].prosperity_cutoff == 6
+    assert study.ladders["Sireme"].poverty_cutoff == 5 and not study.one_ladder
+    # households of every category cite reasons (stayed poor and stayed not poor included)
+    from stagesofprogress import movements
+
+    cats = movements.movement_categories(study, 2010, 2024)
+    reasons = study.tables["reasons"]
+    cited = reasons.loc[reasons["start"] == 2010, "household_id"].unique()
+    assert cats[study.households["household_id"].isin(cited).to_numpy()].nunique() == 4
 
 
 # --------------------------------------------------------------------------- the new user's book
@@ -356,8 +363,66 @@ def _main_article(html: str) -> str:
     return m.group(1) if m else html
 
 
+def _page_problems(name: str, article: str) -> list[str]:
+    """What is wrong with one page of the new-user book: paper boxes, Peru words, empty headings and
+    tables, a model table without its diagnostics."""
+    problems = []
+    prose = _page_text(article)
+    if "What the paper found" in prose:
+        problems.append(f"{name}: a paper box")
+    if name not in LITERATURE_PAGES | REFERENCE_PAGES:
+        for w in PERU_WORDS:
+            if re.search(re.escape(w), prose, flags=re.I):
+                problems.append(f"{name}: '{w}'")
+    # no heading (or rubric) followed directly by another heading or by the end of the page
+    body = re.sub(r"<(script|style)\b.*?</\1>", "", article, flags=re.S)
+    body = re.sub(r'<p class="rubric"', "<h7", body)
+    seq = re.findall(r"<(h[1-7]|p|table|img|ul|ol|dl|pre|figure)\b", body)
+    for i, tag in enumerate(seq):
+        if tag.startswith("h") and (i + 1 == len(seq) or seq[i + 1].startswith("h")):
+            problems.append(f"{name}: heading {i} has nothing under it")
+    if re.search(r"<tbody>\s*</tbody>", article):
+        problems.append(f"{name}: a table with no row")
+    # a diagnostics block under every model of the study shown (the logit-check appendix fits public
+    # reference data, not the study, and compares it with Stata's published output instead)
+    if name == "appendix-logit-check.html":
+        return problems
+    parts = re.split(r'(<table class="sop-logit">|<div class="sop-logit-notes">)', article)
+    marks = [x for x in parts if x.startswith(('<table class="sop-logit"', '<div class="sop-logit-notes"'))]
+    for i, m in enumerate(marks):
+        if m.startswith("<table") and (i + 1 == len(marks) or not marks[i + 1].startswith("<div")):
+            problems.append(f"{name}: a model table without its diagnostics under it")
+    return problems
+
+
+def _newuser_book_problems(out: Path) -> list[str]:
+    """Everything wrong with a built book of the new-user study (an empty list when none)."""
+    pages = sorted((out / "chapters").glob("*.html"))
+    problems = [] if len(pages) >= 15 else [f"only {len(pages)} pages"]
+    html = {page.name: _main_article(page.read_text(encoding="utf-8")) for page in pages}
+    for name, article in html.items():
+        problems += _page_problems(name, article)
+    ed = html.get("escape-descent.html", "")
+    if ed.count('<div class="sop-logit-notes">') != 2:
+        problems.append("escape-descent.html: not one diagnostics block for each of the escape and descent models")
+    mv = html.get("movements.html", "")
+    nine = re.search(r"<table\b(?:(?!</table>).)*Households by status in 1990.*?</table>", mv, flags=re.S)
+    if not nine or not all(w in nine.group(0) for w in ("Poor", "Not poor", "Prosperous")):
+        problems.append("movements.html: no nine-cell status table")
+    # stage-level results: the ladder figure per ladder, and a note where study.yml's ladder only is used
+    if "drew their own" not in _page_text(html.get("approach.html", "")):
+        problems.append("approach.html: the communities' own ladders are not described")
+    for name in ("movements.html", "mobility.html"):
+        text = " ".join(_page_text(html.get(name, "")).split())
+        if not re.search(r"use the ladder of study\.yml only: Sireme, Shianda, Ikolomani and Lurambi have", text):
+            problems.append(f"{name}: no note on the communities the stage-level results leave out")
+    return problems
+
+
 @pytest.mark.slow
 def test_newuser_book_tells_only_the_truth_about_its_study(tmp_path):
+    """The Done-when study, built from its one workbook (study.xlsx)."""
+    assert (NEWUSER / "study.xlsx").exists() and not list(NEWUSER.glob("*.csv"))
     out = tmp_path / "book"
     sop_cmd = Path(sys.executable).with_name("sop")
     r = subprocess.run(
@@ -368,26 +433,7 @@ def test_newuser_book_tells_only_the_truth_about_its_study(tmp_path):
     )
     assert r.returncode == 0, r.stderr[-4000:]
     assert "WARNING" not in r.stderr and "warning:" not in r.stderr.lower(), r.stderr[-4000:]
-    pages = sorted((out / "chapters").glob("*.html"))
-    assert len(pages) >= 15
-    problems = []
-    for page in pages:
-        html = page.read_text(encoding="utf-8")
-        article = _main_article(html)
-        prose = _page_text(article)
-        if "What the paper found" in prose:
-            problems.append(f"{page.name}: a paper box")
-        if page.name not in LITERATURE_PAGES | REFERENCE_PAGES:
-            for w in PERU_WORDS:
-                if re.search(re.escape(w), prose, flags=re.I):
-                    problems.append(f"{page.name}: '{w}'")
-        # no heading (or rubric) followed directly by another heading or by the end of the page
-        body = re.sub(r"<(script|style)\b.*?</\1>", "", article, flags=re.S)
-        body = re.sub(r'<p class="rubric"', "<h7", body)
-        seq = re.findall(r"<(h[1-7]|p|table|img|ul|ol|dl|pre|figure)\b", body)
-        for i, tag in enumerate(seq):
-            if tag.startswith("h") and (i + 1 == len(seq) or seq[i + 1].startswith("h")):
-                problems.append(f"{page.name}: heading {i} has nothing under it")
+    problems = _newuser_book_problems(out)
     assert not problems, "\n".join(problems)
 
 
@@ -430,3 +476,147 @@ def test_clustering_text_names_what_keeps_and_loses_significance():
     assert "beta does not" in north and "gamma becomes significant only with clustered errors" in north
     assert "constant" not in north.lower().replace("**north**", "")
     assert "**South** (5 communities): no variable is significant" in south
+
+
+# --------------------------------------------------------------------------- a chapter without its data
+
+
+def _run_chapter(name: str, study_dir: Path, monkeypatch) -> list[str]:
+    """Execute a chapter's code cells in-process on a study; the Markdown it displays, in order."""
+    import IPython.display as ipd
+    import jupytext
+    import matplotlib
+
+    matplotlib.use("Agg")
+    shown: list[str] = []
+
+    def display(*objs, **kw):
+        for o in objs:
+            if isinstance(o, ipd.Markdown):
+                shown.append(o.data)
+
+    monkeypatch.setattr(ipd, "display", display)
+    monkeypatch.chdir(ROOT / "chapters")
+    nb = jupytext.read(ROOT / "chapters" / f"{name}.md")
+    scope: dict = {"display": display}
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            src = (
+                cell.source if "parameters" not in cell.metadata.get("tags", []) else f"study_dir = {str(study_dir)!r}"
+            )
+            exec(compile(src, f"{name}.md", "exec"), scope)
+    return shown
+
+
+def test_escape_descent_without_reasons_shows_one_note_and_no_section(tmp_path, monkeypatch):
+    import shutil
+
+    folder = tmp_path / "noreasons"
+    shutil.copytree(ROOT / "tests" / "studies" / "formats" / "csv", folder)
+    (folder / "reasons.csv").unlink()
+    shown = _run_chapter("escape-descent", folder, monkeypatch)
+    assert len(shown) == 1, shown  # the one note, and no rubric, table or sentence over nothing
+    assert "no `reasons.csv`" in shown[0] and "{note}" in shown[0]
+    text = (ROOT / "chapters" / "escape-descent.md").read_text(encoding="utf-8")
+    # every section of the chapter but the exercises is a rubric the code shows only with the data
+    prose = re.sub(r"```\{code-cell\}.*?```", "", text, flags=re.S)  # headings outside code cells
+    assert re.findall(r"^#+ .*$", prose, flags=re.M) == ["# Why households escaped or fell", "## Exercises"]
+
+
+def test_escape_descent_with_reasons_shows_every_section(tmp_path, monkeypatch):
+    shown = _run_chapter("escape-descent", ROOT / "tests" / "studies" / "formats" / "csv", monkeypatch)
+    rubrics = [m.split("{rubric} ", 1)[1].split("\n", 1)[0] for m in shown if "{rubric}" in m]
+    assert rubrics == [
+        "Reasons cited by households that escaped",
+        "The escape model",
+        "Cargo nets",
+        "Reasons cited by households that fell into poverty",
+        "The descent model",
+        "Safety nets",
+    ]
+
+
+# --------------------------------------------------------------------------- model tables with many regions
+
+
+def _wide(groups: list[str], stats: list[str], rows: dict[str, list[str]]) -> pd.DataFrame:
+    cols = pd.MultiIndex.from_product([groups, stats])
+    return pd.DataFrame(list(rows.values()), index=pd.Index(list(rows), name=""), columns=cols, dtype=object)
+
+
+def test_model_tables_with_many_regions_get_one_block_of_rows_per_region():
+    stats = ["B", "Odds Ratio", "Robust Std. Err."]
+    groups = ["North", "South", "East", "West"]
+    rows = {
+        "Constant": ["-1.00***", "0.37", "0.20"] * 4,
+        "Reasons cited": [""] * 12,
+        "Job": ["0.50*", "1.65", "0.30"] * 3 + ["", "", ""],  # West did not estimate it
+        "N": ["40", "", "", "41", "", "", "42", "", "", "43", "", ""],
+    }
+    t = _wide(groups, stats, rows)
+    t.attrs["row_kinds"] = ["constant", "heading", "variable", "fit"]
+    out = layouts.group_blocks(t)
+    assert list(out.columns) == stats  # the width no longer grows with the regions
+    assert out.index[:5].tolist() == ["North", "Constant", "Reasons cited", "Job", "N"]
+    west = out.index.tolist().index("West")
+    assert out.index[west:].tolist() == ["West", "Constant", "N"]  # no heading over nothing, no blank row
+    assert out.attrs["row_kinds"][west:] == ["heading", "constant", "fit"]
+    assert out.loc["N", "B"].tolist() == ["40", "41", "42", "43"]  # each block keeps its own n
+    # two regions keep the paper's side-by-side layout
+    two = _wide(groups[:2], stats, {k: v[:6] for k, v in rows.items()})
+    assert layouts.group_blocks(two) is two
+    # tables without row kinds (marginal effects, clustered errors) get a (group, row) index
+    ame = _wide(groups + ["Centre"], ["AME (points)", "Std. Err."], {"Job": ["1.0", "0.5"] * 5})
+    stacked = layouts.group_blocks(ame)
+    assert stacked.index.tolist() == [(g, "Job") for g in groups + ["Centre"]]
+    assert list(stacked.columns) == ["AME (points)", "Std. Err."]
+
+
+def test_collinearity_check_with_fewer_observations_than_columns():
+    # a region of four regions had fewer sampled households than the model's terms (an IndexError)
+    import numpy as np
+    from stagesofprogress import logit_checks
+
+    X = np.array([[1.0, 0.0, 2.0, 5.0, 1.0], [0.0, 1.0, 3.0, 1.0, 0.0], [1.0, 1.0, 0.0, 2.0, 1.0]])
+    # with the constant, 3 rows span 3 dimensions: the constant and the first two columns; the rest lie in their span
+    assert logit_checks._collinear(X) == [2, 3, 4]
+
+
+def test_escape_model_of_three_regions_is_printed_one_region_block_under_another(tmp_path):
+    import importlib.util
+
+    from stagesofprogress import logit_report
+
+    spec = importlib.util.spec_from_file_location("newuser_make_study", NEWUSER / "make_study.py")
+    maker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(maker)
+    folder = tmp_path / "three"
+    maker.write_form(folder, "csv")
+    # a third region: a copy of Région Lac's households (new ids and village names), with their reasons
+    tables = {
+        n: pd.read_csv(folder / f"{n}.csv", dtype=str, keep_default_na=False)
+        for n in ("households", "sample", "reasons")
+    }
+    hh = tables["households"]
+    lac = hh[hh["region"] == "Région Lac"].copy()
+    copied = set(lac["household_id"])
+    lac["household_id"] = "X" + lac["household_id"]
+    lac["community"] = lac["community"] + " Mpya"
+    lac["region"] = "Ziwa Mpya"
+    tables["households"] = pd.concat([hh, lac])
+    for name in ("sample", "reasons"):
+        t = tables[name]
+        extra = t[t["household_id"].isin(copied)].copy()
+        extra["household_id"] = "X" + extra["household_id"]
+        tables[name] = pd.concat([t, extra])
+    for name, t in tables.items():
+        t.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+    study = sop.load_study(folder)
+    assert len(study.regions) == 3
+    fit = models.fit_model(study, "escape", models.model_specs(study)["escape"])
+    assert list(fit.results) == study.regions  # side by side they would take 9 columns
+    html = logit_report.fit_html(fit).data
+    head = html.split("</thead>", 1)[0]
+    assert len(re.findall(r"<th[ >]", head)) == 4  # the row labels and B, odds ratio, robust error: once
+    shown = re.findall(r'<tr class="heading"><th scope="row">([^<]+)</th>', html)
+    assert [g for g in shown if g in study.regions] == study.regions  # one block of rows per region

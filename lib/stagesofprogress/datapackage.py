@@ -1,10 +1,14 @@
 """`datapackage.json` for a study folder, derived from the data contract (`schema.TABLES`).
 
-A Frictionless Data Package (https://specs.frictionlessdata.io/data-package/): one tabular
-resource per CSV of the contract present in the folder, with a Table Schema whose fields
-follow the CSV's header (contract columns get the contract's type, description and
-constraints; extra columns get a type inferred from their cells), plus study.yml as a
-non-tabular resource. Every study shipped in `data/` carries one; `sop datapackage --data DIR`
+A Frictionless Data Package (https://specs.frictionlessdata.io/data-package/): one resource per
+table of the contract present in the folder, with a Table Schema whose fields follow the
+table's header (contract columns get the contract's type, description and constraints; extra
+columns get a type inferred from their cells), plus study.yml as a non-tabular resource. A
+table is described in the form it is given: a CSV as a Tabular Data Resource (with its
+``delimiter`` and ``decimalChar`` when study.yml's ``csv:`` declares them); a workbook, SPSS or
+Stata file as a plain Data Resource (the Tabular Data Resource profile is for CSV and inline
+data only) with its format, media type and, for a workbook, the sheet read (``dialect.sheet``)
+or the village sheets stacked into it (``dialect.sheets``). Every study shipped in `data/` carries one; `sop datapackage --data DIR`
 writes it, and a test checks the committed files are current.
 
     import stagesofprogress as sop
@@ -102,23 +106,26 @@ def datapackage(study_folder: str | Path) -> dict:
     dict
         The descriptor, ready for `to_json_bytes`.
     """
-    from .problem import StudyError
+    from .fieldfiles import dialect_from_meta, find_table, read_tables, workbook_sheets
+    from .problem import Problem, StudyError
     from .study import validate
-    from .studyfile import MAX_CSV_BYTES, MAX_YAML_BYTES, read_bytes
+    from .studyfile import MAX_YAML_BYTES, read_bytes
 
     folder = Path(study_folder)
     problems, _study = validate(folder)  # the descriptor is derived from a valid study only
     if problems:
         raise StudyError(problems, folder)
-    files = {}
-    for n in ["study.yml"] + [t.filename for t in schema.TABLES.values()]:
-        if (folder / n).exists():
-            data = read_bytes(folder, n, MAX_YAML_BYTES if n == "study.yml" else MAX_CSV_BYTES, problems)
-            if data is not None:
-                files[n] = data
-    if problems:  # changed since it was validated
+    raw = read_bytes(folder, "study.yml", MAX_YAML_BYTES, problems)
+    if problems or raw is None:  # changed since it was validated
         raise StudyError(problems, folder)
-    return from_files(files, folder.resolve().name)
+    meta = yaml.safe_load(raw.decode("utf-8-sig")) or {}
+    dialect, _ = dialect_from_meta(meta)
+    tables, issues = read_tables(folder, dialect=dialect)
+    if any(i.severity == "error" for i in issues):  # changed since it was validated
+        raise StudyError([Problem(i.file, i.row, i.column, i.message) for i in issues], folder)
+    sheets, _ = workbook_sheets(folder)
+    given = {name: _given(t, find_table(folder, name, sheets=sheets)[0]) for name, t in tables.items()}
+    return _descriptor(raw, given, folder.resolve().name, dialect)
 
 
 def from_files(files: dict[str, bytes], name: str) -> dict:
@@ -136,7 +143,34 @@ def from_files(files: dict[str, bytes], name: str) -> dict:
     dict
         The descriptor.
     """
-    meta = yaml.safe_load(files["study.yml"].decode("utf-8-sig")) or {}
+    given = {}
+    for spec in schema.TABLES.values():
+        if spec.filename in files:
+            df = pd.read_csv(io.BytesIO(files[spec.filename]), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            df.columns = [str(c).strip() for c in df.columns]
+            given[spec.name] = (df, spec.filename, "csv", None)
+    return _descriptor(files["study.yml"], given, name, None)
+
+
+#: Format and media type of each kind of file a table may be given as (`fieldfiles.FORMATS`).
+MEDIA = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "sav": "application/x-spss-sav",
+    "dta": "application/x-stata-dta",
+}
+
+
+def _given(table, source) -> tuple[pd.DataFrame, str, str, list[str] | None]:
+    """(cells, path, format, sheets) of a table read by `fieldfiles` (a `TableText` and its `Source`)."""
+    kind = source.kind
+    sheets = (list(source.sheets) or [table.sheet]) if kind == "xlsx" else None
+    return table.frame, table.source_file, kind, sheets
+
+
+def _descriptor(yml: bytes, given: dict, name: str, dialect) -> dict:
+    """The descriptor of study.yml's bytes and the tables given: name -> (cells, path, format, sheet)."""
+    meta = yaml.safe_load(yml.decode("utf-8-sig")) or {}
     years = meta.get("time_points") or []
     n_stages = len(meta.get("stages") or []) or None
     title = str(meta.get("title", name)).strip()
@@ -158,35 +192,8 @@ def from_files(files: dict[str, bytes], name: str) -> dict:
         pkg["synthetic"] = bool(meta["synthetic"])
     resources = []
     for spec in schema.TABLES.values():
-        if spec.filename not in files:
-            continue
-        df = pd.read_csv(io.BytesIO(files[spec.filename]), dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        header = [str(c).strip() for c in df.columns]
-        declared = {c.name: c for c in spec.expanded_columns(years)}
-        fields = [_field(declared[h], n_stages) if h in declared else _infer(h, df[h]) for h in header]
-        tschema: dict = {"fields": fields, "missingValues": [""]}
-        uniq = [c.name for c in declared.values() if c.unique and c.name in header]
-        if len(uniq) == 1:
-            tschema["primaryKey"] = uniq[0]
-        fks = []
-        for c in declared.values():
-            if c.references and c.name in header:
-                rt, rc = c.references.split(".")
-                if schema.TABLES[rt].filename in files:
-                    fks.append({"fields": c.name, "reference": {"resource": rt, "fields": rc}})
-        if fks:
-            tschema["foreignKeys"] = fks
-        res = {
-            "name": spec.name,
-            "path": spec.filename,
-            "profile": "tabular-data-resource",
-            "format": "csv",
-            "mediatype": "text/csv",
-            "encoding": "utf-8",
-            "description": spec.description + (f" {spec.notes}" if spec.notes else ""),
-            "schema": tschema,
-        }
-        resources.append(res)
+        if spec.name in given:
+            resources.append(_resource(spec, *given[spec.name], years, n_stages, set(given), dialect))
     resources.append(
         {
             "name": "study",
@@ -200,6 +207,47 @@ def from_files(files: dict[str, bytes], name: str) -> dict:
     )
     pkg["resources"] = resources
     return pkg
+
+
+def _resource(spec, df, path, kind, sheets, years, n_stages, present: set[str], dialect) -> dict:
+    """The resource of one table: its file, format, sheet, dialect and Table Schema."""
+    header = list(df.columns)
+    declared = {c.name: c for c in spec.expanded_columns(years)}
+    fields = [_field(declared[h], n_stages) if h in declared else _infer(h, df[h]) for h in header]
+    comma = kind == "csv" and dialect is not None and dialect.decimal == ","
+    for f in fields:
+        if comma and f["type"] == "number":
+            f["decimalChar"] = ","  # Table Schema's way of saying 0,5
+    tschema: dict = {"fields": fields, "missingValues": [""]}
+    uniq = [c.name for c in declared.values() if c.unique and c.name in header]
+    if len(uniq) == 1:
+        tschema["primaryKey"] = uniq[0]
+    fks = []
+    for c in declared.values():
+        if c.references and c.name in header:
+            rt, rc = c.references.split(".")
+            if rt in present:
+                fks.append({"fields": c.name, "reference": {"resource": rt, "fields": rc}})
+    if fks:
+        tschema["foreignKeys"] = fks
+    res = {
+        "name": spec.name,
+        "path": path,
+        # a Tabular Data Resource is a CSV (or inline JSON) by its spec: a workbook, SPSS or Stata
+        # file is a plain Data Resource, described with the same schema of the cells as read
+        "profile": "tabular-data-resource" if kind == "csv" else "data-resource",
+        "format": kind,
+        "mediatype": MEDIA[kind],
+    }
+    if kind == "csv":
+        res["encoding"] = "utf-8"
+        if dialect is not None and dialect.delimiter not in (None, ","):
+            res["dialect"] = {"delimiter": dialect.delimiter}
+    if sheets is not None:  # the sheet read, or the village sheets stacked into the table, in order
+        res["dialect"] = {"sheet": sheets[0]} if len(sheets) == 1 else {"sheets": sheets}
+    res["description"] = spec.description + (f" {spec.notes}" if spec.notes else "")
+    res["schema"] = tschema
+    return res
 
 
 def to_json_bytes(pkg: dict) -> bytes:

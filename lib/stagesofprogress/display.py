@@ -284,8 +284,9 @@ def table(
 ) -> BookTable:
     """A captioned table for display in a chapter (see `BookTable`).
 
-    `code=True` shows the Markdown code spans of library-written cells (the data contract's
-    `` `name` ``) as code rather than literal backticks; never use it for a study's own text.
+    ``code=True`` shows the Markdown code spans of library-written cells (the data contract's
+    column names, written between backticks) as code rather than literal backticks; never use it
+    for a study's own text.
 
     Parameters
     ----------

@@ -27,6 +27,7 @@ Nothing here evaluates a cell: formulas in workbooks give their cached values
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -317,10 +318,82 @@ def _read_workbook(source: Source, label: str, limits: Limits, issues: list[Issu
                 return None
             if got is None:
                 return None
+            try:
+                issues.extend(_unsaved_formulas(wb[title], where, source.name, got[0]))
+            except Exception as e:  # untrusted file: its XML read once more, for formulas
+                issues.append(Issue(where, None, None, unreadable("a sheet", e)))
+                return None
             parts.append((title, *got))
     finally:
         wb.close()
     return _stack(source, label, parts, issues)
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _required(name: str) -> Callable[[str], bool]:
+    """Whether a column of table `name` is one the contract requires (per-year stages included)."""
+    spec = schema.TABLES.get(name)
+    if spec is None:
+        return lambda column: False
+    fixed = {c.name for c in spec.columns if c.required}
+    years = [
+        re.compile(re.escape(c.name).replace(re.escape("{year}"), r"\d+") + "$") for c in spec.per_year if c.required
+    ]
+    return lambda column: column in fixed or any(p.match(column) for p in years)
+
+
+def _unsaved_formulas(ws, where: str, name: str, header: list[str]) -> list[Issue]:
+    """Cells of a sheet that hold a formula without a saved value (read as blanks by openpyxl).
+
+    A workbook written by a program other than Excel (a script, a converter) may store formulas
+    without the value Excel would have computed and saved beside them; `data_only=True` then
+    reads the cell as empty. The sheet's XML is scanned once for ``<f>`` elements (nothing is
+    evaluated); each such cell without a ``<v>`` value is reported: an error in a column the
+    contract requires, a warning elsewhere.
+    """
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+    from openpyxl.xml.functions import iterparse
+
+    with ws._get_source() as src:  # the sheet's XML in the workbook's zip (size already bounded)
+        data = src.read()
+    if not _FORMULA_TAG.search(data):
+        return []
+    cells: dict[str, list[int]] = {}  # column letters -> rows, in sheet order
+    for _, el in iterparse(io.BytesIO(data)):
+        if el.tag.rsplit("}", 1)[-1] != "c":
+            continue
+        kids = {child.tag.rsplit("}", 1)[-1]: child for child in el}
+        v = kids.get("v")
+        # no value, or an empty one that is not a saved empty text (t="str"): what openpyxl writes
+        if "f" in kids and (v is None or (not v.text and el.get("t") != "str")):
+            try:
+                letters, row = coordinate_from_string(el.get("r") or "")
+            except ValueError:
+                continue
+            cells.setdefault(letters, []).append(int(row))
+        el.clear()
+    required = _required(name)
+    out: list[Issue] = []
+    for letters, rows in sorted(cells.items(), key=lambda kv: (len(kv[0]), kv[0])):
+        col = column_index_from_string(letters)
+        column = header[col - 1] if 0 < col <= len(header) else ""
+        shown = ", ".join(f"{letters}{r}" for r in rows[:5]) + (f" and {len(rows) - 5:,} more" if len(rows) > 5 else "")
+        many = len(rows) > 1
+        out.append(
+            Issue(
+                where,
+                rows[0],
+                f"{letters} ({column})" if column else letters,
+                f"{'cells' if many else 'cell'} {shown} {'hold formulas' if many else 'holds a formula'} with no "
+                f"saved value, so {'they read' if many else 'it reads'} as empty (the workbook was not last "
+                "saved by a spreadsheet program). Open it in Excel or LibreOffice and save it, which stores "
+                "the values, or type the values in.",
+                "error" if required(column) and rows[-1] > 1 else "warning",
+            )
+        )
+    return out
 
 
 def _stack(source: Source, label: str, parts: list, issues: list[Issue]) -> TableText | None:

@@ -21,8 +21,10 @@ from .problem import Problem
 
 if TYPE_CHECKING:  # annotations only
     from .csvfile import Cells
+    from .safetext import MD
+    from .study import Study
 
-__all__ = ["Ladder", "parse", "per_household", "stage_numbers"]
+__all__ = ["Ladder", "distinct", "ladders_text", "left_out_text", "parse", "per_household", "stage_numbers"]
 
 F = "ladders.csv"
 
@@ -237,3 +239,137 @@ def stage_numbers(
         if mine.any():
             out[mine] = stage_codes(series[mine], list(lad.stages))[0].to_numpy()
     return out
+
+
+# --------------------------------------------------------------------------- ladders in the book
+
+
+def distinct(study: Study) -> list[tuple[Ladder, list[str]]]:
+    """Each distinct ladder the study's households stand on, with the communities that use it.
+
+    study.yml's ladder comes first (with every community that has no ladder of its own, or one
+    equal to it); the others follow in the order their first community appears in
+    households.csv. A ladder nobody uses is left out.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    list of (Ladder, list of str)
+    """
+    groups: dict[Ladder, list[str]] = {study.ladder: []}
+    for c in pd.unique(study.households["community"].astype(str)):
+        groups.setdefault(study.ladders.get(c, study.ladder), []).append(str(c))
+    return [(lad, comms) for lad, comms in groups.items() if comms]
+
+
+def _names(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def left_out_text(study: Study, results: str) -> MD:
+    """One note naming the communities that stage-level `results` leave out, and why ("" if none).
+
+    Stage numbers compare only on one ladder: results that pool stages across households (a
+    transition matrix, a chain on the stages, a mean by stage) use study.yml's ladder, and the
+    households of communities ranked on a ladder of their own are left out of them.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    results : str
+        What is left out, in the words of the chapter ("the stage-to-stage transitions").
+
+    Returns
+    -------
+    safetext.MD or str
+        Markdown with every community name escaped, or ``""`` when every household stands on
+        study.yml's ladder.
+    """
+    from .safetext import md
+
+    others = distinct(study)
+    if not others or others[0][0] != study.ladder:
+        others = [(study.ladder, [])] + others
+    own = [c for _, comms in others[1:] for c in comms]
+    if not own:
+        return ""
+    n = int((~study.on_study_ladder()).sum())
+    return md(
+        "{results} use the ladder of study.yml only: {names} {verb} {their} own ladder or poverty line "
+        "(the ladders table), and stages are pooled only where they are the same rungs under the same "
+        "line, so the {n} households of {them} are left out here. Poverty status, which each community's "
+        "own line decides, counts them.",
+        results=results[:1].upper() + results[1:],
+        names=_names(own),
+        verb="has" if len(own) == 1 else "have",
+        their="its" if len(own) == 1 else "their",
+        n=f"{n:,}",
+        them="that community" if len(own) == 1 else "these communities",
+    )
+
+
+def ladders_text(study: Study, figure: bool = True) -> MD:
+    """One paragraph on the ladders of the communities that have their own ("" if none).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    figure : bool, default True
+        Whether to say that the ladder figure has one panel per ladder (the chapter shows it).
+
+    Returns
+    -------
+    safetext.MD or str
+        Markdown (community and stage names escaped), or ``""`` when every community uses
+        study.yml's ladder.
+    """
+    from .safetext import md, md_join
+
+    groups = distinct(study)
+    if groups[0][0] != study.ladder:
+        groups = [(study.ladder, [])] + groups
+    if len(groups) == 1:
+        return ""
+    parts = []
+    for lad, comms in groups[1:]:
+        same = lad.stages == study.ladder.stages
+        what = "study.yml's stages" if same else f"a ladder of {lad.n_stages} stages"
+        lines = md(
+            "with the poverty line after stage {k}, *{name}*",
+            k=lad.poverty_cutoff,
+            name=lad.stages[lad.poverty_cutoff - 1],
+        )
+        if lad.prosperity_cutoff is not None:
+            lines = md(
+                "{a} and the prosperity line at stage {p}, *{name}*",
+                a=lines,
+                p=lad.prosperity_cutoff,
+                name=lad.stages[lad.prosperity_cutoff - 1],
+            )
+        elif study.prosperity_cutoff is not None:
+            lines = md("{a} and no prosperity line", a=lines)
+        parts.append(
+            md(
+                "{names} {verb} {what} {lines}",
+                names=_names(comms),
+                verb="uses" if len(comms) == 1 else "use",
+                what=what,
+                lines=lines,
+            )
+        )
+    rest = groups[0][1]
+    return md(
+        "That is the ladder of study.yml, which {n} of the {total} communities use. The others' meetings drew "
+        "their own (the ladders table): {parts}. Poverty status and movements use each community's own "
+        "lines{figure}.",
+        n=len(rest),
+        total=sum(len(c) for _, c in groups),
+        parts=md_join("; ", parts),
+        figure=md("; the ladder figure has one panel per ladder") if figure else md(""),
+    )

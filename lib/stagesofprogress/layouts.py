@@ -45,6 +45,7 @@ __all__ = [
     "reason_long",
     "reason_trend",
     "cluster_table",
+    "group_blocks",
 ]
 
 TABLE3_COLUMNS = [*mv.CATEGORIES, "poor_at_start", "poor_at_end"]
@@ -673,3 +674,62 @@ def cluster_table(comparison: pd.DataFrame) -> pd.DataFrame:
     wide = wide.reindex(order).fillna("")
     wide.index.name = None
     return wide
+
+
+def group_blocks(table: pd.DataFrame, max_columns: int = 8) -> pd.DataFrame:
+    """Re-flow a table of one column block per group (region) into one block of rows per group.
+
+    A model's tables (`logit_report.paper_table`, `margins_wide`, `cluster_table`) set the
+    groups side by side: (group, statistic) columns. With many groups they outgrow the page, so
+    when the table has more than `max_columns` columns each group becomes a block of rows under
+    its own name and the columns are the statistics once: the width no longer grows with the
+    number of groups. Rows blank in a group's block are left out of it (a variable that group's
+    model did not estimate), and so is a heading left with no variable under it.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Columns a two-level MultiIndex (group, statistic); a ``row_kinds`` attribute (as
+        `paper_table` sets) is carried over, the group's name becoming a ``heading`` row.
+    max_columns : int, default 8
+        Tables with at most this many columns are returned unchanged.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table itself, or the stacked one: with ``row_kinds`` a flat index (group rows
+        included), otherwise a (group, row) MultiIndex, as Tables 6, 8 and 9 are laid out.
+    """
+    if not isinstance(table.columns, pd.MultiIndex) or table.columns.nlevels != 2 or table.shape[1] <= max_columns:
+        return table
+    kinds = table.attrs.get("row_kinds")
+    groups = list(pd.unique(table.columns.get_level_values(0)))
+    stats = list(pd.unique(table.columns.get_level_values(1)))
+    labels, rows, out_kinds, blocks = [], [], [], []
+    for g in groups:
+        block = table[g].reindex(columns=stats).fillna("")
+        filled = block.astype(str).ne("").any(axis=1).to_numpy()
+        kind = kinds or ["variable"] * len(block)
+        keep = [bool(f) or k == "fit-heading" for f, k in zip(filled, kind)]
+        for i, k in enumerate(kind):  # a heading stays when a variable under it does
+            if k == "heading":
+                nxt = next((j for j in range(i + 1, len(kind)) if kind[j] != "variable"), len(kind))
+                keep[i] = any(keep[i + 1 : nxt])
+        if kinds is not None:
+            labels.append(str(g))
+            rows.append([""] * len(stats))
+            out_kinds.append("heading")
+        for label, k, vals, ok in zip(block.index, kind, block.itertuples(index=False), keep):
+            if ok:
+                labels.append(label)
+                rows.append(list(vals))
+                out_kinds.append(k)
+                blocks.append(str(g))
+    if kinds is not None:
+        out = pd.DataFrame(rows, columns=stats, index=pd.Index(labels, name=""), dtype=object)
+        out.attrs["row_kinds"] = out_kinds
+        return out
+    index = pd.MultiIndex.from_arrays(
+        [blocks, labels], names=[table.columns.names[0] or "Group", table.index.name or ""]
+    )
+    return pd.DataFrame(rows, columns=stats, index=index, dtype=object)

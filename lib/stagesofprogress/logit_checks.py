@@ -505,6 +505,9 @@ def _collinear(X: np.ndarray) -> list[int]:
     A = np.column_stack([np.ones(len(X)), X])
     A = A / np.linalg.norm(A, axis=0)
     r = np.abs(np.diag(np.linalg.qr(A, mode="r")))
+    # fewer rows than columns: R has only len(X) diagonal entries, and every later column is in
+    # the span of the earlier ones (a zero residual)
+    r = np.concatenate([r, np.zeros(A.shape[1] - len(r))])
     # |R_jj| is column j's residual after projecting on ALL earlier columns; a collinear
     # earlier column adds nothing to their span, so one unpivoted pass is exact
     return [j - 1 for j in range(1, A.shape[1]) if r[j] < _COLLINEAR_TOL]

@@ -640,4 +640,6 @@ def fit_html(fit: ModelFit, caption: str | None = None) -> HTML:
     cap = caption or " ".join(str(fit.spec.get("title") or fit.name).split())
     if fit.spec.get("table"):
         cap = f"{fit.spec['table']}. {cap}"
-    return HTML(to_html(fit_table(fit), caption=cap))
+    from .layouts import group_blocks  # many groups: one block of rows per group, not of columns
+
+    return HTML(to_html(group_blocks(fit_table(fit)), caption=cap))

@@ -616,7 +616,7 @@ def mobility_facts(study: Study) -> dict[str, str]:
     d = (s1[ok] - s0[ok]).to_numpy(dtype=float)
     n = len(d)
     pct = (lambda m: f"{100 * m.sum() / n:.1f}") if n else (lambda m: "n/a")
-    cut = study.poverty_cutoff
+    cut = study.cutoffs()[ok]  # each community's own poverty line (moves are counted on its own ladder)
     esc = (s0[ok].to_numpy(dtype=float) <= cut) & (s1[ok].to_numpy(dtype=float) > cut)
     med = f"{float(np.median(d[esc])):.0f}" if esc.any() else "n/a"
     return {"up": pct(d > 0), "same": pct(d == 0), "down": pct(d < 0), "escape_steps": med, "n": f"{n:,}"}

@@ -24,8 +24,8 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 
 from . import figstyle as fs
+from . import ladders, safetext
 from . import movements as mv
-from . import safetext
 from .study import Study
 
 __all__ = [
@@ -106,12 +106,23 @@ def period_label(start: int, end: int) -> str:
 # --------------------------------------------------------------------------- the ladder
 
 
+def _ladder_title(study: Study, comms: list[str], first: bool) -> str:
+    """The label of one ladder's panel: whose ladder it is."""
+    names = [_short(c, 30) for c in comms]
+    shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    whose = "study.yml's ladder" if first else "Own ladder"
+    return f"{whose}: {shown}"
+
+
 @_rc
 def ladder(study: Study, year: int | None = None, width: int = 34) -> Figure:
     """The stages of progress as a ladder, with the poverty line.
 
-    Each rung is a stage (lowest at the bottom) and its bar is the share of households at that
-    stage in `year`; the dashed line marks the poverty cutoff.
+    Each rung is a stage (lowest at the bottom) and its bar is the share of households at
+    that stage in `year` (default: the survey year); the dashed line marks the poverty cutoff,
+    the dotted one the prosperity line where there is one. When communities have ladders of
+    their own (ladders.csv), the figure has one panel per distinct ladder, labelled with its
+    communities, each bar the share of that ladder's households (`ladders.distinct`).
 
     Parameters
     ----------
@@ -128,32 +139,48 @@ def ladder(study: Study, year: int | None = None, width: int = 34) -> Figure:
         Built without pyplot; on a synthetic study it carries the synthetic mark.
     """
     year = year or study.survey_year
-    n = study.n_stages
-    s = mv.stages(study, year).dropna().astype(int)
-    share = s.value_counts(normalize=True).reindex(range(1, n + 1), fill_value=0.0) * 100
-    fig = _figure(height=0.36 * n + 1.6)
-    ax = fig.add_subplot()
-    ypos = np.arange(1, n + 1)
-    colours = [POOR if k <= study.poverty_cutoff else NOT_POOR for k in ypos]
-    ax.barh(ypos, share.to_numpy(), color=colours, height=0.7)
-    ax.set_yticks(ypos, [_wrap(f"{k}. {name}", width) for k, name in zip(ypos, study.stages)], fontsize=SMALL)
-    ax.set_ylim(0.4, n + 0.6)
-    line = study.poverty_cutoff + 0.5
-    ax.axhline(line, color="black", linestyle="--", linewidth=1.2)
-    ax.set_xlim(0, max(float(share.max()), 1.0) * 1.08)
-    ax.set_xlabel(f"Households in {year} (%)")
-    _suptitle(fig, f"The ladder in {year}")
-    fig.legend(
-        handles=[
-            Rectangle((0, 0), 1, 1, color=POOR),
-            Rectangle((0, 0), 1, 1, color=NOT_POOR),
-            Line2D([], [], color="black", linestyle="--", linewidth=1.2),
-        ],
-        labels=["poor stages", "not poor stages", "poverty line"],
-        loc="outside lower center",
-        ncols=3,
-        frameon=False,
-    )
+    groups = ladders.distinct(study)
+    multi = len(groups) > 1
+    stage = mv.stages(study, year).to_numpy(dtype=float)
+    comm = study.households["community"].astype(str).to_numpy()
+    heights = [0.36 * lad.n_stages + (0.55 if multi else 0.0) for lad, _ in groups]
+    fig = _figure(height=sum(heights) + 1.6)
+    panels = fig.subfigures(len(groups), 1, height_ratios=heights) if multi else [fig]
+    axes = [panel.add_subplot() for panel in np.atleast_1d(panels)]
+    top = 1.0
+    prosper = False
+    for i, (ax, (lad, comms)) in enumerate(zip(axes, groups)):
+        n = lad.n_stages
+        s = stage[np.isin(comm, comms) & ~np.isnan(stage)].astype(int)
+        share = pd.Series(s).value_counts(normalize=True).reindex(range(1, n + 1), fill_value=0.0) * 100
+        ypos = np.arange(1, n + 1)
+        colours = [POOR if k <= lad.poverty_cutoff else NOT_POOR for k in ypos]
+        ax.barh(ypos, share.to_numpy(), color=colours, height=0.7)
+        ax.set_yticks(ypos, [_wrap(f"{k}. {name}", width) for k, name in zip(ypos, lad.stages)], fontsize=SMALL)
+        ax.set_ylim(0.4, n + 0.6)
+        ax.axhline(lad.poverty_cutoff + 0.5, color="black", linestyle="--", linewidth=1.2)
+        if lad.prosperity_cutoff is not None:
+            prosper = True
+            ax.axhline(lad.prosperity_cutoff - 0.5, color="black", linestyle=":", linewidth=1.4)
+        top = max(top, float(share.max()))
+        if multi:  # the panel's label spans the figure's width, above the stage names
+            ax.figure.suptitle(
+                _wrap(_ladder_title(study, comms, i == 0), 46), x=0.01, ha="left", fontsize=SMALL, fontweight="bold"
+            )
+    for ax in axes:
+        ax.set_xlim(0, top * 1.08)  # one scale: the panels' bars compare
+    axes[-1].set_xlabel(f"Households in {year} (%)")  # with several ladders, % of the panel's ladder's
+    _suptitle(fig, f"The ladder in {year}" if not multi else f"The {len(groups)} ladders in {year}")
+    handles = [
+        Rectangle((0, 0), 1, 1, color=POOR),
+        Rectangle((0, 0), 1, 1, color=NOT_POOR),
+        Line2D([], [], color="black", linestyle="--", linewidth=1.2),
+    ]
+    labels = ["poor stages", "not poor stages", "poverty line"]
+    if prosper:
+        handles.append(Line2D([], [], color="black", linestyle=":", linewidth=1.4))
+        labels.append("prosperity line")
+    fig.legend(handles=handles, labels=labels, loc="outside lower center", ncols=min(len(labels), 3), frameon=False)
     fs.synthetic_mark(fig, study)  # the paper gives no distribution of households over the stages
     return fig
 
