@@ -63,3 +63,18 @@ def test_a_study_without_models_shows_its_recorded_periods():
     assert periods[: len(lead)] == [p for p in lead if p in set(rs.recorded_periods(study))]
     assert sorted(periods) == sorted(set(periods))  # each period once
     assert set(periods) <= set(rs.recorded_periods(study))
+
+
+def test_the_note_says_what_the_blocks_and_brackets_are(tmp_path):
+    from stagesofprogress import findings
+
+    study = sop.load_study(PERU)
+    note = str(findings.reason_table_note(study, "escaped"))
+    assert "opens with 1979–2004" in note and "the model weighs" in note and "in brackets" in note
+    copy = tmp_path / "peru"
+    shutil.copytree(PERU, copy)
+    text = (copy / "study.yml").read_text(encoding="utf-8")
+    (copy / "study.yml").write_text(
+        "\n".join(line for line in text.splitlines() if not line.startswith("paper:")) + "\n", encoding="utf-8"
+    )
+    assert "brackets" not in str(findings.reason_table_note(sop.load_study(copy), "escaped"))

@@ -33,6 +33,7 @@ __all__ = [
     "model_findings_text",
     "reason_leaders",
     "reason_leaders_text",
+    "reason_table_note",
     "reason_trend",
     "reason_trend_text",
 ]
@@ -547,3 +548,41 @@ def clustering_text(table: pd.DataFrame, alpha: float = 0.1) -> MD:
         )
         lines.append(md("{head}{body}{tail}.", head=head, body=body, tail=tail))
     return md_join("\n", lines)
+
+
+def reason_table_note(study: Study, category: str) -> MD:
+    """What the blocks and brackets of a reason table (`layouts.reason_periods_table`) are.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with reasons.csv.
+    category : str
+        The table's movement category, e.g. ``escaped``.
+
+    Returns
+    -------
+    MD
+        One or two sentences: which period the table opens with when the category's models
+        weigh it (the long period, then the sub-periods), and, for a study that declares its
+        paper, that a bracketed number is the share the paper quotes. Empty when neither applies.
+    """
+    from .layouts import model_periods, quoted_reason_shares, reason_table_periods
+
+    periods = reason_table_periods(study, category)
+    lead = [p for p in model_periods(study, category) if p in periods]
+    parts = []
+    if lead and len(periods) > len(lead):
+        parts.append(
+            md(
+                "The table opens with {p}, the period over which the {which} weighs these reasons; "
+                "the shorter periods follow.",
+                p=md_list([period_name(a, b) for a, b in lead]),
+                which=MD("model" if len(lead) == 1 else "models"),
+            )
+        )
+    if quoted_reason_shares(study, category):
+        parts.append(
+            MD("A number in brackets is the share the paper itself quotes for that reason, region and period.")
+        )
+    return md_join(" ", parts)

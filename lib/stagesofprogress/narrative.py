@@ -32,6 +32,7 @@ from .findings import (  # reasons, models, holdings and conclusions, re-exporte
     model_findings_text,
     reason_leaders,
     reason_leaders_text,
+    reason_table_note,
     reason_trend,
     reason_trend_text,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "region_comparison_text",
     "reason_leaders",
     "reason_leaders_text",
+    "reason_table_note",
     "reason_trend",
     "reason_trend_text",
     "model_findings",
