@@ -63,7 +63,7 @@ def _solve_ranks(rng, cited: list[np.ndarray], wants: list[list[int]], want_both
 
     best = cur = cost(cit, pri)
     best_state = (cit, pri)
-    for it in range(100000):
+    for _it in range(100000):
         if best == 0:
             break
         g = int(rng.integers(len(cit)))
@@ -162,7 +162,7 @@ def make_communities(seed: int = SEED) -> pd.DataFrame:
     ]
     ranks = [pd.DataFrame(r, columns=ACTIVITIES) for r in rk]
     out = []
-    for (df, cited, order, _r), rk in zip(frames, ranks):
+    for (df, cited, _order, _r), rk in zip(frames, ranks):
         for a in ACTIVITIES:
             df[f"act_{a}"] = cited[a].to_numpy()
         for a in ACTIVITIES:

@@ -359,7 +359,7 @@ def _reasons(allx: pd.DataFrame, hh: pd.DataFrame, rng) -> pd.DataFrame:
             v = np.array(allx[code], dtype=float)
             flags[code] = np.where(np.isnan(v), 0, v).astype(int)
     # incomplete households: the reasons of their model, at the rate of their category's complete households
-    for (r, c), g in allx.groupby(["_region", "_cat"], sort=True):
+    for _key, g in allx.groupby(["_region", "_cat"], sort=True):
         idx_c = g.index[~g["_incomplete"].to_numpy()]
         idx_i = g.index[g["_incomplete"].to_numpy()]
         for code in vocab:
