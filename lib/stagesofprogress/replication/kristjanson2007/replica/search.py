@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .design import Design
+from .exact import grid, sig
 from .fit import _expit
 from .windows import se_windows
 
@@ -76,7 +77,7 @@ class Objective:
                 L += (max(0.0, abs(got - want) - 0.003) / 0.002) ** 2
         for j, (thr, want) in self.shares_at.items():
             L += (max(0.0, abs(np.mean(Xc[:, j] >= thr) - want) - 0.005) / 0.005) ** 2
-        return L
+        return sig(L)  # compared with the current one's: a tie is a tie on any machine
 
 
 @dataclass
@@ -178,7 +179,7 @@ class _Moves:
         else:
             m = X[:, j].mean()
             v = m + (X[i, j] - m) * rng.uniform(0.6, 1.3)
-        X2[i, j] = np.clip(v, 0, 1) if self.d.kinds[j - 1] == "prop" else v
+        X2[i, j] = grid(np.clip(v, 0, 1) if self.d.kinds[j - 1] == "prop" else v)
         return X2, y
 
 
@@ -240,6 +241,7 @@ def refine(
     household with the same outcome, or switched; a count or level changed by one; a proportion or log
     land nudged; two outcomes exchanged), each kept only if it lowers the Objective. The polish then
     puts B back on the published values exactly."""
+    d.X = d.X  # onto the grid (a caller may have written into it)
     obj = Objective(d, windows, stars, judged, shares_at, shift_free)
     X, y = d.X.copy(), d.y.copy()
     mv, kinds = _moves(d, obj.sd, moves, count_rules, outcome_groups, no_flip)
@@ -310,6 +312,7 @@ def raise_correct(d: Design, rng, stars, judged, count_rules=None, tries: int = 
     """
     if d.fit_targets is None or d.fit_targets[1] is None:
         return d
+    d.X = d.X  # onto the grid (a caller may have written into it)
     need = int(np.ceil((d.fit_targets[1] - 3) / 100 * d.n1 - 1e-9))  # outcome-1 households above the cut
     lo, hi = d.scorecard_windows(stars, judged)
     target = (stars, judged, need, np.sqrt(lo * hi), 0.5 * np.log(hi / lo))
@@ -353,7 +356,7 @@ def _correct_state(d: Design, stars, judged, need: int, ctr, half):
     eta = d.X @ b
     one = eta[d.y == 1]
     near = one[(one < 0) & (one > -1)]
-    slack = float(np.sum(np.maximum(0, np.abs(np.log(se / ctr)) / half - 0.7)) - 0.3 * near.sum())
+    slack = sig(np.sum(np.maximum(0, np.abs(np.log(se / ctr)) / half - 0.7)) - 0.3 * near.sum())
     return (table_misses(d, stars, judged), max(0, need - int(np.sum(one >= 0))), slack), b, eta
 
 
@@ -389,7 +392,7 @@ def _step_value(d: Design, X2, i: int, j: int, up, sd, count_rules, rng) -> bool
     kd = d.kinds[j - 1]
     if kd in Design.CONTINUOUS:
         v = X2[i, j] + up * rng.uniform(0.2, 1.0) * sd[j]
-        X2[i, j] = np.clip(v, 0, 1) if kd == "prop" else v
+        X2[i, j] = grid(np.clip(v, 0, 1) if kd == "prop" else v)
         return True
     v = X2[i, j] + up
     top = 3 if kd == "ordinal" else np.inf
