@@ -24,12 +24,26 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["DECIMALS", "SIGNIFICANT", "grid", "sig"]
+__all__ = ["DECIMALS", "SIGNIFICANT", "grid", "one_blas_thread", "sig"]
 
 #: Decimals every kept continuous covariate is rounded to (proportions print 4, land 6 decimals).
 DECIMALS = 7
 #: Significant digits an objective or score keeps before it is compared.
 SIGNIFICANT = 9
+
+
+def one_blas_thread():
+    """A context in which BLAS runs on one thread (threadpoolctl, when installed; else a no-op).
+
+    The calibration's matrices are a few hundred rows by a few dozen columns: BLAS threads only
+    spin (they doubled the CPU time on 2 cores). The files do not depend on it (see the tests)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - an optional speed-up
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def grid(a) -> np.ndarray:
