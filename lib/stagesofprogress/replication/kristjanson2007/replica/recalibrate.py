@@ -111,7 +111,7 @@ def _count_rules(d, splits, rows_d, dr_d, n_allx: int) -> dict:
 
 # Further attempts, from the same start with other random streams, for a model whose refine still
 # misses a published cell (the search is local: another path can land where the first did not).
-RETRIES = 2
+RETRIES = 4
 
 
 def _quality(d, stars, judged) -> tuple[int, int]:
