@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from .draws import _rng
-from .exact import grid
 from .herds import COUNT_ITEMS_COLS, _debug_stage, reconcile_region
 from .models import T7_SHIFT_FREE
 from .search import REFINE_EVALS, raise_correct, refine, table_misses
@@ -139,28 +138,6 @@ def _refine_model(d, streams, stars, judged, count_rules, no_flip) -> None:
     )
     d.polish(iters=200)
     raise_correct(d, streams[1], stars, judged, count_rules=count_rules)
-    _repair_spreads(d, stars, judged)
-
-
-def _repair_spreads(d, stars, judged, rounds: int = 3) -> None:
-    """A proportion or log land whose SE is outside the scorecard's window: its values stretched (or
-    shrunk) about their mean by the SE's ratio to the window's centre, then the polish (keeping the
-    spreads) puts B back. Kept only if the model then misses fewer cells (`_quality`)."""
-    before, snap = _quality(d, stars, judged), d.snapshot()
-    lo, hi = d.scorecard_windows(stars, judged)
-    cols = [j + 1 for j, kd in enumerate(d.kinds) if kd in d.CONTINUOUS and d.names[j] not in d.fixed]
-    for _ in range(rounds):
-        se = d.fit()[1]
-        bad = [j for j in cols if not lo[j] <= se[j] <= hi[j]]
-        if not bad:
-            break
-        for j in bad:
-            x = d.X[:, j]
-            v = x.mean() + se[j] / np.sqrt(lo[j] * hi[j]) * (x - x.mean())
-            d.X[:, j] = grid(np.clip(v, 0.0, 1.0) if d.kinds[j - 1] == "prop" else v)
-        d.polish(iters=200, keep_spread=True)
-    if not _quality(d, stars, judged) < before:
-        d.restore(snap)
 
 
 def _refine_models(designs, placed, splits, n_allx: int, d7, comp_puno, seed) -> None:
