@@ -12,8 +12,9 @@ printed figures reproduce), means are hit by adjusting integer sums, and the log
 *calibrated*: covariates are drawn with the spreads the published standard errors imply,
 then adjusted (by a damped Newton method on the continuous covariates and a re-draw of
 the flags) until the maximum-likelihood estimate equals the published coefficients.
-Everything is numpy/pandas driven by `numpy.random.default_rng(seed)` streams, so the same
-seed gives byte-identical files.
+Everything is numpy/pandas driven by `numpy.random.default_rng(seed)` streams, and the
+calibration decides on rounded values (`exact`), so the same seed gives byte-identical files
+on any machine.
 
 One module per step, in the order `files.build` runs them:
 
@@ -22,11 +23,13 @@ One module per step, in the order `files.build` runs them:
 `draws`                   random streams, rounding as printed, integer sums
 `communities`             communities.csv (Table 1)
 `households`              households.csv (Tables 2 and 3)
-`sample`                  sample.csv and reasons.csv (the models' households)
+`sample`                  sample.csv (the models' households)
+`reasons`                 reasons.csv: 25-year reasons, and the sub-periods' derived from them
 `models`                  the calibration of each logit model (Tables 4, 5 and 7), using
 `design`, `fit`,          the design of a model's data, its logit fit,
 `windows`, `polish`,      the SE windows the scorecard accepts, the polish to the MLE
 `search`                  and the local search
+`exact`                   the rounding that makes the calibration machine-independent
 `herds`                   herd sizes that meet Tables 6 and 8 and keep the models' fit
 `livestock`               livestock.csv and production.csv (Tables 6, 8, 9)
 `templates`, `files`      study.yml and README.md (package data), the files written

@@ -76,7 +76,7 @@ def _solve_ranks(rng, cited: list[np.ndarray], wants: list[list[int]], want_both
 
     best = cur = cost(cit, pri)
     best_state = (cit, pri)
-    for it in range(100000):
+    for _it in range(100000):
         if best == 0:
             break
         g = int(rng.integers(len(cit)))
@@ -106,64 +106,56 @@ def _solve_ranks(rng, cited: list[np.ndarray], wants: list[list[int]], want_both
     return cit, [ranks_of(c, p) for c, p in zip(cit, pri)]
 
 
+def _region_frame(region: str, rng) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """One region's communities (Table 1's sums and shares), the activities each cites, and the
+    region's printed order of activities."""
+    names = NAMED[region] + SYNTHETIC_NAMES[region]
+    n = len(names)
+    t, s = TABLE1[region], COMMUNITY_SUMS[region]
+    df = pd.DataFrame({"community": names, "region": region})
+    df["name_source"] = ["paper"] * len(NAMED[region]) + ["synthetic"] * len(SYNTHETIC_NAMES[region])
+    if region == "Cajamarca":
+        df["language"] = "Spanish"
+        alt = _spread_to_sum(rng, n, s["altitude_m"], 0.12, 0, lo=1900, hi=3700, fixed={0: 1900})
+    else:
+        df["language"] = ["Quechua"] * 12 + ["Aymara"] * 8
+        alt = _spread_to_sum(rng, n, s["altitude_m"], 0.05, 0, lo=3812, hi=4500, fixed={n - 1: 4500})
+    df["altitude_m"] = alt.astype(int)
+    fixed = {names.index("Santa María"): 41} if region == "Cajamarca" else {names.index("Hayrapata"): 441}
+    rep = _spread_to_sum(rng, n, s["households_reported"], 0.35, 0, lo=45, hi=300, fixed=fixed)
+    df["households_reported"] = rep.astype(int)
+    without = _spread_to_sum(rng, n, s["households_without_land"], 0.5, 0, lo=0, hi=40)
+    df["households_without_land"] = without.astype(int)
+    # with land: the community's count, close to reported - without (the paper's counts need not add up)
+    base = np.maximum(df["households_reported"] - df["households_without_land"], 1).to_numpy(float)
+    w = base / base.sum() * s["households_with_land"]
+    units = np.floor(w).astype(int)
+    units[np.argsort(-(w - units), kind="stable")[: s["households_with_land"] - units.sum()]] += 1
+    df["households_with_land"] = units
+    df["primary_schools"] = _spread_to_sum(rng, n, s["primary_schools"], 0.3, 0, lo=0, hi=3).astype(int)
+    fix_trade = {names.index("El Aliso"): 12.0, names.index("Cochapampa"): 2.5} if region == "Cajamarca" else {}
+    for col, sd, lo, hi, fx in [
+        ("dist_secondary_school_km", 0.5, 0.0, 25.0, {}),
+        ("dist_health_facility_km", 0.5, 0.0, 25.0, {}),
+        ("dist_trading_center_km", 0.45, 1.0, 40.0, fix_trade),
+    ]:
+        df[col] = _spread_to_sum(rng, n, s[col], sd, 1, lo=lo, hi=hi, fixed=fx)
+    df["area"] = _spread_to_sum(rng, n, s["area"], 0.5, 0, lo=150, hi=12000).astype(int)
+    df["pct_income_livestock"] = _spread_to_sum(rng, n, s["pct_income_livestock"], 0.15, 0, lo=20, hi=98).astype(int)
+    for col in ("clean_water", "telephone", "electricity", "regular_transport", "veterinary"):
+        df[col] = _flags(rng, n, int(round(t[col] * n / 100)))
+    df["road_months"] = _spread_to_sum(rng, n, s["road_months"], 0.2, 0, lo=4, hi=12).astype(int)
+    cited = pd.DataFrame({a: _flags(rng, n, int(round(t["act"][a] * n / 100))) for a in ACTIVITIES})
+    order = sorted(t["ranks"], key=lambda a: t["ranks"][a])
+    return df, cited, order
+
+
 def make_communities(seed: int = SEED) -> pd.DataFrame:
-    """The replica's communities.csv: 20 communities per region whose means are Table 1's.
-
-    Parameters
-    ----------
-    seed : int
-        The seed of the replica's random draws.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per community (name, region, altitude, households, land, schools, activities and
-        their ranks ...), in the contract's column order.
-    """
+    """communities.csv: 20 communities per region whose means and shares print as Table 1."""
     frames = []
     for ri, region in enumerate(REGIONS):
         rng = _rng(seed, 1, ri)
-        names = NAMED[region] + SYNTHETIC_NAMES[region]
-        n = len(names)
-        t, s = TABLE1[region], COMMUNITY_SUMS[region]
-        df = pd.DataFrame({"community": names, "region": region})
-        df["name_source"] = ["paper"] * len(NAMED[region]) + ["synthetic"] * len(SYNTHETIC_NAMES[region])
-        if region == "Cajamarca":
-            df["language"] = "Spanish"
-            alt = _spread_to_sum(rng, n, s["altitude_m"], 0.12, 0, lo=1900, hi=3700, fixed={0: 1900})
-        else:
-            df["language"] = ["Quechua"] * 12 + ["Aymara"] * 8
-            alt = _spread_to_sum(rng, n, s["altitude_m"], 0.05, 0, lo=3812, hi=4500, fixed={n - 1: 4500})
-        df["altitude_m"] = alt.astype(int)
-        fixed = {names.index("Santa María"): 41} if region == "Cajamarca" else {names.index("Hayrapata"): 441}
-        rep = _spread_to_sum(rng, n, s["households_reported"], 0.35, 0, lo=45, hi=300, fixed=fixed)
-        df["households_reported"] = rep.astype(int)
-        without = _spread_to_sum(rng, n, s["households_without_land"], 0.5, 0, lo=0, hi=40)
-        df["households_without_land"] = without.astype(int)
-        # with land: the community's count, close to reported - without (the paper's counts need not add up)
-        base = np.maximum(df["households_reported"] - df["households_without_land"], 1).to_numpy(float)
-        w = base / base.sum() * s["households_with_land"]
-        units = np.floor(w).astype(int)
-        units[np.argsort(-(w - units), kind="stable")[: s["households_with_land"] - units.sum()]] += 1
-        df["households_with_land"] = units
-        df["primary_schools"] = _spread_to_sum(rng, n, s["primary_schools"], 0.3, 0, lo=0, hi=3).astype(int)
-        fix_trade = {names.index("El Aliso"): 12.0, names.index("Cochapampa"): 2.5} if region == "Cajamarca" else {}
-        for col, sd, lo, hi, fx in [
-            ("dist_secondary_school_km", 0.5, 0.0, 25.0, {}),
-            ("dist_health_facility_km", 0.5, 0.0, 25.0, {}),
-            ("dist_trading_center_km", 0.45, 1.0, 40.0, fix_trade),
-        ]:
-            df[col] = _spread_to_sum(rng, n, s[col], sd, 1, lo=lo, hi=hi, fixed=fx)
-        df["area"] = _spread_to_sum(rng, n, s["area"], 0.5, 0, lo=150, hi=12000).astype(int)
-        df["pct_income_livestock"] = _spread_to_sum(rng, n, s["pct_income_livestock"], 0.15, 0, lo=20, hi=98).astype(
-            int
-        )
-        for col in ("clean_water", "telephone", "electricity", "regular_transport", "veterinary"):
-            df[col] = _flags(rng, n, int(round(t[col] * n / 100)))
-        df["road_months"] = _spread_to_sum(rng, n, s["road_months"], 0.2, 0, lo=4, hi=12).astype(int)
-        cited = pd.DataFrame({a: _flags(rng, n, int(round(t["act"][a] * n / 100))) for a in ACTIVITIES})
-        order = sorted(t["ranks"], key=lambda a: t["ranks"][a])
-        frames.append((df, cited, order, rng))
+        frames.append((*_region_frame(region, rng), rng))
     # ranks: each community ranks its cited activities (a perturbed regional order), solved so
     # that the Borda orders print as Table 1 per region and for both regions.
     want_both = [
@@ -188,7 +180,7 @@ def make_communities(seed: int = SEED) -> pd.DataFrame:
     ]
     ranks = [pd.DataFrame(r, columns=ACTIVITIES) for r in rk]
     out = []
-    for (df, cited, order, _r), rk in zip(frames, ranks):
+    for (df, cited, _order, _r), rk in zip(frames, ranks):
         for a in ACTIVITIES:
             df[f"act_{a}"] = cited[a].to_numpy()
         for a in ACTIVITIES:

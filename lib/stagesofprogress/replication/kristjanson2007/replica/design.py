@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from .exact import grid
 from .fit import _expit
 from .information import ExpectedInformation
 from .polish import Polishing
@@ -147,19 +148,17 @@ class Design(ExpectedInformation, Polishing):
         self.X = self.build()
         self.y = None
 
-    def column(self, j: int) -> np.ndarray:
-        """Draw covariate `j` from its fixed random draws, level and spread (or take its fixed values).
+    @property
+    def X(self) -> np.ndarray:
+        """The design matrix (constant first); kept on `exact.grid`, so every step starts from the same
+        numbers on any machine."""
+        return self._X
 
-        Parameters
-        ----------
-        j : int
-            The covariate's position (0-based, without the constant).
+    @X.setter
+    def X(self, value) -> None:
+        self._X = grid(value)
 
-        Returns
-        -------
-        numpy.ndarray
-            One value per household.
-        """
+    def column(self, j):
         kd, nm = self.kinds[j], self.names[j]
         if nm in self.fixed:
             return np.asarray(self.fixed[nm], float)
@@ -267,6 +266,7 @@ class Design(ExpectedInformation, Polishing):
         if jf is not None:  # the flag's count moves in whole households: a step that moves a few
             p0, step = np.r_[p0, min(self.level[jf], -0.2)], np.r_[step, 0.05]
         resid(least_squares(resid, p0, diff_step=step).x)
+        self.X = self.X  # the rebuilt columns onto the grid
         for k, kd in enumerate(self.kinds):  # printed 0.00: a small B of the chosen significance
             if kd == "age":
                 self.beta[k + 1] = self.zage * self.expected_se()[0][k + 1]

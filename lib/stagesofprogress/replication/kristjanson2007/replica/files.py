@@ -10,6 +10,7 @@ from stagesofprogress.outputs import to_csv_bytes, write_atomically
 
 from ..command import SEED
 from .communities import make_communities
+from .exact import one_blas_thread
 from .households import make_households
 from .livestock import make_livestock
 from .sample import make_sample
@@ -17,18 +18,12 @@ from .templates import readme, study_yml
 
 
 def build(seed: int = SEED) -> dict[str, bytes]:
-    """Every file of the replica as a mapping of file name to bytes (deterministic for a seed).
+    """Every file of the replica as {file name: bytes} (deterministic for a seed)."""
+    with one_blas_thread():
+        return _build(seed)
 
-    Parameters
-    ----------
-    seed : int
-        The seed of the replica's random draws.
 
-    Returns
-    -------
-    dict of str to bytes
-        study.yml, README.md, the tables and datapackage.json.
-    """
+def _build(seed: int) -> dict[str, bytes]:
     from stagesofprogress import datapackage as dp
 
     com = make_communities(seed)

@@ -268,14 +268,14 @@ def _split_breeds(c, t, restr: bool, E, Isel, col, covered, c_orig, in_model):
     for gi, G in enumerate((E, ~E)):
         n_d, n_m = _group_sizes(t, gi == 0)
         g = np.flatnonzero(G & (c > 0))
-        I = Isel[(gi, col)]
+        sel = Isel[(gi, col)]
         if restr:
-            covered[I] = True
+            covered[sel] = True
         ov = n_d + n_m - len(g)  # owners of both
-        both = I[np.argsort(-c[I], kind="stable")[: max(ov, 0)]]
+        both = sel[np.argsort(-c[sel], kind="stable")[: max(ov, 0)]]
         c[both] = np.maximum(c[both], 2)
-        only_d = np.setdiff1d(g, I)
-        second[I] = c[I]
+        only_d = np.setdiff1d(g, sel)
+        second[sel] = c[sel]
         sec_b = np.maximum(1, np.round(0.4 * c[both])).astype(np.int64)
         second[both] = sec_b
         first[both] = c[both] - sec_b

@@ -30,7 +30,7 @@ def _table3_candidates(n: int, pct, poor_end: int | None = None) -> np.ndarray:
     (RP + B) is imposed when given: both periods end in 2004."""
     lo = [int(np.ceil((p - 0.05) * n / 100 - 1e-9)) - 2 for p in pct[:3]]
     hi = [int(np.floor((p + 0.05) * n / 100 - 1e-9)) + 2 for p in pct[:3]]
-    rp, e, b = (g.ravel() for g in np.meshgrid(*[np.arange(max(0, l), h + 1) for l, h in zip(lo, hi)], indexing="ij"))
+    rp, e, b = (g.ravel() for g in np.meshgrid(*[np.arange(max(0, a), h + 1) for a, h in zip(lo, hi)], indexing="ij"))
     c = np.column_stack([rp, e, b, n - rp - e - b])
     c = c[c[:, 3] >= 0]
     if poor_end is not None:

@@ -12,6 +12,7 @@ import numpy as np
 
 from stagesofprogress.logistic import significance_stars
 
+from .exact import sig
 from .fit import _expit, fit_logit
 from .windows import se_windows
 
@@ -137,4 +138,4 @@ class ExpectedInformation:
             sc -= 4 * abs(_ll - ll_t) / abs(ll0) / 0.03
             if c1_t is not None:
                 sc -= 2 * (abs(c1 - c1_t) + abs(c0 - c0_t)) / 3
-        return sc
+        return sig(sc)  # compared with other candidates' scores

@@ -10,6 +10,7 @@ import pandas as pd
 from ..command import SEED
 from .design import KINDS, Design
 from .draws import _rng
+from .exact import one_blas_thread
 from .search import REFINE_EVALS, refine
 from .targets import (
     CORRECT,
@@ -96,7 +97,8 @@ def design_model(model: str, region: str, seed: int = SEED, rounds: int = 1, can
 
 
 def _design_model_job(args):
-    return design_model(*args)
+    with one_blas_thread():
+        return design_model(*args)
 
 
 def design_models(seed: int = SEED, workers: int = 2) -> dict:

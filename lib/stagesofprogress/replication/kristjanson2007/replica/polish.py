@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .exact import grid
 from .fit import _expit
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def polish_columns(d: Design, cols: list[int], iters: int = 200, keep_spread: bo
         if merit < best[0]:
             best = (merit, v.copy())
     for k, c in enumerate(cols):
-        d.X[:, c] = best[1][k * n : (k + 1) * n]
+        d.X[:, c] = grid(best[1][k * n : (k + 1) * n])
 
 
 class Polishing:
@@ -135,7 +136,7 @@ class Polishing:
                 break
             c = (b - self.beta) / self.beta[j]
             c[j] = 0.0
-            self.X[:, j] = np.clip(b[j] / self.beta[j] * self.X[:, j] + self.X @ c, 0.0, 1.0)
+            self.X[:, j] = grid(np.clip(b[j] / self.beta[j] * self.X[:, j] + self.X @ c, 0.0, 1.0))
         return self
 
     def polish(self, iters: int = 40, keep_spread: bool = False) -> Polishing:

@@ -17,7 +17,7 @@ from .design import Design
 from .draws import _rng
 from .herds import COUNT_ITEMS_COLS, _debug_stage, reconcile_region
 from .models import T7_SHIFT_FREE
-from .search import REFINE_EVALS, raise_correct, refine
+from .search import REFINE_EVALS, raise_correct, refine, table_misses
 from .targets import REGIONS
 from .windows import printed_targets, t7_windows
 
@@ -146,30 +146,63 @@ def _count_rules(d, splits, rows_d, dr_d, n_allx: int) -> dict:
     return count_rules
 
 
+# Further attempts, from the same start with other random streams, for a model whose refine still
+# misses a published cell (the search is local: another path can land where the first did not).
+RETRIES = 4
+
+
+def _quality(d, stars, judged) -> tuple[int, int]:
+    """(published cells missed, outcome-1 households short of the printed % correct): lower is better."""
+    misses = table_misses(d, stars, judged)
+    if d.fit_targets is None or d.fit_targets[1] is None:
+        return misses, 0
+    need = int(np.ceil((d.fit_targets[1] - 3) / 100 * d.n1 - 1e-9))
+    eta = d.X @ d.fit()[0]
+    return misses, max(0, need - int(np.sum(eta[d.y == 1] >= 0)))
+
+
+def _refine_model(d, streams, stars, judged, count_rules, no_flip) -> None:
+    """One refine of a model on the changed counts, the polish, and the % correct search."""
+    refine(
+        d,
+        streams[0],
+        evals=REFINE_EVALS,
+        polish_every=20,
+        stars=stars,
+        judged=judged,
+        moves=("flagswap", "flagflip", "step", "cont", "transfer"),
+        count_rules=count_rules,
+        no_flip=no_flip,
+    )
+    d.polish(iters=200)
+    raise_correct(d, streams[1], stars, judged, count_rules=count_rules)
+
+
 def _refine_models(designs, placed, splits, n_allx: int, d7, comp_puno, seed) -> None:
     """Refine the four models again on the changed counts: the reasons (moved between households of
     the same outcome, or switched), proportions, land and the herds Tables 6 and 8 leave free; the
-    polish keeps B the published one. Puno's households are Table 7's too: it takes their covariates."""
+    polish keeps B the published one. A model that still misses a cell is refined again from the same
+    start on other streams (`RETRIES`); the best result is kept. Puno's households are Table 7's too:
+    it takes their covariates."""
     k7 = np.full(n_allx, -1)  # a Puno household's row in Table 7's design
     k7[np.flatnonzero(comp_puno)] = np.arange(int(comp_puno.sum()))
     for (model, reg_name), d in designs.items():
         mi, ri = ("escape", "descent").index(model), REGIONS.index(reg_name)
         stars, judged = printed_targets(model, reg_name)
         rows, dr = placed[(model, reg_name)]
-        count_rules = _count_rules(d, splits, rows, dr, n_allx)
-        refine(
-            d,
-            _rng(seed, 46, mi, ri),
-            evals=REFINE_EVALS,
-            polish_every=20,
-            stars=stars,
-            judged=judged,
-            moves=("flagswap", "flagflip", "step", "cont", "transfer"),
-            count_rules=count_rules,
-            no_flip=T7_FLAGS if reg_name == "Puno" else (),
-        )
-        d.polish(iters=200)
-        raise_correct(d, _rng(seed, 48, mi, ri), stars, judged, count_rules=count_rules)
+        args = (stars, judged, _count_rules(d, splits, rows, dr, n_allx), T7_FLAGS if reg_name == "Puno" else ())
+        start = d.snapshot()
+        _refine_model(d, (_rng(seed, 46, mi, ri), _rng(seed, 48, mi, ri)), *args)
+        best = (_quality(d, stars, judged), d.snapshot())
+        for k in range(RETRIES):
+            if best[0] == (0, 0):
+                break
+            d.restore(start)
+            _refine_model(d, (_rng(seed, 50, mi, ri, k), _rng(seed, 51, mi, ri, k)), *args)
+            q = _quality(d, stars, judged)
+            if q < best[0]:
+                best = (q, d.snapshot())
+        d.restore(best[1])
         if reg_name == "Puno":  # Table 7's covariates are these households' own: it takes them as they now are
             for nm, (nm7, fn) in T7_SHARED.items():
                 if nm in d.names:

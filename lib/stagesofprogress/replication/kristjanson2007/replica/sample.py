@@ -11,59 +11,14 @@ from ..command import SEED
 from .draws import _pick, _rng
 from .herds import _debug_stage
 from .models import design_improved_breeds, design_models
+from .reasons import PERIOD_SHARES, make_reasons
 from .recalibrate import reconcile_counts
 from .targets import ESCAPED10_IN_SAMPLE, MODEL_N, POVERTY_CUTOFF, REGIONS
-from .templates import study_spec
 
 # =========================================================================== sample and reasons
 
 INCOMPLETE = {"Puno": (2, 4, 0, 3), "Cajamarca": (5, 5, 4, 13)}  # per category RP, E, BP, N: a covariate blank
 CATS = ("remained_poor", "escaped", "became_poor", "remained_not_poor")
-# Reasons outside the models whose shares the text quotes (25-year period, all sampled households of a category).
-FREE_SHARES = {
-    ("Cajamarca", "remained_poor"): {"health": 0.39, "disability": 0.17, "asset_loss": 0.03},
-    ("Puno", "remained_poor"): {"asset_loss": 0.17, "disability": 0.03},
-    ("Cajamarca", "escaped"): {"remittances": 0.27},
-}
-# Per-period shares the text quotes: (region, period, movers) -> {reason: share}.
-PERIOD_SHARES = {
-    ("Puno", (1979, 1994), "escaped"): {
-        "livestock_diversification": 0.55,
-        "offfarm_diversification": 0.35,
-        "business_gains": 0.2,
-    },
-    ("Puno", (1994, 2004), "escaped"): {
-        "livestock_diversification": 0.52,
-        "offfarm_diversification": 0.38,
-        "business_gains": 0.22,
-    },
-    ("Cajamarca", (1979, 1994), "escaped"): {
-        "offfarm_diversification": 0.5,
-        "crop_diversification": 0.45,
-        "remittances": 0.25,
-        "livestock_diversification": 0.2,
-    },
-    ("Cajamarca", (1994, 2004), "escaped"): {
-        "offfarm_diversification": 0.48,
-        "crop_diversification": 0.36,
-        "remittances": 0.29,
-        "livestock_diversification": 0.22,
-    },
-    ("Cajamarca", (1979, 1994), "became_poor"): {
-        "health": 0.30,
-        "marriage_expenses": 0.15,
-        "disability": 0.08,
-        "large_family": 0.2,
-    },
-    ("Cajamarca", (1994, 2004), "became_poor"): {
-        "health": 0.52,
-        "marriage_expenses": 0.25,
-        "disability": 0.14,
-        "large_family": 0.2,
-    },
-    ("Puno", (1979, 1994), "became_poor"): {"health": 0.23, "land_division": 0.1, "livestock_losses": 0.2},
-    ("Puno", (1994, 2004), "became_poor"): {"health": 0.67, "land_division": 0.3, "livestock_losses": 0.2},
-}
 
 
 def _shares_met(n: np.ndarray, shares: dict) -> np.ndarray:
@@ -102,26 +57,48 @@ def _mover_split(region: str, tot: dict, k10: dict, rp_not94: np.ndarray, bp_poo
     return int(X[best]), int(Y[best])
 
 
-def make_sample(hh: pd.DataFrame, seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame, tuple]:
-    """sample.csv and reasons.csv: the models' households, drawn from households.csv by category.
+def _pick_region(hh: pd.DataFrame, cat: pd.Series, esc10: np.ndarray, p94: pd.Series, region: str, rng):
+    """The sampled households of one region by category (each a shuffled array of rows of `hh`):
+    the models' households first, then the incomplete ones; and the models' sizes per category."""
+    inreg = (hh["region"] == region).to_numpy()
+    n_model = {
+        "remained_poor": MODEL_N[("escape", region)][1],
+        "escaped": MODEL_N[("escape", region)][0],
+        "became_poor": MODEL_N[("descent", region)][0],
+        "remained_not_poor": MODEL_N[("descent", region)][1],
+    }
+    extra = dict(zip(CATS, INCOMPLETE[region]))
+    # households of each category; Table 8's n fixes how many sampled escapers / remained-not-poor
+    # households escaped over 1994-2004
+    tot = {c: n_model[c] + extra[c] for c in CATS}
+    share_e = esc10[inreg & (cat == "escaped").to_numpy()].mean()
+    share_n = esc10[inreg & (cat == "remained_not_poor").to_numpy()].mean()
+    want = ESCAPED10_IN_SAMPLE[region]
+    ke = tot["escaped"] * share_e
+    kn = tot["remained_not_poor"] * share_n
+    ke = int(round(ke * want / (ke + kn)))
+    k10 = {"escaped": ke, "remained_not_poor": want - ke}
+    # and how many sampled remained-poor households were not poor in 1994, became-poor ones poor
+    idx = {c: np.flatnonzero(inreg & (cat == c).to_numpy()) for c in CATS}
+    poor94 = p94.to_numpy()
+    x, y = _mover_split(region, tot, k10, ~poor94[idx["remained_poor"]], poor94[idx["became_poor"]])
+    split = {
+        "escaped": (esc10, ke),
+        "remained_not_poor": (esc10, want - ke),
+        "remained_poor": (~poor94, x),
+        "became_poor": (poor94, y),
+    }
+    picked = {}
+    for c in CATS:
+        mask, k = split[c]
+        a = _pick(rng, idx[c][mask[idx[c]]], k)
+        b = _pick(rng, idx[c][~mask[idx[c]]], tot[c] - k)
+        picked[c] = rng.permutation(np.r_[a, b])
+    return picked, n_model
 
-    Parameters
-    ----------
-    hh : pandas.DataFrame
-        households.csv of the replica.
-    seed : int
-        The seed of the replica's random draws.
 
-    Returns
-    -------
-    sample : pandas.DataFrame
-        Rows of sample.csv.
-    reasons : pandas.DataFrame
-        Rows of reasons.csv (household_id, start, end, reason).
-    livestock_inputs : tuple
-        (ids of the households that escaped over 1994-2004, livestock.csv's 2004 rows), for
-        `livestock.make_livestock`.
-    """
+def make_sample(hh: pd.DataFrame, seed: int = SEED):
+    """sample.csv and reasons.csv: the models' households, drawn from households.csv by category."""
     cat = pd.Series(pd.NA, index=hh.index, dtype="object")
     p79 = hh["stage_1979"] <= POVERTY_CUTOFF
     p94 = hh["stage_1994"] <= POVERTY_CUTOFF
@@ -136,40 +113,7 @@ def make_sample(hh: pd.DataFrame, seed: int = SEED) -> tuple[pd.DataFrame, pd.Da
     pre = design_models(seed)
     for ri, region in enumerate(REGIONS):
         rng = _rng(seed, 30, ri)
-        inreg = (hh["region"] == region).to_numpy()
-        n_model = {
-            "remained_poor": MODEL_N[("escape", region)][1],
-            "escaped": MODEL_N[("escape", region)][0],
-            "became_poor": MODEL_N[("descent", region)][0],
-            "remained_not_poor": MODEL_N[("descent", region)][1],
-        }
-        extra = dict(zip(CATS, INCOMPLETE[region]))
-        # households of each category; Table 8's n fixes how many sampled escapers / remained-not-poor
-        # households escaped over 1994-2004
-        tot = {c: n_model[c] + extra[c] for c in CATS}
-        share_e = esc10[inreg & (cat == "escaped").to_numpy()].mean()
-        share_n = esc10[inreg & (cat == "remained_not_poor").to_numpy()].mean()
-        want = ESCAPED10_IN_SAMPLE[region]
-        ke = tot["escaped"] * share_e
-        kn = tot["remained_not_poor"] * share_n
-        ke = int(round(ke * want / (ke + kn)))
-        k10 = {"escaped": ke, "remained_not_poor": want - ke}
-        # and how many sampled remained-poor households were not poor in 1994, became-poor ones poor
-        idx = {c: np.flatnonzero(inreg & (cat == c).to_numpy()) for c in CATS}
-        poor94 = p94.to_numpy()
-        x, y = _mover_split(region, tot, k10, ~poor94[idx["remained_poor"]], poor94[idx["became_poor"]])
-        split = {
-            "escaped": (esc10, ke),
-            "remained_not_poor": (esc10, want - ke),
-            "remained_poor": (~poor94, x),
-            "became_poor": (poor94, y),
-        }
-        picked = {}
-        for c in CATS:
-            mask, k = split[c]
-            a = _pick(rng, idx[c][mask[idx[c]]], k)
-            b = _pick(rng, idx[c][~mask[idx[c]]], tot[c] - k)
-            picked[c] = rng.permutation(np.r_[a, b])
+        picked, n_model = _pick_region(hh, cat, esc10, p94, region, rng)
         # model covariates from the calibrated designs
         for model, (c1, c0) in (
             ("escape", ("escaped", "remained_poor")),
@@ -264,7 +208,7 @@ def _assemble_sample(allx: pd.DataFrame, hh: pd.DataFrame, esc10: np.ndarray, se
     # head counts of 2004: made to agree with livestock.csv (Tables 6 and 8), then the models refined again
     lv2004 = reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed)
     _blank_incomplete(out, inc, region)
-    reasons = _reasons(allx, hh, rng)
+    reasons = make_reasons(allx, hh, rng)
     order = np.argsort(out["household_id"].to_numpy(), kind="stable")
     out = out.iloc[order].reset_index(drop=True)[SAMPLE_COLUMNS]
     escaped10 = set(hh["household_id"].to_numpy()[esc10]) & set(out["household_id"])
@@ -365,50 +309,3 @@ def _blank_incomplete(out: pd.DataFrame, inc: np.ndarray, region: np.ndarray) ->
             out.at[i, "age_head"] = None
         else:
             out.at[i, "land_ha"] = None
-
-
-def _reasons(allx: pd.DataFrame, hh: pd.DataFrame, rng) -> pd.DataFrame:
-    vocab = list(study_spec(SEED)["reasons"])
-    cat = allx["_cat"].to_numpy()
-    region = allx["_region"].to_numpy()
-    flags = pd.DataFrame(0, index=allx.index, columns=vocab)
-    for code in vocab:
-        if code in allx:
-            v = np.array(allx[code], dtype=float)
-            flags[code] = np.where(np.isnan(v), 0, v).astype(int)
-    # incomplete households: the reasons of their model, at the rate of their category's complete households
-    for (r, c), g in allx.groupby(["_region", "_cat"], sort=True):
-        idx_c = g.index[~g["_incomplete"].to_numpy()]
-        idx_i = g.index[g["_incomplete"].to_numpy()]
-        for code in vocab:
-            if code not in allx or not len(idx_i):
-                continue
-            rate = flags.loc[idx_c, code].mean()
-            k = int(round(rate * len(idx_i)))
-            flags.loc[rng.permutation(idx_i)[:k], code] = 1
-    for (r, c), shares in FREE_SHARES.items():
-        idx = allx.index[(region == r) & (cat == c)]
-        for code, sh in shares.items():
-            flags.loc[idx, code] = 0
-            flags.loc[rng.permutation(idx)[: int(round(sh * len(idx)))], code] = 1
-    ids = allx["household_id"].to_numpy()
-    long = flags.assign(household_id=ids).melt(id_vars="household_id", var_name="reason", value_name="x")
-    long = long[long["x"] == 1].drop(columns="x")
-    long.insert(1, "start", 1979)
-    long.insert(2, "end", 2004)
-    parts = [long]
-    # per-period reasons of the households that escaped or fell within each sub-period
-    st = hh.set_index("household_id").loc[ids, ["stage_1979", "stage_1994", "stage_2004"]].to_numpy() <= POVERTY_CUTOFF
-    for (r, (a, b), move), shares in PERIOD_SHARES.items():
-        ia, ib = (0, 1) if (a, b) == (1979, 1994) else (1, 2)
-        if move == "escaped":
-            m = st[:, ia] & ~st[:, ib]
-        else:
-            m = ~st[:, ia] & st[:, ib]
-        idx = np.flatnonzero(m & (region == r))
-        for code, sh in shares.items():
-            pick = rng.permutation(idx)[: int(round(sh * len(idx)))]
-            parts.append(pd.DataFrame({"household_id": ids[pick], "start": a, "end": b, "reason": code}))
-    reasons = pd.concat(parts, ignore_index=True)
-    reasons = reasons.sort_values(["household_id", "start", "end", "reason"], kind="stable").reset_index(drop=True)
-    return reasons[["household_id", "start", "end", "reason"]]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .design import Design
+from .exact import grid, sig
 from .fit import _expit
 from .windows import se_windows
 
@@ -76,7 +77,7 @@ class Objective:
                 L += (max(0.0, abs(got - want) - 0.003) / 0.002) ** 2
         for j, (thr, want) in self.shares_at.items():
             L += (max(0.0, abs(np.mean(Xc[:, j] >= thr) - want) - 0.005) / 0.005) ** 2
-        return L
+        return sig(L)  # compared with the current one's: a tie is a tie on any machine
 
 
 @dataclass
@@ -178,7 +179,7 @@ class _Moves:
         else:
             m = X[:, j].mean()
             v = m + (X[i, j] - m) * rng.uniform(0.6, 1.3)
-        X2[i, j] = np.clip(v, 0, 1) if self.d.kinds[j - 1] == "prop" else v
+        X2[i, j] = grid(np.clip(v, 0, 1) if self.d.kinds[j - 1] == "prop" else v)
         return X2, y
 
 
@@ -225,59 +226,22 @@ def refine(
     rng: np.random.Generator,
     evals: int = 3000,
     polish_every: int = 40,
-    stars: list[str] | None = None,
-    judged: list[bool] | None = None,
-    final_polish: bool = True,
-    moves: tuple[str, ...] = ALL_MOVES,
-    windows: tuple[np.ndarray, np.ndarray] | None = None,
-    shares_at: dict | None = None,
-    count_rules: dict | None = None,
-    shift_free: float = 0.08,
-    outcome_groups: np.ndarray | None = None,
-    no_flip: tuple[str, ...] = (),
-) -> Design:
-    """Local search on the realised fit, each move kept only if it lowers the `Objective`.
-
-    Moves change single households' values (a flag moved to another household with the same
-    outcome, or switched; a count or level changed by one; a proportion or log land nudged; two
-    outcomes exchanged). The polish then puts B back on the published values exactly.
-
-    Parameters
-    ----------
-    d : Design
-        The design; changed in place.
-    rng : numpy.random.Generator
-        The random stream.
-    evals : int
-        The largest number of moves tried (the search also stops after `STALL` without a gain).
-    polish_every : int
-        Polish after this many accepted moves.
-    stars : list of str, optional
-        The printed stars of each coefficient.
-    judged : list of bool, optional
-        Whether each coefficient's stars are judged.
-    final_polish : bool
-        Polish once more at the end.
-    moves : tuple of str
-        The kinds of move (`ALL_MOVES`, and ``transfer``).
-    windows : tuple of numpy.ndarray, optional
-        (lo, hi) SE windows; ``None`` for `windows.se_windows`.
-    shares_at : dict, optional
-        Column to (threshold, share of households at or above it) the text quotes.
-    count_rules : dict, optional
-        Count column to (may change, minimum, transfer group) per household, so Tables 6 and 8 hold.
-    shift_free : float
-        B shift (in SEs) left to the polish without penalty.
-    outcome_groups : numpy.ndarray, optional
-        A group per household (-1 for none) within which outcomes may be exchanged.
-    no_flip : tuple of str
-        Flags that may not be switched.
-
-    Returns
-    -------
-    Design
-        `d`, refined.
-    """
+    stars=None,
+    judged=None,
+    final_polish=True,
+    moves=ALL_MOVES,
+    windows=None,
+    shares_at=None,
+    count_rules=None,
+    shift_free=0.08,
+    outcome_groups=None,
+    no_flip=(),
+):
+    """Local search on the realised fit: moves of single households' values (a flag moved to another
+    household with the same outcome, or switched; a count or level changed by one; a proportion or log
+    land nudged; two outcomes exchanged), each kept only if it lowers the Objective. The polish then
+    puts B back on the published values exactly."""
+    d.X = d.X  # onto the grid (a caller may have written into it)
     obj = Objective(d, windows, stars, judged, shares_at, shift_free)
     X, y = d.X.copy(), d.y.copy()
     mv, kinds = _moves(d, obj.sd, moves, count_rules, outcome_groups, no_flip)
@@ -385,6 +349,7 @@ def raise_correct(
     """
     if d.fit_targets is None or d.fit_targets[1] is None:
         return d
+    d.X = d.X  # onto the grid (a caller may have written into it)
     need = int(np.ceil((d.fit_targets[1] - 3) / 100 * d.n1 - 1e-9))  # outcome-1 households above the cut
     lo, hi = d.scorecard_windows(stars, judged)
     target = (stars, judged, need, np.sqrt(lo * hi), 0.5 * np.log(hi / lo))
@@ -428,7 +393,7 @@ def _correct_state(d: Design, stars, judged, need: int, ctr, half):
     eta = d.X @ b
     one = eta[d.y == 1]
     near = one[(one < 0) & (one > -1)]
-    slack = float(np.sum(np.maximum(0, np.abs(np.log(se / ctr)) / half - 0.7)) - 0.3 * near.sum())
+    slack = sig(np.sum(np.maximum(0, np.abs(np.log(se / ctr)) / half - 0.7)) - 0.3 * near.sum())
     return (table_misses(d, stars, judged), max(0, need - int(np.sum(one >= 0))), slack), b, eta
 
 
@@ -464,7 +429,7 @@ def _step_value(d: Design, X2, i: int, j: int, up, sd, count_rules, rng) -> bool
     kd = d.kinds[j - 1]
     if kd in Design.CONTINUOUS:
         v = X2[i, j] + up * rng.uniform(0.2, 1.0) * sd[j]
-        X2[i, j] = np.clip(v, 0, 1) if kd == "prop" else v
+        X2[i, j] = grid(np.clip(v, 0, 1) if kd == "prop" else v)
         return True
     v = X2[i, j] + up
     top = 3 if kd == "ordinal" else np.inf
