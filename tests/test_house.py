@@ -27,14 +27,6 @@ REPLICA = REPLICATION / "kristjanson2007" / "replica"
 MAX_MODULE_LINES = 800
 MAX_REPLICA_FUNCTION_LINES = 90
 
-# Being split by another part of issue 12: expected to fail only while they are still too long
-# (the mark is conditional, so once a file is short enough its test runs as any other).
-SPLITTING_MODULES = {
-    "stagesofprogress/replication/kristjanson2007/paper.py",
-    "stagesofprogress/replication/kristjanson2007/scorecard.py",
-}
-SPLITTING_REPLICA = {"communities.py", "sample.py"}
-
 
 def _lines(path: Path) -> int:
     return len(path.read_text(encoding="utf-8").splitlines())
@@ -54,30 +46,14 @@ def _module_params() -> list:
     params = []
     for path in sorted(LIB.rglob("*.py")):
         rel = path.relative_to(LIB).as_posix()
-        marks = []
-        if rel in SPLITTING_MODULES:
-            marks.append(
-                pytest.mark.xfail(
-                    _lines(path) > MAX_MODULE_LINES, reason="being split by the replication work", strict=False
-                )
-            )
-        params.append(pytest.param(path, id=rel, marks=marks))
+        params.append(pytest.param(path, id=rel))
     return params
 
 
 def _replica_params() -> list:
     params = []
     for path in sorted(REPLICA.rglob("*.py")):
-        marks = []
-        if path.name in SPLITTING_REPLICA:
-            marks.append(
-                pytest.mark.xfail(
-                    bool(_long_functions(path, MAX_REPLICA_FUNCTION_LINES)),
-                    reason="its long function is being split by the replica work",
-                    strict=False,
-                )
-            )
-        params.append(pytest.param(path, id=path.relative_to(REPLICA).as_posix(), marks=marks))
+        params.append(pytest.param(path, id=path.relative_to(REPLICA).as_posix()))
     return params
 
 
@@ -118,13 +94,11 @@ _HAS_RUFF = importlib.util.find_spec("ruff") is not None
 needs_ruff = pytest.mark.skipif(
     not _HAS_RUFF, reason="ruff is not installed in this environment (requirements.txt pins it: pip install -r)"
 )
-# TODO(lead): drop this exclusion once the replication branches (paper, scorecard, replica) are merged.
-_NOT_YET = ["--extend-exclude", "lib/stagesofprogress/replication"]
 
 
 def _ruff(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "ruff", *args, "--no-cache", *_NOT_YET, "."],
+        [sys.executable, "-m", "ruff", *args, "--no-cache", "."],
         cwd=ROOT,
         capture_output=True,
         text=True,
