@@ -357,15 +357,10 @@ def _main_article(html: str) -> str:
 
 
 @pytest.mark.slow
-def test_newuser_book_tells_only_the_truth_about_its_study(tmp_path):
-    out = tmp_path / "book"
-    sop_cmd = Path(sys.executable).with_name("sop")
-    r = subprocess.run(
-        [str(sop_cmd), "book", "--data", str(NEWUSER), "--out", str(out), "--quiet"],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
+def test_newuser_book_tells_only_the_truth_about_its_study(newuser_book):
+    """The book `sop book --quiet` built of the new-user study (conftest's `newuser_book`)."""
+    out, r = newuser_book.out, newuser_book
+    assert r.study.resolve() == NEWUSER.resolve()
     assert r.returncode == 0, r.stderr[-4000:]
     assert "WARNING" not in r.stderr and "warning:" not in r.stderr.lower(), r.stderr[-4000:]
     pages = sorted((out / "chapters").glob("*.html"))
