@@ -364,6 +364,8 @@ def prebuilds(request, tmp_path_factory, book_env):
     queued = []
     for item in request.session.items:
         queued += [name for name in getattr(item, "fixturenames", ()) if name in jobs and name not in queued]
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # a worker runs only some of the items it collected:
+        queued = []  # it builds what its tests ask for, when they ask
     pb = Prebuilds(jobs, queued)
     yield pb
     pb.stop()
