@@ -362,8 +362,10 @@ def prebuilds(request, tmp_path_factory, book_env):
         "replica_regenerated": _job_replica(tmp("replica") / "peru2004", book_env),
     }
     queued = []
-    for item in request.session.items:
-        queued += [name for name in getattr(item, "fixturenames", ()) if name in jobs and name not in queued]
+    for item in request.session.items:  # fixtures by name, or by a parameter (request.getfixturevalue)
+        params = getattr(getattr(item, "callspec", None), "params", {}).values()
+        wanted = [*getattr(item, "fixturenames", ()), *(v for v in params if isinstance(v, str))]
+        queued += [name for name in wanted if name in jobs and name not in queued]
     if os.environ.get("PYTEST_XDIST_WORKER"):  # a worker runs only some of the items it collected:
         queued = []  # it builds what its tests ask for, when they ask
     pb = Prebuilds(jobs, queued)
