@@ -5,7 +5,8 @@
                              # (chapters re-run when their code, lib/ or data/ changed)
     python3 tasks.py test    # set everything up, run the whole test suite
     python3 tasks.py test --fast   # everything but the book builds and the replica regeneration
-                                   # (pytest -m "not slow"); other arguments go to pytest
+                                   # (pytest -m "not slow", on two cores: -n 2 --dist loadfile);
+                                   # other arguments go to pytest
 
 Setting up means: a virtual environment in .venv with every pinned requirement and the
 stagesofprogress library installed (editable). It is redone only when requirements.txt
@@ -89,11 +90,27 @@ def book(extra: list[str]) -> int:
     return rc
 
 
+def pytest_args(extra: list[str]) -> list[str]:
+    """pytest's arguments for `tasks.py test EXTRA` (benchmarks/bench_tests.py runs the same).
+
+    The whole suite runs in one process: conftest.py builds the books in the background while
+    the other tests run, which keeps both cores busy. `--fast` leaves out the tests marked slow
+    (they build books or regenerate the replica) and, unless `-n` is given, shares the files
+    between two pytest-xdist workers (`--dist loadfile` keeps each file's module fixtures in one
+    worker)."""
+    if "--fast" not in extra:
+        return list(extra)
+    rest = [a for a in extra if a != "--fast"]
+    workers = [] if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in rest) else FAST_WORKERS
+    return ["-m", "not slow", *workers, *rest]
+
+
+FAST_WORKERS = ["-n", "2", "--dist", "loadfile"]
+
+
 def test(extra: list[str]) -> int:
     setup()
-    if "--fast" in extra:  # the tests marked slow build books or regenerate the replica
-        extra = ["-m", "not slow", *(a for a in extra if a != "--fast")]
-    cmd = [str(PY), "-m", "pytest", *extra]
+    cmd = [str(PY), "-m", "pytest", *pytest_args(extra)]
     print("$", " ".join(cmd), flush=True)
     return subprocess.run(cmd, cwd=ROOT, env=_env()).returncode
 

@@ -270,10 +270,11 @@ def _job_repo_book(base: Path, env: dict):
 
 
 def _job_sop_book(study: Path | str, out: Path, env: dict, *options, cwd: Path | None = None, make=None):
-    """`sop book --data STUDY --out OUT OPTIONS` as a user runs it from `cwd`."""
+    """`sop book --data STUDY --out OUT OPTIONS` as a user runs it from `cwd`; `make()`, when
+    given, writes the study first and returns what the tests learn from it (`Book.extra`)."""
 
     def job(pb: Prebuilds) -> Book:
-        extra = {"files_before": make()} if make is not None else {}
+        extra = dict(make()) if make is not None else {}
         t0 = time.perf_counter()
         rc, so, se = _communicate(
             pb.run([SOP, "book", "--data", study, "--out", out, *options], cwd=cwd or out.parent, env=env)
@@ -336,9 +337,16 @@ def prebuilds(request, tmp_path_factory, book_env):
 
     small = tmp("small")
 
-    def make_small() -> list[str]:
+    def make_small() -> dict:
         simulate(small / "study", **SMALL_SIM)
-        return sorted(p.name for p in (small / "study").iterdir())
+        return {"files_before": sorted(p.name for p in (small / "study").iterdir())}
+
+    accepted = tmp("accepted")
+
+    def make_accepted() -> dict:
+        from test_properties import write_accepted_mutations
+
+        return write_accepted_mutations(accepted / "study")
 
     hostile = tmp("sop-hostile-")
     jobs = {
@@ -349,11 +357,17 @@ def prebuilds(request, tmp_path_factory, book_env):
             STUDIES / "good" / "eleven_stages_accented", tmp("eleven") / "out", book_env, "--quiet"
         ),
         "hostile_books": _job_hostile(hostile, isolated_env(hostile / "home")),
+        "newuser_book": _job_sop_book(STUDIES / "newuser", tmp("newuser") / "book", book_env, "--quiet"),
+        "accepted_book": _job_sop_book(accepted / "study", accepted / "book", book_env, make=make_accepted),
         "replica_regenerated": _job_replica(tmp("replica") / "peru2004", book_env),
     }
     queued = []
-    for item in request.session.items:
-        queued += [name for name in getattr(item, "fixturenames", ()) if name in jobs and name not in queued]
+    for item in request.session.items:  # fixtures by name, or by a parameter (request.getfixturevalue)
+        params = getattr(getattr(item, "callspec", None), "params", {}).values()
+        wanted = [*getattr(item, "fixturenames", ()), *(v for v in params if isinstance(v, str))]
+        queued += [name for name in wanted if name in jobs and name not in queued]
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # a worker runs only some of the items it collected:
+        queued = []  # it builds what its tests ask for, when they ask
     pb = Prebuilds(jobs, queued)
     yield pb
     pb.stop()
@@ -404,27 +418,19 @@ def hostile_books(prebuilds) -> dict:
 
 
 @pytest.fixture(scope="session")
-def replica_regenerated(prebuilds) -> Path:
-    """`sop replica --out DIR` once per session (about 40 s): the folder it wrote."""
-    return prebuilds.get("replica_regenerated")
+def newuser_book(prebuilds) -> Book:
+    """`sop book --quiet` on tests/studies/newuser (a study unlike the paper's)."""
+    return prebuilds.get("newuser_book")
 
 
 @pytest.fixture(scope="session")
-def example_chapters(tmp_path_factory, book_env) -> Book:
-    """Every chapter executed (not built into HTML) on data/example, a study without optional
-    tables, by the one executor in this process, `study_dir` injected; `out` holds the tidied
-    notebooks and `extra["runs"]` the ChapterRun of each."""
-    from stagesofprogress.execute import Chapter, execute
+def accepted_book(prebuilds) -> Book:
+    """`sop book` on a small study carrying every change `validate` accepts that
+    test_properties.py checks a book survives (`extra`: what write_accepted_mutations returned)."""
+    return prebuilds.get("accepted_book")
 
-    out = tmp_path_factory.mktemp("example-chapters")
-    todo = [Chapter(p.stem, p, out / f"{p.stem}.ipynb", {"study_dir": str(EXAMPLE)}) for p in notebook_pages()]
-    t0 = time.perf_counter()
-    with environ(book_env):
-        runs = execute(todo, jobs=2, timeout=600)
-    return Book(
-        EXAMPLE,
-        out,
-        int(any(r.error for r in runs)),
-        seconds=time.perf_counter() - t0,
-        extra={"runs": {r.name: r for r in runs}},
-    )
+
+@pytest.fixture(scope="session")
+def replica_regenerated(prebuilds) -> Path:
+    """`sop replica --out DIR` once per session (about 40 s): the folder it wrote."""
+    return prebuilds.get("replica_regenerated")

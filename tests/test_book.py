@@ -3,8 +3,11 @@ re-run identically (nbval), and every chapter runs on another study.
 
 The books come from the session fixtures of conftest.py: `repo_book` (the repository's book
 on data/peru2004, built as `tasks.py book` builds it: scripts/build_book.py --force into a
-temporary --path-output, `-W -n --keep-going`) and `example_chapters` (every chapter executed on
-data/example by the same executor). Kernels, Jupyter and matplotlib write into a temporary home.
+temporary --path-output, `-W -n --keep-going`), and for "every chapter runs on another study"
+the books `sop book` built of two studies without optional tables, `small_book` (simulated: four
+time points, eight stages) and `eleven_book` (hand-written: eleven stages, accented names), whose
+downloadable notebooks are the chapters as the one executor ran and tidied them (study_dir
+injected). Kernels, Jupyter and matplotlib write into a temporary home.
 """
 
 from __future__ import annotations
@@ -140,28 +143,32 @@ def test_nbval_chapters_reproduce_on_the_default_study(repo_book, book_env):
 # --------------------------------------------------------------------------- every chapter on the example study
 
 
-@pytest.fixture(scope="module")
-def papermill_example(example_chapters):
-    """Every chapter executed on the small example study (no optional tables)."""
+@pytest.fixture(scope="module", params=["small_book", "eleven_book"])
+def papermill_example(request):
+    """Every chapter executed on a study without optional tables, by `sop book` (conftest's
+    session books: no extra execution): the book, the chapters and their executed notebooks."""
+    book = request.getfixturevalue(request.param)
+    assert book.returncode == 0, book.stderr[-4000:]  # `sop book` stops on, and names, a failing chapter
     pages = [p for p in notebook_pages() if "study_dir" in p.read_text(encoding="utf-8")]
-    errors = {name: run.error for name, run in example_chapters.extra["runs"].items()}
-    return example_chapters.out, pages, errors
+    notebooks = {p: book.out / "_sources" / p.relative_to(ROOT).with_suffix(".ipynb") for p in notebook_pages()}
+    errors = {p.stem: None if nb.is_file() else f"{nb} missing" for p, nb in notebooks.items()}
+    return book, pages, errors, notebooks
 
 
 @pytest.mark.slow
 def test_papermill_runs_every_chapter_on_the_example_study(papermill_example):
-    out_dir, pages, errors = papermill_example
+    book, pages, errors, notebooks = papermill_example
     failed = {k: v for k, v in errors.items() if v}
     assert not failed, "\n\n".join(f"{k}:\n{v}" for k, v in failed.items())
     import nbformat
 
     for page in pages:
-        nb = nbformat.read(out_dir / f"{page.stem}.ipynb", as_version=4)
+        nb = nbformat.read(notebooks[page], as_version=4)
         # the injected study replaced the chapter's default in its parameters cell (the machine
-        # path papermill injected is tidied away: the folder is named as `example`)
+        # path papermill injected is tidied away: the folder is named by its name)
         params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
         assert len(params) == 1, f"{page.stem}: no parameters cell"
-        assert f"study_dir = {EXAMPLE.name!r}" in params[0].source, f"{page.stem}: parameters not injected"
+        assert f"study_dir = {book.study.name!r}" in params[0].source, f"{page.stem}: parameters not injected"
         assert default_study_dir(page) not in params[0].source
         assert not any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
         for cell in nb.cells:
@@ -173,15 +180,15 @@ def test_papermill_runs_every_chapter_on_the_example_study(papermill_example):
 
 @pytest.mark.slow
 def test_missing_optional_tables_give_one_note(papermill_example):
-    """The example study has no communities.csv: the study-area chapter says so in a note, once."""
+    """The study has no communities.csv: the study-area chapter says so in a note, once."""
     import stagesofprogress as sop
 
-    out_dir, _pages, _errors = papermill_example
-    study = sop.load_study(EXAMPLE)
+    book, _pages, _errors, notebooks = papermill_example
+    study = sop.load_study(book.study)
     assert not study.has("communities")
     import nbformat
 
-    nb = nbformat.read(out_dir / "study-area.ipynb", as_version=4)
+    nb = nbformat.read(notebooks[ROOT / "chapters" / "study-area.md"], as_version=4)
     texts = [o.get("data", {}).get("text/markdown", "") for c in nb.cells for o in c.get("outputs", [])]
     notes = [t for t in texts if "communities.csv" in t]
     assert len(notes) == 1 and re.match(r"`{3,}\{note\}", notes[0]), notes  # a note directive (any fence)

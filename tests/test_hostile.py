@@ -1,20 +1,31 @@
-"""The hostile corpus (tests/studies/hostile, written by make_hostile.py) through the installed `sop`.
+"""The hostile corpus (tests/studies/hostile, written by make_hostile.py) through `sop`.
 
 Each case gets exactly its expected outcome: `sop validate` exits with the expected code,
 prints the expected fragments (file, row or line, column, words) and no traceback; a valid
 case also gets its tables from `sop tables`; no case changes a byte of its study folder.
 Special files git cannot hold (FIFOs, symbolic links, unreadable or huge files) are made in
 a copy of the case at test time.
+
+The first case of each kind (exit code; tables or not; which special files it needs) and every
+case with an unreadable file or a FIFO run through the installed `sop` as a subprocess; the others run
+`stagesofprogress.cli.main` in this process (each `sop` start-up costs about 0.5 s of CPU),
+with stdout and stderr captured as bytes and decoded as the subprocess's are.
+`test_in_process_runs_match_the_installed_sop` checks that both ways give the same exit code
+and the same report on the representative cases.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import os
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -97,7 +108,49 @@ def _sop(*args, env, user=None) -> subprocess.CompletedProcess:
     )
 
 
-def _run_case(case: Path, work: Path) -> dict:
+def _in_process(*args) -> subprocess.CompletedProcess:
+    """`sop ARGS` through `stagesofprogress.cli.main` in this process, reported as `_sop` reports
+    a subprocess: exit code, stdout and stderr (UTF-8, undecodable bytes replaced). An exception
+    that escapes `main` is printed with its traceback and exits 1, as the interpreter would."""
+    from stagesofprogress import cli
+
+    argv = [str(a) for a in args]
+    out, err = io.BytesIO(), io.BytesIO()
+    stdout = io.TextIOWrapper(out, encoding="utf-8", errors="replace", write_through=True)
+    stderr = io.TextIOWrapper(err, encoding="utf-8", errors="replace", write_through=True)
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            code = cli.main(argv)
+        except SystemExit as e:  # argparse, or a command's sys.exit
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+            if e.code is not None and not isinstance(e.code, int):
+                print(e.code, file=sys.stderr)
+        except BaseException:  # noqa: BLE001 - reported as the interpreter would, then judged by the test
+            traceback.print_exc()
+            code = 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+    decode = lambda b: b.decode("utf-8", errors="replace")  # noqa: E731
+    return subprocess.CompletedProcess(["sop", *argv], code, decode(out.getvalue()), decode(err.getvalue()))
+
+
+def through_subprocess(cases: list[Path]) -> set[str]:
+    """The cases run through the installed `sop`: the first of each kind of outcome (exit code,
+    tables, and which special files are made at test time), every case with an unreadable file
+    (as root it runs as another user) and every one with a FIFO (were it ever opened, only a
+    subprocess can be stopped by its timeout)."""
+    chosen, kinds = set(), set()
+    for case in cases:
+        exp = expect(case)
+        setup = exp.get("setup") or {}
+        kind = (exp["exit"], bool(exp.get("tables")), frozenset(setup) - {"target"})
+        if kind not in kinds or {"unreadable", "fifo"} & set(setup):
+            chosen.add(case.name)
+        kinds.add(kind)
+    return chosen
+
+
+def _run_case(case: Path, work: Path, subprocess_: bool = True) -> dict:
     exp = expect(case)
     setup = exp.get("setup") or {}
     folder = case
@@ -117,10 +170,18 @@ def _run_case(case: Path, work: Path) -> dict:
             os.chown(d, NOBODY, -1)
     before = tree_digest(folder) if "unreadable" not in setup else None
     env = _env(home)
-    res = {"exp": exp, "validate": _sop("validate", "--data", folder, env=env, user=user)}
+
+    def sop(*args):
+        return _sop(*args, env=env, user=user) if subprocess_ else _in_process(*args)
+
+    res = {
+        "exp": exp,
+        "how": "subprocess" if subprocess_ else "in-process",
+        "validate": sop("validate", "--data", folder),
+    }
     if exp.get("tables"):
-        out = work / "out" / case.name
-        res["tables"] = _sop("tables", "--data", folder, "--out", out, env=env, user=user)
+        out = work / "out" / ("subprocess" if subprocess_ else "in-process") / case.name
+        res["tables"] = sop("tables", "--data", folder, "--out", out)
         res["out"] = sorted(p.name for p in out.glob("*.csv")) if out.is_dir() else []
     if "unreadable" in setup:
         (folder / setup["unreadable"]).chmod(0o644)
@@ -130,19 +191,29 @@ def _run_case(case: Path, work: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def results(request):
-    """{case name: results} of the selected cases, run three at a time (each `sop` pays its import time)."""
+    """{case name: results} of the selected cases: those of `through_subprocess` as `sop`
+    subprocesses, two at a time in threads, while the others run in-process one after the
+    other in this (main) thread; `compared` holds the in-process runs of the representatives."""
     wanted = [
         item.callspec.params["case"]
         for item in request.session.items
         if getattr(item, "originalname", "") == "test_hostile_case" and hasattr(item, "callspec")
     ]
+    sub = through_subprocess(CASES)
     PWNED.unlink(missing_ok=True)
     work = Path(tempfile.mkdtemp(prefix="sop-hostile-"))
     work.chmod(0o755)  # a case run as another user must reach its folder
     try:
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            futures = {c.name: pool.submit(_run_case, c, work) for c in wanted}
-            yield {name: f.result() for name, f in futures.items()}
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {c.name: pool.submit(_run_case, c, work) for c in wanted if c.name in sub}
+            done = {c.name: _run_case(c, work, subprocess_=False) for c in wanted if c.name not in sub}
+            compared = {
+                c.name: _run_case(c, work / "compared", subprocess_=False)
+                for c in CASES
+                if c.name in sub and not expect(c).get("setup")
+            }
+            done.update({name: f.result() for name, f in futures.items()})
+            yield {"cases": done, "compared": compared}
     finally:
         for p in work.rglob("*"):
             if not p.is_symlink() and p.exists():
@@ -165,7 +236,7 @@ def test_corpus_is_large_and_up_to_date(tmp_path):
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_hostile_case(case, results):
-    r = results[case.name]
+    r = results["cases"][case.name]
     exp, v = r["exp"], r["validate"]
     text = v.stdout + v.stderr
     assert "Traceback" not in text, text
@@ -181,3 +252,27 @@ def test_hostile_case(case, results):
         assert "movement_counts.csv" in r["out"] or len(r["out"]) >= 3, r["out"]
     assert not r["changed"], "sop changed the study folder"
     assert not PWNED.exists(), "a payload ran"
+
+
+def test_in_process_runs_match_the_installed_sop(results):
+    """The representatives without special files, run both ways, give the same exit codes and
+    reports (the study folder's path is the same; the tables' output folder is not)."""
+    cases = results["cases"]
+    kinds = {(r["exp"]["exit"], bool(r["exp"].get("tables"))) for r in results["compared"].values()}
+    assert {(0, True), (1, False)} <= kinds, kinds
+    assert all(cases[name]["how"] == "subprocess" for name in results["compared"] if name in cases)
+    for name, mine in results["compared"].items():
+        if name not in cases:
+            continue
+        theirs = cases[name]
+        for step in ("validate", "tables"):
+            if step not in theirs:
+                continue
+            a, b = mine[step], theirs[step]
+            assert (a.returncode, a.stdout, a.stderr) == (b.returncode, b.stdout, b.stderr) or (
+                step == "tables"
+                and a.returncode == b.returncode
+                and a.stderr == b.stderr
+                and a.stdout.replace("in-process", "subprocess").replace("/compared/", "/") == b.stdout
+            ), f"{name} {step}: in-process {a!r} != subprocess {b!r}"
+        assert mine.get("out") == theirs.get("out"), name

@@ -420,17 +420,11 @@ def _newuser_book_problems(out: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_newuser_book_tells_only_the_truth_about_its_study(tmp_path):
-    """The Done-when study, built from its one workbook (study.xlsx)."""
+def test_newuser_book_tells_only_the_truth_about_its_study(newuser_book):
+    """The book `sop book --quiet` built of the new-user study (conftest's `newuser_book`)."""
     assert (NEWUSER / "study.xlsx").exists() and not list(NEWUSER.glob("*.csv"))
-    out = tmp_path / "book"
-    sop_cmd = Path(sys.executable).with_name("sop")
-    r = subprocess.run(
-        [str(sop_cmd), "book", "--data", str(NEWUSER), "--out", str(out), "--quiet"],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
+    out, r = newuser_book.out, newuser_book
+    assert r.study.resolve() == NEWUSER.resolve()
     assert r.returncode == 0, r.stderr[-4000:]
     assert "WARNING" not in r.stderr and "warning:" not in r.stderr.lower(), r.stderr[-4000:]
     problems = _newuser_book_problems(out)

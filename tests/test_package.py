@@ -204,6 +204,7 @@ IMPORT_NAMES = {
 USED_OTHERWISE = {
     "jupyter-book": "rebuild.py runs its command line",
     "nbval": "pytest --nbval",
+    "pytest-xdist": "pytest -n (tasks.py test --fast)",
     "ipykernel": "the chapters' kernel",
     "ruff": "ruff check",
     "pre-commit": ".pre-commit-config.yaml",

@@ -16,7 +16,7 @@ import pytest
 import stagesofprogress as sop
 import yaml as _yaml
 from conftest import STUDIES
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from stagesofprogress import movements as mv
 from stagesofprogress.study import Study
@@ -435,16 +435,15 @@ GATE = settings(max_examples=60, derandomize=True, deadline=None, suppress_healt
 @GATE
 @given(files=mutated_studies())
 def test_validate_is_the_one_gate(files, tmp_path_factory):
-    from stagesofprogress.outputs import compute_tables, write_tables
+    from stagesofprogress.outputs import write_tables
 
     root = tmp_path_factory.mktemp("gate")
     folder = _write(root / "study", files)
     problems, study = sop.validate(folder)
     out = root / "out"
     if study is not None:
-        tables = compute_tables(study)
+        tables = write_tables(study, out)  # the tables compute_tables(study) gave, as written (computed once)
         assert tables
-        write_tables(study, out)
         assert sorted(p.name for p in out.iterdir()) == sorted([*tables, ".sop-output"])
     else:
         code, err = _sop_tables(folder, out)
@@ -468,43 +467,61 @@ def test_the_gate_sees_both_sides():
             folder = _write(Path(d) / f"{tag}{len(list(Path(d).iterdir()))}", files)
             return bool(sop.validate(folder)[0])
 
+        # the first example found is enough: no shrinking (Phase.shrink) to a minimal one
         find(
             mutated_studies(),
             lambda f: verdict(f, "bad"),
-            settings=settings(derandomize=True, database=None, deadline=None),
+            settings=settings(derandomize=True, database=None, deadline=None, phases=[Phase.generate]),
         )
         find(
             mutated_studies(),
             lambda f: not verdict(f, "ok"),
-            settings=settings(derandomize=True, database=None, deadline=None),
+            settings=settings(derandomize=True, database=None, deadline=None, phases=[Phase.generate]),
         )
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("change", ["base", "unknown_key", "short_row"])
-def test_book_builds_when_validate_accepts(change, tmp_path):
-    """`sop book` succeeds on a few fixed, mutated studies that `validate` accepts (about 30 s each)."""
-    import subprocess
-    import sys
-    from pathlib import Path
+ACCEPTED_CHANGES = ("unknown_key", "short_row")
 
-    files = dict(_BASE)
+
+def _accepted_change(files: dict, change: str) -> dict:
+    """The base study's files with one change that `validate` accepts."""
+    files = dict(files)
     if change == "unknown_key":
         files["study.yml"] += "license: MIT\n"
     elif change == "short_row":
         lines = files["households.csv"].splitlines()
         lines[3] = lines[3].rsplit(",", 1)[0]
         files["households.csv"] = "\n".join(lines) + "\n"
-    folder = _write(tmp_path / "study", files)
-    problems, study = sop.validate(folder)
-    assert not problems
-    sop_cmd = Path(sys.executable).with_name("sop")
-    r = subprocess.run(
-        [str(sop_cmd), "book", "--data", str(folder), "--out", str(tmp_path / "book")],
-        capture_output=True,
-        text=True,
-        timeout=1200,
-    )
+    return files
+
+
+def write_accepted_mutations(folder) -> dict:
+    """Write the base study with every change of ACCEPTED_CHANGES at once into `folder` (the one
+    study conftest's `accepted_book` builds): {"problems": validate's problems of each change
+    alone, of the base and of them all together}."""
+    import tempfile
+    from pathlib import Path
+
+    files = dict(_BASE)
+    for change in ACCEPTED_CHANGES:
+        files = _accepted_change(files, change)
+    _write(Path(folder), files)
+    problems = {"all": sop.validate(folder)[0]}
+    with tempfile.TemporaryDirectory() as d:
+        for change in ("base", *ACCEPTED_CHANGES):
+            one = _write(Path(d) / change, _accepted_change(_BASE, change))
+            problems[change] = sop.validate(one)[0]
+    return {"problems": problems}
+
+
+@pytest.mark.slow
+def test_book_builds_when_validate_accepts(accepted_book):
+    """`sop book` succeeds on a study that `validate` accepts although it carries every change of
+    ACCEPTED_CHANGES (one book for all of them, built by conftest's `accepted_book`)."""
+    problems = accepted_book.extra["problems"]
+    assert set(problems) == {"all", "base", *ACCEPTED_CHANGES}
+    assert not any(problems.values()), problems
+    r = accepted_book
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "Traceback" not in r.stderr
 
