@@ -311,3 +311,28 @@ def test_a_book_is_built_from_a_filled_workbook_template(tmp_path):
     assert (out / "tables" / "movements.csv").is_file()
     pages = [p.read_text(encoding="utf-8") for p in (out / "chapters").glob("*.html")]
     assert pages and all("Class study: three villages" in page for page in pages)
+
+
+def test_a_model_whose_by_is_not_a_column_gets_only_that_problem():
+    """Its groups are unknown, so the regions it names are not judged against another model's."""
+    from stagesofprogress import checks_models
+    from stagesofprogress.checks_base import _Where
+
+    class _Cells:
+        columns = ["household_id", "region", "community"]
+
+        def series(self, name):
+            import pandas as pd
+
+            return pd.Series({"region": ["North", "South"], "community": ["a", "b"]}[name])
+
+    hh = _Cells()
+    assert checks_models._fitted_regions(hh, set(hh.columns), {"by": "district"}) is None
+    assert checks_models._fitted_regions(hh, set(hh.columns), {"by": "community"}) == {"a", "b"}
+    problems: list = []
+    w = _Where({}, problems)
+    checks_models._model_columns(
+        w, ("models", "m"), {"by": "district", "regions": ["North", "Elsewhere"]}, set(), set(hh.columns), None
+    )
+    messages = [p.message for p in problems]
+    assert messages == ["by names 'district', which is not a column of households.csv."]
