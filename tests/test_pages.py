@@ -356,3 +356,28 @@ def test_table1_has_the_paper_layout_and_marks_its_errata(replica):
     assert t.loc["Percent of communities with:"].eq("").all()
     assert t.loc["Area of community", ("Both regions", "Published")].endswith(beside.ERRATUM_MARK)
     assert t.attrs["marks"][beside.ERRATUM_MARK] >= 1
+
+
+def test_table2_published_column_is_the_printed_text_with_its_marks(tmp_path):
+    """Table 2 beside the paper: printed means as printed; a cell this book misses is marked."""
+    import shutil
+
+    import stagesofprogress as sop
+    from stagesofprogress import beside
+
+    root = Path(__file__).resolve().parents[1]
+    t = beside.table2_beside(sop.load_study(root / "data" / "peru2004"))
+    printed = pd.read_csv(root / "data" / "paper" / "table2.csv", dtype=str).set_index("row").iloc[:, 0]
+    assert list(t["Published"]) == list(printed.reindex(t.index))  # the replica meets every printed mean
+    assert t.attrs["marks"] == {beside.MISS_MARK: 0, beside.ERRATUM_MARK: 0}
+    copy = tmp_path / "peru"
+    shutil.copytree(root / "data" / "peru2004", copy)
+    shutil.copytree(root / "data" / "paper", copy / "paper")
+    text = (copy / "study.yml").read_text(encoding="utf-8").replace("paper: ../paper", "paper: paper")
+    (copy / "study.yml").write_text(text, encoding="utf-8")
+    table = (copy / "paper" / "table2.csv").read_text(encoding="utf-8").replace("\n1,1.33\n", "\n1,1.50\n")
+    (copy / "paper" / "table2.csv").write_text(table, encoding="utf-8")
+    t = beside.table2_beside(sop.load_study(copy))
+    assert t["Published"].iloc[0] == f"1.50 {beside.MISS_MARK}"
+    assert t.attrs["marks"][beside.MISS_MARK] == 1
+    assert beside.MISS_MARK in str(beside.marks_text(t))

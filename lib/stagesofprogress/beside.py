@@ -358,15 +358,31 @@ def table2_beside(study: Study, column: str = "assets") -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Indexed by stage label; ``Published`` is NaN for a stage the paper does not print.
+        Indexed by stage label; ``Published`` is the printed mean as text, blank for a stage the
+        paper does not print, ending with `MISS_MARK` where this book's mean differs beyond the
+        printed rounding or `ERRATUM_MARK` where the errata list it (``attrs["marks"]`` counts them).
     """
     t = table2(study, column)
     folder = paper_folder(study)
     if folder is not None:
         from . import published as paper_tables
 
-        pub = paper_tables.wide("Table 2", folder).set_index("row").iloc[:, 0]
-        t["Published"] = pd.to_numeric(pub.reindex(t.index), errors="coerce")
+        wide = paper_tables.wide("Table 2", folder).set_index("row")
+        pub = wide.iloc[:, 0].reindex(t.index)
+        err = paper_tables.errata(folder)
+        listed = set(err.loc[err["table"] == "Table 2", "row"].astype(str))
+        counts = {MISS_MARK: 0, ERRATUM_MARK: 0}
+        shown = []
+        for stage, ours, printed in zip(t.index, t["Mean assets"], pub):
+            if not isinstance(printed, str) or not printed.strip():
+                shown.append("")
+                continue
+            text, mark = mark_cell(ours, printed, erratum=str(stage) in listed)
+            if mark:
+                counts[mark] += 1
+            shown.append(text)
+        t["Published"] = shown
+        t.attrs["marks"] = counts
     return t
 
 
