@@ -381,3 +381,17 @@ def test_table2_published_column_is_the_printed_text_with_its_marks(tmp_path):
     assert t["Published"].iloc[0] == f"1.50 {beside.MISS_MARK}"
     assert t.attrs["marks"][beside.MISS_MARK] == 1
     assert beside.MISS_MARK in str(beside.marks_text(t))
+
+
+def test_table3_pooled_size_carries_the_errata_mark():
+    """The errata question Table 3's region sizes (their sum against the text's 3,817): marked on the page."""
+    import stagesofprogress as sop
+    from stagesofprogress import beside
+
+    root = Path(__file__).resolve().parents[1]
+    t, _ = beside.table3_beside(sop.load_study(root / "data" / "peru2004"))
+    n = t.columns[-1]
+    pooled = [t.loc[idx, n] for idx in t.index if idx[1] == "All" and idx[2] == "Published"]
+    regions = [t.loc[idx, n] for idx in t.index if idx[1] != "All" and idx[2] == "Published"]
+    assert pooled and all(v.endswith(beside.ERRATUM_MARK) for v in pooled)
+    assert regions and not any(beside.ERRATUM_MARK in v for v in regions)

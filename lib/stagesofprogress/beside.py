@@ -155,6 +155,7 @@ def _table3_marked(t: pd.DataFrame, both: pd.DataFrame, folder: Path) -> pd.Data
     err = paper_tables.errata(folder)
     err = err[err["table"] == "Table 3"]
     listed = set(zip(err["row"], err["column"]))
+    sizes_listed = any(r == "(n)" for r, _ in listed)  # the errata question the printed region sizes
     label_to_key = {v: k for k, v in TABLE3_LABELS.items()}
     counts = {MISS_MARK: 0, ERRATUM_MARK: 0}
     out = both.astype(object).copy()
@@ -163,6 +164,9 @@ def _table3_marked(t: pd.DataFrame, both: pd.DataFrame, folder: Path) -> pd.Data
             v = both.iat[i, j]
             if col == N_COLUMN:
                 out.iat[i, j] = "" if pd.isna(v) else f"{int(v):,}"
+                if who == "Published" and g == mv.ALL and sizes_listed and out.iat[i, j]:
+                    out.iat[i, j] += f" {ERRATUM_MARK}"  # the region sizes' sum, which the text contradicts
+                    counts[ERRATUM_MARK] += 1
                 continue
             if who != "Published":
                 out.iat[i, j] = "" if pd.isna(v) else f"{v:.1f}"
