@@ -99,9 +99,17 @@ def prime_cache(cache_dir: Path, jobs: int = 2, timeout: int = 120) -> dict[str,
         runs = execute(todo, jobs=jobs, timeout=timeout, on_done=done)
         for chapter, run in zip(todo, runs):
             if run.error is None:
+                executed = nbformat.read(chapter.output, as_version=4)
+                # the cache key hashes every code cell's metadata: papermill adds `tags: []` to cells
+                # without tags, which made every primed chapter miss and run a second time
+                own = [c for c in read_chapter(chapter.source, "myst-nb").cells if c.cell_type == "code"]
+                ran = [c for c in executed.cells if c.cell_type == "code"]
+                if [c.source for c in own] == [c.source for c in ran]:
+                    for src, cell in zip(own, ran):
+                        cell.metadata = src.metadata
                 cache.cache_notebook_bundle(
                     CacheBundleIn(
-                        nbformat.read(chapter.output, as_version=4),
+                        executed,
                         str(chapter.source),
                         data={"execution_seconds": run.seconds},
                     ),

@@ -43,6 +43,11 @@ def test_book_builds_without_warnings(book):
     # jupyter-cache with it); none was left for jupyter-book to execute
     executed = set(re.findall(r"\[build_book\] executed (\S+) in [\d.]+ s", log))
     assert executed == {p.stem for p in notebook_pages()} and "failed here" not in log, log[-3000:]
+    # ... and jupyter-book found each in its cache (a key mismatch, such as papermill's `tags: []`
+    # on untagged cells, would make it execute every chapter a second time)
+    rerun = re.findall(r"(\S+\.md): Executing notebook", log)
+    assert not rerun, f"jupyter-book executed again: {rerun}"
+    assert len(re.findall(r"Using cached notebook", log)) == len(executed)
 
 
 @pytest.mark.slow

@@ -1,9 +1,22 @@
 """Execute the book's chapters: the one executor behind `sop book`, `tasks.py book` and the tests.
 
 A chapter is a MyST notebook (or an ``.ipynb``). :func:`execute` runs a list of them in
-parallel worker processes, each chapter in its own Jupyter kernel through papermill, in the
-chapter's folder, with optional parameters injected after its ``parameters`` cell, and writes
-each executed notebook, tidied by :func:`tidy_notebook`, where the caller asked.
+parallel worker processes through papermill, in the chapter's folder, with optional parameters
+injected after its ``parameters`` cell, and writes each executed notebook, tidied by
+:func:`tidy_notebook`, where the caller asked.
+
+Each worker keeps one Jupyter kernel for the chapters it runs (starting a kernel and importing
+pandas, matplotlib, statsmodels and the library cost about 2.5 s, most of a short chapter's
+time). Before each chapter a reset cell (:data:`RESET_CELL`, removed from the executed notebook)
+clears the kernel's namespace and history (``%reset -f``), closes every figure, restores
+matplotlib's settings and the warning filters to what they were before the first chapter, forgets
+which warnings were shown, and moves to the chapter's folder; the first chapter's reset cell
+imports matplotlib's pyplot and the library, so every chapter, first or not, finds them imported.
+Execution counts are renumbered from 1 in every tidied notebook. A chapter that fails (an error,
+a timeout, a dead kernel) takes its kernel with it: the next chapter gets a new one. The chapters
+hold no other global state; the test suite re-runs the default study's executed chapters under
+nbval, each in a fresh kernel, and compares every output (``kernel_per_chapter=True`` gives each
+chapter a fresh kernel here too).
 
 Two readers give the notebook of a ``.md`` chapter:
 
@@ -53,6 +66,41 @@ KERNEL_CONFIG = (
     "# transport every time a kernel starts).\n"
     "c.IPKernelApp.log_level = 'ERROR'\n"
 )
+
+
+#: The first cell of every chapter a reused kernel runs (removed from the executed notebook).
+RESET_CELL = """\
+import os as _sop_os
+import sys as _sop_sys
+
+_sop_state = _sop_sys.modules.get("_sop_kernel_state")
+if _sop_state is None:  # a new kernel: import what every chapter uses, note the settings to restore
+    import types as _sop_types
+    import warnings as _sop_warnings
+
+    import matplotlib as _sop_mpl
+    import matplotlib.pyplot as _sop_plt
+    import stagesofprogress as _sop_lib  # noqa: F401
+
+    _sop_state = _sop_types.ModuleType("_sop_kernel_state")
+    _sop_state.mpl, _sop_state.plt, _sop_state.warnings = _sop_mpl, _sop_plt, _sop_warnings
+    _sop_state.rc = dict(_sop_mpl.rcParams)
+    _sop_state.filters = list(_sop_warnings.filters)
+    _sop_sys.modules["_sop_kernel_state"] = _sop_state
+else:  # a kernel an earlier chapter used: back to the state the first chapter found
+    _sop_state.plt.close("all")
+    dict.update(_sop_state.mpl.rcParams, _sop_state.rc)
+    _sop_state.warnings.filters[:] = _sop_state.filters
+    _sop_state.warnings.onceregistry.clear()
+    _sop_state.warnings._filters_mutated()
+    for _sop_module in list(_sop_sys.modules.values()):
+        _sop_registry = getattr(_sop_module, "__warningregistry__", None)
+        if isinstance(_sop_registry, dict):
+            _sop_registry.clear()
+_sop_os.chdir(@CWD@)
+get_ipython().run_line_magic("reset", "-f")
+"""
+RESET_TAG = "sop-kernel-reset"
 
 
 class ExecutionError(RuntimeError):
@@ -210,8 +258,9 @@ def tidy_notebook(
     `study_dir` was injected, the chapter's own parameters cell names the study folder as the
     user typed it (or, for an absolute path, by the folder's name). Execution timestamps,
     durations and papermill's record of the run (paths, environment) are removed, consecutive
-    stream outputs merged, cell ids numbered, and any remaining mention of the study's absolute
-    path or of the chapter's folder is replaced by a neutral one. Idempotent.
+    stream outputs merged, cell ids and execution counts numbered from the top (the executor's
+    reset cell, :data:`RESET_CELL`, is dropped like the parameters), and any remaining mention of
+    the study's absolute path or of the chapter's folder is replaced by a neutral one. Idempotent.
 
     Parameters
     ----------
@@ -231,7 +280,7 @@ def tidy_notebook(
     cells = []
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
-        if "injected-parameters" in tags:
+        if "injected-parameters" in tags or RESET_TAG in tags:
             continue
         if study_dir is not None and "parameters" in tags and cell.cell_type == "code":
             cell.source = re.sub(r"(?m)^(study_dir\s*=\s*).*$", lambda m: m.group(1) + repr(shown), cell.source)
@@ -240,8 +289,15 @@ def tidy_notebook(
         if cell.cell_type == "code":
             cell.outputs = _merge_streams(cell.outputs)
         cells.append(cell)
+    count = 0
     for i, cell in enumerate(cells):
         cell["id"] = f"cell-{i:03d}"
+        if cell.cell_type == "code" and cell.get("execution_count") is not None:
+            count += 1  # as a fresh kernel would number them, whatever ran in it before
+            cell["execution_count"] = count
+            for out in cell.outputs:
+                if out.get("output_type") == "execute_result":
+                    out["execution_count"] = count
     nb.cells = cells
     nb.metadata.pop("papermill", None)
     nbformat.validate(nb)
@@ -262,18 +318,73 @@ def tidy_notebook(
 # --------------------------------------------------------------------------- one chapter (in a worker)
 
 
-def _cell_source(ipynb: str, index: int) -> str:
+def _failed_cell(ipynb: str, index: int) -> tuple[str, str]:
+    """Where the chapter failed, as its reader counts ("code cell K" among the chapter's own code
+    cells), and the first line of that cell's code.
+
+    The executed notebook papermill writes has an error banner cell on top; the failed cell is the
+    first with an error output (`index`, papermill's count, when none is found).
+    """
     try:
         import nbformat
 
-        nb = nbformat.read(ipynb, as_version=4)
-        lines = [line for line in nb.cells[index].source.splitlines() if line.strip() and not line.startswith("#")]
-        return lines[0][:120] if lines else ""
+        cells = nbformat.read(ipynb, as_version=4).cells
     except Exception:
-        return ""
+        return f"cell #{index + 1}", ""
+    failed = next(
+        (i for i, c in enumerate(cells) if any(o.get("output_type") == "error" for o in c.get("outputs", []))), None
+    )
+    if failed is None:
+        return f"cell #{index + 1}", ""
+    own = [
+        c
+        for c in cells[: failed + 1]
+        if c.cell_type == "code" and not {RESET_TAG, "injected-parameters"} & set(c.metadata.get("tags", []))
+    ]
+    lines = [line for line in cells[failed].source.splitlines() if line.strip() and not line.startswith("#")]
+    return f"code cell {len(own)}", lines[0][:120] if lines else ""
 
 
-def _execute_one(chapter: Chapter, timeout: int | None) -> tuple[float, str | None]:
+# One kernel per worker process, reused from chapter to chapter: (kernel name, kernel manager).
+_KERNEL: list = []
+
+
+def _stop_kernel() -> None:
+    """Shut down this worker's kept kernel, if any (the next chapter starts a new one)."""
+    while _KERNEL:
+        _name, km = _KERNEL.pop()
+        try:
+            from jupyter_core.utils import run_sync
+
+            run_sync(km.shutdown_kernel)(now=True)
+        except Exception:  # already dead: nothing to stop
+            pass
+
+
+def _kernel_for(name: str):
+    """This worker's kernel manager for kernel `name` (its kernel started by the first chapter)."""
+    if _KERNEL and _KERNEL[0][0] != name:
+        _stop_kernel()
+    if not _KERNEL:
+        from multiprocessing import util
+
+        from jupyter_client.manager import AsyncKernelManager
+
+        _KERNEL.append((name, AsyncKernelManager(kernel_name=name)))
+        util.Finalize(None, _stop_kernel, exitpriority=10)  # when the worker exits
+    return _KERNEL[0][1]
+
+
+def _with_reset_cell(nb: NotebookNode, cwd: Path) -> NotebookNode:
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell(RESET_CELL.replace("@CWD@", repr(str(cwd))))
+    cell.metadata["tags"] = [RESET_TAG]
+    nb.cells.insert(0, cell)
+    return nb
+
+
+def _execute_one(chapter: Chapter, timeout: int | None, reuse: bool = True) -> tuple[float, str | None]:
     """Run one chapter (in a worker process). Returns (seconds, error message or None)."""
     import warnings
 
@@ -286,9 +397,13 @@ def _execute_one(chapter: Chapter, timeout: int | None) -> tuple[float, str | No
 
     t0 = time.perf_counter()
     src, out = Path(chapter.source), str(chapter.output)
+    failed = True
     try:
         nb = read_chapter(src, chapter.reader)
         kernel = (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
+        extra = {}
+        if reuse:
+            nb, extra = _with_reset_cell(nb, src.parent.resolve()), {"km": _kernel_for(kernel)}
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         pm.execute_notebook(
             nb,
@@ -299,16 +414,20 @@ def _execute_one(chapter: Chapter, timeout: int | None) -> tuple[float, str | No
             progress_bar=False,
             log_output=False,
             execution_timeout=timeout,
+            **extra,
         )
+        failed = False
     except pm.PapermillExecutionError as e:
-        where = f"cell {e.exec_count}" if e.exec_count else f"cell #{e.cell_index + 1}"
+        where, cell = _failed_cell(out, e.cell_index)
         msg = f"{where} raised {e.ename}: {e.evalue}"
-        cell = _cell_source(out, e.cell_index)
         if cell:
             msg += "\n    cell begins: " + cell
         return time.perf_counter() - t0, msg
     except Exception as e:  # kernel died, timeout, missing kernel, unreadable page ...
         return time.perf_counter() - t0, f"{type(e).__name__}: {e}"
+    finally:
+        if failed or not reuse:  # a chapter that failed may have left its kernel in any state
+            _stop_kernel()
     study_dir = (chapter.parameters or {}).get("study_dir")
     tidy_notebook(out, chapter.shown_dir, study_dir=None if study_dir is None else str(study_dir), cwd=str(src.parent))
     return time.perf_counter() - t0, None
@@ -373,8 +492,9 @@ def execute(
     timeout: int | None = 600,
     scratch: str | Path | None = None,
     on_done: Callable[[ChapterRun], None] | None = None,
+    kernel_per_chapter: bool = False,
 ) -> list[ChapterRun]:
-    """Execute `chapters`, `jobs` at a time, each in its own kernel; return their runs in order.
+    """Execute `chapters`, `jobs` at a time, one kernel per worker; return their runs in order.
 
     Parameters
     ----------
@@ -389,6 +509,9 @@ def execute(
         system's temporary folder).
     on_done : callable, optional
         Called with each ChapterRun as it finishes (progress reports).
+    kernel_per_chapter : bool
+        Start a fresh kernel for every chapter instead of keeping one per worker (see the module
+        docstring); slower, for checking that no chapter depends on what ran before it.
 
     Returns
     -------
@@ -415,7 +538,7 @@ def execute(
             initargs=(tmp,),
         )
         try:
-            futs = {pool.submit(_execute_one, chapters[i], timeout): i for i in order}
+            futs = {pool.submit(_execute_one, chapters[i], timeout, not kernel_per_chapter): i for i in order}
             for f in as_completed(futs):
                 i = futs[f]
                 runs[i] = ChapterRun(chapters[i].name, *f.result())
