@@ -353,7 +353,15 @@ def test_wheel_installed_elsewhere_runs_the_three_commands(tmp_path):
     assert "valid" in validated.stdout
     _run([str(sop_exe), "tables", "--out", "t"], cwd=work, env=env_run)
     assert (work / "t" / "movements.csv").is_file() and (work / "t" / "scorecard.csv").is_file()
-    study = resources.path("data/example")
+    # the book of a class study typed into the workbook template (tests/test_contract.py): a
+    # teacher's study from the spreadsheet template, built by the package installed elsewhere
+    from test_contract import _class_study
+
+    study = tmp_path / "class"
+    study.mkdir()
+    _class_study(study)
     _run([str(sop_exe), "book", "--data", str(study), "--out", "b", "--quiet"], cwd=work, env=env_run)
     assert (work / "b" / "index.html").is_file() and (work / "b" / "tables" / "movements.csv").is_file()
+    pages = [p.read_text(encoding="utf-8") for p in (work / "b" / "chapters").glob("*.html")]
+    assert pages and all("Class study: three villages" in page for page in pages)
     assert sorted(p.name for p in work.iterdir()) == ["b", "t"]  # nothing else written where it ran

@@ -315,3 +315,30 @@ def test_a_failing_chapter_is_named_and_out_is_untouched(tmp_path, capsys):
     assert "Traceback" not in err
     assert _tree_hash(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "src"]
+
+
+# --------------------------------------------------------------------------- pages about the library
+
+
+def test_library_pages_leave_a_study_book_toc_and_sources(tmp_path):
+    """The API reference documents the library (the same for every study): a study's book leaves
+    it out of its _toc.yml and its copied sources, and keeps every other entry in order."""
+    from stagesofprogress.rebuild import LIBRARY_PAGES, copy_sources, leave_out_library_pages
+
+    work = tmp_path / "work"
+    work.mkdir()
+    entries = copy_sources(ROOT, work)
+    assert set(LIBRARY_PAGES) <= set(entries)
+    left = leave_out_library_pages(work, entries)
+    assert left == [e for e in entries if e not in LIBRARY_PAGES]
+    assert toc_entries(yaml.safe_load((work / "_toc.yml").read_text(encoding="utf-8"))) == left
+    assert all(_resolve(work, e) is None for e in LIBRARY_PAGES)
+    assert all(_resolve(work, e) is not None for e in left)
+    assert leave_out_library_pages(work, left) == left  # nothing left to take out
+
+
+@slow
+def test_a_study_book_has_no_library_reference(small_book):
+    assert small_book.returncode == 0, small_book.stderr[-4000:]
+    assert not (small_book.out / "chapters" / "api.html").exists()
+    assert "api.html" not in (small_book.out / "chapters" / "preface.html").read_text(encoding="utf-8")

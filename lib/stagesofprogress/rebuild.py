@@ -56,6 +56,7 @@ __all__ = [
     "configure",
     "copy_sources",
     "execute_chapters",
+    "leave_out_library_pages",
     "relink",
     "toc_entries",
 ]
@@ -64,6 +65,10 @@ BOOK_ROOT = resources.path("_toc.yml", check=False).parent  # the book sources, 
 BOOK_FILES = ("_config.yml", "_toc.yml", "references.bib")
 BOOK_DIRS = ("chapters", "_static", "_ext", "images", "figures")
 _IGNORE = shutil.ignore_patterns("_build", ".ipynb_checkpoints", "__pycache__", ".jupyter_cache", ".*")
+#: Pages that document the library, not a study: the same for every study (the published book has
+#: them), so the book `sop book` builds for one study leaves them out. The API reference's autodoc
+#: pass was about half of the time Sphinx spent on a study's book.
+LIBRARY_PAGES = ("chapters/api",)
 
 
 class BookError(RuntimeError):
@@ -204,6 +209,41 @@ def copy_sources(src: Path, dst: Path) -> list[str]:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(p, target)
     return entries
+
+
+def _drop_toc_entries(node, drop: set[str]):
+    if isinstance(node, dict):
+        return {k: _drop_toc_entries(v, drop) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_drop_toc_entries(v, drop) for v in node if not (isinstance(v, dict) and v.get("file") in drop)]
+    return node
+
+
+def leave_out_library_pages(dst: Path, entries: list[str]) -> list[str]:
+    """Take the `LIBRARY_PAGES` out of a study's book: out of its _toc.yml and its copied sources.
+
+    Parameters
+    ----------
+    dst : pathlib.Path
+        The working folder of the build (`copy_sources` wrote it).
+    entries : list of str
+        The toc entries.
+
+    Returns
+    -------
+    list of str
+        The entries left.
+    """
+    drop = {e for e in entries if e in LIBRARY_PAGES}
+    if not drop:
+        return entries
+    toc = yaml.safe_load((dst / "_toc.yml").read_text(encoding="utf-8"))
+    (dst / "_toc.yml").write_text(yaml.safe_dump(_drop_toc_entries(toc, drop), sort_keys=False), encoding="utf-8")
+    for entry in drop:
+        page = _resolve(dst, entry)
+        if page is not None:
+            page.unlink()  # a copy in the build's own working folder
+    return [e for e in entries if e not in drop]
 
 
 def configure(dst: Path, title: str) -> None:
@@ -496,7 +536,7 @@ def build_book(
     work = Path(tempfile.mkdtemp(prefix="sop-book-"))
     try:
         with outdir.staging(out_abs, "book", checked=True) as staged:
-            entries = copy_sources(src, work)
+            entries = leave_out_library_pages(work, copy_sources(src, work))
             t = time.perf_counter()
             runs, renamed = execute_chapters(
                 work, entries, data, jobs=jobs, progress=progress, timeout=timeout, shown_dir=data.as_posix()
