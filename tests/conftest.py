@@ -171,22 +171,33 @@ class Prebuilds:
     """The session's whole books (and the replica), built in the background while other tests run.
 
     When the first test starts, the builds the selected tests need are queued in the order those
-    tests come, and a thread runs them one after the other (each a subprocess: `sop book`,
-    scripts/build_book.py, `sop replica`), so the single-core work of the fast tests and of the
-    HTML builds overlaps with chapter execution on the second core. A fixture asks for its build
+    tests come, and `THREADS` threads take them from the queue one at a time (each build a
+    subprocess: `sop book --jobs 1`, scripts/build_book.py, `sop replica`), so the builds overlap
+    with each other and with the single-core work of the fast tests. A fixture asks for its build
     with `get(name)`: it waits for the queued build, or makes an unqueued one itself. At the end
     of the session any build still running is stopped (its own process group only).
     """
+
+    THREADS = 2
 
     def __init__(self, jobs: dict, queued: list[str]):
         self.jobs, self.results, self.procs = jobs, {}, []
         self.ready = {name: threading.Event() for name in queued}
         self.stopping = False
-        self.thread = threading.Thread(target=self._work, args=(queued,), name="sop-prebuilds", daemon=True)
-        self.thread.start()
+        self.queue = list(queued)
+        self.lock = threading.Lock()
+        self.threads = [
+            threading.Thread(target=self._work, name=f"sop-prebuilds-{i}", daemon=True) for i in range(self.THREADS)
+        ]
+        for thread in self.threads:
+            thread.start()
 
-    def _work(self, queued: list[str]) -> None:
-        for name in queued:
+    def _next(self) -> str | None:
+        with self.lock:
+            return self.queue.pop(0) if self.queue else None
+
+    def _work(self) -> None:
+        while (name := self._next()) is not None:
             try:
                 self.results[name] = (
                     (None, RuntimeError("the test session ended")) if self.stopping else (self.jobs[name](self), None)
@@ -220,11 +231,14 @@ class Prebuilds:
 
     def stop(self) -> None:
         self.stopping = True
-        for proc in self.procs:
+        with self.lock:
+            self.queue.clear()
+        for proc in list(self.procs):
             if proc.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGTERM)
-        self.thread.join(timeout=60)
+        for thread in self.threads:
+            thread.join(timeout=60)
 
 
 def _communicate(proc: subprocess.Popen, timeout: float = 3600) -> tuple[int, str, str]:
@@ -270,14 +284,18 @@ def _job_repo_book(base: Path, env: dict):
 
 
 def _job_sop_book(study: Path | str, out: Path, env: dict, *options, cwd: Path | None = None, make=None):
-    """`sop book --data STUDY --out OUT OPTIONS` as a user runs it from `cwd`; `make()`, when
+    """`sop book --data STUDY --out OUT --jobs 1 OPTIONS` as a user runs it from `cwd`; `make()`, when
     given, writes the study first and returns what the tests learn from it (`Book.extra`)."""
 
     def job(pb: Prebuilds) -> Book:
         extra = dict(make()) if make is not None else {}
         t0 = time.perf_counter()
         rc, so, se = _communicate(
-            pb.run([SOP, "book", "--data", study, "--out", out, *options], cwd=cwd or out.parent, env=env)
+            # one chapter at a time: the session runs two builds side by side (`Prebuilds.THREADS`),
+            # and one kernel imports the libraries once where two would import them twice
+            pb.run(
+                [SOP, "book", "--data", study, "--out", out, "--jobs", "1", *options], cwd=cwd or out.parent, env=env
+            )
         )
         return Book(Path(cwd or ".") / study, out, rc, so, se, time.perf_counter() - t0, extra=extra)
 
@@ -366,6 +384,9 @@ def prebuilds(request, tmp_path_factory, book_env):
         params = getattr(getattr(item, "callspec", None), "params", {}).values()
         wanted = [*getattr(item, "fixturenames", ()), *(v for v in params if isinstance(v, str))]
         queued += [name for name in wanted if name in jobs and name not in queued]
+    # the longest builds first (the repository's book is also the one most slow tests need)
+    first = ("repo_book", "replica_regenerated", "hostile_books")
+    queued = [n for n in first if n in queued] + [n for n in queued if n not in first]
     if os.environ.get("PYTEST_XDIST_WORKER"):  # a worker runs only some of the items it collected:
         queued = []  # it builds what its tests ask for, when they ask
     pb = Prebuilds(jobs, queued)
