@@ -1,0 +1,195 @@
+"""Sections a study lacks the data for are dropped from the book's chapters (`stagesofprogress.sections`).
+
+Fast: hand-written chapter texts, the repository's own chapters read as text, small studies.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jupytext
+import pytest
+import stagesofprogress as sop
+from stagesofprogress import sections
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "data" / "example"  # households.csv only
+TEACHING = ROOT / "data" / "teaching"  # reasons and sample, no communities or livestock
+PERU = ROOT / "data" / "peru2004"
+
+CHAPTER = """\
+---
+kernelspec:
+  name: python3
+  display_name: Python 3
+  language: python
+---
+
+# A chapter
+% sop:requires reasons|communities
+
+Intro text.
+
+```{code-cell} ipython3
+:tags: [parameters]
+
+study_dir = "../data/x"
+```
+
+(sec-kept)=
+## Kept section
+
+Always shown.
+
+```{code-cell} ipython3
+# a Python comment, not a heading
+x = 1
+```
+
+(sec-gone)=
+## Needs livestock
+% sop:requires livestock
+
+Herds.
+
+````{note}
+```python
+# still not a heading
+```
+````
+
+### A subsection of it
+
+More herds.
+
+## Needs reasons and livestock
+% sop:requires reasons livestock
+
+Both.
+
+## Needs reasons
+
+% sop:requires reasons
+
+Reasons only (blank line before the marker).
+
+## Exercises
+
+The end.
+"""
+
+
+def _headings(text: str) -> list[str]:
+    return [s.title for s in sections.parse_sections(text)]
+
+
+def test_parse_sections_skips_front_matter_and_fenced_blocks():
+    secs = sections.parse_sections(CHAPTER)
+    assert [(s.level, s.title, s.requires) for s in secs] == [
+        (1, "A chapter", "reasons|communities"),
+        (2, "Kept section", None),
+        (2, "Needs livestock", "livestock"),
+        (3, "A subsection of it", None),
+        (2, "Needs reasons and livestock", "reasons livestock"),
+        (2, "Needs reasons", "reasons"),
+        (2, "Exercises", None),
+    ]
+    lines = CHAPTER.splitlines()
+    gone = secs[2]
+    assert lines[gone.start] == "(sec-gone)=" and lines[gone.end] == "## Needs reasons and livestock"
+    assert secs[3].end == gone.end  # a subsection ends with its parent
+    assert secs[0].end == len(lines)
+
+
+def test_drop_sections_removes_each_unmet_section_to_the_next_heading_of_its_level():
+    have = {"reasons"}
+
+    def met(requirement: str) -> bool:
+        return all(any(w in have for w in word.split("|")) for word in requirement.split())
+
+    text, dropped = sections.drop_sections(CHAPTER, met)
+    assert [s.title for s in dropped] == ["Needs livestock", "Needs reasons and livestock"]
+    assert _headings(text) == ["A chapter", "Kept section", "Needs reasons", "Exercises"]
+    assert "(sec-kept)=" in text and "(sec-gone)=" not in text  # a section's label goes with it
+    assert "Herds." not in text and "More herds." not in text and "still not a heading" not in text
+    assert "# a Python comment, not a heading" in text and "Reasons only" in text
+    # the kept text is the original without exactly those lines
+    lines = CHAPTER.splitlines(keepends=True)
+    gone = {i for s in dropped for i in range(s.start, s.end)}
+    assert text == "".join(ln for i, ln in enumerate(lines) if i not in gone)
+
+    unchanged, none = sections.drop_sections(CHAPTER, lambda r: True)
+    assert unchanged == CHAPTER and none == []
+
+
+def test_requirements_of_tables_choices_and_conditions():
+    example, teaching, peru = (sop.load_study(p) for p in (EXAMPLE, TEACHING, PERU))
+    met = sections.requirement_met
+    assert met("reasons", teaching) and not met("reasons", example)
+    assert met("reasons sample", teaching) and not met("reasons livestock", teaching)
+    assert met("livestock|reasons", teaching) and not met("livestock|communities", teaching)
+    assert met("paper synthetic-replica community-view breeds milk", peru)
+    assert not any(met(c, teaching) for c in ("paper", "synthetic-replica", "community-view", "breeds", "milk"))
+    with pytest.raises(ValueError, match="names 'reason', which is neither a table nor a condition"):
+        met("reason", teaching)
+    with pytest.raises(ValueError, match="names 'livestok'"):  # every word checked, even after one is met
+        met("reasons|livestok", teaching)
+    assert sections.describe("reasons|community-view livestock") == (
+        "`reasons.csv` or a `communities.csv` with altitude and distance-to-market columns and `livestock.csv`"
+    )
+
+
+def test_a_chapter_with_nothing_left_becomes_one_paragraph_that_still_runs(tmp_path):
+    example = sop.load_study(EXAMPLE)
+    page, dropped = sections.prepare_chapter(CHAPTER, example)
+    assert [s.title for s in dropped] == ["A chapter"]
+    assert _headings(page) == ["A chapter"]
+    assert page.startswith("---\nkernelspec:")
+    assert "needs `reasons.csv` or `communities.csv`, which this study does not have" in page
+    nb = jupytext.reads(page, fmt="md:myst")
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert len(code) == 1 and code[0].metadata["tags"] == ["parameters", "remove-cell"]
+    assert code[0].source == 'study_dir = "../data/x"'
+
+
+def _chapters() -> dict[str, str]:
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted((ROOT / "chapters").glob("*.md"))}
+
+
+def test_the_chapters_markers_are_valid_and_the_replica_meets_every_one():
+    peru = sop.load_study(PERU)
+    markers = {(name, s.title): s.requires for name, text in _chapters().items() for s in sections.parse_sections(text)}
+    required = {k: v for k, v in markers.items() if v}
+    assert len(required) >= 14  # escape-descent, livestock, the appendices
+    assert all(sections.requirement_met(r, peru) for r in required.values())
+    # no marker line that is not directly under a heading (it would silently do nothing)
+    for name, text in _chapters().items():
+        n_lines = len([ln for ln in text.splitlines() if sections.MARKER.match(ln.strip())])
+        assert n_lines == sum(1 for (c, _t), r in required.items() if c == name), name
+
+
+def test_escape_descent_and_livestock_sections_for_studies_without_their_data():
+    chapters = _chapters()
+    teaching = sop.load_study(TEACHING)
+    text, dropped = sections.prepare_chapter(chapters["escape-descent"], teaching)
+    assert [s.title for s in dropped] == ["Community by community"]
+    assert _headings(text) == [
+        "Why households escaped or fell",
+        "Reasons cited by households that escaped",
+        "The escape model",
+        "Cargo nets",
+        "Reasons cited by households that fell into poverty",
+        "The descent model",
+        "Safety nets",
+        "Exercises",
+    ]
+    assert "community_plots.community_movements" not in text
+    live, _ = sections.prepare_chapter(chapters["livestock"], teaching)
+    assert _headings(live) == ["The role of livestock"] and "`livestock.csv`" in live
+    example = sop.load_study(EXAMPLE)
+    for name in ("escape-descent", "livestock", "appendix-scorecard"):
+        page, _ = sections.prepare_chapter(chapters[name], example)
+        assert len(re.findall(r"^#", page, flags=re.M)) == 1, name  # the title and one paragraph
+    data, dropped = sections.prepare_chapter(chapters["appendix-data"], example)
+    assert [s.title for s in dropped] == ["What a synthetic replica is, and is not"]
