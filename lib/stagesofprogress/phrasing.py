@@ -36,7 +36,9 @@ SYNTHETIC_MARK = "synthetic: not from the paper"
 
 def _is_replica(study: Study) -> bool:
     """A synthetic study that declares a paper: its numbers stand beside published ones."""
-    return bool(study.synthetic and study.meta.get("paper"))
+    from .figstyle import is_replica
+
+    return is_replica(study)
 
 
 def unpinned(study: Study, template: str, /, **values: object) -> MD:

@@ -57,9 +57,9 @@ def _paper(study: Study) -> bool:
 
 
 def _replica(study: Study) -> bool:
-    from .display import is_paper_study
+    from .figstyle import is_replica
 
-    return bool(study.synthetic) and is_paper_study(study)
+    return is_replica(study)
 
 
 def _community_view(study: Study) -> bool:
@@ -308,8 +308,8 @@ def missing_page(title: str, requirement: str, source: str = "") -> str:
     return (
         f"{front}# {title}\n\n"
         f"This chapter needs {describe(requirement)}, which this study does not have, so it has "
-        "nothing to show here. Add what it needs to the study folder, as the data appendix "
-        "({doc}`appendix-data`) describes, and build the book again.\n"
+        "nothing to show here. Add what it needs to the study folder, as "
+        "{doc}`the data appendix <appendix-data>` describes, and build the book again.\n"
         f"{params}"
     )
 
