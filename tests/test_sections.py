@@ -193,3 +193,29 @@ def test_escape_descent_and_livestock_sections_for_studies_without_their_data():
         assert len(re.findall(r"^#", page, flags=re.M)) == 1, name  # the title and one paragraph
     data, dropped = sections.prepare_chapter(chapters["appendix-data"], example)
     assert [s.title for s in dropped] == ["What a synthetic replica is, and is not"]
+
+
+def test_the_periods_the_paper_prints_are_read_from_its_transcription(tmp_path):
+    """What is pinned by the paper comes from data/paper/table3.csv, never from a list in the code."""
+    import shutil
+
+    from stagesofprogress import figstyle, phrasing
+
+    peru, teaching = sop.load_study(PERU), sop.load_study(TEACHING)
+    assert phrasing.published_periods(peru) == [(1979, 2004), (1994, 2004)]
+    assert phrasing.unpublished_periods(peru) == [(1979, 1994)]
+    assert phrasing.published_periods(teaching) == phrasing.unpublished_periods(teaching) == []
+    assert teaching.synthetic and not figstyle.is_replica(teaching) and figstyle.is_replica(peru)
+    # a transcription without the 1994-2004 block: that period is no longer pinned
+    folder = tmp_path / "peru2004"
+    shutil.copytree(PERU, folder)
+    shutil.copytree(ROOT / "data" / "paper", folder / "paper")  # a study's paper folder lies inside it
+    meta = folder / "study.yml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("paper: ../paper\n", "paper: paper\n"), encoding="utf-8")
+    t3 = folder / "paper" / "table3.csv"
+    t3.write_text(
+        "".join(ln for ln in t3.read_text(encoding="utf-8").splitlines(keepends=True) if "1994-2004" not in ln)
+    )
+    copy = sop.load_study(folder)
+    assert figstyle.is_replica(copy)
+    assert phrasing.unpublished_periods(copy) == [(1994, 2004), (1979, 1994)]
