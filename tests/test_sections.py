@@ -219,3 +219,19 @@ def test_the_periods_the_paper_prints_are_read_from_its_transcription(tmp_path):
     copy = sop.load_study(folder)
     assert figstyle.is_replica(copy)
     assert phrasing.unpublished_periods(copy) == [(1994, 2004), (1979, 1994)]
+
+
+def test_reason_sentences_are_marked_on_the_replica_where_the_paper_quotes_no_share():
+    from stagesofprogress import layouts, narrative
+
+    peru, teaching = sop.load_study(PERU), sop.load_study(TEACHING)
+    mark = narrative.SYNTHETIC_MARK.replace(":", "\\:")
+    quoted = layouts.quoted_reason_shares(peru, "became_poor")
+    assert quoted and not any(k[2] == sop.ALL for k in quoted)  # the paper quotes regional shares only
+    for cat in ("escaped", "became_poor"):
+        bullets = str(narrative.reason_leaders_text(peru, cat)).splitlines()
+        assert bullets and all(mark in b for b in bullets), bullets  # each names an overall share
+        assert mark in str(narrative.reason_table_note(peru, cat))
+        assert mark in str(narrative.conclusions_text(peru)["escape" if cat == "escaped" else "descent"])
+        for text in (narrative.reason_leaders_text(teaching, cat), narrative.reason_table_note(teaching, cat)):
+            assert "synthetic" not in str(text)
