@@ -235,3 +235,20 @@ def test_reason_sentences_are_marked_on_the_replica_where_the_paper_quotes_no_sh
         assert mark in str(narrative.conclusions_text(peru)["escape" if cat == "escaped" else "descent"])
         for text in (narrative.reason_leaders_text(teaching, cat), narrative.reason_table_note(teaching, cat)):
             assert "synthetic" not in str(text)
+
+
+def test_the_reason_figure_is_pinned_only_when_the_paper_quotes_every_share_it_draws(monkeypatch):
+    from stagesofprogress import findings, layouts, reasons
+
+    peru = sop.load_study(PERU)
+    assert not findings.reason_figure_quoted(peru, "escaped")  # the paper quotes a few shares only
+    drawn = layouts.reason_long(peru, "escaped")
+    periods = reasons.recorded_periods(peru)
+    a, b = max((p for p in periods if p[1] == peru.survey_year), key=lambda p: p[0])  # the figure's period
+    codes = reasons.reason_shares(peru, periods)
+    code_of = dict(zip(codes["label"].astype(str), codes["reason"].astype(str)))
+    every = {(a, b, g, code_of[lab]): "1" for g, lab in zip(drawn["group"], drawn["label"])}
+    monkeypatch.setattr(layouts, "quoted_reason_shares", lambda study, category: every)
+    assert findings.reason_figure_quoted(peru, "escaped")
+    every.popitem()
+    assert not findings.reason_figure_quoted(peru, "escaped")

@@ -32,6 +32,7 @@ __all__ = [
     "model_findings",
     "model_findings_text",
     "reason_leaders",
+    "reason_figure_quoted",
     "reason_leaders_text",
     "reason_table_note",
     "reason_trend",
@@ -140,6 +141,39 @@ def reason_leaders_text(study: Study, category: str) -> MD:
             line = unpinned(study, "{line}", line=line)
         lines.append(md("- **{per}**: {line}", per=per, line=line))
     return md_join("\n", lines)
+
+
+def reason_figure_quoted(study: Study, category: str) -> bool:
+    """Whether the paper quotes every share the reason figure of `category` draws (`layouts.reason_long`).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with reasons.csv.
+    category : str
+        A movement category (`movements.CATEGORIES`).
+
+    Returns
+    -------
+    bool
+        True when each region's share of each reason drawn is a quoted share of the paper
+        (`layouts.quoted_reason_shares`) for that period; False otherwise, and for a study that
+        declares no paper, which quotes nothing.
+    """
+    from . import reasons as rs
+    from .layouts import quoted_reason_shares, reason_long
+
+    periods = rs.recorded_periods(study)
+    if not periods:
+        return False
+    ends = [p for p in periods if p[1] == study.survey_year] or periods  # the period reason_long draws
+    a, b = max(ends, key=lambda p: p[0])
+    shares = reason_long(study, category, a, b)
+    quoted = quoted_reason_shares(study, category)
+    t = rs.reason_shares(study, [(a, b)])
+    code_of = dict(zip(t["label"].astype(str), t["reason"].astype(str)))
+    keys = [(a, b, str(g), code_of.get(str(lab), "")) for g, lab in zip(shares["group"], shares["label"])]
+    return bool(keys) and all(k in quoted for k in keys)
 
 
 def _quoted_leaders(study: Study, category: str, lead: pd.DataFrame) -> dict:
