@@ -210,6 +210,37 @@ def copy_sources(src: Path, dst: Path) -> list[str]:
     return entries
 
 
+def configure(dst: Path, title: str) -> None:
+    """Set the book's title to the study's and turn off execution at build time (chapters run first).
+
+    The theme pastes the title into its page templates without escaping it everywhere (the
+    navigation bar and a logo's ``alt="..."`` do not), so ``& < > "`` are written as HTML
+    entities: the title reads as typed in the page and can never become markup or leave an
+    attribute; the browser tab, which the templates escape again, shows those four entities.
+
+    Parameters
+    ----------
+    dst : pathlib.Path
+        The working folder of the build; its _config.yml is rewritten.
+    title : str
+        The study's title (study text).
+    """
+    from . import safetext
+
+    cfg_path = dst / "_config.yml"
+    cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
+    cfg["title"] = safetext.html(title).replace("&#x27;", "'")  # an apostrophe is harmless in "..."
+    execute = cfg.get("execute") or {}
+    execute["execute_notebooks"] = "off"
+    cfg["execute"] = execute
+    excl = list(cfg.get("exclude_patterns") or [])
+    for pat in ("_build", ".*", "**.ipynb_checkpoints", "**/_exercises/*", "**/templates/*"):
+        if pat not in excl:
+            excl.append(pat)
+    cfg["exclude_patterns"] = excl
+    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
 def drop_missing_sections(book: Path, entries: list[str], study: Study) -> dict[str, list[str]]:
     """Drop from the copied chapters every section the study lacks the data for (`sections`).
 
@@ -252,37 +283,6 @@ def drop_missing_sections(book: Path, entries: list[str], study: Study) -> dict[
             p.write_text(new, encoding="utf-8")
             out[entry] = [s.title for s in dropped]
     return out
-
-
-def configure(dst: Path, title: str) -> None:
-    """Set the book's title to the study's and turn off execution at build time (chapters run first).
-
-    The theme pastes the title into its page templates without escaping it everywhere (the
-    navigation bar and a logo's ``alt="..."`` do not), so ``& < > "`` are written as HTML
-    entities: the title reads as typed in the page and can never become markup or leave an
-    attribute; the browser tab, which the templates escape again, shows those four entities.
-
-    Parameters
-    ----------
-    dst : pathlib.Path
-        The working folder of the build; its _config.yml is rewritten.
-    title : str
-        The study's title (study text).
-    """
-    from . import safetext
-
-    cfg_path = dst / "_config.yml"
-    cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
-    cfg["title"] = safetext.html(title).replace("&#x27;", "'")  # an apostrophe is harmless in "..."
-    execute = cfg.get("execute") or {}
-    execute["execute_notebooks"] = "off"
-    cfg["execute"] = execute
-    excl = list(cfg.get("exclude_patterns") or [])
-    for pat in ("_build", ".*", "**.ipynb_checkpoints", "**/_exercises/*", "**/templates/*"):
-        if pat not in excl:
-            excl.append(pat)
-    cfg["exclude_patterns"] = excl
-    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- execution
@@ -545,8 +545,8 @@ def build_book(
     try:
         with outdir.staging(out_abs, "book", checked=True) as staged:
             entries = copy_sources(src, work)
-            dropped = drop_missing_sections(work, entries, study)
             t = time.perf_counter()
+            dropped = drop_missing_sections(work, entries, study)  # sections the study has no data for
             runs, renamed = execute_chapters(
                 work, entries, data, jobs=jobs, progress=progress, timeout=timeout, shown_dir=data.as_posix()
             )
