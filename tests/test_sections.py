@@ -252,3 +252,57 @@ def test_the_reason_figure_is_pinned_only_when_the_paper_quotes_every_share_it_d
     assert findings.reason_figure_quoted(peru, "escaped")
     every.popitem()
     assert not findings.reason_figure_quoted(peru, "escaped")
+
+
+def _shown_by_section(name: str, study_dir: Path, monkeypatch) -> tuple[list[sections.Section], dict[str, int]]:
+    """Run a chapter as `sop book` prepares it for a study, in-process: per section, its static prose
+    lines plus the outputs its code cells displayed (empty Markdown not counted)."""
+    import IPython.display as ipd
+    import matplotlib
+
+    matplotlib.use("Agg")
+    shown = [0]
+
+    def display(*objs, **kw):
+        shown[0] += sum(1 for o in objs if not (isinstance(o, ipd.Markdown) and not o.data.strip()))
+
+    monkeypatch.setattr(ipd, "display", display)
+    monkeypatch.chdir(ROOT / "chapters")
+    text, _ = sections.prepare_chapter(
+        (ROOT / "chapters" / f"{name}.md").read_text(encoding="utf-8"), sop.load_study(study_dir)
+    )
+    secs = [s for s in sections.parse_sections(text)]
+    lines = text.splitlines()
+    owner = {i: s.title for s in secs for i in range(s.start, s.end)}  # innermost section last
+    content: dict[str, int] = {}
+    scope: dict = {"display": display}
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("```{code-cell}"):
+            j = next(k for k in range(i + 1, len(lines)) if lines[k].rstrip() == "```")
+            cell = jupytext.reads("\n".join(lines[i : j + 1]), fmt="md:myst").cells[0]
+            src = (
+                cell.source if "parameters" not in cell.metadata.get("tags", []) else f"study_dir = {str(study_dir)!r}"
+            )
+            shown[0] = 0
+            exec(compile(src, f"{name}.md", "exec"), scope)
+            content[owner.get(i, "")] = content.get(owner.get(i, ""), 0) + shown[0]
+            i = j + 1
+            continue
+        if lines[i].strip() and not lines[i].startswith(("#", "%", "(")):
+            content[owner.get(i, "")] = content.get(owner.get(i, ""), 0) + 1
+        i += 1
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    return secs, content
+
+
+@pytest.mark.parametrize("study_dir", [EXAMPLE, ROOT / "tests" / "studies" / "formats" / "csv"], ids=["example", "csv"])
+@pytest.mark.parametrize("name", ["escape-descent", "livestock", "conclusions", "appendix-data", "appendix-scorecard"])
+def test_no_heading_over_nothing_for_a_study_without_optional_tables(name, study_dir, monkeypatch):
+    """data/example has only households.csv; formats/csv adds reasons and sample but supports no
+    model: every section `sop book` keeps for them shows something."""
+    secs, content = _shown_by_section(name, study_dir, monkeypatch)
+    empty = [s.title for s in secs if s.level > 1 and not content.get(s.title)]
+    assert not empty, f"{name}: headings over nothing: {empty}"
