@@ -60,6 +60,29 @@ def toc_pages(root: Path = ROOT) -> list[Path]:
     return out
 
 
+def unmet_sections(root: Path = ROOT) -> list[str]:
+    """Sections of the toc's chapters whose ``% sop:requires`` marker the default study does not meet.
+
+    `sop book` drops such sections for a study that lacks their data (`stagesofprogress.sections`);
+    this build renders the sources as they are, on the default study, so it stops instead of
+    showing a heading over nothing when the default study lacks what a section needs.
+    """
+    import stagesofprogress as sop
+    from stagesofprogress import sections
+    from stagesofprogress.cli import DEFAULT_STUDY
+
+    study = sop.load_study(DEFAULT_STUDY)
+    problems = []
+    for page in toc_pages(root):
+        if page.suffix != ".md":
+            continue
+        for s in sections.parse_sections(page.read_text(encoding="utf-8")):
+            if s.requires and not sections.requirement_met(s.requires, study):
+                rel = page.relative_to(root)
+                problems.append(f"{rel}: '{s.title}' needs {sections.describe(s.requires)}")
+    return problems
+
+
 def prime_cache(cache_dir: Path, jobs: int = 2, timeout: int = 120) -> dict[str, float]:
     """Execute, `jobs` at a time, every toc notebook the jupyter-cache at `cache_dir` lacks.
 
@@ -197,6 +220,12 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
         return 0
+    unmet = unmet_sections()
+    if unmet:
+        print("[build_book] the default study lacks what these sections need:", file=sys.stderr)
+        for line in unmet:
+            print(f"  - {line}", file=sys.stderr)
+        return 1
     proc = build(args.force, args.path_output, jobs=args.jobs)
     print(
         f"[build_book] jupyter-book exited with {proc.returncode} after {time.perf_counter() - t0:.1f} s",

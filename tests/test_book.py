@@ -59,6 +59,32 @@ def test_every_toc_page_is_built(book):
     assert toc_files()[0].split("/")[-1] in index
 
 
+@pytest.mark.slow
+def test_data_dependent_sections_are_real_sections_in_the_page_toc(book):
+    """The sections a study may lack (``% sop:requires`` markers) are headings of the chapter
+    source: on the replica's book each is a numbered ``<section>`` with an id, listed in the
+    page's own table of contents (the right-hand sidebar), so readers can link to it."""
+    from docutils.nodes import make_id
+    from stagesofprogress import sections
+
+    seen = 0
+    for name in ("escape-descent", "livestock", "appendix-scorecard"):
+        html = (book["html"] / "chapters" / f"{name}.html").read_text(encoding="utf-8")
+        nav = re.search(r'<nav id="pst-page-toc-nav" class="page-toc".*?</nav>', html, flags=re.S)
+        assert nav, f"{name}: no page table of contents"
+        text = (ROOT / "chapters" / f"{name}.md").read_text(encoding="utf-8")
+        for s in sections.parse_sections(text):
+            if s.level == 1 or not s.requires:
+                continue
+            sid = make_id(s.title)
+            assert f'<section id="{sid}"' in html, f"{name}: '{s.title}' is not a section"
+            assert f'href="#{sid}"' in nav.group(0), f"{name}: '{s.title}' missing from the page's contents"
+            if not name.startswith("appendix"):  # the appendices' part of the toc is not numbered
+                assert re.search(rf'href="#{sid}">\d+\.\d+\. ', nav.group(0)), f"{name}: '{s.title}' has no number"
+            seen += 1
+    assert seen >= 12
+
+
 def test_every_chapter_declares_parameters_and_kernel():
     for page in notebook_pages():
         text = page.read_text(encoding="utf-8")

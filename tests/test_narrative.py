@@ -405,6 +405,13 @@ def _newuser_book_problems(out: Path) -> list[str]:
     ed = html.get("escape-descent.html", "")
     if ed.count('<div class="sop-logit-notes">') != 2:
         problems.append("escape-descent.html: not one diagnostics block for each of the escape and descent models")
+    # sections the study has no data for are dropped (% sop:requires); a chapter with nothing left
+    # is one paragraph saying what it would need
+    lv = html.get("livestock.html", "")
+    if re.search(r"<h[2-6]\b", lv) or "which this study does not have" not in " ".join(_page_text(lv).split()):
+        problems.append("livestock.html: not the one-paragraph page of a study without livestock.csv")
+    if "Community by community" in ed or '<section id="reasons-cited-by-households-that-escaped"' not in ed:
+        problems.append("escape-descent.html: sections not kept or dropped as the study's tables say")
     mv = html.get("movements.html", "")
     nine = re.search(r"<table\b(?:(?!</table>).)*Households by status in 1990.*?</table>", mv, flags=re.S)
     if not nine or not all(w in nine.group(0) for w in ("Poor", "Not poor", "Prosperous")):
@@ -505,28 +512,40 @@ def _run_chapter(name: str, study_dir: Path, monkeypatch) -> list[str]:
 def test_escape_descent_without_reasons_shows_one_note_and_no_section(tmp_path, monkeypatch):
     import shutil
 
+    from stagesofprogress import sections
+
     folder = tmp_path / "noreasons"
     shutil.copytree(ROOT / "tests" / "studies" / "formats" / "csv", folder)
     (folder / "reasons.csv").unlink()
     shown = _run_chapter("escape-descent", folder, monkeypatch)
-    assert len(shown) == 1, shown  # the one note, and no rubric, table or sentence over nothing
+    assert len(shown) == 1, shown  # the one note, and no table or sentence over nothing
     assert "no `reasons.csv`" in shown[0] and "{note}" in shown[0]
+    # the sections are static headings; the book for this study drops them all and the chapter
+    # becomes one paragraph saying what it would need
     text = (ROOT / "chapters" / "escape-descent.md").read_text(encoding="utf-8")
-    # every section of the chapter but the exercises is a rubric the code shows only with the data
-    prose = re.sub(r"```\{code-cell\}.*?```", "", text, flags=re.S)  # headings outside code cells
-    assert re.findall(r"^#+ .*$", prose, flags=re.M) == ["# Why households escaped or fell", "## Exercises"]
+    page, dropped = sections.prepare_chapter(text, sop.load_study(folder))
+    assert [s.title for s in sections.parse_sections(page)] == ["Why households escaped or fell"]
+    assert "needs `reasons.csv` or a `communities.csv` with altitude" in page
 
 
 def test_escape_descent_with_reasons_shows_every_section(tmp_path, monkeypatch):
-    shown = _run_chapter("escape-descent", ROOT / "tests" / "studies" / "formats" / "csv", monkeypatch)
-    rubrics = [m.split("{rubric} ", 1)[1].split("\n", 1)[0] for m in shown if "{rubric}" in m]
-    assert rubrics == [
+    from stagesofprogress import sections
+
+    folder = ROOT / "tests" / "studies" / "formats" / "csv"
+    shown = _run_chapter("escape-descent", folder, monkeypatch)
+    assert not any("{rubric}" in m for m in shown)  # headings are the chapter's own, not shown by code
+    assert sum("became poor" in m or "escaped poverty" in m for m in shown) >= 2, shown  # the reason notes
+    text = (ROOT / "chapters" / "escape-descent.md").read_text(encoding="utf-8")
+    page, dropped = sections.prepare_chapter(text, sop.load_study(folder))
+    assert [s.title for s in dropped] == ["Community by community"]  # no communities.csv
+    assert [s.title for s in sections.parse_sections(page) if s.level == 2] == [
         "Reasons cited by households that escaped",
         "The escape model",
         "Cargo nets",
         "Reasons cited by households that fell into poverty",
         "The descent model",
         "Safety nets",
+        "Exercises",
     ]
 
 

@@ -308,11 +308,15 @@ def test_synthetic_mark_on_the_replica_only(replica, field_study, intervals):
         "transition_heatmaps": lambda s: plots.transition_heatmaps(s),
         "movement_bars_ci": lambda s: plots.movement_bars(s, intervals=intervals),
         "projection_lines": lambda s: mobility_plots.projection_lines(s, mobility.chains(s)),
-        "movement_intervals": lambda s: mobility_plots.movement_intervals(intervals, synthetic=s.synthetic),
+        "movement_intervals": lambda s: mobility_plots.movement_intervals(intervals, synthetic=figstyle.is_replica(s)),
     }
+    simulated = sop.load_study(ROOT / "data" / "teaching")  # synthetic, but no paper to be measured against
+    assert simulated.synthetic and not figstyle.is_replica(simulated) and figstyle.is_replica(replica)
     for name, make in not_pinned.items():
         assert _marked(make(replica)), f"{name}: no synthetic mark on the replica"
         assert not _marked(make(field_study)), f"{name}: synthetic mark on a field study"
+        if name != "movement_intervals":  # drawn from the replica's intervals
+            assert not _marked(make(simulated)), f"{name}: 'not from the paper' on a study without a paper"
     # figures of the paper's own tables carry no mark
     for fig in (plots.movement_bars(replica), plots.poverty_trend(replica), plots.herd_sizes(replica)):
         assert not _marked(fig)

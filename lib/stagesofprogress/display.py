@@ -9,7 +9,8 @@ Chapters compute with the library and hand results to MyST-NB through these help
 * `table(df, caption)` shows a DataFrame as an HTML table with a caption and a plain-text
   form (what nbval compares and what a screen reader or terminal shows);
 * `requires(study, "livestock", "Tables 6, 8 and 9")` shows one short note, instead of an
-  error, when a study lacks an optional table, and tells the chapter to skip the section;
+  error, when a study lacks an optional table, and tells the chapter's code to skip it (the
+  section's heading and prose go with the ``% sop:requires`` marker under it: `sections`);
 * `markdown(template, **values)` and `note(template, **values)` show Markdown written by the
   chapter with study values filled in, escaped (`safetext.md`); `paper_says` shows the
   paper's own findings in a labelled box, only for a study that declares the paper.
@@ -49,7 +50,6 @@ __all__ = [
     "interactive_table",
     "markdown",
     "note",
-    "subheading",
     "requires",
     "is_paper_study",
     "paper_says",
@@ -516,20 +516,3 @@ def paper_says(study: Study, text: str, title: str = "What the paper found") -> 
     """
     if is_paper_study(study):
         note(MD(" ".join(text.split())), kind="tip", title=title)
-
-
-def subheading(title: str, /, **values: Any) -> None:
-    """Show a heading for a section whose content depends on the study's data (a MyST rubric).
-
-    A heading shown by a code cell cannot open a section, hence a rubric. A chapter calls it only
-    when it then shows the section's content, so that a study lacking the data gets no heading
-    over nothing.
-
-    Parameters
-    ----------
-    title : str
-        The heading, with ``{name}`` fields as in `markdown`.
-    **values : object
-        Study text for the fields, escaped.
-    """
-    markdown(MD(f"```{{rubric}} {md(title, **values)}\n```"))

@@ -13,7 +13,8 @@ phone, measured in Chromium), text of `SMALL` = 13 points is about 10.3 CSS px t
 Marks drawn in figures:
 
 * `synthetic_mark(fig, study)`: a small "synthetic: not from the paper" label on figures whose
-  shape the paper does not determine, when the study is synthetic (`study.synthetic`);
+  shape the paper does not determine, when the study is a replica of a paper (`is_replica`:
+  synthetic and declaring the paper; another study's figures are its own findings);
 * `SMALL_N` and `small_n_note`: cells resting on one to three households are hatched, with a
   legend note.
 """
@@ -47,6 +48,7 @@ __all__ = [
     "WIDTH",
     "css_px",
     "figure",
+    "is_replica",
     "rc",
     "small_n_note",
     "synthetic_mark",
@@ -157,8 +159,28 @@ SYNTHETIC_LABEL = "synthetic: not from the paper"
 SYNTHETIC_GID = "sop-synthetic-mark"
 
 
+def is_replica(study: object) -> bool:
+    """Whether a study is a synthetic replica of a published paper (``synthetic: true`` and ``paper:``).
+
+    Only there do "not from the paper" marks make sense: its numbers stand beside published
+    ones. Any other study, synthetic or not, has no paper to be measured against.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (anything with ``synthetic`` and ``meta``).
+
+    Returns
+    -------
+    bool
+        True for the replica.
+    """
+    meta = getattr(study, "meta", None) or {}
+    return getattr(study, "synthetic", False) is True and bool(meta.get("paper"))
+
+
 def synthetic_mark(fig: Figure, study: Study | bool) -> bool:
-    """Label a figure "synthetic: not from the paper" when the study is synthetic.
+    """Label a figure "synthetic: not from the paper" when the study is a replica of the paper.
 
     The mark is the title of the figure's legend when it has one below the axes, else a boxed
     label at the bottom right; call it last, after the legend is drawn. It is for figures whose
@@ -171,14 +193,14 @@ def synthetic_mark(fig: Figure, study: Study | bool) -> bool:
     fig : matplotlib.figure.Figure
         The figure.
     study : Study or bool
-        The study (its ``synthetic`` flag is read) or a flag (``True``: draw).
+        The study (`is_replica`) or a flag (``True``: draw).
 
     Returns
     -------
     bool
         Whether the mark was drawn.
     """
-    flag = study if isinstance(study, bool) else bool(getattr(study, "synthetic", False))
+    flag = study if isinstance(study, bool) else is_replica(study)
     if not flag:
         return False
     colour = "#8B1A1A"

@@ -18,7 +18,7 @@ import pandas as pd
 from . import movements as mv
 from .display import fmt
 from .layouts import period_name, reason_periods
-from .phrasing import CATEGORY_PHRASES, _ties, main_periods, md_list
+from .phrasing import CATEGORY_PHRASES, _is_replica, _ties, main_periods, md_list, replica_note, unpinned
 from .safetext import MD, md, md_join
 
 if TYPE_CHECKING:  # annotations only
@@ -32,6 +32,7 @@ __all__ = [
     "model_findings",
     "model_findings_text",
     "reason_leaders",
+    "reason_figure_quoted",
     "reason_leaders_text",
     "reason_table_note",
     "reason_trend",
@@ -127,18 +128,72 @@ def reason_leaders_text(study: Study, category: str) -> MD:
     lead = reason_leaders(study, category)
     if lead.empty:
         return MD("")
+    quoted = _quoted_leaders(study, category, lead)
     lines = []
     for per, d in lead.groupby("period", sort=False):
         bits = [_leader_phrase(r) for _, r in d.iterrows()]
-        lines.append(
-            md(
-                "- **{per}**: the reason most often cited by {who}: {bits}.",
-                per=per,
-                who=MD(CATEGORY_PHRASES.get(category, category)),
-                bits=md_join("; ", bits),
-            )
+        line = md(
+            "the reason most often cited by {who}: {bits}.",
+            who=MD(CATEGORY_PHRASES.get(category, category)),
+            bits=md_join("; ", bits),
         )
+        if not all(quoted[i] for i in d.index):  # on the replica: a share the paper does not quote
+            line = unpinned(study, "{line}", line=line)
+        lines.append(md("- **{per}**: {line}", per=per, line=line))
     return md_join("\n", lines)
+
+
+def reason_figure_quoted(study: Study, category: str) -> bool:
+    """Whether the paper quotes every share the reason figure of `category` draws (`layouts.reason_long`).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with reasons.csv.
+    category : str
+        A movement category (`movements.CATEGORIES`).
+
+    Returns
+    -------
+    bool
+        True when each region's share of each reason drawn is a quoted share of the paper
+        (`layouts.quoted_reason_shares`) for that period; False otherwise, and for a study that
+        declares no paper, which quotes nothing.
+    """
+    from . import reasons as rs
+    from .layouts import quoted_reason_shares, reason_long
+
+    periods = rs.recorded_periods(study)
+    if not periods:
+        return False
+    ends = [p for p in periods if p[1] == study.survey_year] or periods  # the period reason_long draws
+    a, b = max(ends, key=lambda p: p[0])
+    shares = reason_long(study, category, a, b)
+    quoted = quoted_reason_shares(study, category)
+    t = rs.reason_shares(study, [(a, b)])
+    code_of = dict(zip(t["label"].astype(str), t["reason"].astype(str)))
+    keys = [(a, b, str(g), code_of.get(str(lab), "")) for g, lab in zip(shares["group"], shares["label"])]
+    return bool(keys) and all(k in quoted for k in keys)
+
+
+def _quoted_leaders(study: Study, category: str, lead: pd.DataFrame) -> dict:
+    """Row of `reason_leaders` -> whether the paper quotes its share (always True off the replica)."""
+    if not _is_replica(study):
+        return dict.fromkeys(lead.index, True)
+    from . import reasons as rs
+    from .layouts import quoted_reason_shares
+
+    quoted = quoted_reason_shares(study, category)
+    t = rs.reason_shares(study, reason_periods(study))
+    code_of = dict(zip(t["label"].astype(str), t["reason"].astype(str)))
+    span = {period_name(a, b): (a, b) for a, b in reason_periods(study)}
+    out = {}
+    for i, r in lead.iterrows():
+        a, b = span.get(r["period"], (None, None))
+        out[i] = bool(r["reasons"]) and all(
+            (a, b, str(r["group"]), code_of.get(str(label), "")) in quoted for label in r["reasons"]
+        )
+    return out
 
 
 def reason_trend(study: Study, category: str = "became_poor", reason: str | None = None) -> tuple[str, pd.DataFrame]:
@@ -488,6 +543,11 @@ def conclusions_text(study: Study) -> dict[str, MD]:
             n=base,
             tie=MD(", tied" if len(reasons) > 1 else ""),
         )
+        if _is_replica(study):  # a share of all sampled households: pinned only if the paper quotes one
+            from .layouts import quoted_reason_shares
+
+            if not any(k[2] == mv.ALL for k in quoted_reason_shares(study, cat)):
+                out[key] = unpinned(study, "{text}", text=out[key])
     return out
 
 
@@ -585,4 +645,11 @@ def reason_table_note(study: Study, category: str) -> MD:
         parts.append(
             MD("A number in brackets is the share the paper itself quotes for that reason, region and period.")
         )
-    return md_join(" ", parts)
+        parts.append(
+            replica_note(
+                study,
+                "The paper quotes no other share of this table: on the replica the shares without a bracket "
+                "show how the data were generated.",
+            )
+        )
+    return md_join(" ", [p for p in parts if str(p)])

@@ -26,8 +26,10 @@ __all__ = [
     "join",
     "main_periods",
     "md_list",
+    "published_periods",
     "replica_note",
     "unpinned",
+    "unpublished_periods",
 ]
 
 
@@ -36,7 +38,9 @@ SYNTHETIC_MARK = "synthetic: not from the paper"
 
 def _is_replica(study: Study) -> bool:
     """A synthetic study that declares a paper: its numbers stand beside published ones."""
-    return bool(study.synthetic and study.meta.get("paper"))
+    from .figstyle import is_replica
+
+    return is_replica(study)
 
 
 def unpinned(study: Study, template: str, /, **values: object) -> MD:
@@ -90,6 +94,54 @@ def replica_note(study: Study, template: str, /, **values: object) -> MD:
     if not _is_replica(study):
         return MD("")
     return md("*[{mark}]* {text}", mark=SYNTHETIC_MARK, text=md(template, **values))
+
+
+def published_periods(study: Study) -> list[tuple[int, int]]:
+    """The study's periods whose movements the paper it declares prints (its Table 3 rows).
+
+    Read from the transcription of the paper (``table3.csv`` of the study's `paper:` folder), so
+    what counts as pinned by the paper is never typed into the library.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    list of tuple of (int, int)
+        In the order of `Study.periods`; empty for a study that declares no paper.
+    """
+    from .beside import published_table3
+    from .layouts import period_name
+    from .published import paper_folder
+
+    folder = paper_folder(study)
+    if folder is None:
+        return []
+    periods = study.periods()
+    printed = set(published_table3(folder, periods).index.get_level_values(0)) if periods else set()
+    return [p for p in periods if period_name(*p) in printed]
+
+
+def unpublished_periods(study: Study) -> list[tuple[int, int]]:
+    """On the replica, the periods whose movements the paper does not print (empty elsewhere).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    list of tuple of (int, int)
+        The study's periods (`Study.periods`) missing from `published_periods`; always empty on a
+        study that is not the replica, where every period is the study's own finding.
+    """
+    if not _is_replica(study):
+        return []
+    printed = set(published_periods(study))
+    return [p for p in study.periods() if p not in printed]
 
 
 def glue_unpinned_mark(study: Study, name: str = "unpinned_mark", note: str = "") -> str:

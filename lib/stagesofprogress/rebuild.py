@@ -2,7 +2,9 @@
 
 1. The study is validated first; a broken study stops everything before anything is written.
 2. The book sources (`_config.yml`, `_toc.yml`, `references.bib`, `chapters/` and any other
-   page the table of contents names) are copied into a temporary folder.
+   page the table of contents names) are copied into a temporary folder, without the sections
+   whose ``% sop:requires`` marker the study does not meet (`sections`; a chapter with nothing
+   left becomes one paragraph saying what it would need).
 3. Every MyST notebook page of the table of contents is executed by `execute.execute` (the
    book's one executor: jupytext, papermill, `study_dir` injected as a parameter, cwd = the
    page's folder, `jobs` chapters in parallel); the executed, tidied `.ipynb` replaces the `.md`.
@@ -42,7 +44,7 @@ from .execute import (  # noqa: F401  (_hide_injected, _merge_streams, neutral_s
     neutral_study_name,
 )
 from .execute import tidy_notebook as _hide_injected  # noqa: F401
-from .study import StudyError, validate
+from .study import Study, StudyError, validate
 
 if TYPE_CHECKING:  # annotations only
     import argparse
@@ -55,6 +57,7 @@ __all__ = [
     "build_html",
     "configure",
     "copy_sources",
+    "drop_missing_sections",
     "execute_chapters",
     "leave_out_library_pages",
     "relink",
@@ -84,6 +87,7 @@ class BookResult:
     tables: list[str]
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    dropped: dict[str, list[str]] = field(default_factory=dict)  # toc entry -> sections the study lacks
 
     @property
     def first_page(self) -> Path:
@@ -275,6 +279,50 @@ def configure(dst: Path, title: str) -> None:
             excl.append(pat)
     cfg["exclude_patterns"] = excl
     cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def drop_missing_sections(book: Path, entries: list[str], study: Study) -> dict[str, list[str]]:
+    """Drop from the copied chapters every section the study lacks the data for (`sections`).
+
+    Each MyST page of the toc is read (our own sources, never a study's file); a section whose
+    ``% sop:requires`` marker the study does not meet is removed, and a chapter whose title's
+    marker it does not meet becomes a one-paragraph page saying what it would need.
+
+    Parameters
+    ----------
+    book : pathlib.Path
+        The working folder of the build; pages are rewritten in place.
+    entries : list of str
+        The toc entries (`toc_entries`).
+    study : Study
+        The study the book is built for.
+
+    Returns
+    -------
+    dict of str to list of str
+        Toc entry to the titles of the sections dropped from it (only pages that lost some).
+
+    Raises
+    ------
+    BookError
+        When a marker names neither a table nor a condition.
+    """
+    from . import sections
+
+    out: dict[str, list[str]] = {}
+    for entry in entries:
+        p = _resolve(book, entry)
+        if p is None or p.suffix != ".md":
+            continue
+        text = p.read_text(encoding="utf-8")
+        try:
+            new, dropped = sections.prepare_chapter(text, study)
+        except ValueError as e:
+            raise BookError(f"{entry}: {e}") from None
+        if dropped:
+            p.write_text(new, encoding="utf-8")
+            out[entry] = [s.title for s in dropped]
+    return out
 
 
 # --------------------------------------------------------------------------- execution
@@ -538,6 +586,7 @@ def build_book(
         with outdir.staging(out_abs, "book", checked=True) as staged:
             entries = leave_out_library_pages(work, copy_sources(src, work))
             t = time.perf_counter()
+            dropped = drop_missing_sections(work, entries, study)  # sections the study has no data for
             runs, renamed = execute_chapters(
                 work, entries, data, jobs=jobs, progress=progress, timeout=timeout, shown_dir=data.as_posix()
             )
@@ -576,6 +625,7 @@ def build_book(
         tables=sorted(tables),
         seconds=time.perf_counter() - t0,
         timings=timings,
+        dropped=dropped,
     )
 
 
