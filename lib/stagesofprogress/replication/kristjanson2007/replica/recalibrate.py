@@ -17,6 +17,8 @@ from .design import Design
 from .draws import _rng
 from .herds import COUNT_ITEMS_COLS, _debug_stage, reconcile_region
 from .models import T7_SHIFT_FREE
+from .periods import settled_targets, steer_models
+from .reasons import PERIOD_SHARES, reason_direction
 from .search import REFINE_EVALS, raise_correct, refine, table_misses
 from .targets import REGIONS
 from .windows import printed_targets, t7_windows
@@ -45,6 +47,7 @@ def reconcile_counts(
     d7: Design,
     comp_puno: np.ndarray,
     seed: int,
+    movers: dict | None = None,
 ) -> pd.DataFrame:
     """Make sample.csv's 2004 head counts the totals of livestock.csv's 2004 herds (Tables 6 and 8).
 
@@ -82,6 +85,9 @@ def reconcile_counts(
         Booleans, the complete Puno households (Table 7's rows).
     seed : int
         The seed of the replica's random draws.
+    movers : dict, optional
+        ``region -> (movers per (sub-period, move), free households per category)`` of the sample
+        (`periods.settled_targets`): the reason flags are then steered to the quoted sub-period shares.
 
     Returns
     -------
@@ -100,6 +106,8 @@ def reconcile_counts(
     placed = _place_counts(out, allx, inc, region, designs)
     _debug_stage("herds reconciled", designs, d7)
     _refine_models(designs, placed, splits, len(allx), d7, comp_puno, seed)
+    if movers is not None:
+        _steer(designs, placed, splits, allx, e10, movers, d7, comp_puno, seed)
     _debug_stage("Puno refined", {}, d7)
     _refine_table7(out, region, splits, d7, comp_puno, seed)
     _debug_stage("Table 7 refined and made exact", {}, d7)
@@ -204,10 +212,51 @@ def _refine_models(designs, placed, splits, n_allx: int, d7, comp_puno, seed) ->
                 best = (q, d.snapshot())
         d.restore(best[1])
         if reg_name == "Puno":  # Table 7's covariates are these households' own: it takes them as they now are
-            for nm, (nm7, fn) in T7_SHARED.items():
-                if nm in d.names:
-                    v = d.X[dr, d.names.index(nm) + 1]
-                    d7.X[k7[rows], d7.names.index(nm7) + 1] = fn(v) if fn else v
+            _sync_table7(d, rows, dr, d7, k7)
+
+
+def _sync_table7(d, rows, dr, d7, k7) -> None:
+    """Table 7's fixed columns set to the values a Puno model now gives its households."""
+    for nm, (nm7, fn) in T7_SHARED.items():
+        if nm in d.names:
+            v = d.X[dr, d.names.index(nm) + 1]
+            d7.X[k7[rows], d7.names.index(nm7) + 1] = fn(v) if fn else v
+
+
+def _steer(designs, placed, splits, allx, e10, movers, d7, comp_puno, seed) -> None:
+    """The reason flags moved between sub-periods' households toward the quoted shares (`periods`)."""
+    ids = allx["household_id"].to_numpy()
+    late, targets = {}, {}
+    for (model, reg_name), d in designs.items():
+        rows, dr = placed[(model, reg_name)]
+        late[(model, reg_name)] = np.zeros(d.n, bool)
+        late[(model, reg_name)][dr] = np.isin(ids[rows], list(e10))
+    for reg_name in REGIONS:
+        des = {m: designs[(m, reg_name)] for m in ("escape", "descent")}
+        n_movers, n_free = movers[reg_name]
+        shares = {(p, mv): sh for (r, p, mv), sh in PERIOD_SHARES.items() if r == reg_name}
+        lt = {m: late[(m, reg_name)] for m in des}
+        targets[reg_name] = settled_targets(des, lt, n_movers, n_free, shares, reason_direction())
+
+    def streams(model, reg_name, k, attempt):
+        return _rng(seed, 52, ("escape", "descent").index(model), REGIONS.index(reg_name), k, attempt)
+
+    rules = {key: _count_rules(d, splits, *placed[key], len(allx)) for key, d in designs.items()}
+
+    def repair(d, rng, stars, judged, key):
+        refine(d, rng, stars=stars, judged=judged, moves=("step", "cont"), count_rules=rules[key])
+        d.polish(iters=200)
+        raise_correct(d, rng, stars, judged, count_rules=rules[key])
+
+    hold = {("escape", "Puno"): tuple(T7_SHARED)}
+    moved = steer_models(designs, targets, late, streams, _quality, hold=hold, repair=repair)
+    _debug_stage(f"reasons steered {moved}", designs, d7)
+    k7 = np.full(len(allx), -1)
+    k7[np.flatnonzero(comp_puno)] = np.arange(int(comp_puno.sum()))
+    for reg_name in ("Puno",):
+        for model in ("escape", "descent"):
+            rows, dr = placed[(model, reg_name)]
+            _sync_table7(designs[(model, reg_name)], rows, dr, d7, k7)
 
 
 def _breed_labels(splits, region, n_allx: int):
