@@ -661,3 +661,16 @@ def test_make_reasons_by_hand():
     }
     assert rows == want
     assert rreasons.incoherent(got, hh, hh["household_id"]).empty
+
+
+def test_favour_puts_fallers_among_the_owners():
+    """The 1994 owners drawn for an item the text says fallers lost: at least `need` of them fallers,
+    the first fallers left out replacing the last others picked; the number of owners stays."""
+    from stagesofprogress.replication.kristjanson2007.replica import livestock as rlivestock
+
+    fallers = np.array([False, True, False, True, True, False])
+    pick, rest = np.array([0, 2, 5, 1]), np.array([3, 4])
+    got = rlivestock._favour(pick, rest, fallers, 3)
+    assert list(got) == [0, 4, 3, 1]  # rows 5 then 2 (the last others) gave way to fallers 3 and 4
+    assert fallers[got].sum() == 3 and len(set(got)) == len(pick)
+    assert list(rlivestock._favour(pick, rest, fallers, 1)) == list(pick)  # already enough

@@ -82,69 +82,83 @@ def settled_targets(
     dict
         ``(model, y, reason) -> households of that model's outcome y, late group, to carry it``.
     """
-    early, later = (1979, 1994), (1994, 2004)
-
-    def col(model, code):
-        d = des[model]
-        return d.X[:, d.names.index(code) + 1] == 1 if code in d.names else None
-
-    def late_want(model, y, code, want):
-        d = des[model]
-        f, grp = col(model, code), d.y == y
-        n_late = int(np.sum(grp & late[model]))
-        k = int(np.sum(f & grp))
-        return min(max(want, k - int(grp.sum()) + n_late, 0), n_late, k)
-
     out = {}
-    for code, sh in shares.get((early, "escaped"), {}).items():
-        f = col("escape", code)
+    _escaper_targets(des, late, n_movers, n_free, shares, out)
+    _faller_targets(des, late, n_movers, n_free, shares, direction, out)
+    # every reason of the escape model cited by two escapers or more is cited in both sub-periods
+    d = des["escape"]
+    for code in d.names:
+        if code not in direction or ("escape", 1, code) in out:
+            continue
+        f = _col(des, "escape", code) & (d.y == 1)
+        cur, k = int(np.sum(f & late["escape"])), int(f.sum())
+        if k >= 2:
+            out[("escape", 1, code)] = _late_want(des, late, "escape", 1, code, min(max(cur, 1), k - 1))
+    return out
+
+
+EARLY, LATER = (1979, 1994), (1994, 2004)
+
+
+def _col(des: dict, model: str, code: str):
+    """A model's 0/1 column of a reason as booleans (None: not in the model)."""
+    d = des[model]
+    return d.X[:, d.names.index(code) + 1] == 1 if code in d.names else None
+
+
+def _late_want(des: dict, late: dict, model: str, y: int, code: str, want: int) -> int:
+    """`want` within what the outcome's flags and late rows allow."""
+    d = des[model]
+    f, grp = _col(des, model, code), d.y == y
+    n_late = int(np.sum(grp & late[model]))
+    k = int(np.sum(f & grp))
+    return min(max(want, k - int(grp.sum()) + n_late, 0), n_late, k)
+
+
+def _escaper_targets(des, late, n_movers, n_free, shares, out) -> None:
+    """Escapes: the escapers of 1994-2004 and the non-poor households poor in 1994 that should cite each reason."""
+    for code, sh in shares.get((EARLY, "escaped"), {}).items():
+        f = _col(des, "escape", code)
         if f is None:
             continue
         y_e, y_d = des["escape"].y, des["descent"].y
         k, n_e = int(np.sum(f & (y_e == 1))), int(np.sum(y_e == 1))
         n_late = int(np.sum((y_e == 1) & late["escape"]))
         # incomplete escapers among the movers cite it at the escapers' rate
-        inc1 = n_movers[(early, "escaped")] - (n_e - n_late) - n_free["remained_poor"][0]
+        inc1 = n_movers[(EARLY, "escaped")] - (n_e - n_late) - n_free["remained_poor"][0]
         want_early = (
-            int(round(sh * n_movers[(early, "escaped")]))
+            int(round(sh * n_movers[(EARLY, "escaped")]))
             - _rate(*n_free["remained_poor"], int(np.sum(f & (y_e == 0))))
             - _rate(inc1, n_e, k)
         )
-        out[("escape", 1, code)] = late_want("escape", 1, code, k - want_early)
-        sh2 = shares.get((later, "escaped"), {}).get(code)
-        if sh2 is not None and col("descent", code) is not None:
-            inc2 = n_movers[(later, "escaped")] - n_late - int(np.sum((y_d == 0) & late["descent"]))
-            want = int(round(sh2 * n_movers[(later, "escaped")])) - out[("escape", 1, code)] - _rate(inc2, n_e, k)
-            out[("descent", 0, code)] = late_want("descent", 0, code, want)
-    for code, sh in shares.get((early, "became_poor"), {}).items():
-        f = col("descent", code)
+        out[("escape", 1, code)] = _late_want(des, late, "escape", 1, code, k - want_early)
+        sh2 = shares.get((LATER, "escaped"), {}).get(code)
+        if sh2 is not None and _col(des, "descent", code) is not None:
+            inc2 = n_movers[(LATER, "escaped")] - n_late - int(np.sum((y_d == 0) & late["descent"]))
+            want = int(round(sh2 * n_movers[(LATER, "escaped")])) - out[("escape", 1, code)] - _rate(inc2, n_e, k)
+            out[("descent", 0, code)] = _late_want(des, late, "descent", 0, code, want)
+
+
+def _faller_targets(des, late, n_movers, n_free, shares, direction, out) -> None:
+    """Descents: the households that fell over 25 years and the non-poor ones poor in 1994 that should cite each reason."""
+    for code, sh in shares.get((EARLY, "became_poor"), {}).items():
+        f = _col(des, "descent", code)
         if f is None or direction.get(code) != "down":
             continue
         y_d = des["descent"].y
         k_bp, (n_bp1, n_bp) = int(np.sum(f & (y_d == 1))), n_free["became_poor"]
-        f_rp = col("escape", code)
+        f_rp = _col(des, "escape", code)
         n_rpb = n_free["remained_poor"][0]
         rpb = n_rpb if f_rp is None else min(n_rpb, int(np.sum(f_rp & (des["escape"].y == 0))))
-        sh2 = shares.get((later, "became_poor"), {}).get(code)
+        sh2 = shares.get((LATER, "became_poor"), {}).get(code)
         # the fallers of 1994-2004 need this many households that fell over 25 years to cite it
-        bp2 = 0 if sh2 is None else min(max(int(round(sh2 * n_movers[(later, "became_poor")])) - rpb, 0), n_bp - n_bp1)
+        bp2 = 0 if sh2 is None else min(max(int(round(sh2 * n_movers[(LATER, "became_poor")])) - rpb, 0), n_bp - n_bp1)
         if bp2 > k_bp:
             out[("descent", 1, code, "all")] = bp2
             k_bp = bp2
         bp1 = min(max(k_bp - bp2, 0), n_bp1) if sh2 is not None else _rate(n_bp1, n_bp, k_bp)
-        out[("descent", 0, code)] = late_want(
-            "descent", 0, code, int(round(sh * n_movers[(early, "became_poor")])) - bp1
-        )
-    # every reason of the escape model cited by two escapers or more is cited in both sub-periods
-    d = des["escape"]
-    for code in d.names:
-        if code not in direction or ("escape", 1, code) in out:
-            continue
-        f = col("escape", code) & (d.y == 1)
-        cur, k = int(np.sum(f & late["escape"])), int(f.sum())
-        if k >= 2:
-            out[("escape", 1, code)] = late_want("escape", 1, code, min(max(cur, 1), k - 1))
-    return out
+        want = int(round(sh * n_movers[(EARLY, "became_poor")])) - bp1
+        out[("descent", 0, code)] = _late_want(des, late, "descent", 0, code, want)
 
 
 def _move_flags(d: Design, moves: list[tuple[int, int, np.ndarray, int]], rng, stars, judged) -> int:
@@ -189,8 +203,9 @@ def _move_flags(d: Design, moves: list[tuple[int, int, np.ndarray, int]], rng, s
                 d.X = X
                 d.polish(keep_spread=True)
                 X = d.X.copy()
-    d.X = X
-    d.polish(iters=200)
+    if moved:
+        d.X = X
+        d.polish(iters=200)
     return moved
 
 
@@ -241,7 +256,9 @@ def steer_models(designs: dict, targets: dict, late: dict, streams, quality, hol
         fixed0 = dict(d.fixed)
         d.fixed.update({nm: v for nm, v in held.items() if nm not in d.fixed})
         n = 0
-        for k, move in enumerate(moves):  # one reason at a time, each kept only if no cell is lost
+        # one reason at a time, each kept only if no cell is lost; a second round puts back on target
+        # what a later repair moved
+        for k, move in enumerate(moves + moves):
             start, before = d.snapshot(), _quality(d, stars, judged, quality)
             for attempt in range(RETRIES):
                 rng = streams(model, region, k, attempt)

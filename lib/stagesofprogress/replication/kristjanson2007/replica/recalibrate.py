@@ -8,6 +8,7 @@ households, and every calibrated value is written back to the sample.
 
 from __future__ import annotations
 
+import copy
 import os
 
 import numpy as np
@@ -21,7 +22,7 @@ from .periods import settled_targets, steer_models
 from .reasons import PERIOD_SHARES, reason_direction
 from .search import REFINE_EVALS, raise_correct, refine, table_misses
 from .targets import REGIONS
-from .windows import printed_targets, t7_windows
+from .windows import printed_targets, spss_windows, t7_windows
 
 __all__ = ["reconcile_counts"]
 
@@ -248,7 +249,7 @@ def _steer(designs, placed, splits, allx, e10, movers, d7, comp_puno, seed) -> N
         d.polish(iters=200)
         raise_correct(d, rng, stars, judged, count_rules=rules[key])
 
-    hold = {("escape", "Puno"): tuple(T7_SHARED)}
+    hold = {("escape", "Puno"): tuple(T7_SHARED)}  # the descent model's polish needs them
     moved = steer_models(designs, targets, late, streams, _quality, hold=hold, repair=repair)
     _debug_stage(f"reasons steered {moved}", designs, d7)
     k7 = np.full(len(allx), -1)
@@ -304,12 +305,51 @@ def _refine_table7(out, region, splits, d7, comp_puno, seed) -> None:
             },
         )
     y7_before = d7.y.copy()
+
+    def state():  # what the search changes: the design and calibrate_mix's loadings
+        return d7.snapshot(), copy.deepcopy((d7.z, d7.mix, d7.fixed))
+
+    def put(st):
+        d7.restore(st[0])
+        d7.z, d7.mix, d7.fixed = copy.deepcopy(st[1])
+
+    start, best = state(), None
+    for attempt in range(T7_RETRIES):  # the first on the original streams; others if a cell is missed
+        if attempt:
+            put(start)
+        _table7_search(d7, groups, seed, attempt)
+        b, se, _ll = d7.fit()
+        lo, hi = spss_windows(d7.beta)
+        misses = int(np.sum((se < lo) | (se > hi)) + np.sum(np.abs(b - d7.beta) > 0.005))
+        if best is None or misses < best[0]:
+            best = (misses, state())
+        if misses == 0:
+            break
+    put(best[1])
+    for g in np.unique(groups[groups >= 0]):
+        up = np.flatnonzero((groups == g) & (y7_before == 0) & (d7.y == 1))
+        down = np.flatnonzero((groups == g) & (y7_before == 1) & (d7.y == 0))
+        assert len(up) == len(down)
+        for a, b in zip(up, down):
+            _exchange_breeds(comp_idx[a], comp_idx[b], splits, label, region)
+    imp = out["improved_breed"].to_numpy().copy()
+    imp[comp_puno] = d7.y.astype(int)
+    out["improved_breed"] = imp
+
+
+# Table 7's search again on other streams when its SEs miss a printed cell (at most this many in all)
+T7_RETRIES = 6
+
+
+def _table7_search(d7, groups, seed: int, attempt: int) -> None:
+    """Table 7's outcome and flags moved to bring B back, the dependency ratio calibrated to them, a
+    refine in the scorecard's windows and the affine polish (`attempt` 0: the original streams)."""
     # the Puno models moved Table 7's fixed columns: the outcome and flags are first moved to bring B
     # back, then the dependency ratio is calibrated to them again
     wide = (np.full(len(d7.beta), 1e-9), np.full(len(d7.beta), 1e9))
     refine(
         d7,
-        _rng(seed, 49),
+        _rng(seed, 49, *((attempt,) if attempt else ())),
         evals=REFINE_EVALS,
         windows=wide,
         moves=("outcome", "flagswap", "flagflip"),
@@ -325,7 +365,7 @@ def _refine_table7(out, region, splits, d7, comp_puno, seed) -> None:
         print("  B shift/SE:", dict(zip(["const"] + d7.names, np.round((d7.fit()[0] - d7.beta) / d7.se, 2))))
     refine(
         d7,
-        _rng(seed, 47),
+        _rng(seed, 47, *((attempt,) if attempt else ())),
         evals=REFINE_EVALS,
         windows=t7_windows(d7),
         moves=("outcome", "flagswap", "flagflip", "cont"),
@@ -335,15 +375,6 @@ def _refine_table7(out, region, splits, d7, comp_puno, seed) -> None:
         final_polish=False,
     )
     d7.polish_affine("dependency_ratio")
-    for g in np.unique(groups[groups >= 0]):
-        up = np.flatnonzero((groups == g) & (y7_before == 0) & (d7.y == 1))
-        down = np.flatnonzero((groups == g) & (y7_before == 1) & (d7.y == 0))
-        assert len(up) == len(down)
-        for a, b in zip(up, down):
-            _exchange_breeds(comp_idx[a], comp_idx[b], splits, label, region)
-    imp = out["improved_breed"].to_numpy().copy()
-    imp[comp_puno] = d7.y.astype(int)
-    out["improved_breed"] = imp
 
 
 def _write_back(out, allx, designs, placed, d7, comp_puno) -> None:
