@@ -312,12 +312,15 @@ class _Arrangement:
         self.own = np.array([[c == mv for mv in moves] for c in cat]).reshape(len(cat), 4)
 
     def contrib(self, i: int) -> np.ndarray:
+        """Row i's part of the counts (4 x reasons, 0/1)."""
         p79, p94, p04 = self.poor[i]
         moved = np.array([p79 and not p94, p94 and not p79, p94 and not p04, p04 and not p94])
-        return ((moved & self.own[i])[:, None] | (moved[:, None] & self.of_move)) & self.long[i][None, :]
+        can = (moved & self.own[i])[:, None] | (moved[:, None] & self.of_move)
+        return (can & self.long[i][None, :]).astype(np.int64)
 
     def cost(self, C: np.ndarray, nfree: int) -> float:
-        off = np.where(self.w > 0, np.abs(C - self.tgt) * self.w, 0).sum()
+        """Households off the quoted shares and short of the least ones (weighted), and reasons added."""
+        off = (np.abs(C - self.tgt) * self.w).sum()  # w is 0 where no share is quoted
         return float(off + (np.maximum(0, self.least - C) * self.wl).sum() + W_FREE * nfree)
 
     def search(self, rng, steps: int) -> np.ndarray:
