@@ -7,7 +7,18 @@ import pandas as pd
 
 from .draws import _rng, round_half_up
 from .herds import COUNTED
-from .targets import ESCAPED10_IN_SAMPLE, ITEMS, PRODUCTS, REGIONS, SAMPLE_N, TABLE6, TABLE8, TABLE9
+from .targets import (
+    ESCAPED10_IN_SAMPLE,
+    FALLERS_DECLINE,
+    ITEMS,
+    POVERTY_CUTOFF,
+    PRODUCTS,
+    REGIONS,
+    SAMPLE_N,
+    TABLE6,
+    TABLE8,
+    TABLE9,
+)
 
 TYPICAL_QTY = {
     "alpaca_fiber": 40,
@@ -75,8 +86,9 @@ def make_livestock(
     is_e = np.isin(ids, list(escaped10))
     improved = sample["improved_breed"].to_numpy() == 1
     rows = []
+    decline = _fallers_decline(hh, ids, reg, lv2004)
     for region in REGIONS:
-        rows += _region_herds(rng, region, reg, ids, is_e, improved, lv2004)
+        rows += _region_herds(rng, region, reg, ids, is_e, improved, lv2004, decline)
     if lv2004 is not None:
         rows.append(lv2004[["household_id", "year", "species", "breed", "head"]])
     livestock = pd.concat(rows, ignore_index=True)
@@ -86,7 +98,37 @@ def make_livestock(
     return livestock, _production(rng, reg, ids, is_e)
 
 
-def _region_herds(rng, region: str, reg, ids, is_e, improved, lv2004) -> list[pd.DataFrame]:
+def _fallers_decline(hh: pd.DataFrame, ids: np.ndarray, reg: np.ndarray, lv2004) -> dict:
+    """{(region, item index): (fallers, holders needed in 1994)} for `FALLERS_DECLINE`: the sampled
+    households that fell into poverty over 1994-2004 (a boolean per sample row), and one more of
+    them than hold the item in 2004 (livestock.csv's reconciled herds)."""
+    if lv2004 is None:
+        return {}
+    st = hh.set_index("household_id").loc[ids]
+    fell = (st["stage_1994"].to_numpy() > POVERTY_CUTOFF) & (st["stage_2004"].to_numpy() <= POVERTY_CUTOFF)
+    out = {}
+    for region, items in FALLERS_DECLINE.items():
+        f = fell & (reg == region)
+        for sp, br in items:
+            h = lv2004[(lv2004["species"] == sp) & (lv2004["breed"] == br) & (lv2004["head"] > 0)]
+            out[(region, ITEMS.index((sp, br)))] = (f, int(np.isin(ids[f], h["household_id"]).sum()) + 1)
+    return out
+
+
+def _favour(pick: np.ndarray, rest: np.ndarray, fallers: np.ndarray, need: int) -> np.ndarray:
+    """`pick` with at least `need` rows of `fallers` (as many as `rest` has): the first fallers of `rest`
+    take the places of the last other rows picked."""
+    short = need - int(fallers[pick].sum())
+    if short <= 0:
+        return pick
+    incoming = rest[fallers[rest]][:short]
+    others = np.flatnonzero(~fallers[pick])[::-1][: len(incoming)]
+    pick = pick.copy()
+    pick[others] = incoming[: len(others)]
+    return pick
+
+
+def _region_herds(rng, region: str, reg, ids, is_e, improved, lv2004, decline=None) -> list[pd.DataFrame]:
     """One region's herds in 1994 and 2004, item by item (improved breeds first)."""
     rows = []
     r_idx = np.flatnonzero(reg == region)
@@ -103,7 +145,8 @@ def _region_herds(rng, region: str, reg, ids, is_e, improved, lv2004) -> list[pd
                 continue
             if year == 2004 and lv2004 is not None and ITEMS[i] in COUNTED:
                 continue  # the herds sample.csv's head counts total (made by recalibrate.reconcile_counts)
-            rows += _item_herds(rng, region, i, year_i, (esc, non), improved, covered, ids)
+            fav = (decline or {}).get((region, i)) if year_i == 0 else None
+            rows += _item_herds(rng, region, i, year_i, (esc, non), improved, covered, ids, fav)
         if year == 2004 and lv2004 is None:
             own = r_idx[improved[r_idx]]
             if not covered[own].all():
@@ -111,8 +154,9 @@ def _region_herds(rng, region: str, reg, ids, is_e, improved, lv2004) -> list[pd
     return rows
 
 
-def _item_herds(rng, region: str, i: int, year_i: int, groups, improved, covered, ids) -> list[pd.DataFrame]:
-    """The owners of item i in one year (Table 6's total, Table 8's escapers) and their herds."""
+def _item_herds(rng, region: str, i: int, year_i: int, groups, improved, covered, ids, fav=None) -> list[pd.DataFrame]:
+    """The owners of item i in one year (Table 6's total, Table 8's escapers) and their herds; with
+    `fav` (fallers, holders needed), that many of the other owners are fallers (`_favour`)."""
     sp, br = ITEMS[i]
     year = (1994, 2004)[year_i]
     total = TABLE6[region][i][year_i]
@@ -126,7 +170,10 @@ def _item_herds(rng, region: str, i: int, year_i: int, groups, improved, covered
             key = covered[cand].astype(float) + rng.random(len(cand))
             pick = cand[np.argsort(key, kind="stable")[:k]]
         else:
-            pick = rng.permutation(cand)[:k]
+            perm = rng.permutation(cand)
+            pick = perm[:k]
+            if fav is not None and grp is groups[1]:
+                pick = _favour(pick, perm[k:], fav[0], fav[1])
         if len(pick) < k:
             raise RuntimeError(f"not enough households for {region} {sp} {br} {year}")
         pools.append(pick)

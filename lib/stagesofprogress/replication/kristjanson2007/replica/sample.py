@@ -11,7 +11,7 @@ from ..command import SEED
 from .draws import _pick, _rng
 from .herds import _debug_stage
 from .models import design_improved_breeds, design_models
-from .reasons import PERIOD_SHARES, make_reasons
+from .reasons import PERIOD_SHARES, make_reasons, mover_counts
 from .recalibrate import reconcile_counts
 from .targets import ESCAPED10_IN_SAMPLE, MODEL_N, POVERTY_CUTOFF, REGIONS
 
@@ -206,9 +206,17 @@ def _assemble_sample(allx: pd.DataFrame, hh: pd.DataFrame, esc10: np.ndarray, se
     e10 = set(hh["household_id"].to_numpy()[esc10])
     out["improved_breed"] = _improved_breeds(imp, allx, puno, inc, e10, rng)
     # head counts of 2004: made to agree with livestock.csv (Tables 6 and 8), then the models refined again
-    lv2004 = reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed)
+    years = ["stage_1979", "stage_1994", "stage_2004"]
+    poor = hh.set_index("household_id").loc[allx["household_id"], years].to_numpy() <= POVERTY_CUTOFF
+    movers = mover_counts(region, allx["_cat"].to_numpy(), poor)
+    lv2004 = reconcile_counts(out, allx, inc, region, e10, designs, d7, comp_puno, seed, movers)
     _blank_incomplete(out, inc, region)
-    reasons = make_reasons(allx, hh, rng)
+    # which household that remained poor (or became poor) is which row: chosen with the reasons
+    reasons, ids = make_reasons(allx, hh, rng)
+    remap = dict(zip(allx["household_id"].to_numpy(), ids))
+    out["household_id"] = ids
+    allx["household_id"] = ids
+    lv2004 = lv2004.assign(household_id=lv2004["household_id"].map(remap))
     order = np.argsort(out["household_id"].to_numpy(), kind="stable")
     out = out.iloc[order].reset_index(drop=True)[SAMPLE_COLUMNS]
     escaped10 = set(hh["household_id"].to_numpy()[esc10]) & set(out["household_id"])

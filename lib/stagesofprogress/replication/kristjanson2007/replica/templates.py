@@ -7,6 +7,8 @@ reasons from, so the generator and the files it writes cannot disagree.
 
 from __future__ import annotations
 
+import copy
+import functools
 from importlib.resources import files
 
 __all__ = ["README_TEMPLATE", "STUDY_YML_TEMPLATE", "readme", "study_spec", "study_yml"]
@@ -65,6 +67,12 @@ def study_spec(seed: int) -> dict:
     dict
         The settings.
     """
+    return copy.deepcopy(_parsed(seed))  # a copy: the callers may change theirs
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed(seed: int) -> dict:
+    """study.yml parsed once per seed (the calibration asks for it thousands of times)."""
     import yaml
 
     return yaml.safe_load(study_yml(seed))
