@@ -31,12 +31,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SOP = Path(sys.executable).with_name("sop")
 TARGET_SECONDS = 120.0
-NOTES = """Notes. Every run executes every chapter of the book in a fresh Jupyter kernel (papermill), then
-renders the executed notebooks with execution off. Roughly 3 s of CPU per chapter is kernel start-up
-and imports, so CPU time depends little on the size of the study. `--jobs 2` (the default) runs two
-chapters at a time, which can halve the chapter phase when the cores are free; on a shared machine
-whose load average is already above the number of cores the two workers compete with other work and
-the gain varies from run to run. The HTML phase (Sphinx) is serial.
+NOTES = """Notes. Every run executes every chapter of the book through papermill, one Jupyter kernel per
+worker process reset between chapters (kernel start-up and imports, about 3 s of CPU, are paid once
+per worker, not once per chapter), then renders the executed notebooks with execution off; the
+library's API reference is not part of a study's book. `--jobs 2` (the default) runs two chapters
+at a time, which shortens the chapter phase when the cores are free but starts (and imports into)
+two kernels; on a shared machine whose load average is already above the number of cores the two
+workers compete with other work and the gain varies from run to run. The HTML phase (Sphinx) is
+serial.
 """
 
 STUDIES = [
