@@ -19,10 +19,28 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import settings
 
 TESTS = Path(__file__).resolve().parent
 STUDIES = TESTS / "studies"
 SOP = Path(sys.executable).with_name("sop")  # the venv's console script
+
+# Hypothesis: the same examples on every run (derandomized, no example database). The whole
+# suite runs each property with the number of examples its test names; the fast lane
+# (`tasks.py test --fast` passes `--hypothesis-profile=sop-fast`) runs a quarter of them, at least
+# FAST_MIN_EXAMPLES, drawn by the same strategies (see `examples`).
+settings.register_profile("sop-full", derandomize=True, database=None, deadline=None)
+settings.register_profile("sop-fast", parent=settings.get_profile("sop-full"))
+settings.load_profile("sop-full")  # `--hypothesis-profile` loads its profile after this file
+FAST_MIN_EXAMPLES = 5
+
+
+def examples(n: int) -> int:
+    """How many examples a property test runs: `n` in the whole suite, n // 4 (at least
+    `FAST_MIN_EXAMPLES`) under the fast lane's Hypothesis profile ``sop-fast``."""
+    if settings.get_current_profile_name() == "sop-fast":
+        return max(FAST_MIN_EXAMPLES, n // 4)
+    return n
 
 
 def tree_digest(folder: Path) -> dict[str, str]:

@@ -15,14 +15,14 @@ import pandas as pd
 import pytest
 import stagesofprogress as sop
 import yaml as _yaml
-from conftest import STUDIES
+from conftest import STUDIES, examples
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from stagesofprogress import movements as mv
 from stagesofprogress.study import Study
 
 REGIONS = ["Puno", "Cajamarca", "Ñuñoa", "Baños", "Región 5"]
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -161,7 +161,9 @@ def test_summary_and_rates_agree_with_the_counts(study):
 
 
 @settings(
-    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    max_examples=examples(10),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(study=studies(max_households=15))
 def test_csv_round_trip_loads_the_same_study(study, tmp_path_factory):
@@ -253,7 +255,7 @@ _MESSY_YML = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
 @given(raw=messy_csv(), yml=_MESSY_YML)
 def test_validation_reports_instead_of_crashing(raw, yml, tmp_path_factory):
     """Whatever the bytes, validate() returns problems (or a study); it never raises."""
@@ -429,7 +431,7 @@ def _sop_tables(folder, out) -> tuple[int, str]:
     return code, err.getvalue()
 
 
-GATE = settings(max_examples=60, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+GATE = settings(max_examples=examples(60), derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @GATE
