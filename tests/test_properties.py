@@ -550,3 +550,28 @@ def test_book_refuses_with_the_validate_report(tmp_path):
     for p in problems:
         assert str(p) in r.stderr
     assert not (tmp_path / "book").exists()
+
+
+def test_the_whole_suite_runs_every_example_and_the_fast_lane_a_quarter():
+    """`tasks.py test --fast` picks the Hypothesis profile that `examples` scales down; every other
+    run keeps the counts the tests name. Both profiles draw the same examples on every run."""
+    import sys
+    from pathlib import Path
+
+    from conftest import FAST_MIN_EXAMPLES
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root))
+    try:
+        import tasks
+    finally:
+        sys.path.remove(str(root))
+    assert "--hypothesis-profile=sop-fast" in tasks.pytest_args(["--fast"])
+    assert not any("hypothesis" in a for a in tasks.pytest_args([]))
+    for name in ("sop-full", "sop-fast"):
+        profile = settings.get_profile(name)
+        assert profile.derandomize and profile.database is None, name
+    fast = settings.get_current_profile_name() == "sop-fast"
+    assert examples(60) == (15 if fast else 60) and examples(150) == (37 if fast else 150)
+    assert examples(10) == (FAST_MIN_EXAMPLES if fast else 10)
+    assert SETTINGS.max_examples == examples(40) and GATE.max_examples == examples(60)
