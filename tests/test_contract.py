@@ -9,7 +9,7 @@ import subprocess
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import SOP, STUDIES, sop_in_process
+from conftest import SOP, STUDIES
 from stagesofprogress import reasons as rs
 from stagesofprogress.study import check
 
@@ -19,6 +19,8 @@ FORMATS = STUDIES / "formats"
 def sop(*args, subprocess_=False):
     """`sop ARGS` in this process (`conftest.sop_in_process`), or as the installed `sop`."""
     if not subprocess_:
+        from conftest import sop_in_process
+
         return sop_in_process(*args)
     return subprocess.run([str(SOP), *map(str, args)], capture_output=True, text=True)
 
