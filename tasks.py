@@ -5,7 +5,8 @@
                              # (chapters re-run when their code, lib/ or data/ changed)
     python3 tasks.py test    # set everything up, run the whole test suite
     python3 tasks.py test --fast   # everything but the book builds and the replica regeneration
-                                   # (pytest -m "not slow", on two cores: -n 2 --dist loadfile);
+                                   # (pytest -m "not slow", on two cores: -n 2 --dist loadfile,
+                                   # a quarter of the property tests' examples);
                                    # other arguments go to pytest
 
 Setting up means: a virtual environment in .venv with every pinned requirement and the
@@ -95,17 +96,19 @@ def pytest_args(extra: list[str]) -> list[str]:
 
     The whole suite runs in one process: conftest.py builds the books in the background while
     the other tests run, which keeps both cores busy. `--fast` leaves out the tests marked slow
-    (they build books or regenerate the replica) and, unless `-n` is given, shares the files
+    (they build books or regenerate the replica), runs the property tests with a quarter of their
+    examples (Hypothesis profile `sop-fast`) and, unless `-n` is given, shares the files
     between two pytest-xdist workers (`--dist loadfile` keeps each file's module fixtures in one
     worker)."""
     if "--fast" not in extra:
         return list(extra)
     rest = [a for a in extra if a != "--fast"]
     workers = [] if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in rest) else FAST_WORKERS
-    return ["-m", "not slow", *workers, *rest]
+    return ["-m", "not slow", *workers, *FAST_HYPOTHESIS, *rest]
 
 
 FAST_WORKERS = ["-n", "2", "--dist", "loadfile"]
+FAST_HYPOTHESIS = ["--hypothesis-profile=sop-fast"]  # a quarter of each property's examples (tests/conftest.py)
 
 
 def test(extra: list[str]) -> int:

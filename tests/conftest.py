@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import re
 import signal
@@ -12,15 +13,34 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import settings
 
 TESTS = Path(__file__).resolve().parent
 STUDIES = TESTS / "studies"
 SOP = Path(sys.executable).with_name("sop")  # the venv's console script
+
+# Hypothesis: the same examples on every run (derandomized, no example database). The whole
+# suite runs each property with the number of examples its test names; the fast lane
+# (`tasks.py test --fast` passes `--hypothesis-profile=sop-fast`) runs a quarter of them, at least
+# FAST_MIN_EXAMPLES, drawn by the same strategies (see `examples`).
+settings.register_profile("sop-full", derandomize=True, database=None, deadline=None)
+settings.register_profile("sop-fast", parent=settings.get_profile("sop-full"))
+settings.load_profile("sop-full")  # `--hypothesis-profile` loads its profile after this file
+FAST_MIN_EXAMPLES = 5
+
+
+def examples(n: int) -> int:
+    """How many examples a property test runs: `n` in the whole suite, n // 4 (at least
+    `FAST_MIN_EXAMPLES`) under the fast lane's Hypothesis profile ``sop-fast``."""
+    if settings.get_current_profile_name() == "sop-fast":
+        return max(FAST_MIN_EXAMPLES, n // 4)
+    return n
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -65,6 +85,39 @@ def sop_main(capsys):
         return code, out.out, out.err
 
     return run
+
+
+def sop_in_process(*args, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`sop ARGS` through `stagesofprogress.cli.main` in this process, reported as a subprocess of
+    the installed `sop` is (`sop_run`): exit code, stdout and stderr (written as UTF-8 bytes and
+    decoded with undecodable bytes replaced). `cwd` is the working folder and `env` the variables
+    (for example HOME) set during the run, both restored afterwards. An exception that escapes
+    `main` is printed with its traceback and exits 1, as the interpreter would. Each `sop` start-up
+    costs about half a second of CPU: tests that are not about the process itself run this way."""
+    from stagesofprogress import cli
+
+    argv = [str(a) for a in args]
+    out, err = io.BytesIO(), io.BytesIO()
+    stdout = io.TextIOWrapper(out, encoding="utf-8", errors="replace", write_through=True)
+    stderr = io.TextIOWrapper(err, encoding="utf-8", errors="replace", write_through=True)
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        if cwd is not None:
+            mp.chdir(cwd)
+        for key, value in (env or {}).items():
+            mp.setenv(key, str(value))
+        try:
+            code = cli.main(argv)
+        except SystemExit as e:  # argparse, or a command's sys.exit
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+            if e.code is not None and not isinstance(e.code, int):
+                print(e.code, file=sys.stderr)
+        except BaseException:  # noqa: BLE001 - reported as the interpreter would, then judged by the test
+            traceback.print_exc()
+            code = 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+    decode = lambda b: b.decode("utf-8", errors="replace")  # noqa: E731
+    return subprocess.CompletedProcess(["sop", *argv], code, decode(out.getvalue()), decode(err.getvalue()))
 
 
 @pytest.fixture

@@ -182,3 +182,16 @@ def test_tables_refuses_an_out_it_would_destroy(where, tmp_path, sop_main, monke
     assert "choose a new or empty folder" in err
     assert f"Nothing was written to {out}." in err
     assert tree_digest(tmp_path) == before
+
+
+def test_plugins_are_looked_up_once_per_process_in_name_order():
+    from importlib.metadata import entry_points
+
+    from stagesofprogress import outputs
+
+    found = outputs.installed_plugins(outputs.TABLE_PLUGINS)
+    assert outputs.installed_plugins(outputs.TABLE_PLUGINS) is found  # cached: no second metadata scan
+    assert [e.name for e in found] == sorted(e.name for e in entry_points(group=outputs.TABLE_PLUGINS))
+    assert "kristjanson2007" in [e.name for e in found]
+    commands = [e.name for e in outputs.installed_plugins("stagesofprogress.commands")]
+    assert "replica" in commands and commands == sorted(commands)

@@ -137,8 +137,9 @@ def replica_fits(replica):
     return {"Escape": f["escape"], "Descent": f["descent"]}
 
 
-def _texts(fig) -> list[Text]:
-    FigureCanvasAgg(fig).draw()
+def _texts(fig, draw: bool = True) -> list[Text]:
+    if draw:  # tick labels exist only once drawn (`drawn` has saved its figures as PNG already)
+        FigureCanvasAgg(fig).draw()
     return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
 
 
@@ -151,23 +152,32 @@ def _figures(replica, fits):
     }
 
 
+@pytest.fixture(scope="module")
+def drawn(replica, replica_fits):
+    """{name: (maker, figure, PNG bytes)} for every new figure: each drawn once for the module."""
+    out = {}
+    for name, make in _figures(replica, replica_fits).items():
+        fig = make()
+        out[name] = (make, fig, book.png_bytes(fig))
+    return out
+
+
 # --------------------------------------------------------------------------- every figure
 
 
-def test_new_figures_are_column_wide_and_legible_on_a_phone(replica, replica_fits):
-    for name, make in _figures(replica, replica_fits).items():
-        fig = make()
+def test_new_figures_are_column_wide_and_legible_on_a_phone(drawn):
+    for name, (_make, fig, _png) in drawn.items():
         width, _ = fig.get_size_inches()
         assert width == figstyle.WIDTH, name
         assert width * book.DPI <= figstyle.COLUMN_PX, name
-        smallest = min(_texts(fig), key=lambda t: t.get_fontsize())
+        smallest = min(_texts(fig, draw=False), key=lambda t: t.get_fontsize())
         px = figstyle.css_px(smallest.get_fontsize(), width, book.DPI, figstyle.PHONE_COLUMN_PX)
         assert px >= figstyle.MIN_CSS_PX, f"{name}: {smallest.get_text()!r} is {px:.1f} CSS px on a phone"
 
 
-def test_new_figures_are_byte_identical_from_one_drawing_to_the_next(replica, replica_fits):
-    for name, make in _figures(replica, replica_fits).items():
-        a, b = book.png_bytes(make()), book.png_bytes(make())
+def test_new_figures_are_byte_identical_from_one_drawing_to_the_next(drawn):
+    for name, (make, _fig, a) in drawn.items():
+        b = book.png_bytes(make())  # a second figure, drawn afresh
         assert a == b, f"{name} differs between two drawings"
         assert b"Software" not in a[:400] and b"matplotlib" not in a[:400].lower()
 

@@ -17,6 +17,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 import yaml
+from conftest import sop_in_process
 from stagesofprogress import fieldfiles as ff
 
 FORMATS = Path(__file__).resolve().parent / "studies" / "formats"
@@ -529,8 +530,7 @@ def test_formulas_without_saved_values_are_reported_by_cell(tmp_path):
     assert issues[0].message.startswith("cells E2, E3 hold formulas with no saved value, so they read as empty")
     assert issues[1].message.startswith("cells F2, F4 hold formulas")
     (tmp_path / "study.yml").write_text("title: t\ntime_points: [2000, 2010]\nstages: [A, B, C]\npoverty_cutoff: 1\n")
-    sop_cmd = Path(sys.executable).with_name("sop")
-    r = subprocess.run([str(sop_cmd), "validate", "--data", str(tmp_path)], capture_output=True, text=True)
+    r = sop_in_process("validate", "--data", tmp_path)
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "households.xlsx, sheet households, row 2, column E (stage_2010): cells E2, E3" in r.stdout + r.stderr
     assert "warning: households.xlsx, sheet households, row 2, column F (note)" in r.stdout + r.stderr

@@ -16,22 +16,19 @@ and the same report on the representative cases.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
-import io
 import os
 import shutil
 import stat
 import subprocess
-import sys
 import tempfile
-import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import SOP, STUDIES, tree_digest
+from conftest import sop_in_process as _in_process
 
 HOSTILE = STUDIES / "hostile"
 CASES = sorted(p for p in HOSTILE.iterdir() if p.is_dir())
@@ -106,32 +103,6 @@ def _sop(*args, env, user=None) -> subprocess.CompletedProcess:
         timeout=600,
         check=False,
     )
-
-
-def _in_process(*args) -> subprocess.CompletedProcess:
-    """`sop ARGS` through `stagesofprogress.cli.main` in this process, reported as `_sop` reports
-    a subprocess: exit code, stdout and stderr (UTF-8, undecodable bytes replaced). An exception
-    that escapes `main` is printed with its traceback and exits 1, as the interpreter would."""
-    from stagesofprogress import cli
-
-    argv = [str(a) for a in args]
-    out, err = io.BytesIO(), io.BytesIO()
-    stdout = io.TextIOWrapper(out, encoding="utf-8", errors="replace", write_through=True)
-    stderr = io.TextIOWrapper(err, encoding="utf-8", errors="replace", write_through=True)
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        try:
-            code = cli.main(argv)
-        except SystemExit as e:  # argparse, or a command's sys.exit
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-            if e.code is not None and not isinstance(e.code, int):
-                print(e.code, file=sys.stderr)
-        except BaseException:  # noqa: BLE001 - reported as the interpreter would, then judged by the test
-            traceback.print_exc()
-            code = 1
-        sys.stdout.flush()
-        sys.stderr.flush()
-    decode = lambda b: b.decode("utf-8", errors="replace")  # noqa: E731
-    return subprocess.CompletedProcess(["sop", *argv], code, decode(out.getvalue()), decode(err.getvalue()))
 
 
 def through_subprocess(cases: list[Path]) -> set[str]:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
 import stagesofprogress.movements as mv
-from conftest import SOP, STUDIES
+from conftest import STUDIES, sop_in_process
 from stagesofprogress import status
 from stagesofprogress.study import check
 
@@ -179,18 +178,14 @@ def test_prosperity_cutoff_is_checked(tmp_path, value, words):
 def test_sop_tables_writes_status_movements(tmp_path):
     folder = study_with(tmp_path, yml_extra="prosperity_cutoff: 5\n")
     out = tmp_path / "out"
-    run = subprocess.run([str(SOP), "tables", "--data", str(folder), "--out", str(out)], capture_output=True, text=True)
+    run = sop_in_process("tables", "--data", folder, "--out", out)
     assert run.returncode == 0, run.stderr
     t = pd.read_csv(out / "status_movements.csv")
     assert set(t["from_status"]) == {"poor", "not_poor", "prosperous"}
     sums = t.groupby(["start", "end", "group"])["percent"].sum()
     assert np.allclose(sums.dropna(), 100)
     plain = tmp_path / "plain"
-    subprocess.run(
-        [str(SOP), "tables", "--data", str(study_with(tmp_path / "p", ladders=None)), "--out", str(plain)],
-        check=True,
-        capture_output=True,
-    )
+    assert sop_in_process("tables", "--data", study_with(tmp_path / "p", ladders=None), "--out", plain).returncode == 0
     assert not (plain / "status_movements.csv").exists()
 
 

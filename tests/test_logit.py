@@ -664,3 +664,21 @@ def test_too_few_clusters():
     with pytest.raises(LogitError) as info:
         logit(d.assign(one="a"), "y", ["x1"], cluster="one")
     assert info.value.kind == "few_clusters"
+
+
+def test_the_distribution_tails_are_scipy_stats_bit_for_bit():
+    """The p-values and interval quantiles come from scipy.special (scipy.stats is slow to import):
+    the same numbers as scipy.stats gives, at the edges too."""
+    from scipy import stats
+    from stagesofprogress import logistic as lg
+
+    x = np.array(
+        [-np.inf, -40.0, -3.2, -1e-12, 0.0, 1e-300, 0.5, 1.959963984540054, 3.84, 7.0, 40.0, 1e4, np.inf, np.nan]
+    )
+    np.testing.assert_array_equal(lg._norm_sf(np.abs(x)), stats.norm.sf(np.abs(x)))
+    q = np.array([0.0, 1e-10, 0.025, 0.5, 0.95, 0.975, 0.995, 1.0, np.nan])
+    np.testing.assert_array_equal(lg._norm_ppf(q), stats.norm.ppf(q))
+    assert lg._norm_ppf(1 - 0.05 / 2) == stats.norm.ppf(1 - 0.05 / 2)
+    for df in (1, 2, 3, 7, 30):
+        np.testing.assert_array_equal(lg._chi2_sf(x, df), stats.chi2.sf(x, df))
+        assert lg._chi2_sf(5.0, df) == stats.chi2.sf(5.0, df)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -14,13 +15,20 @@ from stagesofprogress import homogeneity as hg
 from stagesofprogress import mobility as mb
 from stagesofprogress import movements as mv
 
-giddy = pytest.importorskip("giddy")
-from giddy import ergodic, markov  # noqa: E402
-from giddy.mobility import markov_mobility  # noqa: E402
-
 DATA = Path(__file__).resolve().parents[1] / "data"
 SHIPPED = ["peru2004", "teaching", "example"]
 TOL = 1e-9
+
+
+@pytest.fixture(scope="module")
+def gd():
+    """PySAL giddy's modules, imported by the first test that needs them (giddy pulls in numba:
+    seconds of CPU that every pytest-xdist worker would otherwise pay while collecting)."""
+    pytest.importorskip("giddy")
+    from giddy import ergodic, markov
+    from giddy.mobility import markov_mobility
+
+    return SimpleNamespace(ergodic=ergodic, markov=markov, markov_mobility=markov_mobility)
 
 
 @pytest.fixture(scope="module", params=SHIPPED)
@@ -42,11 +50,11 @@ def _pairs(study, r):
     return pairs, np.arange(1, study.n_stages + 1)
 
 
-def test_counts_and_matrix_equal_giddy_markov(shipped):
+def test_counts_and_matrix_equal_giddy_markov(shipped, gd):
     study, results = shipped
     for r in results:
         pairs, classes = _pairs(study, r)
-        m = markov.Markov(pairs, classes=classes, summary=False)
+        m = gd.markov.Markov(pairs, classes=classes, summary=False)
         np.testing.assert_array_equal(r.counts.to_numpy(), m.transitions)
         ours = r.P.to_numpy()
         empty = np.isnan(ours).all(axis=1)
@@ -60,7 +68,7 @@ def _closed(r):
     return idx, r.P.to_numpy()[np.ix_(idx, idx)]
 
 
-def test_indices_equal_giddy(shipped):
+def test_indices_equal_giddy(shipped, gd):
     study, results = shipped
     checked = 0
     for r in results:
@@ -71,18 +79,18 @@ def test_indices_equal_giddy(shipped):
         ini = r.counts.to_numpy().sum(axis=1)[idx].astype(float)
         ini /= ini.sum()
         for measure in mb.MEASURES:
-            ref = markov_mobility(pc, measure=measure, ini=ini if measure in ("B1", "B2") else None)
+            ref = gd.markov_mobility(pc, measure=measure, ini=ini if measure in ("B1", "B2") else None)
             assert r.indices[measure] == pytest.approx(float(np.real(ref)), abs=TOL), (r.group, r.chain, measure)
         observed = ~np.isnan(r.P.to_numpy()).all(axis=1)
         np.testing.assert_allclose(
-            r.prais.to_numpy()[observed], markov.prais(np.nan_to_num(r.P.to_numpy()))[observed], atol=TOL
+            r.prais.to_numpy()[observed], gd.markov.prais(np.nan_to_num(r.P.to_numpy()))[observed], atol=TOL
         )
         assert np.isnan(r.prais.to_numpy()[~observed]).all()
         checked += 1
     assert checked
 
 
-def test_steady_state_equals_giddy(shipped):
+def test_steady_state_equals_giddy(shipped, gd):
     study, results = shipped
     checked = 0
     for r in results:
@@ -92,7 +100,7 @@ def test_steady_state_equals_giddy(shipped):
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ref = np.atleast_2d(ergodic.steady_state(pc))
+            ref = np.atleast_2d(gd.ergodic.steady_state(pc))
         ours = r.steady_state.to_numpy()
         outside = np.ones(len(ours), dtype=bool)
         outside[idx] = False
@@ -106,7 +114,7 @@ def test_steady_state_equals_giddy(shipped):
     assert checked
 
 
-def test_first_passage_equals_giddy(shipped):
+def test_first_passage_equals_giddy(shipped, gd):
     """Lump the stages across the line into one state: giddy's first passage time to it."""
     study, results = shipped
     checked = 0
@@ -124,7 +132,7 @@ def test_first_passage_equals_giddy(shipped):
             lumped[-1] = 1.0 / (len(src) + 1)  # any row: first passage into the lumped state ignores it
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                ref = ergodic.mfpt(lumped)[:-1, -1]
+                ref = gd.ergodic.mfpt(lumped)[:-1, -1]
             ours = r.years_to_cross.to_numpy()[src] / r.years
             np.testing.assert_allclose(ours, ref, rtol=1e-9, atol=TOL)
             checked += 1
@@ -152,7 +160,7 @@ def test_projection_is_survey_distribution_times_matrix(shipped):
         assert proj["share_poor"].iloc[2] == pytest.approx(float(x2[r.poor].sum()), abs=TOL)
 
 
-def test_homogeneity_equals_giddy(shipped):
+def test_homogeneity_equals_giddy(shipped, gd):
     study, _ = shipped
     tests = hg.homogeneity(study)
     assert len(tests) == 2 * len(study.periods())
@@ -160,7 +168,7 @@ def test_homogeneity_equals_giddy(shipped):
         mats = [mv.transition_matrix(study, h.start, h.end, group=("region", g)).to_numpy() for g in study.regions]
         if h.chain == mb.POVERTY:
             mats = [mb._collapse(m, study.poverty_cutoff) for m in mats]
-        ref = markov.homogeneity([m.astype(float) for m in mats])
+        ref = gd.markov.homogeneity([m.astype(float) for m in mats])
         assert h.dof == ref.dof
         for ours, theirs in ((h.Q, ref.Q), (h.LR, ref.LR), (h.Q_p, ref.Q_p_value), (h.LR_p, ref.LR_p_value)):
             assert ours == pytest.approx(float(theirs), rel=1e-9, abs=1e-12)

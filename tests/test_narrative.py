@@ -18,6 +18,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 import stagesofprogress as sop
+from conftest import sop_in_process
 from stagesofprogress import book, layouts, models, narrative
 from stagesofprogress.safetext import MD
 
@@ -320,8 +321,7 @@ def test_newuser_study_is_made_by_its_script_and_valid(tmp_path):
     assert sorted(f.name for f in NEWUSER.iterdir() if f.is_file()) == ["make_study.py", "study.xlsx", "study.yml"]
     for name in ("study.yml", "study.xlsx"):  # one workbook, as a team delivers it
         assert (copy / name).read_bytes() == (NEWUSER / name).read_bytes(), f"{name}: not what make_study.py writes"
-    sop_cmd = Path(sys.executable).with_name("sop")
-    r = subprocess.run([str(sop_cmd), "validate", "--data", str(NEWUSER)], capture_output=True, text=True)
+    r = sop_in_process("validate", "--data", NEWUSER)
     assert r.returncode == 0, r.stderr
     assert "warning" not in r.stdout + r.stderr
     study = sop.load_study(NEWUSER)

@@ -1,8 +1,10 @@
 """Output folders and output CSVs: `sop` replaces only what it wrote, atomically, safely.
 
-Every `--out` case runs the installed `sop` as a subprocess (HOME and the working folder are
-temporary folders) and checks the exit code, the one-line reason and that nothing that was there
-changed. Then: concurrent runs on one OUT, SIGTERM/SIGINT during `sop book`, the umask, a full
+Every `--out` case runs `sop` (HOME and the working folder are temporary folders) and checks
+the exit code, the one-line reason and that nothing that was there changed. Most run
+`stagesofprogress.cli.main` in this process; a representative few, and every test about the
+process itself (concurrent runs, the umask), run the installed `sop` as a subprocess, and
+`test_in_process_refusals_match_the_installed_sop` checks that both ways say the same. Then: concurrent runs on one OUT, SIGTERM/SIGINT during `sop book`, the umask, a full
 disk, and formula-safe CSV cells.
 """
 
@@ -22,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import SOP, tree_digest
+from conftest import SOP, sop_in_process, tree_digest
 from stagesofprogress import outdir
 from stagesofprogress.outputs import to_csv_bytes
 
@@ -56,7 +58,11 @@ def scene(tmp_path):
     (work / "mine" / "keep.txt").write_text("keep\n")
     env = {**os.environ, "HOME": str(home)}
 
-    def run(*args, cwd=work, **kw):
+    def run(*args, cwd=work, subprocess_=False, **kw):
+        """`sop ARGS` from `cwd` with HOME=home: in this process, or the installed `sop`."""
+        if not subprocess_:
+            assert not kw, kw
+            return sop_in_process(*args, cwd=cwd, env={"HOME": home})
         return subprocess.run(
             [str(SOP), *map(str, args)], capture_output=True, text=True, encoding="utf-8", cwd=cwd, env=env, **kw
         )
@@ -96,13 +102,17 @@ def _link(link: Path, target: Path) -> Path:
     return link
 
 
+# these refusals run through the installed `sop` (a subprocess), the others in this process
+THROUGH_SUBPROCESS = {"dot", "root", "study", "file"}  # and thesis, home, symlink: both ways below
+
+
 @pytest.mark.parametrize("name,make,message", REFUSED, ids=[c[0] for c in REFUSED])
 def test_tables_refuses_an_out_it_did_not_write(scene, name, make, message):
     out = make(scene)
     before = tree_digest(scene["tmp"])
     listing = sorted(p.name for p in scene["tmp"].rglob("*"))
     root_listing = sorted(os.listdir("/"))
-    p = scene["run"]("tables", "--data", scene["study"], "--out", out)
+    p = scene["run"]("tables", "--data", scene["study"], "--out", out, subprocess_=name in THROUGH_SUBPROCESS)
     assert p.returncode == 1, p.stdout
     assert message in p.stderr
     assert f"Nothing was written to {out}." in p.stderr
@@ -110,6 +120,17 @@ def test_tables_refuses_an_out_it_did_not_write(scene, name, make, message):
     assert tree_digest(scene["tmp"]) == before
     assert sorted(p.name for p in scene["tmp"].rglob("*")) == listing  # no folder made, none removed
     assert sorted(os.listdir("/")) == root_listing
+
+
+@pytest.mark.parametrize("name", ["thesis", "home", "symlink"])
+def test_in_process_refusals_match_the_installed_sop(scene, name):
+    """The same refusal, run in this process and as the installed `sop`: same exit code, same words."""
+    make = {c[0]: c[1] for c in REFUSED}[name]
+    out = make(scene)
+    a = scene["run"]("tables", "--data", scene["study"], "--out", out)
+    b = scene["run"]("tables", "--data", scene["study"], "--out", out, subprocess_=True)
+    assert (a.returncode, a.stdout, a.stderr) == (b.returncode, b.stdout, b.stderr)
+    assert a.returncode == 1
 
 
 def test_the_papers_folder_of_the_study_is_refused(scene):
@@ -182,7 +203,7 @@ def test_simulate_and_replica_refuse_too(scene):
     before = tree_digest(scene["tmp"])
     for args in (["simulate", "--households", "50"], ["replica"]):
         for out in (".", scene["work"] / "thesis", scene["home"]):
-            p = scene["run"](*args, "--out", out)
+            p = scene["run"](*args, "--out", out, subprocess_=out == "." and args[0] == "simulate")  # one by `sop`
             assert p.returncode == 1 and "Nothing was written" in p.stderr and "Traceback" not in p.stderr, p.stderr
     assert tree_digest(scene["tmp"]) == before
 
@@ -215,7 +236,7 @@ def test_concurrent_runs_on_one_out_all_finish_with_one_complete_output(scene):
     out = scene["work"] / "shared"
     study = GOOD / "four_time_points"
     ref = scene["work"] / "ref"
-    assert scene["run"]("tables", "--data", study, "--out", ref).returncode == 0
+    assert scene["run"]("tables", "--data", study, "--out", ref).returncode == 0  # (in this process)
     expected = tree_digest(ref)
     for _round in range(2):
         procs = [
@@ -242,7 +263,9 @@ def test_concurrent_runs_on_one_out_all_finish_with_one_complete_output(scene):
 @pytest.mark.parametrize("umask", [0o022, 0o027, 0o002])
 def test_output_follows_the_umask(scene, umask):
     out = scene["work"] / "u"
-    p = scene["run"]("tables", "--data", scene["study"], "--out", out, preexec_fn=lambda: os.umask(umask))
+    p = scene["run"](
+        "tables", "--data", scene["study"], "--out", out, subprocess_=True, preexec_fn=lambda: os.umask(umask)
+    )
     assert p.returncode == 0, p.stderr
     assert out.stat().st_mode & 0o777 == 0o777 & ~umask
     for f in out.iterdir():
@@ -419,7 +442,7 @@ def test_formula_cells_are_neutralised_and_numbers_are_not():
     assert to_csv_bytes(safe) == safe.to_csv(index=False, lineterminator="\n").encode()  # unchanged otherwise
 
 
-def test_a_formula_reason_label_lands_neutralised_in_reason_shares(tmp_path, sop_run):
+def test_a_formula_reason_label_lands_neutralised_in_reason_shares(tmp_path):
     from stagesofprogress.simulation import simulate
 
     study = tmp_path / "s"
@@ -429,7 +452,7 @@ def test_a_formula_reason_label_lands_neutralised_in_reason_shares(tmp_path, sop
     meta["reasons"][code] = '=HYPERLINK("x")'
     (study / "study.yml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), encoding="utf-8")
     out = tmp_path / "out"
-    p = sop_run("tables", "--data", study, "--out", out)
+    p = sop_in_process("tables", "--data", study, "--out", out)
     assert p.returncode == 0, p.stderr
     t = pd.read_csv(out / "reason_shares.csv", keep_default_na=False)
     text = [c for c in t.columns if t[c].astype(str).str.contains("HYPERLINK").any()]

@@ -89,14 +89,25 @@ def _all_figures(study, fits, intervals):
     }
 
 
+@pytest.fixture(scope="module")
+def drawn(replica, fits, intervals):
+    """{name: (maker, figure, PNG bytes)} for every book figure: each drawn once for the module."""
+    out = {}
+    for name, make in _all_figures(replica, fits, intervals).items():
+        fig = make()
+        out[name] = (make, fig, book.png_bytes(fig))
+    return out
+
+
 def _literature_figure(study):
     from stagesofprogress import literature
 
     return literature.escape_descent_figure(literature.load_studies(), literature.own_points(study))
 
 
-def _texts(fig) -> list[Text]:
-    FigureCanvasAgg(fig).draw()  # tick labels exist only once drawn
+def _texts(fig, draw: bool = True) -> list[Text]:
+    if draw:  # tick labels exist only once drawn (`drawn` has saved its figures as PNG already)
+        FigureCanvasAgg(fig).draw()
     return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
 
 
@@ -111,13 +122,12 @@ def test_css_px_formula():
     assert figstyle.DPI == book.DPI
 
 
-def test_every_label_is_at_least_10_css_px_on_a_phone(replica, fits, intervals):
+def test_every_label_is_at_least_10_css_px_on_a_phone(drawn):
     sizes = {}
-    for name, make in _all_figures(replica, fits, intervals).items():
-        fig = make()
+    for name, (_make, fig, _png) in drawn.items():
         width, _ = fig.get_size_inches()
         assert width * book.DPI <= figstyle.COLUMN_PX, f"{name}: wider than the desktop column"
-        texts = _texts(fig)
+        texts = _texts(fig, draw=False)
         assert texts, name
         smallest = min(texts, key=lambda t: t.get_fontsize())
         px = figstyle.css_px(smallest.get_fontsize(), width, book.DPI, figstyle.PHONE_COLUMN_PX)
@@ -126,9 +136,9 @@ def test_every_label_is_at_least_10_css_px_on_a_phone(replica, fits, intervals):
     assert min(sizes.values()) >= 10.0
 
 
-def test_pngs_are_deterministic_and_carry_no_timestamp(replica, fits, intervals):
-    for name, make in _all_figures(replica, fits, intervals).items():
-        a, b = book.png_bytes(make()), book.png_bytes(make())
+def test_pngs_are_deterministic_and_carry_no_timestamp(replica, drawn):
+    for name, (make, _fig, a) in drawn.items():
+        b = book.png_bytes(make())  # a second figure, drawn afresh
         assert a == b, f"{name}: not byte-identical"
         assert b"tIME" not in a and b"Software" not in a, name
     # SVG too: ids from a fixed salt, no date

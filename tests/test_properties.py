@@ -15,14 +15,14 @@ import pandas as pd
 import pytest
 import stagesofprogress as sop
 import yaml as _yaml
-from conftest import STUDIES
+from conftest import STUDIES, examples
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from stagesofprogress import movements as mv
 from stagesofprogress.study import Study
 
 REGIONS = ["Puno", "Cajamarca", "Ñuñoa", "Baños", "Región 5"]
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -161,7 +161,9 @@ def test_summary_and_rates_agree_with_the_counts(study):
 
 
 @settings(
-    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    max_examples=examples(10),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(study=studies(max_households=15))
 def test_csv_round_trip_loads_the_same_study(study, tmp_path_factory):
@@ -253,7 +255,7 @@ _MESSY_YML = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
 @given(raw=messy_csv(), yml=_MESSY_YML)
 def test_validation_reports_instead_of_crashing(raw, yml, tmp_path_factory):
     """Whatever the bytes, validate() returns problems (or a study); it never raises."""
@@ -429,7 +431,7 @@ def _sop_tables(folder, out) -> tuple[int, str]:
     return code, err.getvalue()
 
 
-GATE = settings(max_examples=60, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+GATE = settings(max_examples=examples(60), derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @GATE
@@ -548,3 +550,28 @@ def test_book_refuses_with_the_validate_report(tmp_path):
     for p in problems:
         assert str(p) in r.stderr
     assert not (tmp_path / "book").exists()
+
+
+def test_the_whole_suite_runs_every_example_and_the_fast_lane_a_quarter():
+    """`tasks.py test --fast` picks the Hypothesis profile that `examples` scales down; every other
+    run keeps the counts the tests name. Both profiles draw the same examples on every run."""
+    import sys
+    from pathlib import Path
+
+    from conftest import FAST_MIN_EXAMPLES
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root))
+    try:
+        import tasks
+    finally:
+        sys.path.remove(str(root))
+    assert "--hypothesis-profile=sop-fast" in tasks.pytest_args(["--fast"])
+    assert not any("hypothesis" in a for a in tasks.pytest_args([]))
+    for name in ("sop-full", "sop-fast"):
+        profile = settings.get_profile(name)
+        assert profile.derandomize and profile.database is None, name
+    fast = settings.get_current_profile_name() == "sop-fast"
+    assert examples(60) == (15 if fast else 60) and examples(150) == (37 if fast else 150)
+    assert examples(10) == (FAST_MIN_EXAMPLES if fast else 10)
+    assert SETTINGS.max_examples == examples(40) and GATE.max_examples == examples(60)

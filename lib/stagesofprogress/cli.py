@@ -107,9 +107,9 @@ def add_plugin_parsers(sub: argparse._SubParsersAction) -> None:
     sub : argparse._SubParsersAction
         The subparsers of the ``sop`` parser; each plug-in's entry point is called with it.
     """
-    from importlib.metadata import entry_points
+    from .outputs import installed_plugins
 
-    for ep in sorted(entry_points(group="stagesofprogress.commands"), key=lambda e: e.name):
+    for ep in installed_plugins("stagesofprogress.commands"):
         ep.load()(sub)
 
 

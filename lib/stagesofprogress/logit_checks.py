@@ -15,7 +15,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 __all__ = [
     "CONSTANT",
@@ -563,6 +562,8 @@ def separating_set(y: np.ndarray, X: np.ndarray, names: list[str]) -> tuple[list
         The predictors with a non-zero b (as few as found) and whether the separation is complete
         (rather than quasi-complete); ``None`` when the data overlap.
     """
+    from scipy import optimize  # imported here: `sop validate` loads this module, and scipy.optimize is slow to import
+
     s = 2 * y - 1
     scale = np.maximum(np.abs(X).max(axis=0), 1e-300)
     A = (X / scale) * s[:, None]  # rows: s_i x_i

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtr, ndtri  # norm.sf(x) = ndtr(-x), norm.ppf = ndtri (scipy.stats is slow to import)
 
 if TYPE_CHECKING:
     from .logistic import LogitResult
@@ -122,14 +122,14 @@ def average_marginal_effects(result: LogitResult, discrete: bool = False, level:
     ame, jac = ame_and_jacobian(X, b, flags)
     se = np.sqrt(np.einsum("ij,jk,ik->i", jac, result._cov, jac))
     z = ame / se
-    q = stats.norm.ppf(0.5 + level / 2)
+    q = ndtri(0.5 + level / 2)
     kept = pd.DataFrame(
         {
             "term": est[1:],
             "dydx": ame,
             "se": se,
             "z": z,
-            "pvalue": 2 * stats.norm.sf(np.abs(z)),
+            "pvalue": 2 * ndtr(-np.abs(z)),
             "ci_low": ame - q * se,
             "ci_high": ame + q * se,
         }
