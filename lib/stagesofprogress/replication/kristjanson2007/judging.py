@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy.special import ndtr  # the normal distribution's cdf (scipy.stats.norm.sf(z) is ndtr(-z))
 
 from stagesofprogress.logistic import significance_stars
 
@@ -93,7 +93,7 @@ def stars_consistent(b: float, se: float, printed_stars: str, decimals: int = 2)
     b_lo = max(b_lo, 0.0)
     z_lo = b_lo / se_hi if se_hi > 0 else 0.0
     z_hi = b_hi / se_lo if se_lo > 0 else np.inf
-    p_hi, p_lo = 2 * stats.norm.sf(z_lo), 2 * stats.norm.sf(z_hi)
+    p_hi, p_lo = 2 * ndtr(-z_lo), 2 * ndtr(-z_hi)
     reachable = {star_level(p) for p in (p_lo, p_hi)}
     for cut in (0.01, 0.05, 0.1):  # every level between the two ends is reachable too
         if p_lo < cut <= p_hi:
