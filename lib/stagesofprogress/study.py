@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import ladders, schema
+from . import ladders, schema, studycache
 from .checks import check_keys, check_tables
 from .csvfile import Cells, check_text
 from .fieldfiles import stage_codes
@@ -670,7 +670,16 @@ def check(path: str | Path) -> Report:
         Every problem (errors, which refuse the study), every warning, and the loaded `Study` when
         there is no problem (``None`` otherwise). A missing folder, a file given for a folder or a
         read error is a problem too, never an exception.
+
+    Notes
+    -----
+    A folder checked before in this process and unchanged since (see `studycache`) is not read
+    again: its report is copied.
     """
+    return studycache.cached(path, _check)
+
+
+def _check(path: str | Path) -> Report:
     folder = Path(path)
     found: list[Problem] = []
     try:
