@@ -98,9 +98,13 @@ def cached(path: str | Path, make: Callable[[str | Path], R]) -> R:
         What `make` returns, never an object another caller holds.
     """
     found = fingerprint(path)
+    try:
+        here = os.getcwd()  # a relative path means another folder elsewhere
+    except OSError:  # the working folder was removed: nothing to key on
+        found = None
     if found is None:
         return make(path)
-    key = (os.fspath(path), os.getcwd(), found)
+    key = (os.fspath(path), here, found)
     with _lock:
         kept = _kept.get(key)
         if kept is not None:
