@@ -280,15 +280,22 @@ class Design(ExpectedInformation, Polishing):
         numpy.ndarray
             ``n`` rows, one column more than there are covariates.
         """
-        return np.column_stack([np.ones(self.n)] + [self.column(j) for j in range(len(self.names))])
+        return self._build({})
+
+    def _build(self, given: dict) -> np.ndarray:
+        """`build`, with the columns in `given` (position -> values) taken as they are."""
+        cols = [given[j] if j in given else self.column(j) for j in range(len(self.names))]
+        return np.column_stack([np.ones(self.n)] + cols)
 
     def _balance_lever(self):
         """Shift the levels of the non-flag covariates (each toward the sign of its B, by a common
         multiple `t` of its initial spread) so that the expected number of outcome-1 households is n1."""
         lo, hi = -6.0, 6.0
+        # the columns `t` does not move (flags, fixed ones, a zero B) are built once, not at every step
+        still = {j: self.column(j) for j, nm in enumerate(self.names) if nm in self.fixed or self.dir[j] == 0}
         for _ in range(40):
             self.t = 0.5 * (lo + hi)
-            tot = _expit(self.build() @ self.beta).sum()
+            tot = _expit(self._build(still) @ self.beta).sum()
             if tot > self.n1:
                 hi = self.t
             else:
