@@ -386,7 +386,7 @@ def _job_hostile(tmp: Path, env: dict):
 def _job_replica(out: Path, env: dict):
     """`sop replica` once, under other floating-point arithmetic than the committed files were
     made with (test_replica's OTHER_ARITHMETIC): the same bytes must come out, so one
-    regeneration checks both that the replica regenerates and that it does on any machine."""
+    regeneration checks both that the replica regenerates and that it does on other machines."""
 
     def job(pb: Prebuilds) -> Path:
         from test_replica import OTHER_ARITHMETIC

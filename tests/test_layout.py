@@ -139,36 +139,47 @@ def pages():
     return toc_files()
 
 
+@pytest.fixture(scope="module")
+def measured(site, browser, pages):  # noqa: F811
+    """{width tag: {page: (overflows, pinned tables)}}: every page visited once per width, by the
+    first test that needs that width (both checks run on the one visit)."""
+    done = {}
+
+    def at(tag: str) -> dict:
+        if tag not in done:
+            page = browser.new_page(viewport={"width": WIDTHS[tag], "height": 900})
+            done[tag] = {}
+            for f in pages:
+                page.goto(site["base"] + f + ".html", wait_until="load")
+                page.wait_for_timeout(150)  # let sop-tables.js wrap the tables
+                done[tag][f] = (page.evaluate(_OVERFLOWS_JS), page.evaluate(_STICKY_JS))
+            page.close()
+        return done[tag]
+
+    return at
+
+
 @pytest.mark.parametrize("tag", list(WIDTHS))
-def test_nothing_wider_than_the_column(site, browser, pages, tag):  # noqa: F811
+def test_nothing_wider_than_the_column(measured, tag):
     """Every page at 1,400 and 390 px: tables, figures and code stay in the column."""
-    page = browser.new_page(viewport={"width": WIDTHS[tag], "height": 900})
     problems = []
-    for f in pages:
-        page.goto(site["base"] + f + ".html", wait_until="load")
-        page.wait_for_timeout(150)  # let sop-tables.js wrap the tables
-        res = page.evaluate(_OVERFLOWS_JS)
+    for f, (res, _pinned) in measured(tag).items():
         assert "error" not in res, f"{f}: {res}"
         problems += [f"{f} at {WIDTHS[tag]} px: {b}" for b in res["bad"]]
-    page.close()
     assert not problems, "\n".join(problems[:60])
 
 
-def test_wide_tables_keep_row_labels_in_view(site, browser, pages):  # noqa: F811
+def test_wide_tables_keep_row_labels_in_view(measured):
     """At 390 px, a table that scrolls in its box keeps its first column pinned, on an opaque
     background, so the row labels stay readable."""
-    page = browser.new_page(viewport={"width": WIDTHS["phone"], "height": 900})
     problems, scrolled = [], 0
-    for f in pages:
-        page.goto(site["base"] + f + ".html", wait_until="load")
-        page.wait_for_timeout(150)
-        for t in page.evaluate(_STICKY_JS):
+    for f, (_res, pinned) in measured("phone").items():
+        for t in pinned:
             scrolled += 1
             if abs(t["moved"]) > 1:
                 problems.append(f"{f}: {t['table']}: row labels moved {t['moved']} px when scrolled")
             if t["background"] in ("rgba(0, 0, 0, 0)", "transparent"):
                 problems.append(f"{f}: {t['table']}: pinned column has a transparent background")
-    page.close()
     assert scrolled > 0, "no table scrolls at 390 px: the check would test nothing"
     assert not problems, "\n".join(problems[:60])
 

@@ -72,14 +72,14 @@ def study():
     return sop.load_study(PERU)
 
 
-# The calibration's decisions are taken on rounded values (replica/exact.py), so the same seed
-# writes the same bytes whatever the machine's BLAS kernels or numpy's SIMD paths.
-# Arithmetic that differs from this machine's in its last bits: numpy without its AVX-512 loops
-# (exp, log, tanh, sums), OpenBLAS's Haswell kernels instead of the ones chosen for this CPU, and
-# one thread.
+# The calibration's decisions are taken on rounded values (replica/exact.py), and it runs with
+# OpenBLAS's reference (Haswell) kernels wherever the CPU has them, so the same seed writes the same
+# bytes whatever the machine's own BLAS kernels or numpy's SIMD paths. Arithmetic that differs from
+# the committed files' in its last bits: numpy without its AVX-512 loops (exp, log, tanh, sums), one
+# thread, and this machine's own choice of OpenBLAS kernels (not set here: `sop replica` is left to
+# pin the reference ones itself, as it does for a user).
 OTHER_ARITHMETIC = {
     "NPY_DISABLE_CPU_FEATURES": "AVX512F AVX512_SKX",
-    "OPENBLAS_CORETYPE": "Haswell",
     "OMP_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
 }
@@ -97,9 +97,51 @@ def _same_files(made: Path) -> None:
 def test_regeneration_is_byte_identical(replica_regenerated):
     """A fresh `sop replica` (conftest's `replica_regenerated`, once per session) writes every file of
     the committed data/peru2004 byte for byte, under other floating-point arithmetic
-    (`OTHER_ARITHMETIC`: other CPU features, one thread) than the committed files were made with:
-    the replica regenerates, and does on any machine."""
+    (`OTHER_ARITHMETIC`: other CPU features, one thread, this machine's own BLAS kernels, which
+    the command replaces by the reference ones where they differ) than the committed files were
+    made with: the replica regenerates, and does on other machines."""
     _same_files(replica_regenerated)
+
+
+@pytest.mark.parametrize(
+    "arch, features, env, pinned",
+    [
+        ("SkylakeX", {"AVX2": True, "FMA3": True}, None, "Haswell"),  # an AVX-512 machine's own kernels
+        ("Zen", {"AVX2": True, "FMA3": True}, None, "Haswell"),
+        ("Haswell", {"AVX2": True, "FMA3": True}, None, None),  # already the reference
+        ("Sandybridge", {"AVX2": False, "FMA3": False}, None, None),  # cannot run the reference kernels
+        ("SkylakeX", {"AVX2": True, "FMA3": True}, "SkylakeX", None),  # the user's OPENBLAS_CORETYPE stands
+        (None, {"AVX2": True, "FMA3": True}, None, None),  # not OpenBLAS (MKL, Accelerate)
+    ],
+)
+def test_the_reference_blas_is_pinned_only_where_it_can_and_must_be(monkeypatch, arch, features, env, pinned):
+    from stagesofprogress.replication.kristjanson2007.replica.exact import REFERENCE_BLAS, blas_to_pin
+
+    if env is None:
+        monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
+    else:
+        monkeypatch.setenv("OPENBLAS_CORETYPE", env)
+    info = (
+        [{"user_api": "blas", "internal_api": "openblas", "architecture": arch}]
+        if arch
+        else [{"user_api": "blas", "internal_api": "mkl"}]
+    )
+    assert blas_to_pin(info, features) == pinned
+    assert pinned in (None, REFERENCE_BLAS)
+
+
+def test_this_process_reads_its_own_blas(monkeypatch):
+    """Without arguments the decision is this process's: None exactly when its OpenBLAS already
+    runs the reference kernels (or cannot)."""
+    from stagesofprogress.replication.kristjanson2007.replica.exact import REFERENCE_BLAS, blas_to_pin
+    from threadpoolctl import threadpool_info
+
+    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
+    archs = {str(i.get("architecture", "")) for i in threadpool_info() if i.get("internal_api") == "openblas"}
+    from numpy._core._multiarray_umath import __cpu_features__ as cpu
+
+    can = cpu.get("AVX2") and cpu.get("FMA3")
+    assert blas_to_pin() == (REFERENCE_BLAS if archs and archs != {REFERENCE_BLAS} and can else None)
 
 
 def test_replica_validates(study):

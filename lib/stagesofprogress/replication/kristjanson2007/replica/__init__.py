@@ -13,8 +13,8 @@ printed figures reproduce), means are hit by adjusting integer sums, and the log
 then adjusted (by a damped Newton method on the continuous covariates and a re-draw of
 the flags) until the maximum-likelihood estimate equals the published coefficients.
 Everything is numpy/pandas driven by `numpy.random.default_rng(seed)` streams, and the
-calibration decides on rounded values (`exact`), so the same seed gives byte-identical files
-on any machine.
+calibration decides on rounded values with the reference BLAS kernels (`exact`), so the same
+seed gives byte-identical files on any x86-64 machine with AVX2.
 
 One module per step, in the order `files.build` runs them:
 

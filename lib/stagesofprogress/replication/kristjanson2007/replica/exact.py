@@ -15,21 +15,66 @@ machine. Two rules keep the path the same:
   on every machine (and is never broken by rounding noise).
 
 A difference survives only when a value falls within a few units in the last place of a
-rounding boundary, which the coarse grid makes rare. Checked by regenerating under changed
-arithmetic (see tests/test_replica.py: `NPY_DISABLE_CPU_FEATURES`, `OPENBLAS_CORETYPE`,
-`OMP_NUM_THREADS`).
+rounding boundary, which the coarse grid makes rare but not impossible: on an AVX-512 machine,
+OpenBLAS's own SkylakeX kernels changed the path and three of the files. So the calibration also
+runs with the *reference BLAS*, OpenBLAS's Haswell kernels (`REFERENCE_BLAS`, the arithmetic the
+committed files were made with), wherever the CPU can run them (`blas_to_pin`; x86-64 with
+AVX2 and FMA); other BLAS libraries and processors keep theirs and the two rules. Checked by
+regenerating with numpy's AVX-512 loops switched off and one thread (tests/test_replica.py).
 """
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
-__all__ = ["DECIMALS", "SIGNIFICANT", "grid", "one_blas_thread", "sig"]
+__all__ = ["DECIMALS", "REFERENCE_BLAS", "SIGNIFICANT", "blas_to_pin", "grid", "one_blas_thread", "sig"]
 
 #: Decimals every kept continuous covariate is rounded to (proportions print 4, land 6 decimals).
 DECIMALS = 7
 #: Significant digits an objective or score keeps before it is compared.
 SIGNIFICANT = 9
+#: The OpenBLAS core type whose kernels the committed replica was computed with.
+REFERENCE_BLAS = "Haswell"
+
+
+def blas_to_pin(info: list[dict] | None = None, features: dict | None = None) -> str | None:
+    """The OpenBLAS core type the calibration must be run with, or None to run it in this process.
+
+    None when this process already uses `REFERENCE_BLAS`, when ``OPENBLAS_CORETYPE`` is set
+    (the user's choice stands), when numpy's BLAS is not OpenBLAS, or when the CPU cannot run
+    the reference kernels (they need AVX2 and FMA).
+
+    Parameters
+    ----------
+    info : list of dict, optional
+        threadpoolctl's ``threadpool_info()``; read from this process when None.
+    features : dict, optional
+        numpy's CPU features (``{"AVX2": True, ...}``); read from this process when None.
+
+    Returns
+    -------
+    str or None
+        The core type to set in ``OPENBLAS_CORETYPE`` of a new process, or None.
+    """
+    if os.environ.get("OPENBLAS_CORETYPE"):
+        return None
+    if info is None:
+        try:
+            from threadpoolctl import threadpool_info
+        except ImportError:  # pragma: no cover - threadpoolctl is a dependency of scipy's stack
+            return None
+        info = threadpool_info()
+    blas = [i for i in info if i.get("internal_api") == "openblas"]
+    if not blas or all(str(i.get("architecture", "")).lower() == REFERENCE_BLAS.lower() for i in blas):
+        return None
+    if features is None:
+        try:
+            from numpy._core._multiarray_umath import __cpu_features__ as features
+        except ImportError:  # pragma: no cover - numpy moved its private table
+            return None
+    return REFERENCE_BLAS if features.get("AVX2") and features.get("FMA3") else None
 
 
 def one_blas_thread():

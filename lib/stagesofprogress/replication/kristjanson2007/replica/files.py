@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +11,7 @@ from stagesofprogress.outputs import to_csv_bytes, write_atomically
 
 from ..command import SEED
 from .communities import make_communities
-from .exact import one_blas_thread
+from .exact import blas_to_pin, one_blas_thread
 from .households import make_households
 from .livestock import make_livestock
 from .sample import make_sample
@@ -18,9 +19,32 @@ from .templates import readme, study_yml
 
 
 def build(seed: int = SEED) -> dict[str, bytes]:
-    """Every file of the replica as {file name: bytes} (deterministic for a seed)."""
+    """Every file of the replica as {file name: bytes} (deterministic for a seed).
+
+    Where this process's OpenBLAS kernels are not the reference ones (`exact.blas_to_pin`), the
+    files are computed in a new process that loads the reference kernels."""
+    core = blas_to_pin()
+    if core is not None:
+        return _build_elsewhere(seed, core)
     with one_blas_thread():
         return _build(seed)
+
+
+def _build_elsewhere(seed: int, core: str) -> dict[str, bytes]:
+    """`build` in a spawned process whose OpenBLAS uses the kernels of `core` (read when it loads)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    saved = os.environ.get("OPENBLAS_CORETYPE")
+    os.environ["OPENBLAS_CORETYPE"] = core  # the child (and its own workers) inherit it
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as ex:
+            return ex.submit(build, seed).result()
+    finally:
+        if saved is None:
+            os.environ.pop("OPENBLAS_CORETYPE", None)
+        else:
+            os.environ["OPENBLAS_CORETYPE"] = saved
 
 
 def _build(seed: int) -> dict[str, bytes]:
