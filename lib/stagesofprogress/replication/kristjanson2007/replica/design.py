@@ -159,9 +159,38 @@ class Design(ExpectedInformation, Polishing):
         self._X = grid(value)
 
     def column(self, j):
+        """Covariate j's values (0-based, without the constant) from the current parameters."""
+        return self._finish(j, self._shape(j))
+
+    def _shape(self, j):
+        """What column j's values take from the household draws, spread, rho and loadings, but
+        not from its level: a bisection on the level (or on `t`) computes it once."""
         kd, nm = self.kinds[j], self.names[j]
         if nm in self.fixed:
             return np.asarray(self.fixed[nm], float)
+        s = self.spread[j]
+        rho, c = self.rho * self.sign[j], np.sqrt(1 - self.rho**2)
+        if j in self.mix:
+            w = self.mix[j]
+            return s * (np.sqrt(max(1 - w @ w, 0.01)) * self.z[:, j] + self._zfix() @ w)
+        if kd == "flag":
+            return np.argsort(c * self.zu[:, j] - rho * self.f, kind="stable")
+        if kd != "count":
+            return s * (c * self.z[:, j] + rho * self.f)
+        g = np.exp(0.7 * (c * self.z[:, j] + rho * self.f))
+        g = (g - np.exp(0.245)) / np.sqrt((np.exp(0.49) - 1) * np.exp(0.49))
+        share = OWNER_SHARE[self.region].get(nm)
+        own = None
+        if share is not None:  # Table 6's owners: exactly this share of households own the species
+            own = np.zeros(self.n, bool)
+            own[np.argsort(-g, kind="stable")[: int(round(share * self.n))]] = True
+        return s * g, own
+
+    def _finish(self, j, shape):
+        """Column j from its `_shape` and its current level."""
+        kd, nm = self.kinds[j], self.names[j]
+        if nm in self.fixed:
+            return shape
         a, s = self.level[j] + self.t * self.dir[j], self.spread[j]
         if kd == "prop":
             a = float(np.clip(a, 0.08, 0.92))
@@ -169,16 +198,17 @@ class Design(ExpectedInformation, Polishing):
             a = max(a, 0.3 * s)
         elif kd == "ordinal":
             a = float(np.clip(a, 0.3, 2.5))
-        rho, c = self.rho * self.sign[j], np.sqrt(1 - self.rho**2)
         if j in self.mix:
-            w = self.mix[j]
-            return np.clip(a + s * (np.sqrt(max(1 - w @ w, 0.01)) * self.z[:, j] + self._zfix() @ w), 0.0, 1.0)
+            return np.clip(a + shape, 0.0, 1.0)
         if kd == "flag":
-            k = int(round(_expit(a) * self.n))
             x = np.zeros(self.n)
-            x[np.argsort(c * self.zu[:, j] - rho * self.f, kind="stable")[:k]] = 1
+            x[shape[: int(round(_expit(a) * self.n))]] = 1
             return x
-        t = a + s * (c * self.z[:, j] + rho * self.f)
+        if kd == "count":
+            sg, own = shape
+            x = np.maximum(0, np.round(a + sg))
+            return x if own is None else np.where(own, np.maximum(x, 1), 0)
+        t = a + shape
         if kd == "ordinal":
             return np.clip(np.round(t), 0, 3)
         if kd == "age":
@@ -187,17 +217,6 @@ class Design(ExpectedInformation, Polishing):
             return np.clip(t, 0.0, 1.0)
         if kd == "logland":
             return t
-        if kd == "count":
-            g = np.exp(0.7 * (c * self.z[:, j] + rho * self.f))
-            g = (g - np.exp(0.245)) / np.sqrt((np.exp(0.49) - 1) * np.exp(0.49))
-            x = np.maximum(0, np.round(a + s * g))
-            share = OWNER_SHARE[self.region].get(nm)
-            if share is not None:  # Table 6's owners: exactly this share of households own the species
-                top = np.argsort(-g, kind="stable")[: int(round(share * self.n))]
-                own = np.zeros(self.n, bool)
-                own[top] = True
-                x = np.where(own, np.maximum(x, 1), 0)
-            return x
         raise ValueError(kd)
 
     def _zfix(self):
@@ -241,9 +260,10 @@ class Design(ExpectedInformation, Polishing):
 
         def lever():
             lo, hi = -3.0, 3.0
+            shape = self._shape(j)  # the bisection moves only the level
             for _ in range(40):
                 self.level[j] = 0.5 * (lo + hi)
-                self.X[:, j + 1] = self.column(j)
+                self.X[:, j + 1] = self._finish(j, shape)
                 if _expit(self.X @ self.beta).sum() > self.n1:  # B < 0: a higher level, fewer 1s
                     lo = self.level[j] if self.beta[j + 1] < 0 else lo
                     hi = self.level[j] if self.beta[j + 1] >= 0 else hi
@@ -280,22 +300,22 @@ class Design(ExpectedInformation, Polishing):
         numpy.ndarray
             ``n`` rows, one column more than there are covariates.
         """
-        return self._build({})
-
-    def _build(self, given: dict) -> np.ndarray:
-        """`build`, with the columns in `given` (position -> values) taken as they are."""
-        cols = [given[j] if j in given else self.column(j) for j in range(len(self.names))]
-        return np.column_stack([np.ones(self.n)] + cols)
+        return np.column_stack([np.ones(self.n)] + [self.column(j) for j in range(len(self.names))])
 
     def _balance_lever(self):
         """Shift the levels of the non-flag covariates (each toward the sign of its B, by a common
         multiple `t` of its initial spread) so that the expected number of outcome-1 households is n1."""
         lo, hi = -6.0, 6.0
-        # the columns `t` does not move (flags, fixed ones, a zero B) are built once, not at every step
-        still = {j: self.column(j) for j, nm in enumerate(self.names) if nm in self.fixed or self.dir[j] == 0}
+        # `t` moves only the levels: the columns' shapes are computed once, the columns it does not
+        # move (flags, fixed ones, a zero B) built once
+        k = range(len(self.names))
+        shapes = [self._shape(j) for j in k]
+        still = {j: self._finish(j, shapes[j]) for j in k if self.names[j] in self.fixed or self.dir[j] == 0}
+        ones = np.ones(self.n)
         for _ in range(40):
             self.t = 0.5 * (lo + hi)
-            tot = _expit(self._build(still) @ self.beta).sum()
+            cols = [still[j] if j in still else self._finish(j, shapes[j]) for j in k]
+            tot = _expit(np.column_stack([ones] + cols) @ self.beta).sum()
             if tot > self.n1:
                 hi = self.t
             else:
