@@ -23,6 +23,7 @@ import re
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -44,6 +45,7 @@ class Run:
     slowest: list[str]
     failed: list[str] = field(default_factory=list)
     load_after: str = ""
+    builds: list[str] = field(default_factory=list)  # background builds: "name: start -> end s"
 
 
 def load_average() -> str:
@@ -55,13 +57,15 @@ def load_average() -> str:
 
 def run_lane(args: list[str]) -> Run:
     """One run of pytest with `args`: wall and CPU seconds, outcome line, slowest tests."""
-    env = dict(os.environ, PYTHONHASHSEED="0")
+    timeline = Path(tempfile.mkdtemp(prefix="sop-bench-")) / "timeline.tsv"
+    env = dict(os.environ, PYTHONHASHSEED="0", SOP_TEST_TIMELINE=str(timeline))  # tests/conftest.py writes it
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=8", *pytest_args(args)]
     load = load_average()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, env=env, text=True, capture_output=True)
     wall = time.perf_counter() - t0
+    builds = background_builds(timeline)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     load_after = load_average()
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -73,7 +77,23 @@ def run_lane(args: list[str]) -> Run:
     outcome = re.sub(r" in [\d.]+s.*$", "", outcome)
     slowest = [line.strip() for line in lines if re.match(r"^\d+\.\d+s (call|setup|teardown) ", line)]
     failed = [line.split()[1] for line in lines if line.startswith(("FAILED ", "ERROR "))]
-    return Run(wall, cpu, outcome, load, slowest, failed, load_after)
+    return Run(wall, cpu, outcome, load, slowest, failed, load_after, builds)
+
+
+def background_builds(timeline: Path) -> list[str]:
+    """The session's background builds from conftest's timeline file, in the order they started:
+    "name: start -> end s" (seconds since the session began); [] without a file."""
+    if not timeline.is_file():
+        return []
+    start: dict[str, float] = {}
+    out = []
+    for line in timeline.read_text(encoding="utf-8").splitlines():
+        kind, name, t = line.split("\t")
+        if kind == "build":
+            start[name] = float(t)
+        elif kind == "built" and name in start:
+            out.append((start[name], f"{name}: {start[name]:.0f} -> {float(t):.0f} s ({float(t) - start[name]:.0f} s)"))
+    return [text for _t, text in sorted(out)]
 
 
 def report(results: dict[str, list[Run]]) -> str:
@@ -106,6 +126,13 @@ def report(results: dict[str, list[Run]]) -> str:
         best = min(runs, key=lambda r: r.wall)
         if best.slowest:
             lines += [f"Slowest steps of the best {lane} run:", "", *[f"- `{s}`" for s in best.slowest], ""]
+        if best.builds:
+            lines += [
+                f"Background builds of the best {lane} run (seconds since the session began; two at a time):",
+                "",
+                *[f"- {b}" for b in best.builds],
+                "",
+            ]
         if best.failed:
             lines += [f"Tests that failed in the best {lane} run:", "", *[f"- `{s}`" for s in best.failed], ""]
     data = {lane: [asdict(r) for r in runs] for lane, runs in results.items()}

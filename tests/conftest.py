@@ -251,12 +251,14 @@ class Prebuilds:
 
     def _work(self) -> None:
         while (name := self._next()) is not None:
+            TIMELINE.append(("build", name, time.monotonic()))
             try:
                 self.results[name] = (
                     (None, RuntimeError("the test session ended")) if self.stopping else (self.jobs[name](self), None)
                 )
             except BaseException as e:  # handed to the fixture that asks for it
                 self.results[name] = (None, e)
+            TIMELINE.append(("built", name, time.monotonic()))
             self.ready[name].set()
 
     def run(self, cmd: list[str], **kw) -> subprocess.Popen:
@@ -453,6 +455,35 @@ def prebuilds(request, tmp_path_factory, book_env):
     pb = Prebuilds(jobs, queued)
     yield pb
     pb.stop()
+
+
+# Where the session's time goes (opt-in; benchmarks/bench_tests.py --timeline): with
+# SOP_TEST_TIMELINE=FILE, each background build's and each test's start and end (seconds since the
+# session began) are written to FILE as tab-separated lines.
+TIMELINE: list[tuple[str, str, float]] = []
+
+
+def pytest_runtest_logstart(nodeid, location):
+    TIMELINE.append(("test", nodeid, time.monotonic()))
+
+
+def pytest_runtest_logfinish(nodeid, location):
+    TIMELINE.append(("tested", nodeid, time.monotonic()))
+
+
+def pytest_sessionstart(session):
+    TIMELINE.append(("session", "", time.monotonic()))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    target = os.environ.get("SOP_TEST_TIMELINE")
+    if not target or not TIMELINE:
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    target = f"{target}.{worker}" if worker else target
+    t0 = TIMELINE[0][2]
+    lines = [f"{kind}\t{name}\t{t - t0:.2f}" for kind, name, t in TIMELINE]
+    Path(target).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def pytest_collection_modifyitems(config, items):
