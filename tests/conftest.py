@@ -261,13 +261,13 @@ class Prebuilds:
             TIMELINE.append(("built", name, time.monotonic()))
             self.ready[name].set()
 
-    def run(self, cmd: list[str], **kw) -> subprocess.Popen:
+    def run(self, cmd: list[str], stderr_to_stdout: bool = False, **kw) -> subprocess.Popen:
         """Start `cmd` in a process group of its own (so it can be stopped with its children)."""
         proc = subprocess.Popen(
             [str(c) for c in cmd],
             text=True,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.STDOUT if stderr_to_stdout else subprocess.PIPE,
             start_new_session=True,
             **kw,
         )
@@ -385,6 +385,41 @@ def _job_hostile(tmp: Path, env: dict):
     return job
 
 
+def _job_nbval(env: dict):
+    """test_book's nbval check of the repository's executed chapters: two nbval processes side
+    by side, started as soon as the book (`repo_book`) is built."""
+
+    def job(pb: Prebuilds) -> dict:
+        from test_book import nbval_commands
+
+        book = pb.get("repo_book")
+        if book.returncode != 0:
+            raise RuntimeError("the book did not build; see test_book.py:\n" + book.stdout[-6000:])
+        executed = book.extra["executed"]
+        missing, commands = nbval_commands(executed)
+        procs = [pb.run(cmd, cwd=executed, env=env, stderr_to_stdout=True) for cmd in commands]
+        runs = [_communicate(p, timeout=900)[:2] for p in procs]
+        return {"missing": missing, "runs": runs, "notebooks": len(notebook_pages())}
+
+    return job
+
+
+def _job_wheel(tmp: Path):
+    """test_package's check of the wheel installed elsewhere, its commands run as builds are."""
+
+    def job(pb: Prebuilds) -> Path:
+        from test_package import wheel_check
+
+        def run(cmd, **kw) -> subprocess.CompletedProcess:
+            rc, out, err = _communicate(pb.run(cmd, **kw), timeout=900)
+            assert rc == 0, f"{cmd} failed ({rc}):\n{out[-3000:]}\n{err[-3000:]}"
+            return subprocess.CompletedProcess(cmd, rc, out, err)
+
+        return wheel_check(tmp, run)
+
+    return job
+
+
 def _job_replica(out: Path, env: dict):
     """`sop replica` once, under other floating-point arithmetic than the committed files were
     made with (test_replica's OTHER_ARITHMETIC): the same bytes must come out, so one
@@ -441,6 +476,8 @@ def prebuilds(request, tmp_path_factory, book_env):
         "newuser_book": _job_sop_book(STUDIES / "newuser", tmp("newuser") / "book", book_env, "--quiet"),
         "accepted_book": _job_sop_book(accepted / "study", accepted / "book", book_env, make=make_accepted),
         "replica_regenerated": _job_replica(tmp("replica") / "peru2004", book_env),
+        "nbval_runs": _job_nbval(book_env),
+        "wheel_checked": _job_wheel(tmp("wheel")),
     }
     queued = []
     for item in request.session.items:  # fixtures by name, or by a parameter (request.getfixturevalue)
@@ -448,7 +485,8 @@ def prebuilds(request, tmp_path_factory, book_env):
         wanted = [*getattr(item, "fixturenames", ()), *(v for v in params if isinstance(v, str))]
         queued += [name for name in wanted if name in jobs and name not in queued]
     # the longest builds first (the repository's book is also the one most slow tests need)
-    first = ("repo_book", "replica_regenerated", "hostile_books")
+    # (nbval, on the repository's book, is taken by the thread that built it)
+    first = ("repo_book", "replica_regenerated", "nbval_runs", "hostile_books")
     queued = [n for n in first if n in queued] + [n for n in queued if n not in first]
     if os.environ.get("PYTEST_XDIST_WORKER"):  # a worker runs only some of the items it collected:
         queued = []  # it builds what its tests ask for, when they ask
@@ -541,6 +579,20 @@ def accepted_book(prebuilds) -> Book:
     """`sop book` on a small study carrying every change `validate` accepts that
     test_properties.py checks a book survives (`extra`: what write_accepted_mutations returned)."""
     return prebuilds.get("accepted_book")
+
+
+@pytest.fixture(scope="session")
+def nbval_runs(prebuilds) -> dict:
+    """test_book's nbval runs of the repository's executed chapters: {"missing": chapters not
+    executed, "runs": [(exit code, output)], "notebooks": how many were given to nbval}."""
+    return prebuilds.get("nbval_runs")
+
+
+@pytest.fixture(scope="session")
+def wheel_checked(prebuilds) -> Path:
+    """test_package's `wheel_check` (the wheel installed elsewhere runs the three commands),
+    run in the background: the folder the commands ran in."""
+    return prebuilds.get("wheel_checked")
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,6 @@ injected). Kernels, Jupyter and matplotlib write into a temporary home.
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -122,53 +121,32 @@ def test_licence_in_footer(book):
 
 
 @pytest.mark.slow
-def test_nbval_chapters_reproduce_on_the_default_study(repo_book, book_env):
+def test_nbval_chapters_reproduce_on_the_default_study(nbval_runs):
     """Every chapter as executed for the book on its default study, re-run under nbval: tables,
     text and glued values (the executed notebooks keep the glue outputs) come out identical.
 
-    nbval runs a notebook at a time: the chapters are shared between two nbval processes run
-    side by side (largest first, each to the less loaded one), so both cores are used."""
-    assert repo_book.returncode == 0, repo_book.stdout[-6000:]
-    executed = repo_book.extra["executed"]
+    nbval runs a notebook at a time: conftest's `nbval_runs` shares the chapters between two
+    nbval processes run side by side (largest first, each to the less loaded one), started in
+    the background as soon as the repository's book is built (`nbval_commands`)."""
+    missing, results = nbval_runs["missing"], nbval_runs["runs"]
+    assert not missing, f"chapters not executed for the book: {missing}"
+    for rc, out in results:
+        assert rc == 0, out[-8000:]
+    passed = sum(int(m) for _rc, out in results for m in re.findall(r"(\d+) passed", out))
+    assert passed >= nbval_runs["notebooks"], [out[-500:] for _rc, out in results]  # every chapter's cells ran
+
+
+def nbval_commands(executed: Path) -> tuple[list[str], list[list[str]]]:
+    """The chapters missing from the executed book under `executed`, and the nbval commands
+    (two, run side by side, each given about half of the notebooks by size)."""
     notebooks = {p.stem: executed / "chapters" / f"{p.stem}.ipynb" for p in notebook_pages()}
     missing = [name for name, path in notebooks.items() if not path.is_file()]
-    assert not missing, f"chapters not executed for the book: {missing}"
     shares: list[list[Path]] = [[], []]
-    for path in sorted(notebooks.values(), key=lambda p: -p.stat().st_size):
+    for path in sorted((p for p in notebooks.values() if p.is_file()), key=lambda p: -p.stat().st_size):
         min(shares, key=lambda s: sum(p.stat().st_size for p in s)).append(path)
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "--nbval",
-                "--nbval-current-env",
-                "--nbval-sanitize-with",
-                str(SANITIZE),
-                "-p",
-                "no:cacheprovider",
-                "-q",
-                "--rootdir",
-                str(executed),
-                "-o",
-                "addopts=",
-                *map(str, share),
-            ],
-            cwd=executed,
-            env=book_env,
-            text=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        for share in shares
-        if share
-    ]
-    results = [(p.communicate(timeout=900)[0], p.returncode) for p in procs]
-    for out, rc in results:
-        assert rc == 0, out[-8000:]
-    passed = sum(int(m) for out, _rc in results for m in re.findall(r"(\d+) passed", out))
-    assert passed >= len(notebooks), [out[-500:] for out, _rc in results]  # every chapter's cells ran
+    base = [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "--nbval-sanitize-with", str(SANITIZE)]
+    base += ["-p", "no:cacheprovider", "-q", "--rootdir", str(executed), "-o", "addopts="]
+    return missing, [base + [str(p) for p in share] for share in shares if share]
 
 
 # --------------------------------------------------------------------------- every chapter on the example study

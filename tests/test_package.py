@@ -263,13 +263,22 @@ def _run(cmd, **kw) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
-def test_wheel_installed_elsewhere_runs_the_three_commands(tmp_path):
+def test_wheel_installed_elsewhere_runs_the_three_commands(wheel_checked):
+    """`wheel_check`, run in the background while other tests run (conftest's `wheel_checked`):
+    its failures are this test's."""
+    assert sorted(p.name for p in wheel_checked.iterdir()) == ["b", "t"]
+
+
+def wheel_check(tmp_path: Path, run=_run) -> Path:
+    """Build the wheel, install it into a fresh virtual environment and run `sop validate`, `sop
+    tables` and `sop book` in an empty folder outside the repository; returns that folder.
+    `run(cmd, **kw)` runs a command and asserts that it succeeded."""
     # 1. build the wheel from a copy of the sources (keeps build/ out of the checkout)
     src = tmp_path / "src"
     shutil.copytree(ROOT, src, ignore=_COPY_IGNORE)
     dist = tmp_path / "dist"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    _run(
+    run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(src)],
         env=env,
     )
@@ -293,16 +302,16 @@ def test_wheel_installed_elsewhere_runs_the_three_commands(tmp_path):
     #    own path files are not processed), so nothing comes from an index, and the wheel's
     #    stagesofprogress comes first on sys.path
     venv = tmp_path / "venv"
-    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], env=env)
+    run([sys.executable, "-m", "venv", "--without-pip", str(venv)], env=env)
     py = venv / "bin" / "python"
     purelib = Path(
-        _run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], env=env).stdout.strip()
+        run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], env=env).stdout.strip()
     )
     (purelib / "_outer_site.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     # --ignore-installed: the outer environment's own stagesofprogress (seen through the path
     # file) must neither satisfy the request nor be uninstalled; --no-deps: the dependencies are
     # the outer ones, which the three commands below exercise
-    _run(
+    run(
         [
             str(py),
             "-m",
@@ -336,7 +345,7 @@ def test_wheel_installed_elsewhere_runs_the_three_commands(tmp_path):
         XDG_CACHE_HOME=str(home / "cache"),
         PYTHONHASHSEED="0",
     )
-    where = _run(
+    where = run(
         [
             str(py),
             "-c",
@@ -349,9 +358,9 @@ def test_wheel_installed_elsewhere_runs_the_three_commands(tmp_path):
     assert str(venv) in where[0] and str(venv) in where[1] and where[1].endswith("_resources")
     assert where[2] == PYPROJECT["project"]["version"]
 
-    validated = _run([str(sop_exe), "validate"], cwd=work, env=env_run)
+    validated = run([str(sop_exe), "validate"], cwd=work, env=env_run)
     assert "valid" in validated.stdout
-    _run([str(sop_exe), "tables", "--out", "t"], cwd=work, env=env_run)
+    run([str(sop_exe), "tables", "--out", "t"], cwd=work, env=env_run)
     assert (work / "t" / "movements.csv").is_file() and (work / "t" / "scorecard.csv").is_file()
     # the book of a class study typed into the workbook template (tests/test_contract.py): a
     # teacher's study from the spreadsheet template, built by the package installed elsewhere
@@ -360,8 +369,9 @@ def test_wheel_installed_elsewhere_runs_the_three_commands(tmp_path):
     study = tmp_path / "class"
     study.mkdir()
     _class_study(study)
-    _run([str(sop_exe), "book", "--data", str(study), "--out", "b", "--quiet"], cwd=work, env=env_run)
+    run([str(sop_exe), "book", "--data", str(study), "--out", "b", "--quiet"], cwd=work, env=env_run)
     assert (work / "b" / "index.html").is_file() and (work / "b" / "tables" / "movements.csv").is_file()
     pages = [p.read_text(encoding="utf-8") for p in (work / "b" / "chapters").glob("*.html")]
     assert pages and all("Class study: three villages" in page for page in pages)
     assert sorted(p.name for p in work.iterdir()) == ["b", "t"]  # nothing else written where it ran
+    return work
