@@ -1,6 +1,6 @@
 """The built site in a real browser: every page opens, no broken internal link, no missing
 image, Table 3 shows the computed percentages, and screenshots of key pages are saved under
-`_build/screenshots/` (CI uploads them as artifacts).
+`_build/screenshots/` (JPEG, for a person to look at).
 
 Chromium comes from the system (`apt-get install chromium`, Debian's package), driven by
 Playwright with `executable_path`; Playwright's own browser download is never used. Without
@@ -39,6 +39,8 @@ ARGS = [
     "--disable-quic",
 ]
 SCREENSHOTS = ROOT / "_build" / "screenshots"
+# screenshots are for a person to look at: JPEG encodes a 40,000 px tall page in half PNG's time
+SHOT = {"type": "jpeg", "quality": 80}
 KEY_PAGES = ["chapters/preface", "chapters/movements", "chapters/approach"]
 
 
@@ -174,8 +176,8 @@ def test_screenshots_of_key_pages(site, browser):
         page = browser.new_page(viewport={"width": width, "height": 900})
         for f in KEY_PAGES:
             page.goto(site["base"] + f + ".html", wait_until="load")
-            out = SCREENSHOTS / f"{f.split('/')[-1]}-{tag}.png"
-            page.screenshot(path=str(out), full_page=(tag == "desktop"))
+            out = SCREENSHOTS / f"{f.split('/')[-1]}-{tag}.jpg"
+            page.screenshot(path=str(out), full_page=(tag == "desktop"), **SHOT)
             assert out.stat().st_size > 10_000, out
         page.close()
 

@@ -15,7 +15,7 @@ import re
 
 import pytest
 from test_book import ROOT, toc_files
-from test_browser import ARGS, CHROMIUM, SCREENSHOTS, browser, site  # noqa: F401  (fixtures)
+from test_browser import ARGS, CHROMIUM, SCREENSHOTS, SHOT, browser, site  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.slow
 
@@ -249,8 +249,8 @@ def test_screenshots_of_five_key_pages(site, browser):  # noqa: F811
         for f in KEY_PAGES:
             page.goto(site["base"] + f + ".html", wait_until="load")
             page.wait_for_timeout(300)
-            out = SCREENSHOTS / f"layout-{f.split('/')[-1]}-{width}.png"
-            page.screenshot(path=str(out), full_page=True)
+            out = SCREENSHOTS / f"layout-{f.split('/')[-1]}-{width}.jpg"
+            page.screenshot(path=str(out), full_page=True, **SHOT)
             assert out.stat().st_size > 10_000, out
         page.close()
     assert ROOT.joinpath("_build", "screenshots").is_dir()
