@@ -485,7 +485,8 @@ def prebuilds(request, tmp_path_factory, book_env):
         wanted = [*getattr(item, "fixturenames", ()), *(v for v in params if isinstance(v, str))]
         queued += [name for name in wanted if name in jobs and name not in queued]
     # the longest builds first (the repository's book is also the one most slow tests need)
-    # (nbval, on the repository's book, is taken by the thread that built it)
+    # (nbval waits for the repository's book: queued after the two longest builds, it goes to the
+    # thread that finishes first, usually the book's)
     first = ("repo_book", "replica_regenerated", "nbval_runs", "hostile_books")
     queued = [n for n in first if n in queued] + [n for n in queued if n not in first]
     if os.environ.get("PYTEST_XDIST_WORKER"):  # a worker runs only some of the items it collected:
@@ -495,9 +496,9 @@ def prebuilds(request, tmp_path_factory, book_env):
     pb.stop()
 
 
-# Where the session's time goes (opt-in; benchmarks/bench_tests.py --timeline): with
+# Where the session's time goes (opt-in; benchmarks/bench_tests.py sets it): with
 # SOP_TEST_TIMELINE=FILE, each background build's and each test's start and end (seconds since the
-# session began) are written to FILE as tab-separated lines.
+# session began) are written to FILE as tab-separated lines (FILE.gwN for a pytest-xdist worker).
 TIMELINE: list[tuple[str, str, float]] = []
 
 
@@ -584,7 +585,7 @@ def accepted_book(prebuilds) -> Book:
 @pytest.fixture(scope="session")
 def nbval_runs(prebuilds) -> dict:
     """test_book's nbval runs of the repository's executed chapters: {"missing": chapters not
-    executed, "runs": [(exit code, output)], "notebooks": how many were given to nbval}."""
+    executed, "runs": [(exit code, output)], "notebooks": how many chapters the book executes}."""
     return prebuilds.get("nbval_runs")
 
 

@@ -14,7 +14,7 @@ then adjusted (by a damped Newton method on the continuous covariates and a re-d
 the flags) until the maximum-likelihood estimate equals the published coefficients.
 Everything is numpy/pandas driven by `numpy.random.default_rng(seed)` streams, and the
 calibration decides on rounded values with the reference BLAS kernels (`exact`), so the same
-seed gives byte-identical files on any x86-64 machine with AVX2.
+seed gives byte-identical files wherever numpy's OpenBLAS runs on an x86-64 processor with AVX2.
 
 One module per step, in the order `files.build` runs them:
 
