@@ -57,15 +57,16 @@ def load_average() -> str:
 
 def run_lane(args: list[str]) -> Run:
     """One run of pytest with `args`: wall and CPU seconds, outcome line, slowest tests."""
-    timeline = Path(tempfile.mkdtemp(prefix="sop-bench-")) / "timeline.tsv"
-    env = dict(os.environ, PYTHONHASHSEED="0", SOP_TEST_TIMELINE=str(timeline))  # tests/conftest.py writes it
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=8", *pytest_args(args)]
     load = load_average()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, text=True, capture_output=True)
-    wall = time.perf_counter() - t0
-    builds = background_builds(timeline)
+    with tempfile.TemporaryDirectory(prefix="sop-bench-") as tmp:
+        timeline = Path(tmp) / "timeline.tsv"  # tests/conftest.py writes it
+        env = dict(os.environ, PYTHONHASHSEED="0", SOP_TEST_TIMELINE=str(timeline))
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, text=True, capture_output=True)
+        wall = time.perf_counter() - t0
+        builds = background_builds(timeline)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     load_after = load_average()
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

@@ -408,14 +408,9 @@ def _job_wheel(tmp: Path):
     """test_package's check of the wheel installed elsewhere, its commands run as builds are."""
 
     def job(pb: Prebuilds) -> Path:
-        from test_package import wheel_check
+        from test_package import checked, wheel_check
 
-        def run(cmd, **kw) -> subprocess.CompletedProcess:
-            rc, out, err = _communicate(pb.run(cmd, **kw), timeout=900)
-            assert rc == 0, f"{cmd} failed ({rc}):\n{out[-3000:]}\n{err[-3000:]}"
-            return subprocess.CompletedProcess(cmd, rc, out, err)
-
-        return wheel_check(tmp, run)
+        return wheel_check(tmp, lambda cmd, **kw: checked(cmd, *_communicate(pb.run(cmd, **kw), timeout=900)))
 
     return job
 
