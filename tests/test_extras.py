@@ -21,6 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.text import Text
 from stagesofprogress import (
     book,
+    communities,
     community_plots,
     determinants,
     figstyle,
@@ -377,7 +378,7 @@ def test_community_view_absent_without_communities_csv(tmp_path):
     # altitude_m and dist_trading_center_km are required columns of communities.csv (the contract),
     # so the view is absent exactly when the study has no communities.csv
     s = tiny(tmp_path / "nocomm", **{"communities.csv": None})
-    assert not community_plots.has_columns(s)
+    assert not communities.has_location_columns(s)
     with pytest.raises(KeyError, match="altitude"):
         community_plots.community_movements(s)
 

@@ -16,6 +16,7 @@ appear without code changes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -31,11 +32,83 @@ __all__ = [
     "OTHER_SECTION",
     "ACTIVITY_LABELS",
     "SUMMARY_COLUMNS",
+    "ALTITUDE_COLUMNS",
+    "DISTANCE_COLUMNS",
+    "pick_column",
+    "location_columns",
+    "has_location_columns",
     "activity_codes",
     "activity_ranks",
     "communities_summary",
     "table1",
 ]
+
+#: Columns of ``communities.csv`` that may hold a community's altitude (the first present is used).
+ALTITUDE_COLUMNS = ("altitude_m", "altitude", "elevation_m")
+#: Columns of ``communities.csv`` that may hold its distance to a market (the first present is used).
+DISTANCE_COLUMNS = (
+    "dist_trading_center_km",
+    "distance_market_km",
+    "distance_trading_center_km",
+    "distance_to_market_km",
+    "market_distance_km",
+)
+
+
+def pick_column(df: pd.DataFrame, candidates: Sequence[str]) -> str | None:
+    """The first of `candidates` that is a column of `df`, or ``None``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A table of the study.
+    candidates : sequence of str
+        Column names, in order of preference.
+
+    Returns
+    -------
+    str or None
+        The column found.
+    """
+    return next((c for c in candidates if c in df.columns), None)
+
+
+def location_columns(study: Study) -> tuple[str | None, str | None]:
+    """The altitude and distance-to-market columns of ``communities.csv``.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    tuple of (str or None, str or None)
+        The column names, ``None`` where absent (or both ``None`` without ``communities.csv``).
+    """
+    if not study.has("communities"):
+        return None, None
+    c = study.table("communities")
+    return pick_column(c, ALTITUDE_COLUMNS), pick_column(c, DISTANCE_COLUMNS)
+
+
+def has_location_columns(study: Study) -> bool:
+    """Whether ``communities.csv`` has both an altitude and a market-distance column.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+
+    Returns
+    -------
+    bool
+        True when both columns are there (the community view of the escape-descent chapter
+        can be drawn).
+    """
+    alt, dist = location_columns(study)
+    return alt is not None and dist is not None
+
 
 BOTH = "Both regions"
 

@@ -8,7 +8,7 @@ tables), beside the community's altitude and distance to market from ``communiti
 `escape_descent_figure` draws one point per community, regions distinguished, with seaborn.
 
 Both need ``communities.csv`` with an altitude column and a distance-to-market column
-(`has_columns`); the chapter shows neither otherwise.
+(`communities.has_location_columns`); the chapter shows neither otherwise.
 """
 
 from __future__ import annotations
@@ -19,53 +19,17 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from . import communities, plots, safetext
 from . import figstyle as fs
 from . import movements as mv
-from . import plots, safetext
 from .safetext import MD, md, md_join
 from .study import Study
 
-__all__ = ["columns", "has_columns", "community_movements", "escape_descent_figure", "summary_text"]
+__all__ = ["community_movements", "escape_descent_figure", "summary_text"]
 
 SHARES = {"escaped": "Escaped (%)", "became_poor": "Fell into poverty (%)"}
 MARKERS = ["o", "s", "^", "D", "v", "P"]
 XLABELS = {"altitude": "Altitude (m)", "distance": "Distance to market (km)"}
-
-
-def columns(study: Study) -> tuple[str | None, str | None]:
-    """The altitude and distance-to-market columns of ``communities.csv``.
-
-    Parameters
-    ----------
-    study : Study
-        A loaded study.
-
-    Returns
-    -------
-    tuple of (str or None, str or None)
-        The column names, ``None`` where absent (or both ``None`` without ``communities.csv``).
-    """
-    if not study.has("communities"):
-        return None, None
-    c = study.table("communities")
-    return plots._pick(c, plots.ALTITUDE_COLUMNS), plots._pick(c, plots.DISTANCE_COLUMNS)
-
-
-def has_columns(study: Study) -> bool:
-    """Whether the community view can be drawn.
-
-    Parameters
-    ----------
-    study : Study
-        A loaded study.
-
-    Returns
-    -------
-    bool
-        True when ``communities.csv`` has both an altitude and a market-distance column.
-    """
-    alt, dist = columns(study)
-    return alt is not None and dist is not None
 
 
 def community_movements(study: Study, start: int | None = None, end: int | None = None) -> pd.DataFrame:
@@ -74,7 +38,7 @@ def community_movements(study: Study, start: int | None = None, end: int | None 
     Parameters
     ----------
     study : Study
-        A study whose ``communities.csv`` has altitude and distance columns (`has_columns`).
+        A study whose ``communities.csv`` has altitude and distance columns (`communities.has_location_columns`).
     start, end : int, optional
         The period; by default the study's first and last time points.
 
@@ -85,7 +49,7 @@ def community_movements(study: Study, start: int | None = None, end: int | None 
         households`` (stage known in both years), ``escaped, became_poor`` (households),
         ``escaped_pct, became_poor_pct``, ``altitude, distance``.
     """
-    alt, dist = columns(study)
+    alt, dist = communities.location_columns(study)
     if alt is None or dist is None:
         raise KeyError("communities.csv needs an altitude and a distance-to-market column for this view.")
     tp = study.time_points
@@ -124,7 +88,7 @@ def escape_descent_figure(study: Study, start: int | None = None, end: int | Non
     Parameters
     ----------
     study : Study
-        A study with the columns `has_columns` asks for.
+        A study with the columns `communities.has_location_columns` asks for.
     start, end : int, optional
         The period (default: the first and last time points).
 

@@ -609,10 +609,10 @@ def _fit(y: np.ndarray, X: np.ndarray, robust: bool, clusters: np.ndarray | None
     statsmodels' cov_type="HC1" silently gives HC0 for Logit, hence the explicit scaling factor;
     its cov_type="cluster" adds (N-1)/(N-K), hence the sandwich computed here.
     """
-    import statsmodels.api as sm
+    from statsmodels.discrete.discrete_model import Logit  # not statsmodels.api: a second less to import
 
     n = len(y)
-    model = sm.Logit(y, X)
+    model = Logit(y, X)
     res = model.fit(method="newton", maxiter=_MAXITER, disp=0)
     out, n_clusters = res, 0
     cov = np.asarray(res.cov_params())

@@ -22,8 +22,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
+from . import communities, ladders, safetext
 from . import figstyle as fs
-from . import ladders, safetext
 from . import movements as mv
 from .study import Study
 
@@ -388,23 +388,6 @@ def poverty_trend(study: Study, by: str | None = "region") -> Figure:
 # --------------------------------------------------------------------------- communities
 
 
-def _pick(df: pd.DataFrame, candidates: Sequence[str]) -> str | None:
-    for c in candidates:
-        if c in df.columns:
-            return c
-    return None
-
-
-ALTITUDE_COLUMNS = ("altitude_m", "altitude", "elevation_m")
-DISTANCE_COLUMNS = (
-    "dist_trading_center_km",
-    "distance_market_km",
-    "distance_trading_center_km",
-    "distance_to_market_km",
-    "market_distance_km",
-)
-
-
 @_rc
 def community_scatter(study: Study, x: str | None = None, y: str | None = None) -> Figure:
     """Communities by distance to the nearest market (x) and altitude (y), coloured by region.
@@ -427,8 +410,8 @@ def community_scatter(study: Study, x: str | None = None, y: str | None = None) 
         When the study has no communities.csv, or it lacks an altitude or a distance column.
     """
     c = study.table("communities")
-    x = x or _pick(c, DISTANCE_COLUMNS)
-    y = y or _pick(c, ALTITUDE_COLUMNS)
+    x = x or communities.pick_column(c, communities.DISTANCE_COLUMNS)
+    y = y or communities.pick_column(c, communities.ALTITUDE_COLUMNS)
     if x is None or y is None:
         raise KeyError("communities.csv needs an altitude column and a distance-to-market column for this figure.")
     fig = _figure(height=4.2)

@@ -63,9 +63,9 @@ def _replica(study: Study) -> bool:
 
 
 def _community_view(study: Study) -> bool:
-    from .community_plots import has_columns
+    from .communities import has_location_columns
 
-    return study.has("communities") and has_columns(study)
+    return has_location_columns(study)
 
 
 def _breeds(study: Study) -> bool:

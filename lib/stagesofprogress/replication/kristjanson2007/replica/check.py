@@ -90,7 +90,7 @@ def check_models(study: Study) -> pd.DataFrame:
         one, as the model says), N, llf, pseudo_r2, correct1 and correct0 (percent of each
         outcome class predicted correctly at 0.5).
     """
-    import statsmodels.api as sm
+    from statsmodels.discrete.discrete_model import Logit  # not statsmodels.api: a second less to import
 
     rows = []
     for model, spec in study.meta["models"].items():
@@ -99,9 +99,9 @@ def check_models(study: Study) -> pd.DataFrame:
             y, X = model_data(study, model, region)
             n = len(y)
             if spec.get("robust", True):
-                res = sm.Logit(y, X).fit(disp=0, cov_type="HC0", cov_kwds={"scaling_factor": n / (n - 1)})
+                res = Logit(y, X).fit(disp=0, cov_type="HC0", cov_kwds={"scaling_factor": n / (n - 1)})
             else:
-                res = sm.Logit(y, X).fit(disp=0)
+                res = Logit(y, X).fit(disp=0)
             pi = res.predict(X)
             for name in X.columns:
                 rows.append(
