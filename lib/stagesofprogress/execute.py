@@ -10,8 +10,9 @@ pandas, matplotlib, statsmodels and the library cost about 2.5 s, most of a shor
 time). Before each chapter a reset cell (:data:`RESET_CELL`, removed from the executed notebook)
 clears the kernel's namespace and history (``%reset -f``, without its two full garbage
 collections), closes every figure, restores matplotlib's settings and the warning filters to what
-they were before the first chapter, forgets which warnings were shown, and moves to the chapter's folder; the first chapter's reset cell
-imports matplotlib's pyplot and the library, so every chapter, first or not, finds them imported.
+they were before the first chapter, forgets which warnings were shown, and moves to the chapter's
+folder; the first chapter's reset cell imports matplotlib's pyplot and the library, so every
+chapter, first or not, finds them imported.
 Execution counts are renumbered from 1 in every tidied notebook. A chapter that fails (an error,
 a timeout, a dead kernel) takes its kernel with it: the next chapter gets a new one. The chapters
 hold no other global state; the test suite re-runs the default study's executed chapters under
