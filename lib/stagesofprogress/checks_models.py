@@ -39,7 +39,7 @@ VARIABLE_KEYS = ("name", "label", "transform", "regions")
 
 def _outcome_of(spec: dict):
     """(kind, positive, negative) of a model, the way models.py reads it; None when malformed."""
-    from .models import COUNTERPART
+    from .movements import COUNTERPART
 
     out = spec.get("outcome")
     if isinstance(out, dict):

@@ -35,7 +35,6 @@ from .logistic import LogitError, LogitResult, logit
 from .study import Study
 
 __all__ = [
-    "COUNTERPART",
     "GENERIC_MIN_SHARE",
     "TRANSFORMS",
     "OUTCOME",
@@ -57,13 +56,6 @@ __all__ = [
     "fits_by_kind",
 ]
 
-#: A category's counterpart with the same status at the start of the period.
-COUNTERPART = {
-    "escaped": "remained_poor",
-    "remained_poor": "escaped",
-    "became_poor": "remained_not_poor",
-    "remained_not_poor": "became_poor",
-}
 GENERIC_MIN_SHARE = 0.05
 TRANSFORMS = ("log", "square")
 OUTCOME = "outcome"  # name of the 0/1 outcome column of every design matrix
@@ -207,7 +199,7 @@ def generic_specs(study: Study) -> dict[str, dict]:
         "escape": ("escaped", "Reasons cited"),
         "descent": ("became_poor", "Reasons cited"),
     }.items():
-        keep = cat.reindex(flags.index).isin([one, COUNTERPART[one]]).to_numpy()
+        keep = cat.reindex(flags.index).isin([one, mv.COUNTERPART[one]]).to_numpy()
         share = flags[keep].groupby(region[keep].to_numpy(), sort=False).mean()
         variables = []
         for code in flags.columns:
@@ -219,7 +211,7 @@ def generic_specs(study: Study) -> dict[str, dict]:
             "period": [start, end],
             "outcome": one,
             "by": "region",
-            "class_labels": {1: mv.CATEGORY_LABELS[one], 0: mv.CATEGORY_LABELS[COUNTERPART[one]]},
+            "class_labels": {1: mv.CATEGORY_LABELS[one], 0: mv.CATEGORY_LABELS[mv.COUNTERPART[one]]},
             "groups": [{"heading": heading, "variables": variables}],
             "generic": True,
         }
@@ -322,8 +314,8 @@ def _outcome(spec: dict) -> tuple[str, str | None, str | None]:
     if " vs " in out:
         pos, neg = [s.strip() for s in out.split(" vs ", 1)]
         return "category", pos, neg
-    if out in COUNTERPART:
-        return "category", out, COUNTERPART[out]
+    if out in mv.COUNTERPART:
+        return "category", out, mv.COUNTERPART[out]
     if not out:
         raise ValueError("The model specification has no `outcome`.")
     return "column", out, None

@@ -14,6 +14,7 @@ from .study import Study
 __all__ = [
     "CATEGORIES",
     "CATEGORY_LABELS",
+    "COUNTERPART",
     "ALL",
     "stages",
     "poverty_status",
@@ -34,6 +35,13 @@ CATEGORY_LABELS = {
     "escaped": "Escaped poverty",
     "became_poor": "Became poor",
     "remained_not_poor": "Remained not poor",
+}
+#: A category's counterpart with the same status at the start of the period.
+COUNTERPART = {
+    "escaped": "remained_poor",
+    "remained_poor": "escaped",
+    "became_poor": "remained_not_poor",
+    "remained_not_poor": "became_poor",
 }
 ALL = "All"
 
