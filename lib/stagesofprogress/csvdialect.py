@@ -144,7 +144,9 @@ def _delimiter_hint(text: str, label: str) -> tuple[str, list[Issue]]:
 
 def _decimal_hints(frame: pd.DataFrame, label: str) -> list[Issue]:
     """One hint per column whose numbers are written with decimal commas."""
-    issues = []
+    issues: list[Issue] = []
+    if not frame.size or "," not in "\n".join(map(str, frame.to_numpy(dtype=object).ravel())):
+        return issues  # no comma in any cell: one search instead of one per column
     for column in frame.columns:
         row = _decimal_comma_row(frame[column])
         if row is not None:
