@@ -84,3 +84,20 @@ def test_plugins_are_declared_as_entry_points():
     eps = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["entry-points"]
     assert eps["stagesofprogress.tables"]["kristjanson2007"].startswith("stagesofprogress.replication.kristjanson2007.")
     assert eps["stagesofprogress.commands"]["replica"].startswith("stagesofprogress.replication.kristjanson2007.")
+
+
+def test_validation_imports_no_computation_stack(tmp_path):
+    """`sop validate` reads and checks a study with pandas alone: the logit engine, scipy,
+    statsmodels and matplotlib stay unloaded (each would add to every start-up)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from stagesofprogress import cli\n"
+        f"assert cli.main(['validate', '--data', {str(ROOT / 'data' / 'peru2004')!r}]) == 0\n"
+        "heavy = ('scipy', 'statsmodels', 'matplotlib', 'stagesofprogress.logistic', 'stagesofprogress.models')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout

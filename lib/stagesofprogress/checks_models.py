@@ -2,8 +2,9 @@
 
 `check_model_keys` checks a model specification's shape (its outcome, period, filter,
 groups and variables); `check_model_tables` checks, once the tables are read, that every
-column, region and reason code a model names exists. The vocabularies (movement categories,
-transforms, counterpart categories) are imported from the modules that use them.
+column, region and reason code a model names exists. The vocabularies come from light
+modules (`movements` for the categories and their counterparts, `modelspec` for transforms
+and group names), so a validation never imports the logit engine.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import difflib
 
 from .checks_base import _is_text, _period, _Where
+from .modelspec import TRANSFORMS, filter_name
 
 __all__ = ["check_model_keys", "check_model_tables"]
 
@@ -116,8 +118,6 @@ def _model_selection(w: _Where, path: tuple, spec: dict) -> None:
 
 
 def _model_variable(w: _Where, vp: tuple, v) -> None:
-    from .models import TRANSFORMS
-
     if not isinstance(v, dict) or not _is_text(v.get("name")):
         w.bad(vp, "each variable must be a mapping with a name (a reason code or a column of sample.csv).")
         return
@@ -206,9 +206,7 @@ def _fitted_regions(hh, hh_cols: set, spec: dict) -> set | None:
     if by and by in hh_cols:
         return set(hh.series(by))
     if not by:
-        from .models import _filter_name
-
-        return (set(hh.series("region")) if "region" in hh_cols else set()) | {_filter_name(spec)}
+        return (set(hh.series("region")) if "region" in hh_cols else set()) | {filter_name(spec)}
     return None
 
 

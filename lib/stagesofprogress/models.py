@@ -32,6 +32,7 @@ from . import logit_report, outputs, safetext
 from . import movements as mv
 from . import reasons as rs
 from .logistic import LogitError, LogitResult, logit
+from .modelspec import TRANSFORMS, filter_name
 from .study import Study
 
 __all__ = [
@@ -57,7 +58,6 @@ __all__ = [
 ]
 
 GENERIC_MIN_SHARE = 0.05
-TRANSFORMS = ("log", "square")
 OUTCOME = "outcome"  # name of the 0/1 outcome column of every design matrix
 CLUSTER = "_cluster"  # column of the design matrix holding the cluster when one is asked for
 #: Columns of `logit_notes.csv` (and the first columns of `ModelFit.diagnostics()`).
@@ -369,7 +369,7 @@ def design_matrix(study: Study, spec: dict) -> pd.DataFrame:
         allowed = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
         data = data[source.reindex(data.index).astype(str).isin(allowed).to_numpy()]
     if not by:
-        data["group"] = _filter_name(spec)
+        data["group"] = filter_name(spec)
     data = data[data[OUTCOME].notna()]
 
     flags = rs.reason_flags(study, start, end) if study.has("reasons") else None
@@ -393,14 +393,6 @@ def design_matrix(study: Study, spec: dict) -> pd.DataFrame:
             x = x.where(data["group"].astype(str).isin(v["regions"]))  # not in the model elsewhere
         cols[v["term"]] = x
     return pd.concat([data, pd.DataFrame(cols, index=data.index)], axis=1)
-
-
-def _filter_name(spec: dict) -> str:
-    f = spec.get("filter") or {}
-    if not f:
-        return mv.ALL
-    vals = [", ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v) for v in f.values()]
-    return ", ".join(vals)
 
 
 # ------------------------------------------------------------------------- fitting
