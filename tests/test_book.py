@@ -225,7 +225,7 @@ def _figures(study):
     return out
 
 
-@pytest.mark.parametrize("study_dir", [EXAMPLE, ROOT / "data" / "peru2004"])
+@pytest.mark.parametrize("study_dir", [EXAMPLE])  # the replica's figures: tests/test_plots.py
 def test_figures_are_deterministic_titled_and_phone_sized(study_dir):
     import stagesofprogress as sop
     from matplotlib.figure import Figure

@@ -89,6 +89,19 @@ def _all_figures(study, fits, intervals):
     }
 
 
+# The figures that carry their own title (the others are captioned by the chapter around them).
+TITLED = {
+    "ladder",
+    "assets_by_stage",
+    "movement_bars",
+    "poverty_flow",
+    "transition_heatmaps",
+    "poverty_trend",
+    "community_scatter",
+    "odds_ratio_curve",
+}
+
+
 @pytest.fixture(scope="module")
 def drawn(replica, fits, intervals):
     """{name: (maker, figure, PNG bytes)} for every book figure: each drawn once for the module."""
@@ -125,6 +138,8 @@ def test_css_px_formula():
 def test_every_label_is_at_least_10_css_px_on_a_phone(drawn):
     sizes = {}
     for name, (_make, fig, _png) in drawn.items():
+        if name in TITLED:
+            assert fig._suptitle is not None and fig._suptitle.get_text().strip(), f"{name}: no title"
         width, _ = fig.get_size_inches()
         assert width * book.DPI <= figstyle.COLUMN_PX, f"{name}: wider than the desktop column"
         texts = _texts(fig, draw=False)
