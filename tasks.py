@@ -52,11 +52,17 @@ def setup() -> None:
     STAMP.write_text(digest + "\n")
 
 
-def _env() -> dict:
+def command_env() -> dict:
+    """The environment `book` and `test` run in: the virtual environment first on PATH, a fixed
+    hash seed, and Python's own bytecode cache (`__pycache__`, git-ignored) even where the
+    machine sets PYTHONDONTWRITEBYTECODE: the suite starts hundreds of interpreters (`sop`,
+    kernels, Sphinx, pytest-xdist workers), and each would otherwise compile the library again
+    and pytest rewrite every test module's asserts again (about 6 s of CPU per pytest process)."""
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["VIRTUAL_ENV"] = str(VENV)
     env.setdefault("PYTHONHASHSEED", "0")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
@@ -82,7 +88,7 @@ def book(extra: list[str]) -> int:
     args = [a for a in extra if a != "--force"] + (["--force"] if force else [])
     cmd = [str(PY), "scripts/build_book.py", *args]
     print("$", " ".join(cmd), flush=True)
-    rc = subprocess.run(cmd, cwd=ROOT, env=_env()).returncode
+    rc = subprocess.run(cmd, cwd=ROOT, env=command_env()).returncode
     if rc == 0:
         stamp.parent.mkdir(exist_ok=True)
         stamp.write_text(digest + "\n")
@@ -115,7 +121,7 @@ def test(extra: list[str]) -> int:
     setup()
     cmd = [str(PY), "-m", "pytest", *pytest_args(extra)]
     print("$", " ".join(cmd), flush=True)
-    return subprocess.run(cmd, cwd=ROOT, env=_env()).returncode
+    return subprocess.run(cmd, cwd=ROOT, env=command_env()).returncode
 
 
 def main(argv: list[str]) -> int:

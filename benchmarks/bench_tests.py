@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "tests_results.md"
 LANES = {"full": ([], 180.0), "fast": (["--fast"], 45.0)}  # arguments of `tasks.py test`, target in seconds
 sys.path.insert(0, str(ROOT))
-from tasks import pytest_args  # noqa: E402 - the lanes run exactly as `tasks.py test` runs them
+from tasks import command_env, pytest_args  # noqa: E402 - the lanes run exactly as `tasks.py test` runs them
 
 
 @dataclass
@@ -62,7 +62,7 @@ def run_lane(args: list[str]) -> Run:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryDirectory(prefix="sop-bench-") as tmp:
         timeline = Path(tmp) / "timeline.tsv"  # tests/conftest.py writes it
-        env = dict(os.environ, PYTHONHASHSEED="0", SOP_TEST_TIMELINE=str(timeline))
+        env = dict(command_env(), SOP_TEST_TIMELINE=str(timeline))
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, cwd=ROOT, env=env, text=True, capture_output=True)
         wall = time.perf_counter() - t0
