@@ -46,6 +46,7 @@ class Run:
     failed: list[str] = field(default_factory=list)
     load_after: str = ""
     builds: list[str] = field(default_factory=list)  # background builds: "name: start -> end s"
+    reference: float = 0.0  # CPU seconds of REFERENCE_CODE just before the run (0: not measured)
 
 
 def load_average() -> str:
@@ -55,8 +56,28 @@ def load_average() -> str:
         return "n/a"
 
 
+# A fixed piece of the suite's own work, timed in a fresh interpreter before each run: machines
+# of one kind differ by half or more from session to session, and the lanes' CPU times are only
+# comparable across sessions as multiples of it.
+REFERENCE_CODE = (
+    "import stagesofprogress as sop, stagesofprogress.cli as cli; "
+    "s = sop.load_study(cli.default_study()); "
+    "[sop.compute_tables(s) for _ in range(2)]"
+)
+
+
+def reference_seconds() -> float:
+    """CPU seconds (user + system) of `REFERENCE_CODE` in a new interpreter: import the library,
+    load the shipped replica, compute every table twice."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-c", REFERENCE_CODE], cwd=ROOT, env=command_env(), check=True, capture_output=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def run_lane(args: list[str]) -> Run:
     """One run of pytest with `args`: wall and CPU seconds, outcome line, slowest tests."""
+    reference = reference_seconds()
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=8", *pytest_args(args)]
     load = load_average()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -78,7 +99,7 @@ def run_lane(args: list[str]) -> Run:
     outcome = re.sub(r" in [\d.]+s.*$", "", outcome)
     slowest = [line.strip() for line in lines if re.match(r"^\d+\.\d+s (call|setup|teardown) ", line)]
     failed = [line.split()[1] for line in lines if line.startswith(("FAILED ", "ERROR "))]
-    return Run(wall, cpu, outcome, load, slowest, failed, load_after, builds)
+    return Run(wall, cpu, outcome, load, slowest, failed, load_after, builds, reference)
 
 
 def background_builds(timeline: Path) -> list[str]:
@@ -110,17 +131,23 @@ def report(results: dict[str, list[Run]]) -> str:
         f"Machine: {os.cpu_count()} CPUs ({platform.machine()}), Python {platform.python_version()}, {date.today()}.",
         "Other work on the machine inflates wall times: the load average (1 / 5 / 15 min) before (and after) each run",
         "is given. The CPU time does not depend on the load: below about 330 s the full lane can meet its target.",
+        "Machines of one kind differ from session to session: the reference workload (a new interpreter imports",
+        "the library, loads the shipped replica and computes every table twice; CPU seconds, timed before each",
+        "run) measures this one, and a lane's CPU time divided by it compares across sessions.",
         "",
-        "| lane | best wall time | CPU time (best run) | target | every run (wall, load before -> after) | outcome (best run) |",
-        "|---|---:|---:|---:|---|---|",
+        "| lane | best wall time | CPU time (best run) | reference workload (best run) | target "
+        "| every run (wall, load before -> after) | outcome (best run) |",
+        "|---|---:|---:|---:|---:|---|---|",
     ]
     for lane, runs in results.items():
         best = min(runs, key=lambda r: r.wall)
         target = LANES[lane][1]
         every = "; ".join(f"{r.wall:.1f} s ({r.load}{' -> ' + r.load_after if r.load_after else ''})" for r in runs)
         met = "met" if best.wall < target else "NOT met"
+        ref = f"{best.reference:.2f} s (CPU time = {best.cpu / best.reference:.0f} x)" if best.reference else "n/a"
         lines.append(
-            f"| {lane} | {best.wall:.1f} s | {best.cpu:.1f} s | < {target:.0f} s ({met}) | {every} | {best.outcome} |"
+            f"| {lane} | {best.wall:.1f} s | {best.cpu:.1f} s | {ref} | < {target:.0f} s ({met}) | {every} "
+            f"| {best.outcome} |"
         )
     lines.append("")
     for lane, runs in results.items():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
 import os
 import re
 import signal
@@ -415,6 +416,33 @@ def _job_wheel(tmp: Path):
     return job
 
 
+def _job_hostile_cases(tmp: Path, wanted: list[str]):
+    """test_hostile's corpus run through `sop` (`test_hostile.collect`) in a Python process of
+    its own, so that its minute of work overlaps with the tests of this one."""
+
+    def job(pb: Prebuilds) -> dict:
+        import pickle
+
+        (tmp / "wanted.json").write_text(json.dumps(wanted), encoding="utf-8")
+        code = (
+            "import json, pickle, sys\n"
+            f"sys.path.insert(0, {str(TESTS)!r})\n"
+            "import test_hostile\n"
+            "wanted = json.loads(open(sys.argv[1], encoding='utf-8').read())\n"
+            "with open(sys.argv[2], 'wb') as f:\n"
+            "    pickle.dump(test_hostile.collect(wanted), f)\n"
+        )
+        rc, out, err = _communicate(
+            pb.run([sys.executable, "-c", code, tmp / "wanted.json", tmp / "results.pickle"], cwd=tmp)
+        )
+        if rc != 0:
+            raise RuntimeError(f"test_hostile.collect failed ({rc}):\n{out[-3000:]}{err[-3000:]}")
+        with open(tmp / "results.pickle", "rb") as f:
+            return pickle.load(f)  # (written by this test session's own child process)
+
+    return job
+
+
 def _job_replica(out: Path, env: dict):
     """`sop replica` once, under other floating-point arithmetic than the committed files were
     made with (test_replica's OTHER_ARITHMETIC): the same bytes must come out, so one
@@ -442,6 +470,7 @@ def book_env(tmp_path_factory) -> dict:
 def prebuilds(request, tmp_path_factory, book_env):
     """Queue, at the first test, the builds the selected tests need (see Prebuilds)."""
     from stagesofprogress.simulation import simulate
+    from test_hostile import wanted_cases
 
     def tmp(name: str) -> Path:
         return tmp_path_factory.mktemp(name)
@@ -473,16 +502,18 @@ def prebuilds(request, tmp_path_factory, book_env):
         "replica_regenerated": _job_replica(tmp("replica") / "peru2004", book_env),
         "nbval_runs": _job_nbval(book_env),
         "wheel_checked": _job_wheel(tmp("wheel")),
+        "hostile_cases": _job_hostile_cases(tmp("hostile-cases"), wanted_cases(request.session.items)),
     }
     queued = []
     for item in request.session.items:  # fixtures by name, or by a parameter (request.getfixturevalue)
         params = getattr(getattr(item, "callspec", None), "params", {}).values()
         wanted = [*getattr(item, "fixturenames", ()), *(v for v in params if isinstance(v, str))]
         queued += [name for name in wanted if name in jobs and name not in queued]
-    # the longest builds first (the repository's book is also the one most slow tests need)
+    # the hostile corpus first (the fast tests reach test_hostile early), then the longest builds
+    # (the repository's book is also the one most slow tests need)
     # (nbval waits for the repository's book: queued after the two longest builds, it goes to the
     # thread that finishes first, usually the book's)
-    first = ("repo_book", "replica_regenerated", "nbval_runs", "hostile_books")
+    first = ("hostile_cases", "repo_book", "replica_regenerated", "nbval_runs", "hostile_books")
     queued = [n for n in first if n in queued] + [n for n in queued if n not in first]
     if os.environ.get("PYTEST_XDIST_WORKER"):  # a worker runs only some of the items it collected:
         queued = []  # it builds what its tests ask for, when they ask
@@ -589,6 +620,12 @@ def wheel_checked(prebuilds) -> Path:
     """test_package's `wheel_check` (the wheel installed elsewhere runs the three commands),
     run in the background: the folder the commands ran in."""
     return prebuilds.get("wheel_checked")
+
+
+@pytest.fixture(scope="session")
+def hostile_cases(prebuilds) -> dict:
+    """`test_hostile.collect` of the selected hostile cases, run in the background."""
+    return prebuilds.get("hostile_cases")
 
 
 @pytest.fixture(scope="session")

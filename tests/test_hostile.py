@@ -8,8 +8,9 @@ a copy of the case at test time.
 
 The first case of each kind (exit code; tables or not; which special files it needs) and every
 case with an unreadable file or a FIFO run through the installed `sop` as a subprocess; the others run
-`stagesofprogress.cli.main` in this process (each `sop` start-up costs about 0.5 s of CPU),
-with stdout and stderr captured as bytes and decoded as the subprocess's are.
+`stagesofprogress.cli.main` in one Python process (each `sop` start-up costs about a second of
+CPU), with stdout and stderr captured as bytes and decoded as the subprocess's are. That process
+(`collect`, started by conftest's `hostile_cases`) runs in the background while other tests run.
 `test_in_process_runs_match_the_installed_sop` checks that both ways give the same exit code
 and the same report on the representative cases.
 """
@@ -160,36 +161,49 @@ def _run_case(case: Path, work: Path, subprocess_: bool = True) -> dict:
     return res
 
 
-@pytest.fixture(scope="module")
-def results(request):
-    """{case name: results} of the selected cases: those of `through_subprocess` as `sop`
-    subprocesses, two at a time in threads, while the others run in-process one after the
-    other in this (main) thread; `compared` holds the in-process runs of the representatives."""
-    wanted = [
-        item.callspec.params["case"]
-        for item in request.session.items
-        if getattr(item, "originalname", "") == "test_hostile_case" and hasattr(item, "callspec")
-    ]
+def collect(wanted: list[str]) -> dict:
+    """{"cases": {case name: results}, "compared": ...} of the cases named in `wanted`: those of
+    `through_subprocess` as `sop` subprocesses, two at a time in threads, while the others run
+    in-process one after the other in the calling thread; `compared` holds the in-process runs
+    of the representatives. Run by `hostile_cases` (conftest.py) in a Python process of its own."""
     sub = through_subprocess(CASES)
+    wanted = set(wanted)
+    chosen = [c for c in CASES if c.name in wanted]
     PWNED.unlink(missing_ok=True)
     work = Path(tempfile.mkdtemp(prefix="sop-hostile-"))
     work.chmod(0o755)  # a case run as another user must reach its folder
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            futures = {c.name: pool.submit(_run_case, c, work) for c in wanted if c.name in sub}
-            done = {c.name: _run_case(c, work, subprocess_=False) for c in wanted if c.name not in sub}
+            futures = {c.name: pool.submit(_run_case, c, work) for c in chosen if c.name in sub}
+            done = {c.name: _run_case(c, work, subprocess_=False) for c in chosen if c.name not in sub}
             compared = {
                 c.name: _run_case(c, work / "compared", subprocess_=False)
                 for c in CASES
                 if c.name in sub and not expect(c).get("setup")
             }
             done.update({name: f.result() for name, f in futures.items()})
-            yield {"cases": done, "compared": compared}
+            return {"cases": done, "compared": compared}
     finally:
         for p in work.rglob("*"):
             if not p.is_symlink() and p.exists():
                 p.chmod(stat.S_IRWXU | (p.stat().st_mode & 0o777))
         shutil.rmtree(work, ignore_errors=True)
+
+
+def wanted_cases(items) -> list[str]:
+    """The case names of the selected `test_hostile_case` items (what `collect` runs)."""
+    return [
+        item.callspec.params["case"].name
+        for item in items
+        if getattr(item, "originalname", "") == "test_hostile_case" and hasattr(item, "callspec")
+    ]
+
+
+@pytest.fixture(scope="module")
+def results(hostile_cases):
+    """`collect`'s results of the selected cases: conftest's `hostile_cases` runs it in the
+    background (a process of its own) while other tests run."""
+    return hostile_cases
 
 
 def test_corpus_is_large_and_up_to_date(tmp_path):
