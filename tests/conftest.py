@@ -417,12 +417,19 @@ def _job_wheel(tmp: Path):
 
 
 def _job_hostile_cases(tmp: Path, wanted: list[str]):
-    """test_hostile's corpus run through `sop` (`test_hostile.collect`) in a Python process of
-    its own, so that its minute of work overlaps with the tests of this one."""
+    """test_hostile's corpus run through `sop` (`test_hostile.collect`): in a Python process of
+    its own when it runs in the background (so that its minute of work overlaps with the tests;
+    `collect` redirects this process's stdout, which a thread beside the tests must not), in this
+    process when a test asks for it in the main thread (a pytest-xdist worker: nothing would
+    overlap, and the worker has the library imported already)."""
 
     def job(pb: Prebuilds) -> dict:
         import pickle
 
+        if threading.current_thread() is threading.main_thread():
+            from test_hostile import collect
+
+            return collect(wanted)
         (tmp / "wanted.json").write_text(json.dumps(wanted), encoding="utf-8")
         code = (
             "import json, pickle, sys\n"
@@ -509,11 +516,11 @@ def prebuilds(request, tmp_path_factory, book_env):
         params = getattr(getattr(item, "callspec", None), "params", {}).values()
         wanted = [*getattr(item, "fixturenames", ()), *(v for v in params if isinstance(v, str))]
         queued += [name for name in wanted if name in jobs and name not in queued]
-    # the hostile corpus first (the fast tests reach test_hostile early), then the longest builds
-    # (the repository's book is also the one most slow tests need)
-    # (nbval waits for the repository's book: queued after the two longest builds, it goes to the
-    # thread that finishes first, usually the book's)
-    first = ("hostile_cases", "repo_book", "replica_regenerated", "nbval_runs", "hostile_books")
+    # the longest builds first (the repository's book is also the one most slow tests need);
+    # nbval waits for the repository's book: queued after the two longest builds, it goes to the
+    # thread that finishes first, usually the book's; then the hostile corpus, whose tests run
+    # last of the fast ones (pytest_collection_modifyitems)
+    first = ("replica_regenerated", "repo_book", "nbval_runs", "hostile_cases", "hostile_books")
     queued = [n for n in first if n in queued] + [n for n in queued if n not in first]
     if os.environ.get("PYTEST_XDIST_WORKER"):  # a worker runs only some of the items it collected:
         queued = []  # it builds what its tests ask for, when they ask
@@ -551,11 +558,21 @@ def pytest_sessionfinish(session, exitstatus):
     Path(target).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+# Fast tests whose fixture is made in the background (Prebuilds) in a whole-suite session.
+BACKGROUND_FAST = {"hostile_cases"}
+
+
 def pytest_collection_modifyitems(config, items):
-    """Slow tests last (stable order otherwise): the fast ones run while the books are built."""
-    items[:] = [i for i in items if i.get_closest_marker("slow") is None] + [
-        i for i in items if i.get_closest_marker("slow") is not None
-    ]
+    """Slow tests last (stable order otherwise): the fast ones run while the books are built.
+
+    The fast tests of `BACKGROUND_FAST` go last of the fast ones in a whole-suite session (their
+    fixture is made meanwhile) and first in a pytest-xdist worker (the longest file first, so that
+    it does not end the lane alone on one worker)."""
+    slow = [i for i in items if i.get_closest_marker("slow") is not None]
+    fast = [i for i in items if i.get_closest_marker("slow") is None]
+    waits = [i for i in fast if BACKGROUND_FAST & set(getattr(i, "fixturenames", ()))]
+    rest = [i for i in fast if i not in waits]
+    items[:] = (waits + rest if os.environ.get("PYTEST_XDIST_WORKER") else rest + waits) + slow
 
 
 @pytest.fixture(scope="session")
