@@ -9,8 +9,9 @@ a copy of the case at test time.
 The first case of each kind (exit code; tables or not; which special files it needs) and every
 case with an unreadable file or a FIFO run through the installed `sop` as a subprocess; the others run
 `stagesofprogress.cli.main` in one Python process (each `sop` start-up costs about a second of
-CPU), with stdout and stderr captured as bytes and decoded as the subprocess's are. That process
-(`collect`, started by conftest's `hostile_cases`) runs in the background while other tests run.
+CPU), with stdout and stderr captured as bytes and decoded as the subprocess's are. In a
+whole-suite session that process (`collect`, started by conftest's `hostile_cases`) runs in the
+background while other tests run.
 `test_in_process_runs_match_the_installed_sop` checks that both ways give the same exit code
 and the same report on the representative cases.
 """
@@ -165,7 +166,7 @@ def collect(wanted: list[str]) -> dict:
     """{"cases": {case name: results}, "compared": ...} of the cases named in `wanted`: those of
     `through_subprocess` as `sop` subprocesses, two at a time in threads, while the others run
     in-process one after the other in the calling thread; `compared` holds the in-process runs
-    of the representatives. Run by `hostile_cases` (conftest.py) in a Python process of its own."""
+    of the representatives. Run by conftest's `hostile_cases`."""
     sub = through_subprocess(CASES)
     wanted = set(wanted)
     chosen = [c for c in CASES if c.name in wanted]
@@ -201,8 +202,8 @@ def wanted_cases(items) -> list[str]:
 
 @pytest.fixture(scope="module")
 def results(hostile_cases):
-    """`collect`'s results of the selected cases: conftest's `hostile_cases` runs it in the
-    background (a process of its own) while other tests run."""
+    """`collect`'s results of the selected cases (conftest's `hostile_cases`: in the background
+    in a whole-suite session, in this process in a pytest-xdist worker)."""
     return hostile_cases
 
 
