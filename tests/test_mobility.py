@@ -24,16 +24,11 @@ TOL = 1e-9
 def gd():
     """PySAL giddy's modules, imported by the first test that needs them (giddy pulls in numba:
     seconds of CPU that every pytest-xdist worker would otherwise pay while collecting).
-
-    Numba's compiler is switched off while they load (``NUMBA_DISABLE_JIT``, read when numba is
-    first imported): giddy's dependencies compile functions at import time that these small
-    matrices never need compiled, which halves the import; the functions run as the Python
-    they are written in."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NUMBA_DISABLE_JIT", "1")
-        pytest.importorskip("giddy")
-        from giddy import ergodic, markov
-        from giddy.mobility import markov_mobility
+    (Switching numba's compiler off while they load is not safe: numba re-reads its settings
+    later, and a session that imported numba before fails to compile its own sort.)"""
+    pytest.importorskip("giddy")
+    from giddy import ergodic, markov
+    from giddy.mobility import markov_mobility
 
     return SimpleNamespace(ergodic=ergodic, markov=markov, markov_mobility=markov_mobility)
 
