@@ -24,8 +24,8 @@ TOL = 1e-9
 def gd():
     """PySAL giddy's modules, imported by the first test that needs them (giddy pulls in numba:
     seconds of CPU that every pytest-xdist worker would otherwise pay while collecting).
-    (Switching numba's compiler off while they load is not safe: numba re-reads its settings
-    later, and a session that imported numba before fails to compile its own sort.)"""
+    (Importing them with numba's compiler switched off, NUMBA_DISABLE_JIT, halves the import
+    but broke a fresh clone's whole-suite run: numba later failed to compile its own sort.)"""
     pytest.importorskip("giddy")
     from giddy import ergodic, markov
     from giddy.mobility import markov_mobility
