@@ -89,7 +89,7 @@ def _all_figures(study, fits, intervals):
     }
 
 
-# The figures that carry their own title (the others are captioned by the chapter around them).
+# The figures that draw a title of their own (test_book checked these on the replica before).
 TITLED = {
     "ladder",
     "assets_by_stage",
